@@ -1,0 +1,43 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Targets follow the stages of the data path (README.md, "Layout"):
+//   YAML text ──libyaml──▶ nodes with file:line:col        (GridflowYAML)
+//             ──load────▶ definitions + diagnostics         (GridflowDefinitions)
+//             ──render──▶ diagrams                          (GridflowGraph)
+//             ──serve───▶ the `gridflow` command line       (gridflow)
+let package = Package(
+    name: "gridflow",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "gridflow", targets: ["gridflow"]),
+        .library(name: "GridflowDefinitions", targets: ["GridflowDefinitions"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]
+        ),
+        .target(name: "GridflowDiagnostics"),
+        .target(name: "GridflowYAML", dependencies: ["CYAML", "GridflowDiagnostics"]),
+        .target(name: "GridflowDefinitions", dependencies: ["GridflowYAML", "GridflowDiagnostics"]),
+        .target(name: "GridflowGraph", dependencies: ["GridflowDefinitions"]),
+        .executableTarget(
+            name: "gridflow",
+            dependencies: [
+                "GridflowDefinitions",
+                "GridflowGraph",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GridflowDiagnosticsTests", dependencies: ["GridflowDiagnostics"]),
+        .testTarget(name: "GridflowYAMLTests", dependencies: ["GridflowYAML"]),
+        .testTarget(name: "GridflowDefinitionsTests", dependencies: ["GridflowDefinitions", "GridflowGraph"]),
+        .testTarget(name: "GridflowCLITests", dependencies: ["gridflow"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,139 @@
+import GridflowDiagnostics
+import GridflowYAML
+
+/// The kinds of definition file.
+public enum DefinitionKind: String, Sendable, CaseIterable {
+    case unit = "Unit"
+    case workflow = "Workflow"
+    case decisionTable = "DecisionTable"
+    case routingTable = "RoutingTable"
+    case eligibility = "Eligibility"
+    case appraisal = "Appraisal"
+    case coverage = "Coverage"
+    case fileSpace = "FileSpace"
+
+    /// The file name of the kind's JSON Schema in `schemas/`.
+    public var schemaFile: String {
+        switch self {
+        case .unit: "unit.schema.json"
+        case .workflow: "workflow.schema.json"
+        case .decisionTable: "decision-table.schema.json"
+        case .routingTable: "routing-table.schema.json"
+        case .eligibility: "eligibility.schema.json"
+        case .appraisal: "appraisal.schema.json"
+        case .coverage: "coverage.schema.json"
+        case .fileSpace: "file-space.schema.json"
+        }
+    }
+}
+
+/// The definitions schema versions this build reads.
+public enum SchemaVersion {
+    public static let supported = [1]
+}
+
+/// A name as written, with where it was written: a definition's own name or a reference to one.
+public struct Name: Sendable, Hashable, CustomStringConvertible {
+    public var text: String
+    public var span: SourceSpan
+
+    public init(_ text: String, span: SourceSpan) {
+        self.text = text
+        self.span = span
+    }
+
+    public var description: String { text }
+}
+
+/// An expression kept as written, with its exact place, for the expression compiler to check.
+public struct Expression: Sendable, Hashable {
+    /// The scalar's text after YAML processing.
+    public var text: String
+    /// Where the scalar starts in the file (for a quoted scalar, the opening quote).
+    public var span: SourceSpan
+    /// How the scalar was written, so positions inside it can be mapped back to the file.
+    public var style: Scalar.Style
+
+    public init(text: String, span: SourceSpan, style: Scalar.Style) {
+        self.text = text
+        self.span = span
+        self.style = style
+    }
+}
+
+/// Days of the week as written in calendars.
+public enum Weekday: String, Sendable, CaseIterable {
+    case mon, tue, wed, thu, fri, sat, sun
+}
+
+/// How a decision table combines the rows that match.
+public enum HitPolicy: String, Sendable, CaseIterable {
+    case first, unique, any, priority, collect
+    case collectSum = "collect_sum"
+    case collectMin = "collect_min"
+    case collectMax = "collect_max"
+    case collectCount = "collect_count"
+}
+
+/// The period an appraisal covers.
+public enum AppraisalPeriod: String, Sendable, CaseIterable {
+    case month, quarter
+    case halfYear = "half_year"
+    case year
+}
+
+/// What can be done to a file in a shared space.
+public enum FileAction: String, Sendable, CaseIterable {
+    case view, download, upload, delete, move
+}
+
+/// Who may do a file action.
+public enum Permission: Sendable, Hashable {
+    /// Who, named by a word.
+    public enum Scope: String, Sendable, CaseIterable {
+        case everyone, members, owner, nobody
+    }
+
+    case scope(Scope)
+    case roles([Name])
+}
+
+/// A calendar date `YYYY-MM-DD`, validated (including leap years).
+public struct CalendarDate: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+
+    /// Parses `YYYY-MM-DD`; `nil` when malformed or not a real day.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2]),
+            parts.allSatisfy({ $0.allSatisfy(\.isASCII) }),
+            (1...12).contains(month), day >= 1, day <= Self.daysIn(month: month, year: year)
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    public var description: String {
+        func pad(_ n: Int, _ width: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        return "\(pad(year, 4))-\(pad(month, 2))-\(pad(day, 2))"
+    }
+
+    public static func < (lhs: CalendarDate, rhs: CalendarDate) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+}

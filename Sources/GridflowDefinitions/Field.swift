@@ -1,0 +1,96 @@
+import GridflowDiagnostics
+import GridflowYAML
+
+/// A typed field: of a case, of a person, or an input or output of a rule set.
+public struct Field: Sendable {
+    public var name: Name
+    public var type: FieldType
+    public var title: String?
+    public var required: Bool
+    /// Roles that may see the value; empty means everyone with access.
+    public var visibleTo: [Name]
+    /// For appraisal facts: `store` or `import`.
+    public var source: String?
+    public var span: SourceSpan
+}
+
+/// The type of a field's value.
+public indirect enum FieldType: Sendable {
+    case string, text, decimal, integer, bool, date, datetime, duration, person, attachment
+    /// An enum with values listed inline or named by a unit enum.
+    case enumeration(values: [Name], named: Name?)
+    case list(FieldType)
+    case map(key: MapKey, FieldType)
+    case record([Field])
+    /// A type that could not be read (already reported).
+    case invalid
+
+    /// The key type of a `map`.
+    public enum MapKey: String, Sendable {
+        case string, integer
+    }
+
+    /// The type's name as written in YAML.
+    public var keyword: String {
+        switch self {
+        case .string: "string"
+        case .text: "text"
+        case .decimal: "decimal"
+        case .integer: "integer"
+        case .bool: "bool"
+        case .date: "date"
+        case .datetime: "datetime"
+        case .duration: "duration"
+        case .person: "person"
+        case .attachment: "attachment"
+        case .enumeration: "enum"
+        case .list: "list"
+        case .map: "map"
+        case .record: "record"
+        case .invalid: "invalid"
+        }
+    }
+}
+
+extension Field {
+    /// Reads a field from `name: type` or `name: {type: …}`.
+    static func read(_ name: Name, _ node: Node) -> Field {
+        var field = Field(
+            name: name, type: .invalid, title: node["title"]?.text, required: node["required"]?.bool ?? false,
+            visibleTo: node["visible_to"]?.names ?? [], source: node["source"]?.text, span: name.span)
+        field.type = FieldType.read(node)
+        return field
+    }
+
+    /// Reads every field of a `name → field` mapping.
+    static func readAll(_ node: Node?) -> [Field] {
+        node?.entries.map { read($0.name, $0.value) } ?? []
+    }
+}
+
+extension FieldType {
+    static func read(_ node: Node) -> FieldType {
+        let keyword = node.text ?? node["type"]?.text
+        switch keyword {
+        case "string": return .string
+        case "text": return .text
+        case "decimal": return .decimal
+        case "integer": return .integer
+        case "bool": return .bool
+        case "date": return .date
+        case "datetime": return .datetime
+        case "duration": return .duration
+        case "person": return .person
+        case "attachment": return .attachment
+        case "enum":
+            return .enumeration(
+                values: node["values"]?.sequence?.compactMap(\.name) ?? [], named: node["of"]?.name)
+        case "list": return .list(node["of"].map(read) ?? .invalid)
+        case "map":
+            return .map(
+                key: node["key"]?.text.flatMap(MapKey.init(rawValue:)) ?? .string, node["of"].map(read) ?? .invalid)
+        case "record": return .record(Field.readAll(node["fields"]))
+        default: return .invalid
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Foundation
+import GridflowDiagnostics
+import GridflowYAML
+
+/// The state of one load: files read so far (each read once), units assembled, problems found.
+struct LoadSession {
+    private(set) var files: [String: DefinitionFile] = [:]
+    private(set) var diagnostics: [Diagnostic] = []
+    private(set) var units: [String: UnitDefinitions] = [:]
+    private var places: [FilePlace] = []
+    private var requested: [String] = []
+
+    /// Reads a requested file and remembers its unit for validation.
+    mutating func request(_ path: String) {
+        requested.append(path)
+        let file = read(path)
+        diagnostics += file.diagnostics
+        guard let place = FilePlace(path) else {
+            diagnostics.append(
+                Diagnostic(
+                    .error, "no-unit", "cannot tell which unit this file belongs to",
+                    at: SourceSpan(start: SourceLocation(file: path, line: 1, column: 1)),
+                    hint: "definitions live in Workflows/UNIT/ (the unit and its workflows) or Rules/UNIT/ (rule sets)"))
+            return
+        }
+        if !places.contains(place) { places.append(place) }
+        if let kind = file.kind {
+            let belongs = kind == .unit || kind == .workflow ? "Workflows" : "Rules"
+            if belongs != place.area {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "misplaced-file", "a \(kind.rawValue) belongs in \(belongs)/\(place.unit)/, not \(place.area)/\(place.unit)/",
+                        at: file.span(ofKey: "kind")))
+            }
+            if kind == .unit, (path as NSString).lastPathComponent != "unit.yaml" {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "misplaced-file", "a Unit is defined in a file named unit.yaml",
+                        at: file.span(ofKey: "kind")))
+            }
+            if kind != .unit, (path as NSString).lastPathComponent == "unit.yaml" {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "misplaced-file", "unit.yaml holds the unit, not a \(kind.rawValue)",
+                        at: file.span(ofKey: "kind")))
+            }
+        }
+    }
+
+    private mutating func read(_ path: String) -> DefinitionFile {
+        if let file = files[path] { return file }
+        let file = Loader.parse(path: path)
+        files[path] = file
+        return file
+    }
+
+    /// Assembles and validates the unit of every requested file.
+    mutating func validateUnits() {
+        for place in places {
+            validate(place)
+        }
+    }
+
+    private mutating func validate(_ place: FilePlace) {
+        var paths: [String] = []
+        for folder in place.folders {
+            let list = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            for name in list.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+                let path = folder + "/" + name
+                var isDirectory: ObjCBool = false
+                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
+                    paths.append(path)
+                }
+            }
+        }
+        for path in requested where FilePlace(path) == place && !paths.contains(path) { paths.append(path) }
+
+        let unitFile = read(place.unitFile)
+        guard case .unit(var unit) = unitFile.definition, FileManager.default.fileExists(atPath: place.unitFile) else {
+            for path in paths where requested.contains(path) && path != place.unitFile {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "unit-unavailable",
+                        FileManager.default.fileExists(atPath: place.unitFile)
+                            ? "unit '\(place.unit)' cannot be read; fix \(place.unitFile) first"
+                            : "unit '\(place.unit)' has no \(place.unitFile)",
+                        at: read(path).span(ofKey: "kind"),
+                        hint: "every unit folder has a unit.yaml defining its roles, departments and org"))
+            }
+            return
+        }
+        var problems: [Diagnostic] = []
+        if unit.name.text != place.unit {
+            problems.append(
+                Diagnostic(
+                    .error, "name-mismatch", "unit '\(unit.name.text)' is in folder '\(place.unit)'", at: unit.name.span,
+                    hint: "a unit's name equals its folder's name"))
+        }
+        if let base = unit.extends {
+            unit = inherit(unit, base: base, place: place, problems: &problems)
+        }
+        if !requested.contains(place.unitFile), unitFile.diagnostics.hasErrors {
+            for path in paths where requested.contains(path) {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "unit-unavailable", "unit '\(place.unit)' has errors; fix \(place.unitFile) first",
+                        at: read(path).span(ofKey: "kind")))
+            }
+        }
+
+        var definitions = UnitDefinitions(unit: unit)
+        var owners: [String: (kind: String, name: Name)] = [:]
+        var readable: [DefinitionFile] = []
+        for path in paths where path != place.unitFile {
+            let file = read(path)
+            guard let definition = file.definition, let kind = file.kind, kind != .unit else { continue }
+            let family = kind == .workflow ? "workflow" : "rule set"
+            let key = family + " " + definition.name.text
+            if let first = owners[key] {
+                problems.append(
+                    Diagnostic(
+                        .error, "duplicate-name", "duplicate \(family) '\(definition.name.text)' in unit '\(place.unit)'",
+                        at: definition.name.span,
+                        notes: [Diagnostic.Note(span: first.name.span, message: "'\(definition.name.text)' first defined here")]))
+                continue
+            }
+            owners[key] = (family, definition.name)
+            if let declared = file.root?["unit"]?.name, declared.text != place.unit {
+                problems.append(
+                    Diagnostic(
+                        .error, "name-mismatch", "this file says unit '\(declared.text)' but is in folder '\(place.unit)'",
+                        at: declared.span))
+            }
+            definitions.add(definition)
+            readable.append(file)
+        }
+
+        var validator = Validator(unit: definitions)
+        validator.checkUnit(unitFile)
+        for file in readable { validator.check(file) }
+        problems += validator.diagnostics
+        diagnostics += problems
+        units[place.unit] = definitions
+    }
+
+    /// Merges the abstract unit `base` (and its own bases) into `unit`.
+    private mutating func inherit(_ unit: Unit, base: Name, place: FilePlace, problems: inout [Diagnostic]) -> Unit {
+        var chain: [String] = [unit.name.text]
+        var bases: [Unit] = []
+        var next: Name? = base
+        while let name = next {
+            guard !chain.contains(name.text) else {
+                problems.append(
+                    Diagnostic(.error, "extends-cycle", "unit '\(name.text)' extends itself through '\(chain.joined(separator: "' → '"))'", at: name.span))
+                break
+            }
+            chain.append(name.text)
+            let path = "\(place.root)Workflows/\(name.text)/unit.yaml"
+            guard FileManager.default.fileExists(atPath: path), case .unit(let found) = read(path).definition else {
+                let siblings = (try? FileManager.default.contentsOfDirectory(atPath: "\(place.root)Workflows")) ?? []
+                problems.append(
+                    Diagnostic(
+                        .error, "unknown-unit", "unit '\(name.text)' does not exist" + Suggestion.didYouMean(name.text, in: siblings),
+                        at: name.span, hint: "a base unit is defined in Workflows/NAME/unit.yaml with 'abstract: true'"))
+                break
+            }
+            if !found.abstract, bases.isEmpty {
+                problems.append(
+                    Diagnostic(
+                        .warning, "extends-concrete", "unit '\(name.text)' is not abstract; units usually extend a group-level base",
+                        at: name.span, hint: "mark the base unit 'abstract: true'"))
+            }
+            bases.append(found)
+            next = found.extends
+        }
+        var merged = unit
+        for base in bases { merged = merged.inheriting(from: base) }
+        return merged
+    }
+}

@@ -1,0 +1,165 @@
+import Foundation
+import GridflowDiagnostics
+import GridflowYAML
+
+/// What a load produced: the units it could read and every problem in the files asked for.
+public struct LoadResult: Sendable {
+    /// Problems in the requested files, in source order.
+    public var diagnostics: [Diagnostic]
+    /// The text of every file read, for quoting lines in diagnostics.
+    public var sources: [SourceFile]
+    /// The units of the requested files, keyed by unit name.
+    public var units: [String: UnitDefinitions]
+    /// The definition files that were asked for, in order.
+    public var files: [String]
+    /// Paths given that do not exist.
+    public var missingPaths: [String]
+}
+
+/// Reads definition files and checks them in one pass.
+///
+/// A file's unit is given by its path: `ROOT/Workflows/UNIT/FILE.yaml` or
+/// `ROOT/Rules/UNIT/FILE.yaml`, with the unit itself in `ROOT/Workflows/UNIT/unit.yaml`.
+/// To check references, the loader also reads the other files of the unit (and the unit it
+/// extends), but reports problems only in the files it was asked for.
+public struct Loader {
+    public init() {}
+
+    /// Loads the files named by `paths` (files, or folders searched for `*.yaml` and `*.yml`).
+    public func load(paths: [String]) -> LoadResult {
+        var missing: [String] = []
+        var requested: [String] = []
+        for path in paths {
+            guard let files = Self.definitionFiles(at: path) else {
+                missing.append(path)
+                continue
+            }
+            for file in files where !requested.contains(file) { requested.append(file) }
+        }
+        var session = LoadSession()
+        for file in requested { session.request(file) }
+        session.validateUnits()
+        let wanted = Set(requested)
+        let diagnostics = session.diagnostics.filter { diagnostic in
+            diagnostic.location.map { wanted.contains($0.file) } ?? true
+        }
+        return LoadResult(
+            diagnostics: diagnostics.sorted(by: Diagnostic.sourceOrder), sources: session.files.values.map(\.source),
+            units: session.units, files: requested, missingPaths: missing)
+    }
+
+    /// The definition files under `path`, sorted; `nil` when nothing is there.
+    static func definitionFiles(at path: String) -> [String]? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
+        guard isDirectory.boolValue else { return [path] }
+        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return [] }
+        var files: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            let last = (relative as NSString).lastPathComponent
+            if last.hasPrefix(".") {
+                enumerator.skipDescendants()
+                continue
+            }
+            if relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") {
+                files.append(path.hasSuffix("/") ? path + relative : path + "/" + relative)
+            }
+        }
+        return files.sorted()
+    }
+
+    /// Parses one file: YAML, kind, schema version, shape, and the typed definition.
+    public static func parse(path: String) -> DefinitionFile {
+        let start = SourceLocation(file: path, line: 1, column: 1)
+        guard let data = FileManager.default.contents(atPath: path) else {
+            return DefinitionFile(
+                path: path, source: SourceFile(path: path, text: ""), root: nil, kind: nil, definition: nil,
+                diagnostics: [Diagnostic(.error, "unreadable-file", "cannot read the file", at: SourceSpan(start: start))])
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            return DefinitionFile(
+                path: path, source: SourceFile(path: path, text: ""), root: nil, kind: nil, definition: nil,
+                diagnostics: [
+                    Diagnostic(
+                        .error, "not-utf8", "the file is not UTF-8 text", at: SourceSpan(start: start),
+                        hint: "save definitions as UTF-8")
+                ])
+        }
+        return parse(SourceFile(path: path, text: text))
+    }
+
+    /// Parses one file's text.
+    public static func parse(_ source: SourceFile) -> DefinitionFile {
+        let composition = Composer.compose(source, reportDuplicateKeys: false)
+        var file = DefinitionFile(
+            path: source.path, source: source, root: composition.root, kind: nil, definition: nil,
+            diagnostics: composition.diagnostics)
+        guard let root = composition.root else { return file }
+        guard root.mapping != nil else {
+            file.diagnostics.append(
+                Diagnostic(
+                    .error, "wrong-type", "a definition must be a mapping, not \(root.kindDescription)", at: root.span,
+                    hint: "start the file with 'kind:' and 'schema: 1'"))
+            return file
+        }
+        let kinds = DefinitionKind.allCases.map(\.rawValue)
+        guard let kindNode = root["kind"] else {
+            file.diagnostics.append(
+                Diagnostic(
+                    .error, "missing-key", "the definition needs the key 'kind'", at: root.span,
+                    hint: "one of " + kinds.joined(separator: ", ")))
+            return file
+        }
+        guard let kindText = kindNode.scalar?.string, let kind = DefinitionKind(rawValue: kindText) else {
+            let text = kindNode.text ?? ""
+            file.diagnostics.append(
+                Diagnostic(
+                    .error, "unknown-kind", "unknown kind '\(text)'" + Suggestion.didYouMean(text, in: kinds),
+                    at: kindNode.span, hint: "one of " + kinds.joined(separator: ", ")))
+            return file
+        }
+        file.kind = kind
+        if case .int(let version) = root["schema"]?.scalar?.resolved, !SchemaVersion.supported.contains(version) {
+            file.diagnostics.append(
+                Diagnostic(
+                    .error, "unsupported-schema",
+                    "schema version \(version) is not supported; this build reads "
+                        + SchemaVersion.supported.map(String.init).joined(separator: ", "),
+                    at: root["schema"]!.span))
+            return file
+        }
+        var checker = ShapeChecker()
+        checker.check(root, against: Shapes.shape(of: kind), key: kind.rawValue)
+        file.diagnostics += checker.diagnostics
+        file.definition = Definition.read(kind, root, file: source.path)
+        return file
+    }
+}
+
+/// Where a file sits: the folder holding `Workflows/` and `Rules/`, which of the two, and the unit.
+struct FilePlace: Hashable {
+    var root: String
+    var area: String
+    var unit: String
+
+    init?(_ path: String) {
+        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard components.count >= 3 else { return nil }
+        let area = components[components.count - 3]
+        guard area == "Workflows" || area == "Rules" else { return nil }
+        self.area = area
+        unit = components[components.count - 2]
+        root = components.dropLast(3).map { $0 + "/" }.joined()
+    }
+
+    /// Two files are in the same place when they belong to the same unit of the same tree.
+    static func == (lhs: FilePlace, rhs: FilePlace) -> Bool { lhs.root == rhs.root && lhs.unit == rhs.unit }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(root)
+        hasher.combine(unit)
+    }
+
+    var unitFile: String { "\(root)Workflows/\(unit)/unit.yaml" }
+    var folders: [String] { ["\(root)Workflows/\(unit)", "\(root)Rules/\(unit)"] }
+}

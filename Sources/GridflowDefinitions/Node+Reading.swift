@@ -1,0 +1,65 @@
+import Foundation
+import GridflowDiagnostics
+import GridflowYAML
+
+/// Lenient readers used after the shape check: a value of the wrong shape reads as `nil`
+/// (the checker has already reported it), so decoding never stops early.
+extension Node {
+    var text: String? {
+        guard let scalar, scalar.resolved != .null else { return nil }
+        return scalar.value
+    }
+
+    var name: Name? {
+        guard let value = scalar?.string else { return nil }
+        return Name(value, span: span)
+    }
+
+    /// One name or a list of names.
+    var names: [Name] {
+        if let one = name { return [one] }
+        return sequence?.compactMap(\.name) ?? []
+    }
+
+    var expression: Expression? {
+        guard let scalar, let value = scalar.string else { return nil }
+        return Expression(text: value, span: span, style: scalar.style)
+    }
+
+    var bool: Bool? {
+        if case .bool(let value) = scalar?.resolved { return value }
+        return nil
+    }
+
+    var decimal: Decimal? {
+        switch scalar?.resolved {
+        case .int(let value): return Decimal(value)
+        case .float(let text): return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        default: return nil
+        }
+    }
+
+    var duration: Duration? {
+        guard let text, case .success(let duration) = Duration.parse(text) else { return nil }
+        return duration
+    }
+
+    var date: CalendarDate? { text.flatMap(CalendarDate.init) }
+
+    /// The pairs of a mapping as names and values; repeated keys keep their first value.
+    var entries: [(name: Name, value: Node)] {
+        guard let mapping else { return [] }
+        var seen = Set<String>()
+        var result: [(name: Name, value: Node)] = []
+        for pair in mapping.pairs {
+            guard let key = pair.name, seen.insert(key).inserted else { continue }
+            result.append((Name(key, span: SourceSpan(start: pair.key.location, length: key.count)), pair.value))
+        }
+        return result
+    }
+
+    /// Where a key of this mapping is written, for pointing at the key itself.
+    func keySpan(_ key: String) -> SourceSpan? {
+        mapping?.pair(key).map { SourceSpan(start: $0.key.location, length: key.count) }
+    }
+}

@@ -1,0 +1,225 @@
+import Foundation
+import GridflowDiagnostics
+import GridflowYAML
+
+/// A decision table: rows of input cells and output values, combined by a hit policy.
+public struct DecisionTable: Sendable {
+    public var name: Name
+    public var file: String
+    public var hit: HitPolicy?
+    public var hitSpan: SourceSpan?
+    public var inputs: [Field]
+    public var outputs: [Field]
+    public var rows: [Row]
+
+    /// One row of a decision table.
+    public struct Row: Sendable {
+        public var when: [(input: Name, cell: Cell)]
+        public var then: [(output: Name, value: Literal)]
+        public var span: SourceSpan
+    }
+}
+
+/// A routing table: which department answers a case, and by when.
+public struct RoutingTable: Sendable {
+    public var name: Name
+    public var file: String
+    public var hit: HitPolicy?
+    public var inputs: [Field]
+    public var routes: [Route]
+
+    /// One route.
+    public struct Route: Sendable {
+        public var when: [(input: Name, cell: Cell)]
+        public var department: Name?
+        public var deadline: Duration?
+        public var role: Name?
+        public var span: SourceSpan
+    }
+}
+
+/// Who may be selected for a role: exclusions, requirements and preferences, each with a reason.
+public struct Eligibility: Sendable {
+    public var name: Name
+    public var file: String
+    public var role: Name?
+    public var inputs: [Field]
+    public var exclude: [Rule]
+    public var require: [Rule]
+    public var prefer: [Rule]
+
+    /// One eligibility rule.
+    public struct Rule: Sendable {
+        public var name: Name
+        public var when: Expression?
+        public var reason: String?
+        public var points: Decimal?
+    }
+}
+
+/// An appraisal: per role, weighted dimensions, bonus and deduction items, grade bands and consequences.
+public struct Appraisal: Sendable {
+    public var name: Name
+    public var file: String
+    public var period: AppraisalPeriod?
+    public var facts: [Field]
+    public var packages: [Package]
+
+    /// The package for one role.
+    public struct Package: Sendable {
+        public var role: Name
+        public var title: String?
+        public var dimensions: [Dimension]
+        public var bonus: [PointItem]
+        public var deductions: [PointItem]
+        public var grades: [Band]
+        public var consequences: [(grade: Name, effects: [Effect])]
+        public var dimensionsSpan: SourceSpan?
+    }
+
+    /// A weighted dimension.
+    public struct Dimension: Sendable {
+        public var name: Name
+        public var title: String?
+        public var weight: Decimal?
+        public var score: Expression?
+    }
+
+    /// A bonus or deduction item.
+    public struct PointItem: Sendable {
+        public var name: Name
+        public var points: Decimal?
+        public var per: Expression?
+        public var max: Decimal?
+    }
+
+    /// A grade band: totals at or above `min` get `grade`.
+    public struct Band: Sendable {
+        public var grade: Name
+        public var min: Decimal?
+        public var minSpan: SourceSpan?
+    }
+}
+
+/// The rule that every org node at a level (and each of its shifts) has a holder of a role.
+public struct Coverage: Sendable {
+    public var name: Name
+    public var file: String
+    public var role: Name?
+    public var level: Name?
+    public var perShift: Bool
+}
+
+/// Shared file spaces, one per role, with who may do what.
+public struct FileSpace: Sendable {
+    public var name: Name
+    public var file: String
+    public var roles: [Name]
+    public var folders: [Name]
+    public var permissions: [(action: FileAction, permission: Permission)]
+}
+
+extension DecisionTable {
+    static func read(_ node: Node, file: String) -> DecisionTable? {
+        guard let name = node["name"]?.name else { return nil }
+        return DecisionTable(
+            name: name, file: file, hit: node["hit"]?.text.flatMap(HitPolicy.init), hitSpan: node["hit"]?.span,
+            inputs: Field.readAll(node["inputs"]), outputs: Field.readAll(node["outputs"]),
+            rows: node["rules"]?.sequence?.map { row in
+                Row(
+                    when: Cell.readAll(row["when"]),
+                    then: row["then"]?.entries.compactMap { entry in Literal(entry.value).map { (entry.name, $0) } }
+                        ?? [],
+                    span: row.span)
+            } ?? [])
+    }
+}
+
+extension RoutingTable {
+    static func read(_ node: Node, file: String) -> RoutingTable? {
+        guard let name = node["name"]?.name else { return nil }
+        return RoutingTable(
+            name: name, file: file, hit: node["hit"]?.text.flatMap(HitPolicy.init), inputs: Field.readAll(node["inputs"]),
+            routes: node["routes"]?.sequence?.map { route in
+                Route(
+                    when: Cell.readAll(route["when"]), department: route["department"]?.name,
+                    deadline: route["deadline"]?.duration, role: route["role"]?.name, span: route.span)
+            } ?? [])
+    }
+}
+
+extension Eligibility {
+    static func read(_ node: Node, file: String) -> Eligibility? {
+        guard let name = node["name"]?.name else { return nil }
+        func rules(_ key: String) -> [Rule] {
+            node[key]?.sequence?.compactMap { rule in
+                rule["name"]?.name.map {
+                    Rule(name: $0, when: rule["when"]?.expression, reason: rule["reason"]?.text, points: rule["points"]?.decimal)
+                }
+            } ?? []
+        }
+        return Eligibility(
+            name: name, file: file, role: node["role"]?.name, inputs: Field.readAll(node["inputs"]),
+            exclude: rules("exclude"), require: rules("require"), prefer: rules("prefer"))
+    }
+}
+
+extension Appraisal {
+    static func read(_ node: Node, file: String) -> Appraisal? {
+        guard let name = node["name"]?.name else { return nil }
+        func items(_ node: Node?) -> [PointItem] {
+            node?.sequence?.compactMap { item in
+                item["name"]?.name.map {
+                    PointItem(name: $0, points: item["points"]?.decimal, per: item["per"]?.expression, max: item["max"]?.decimal)
+                }
+            } ?? []
+        }
+        return Appraisal(
+            name: name, file: file, period: node["period"]?.text.flatMap(AppraisalPeriod.init),
+            facts: Field.readAll(node["facts"]),
+            packages: node["packages"]?.entries.map { entry in
+                let package = entry.value
+                return Package(
+                    role: entry.name, title: package["title"]?.text,
+                    dimensions: package["dimensions"]?.sequence?.compactMap { dimension in
+                        dimension["name"]?.name.map {
+                            Dimension(
+                                name: $0, title: dimension["title"]?.text, weight: dimension["weight"]?.decimal,
+                                score: dimension["score"]?.expression)
+                        }
+                    } ?? [],
+                    bonus: items(package["bonus"]), deductions: items(package["deductions"]),
+                    grades: package["grades"]?.sequence?.compactMap { band in
+                        band["grade"]?.name.map { Band(grade: $0, min: band["min"]?.decimal, minSpan: band["min"]?.span) }
+                    } ?? [],
+                    consequences: package["consequences"]?.entries.map { consequence in
+                        (consequence.name, consequence.value.sequence?.compactMap(Effect.read) ?? [])
+                    } ?? [],
+                    dimensionsSpan: package.keySpan("dimensions"))
+            } ?? [])
+    }
+}
+
+extension Coverage {
+    static func read(_ node: Node, file: String) -> Coverage? {
+        guard let name = node["name"]?.name else { return nil }
+        return Coverage(
+            name: name, file: file, role: node["role"]?.name, level: node["level"]?.name,
+            perShift: node["per_shift"]?.bool ?? false)
+    }
+}
+
+extension FileSpace {
+    static func read(_ node: Node, file: String) -> FileSpace? {
+        guard let name = node["name"]?.name else { return nil }
+        let permissions: [(action: FileAction, permission: Permission)] = FileAction.allCases.compactMap { action in
+            guard let value = node["permissions"]?[action.rawValue] else { return nil }
+            if let scope = value.text.flatMap(Permission.Scope.init) { return (action, .scope(scope)) }
+            if let roles = value.sequence { return (action, .roles(roles.compactMap(\.name))) }
+            return nil
+        }
+        return FileSpace(
+            name: name, file: file, roles: node["roles"]?.sequence?.compactMap(\.name) ?? [],
+            folders: node["folders"]?.sequence?.compactMap { $0["name"]?.name } ?? [], permissions: permissions)
+    }
+}

@@ -1,0 +1,430 @@
+/// The shapes of every definition kind (see `Shape`).
+public enum Shapes {
+    /// The kinds a file may declare, with the shape of each.
+    public static let kinds: [(kind: DefinitionKind, shape: ObjectShape)] = [
+        (.unit, unit), (.workflow, workflow), (.decisionTable, decisionTable), (.routingTable, routingTable),
+        (.eligibility, eligibility), (.appraisal, appraisal), (.coverage, coverage), (.fileSpace, fileSpace),
+    ]
+
+    /// The shape of a kind's file.
+    public static func shape(of kind: DefinitionKind) -> ObjectShape {
+        kinds.first { $0.kind == kind }!.shape
+    }
+
+    /// Named shapes that refer to themselves or are shared.
+    public static func definition(_ name: String) -> ObjectShape? {
+        switch name {
+        case "field": field
+        case "fact": fact
+        case "orgNode": orgNode
+        case "effect": effect
+        default: nil
+        }
+    }
+
+    /// Every named shape, for `$defs` in the JSON Schemas.
+    public static let definitionNames = ["field", "fact", "orgNode", "effect"]
+
+    static let fieldTypes = [
+        "string", "text", "decimal", "integer", "bool", "date", "datetime", "duration", "enum", "list", "map",
+        "record", "person", "attachment",
+    ]
+    static let names: Shape = .either([.identifier, .list(.identifier)])
+    static let cell: Shape = .either([.scalar, .list(.scalar)])
+
+    static func header(_ kind: DefinitionKind, unitKey: Bool = true) -> [ObjectShape.Key] {
+        var keys = [
+            required("kind", .keyword([kind.rawValue]), "The kind of definition: `\(kind.rawValue)`."),
+            required("schema", .integer, "The definitions schema version; `1`."),
+        ]
+        if unitKey { keys.append(key("unit", .identifier, "The unit; must match the folder.")) }
+        keys += [
+            required("name", .identifier, "The definition's name."),
+            key("title", .text, "A label shown to people."),
+            key("description", .text, "Free text."),
+        ]
+        return keys
+    }
+
+    static let fieldKeys: [ObjectShape.Key] = [
+        required("type", .keyword(fieldTypes), "The value type."),
+        key("title", .text, "A label shown to people."),
+        key("description", .text, "Free text."),
+        key("required", .bool, "The value must be present."),
+        key("values", .list(.identifier), "For `enum`: the allowed values."),
+        key("titles", .map(entity: "value", .text), "For `enum`: labels of the values."),
+        key("of", .either([.identifier, .ref("field")]), "For `enum`: a unit enum; for `list`/`map`: the element type."),
+        key("key", .keyword(["string", "integer"]), "For `map`: the key type."),
+        key("fields", .map(entity: "field", .ref("field")), "For `record`: its fields."),
+        key("visible_to", .list(.identifier), "Roles that may see the value."),
+    ]
+
+    static let field = ObjectShape("a field", plural: "fields", fieldKeys)
+    static let fieldOrType: Shape = .either([.keyword(fieldTypes), .ref("field")])
+
+    static let fact = ObjectShape(
+        "a fact", plural: "facts",
+        fieldKeys + [key("source", .keyword(["store", "import"]), "Derived from cases (`store`) or imported from CSV.")])
+
+    static let orgNode = ObjectShape(
+        "an org node", plural: "org nodes",
+        [
+            required("name", .identifier, "The node's name, unique in the unit."),
+            key("title", .text, "A label shown to people."),
+            key("level", .identifier, "The org level; defaults to the level at this depth."),
+            key("shifts", .list(.identifier), "The shifts this node works."),
+            key("children", .list(.ref("orgNode")), "The nodes below."),
+        ])
+
+    static let effect = ObjectShape(
+        "an effect", plural: "effects", exclusive: [["open", "notify", "signal", "record", "commend"]],
+        oneRequired: [["open", "notify", "signal", "record", "commend"]],
+        [
+            key(
+                "open",
+                .object(
+                    ObjectShape(
+                        "an 'open' effect", plural: "'open' effects",
+                        [
+                            required("workflow", .identifier, "A workflow of the unit."),
+                            key("with", .map(entity: "field", .expression), "Field values of the new case."),
+                        ])), "Open a case of another workflow."),
+            key(
+                "notify",
+                .object(
+                    ObjectShape(
+                        "a 'notify' effect", plural: "'notify' effects",
+                        [
+                            required("role", .identifier, "The role to notify."),
+                            key("message", .text, "The message."),
+                        ])), "Notify the holders of a role."),
+            key(
+                "signal",
+                .object(
+                    ObjectShape(
+                        "a 'signal' effect", plural: "'signal' effects",
+                        [
+                            required("case", .expression, "The case to signal."),
+                            required("event", .identifier, "The event sent."),
+                        ])), "Send an event to another case."),
+            key(
+                "record",
+                .object(
+                    ObjectShape(
+                        "a 'record' effect", plural: "'record' effects",
+                        [
+                            required("ledger", .identifier, "The ledger's name."),
+                            required("value", .expression, "The value recorded."),
+                        ])), "Add an entry to a named ledger."),
+            key(
+                "commend",
+                .object(
+                    ObjectShape(
+                        "a 'commend' effect", plural: "'commend' effects",
+                        [
+                            required("list", .identifier, "The commendation list."),
+                            key("title", .text, "A label shown to people."),
+                        ])), "Put the person on a commendation list."),
+        ])
+
+    // MARK: Unit
+
+    static let unit = ObjectShape(
+        "a unit", plural: "units",
+        header(.unit, unitKey: false) + [
+            key("extends", .identifier, "An abstract unit this unit inherits from."),
+            key("abstract", .bool, "A group-level base that only other units extend."),
+            key("timezone", .text, "IANA time zone, e.g. Asia/Shanghai."),
+            key(
+                "calendar",
+                .object(
+                    ObjectShape(
+                        "a calendar", plural: "calendars",
+                        [
+                            key(
+                                "working_days", .list(.keyword(Weekday.allCases.map(\.rawValue))),
+                                "Days of the week that are working days."),
+                            key("holidays", .list(.date), "Dates that are not working days."),
+                            key("extra_working_days", .list(.date), "Weekend dates that are working days."),
+                        ])), "The working calendar."),
+            key(
+                "org",
+                .object(
+                    ObjectShape(
+                        "an org", plural: "orgs",
+                        [
+                            required(
+                                "levels",
+                                .list(
+                                    .object(
+                                        ObjectShape(
+                                            "an org level", plural: "org levels",
+                                            [
+                                                required("name", .identifier, "The level's name."),
+                                                key("title", .text, "A label shown to people."),
+                                            ]))), "The named levels, from the top down."),
+                            key("shifts", .list(.identifier), "The shifts teams may work."),
+                            key("tree", .ref("orgNode"), "The root org node."),
+                        ])), "The organisation tree."),
+            key(
+                "enums",
+                .map(
+                    entity: "enum",
+                    .object(
+                        ObjectShape(
+                            "an enum", plural: "enums",
+                            [
+                                key("title", .text, "A label shown to people."),
+                                required("values", .list(.identifier), "The values."),
+                                key("titles", .map(entity: "value", .text), "Labels of the values."),
+                            ]))), "Named vocabularies."),
+            key(
+                "departments",
+                .map(
+                    entity: "department",
+                    .object(
+                        ObjectShape(
+                            "a department", plural: "departments",
+                            [
+                                key("title", .text, "A label shown to people."),
+                                key("level", .identifier, "The org level it sits at."),
+                                key("description", .text, "Free text."),
+                            ]))), "The departments."),
+            key(
+                "roles",
+                .map(
+                    entity: "role",
+                    .object(
+                        ObjectShape(
+                            "a role", plural: "roles",
+                            [
+                                key("title", .text, "A label shown to people."),
+                                key("scope", .identifier, "The org level a holder is appointed at."),
+                                key("department", .identifier, "The department the role belongs to."),
+                                key("held_by", .expression, "Who may hold the role, over `person`."),
+                                key("eligibility", .identifier, "An Eligibility rule set for selection."),
+                                key("description", .text, "Free text."),
+                            ]))), "The roles and who may hold them."),
+            key(
+                "people",
+                .object(
+                    ObjectShape(
+                        "a people section", plural: "people sections",
+                        [required("fields", .map(entity: "field", fieldOrType), "Every person's attributes.")])),
+                "The attributes of people."),
+        ])
+
+    // MARK: Workflow
+
+    static let timer = ObjectShape(
+        "a timer", plural: "timers", exclusive: [["after", "at"]], oneRequired: [["after", "at"]],
+        [
+            key("name", .identifier, "The timer's name."),
+            key("title", .text, "A label shown to people."),
+            key("after", .duration, "Fire this long after entering the state."),
+            key("at", .expression, "Fire at this date or datetime."),
+            required("event", .identifier, "The event sent when it fires."),
+        ])
+
+    static let state = ObjectShape(
+        "a state", plural: "states",
+        [
+            key("title", .text, "A label shown to people."),
+            key("description", .text, "Free text."),
+            key("initial", .bool, "The state a case opens in; exactly one."),
+            key("final", .bool, "The case ends here."),
+            key(
+                "task",
+                .object(
+                    ObjectShape(
+                        "a task", plural: "tasks",
+                        [
+                            required("title", .text, "What is to be done."),
+                            required("role", .identifier, "The role assigned."),
+                            key("due", .duration, "When it is due, from entering the state."),
+                            key("description", .text, "Free text."),
+                        ])), "A human task while the case is here."),
+            key("timers", .list(.object(timer)), "Timers started on entering the state."),
+        ])
+
+    static let transition = ObjectShape(
+        "a transition", plural: "transitions",
+        [
+            key("title", .text, "A label shown to people."),
+            key("description", .text, "Free text."),
+            key("on", .identifier, "The event; defaults to the transition's name."),
+            required("from", .either([.keyword(["*"]), .identifier, .list(.identifier)]), "Source state(s)."),
+            required("to", .identifier, "Target state."),
+            key("role", names, "Role(s) that may fire it; `system` for the engine."),
+            key("person", .identifier, "A person field whose holder may fire it."),
+            key("guard", .expression, "A condition that must hold."),
+            key("input", .list(.identifier), "Case fields the actor supplies."),
+            key("set", .map(entity: "field", .expression), "Fields computed on the way."),
+            key(
+                "decide",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a decision", plural: "decisions",
+                            [
+                                required("rules", .identifier, "A rule set of the unit."),
+                                key("input", .map(entity: "input", .expression), "Inputs of the rule set."),
+                                key("assign", .map(entity: "field", .identifier), "Case field ← rule output."),
+                            ]))), "Rule sets consulted."),
+            key("effects", .list(.ref("effect")), "Effects performed."),
+        ])
+
+    static let workflow = ObjectShape(
+        "a workflow", plural: "workflows",
+        header(.workflow) + [
+            key("started_by", names, "Roles that may open a case."),
+            key("fields", .map(entity: "field", fieldOrType), "The typed case fields."),
+            required("states", .map(entity: "state", .object(state)), "The states."),
+            required("transitions", .map(entity: "transition", .object(transition)), "The transitions."),
+        ])
+
+    // MARK: Rules
+
+    static let decisionTable = ObjectShape(
+        "a decision table", plural: "decision tables",
+        header(.decisionTable) + [
+            required("hit", .keyword(HitPolicy.allCases.map(\.rawValue)), "The hit policy."),
+            required("inputs", .map(entity: "input", fieldOrType), "The inputs."),
+            required("outputs", .map(entity: "output", fieldOrType), "The outputs."),
+            required(
+                "rules",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a decision rule", plural: "decision rules",
+                            [
+                                key("when", .map(entity: "input", cell), "Input cells; absent means any."),
+                                required("then", .map(entity: "output", .scalar), "Output values."),
+                                key("note", .text, "Free text."),
+                            ]))), "The rows."),
+        ])
+
+    static let routingTable = ObjectShape(
+        "a routing table", plural: "routing tables",
+        header(.routingTable) + [
+            required("hit", .keyword([HitPolicy.unique.rawValue, HitPolicy.first.rawValue]), "The hit policy."),
+            required("inputs", .map(entity: "input", fieldOrType), "The inputs."),
+            required(
+                "routes",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a route", plural: "routes",
+                            [
+                                key("when", .map(entity: "input", cell), "Input cells; absent means any."),
+                                required("department", .identifier, "The responsible department."),
+                                required("deadline", .duration, "The deadline for an answer."),
+                                key("role", .identifier, "The role that claims the case."),
+                                key("note", .text, "Free text."),
+                            ]))), "The routes."),
+        ])
+
+    static let eligibilityRule = ObjectShape(
+        "an eligibility rule", plural: "eligibility rules",
+        [
+            required("name", .identifier, "The rule's name."),
+            key("title", .text, "A label shown to people."),
+            required("when", .expression, "The condition."),
+            required("reason", .text, "Why, recorded on the case."),
+            key("points", .number, "For `prefer`: points added (default 1)."),
+        ])
+
+    static let eligibility = ObjectShape(
+        "an eligibility rule set", plural: "eligibility rule sets",
+        header(.eligibility) + [
+            key("role", .identifier, "The role it selects for."),
+            key("inputs", .map(entity: "input", fieldOrType), "Inputs besides `person`."),
+            key("exclude", .list(.object(eligibilityRule)), "Any match excludes."),
+            key("require", .list(.object(eligibilityRule)), "Every one must hold."),
+            key("prefer", .list(.object(eligibilityRule)), "Each match adds points."),
+        ])
+
+    static let pointItem = ObjectShape(
+        "a bonus or deduction item", plural: "bonus or deduction items",
+        [
+            required("name", .identifier, "The item's name."),
+            key("title", .text, "A label shown to people."),
+            required("points", .number, "Points for each unit of `per`."),
+            key("per", .expression, "How many units; 1 when absent."),
+            key("max", .number, "Cap on the item's points."),
+        ])
+
+    static let package = ObjectShape(
+        "an appraisal package", plural: "appraisal packages",
+        [
+            key("title", .text, "A label shown to people."),
+            required(
+                "dimensions",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a dimension", plural: "dimensions",
+                            [
+                                required("name", .identifier, "The dimension's name."),
+                                key("title", .text, "A label shown to people."),
+                                required("weight", .number, "Its weight; weights sum to 1."),
+                                required("score", .expression, "Its score, 0 to 100."),
+                            ]))), "The weighted dimensions."),
+            key("bonus", .list(.object(pointItem)), "Bonus items."),
+            key("deductions", .list(.object(pointItem)), "Deduction items."),
+            required(
+                "grades",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a grade band", plural: "grade bands",
+                            [
+                                required("grade", .identifier, "The grade."),
+                                key("min", .number, "The lowest total in the band; none for the last."),
+                                key("title", .text, "A label shown to people."),
+                            ]))), "Grade bands from the highest down."),
+            key("consequences", .map(entity: "grade", .list(.ref("effect"))), "Effects per grade."),
+        ])
+
+    static let appraisal = ObjectShape(
+        "an appraisal", plural: "appraisals",
+        header(.appraisal) + [
+            required("period", .keyword(AppraisalPeriod.allCases.map(\.rawValue)), "The appraisal period."),
+            key("facts", .map(entity: "fact", .ref("fact")), "The facts formulas read."),
+            required("packages", .map(entity: "package", .object(package)), "One package per role."),
+        ])
+
+    static let coverage = ObjectShape(
+        "a coverage rule", plural: "coverage rules",
+        header(.coverage) + [
+            required("role", .identifier, "The role whose holders cover."),
+            required("level", .identifier, "Every org node at this level must be covered."),
+            key("per_shift", .bool, "Every shift of the node must be covered."),
+        ])
+
+    static let permission: Shape = .either([.keyword(Permission.Scope.allCases.map(\.rawValue)), .list(.identifier)])
+
+    static let fileSpace = ObjectShape(
+        "a file space", plural: "file spaces",
+        header(.fileSpace) + [
+            required("roles", .list(.identifier), "One space per role."),
+            required(
+                "folders",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a folder", plural: "folders",
+                            [
+                                required("name", .identifier, "The folder's name."),
+                                key("title", .text, "A label shown to people."),
+                            ]))), "The folders of every space."),
+            required(
+                "permissions",
+                .object(
+                    ObjectShape(
+                        "permissions", plural: "permissions",
+                        FileAction.allCases.map {
+                            required($0.rawValue, permission, "Who may \($0.rawValue) a file.")
+                        })), "Who may do what."),
+        ])
+}

@@ -1,0 +1,146 @@
+import GridflowDiagnostics
+import GridflowYAML
+
+/// A unit of the group: its calendar, organisation, vocabulary, departments, roles and people.
+public struct Unit: Sendable {
+    public var name: Name
+    public var title: String?
+    public var file: String
+    public var abstract: Bool
+    public var extends: Name?
+    public var timezone: Name?
+    public var calendar: WorkingCalendar
+    public var levels: [Name]
+    public var shifts: [Name]
+    public var tree: OrgNode?
+    public var enums: [EnumDefinition]
+    public var departments: [Department]
+    public var roles: [Role]
+    public var peopleFields: [Field]
+
+    /// A named vocabulary.
+    public struct EnumDefinition: Sendable {
+        public var name: Name
+        public var values: [Name]
+    }
+
+    /// A department.
+    public struct Department: Sendable {
+        public var name: Name
+        public var title: String?
+        public var level: Name?
+    }
+
+    /// A role and who may hold it.
+    public struct Role: Sendable {
+        public var name: Name
+        public var title: String?
+        public var scope: Name?
+        public var department: Name?
+        public var heldBy: Expression?
+        public var eligibility: Name?
+    }
+
+    /// The names of every role, plus the engine's own `system`.
+    public var roleNames: Set<String> { Set(roles.map(\.name.text)).union([Role.system]) }
+
+    /// The enum named `name`.
+    public func enumeration(_ name: String) -> EnumDefinition? { enums.first { $0.name.text == name } }
+}
+
+extension Unit.Role {
+    /// The role the engine acts in: timers and effects.
+    public static let system = "system"
+}
+
+/// Working days, holidays and make-up working days.
+public struct WorkingCalendar: Sendable {
+    public var workingDays: [Weekday]?
+    public var holidays: [CalendarDate]
+    public var extraWorkingDays: [CalendarDate]
+    public var holidayNodes: [Node]
+    public var extraNodes: [Node]
+}
+
+/// A node of the org tree: oilfield, plant, work area, team.
+public struct OrgNode: Sendable {
+    public var name: Name
+    public var title: String?
+    /// The level as written, if written.
+    public var level: Name?
+    public var shifts: [Name]
+    public var children: [OrgNode]
+
+    /// Every node of the subtree, depth first, with its depth (the root has depth 0).
+    public func walk() -> [(node: OrgNode, depth: Int)] {
+        var result: [(node: OrgNode, depth: Int)] = []
+        func visit(_ node: OrgNode, _ depth: Int) {
+            result.append((node, depth))
+            for child in node.children { visit(child, depth + 1) }
+        }
+        visit(self, 0)
+        return result
+    }
+}
+
+extension Unit {
+    static func read(_ node: Node, file: String) -> Unit? {
+        guard let name = node["name"]?.name else { return nil }
+        let calendar = node["calendar"]
+        return Unit(
+            name: name, title: node["title"]?.text, file: file, abstract: node["abstract"]?.bool ?? false,
+            extends: node["extends"]?.name, timezone: node["timezone"]?.name,
+            calendar: WorkingCalendar(
+                workingDays: calendar?["working_days"]?.sequence?.compactMap { $0.text.flatMap(Weekday.init) },
+                holidays: calendar?["holidays"]?.sequence?.compactMap(\.date) ?? [],
+                extraWorkingDays: calendar?["extra_working_days"]?.sequence?.compactMap(\.date) ?? [],
+                holidayNodes: calendar?["holidays"]?.sequence ?? [],
+                extraNodes: calendar?["extra_working_days"]?.sequence ?? []),
+            levels: node["org"]?["levels"]?.sequence?.compactMap { $0["name"]?.name } ?? [],
+            shifts: node["org"]?["shifts"]?.sequence?.compactMap(\.name) ?? [],
+            tree: node["org"]?["tree"].flatMap(OrgNode.read),
+            enums: node["enums"]?.entries.map {
+                EnumDefinition(name: $0.name, values: $0.value["values"]?.sequence?.compactMap(\.name) ?? [])
+            } ?? [],
+            departments: node["departments"]?.entries.map {
+                Department(name: $0.name, title: $0.value["title"]?.text, level: $0.value["level"]?.name)
+            } ?? [],
+            roles: node["roles"]?.entries.map {
+                Role(
+                    name: $0.name, title: $0.value["title"]?.text, scope: $0.value["scope"]?.name,
+                    department: $0.value["department"]?.name, heldBy: $0.value["held_by"]?.expression,
+                    eligibility: $0.value["eligibility"]?.name)
+            } ?? [],
+            peopleFields: Field.readAll(node["people"]?["fields"]))
+    }
+
+    /// This unit with what it does not define taken from `base`.
+    func inheriting(from base: Unit) -> Unit {
+        func merge<T>(_ own: [T], _ inherited: [T], _ key: (T) -> String) -> [T] {
+            let names = Set(own.map(key))
+            return inherited.filter { !names.contains(key($0)) } + own
+        }
+        var merged = self
+        merged.timezone = timezone ?? base.timezone
+        if calendar.workingDays == nil { merged.calendar.workingDays = base.calendar.workingDays }
+        merged.calendar.holidays = base.calendar.holidays + calendar.holidays
+        merged.calendar.extraWorkingDays = base.calendar.extraWorkingDays + calendar.extraWorkingDays
+        merged.enums = merge(enums, base.enums) { $0.name.text }
+        merged.departments = merge(departments, base.departments) { $0.name.text }
+        merged.roles = merge(roles, base.roles) { $0.name.text }
+        merged.peopleFields = merge(peopleFields, base.peopleFields) { $0.name.text }
+        if levels.isEmpty { merged.levels = base.levels }
+        if shifts.isEmpty { merged.shifts = base.shifts }
+        return merged
+    }
+}
+
+extension OrgNode {
+    static func read(_ node: Node) -> OrgNode? {
+        guard let name = node["name"]?.name else { return nil }
+        return OrgNode(
+            name: name, title: node["title"]?.text, level: node["level"]?.name,
+            shifts: node["shifts"]?.sequence?.compactMap(\.name) ?? [],
+            children: node["children"]?.sequence?.compactMap(read) ?? [])
+    }
+}

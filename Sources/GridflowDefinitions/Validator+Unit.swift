@@ -1,0 +1,116 @@
+import Foundation
+import GridflowDiagnostics
+import GridflowYAML
+
+extension Validator {
+    /// Checks the unit: time zone, calendar, org tree, departments, roles and people.
+    mutating func checkUnit(_ file: DefinitionFile) {
+        guard case .unit(let own) = file.definition else { return }
+        let unit = self.unit  // with inherited parts
+        if let zone = own.timezone, TimeZone(identifier: zone.text) == nil {
+            let known = TimeZone.knownTimeZoneIdentifiers
+            error("unknown-timezone", "unknown time zone '\(zone.text)'" + Suggestion.didYouMean(zone.text, in: known),
+                at: zone.span, hint: "use an IANA name such as Asia/Shanghai")
+        }
+        if !own.abstract {
+            if unit.timezone == nil {
+                error("missing-key", "unit '\(own.name.text)' needs a 'timezone' (or a base unit that has one)", at: own.name.span)
+            }
+            if unit.calendar.workingDays == nil {
+                error("missing-key", "unit '\(own.name.text)' needs 'calendar.working_days' (or a base unit that has them)",
+                    at: own.name.span)
+            }
+            if own.tree == nil {
+                error("missing-key", "unit '\(own.name.text)' needs an org tree ('org.tree')", at: file.span(ofKey: "org"),
+                    hint: "only an abstract unit may leave out the org tree")
+            }
+        }
+        checkCalendar(own, file)
+        checkUnique(own.levels, what: "org level")
+        checkUnique(own.shifts, what: "shift")
+        if let tree = own.tree { checkTree(tree, unit: unit) }
+
+        let levels = unit.levels.map(\.text)
+        for department in own.departments {
+            if let level = department.level {
+                resolve(level, among: levels, as: "org level", in: "department '\(department.name.text)'")
+            }
+        }
+        let departments = unit.departments.map(\.name.text)
+        let eligibilities = definitions.eligibilities.map(\.name.text)
+        let people = Set(unit.peopleFields.map(\.name.text))
+        for role in own.roles {
+            if let scope = role.scope { resolve(scope, among: levels, as: "org level", in: "role '\(role.name.text)'") }
+            if let department = role.department {
+                resolve(department, among: departments, as: "department", in: "role '\(role.name.text)'")
+            }
+            if let eligibility = role.eligibility, !own.abstract {
+                resolve(eligibility, among: eligibilities, as: "rule set", in: "role '\(role.name.text)'",
+                    hint: "Eligibility rule sets live in Rules/\(own.name.text)/")
+            }
+            if let heldBy = role.heldBy {
+                checkReferences(in: heldBy, root: "person", known: people, what: "person field", in: "role '\(role.name.text)'")
+            }
+            if role.name.text == Unit.Role.system {
+                error("reserved-name", "'system' is the engine's own role and cannot be declared", at: role.name.span)
+            }
+        }
+        for enumeration in own.enums { checkUnique(enumeration.values, what: "value of enum '\(enumeration.name.text)'") }
+        for field in own.peopleFields { checkField(field, in: "people") }
+    }
+
+    private mutating func checkCalendar(_ unit: Unit, _ file: DefinitionFile) {
+        var gregorian = Calendar(identifier: .gregorian)
+        gregorian.timeZone = TimeZone(identifier: "UTC")!
+        let working = Set((self.unit.calendar.workingDays ?? []).map(\.rawValue))
+        func weekday(_ date: CalendarDate) -> String? {
+            guard let day = gregorian.date(from: DateComponents(year: date.year, month: date.month, day: date.day)) else { return nil }
+            return Weekday.allCases[(gregorian.component(.weekday, from: day) + 5) % 7].rawValue
+        }
+        var seen: [CalendarDate: Node] = [:]
+        for node in unit.calendar.holidayNodes {
+            guard let date = node.date else { continue }
+            if let first = seen[date] {
+                warning("duplicate-date", "holiday \(date) is listed twice", at: node.span)
+                _ = first
+            }
+            seen[date] = node
+        }
+        for node in unit.calendar.extraNodes {
+            guard let date = node.date else { continue }
+            if seen[date] != nil {
+                error("calendar-conflict", "\(date) is both a holiday and an extra working day", at: node.span)
+            } else if let day = weekday(date), working.contains(day) {
+                warning("redundant-working-day", "\(date) is a \(day), already a working day", at: node.span)
+            }
+        }
+    }
+
+    private mutating func checkTree(_ tree: OrgNode, unit: Unit) {
+        let levels = unit.levels.map(\.text)
+        let shifts = unit.shifts.map(\.text)
+        checkUnique(tree.walk().map(\.node.name), what: "org node")
+        func visit(_ node: OrgNode, parentLevel: Int) {
+            var levelIndex = parentLevel + 1
+            if let level = node.level {
+                if let index = levels.firstIndex(of: level.text) {
+                    if index <= parentLevel {
+                        error("level-order", "org node '\(node.name.text)' is at level '\(level.text)', not below its parent's level '\(levels[parentLevel])'",
+                            at: level.span, hint: "levels go from the top down: " + levels.joined(separator: " → "))
+                    }
+                    levelIndex = index
+                } else {
+                    resolve(level, among: levels, as: "org level", in: "org node '\(node.name.text)'")
+                }
+            } else if levelIndex >= levels.count {
+                error("no-level", "org node '\(node.name.text)' is deeper than the \(levels.count) levels of 'org.levels'",
+                    at: node.name.span, hint: "add a level or give the node a 'level'")
+            }
+            for shift in node.shifts {
+                resolve(shift, among: shifts, as: "shift", in: "org node '\(node.name.text)'", hint: "shifts are declared in 'org.shifts'")
+            }
+            for child in node.children { visit(child, parentLevel: levelIndex) }
+        }
+        visit(tree, parentLevel: -1)
+    }
+}

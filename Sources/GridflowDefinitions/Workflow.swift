@@ -1,0 +1,175 @@
+import GridflowDiagnostics
+import GridflowYAML
+
+/// A workflow: typed case fields and a state machine over them.
+public struct Workflow: Sendable {
+    public var name: Name
+    public var unitName: Name?
+    public var title: String?
+    public var file: String
+    public var startedBy: [Name]
+    public var fields: [Field]
+    public var states: [State]
+    public var transitions: [Transition]
+
+    /// The state named `name`.
+    public func state(_ name: String) -> State? { states.first { $0.name.text == name } }
+    /// The field named `name`.
+    public func field(_ name: String) -> Field? { fields.first { $0.name.text == name } }
+    /// The initial state (the first, if several are marked).
+    public var initialState: State? { states.first { $0.initial } }
+
+    /// The states a transition leaves from, with `*` expanded to every non-final state.
+    public func sources(of transition: Transition) -> [String] {
+        switch transition.from {
+        case .any: states.filter { !$0.final }.map(\.name.text)
+        case .states(let names): names.map(\.text)
+        }
+    }
+}
+
+/// A state of a workflow.
+public struct State: Sendable {
+    public var name: Name
+    public var title: String?
+    public var initial: Bool
+    public var final: Bool
+    public var task: HumanTask?
+    public var timers: [Timer]
+}
+
+/// A human task: someone holding `role` has work to do while the case is in the state.
+public struct HumanTask: Sendable {
+    public var title: String?
+    public var role: Name?
+    public var due: Duration?
+    public var span: SourceSpan
+}
+
+/// A timer started when a case enters a state; it sends `event` when it fires.
+public struct Timer: Sendable {
+    /// When the timer fires.
+    public enum Trigger: Sendable {
+        case after(Duration)
+        case at(Expression)
+    }
+
+    public var name: Name?
+    public var title: String?
+    public var trigger: Trigger?
+    public var event: Name?
+    public var span: SourceSpan
+}
+
+/// A transition between states, fired by an event.
+public struct Transition: Sendable {
+    /// Where a transition may start.
+    public enum Source: Sendable {
+        /// `"*"`: every non-final state.
+        case any
+        case states([Name])
+    }
+
+    public var name: Name
+    public var title: String?
+    public var event: Name
+    public var from: Source
+    public var to: Name?
+    public var roles: [Name]
+    public var person: Name?
+    public var guardExpression: Expression?
+    public var input: [Name]
+    public var set: [(field: Name, value: Expression)]
+    public var decide: [Decision]
+    public var effects: [Effect]
+}
+
+/// A rule set consulted by a transition, with its outputs stored in case fields.
+public struct Decision: Sendable {
+    public var rules: Name
+    public var input: [(name: Name, value: Expression)]
+    public var assign: [(field: Name, output: Name)]
+}
+
+/// Something a transition or an appraisal consequence makes happen beyond the case itself.
+public enum Effect: Sendable {
+    case open(workflow: Name, with: [(field: Name, value: Expression)])
+    case notify(role: Name, message: String?)
+    case signal(case: Expression, event: Name)
+    case record(ledger: Name, value: Expression)
+    case commend(list: Name)
+}
+
+extension Workflow {
+    static func read(_ node: Node, file: String) -> Workflow? {
+        guard let name = node["name"]?.name else { return nil }
+        return Workflow(
+            name: name, unitName: node["unit"]?.name, title: node["title"]?.text, file: file,
+            startedBy: node["started_by"]?.names ?? [], fields: Field.readAll(node["fields"]),
+            states: node["states"]?.entries.map { State.read($0.name, $0.value) } ?? [],
+            transitions: node["transitions"]?.entries.map { Transition.read($0.name, $0.value) } ?? [])
+    }
+}
+
+extension State {
+    static func read(_ name: Name, _ node: Node) -> State {
+        let task = node["task"].map {
+            HumanTask(title: $0["title"]?.text, role: $0["role"]?.name, due: $0["due"]?.duration, span: $0.span)
+        }
+        let timers = node["timers"]?.sequence?.map { timer in
+            let trigger: Timer.Trigger? =
+                if let after = timer["after"]?.duration { .after(after) } else { timer["at"]?.expression.map(Timer.Trigger.at) }
+            return Timer(
+                name: timer["name"]?.name, title: timer["title"]?.text, trigger: trigger, event: timer["event"]?.name,
+                span: timer.span)
+        }
+        return State(
+            name: name, title: node["title"]?.text, initial: node["initial"]?.bool ?? false,
+            final: node["final"]?.bool ?? false, task: task, timers: timers ?? [])
+    }
+}
+
+extension Transition {
+    static func read(_ name: Name, _ node: Node) -> Transition {
+        let from: Source = node["from"]?.text == "*" ? .any : .states(node["from"]?.names ?? [])
+        return Transition(
+            name: name, title: node["title"]?.text, event: node["on"]?.name ?? name, from: from,
+            to: node["to"]?.name, roles: node["role"]?.names ?? [], person: node["person"]?.name,
+            guardExpression: node["guard"]?.expression, input: node["input"]?.sequence?.compactMap(\.name) ?? [],
+            set: node["set"]?.entries.compactMap { entry in entry.value.expression.map { (entry.name, $0) } } ?? [],
+            decide: node["decide"]?.sequence?.compactMap(Decision.read) ?? [],
+            effects: node["effects"]?.sequence?.compactMap(Effect.read) ?? [])
+    }
+}
+
+extension Decision {
+    static func read(_ node: Node) -> Decision? {
+        guard let rules = node["rules"]?.name else { return nil }
+        return Decision(
+            rules: rules,
+            input: node["input"]?.entries.compactMap { entry in entry.value.expression.map { (entry.name, $0) } } ?? [],
+            assign: node["assign"]?.entries.compactMap { entry in entry.value.name.map { (entry.name, $0) } } ?? [])
+    }
+}
+
+extension Effect {
+    static func read(_ node: Node) -> Effect? {
+        if let open = node["open"], let workflow = open["workflow"]?.name {
+            let with = open["with"]?.entries.compactMap { entry in entry.value.expression.map { (entry.name, $0) } }
+            return .open(workflow: workflow, with: with ?? [])
+        }
+        if let notify = node["notify"], let role = notify["role"]?.name {
+            return .notify(role: role, message: notify["message"]?.text)
+        }
+        if let signal = node["signal"], let target = signal["case"]?.expression, let event = signal["event"]?.name {
+            return .signal(case: target, event: event)
+        }
+        if let record = node["record"], let ledger = record["ledger"]?.name, let value = record["value"]?.expression {
+            return .record(ledger: ledger, value: value)
+        }
+        if let commend = node["commend"], let list = commend["list"]?.name {
+            return .commend(list: list)
+        }
+        return nil
+    }
+}

@@ -1,0 +1,16 @@
+import ArgumentParser
+
+/// The `gridflow` command.
+struct Gridflow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gridflow",
+        abstract: "A workflow and rules engine driven by declarative YAML.",
+        discussion: """
+            Definitions live in Workflows/UNIT/ (the unit and its workflows) and Rules/UNIT/ (rule sets).
+            See README.md and docs/reference.md.
+            """,
+        version: "0.1.0",
+        subcommands: [Validate.self, Graph.self, Schema.self]
+    )
+}
+

@@ -1,0 +1,72 @@
+import Foundation
+import Testing
+
+/// The package's root folder, found from this file's path.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent()
+
+/// The built `gridflow` binary, beside the test bundle (or `GRIDFLOW_BIN`).
+let gridflowBinary: URL = {
+    if let path = ProcessInfo.processInfo.environment["GRIDFLOW_BIN"] { return URL(fileURLWithPath: path) }
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gridflow")
+    if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
+    return packageRoot.appendingPathComponent(".build/debug/gridflow")
+}()
+
+/// What a run of the binary printed and how it exited.
+struct Run {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+}
+
+/// Runs `gridflow` with `arguments` in `directory`, as a user would from a shell.
+func gridflow(_ arguments: [String], in directory: URL = packageRoot) throws -> Run {
+    let process = Process()
+    process.executableURL = gridflowBinary
+    process.arguments = arguments
+    process.currentDirectoryURL = directory
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    // Read both pipes before waiting so a large output cannot block the child.
+    let group = DispatchGroup()
+    nonisolated(unsafe) var errData = Data()
+    group.enter()
+    DispatchQueue.global().async {
+        errData = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return Run(
+        status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        stderr: String(decoding: errData, as: UTF8.self))
+}
+
+/// Compares `actual` with the golden file at `path` (relative to the package root); with
+/// `GRIDFLOW_UPDATE_GOLDEN=1` writes it instead.
+func expectGolden(_ actual: String, _ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let url = packageRoot.appendingPathComponent(path)
+    if ProcessInfo.processInfo.environment["GRIDFLOW_UPDATE_GOLDEN"] == "1" {
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try actual.write(to: url, atomically: true, encoding: .utf8)
+        return
+    }
+    let expected = try? String(contentsOf: url, encoding: .utf8)
+    #expect(expected != nil, "missing golden file \(path); run with GRIDFLOW_UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
+    #expect(actual == expected, "output differs from \(path)", sourceLocation: sourceLocation)
+}
+
+/// Every `*.yaml` under a folder of the package, relative to that folder, sorted.
+func yamlFiles(under folder: String) -> [String] {
+    let base = packageRoot.appendingPathComponent(folder).path
+    let enumerator = FileManager.default.enumerator(atPath: base)
+    var files: [String] = []
+    while let path = enumerator?.nextObject() as? String {
+        if path.hasSuffix(".yaml") { files.append(path) }
+    }
+    return files.sorted()
+}
