@@ -107,7 +107,8 @@ public struct Cell: Sendable {
     }
 
     private static func literal(_ text: String, span: SourceSpan) -> Literal {
-        if let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), text.first?.isLetter == false {
+        if let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), text.first?.isLetter == false
+        {
             return Literal(value: .number(number), span: span)
         }
         if text == "true" || text == "false" { return Literal(value: .bool(text == "true"), span: span) }

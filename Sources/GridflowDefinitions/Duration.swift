@@ -42,7 +42,9 @@ public struct Duration: Sendable, Hashable, CustomStringConvertible {
                 return .failure(Problem("'\(char)' is not a unit (w, d, h, m, s, or wd for working days)"))
             }
             guard let value = Int(number) else { return .failure(Problem("'\(char)' has no number before it")) }
-            guard position > lastUnit else { return .failure(Problem("units must go from largest to smallest, once each")) }
+            guard position > lastUnit else {
+                return .failure(Problem("units must go from largest to smallest, once each"))
+            }
             let (product, overflow) = value.multipliedReportingOverflow(by: seconds)
             guard !overflow, total <= Int.max - product else { return .failure(Problem("it is too long")) }
             total += product

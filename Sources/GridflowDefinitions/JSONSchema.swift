@@ -38,7 +38,8 @@ public enum JSONSchema {
         case .list(let item): return ["type": "array", "items": schema(item)]
         case .map(_, let value):
             return [
-                "type": "object", "propertyNames": ["pattern": identifierPattern], "additionalProperties": schema(value),
+                "type": "object", "propertyNames": ["pattern": identifierPattern],
+                "additionalProperties": schema(value),
             ]
         case .object(let object): return self.object(object)
         case .ref(let name): return ["$ref": "#/$defs/\(name)"]

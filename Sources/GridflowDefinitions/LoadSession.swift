@@ -20,7 +20,8 @@ struct LoadSession {
                 Diagnostic(
                     .error, "no-unit", "cannot tell which unit this file belongs to",
                     at: SourceSpan(start: SourceLocation(file: path, line: 1, column: 1)),
-                    hint: "definitions live in Workflows/UNIT/ (the unit and its workflows) or Rules/UNIT/ (rule sets)"))
+                    hint: "definitions live in Workflows/UNIT/ (the unit and its workflows) or Rules/UNIT/ (rule sets)")
+            )
             return
         }
         if !places.contains(place) { places.append(place) }
@@ -29,7 +30,8 @@ struct LoadSession {
             if belongs != place.area {
                 diagnostics.append(
                     Diagnostic(
-                        .error, "misplaced-file", "a \(kind.rawValue) belongs in \(belongs)/\(place.unit)/, not \(place.area)/\(place.unit)/",
+                        .error, "misplaced-file",
+                        "a \(kind.rawValue) belongs in \(belongs)/\(place.unit)/, not \(place.area)/\(place.unit)/",
                         at: file.span(ofKey: "kind")))
             }
             if kind == .unit, (path as NSString).lastPathComponent != "unit.yaml" {
@@ -93,7 +95,8 @@ struct LoadSession {
         if unit.name.text != place.unit {
             problems.append(
                 Diagnostic(
-                    .error, "name-mismatch", "unit '\(unit.name.text)' is in folder '\(place.unit)'", at: unit.name.span,
+                    .error, "name-mismatch", "unit '\(unit.name.text)' is in folder '\(place.unit)'",
+                    at: unit.name.span,
                     hint: "a unit's name equals its folder's name"))
         }
         if let base = unit.extends {
@@ -119,16 +122,21 @@ struct LoadSession {
             if let first = owners[key] {
                 problems.append(
                     Diagnostic(
-                        .error, "duplicate-name", "duplicate \(family) '\(definition.name.text)' in unit '\(place.unit)'",
+                        .error, "duplicate-name",
+                        "duplicate \(family) '\(definition.name.text)' in unit '\(place.unit)'",
                         at: definition.name.span,
-                        notes: [Diagnostic.Note(span: first.name.span, message: "'\(definition.name.text)' first defined here")]))
+                        notes: [
+                            Diagnostic.Note(
+                                span: first.name.span, message: "'\(definition.name.text)' first defined here")
+                        ]))
                 continue
             }
             owners[key] = (family, definition.name)
             if let declared = file.root?["unit"]?.name, declared.text != place.unit {
                 problems.append(
                     Diagnostic(
-                        .error, "name-mismatch", "this file says unit '\(declared.text)' but is in folder '\(place.unit)'",
+                        .error, "name-mismatch",
+                        "this file says unit '\(declared.text)' but is in folder '\(place.unit)'",
                         at: declared.span))
             }
             definitions.add(definition)
@@ -151,7 +159,10 @@ struct LoadSession {
         while let name = next {
             guard !chain.contains(name.text) else {
                 problems.append(
-                    Diagnostic(.error, "extends-cycle", "unit '\(name.text)' extends itself through '\(chain.joined(separator: "' → '"))'", at: name.span))
+                    Diagnostic(
+                        .error, "extends-cycle",
+                        "unit '\(name.text)' extends itself through '\(chain.joined(separator: "' → '"))'",
+                        at: name.span))
                 break
             }
             chain.append(name.text)
@@ -160,14 +171,17 @@ struct LoadSession {
                 let siblings = (try? FileManager.default.contentsOfDirectory(atPath: "\(place.root)Workflows")) ?? []
                 problems.append(
                     Diagnostic(
-                        .error, "unknown-unit", "unit '\(name.text)' does not exist" + Suggestion.didYouMean(name.text, in: siblings),
-                        at: name.span, hint: "a base unit is defined in Workflows/NAME/unit.yaml with 'abstract: true'"))
+                        .error, "unknown-unit",
+                        "unit '\(name.text)' does not exist" + Suggestion.didYouMean(name.text, in: siblings),
+                        at: name.span, hint: "a base unit is defined in Workflows/NAME/unit.yaml with 'abstract: true'")
+                )
                 break
             }
             if !found.abstract, bases.isEmpty {
                 problems.append(
                     Diagnostic(
-                        .warning, "extends-concrete", "unit '\(name.text)' is not abstract; units usually extend a group-level base",
+                        .warning, "extends-concrete",
+                        "unit '\(name.text)' is not abstract; units usually extend a group-level base",
                         at: name.span, hint: "mark the base unit 'abstract: true'"))
             }
             bases.append(found)

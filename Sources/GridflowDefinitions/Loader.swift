@@ -74,7 +74,9 @@ public struct Loader {
         guard let data = FileManager.default.contents(atPath: path) else {
             return DefinitionFile(
                 path: path, source: SourceFile(path: path, text: ""), root: nil, kind: nil, definition: nil,
-                diagnostics: [Diagnostic(.error, "unreadable-file", "cannot read the file", at: SourceSpan(start: start))])
+                diagnostics: [
+                    Diagnostic(.error, "unreadable-file", "cannot read the file", at: SourceSpan(start: start))
+                ])
         }
         guard let text = String(data: data, encoding: .utf8) else {
             return DefinitionFile(

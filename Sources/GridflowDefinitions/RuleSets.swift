@@ -139,7 +139,8 @@ extension RoutingTable {
     static func read(_ node: Node, file: String) -> RoutingTable? {
         guard let name = node["name"]?.name else { return nil }
         return RoutingTable(
-            name: name, file: file, hit: node["hit"]?.text.flatMap(HitPolicy.init), inputs: Field.readAll(node["inputs"]),
+            name: name, file: file, hit: node["hit"]?.text.flatMap(HitPolicy.init),
+            inputs: Field.readAll(node["inputs"]),
             routes: node["routes"]?.sequence?.map { route in
                 Route(
                     when: Cell.readAll(route["when"]), department: route["department"]?.name,
@@ -154,7 +155,9 @@ extension Eligibility {
         func rules(_ key: String) -> [Rule] {
             node[key]?.sequence?.compactMap { rule in
                 rule["name"]?.name.map {
-                    Rule(name: $0, when: rule["when"]?.expression, reason: rule["reason"]?.text, points: rule["points"]?.decimal)
+                    Rule(
+                        name: $0, when: rule["when"]?.expression, reason: rule["reason"]?.text,
+                        points: rule["points"]?.decimal)
                 }
             } ?? []
         }
@@ -170,7 +173,9 @@ extension Appraisal {
         func items(_ node: Node?) -> [PointItem] {
             node?.sequence?.compactMap { item in
                 item["name"]?.name.map {
-                    PointItem(name: $0, points: item["points"]?.decimal, per: item["per"]?.expression, max: item["max"]?.decimal)
+                    PointItem(
+                        name: $0, points: item["points"]?.decimal, per: item["per"]?.expression,
+                        max: item["max"]?.decimal)
                 }
             } ?? []
         }
@@ -190,7 +195,9 @@ extension Appraisal {
                     } ?? [],
                     bonus: items(package["bonus"]), deductions: items(package["deductions"]),
                     grades: package["grades"]?.sequence?.compactMap { band in
-                        band["grade"]?.name.map { Band(grade: $0, min: band["min"]?.decimal, minSpan: band["min"]?.span) }
+                        band["grade"]?.name.map {
+                            Band(grade: $0, min: band["min"]?.decimal, minSpan: band["min"]?.span)
+                        }
                     } ?? [],
                     consequences: package["consequences"]?.entries.map { consequence in
                         (consequence.name, consequence.value.sequence?.compactMap(Effect.read) ?? [])

@@ -93,7 +93,8 @@ struct ShapeChecker {
                 check(
                     pair.value, against: value, key: name,
                     context: Context(
-                        keySpan: SourceSpan(start: pair.key.location, length: name.count), label: "\(entity) '\(name)'"))
+                        keySpan: SourceSpan(start: pair.key.location, length: name.count), label: "\(entity) '\(name)'")
+                )
             }
         case .object(let object):
             check(node, against: object, key: key, context: context)
@@ -219,7 +220,9 @@ struct ShapeChecker {
     /// A key's doc as a lower-case phrase without the final period.
     static func sentence(_ doc: String) -> String {
         var text = doc.hasSuffix(".") ? String(doc.dropLast()) : doc
-        if let first = text.first, text.dropFirst().first?.isLowercase ?? true { text = first.lowercased() + text.dropFirst() }
+        if let first = text.first, text.dropFirst().first?.isLowercase ?? true {
+            text = first.lowercased() + text.dropFirst()
+        }
         return text
     }
 

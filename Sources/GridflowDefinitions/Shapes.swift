@@ -53,7 +53,8 @@ public enum Shapes {
         key("required", .bool, "The value must be present."),
         key("values", .list(.identifier), "For `enum`: the allowed values."),
         key("titles", .map(entity: "value", .text), "For `enum`: labels of the values."),
-        key("of", .either([.identifier, .ref("field")]), "For `enum`: a unit enum; for `list`/`map`: the element type."),
+        key(
+            "of", .either([.identifier, .ref("field")]), "For `enum`: a unit enum; for `list`/`map`: the element type."),
         key("key", .keyword(["string", "integer"]), "For `map`: the key type."),
         key("fields", .map(entity: "field", .ref("field")), "For `record`: its fields."),
         key("visible_to", .list(.identifier), "Roles that may see the value."),
@@ -64,7 +65,9 @@ public enum Shapes {
 
     static let fact = ObjectShape(
         "a fact", plural: "facts",
-        fieldKeys + [key("source", .keyword(["store", "import"]), "Derived from cases (`store`) or imported from CSV.")])
+        fieldKeys + [
+            key("source", .keyword(["store", "import"]), "Derived from cases (`store`) or imported from CSV.")
+        ])
 
     static let orgNode = ObjectShape(
         "an org node", plural: "org nodes",

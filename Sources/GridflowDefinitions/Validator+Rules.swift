@@ -15,14 +15,18 @@ extension Validator {
                 checkLiteral(value, field: field)
             }
             for output in table.outputs where !row.then.contains(where: { $0.output.text == output.name.text }) {
-                error("missing-output", "row \(index + 1) of \(place) gives no value for output '\(output.name.text)'", at: row.span)
+                error(
+                    "missing-output", "row \(index + 1) of \(place) gives no value for output '\(output.name.text)'",
+                    at: row.span)
             }
         }
         guard let hit = table.hit else { return }
         if hit == .unique || hit == .any {
-            checkOverlaps(table.rows.map { ($0.when, $0.span) }, inputs: table.inputs, policy: hit, place: place) { a, b in
-                hit == .any && table.rows[a].then.map { "\($0.output.text)=\($0.value.value)" }.sorted()
-                    == table.rows[b].then.map { "\($0.output.text)=\($0.value.value)" }.sorted()
+            checkOverlaps(table.rows.map { ($0.when, $0.span) }, inputs: table.inputs, policy: hit, place: place) {
+                a, b in
+                hit == .any
+                    && table.rows[a].then.map { "\($0.output.text)=\($0.value.value)" }.sorted()
+                        == table.rows[b].then.map { "\($0.output.text)=\($0.value.value)" }.sorted()
             }
         }
     }
@@ -34,24 +38,30 @@ extension Validator {
         for (index, route) in table.routes.enumerated() {
             checkCells(route.when, inputs: table.inputs, row: index + 1)
             if let department = route.department {
-                resolve(department, among: departments, as: "department", in: "route \(index + 1)",
+                resolve(
+                    department, among: departments, as: "department", in: "route \(index + 1)",
                     hint: "departments are declared under 'departments:' in \(unit.file)")
             }
             if let role = route.role { checkRole(role, in: "route \(index + 1)") }
         }
         if table.hit == .unique {
-            checkOverlaps(table.routes.map { ($0.when, $0.span) }, inputs: table.inputs, policy: .unique, place: place) { _, _ in false }
+            checkOverlaps(table.routes.map { ($0.when, $0.span) }, inputs: table.inputs, policy: .unique, place: place)
+            { _, _ in false }
         }
         // Gaps: every value of every enum input must be routed somewhere.
         for input in table.inputs {
             guard let values = enumValues(input.type) else { continue }
             for value in values {
                 let routed = table.routes.contains { route in
-                    guard let cell = route.when.first(where: { $0.input.text == input.name.text })?.cell else { return true }
+                    guard let cell = route.when.first(where: { $0.input.text == input.name.text })?.cell else {
+                        return true
+                    }
                     return ValueSet(cell.test).contains(.string(value)) ?? true
                 }
                 if !routed {
-                    error("routing-gap", "\(place) routes no case whose \(input.name.text) is '\(value)'", at: file.span(ofKey: "routes"),
+                    error(
+                        "routing-gap", "\(place) routes no case whose \(input.name.text) is '\(value)'",
+                        at: file.span(ofKey: "routes"),
                         hint: "add a route for '\(value)' or a catch-all route with no 'when'")
                 }
             }
@@ -66,7 +76,11 @@ extension Validator {
             switch cell.test {
             case .oneOf(let literals): for literal in literals { checkLiteral(literal, field: field) }
             case .compare(let op, let literal):
-                if op == .equal || op == .notEqual { checkLiteral(literal, field: field) } else { checkNumeric(field, cell) }
+                if op == .equal || op == .notEqual {
+                    checkLiteral(literal, field: field)
+                } else {
+                    checkNumeric(field, cell)
+                }
             case .interval: checkNumeric(field, cell)
             case .any, .expression: break
             }
@@ -77,7 +91,9 @@ extension Validator {
         switch field.type {
         case .decimal, .integer, .date, .datetime, .duration, .invalid: break
         default:
-            error("type-mismatch", "input '\(field.name.text)' is \(field.type.keyword); a range or comparison needs a number",
+            error(
+                "type-mismatch",
+                "input '\(field.name.text)' is \(field.type.keyword); a range or comparison needs a number",
                 at: cell.span)
         }
     }
@@ -86,7 +102,10 @@ extension Validator {
     private mutating func checkLiteral(_ literal: Literal, field: Field) {
         if let values = enumValues(field.type) {
             guard case .string(let text) = literal.value, values.contains(text) else {
-                error("invalid-value", "'\(literal)' is not a value of '\(field.name.text)'" + Suggestion.didYouMean(literal.description, in: values),
+                error(
+                    "invalid-value",
+                    "'\(literal)' is not a value of '\(field.name.text)'"
+                        + Suggestion.didYouMean(literal.description, in: values),
                     at: literal.span, hint: "values: " + values.joined(separator: ", "))
                 return
             }
@@ -104,13 +123,16 @@ extension Validator {
         default: fits = false
         }
         if !fits {
-            error("type-mismatch", "'\(literal)' does not fit '\(field.name.text)', which is \(field.type.keyword)", at: literal.span)
+            error(
+                "type-mismatch", "'\(literal)' does not fit '\(field.name.text)', which is \(field.type.keyword)",
+                at: literal.span)
         }
     }
 
     /// Reports pairs of rows that can match the same input (for `unique`, or `any` with different outputs).
     private mutating func checkOverlaps(
-        _ rows: [(cells: [(input: Name, cell: Cell)], span: SourceSpan)], inputs: [Field], policy: HitPolicy, place: String,
+        _ rows: [(cells: [(input: Name, cell: Cell)], span: SourceSpan)], inputs: [Field], policy: HitPolicy,
+        place: String,
         sameOutputs: (Int, Int) -> Bool
     ) {
         let sets: [[String: ValueSet]] = rows.map { row in
@@ -126,7 +148,9 @@ extension Validator {
                     if !meets { overlap = false; break }
                 }
                 guard overlap == true, !sameOutputs(a, b) else { continue }
-                error("overlapping-rows", "rows \(a + 1) and \(b + 1) of \(place) can match the same input under hit policy '\(policy.rawValue)'",
+                error(
+                    "overlapping-rows",
+                    "rows \(a + 1) and \(b + 1) of \(place) can match the same input under hit policy '\(policy.rawValue)'",
                     at: rows[b].span, hint: "narrow one row's cells, or use hit policy 'first' if the order decides",
                     notes: [Diagnostic.Note(span: rows[a].span, message: "row \(a + 1) is here")])
             }
@@ -143,7 +167,8 @@ extension Validator {
         let inputs = Set(eligibility.inputs.map(\.name.text))
         for rule in rules {
             guard let when = rule.when else { continue }
-            checkReferences(in: when, root: "person", known: people, what: "person field", in: "rule '\(rule.name.text)'")
+            checkReferences(
+                in: when, root: "person", known: people, what: "person field", in: "rule '\(rule.name.text)'")
             checkReferences(in: when, root: "input", known: inputs, what: "input", in: "rule '\(rule.name.text)'")
         }
     }
@@ -161,11 +186,15 @@ extension Validator {
             if weights.count == package.dimensions.count, !weights.isEmpty {
                 let sum = weights.reduce(Decimal(0), +)
                 if sum != 1, let span = package.dimensionsSpan {
-                    error("weights-sum", "the weights of \(pplace) add up to \(sum), not 1", at: span,
-                        hint: "weights are shares of the total: " + package.dimensions.map { "\($0.name.text) \($0.weight ?? 0)" }.joined(separator: " + "))
+                    error(
+                        "weights-sum", "the weights of \(pplace) add up to \(sum), not 1", at: span,
+                        hint: "weights are shares of the total: "
+                            + package.dimensions.map { "\($0.name.text) \($0.weight ?? 0)" }.joined(separator: " + "))
                 }
             }
-            for expression in package.dimensions.compactMap(\.score) + (package.bonus + package.deductions).compactMap(\.per) {
+            for expression in package.dimensions.compactMap(\.score)
+                + (package.bonus + package.deductions).compactMap(\.per)
+            {
                 checkReferences(in: expression, root: "facts", known: facts, what: "fact", in: pplace)
             }
             checkUnique(package.grades.map(\.grade), what: "grade")
@@ -174,16 +203,22 @@ extension Validator {
                 let last = index == package.grades.count - 1
                 if let min = band.min {
                     if let previous, min >= previous {
-                        error("band-order", "grade band '\(band.grade.text)' starts at \(min), not below the band above it (\(previous))",
+                        error(
+                            "band-order",
+                            "grade band '\(band.grade.text)' starts at \(min), not below the band above it (\(previous))",
                             at: band.minSpan ?? band.grade.span, hint: "list grade bands from the highest down")
                     }
                     previous = min
                     if last {
-                        error("band-gap", "the last grade band '\(band.grade.text)' has a 'min'; totals below \(min) would get no grade",
+                        error(
+                            "band-gap",
+                            "the last grade band '\(band.grade.text)' has a 'min'; totals below \(min) would get no grade",
                             at: band.minSpan ?? band.grade.span, hint: "leave out 'min' on the lowest band")
                     }
                 } else if !last {
-                    error("band-order", "grade band '\(band.grade.text)' has no 'min' but is not the last band", at: band.grade.span)
+                    error(
+                        "band-order", "grade band '\(band.grade.text)' has no 'min' but is not the last band",
+                        at: band.grade.span)
                 }
             }
             let grades = package.grades.map(\.grade.text)
@@ -199,7 +234,9 @@ extension Validator {
         if let role = coverage.role { checkRole(role, in: place) }
         if let level = coverage.level { resolve(level, among: unit.levels.map(\.text), as: "org level", in: place) }
         if coverage.perShift, unit.shifts.isEmpty {
-            warning("no-shifts", "\(place) checks every shift, but unit '\(unit.name.text)' declares no shifts", at: coverage.name.span)
+            warning(
+                "no-shifts", "\(place) checks every shift, but unit '\(unit.name.text)' declares no shifts",
+                at: coverage.name.span)
         }
     }
 

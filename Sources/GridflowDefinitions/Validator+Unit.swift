@@ -9,19 +9,26 @@ extension Validator {
         let unit = self.unit  // with inherited parts
         if let zone = own.timezone, TimeZone(identifier: zone.text) == nil {
             let known = TimeZone.knownTimeZoneIdentifiers
-            error("unknown-timezone", "unknown time zone '\(zone.text)'" + Suggestion.didYouMean(zone.text, in: known),
+            error(
+                "unknown-timezone", "unknown time zone '\(zone.text)'" + Suggestion.didYouMean(zone.text, in: known),
                 at: zone.span, hint: "use an IANA name such as Asia/Shanghai")
         }
         if !own.abstract {
             if unit.timezone == nil {
-                error("missing-key", "unit '\(own.name.text)' needs a 'timezone' (or a base unit that has one)", at: own.name.span)
+                error(
+                    "missing-key", "unit '\(own.name.text)' needs a 'timezone' (or a base unit that has one)",
+                    at: own.name.span)
             }
             if unit.calendar.workingDays == nil {
-                error("missing-key", "unit '\(own.name.text)' needs 'calendar.working_days' (or a base unit that has them)",
+                error(
+                    "missing-key",
+                    "unit '\(own.name.text)' needs 'calendar.working_days' (or a base unit that has them)",
                     at: own.name.span)
             }
             if own.tree == nil {
-                error("missing-key", "unit '\(own.name.text)' needs an org tree ('org.tree')", at: file.span(ofKey: "org"),
+                error(
+                    "missing-key", "unit '\(own.name.text)' needs an org tree ('org.tree')",
+                    at: file.span(ofKey: "org"),
                     hint: "only an abstract unit may leave out the org tree")
             }
         }
@@ -45,17 +52,21 @@ extension Validator {
                 resolve(department, among: departments, as: "department", in: "role '\(role.name.text)'")
             }
             if let eligibility = role.eligibility, !own.abstract {
-                resolve(eligibility, among: eligibilities, as: "rule set", in: "role '\(role.name.text)'",
+                resolve(
+                    eligibility, among: eligibilities, as: "rule set", in: "role '\(role.name.text)'",
                     hint: "Eligibility rule sets live in Rules/\(own.name.text)/")
             }
             if let heldBy = role.heldBy {
-                checkReferences(in: heldBy, root: "person", known: people, what: "person field", in: "role '\(role.name.text)'")
+                checkReferences(
+                    in: heldBy, root: "person", known: people, what: "person field", in: "role '\(role.name.text)'")
             }
             if role.name.text == Unit.Role.system {
                 error("reserved-name", "'system' is the engine's own role and cannot be declared", at: role.name.span)
             }
         }
-        for enumeration in own.enums { checkUnique(enumeration.values, what: "value of enum '\(enumeration.name.text)'") }
+        for enumeration in own.enums {
+            checkUnique(enumeration.values, what: "value of enum '\(enumeration.name.text)'")
+        }
         for field in own.peopleFields { checkField(field, in: "people") }
     }
 
@@ -64,7 +75,8 @@ extension Validator {
         gregorian.timeZone = TimeZone(identifier: "UTC")!
         let working = Set((self.unit.calendar.workingDays ?? []).map(\.rawValue))
         func weekday(_ date: CalendarDate) -> String? {
-            guard let day = gregorian.date(from: DateComponents(year: date.year, month: date.month, day: date.day)) else { return nil }
+            guard let day = gregorian.date(from: DateComponents(year: date.year, month: date.month, day: date.day))
+            else { return nil }
             return Weekday.allCases[(gregorian.component(.weekday, from: day) + 5) % 7].rawValue
         }
         var seen: [CalendarDate: Node] = [:]
@@ -95,7 +107,9 @@ extension Validator {
             if let level = node.level {
                 if let index = levels.firstIndex(of: level.text) {
                     if index <= parentLevel {
-                        error("level-order", "org node '\(node.name.text)' is at level '\(level.text)', not below its parent's level '\(levels[parentLevel])'",
+                        error(
+                            "level-order",
+                            "org node '\(node.name.text)' is at level '\(level.text)', not below its parent's level '\(levels[parentLevel])'",
                             at: level.span, hint: "levels go from the top down: " + levels.joined(separator: " → "))
                     }
                     levelIndex = index
@@ -103,11 +117,15 @@ extension Validator {
                     resolve(level, among: levels, as: "org level", in: "org node '\(node.name.text)'")
                 }
             } else if levelIndex >= levels.count {
-                error("no-level", "org node '\(node.name.text)' is deeper than the \(levels.count) levels of 'org.levels'",
+                error(
+                    "no-level",
+                    "org node '\(node.name.text)' is deeper than the \(levels.count) levels of 'org.levels'",
                     at: node.name.span, hint: "add a level or give the node a 'level'")
             }
             for shift in node.shifts {
-                resolve(shift, among: shifts, as: "shift", in: "org node '\(node.name.text)'", hint: "shifts are declared in 'org.shifts'")
+                resolve(
+                    shift, among: shifts, as: "shift", in: "org node '\(node.name.text)'",
+                    hint: "shifts are declared in 'org.shifts'")
             }
             for child in node.children { visit(child, parentLevel: levelIndex) }
         }

@@ -3,7 +3,9 @@ import GridflowYAML
 
 extension Validator {
     /// Fields every case has without declaring them.
-    static let builtinCaseFields: Set<String> = ["id", "state", "opened_at", "updated_at", "unit", "workflow", "parent"]
+    static let builtinCaseFields: Set<String> = [
+        "id", "state", "opened_at", "updated_at", "unit", "workflow", "parent",
+    ]
 
     /// Checks a workflow: names that resolve, one initial state, reachability, ways out,
     /// timers, tasks, decisions and effects.
@@ -17,22 +19,30 @@ extension Validator {
         for field in workflow.fields {
             checkField(field, in: place)
             if Self.builtinCaseFields.contains(field.name.text) {
-                error("reserved-name", "'\(field.name.text)' is a built-in case field and cannot be declared", at: field.name.span)
+                error(
+                    "reserved-name", "'\(field.name.text)' is a built-in case field and cannot be declared",
+                    at: field.name.span)
             }
         }
 
         // Initial and final states.
         let initials = workflow.states.filter(\.initial)
         if initials.isEmpty {
-            error("no-initial-state", "\(place) has no initial state", at: file.span(ofKey: "states"),
+            error(
+                "no-initial-state", "\(place) has no initial state", at: file.span(ofKey: "states"),
                 hint: "mark the state a case opens in with 'initial: true'")
         }
         for extra in initials.dropFirst() {
-            error("several-initial-states", "\(place) has more than one initial state: '\(extra.name.text)'", at: extra.name.span,
-                notes: [Diagnostic.Note(span: initials[0].name.span, message: "'\(initials[0].name.text)' is initial too")])
+            error(
+                "several-initial-states", "\(place) has more than one initial state: '\(extra.name.text)'",
+                at: extra.name.span,
+                notes: [
+                    Diagnostic.Note(span: initials[0].name.span, message: "'\(initials[0].name.text)' is initial too")
+                ])
         }
         if !workflow.states.isEmpty, !workflow.states.contains(where: \.final) {
-            warning("no-final-state", "\(place) has no final state; its cases never end", at: file.span(ofKey: "states"),
+            warning(
+                "no-final-state", "\(place) has no final state; its cases never end", at: file.span(ofKey: "states"),
                 hint: "mark the end states with 'final: true'")
         }
 
@@ -44,7 +54,8 @@ extension Validator {
                 for source in sources {
                     guard resolve(source, among: stateNames, as: "state", in: tplace) else { continue }
                     if workflow.state(source.text)?.final == true {
-                        error("leaves-final-state", "\(tplace) leaves final state '\(source.text)'", at: source.span,
+                        error(
+                            "leaves-final-state", "\(tplace) leaves final state '\(source.text)'", at: source.span,
                             hint: "a final state ends the case; remove 'final: true' or the transition")
                     }
                 }
@@ -53,33 +64,44 @@ extension Validator {
                 outgoing[source, default: []].append(transition)
             }
             if let target = transition.to {
-                resolve(target, among: stateNames, as: "state", in: tplace, hint: "states of \(place): " + stateNames.joined(separator: ", "))
+                resolve(
+                    target, among: stateNames, as: "state", in: tplace,
+                    hint: "states of \(place): " + stateNames.joined(separator: ", "))
             }
             for role in transition.roles { checkRole(role, in: tplace) }
             if let person = transition.person,
                 resolve(person, among: workflow.fields.map(\.name.text), as: "field", in: tplace),
                 let field = workflow.field(person.text)
             {
-                if case .person = field.type {} else {
-                    error("not-a-person", "\(tplace) lets field '\(person.text)' act, but it is \(field.type.keyword), not person",
+                if case .person = field.type {
+                } else {
+                    error(
+                        "not-a-person",
+                        "\(tplace) lets field '\(person.text)' act, but it is \(field.type.keyword), not person",
                         at: person.span)
                 }
             }
             if transition.roles.isEmpty && transition.person == nil {
-                error("no-actor", "\(tplace) names no role or person who may fire it", at: transition.name.span,
+                error(
+                    "no-actor", "\(tplace) names no role or person who may fire it", at: transition.name.span,
                     hint: "add 'role: ROLE', 'person: FIELD', or 'role: system' for timers and the engine")
             }
             if let guardExpression = transition.guardExpression {
                 checkReferences(in: guardExpression, root: "case", known: caseFields, what: "field", in: tplace)
             }
             for field in transition.input {
-                resolve(field, among: fieldNames, as: "field", in: "'input' of \(tplace)", hint: "declare it under 'fields:'")
+                resolve(
+                    field, among: fieldNames, as: "field", in: "'input' of \(tplace)",
+                    hint: "declare it under 'fields:'")
             }
             for (field, value) in transition.set {
-                resolve(field, among: fieldNames, as: "field", in: "'set' of \(tplace)", hint: "declare it under 'fields:'")
+                resolve(
+                    field, among: fieldNames, as: "field", in: "'set' of \(tplace)", hint: "declare it under 'fields:'")
                 checkReferences(in: value, root: "case", known: caseFields, what: "field", in: tplace)
             }
-            for decision in transition.decide { check(decision, fields: fieldNames, caseFields: caseFields, in: tplace) }
+            for decision in transition.decide {
+                check(decision, fields: fieldNames, caseFields: caseFields, in: tplace)
+            }
             checkEffects(transition.effects, in: tplace, caseFields: caseFields)
         }
 
@@ -89,7 +111,9 @@ extension Validator {
             if let role = state.task?.role { checkRole(role, in: "the task of \(splace)") }
             for timer in state.timers {
                 if state.final {
-                    error("timer-on-final-state", "final \(splace) has a timer; a finished case waits for nothing", at: timer.span,
+                    error(
+                        "timer-on-final-state", "final \(splace) has a timer; a finished case waits for nothing",
+                        at: timer.span,
                         hint: "remove the timer or the 'final: true'")
                     continue
                 }
@@ -100,19 +124,24 @@ extension Validator {
                     !(outgoing[state.name.text] ?? []).contains(where: { $0.event.text == event.text })
                 {
                     let handled = (outgoing[state.name.text] ?? []).map(\.event.text)
-                    error("unhandled-timer-event", "timer event '\(event.text)' of \(splace) is handled by no transition from it"
+                    error(
+                        "unhandled-timer-event",
+                        "timer event '\(event.text)' of \(splace) is handled by no transition from it"
                             + Suggestion.didYouMean(event.text, in: handled),
-                        at: event.span, hint: "add a transition with 'from: \(state.name.text)' and 'on: \(event.text)'")
+                        at: event.span, hint: "add a transition with 'from: \(state.name.text)' and 'on: \(event.text)'"
+                    )
                 }
             }
             if !state.final, (outgoing[state.name.text] ?? []).isEmpty, !workflow.states.isEmpty {
-                error("dead-end-state", "\(splace) is not final and has no transition out; cases would be stuck there",
+                error(
+                    "dead-end-state", "\(splace) is not final and has no transition out; cases would be stuck there",
                     at: state.name.span, hint: "add a transition from it, or mark it 'final: true'")
             }
             var unguarded: [String: Transition] = [:]
             for transition in outgoing[state.name.text] ?? [] where transition.guardExpression == nil {
                 if let first = unguarded[transition.event.text] {
-                    warning("ambiguous-event",
+                    warning(
+                        "ambiguous-event",
                         "event '\(transition.event.text)' in \(splace) is handled by '\(first.name.text)' and '\(transition.name.text)', neither guarded; '\(first.name.text)' always wins",
                         at: transition.name.span, hint: "add a 'guard' to tell them apart")
                 } else {
@@ -133,7 +162,9 @@ extension Validator {
                 }
             }
             for state in workflow.states where !reached.contains(state.name.text) {
-                warning("unreachable-state", "state '\(state.name.text)' cannot be reached from the initial state '\(initial.name.text)'",
+                warning(
+                    "unreachable-state",
+                    "state '\(state.name.text)' cannot be reached from the initial state '\(initial.name.text)'",
                     at: state.name.span, hint: "add a transition into it, or remove it")
             }
         }
@@ -152,9 +183,11 @@ extension Validator {
             outputs = ["eligible", "reasons", "points"]
             inputs = ["person"] + eligibility.inputs.map(\.name.text)
         } else {
-            let names = definitions.decisionTables.map(\.name.text) + definitions.routingTables.map(\.name.text)
+            let names =
+                definitions.decisionTables.map(\.name.text) + definitions.routingTables.map(\.name.text)
                 + definitions.eligibilities.map(\.name.text)
-            resolve(decision.rules, among: names, as: "rule set", in: place,
+            resolve(
+                decision.rules, among: names, as: "rule set", in: place,
                 hint: "decision tables, routing tables and eligibility rules live in Rules/\(unit.name.text)/")
             return
         }

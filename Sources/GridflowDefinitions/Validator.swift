@@ -14,7 +14,10 @@ struct Validator {
 
     var unit: Unit { definitions.unit }
 
-    mutating func error(_ code: Diagnostic.Code, _ message: String, at span: SourceSpan, hint: String? = nil, notes: [Diagnostic.Note] = []) {
+    mutating func error(
+        _ code: Diagnostic.Code, _ message: String, at span: SourceSpan, hint: String? = nil,
+        notes: [Diagnostic.Note] = []
+    ) {
         diagnostics.append(Diagnostic(.error, code, message, at: span, hint: hint, notes: notes))
     }
 
@@ -39,18 +42,23 @@ struct Validator {
 
     /// Reports `name` unless it is one of `known`; `what` names the kind ("role", "state").
     @discardableResult
-    mutating func resolve(_ name: Name, among known: some Collection<String>, as what: String, in place: String, hint: String? = nil) -> Bool {
+    mutating func resolve(
+        _ name: Name, among known: some Collection<String>, as what: String, in place: String, hint: String? = nil
+    ) -> Bool {
         guard !known.contains(name.text) else { return true }
         error(
             Diagnostic.Code(rawValue: "unknown-" + what.replacingOccurrences(of: " ", with: "-")),
             "\(place) names unknown \(what) '\(name.text)'" + Suggestion.didYouMean(name.text, in: known),
             at: name.span,
-            hint: hint ?? (known.isEmpty ? nil : "known \(what)s: " + known.sorted().prefix(12).joined(separator: ", ")))
+            hint: hint ?? (known.isEmpty ? nil : "known \(what)s: " + known.sorted().prefix(12).joined(separator: ", "))
+        )
         return false
     }
 
     mutating func checkRole(_ name: Name, in place: String) {
-        resolve(name, among: unit.roleNames, as: "role", in: place, hint: "roles are declared under 'roles:' in \(unit.file)")
+        resolve(
+            name, among: unit.roleNames, as: "role", in: place,
+            hint: "roles are declared under 'roles:' in \(unit.file)")
     }
 
     /// Checks a field's type: enums have values, lists have element types, visible_to names roles.
@@ -63,23 +71,29 @@ struct Validator {
         switch type {
         case .enumeration(let values, let named):
             if let named {
-                resolve(named, among: unit.enums.map(\.name.text), as: "enum", in: "field '\(field.name.text)'",
+                resolve(
+                    named, among: unit.enums.map(\.name.text), as: "enum", in: "field '\(field.name.text)'",
                     hint: "enums are declared under 'enums:' in \(unit.file)")
             } else if values.isEmpty {
-                error("enum-without-values", "enum field '\(field.name.text)' needs 'values' or 'of'", at: field.span,
+                error(
+                    "enum-without-values", "enum field '\(field.name.text)' needs 'values' or 'of'", at: field.span,
                     hint: "list the values, e.g. values: [a, b], or name a unit enum with of: NAME")
             }
             var seen: [String: Name] = [:]
             for value in values {
                 if let first = seen[value.text] {
-                    error("duplicate-name", "duplicate value '\(value.text)' in enum field '\(field.name.text)'", at: value.span,
+                    error(
+                        "duplicate-name", "duplicate value '\(value.text)' in enum field '\(field.name.text)'",
+                        at: value.span,
                         notes: [Diagnostic.Note(span: first.span, message: "'\(value.text)' first listed here")])
                 }
                 seen[value.text] = value
             }
         case .list(let element), .map(_, let element):
             if case .invalid = element {
-                error("missing-element-type", "\(type.keyword) field '\(field.name.text)' needs 'of' (its element type)", at: field.span)
+                error(
+                    "missing-element-type", "\(type.keyword) field '\(field.name.text)' needs 'of' (its element type)",
+                    at: field.span)
             } else {
                 checkType(element, field: field, in: place)
             }
@@ -104,18 +118,22 @@ struct Validator {
     ///
     /// This is the check the definitions layer can do before the expression language lands:
     /// a light scan that skips string literals.
-    mutating func checkReferences(in expression: Expression, root: String, known: Set<String>, what: String, in place: String) {
+    mutating func checkReferences(
+        in expression: Expression, root: String, known: Set<String>, what: String, in place: String
+    ) {
         for (name, offset) in Self.references(in: expression.text, root: root) where !known.contains(name) {
             let span: SourceSpan
             let singleLine = !expression.text.contains("\n")
             switch expression.style {
-            case .plain where singleLine: span = expression.span.shifted(by: offset + root.count + 1, length: name.count)
+            case .plain where singleLine:
+                span = expression.span.shifted(by: offset + root.count + 1, length: name.count)
             case .singleQuoted where singleLine, .doubleQuoted where singleLine:
                 span = expression.span.shifted(by: offset + root.count + 2, length: name.count)
             default: span = expression.span
             }
             error(
-                "undeclared-field", "\(place) uses \(root).\(name), but \(what) '\(name)' is not declared"
+                "undeclared-field",
+                "\(place) uses \(root).\(name), but \(what) '\(name)' is not declared"
                     + Suggestion.didYouMean(name, in: known),
                 at: span, hint: "declared: " + known.sorted().prefix(15).joined(separator: ", "))
         }
@@ -167,7 +185,8 @@ struct Validator {
         var seen: [String: Name] = [:]
         for name in names {
             if let first = seen[name.text] {
-                error("duplicate-name", "duplicate \(what) '\(name.text)'", at: name.span,
+                error(
+                    "duplicate-name", "duplicate \(what) '\(name.text)'", at: name.span,
                     notes: [Diagnostic.Note(span: first.span, message: "'\(name.text)' first defined here")])
             } else {
                 seen[name.text] = name
@@ -181,7 +200,9 @@ struct Validator {
             switch effect {
             case .open(let workflow, let with):
                 let names = definitions.workflows.map(\.name.text)
-                if resolve(workflow, among: names, as: "workflow", in: place), let target = definitions.workflow(workflow.text) {
+                if resolve(workflow, among: names, as: "workflow", in: place),
+                    let target = definitions.workflow(workflow.text)
+                {
                     let fields = target.fields.map(\.name.text)
                     for (field, _) in with {
                         resolve(field, among: fields, as: "field", in: "'open' of workflow '\(workflow.text)'")
@@ -195,9 +216,13 @@ struct Validator {
             case .notify(let role, _):
                 checkRole(role, in: place)
             case .signal(let target, _):
-                if let caseFields { checkReferences(in: target, root: "case", known: caseFields, what: "field", in: place) }
+                if let caseFields {
+                    checkReferences(in: target, root: "case", known: caseFields, what: "field", in: place)
+                }
             case .record(_, let value):
-                if let caseFields { checkReferences(in: value, root: "case", known: caseFields, what: "field", in: place) }
+                if let caseFields {
+                    checkReferences(in: value, root: "case", known: caseFields, what: "field", in: place)
+                }
             case .commend:
                 break
             }

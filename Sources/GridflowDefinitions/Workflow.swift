@@ -118,7 +118,9 @@ extension State {
         }
         let timers = node["timers"]?.sequence?.map { timer in
             let trigger: Timer.Trigger? =
-                if let after = timer["after"]?.duration { .after(after) } else { timer["at"]?.expression.map(Timer.Trigger.at) }
+                if let after = timer["after"]?.duration { .after(after) } else {
+                    timer["at"]?.expression.map(Timer.Trigger.at)
+                }
             return Timer(
                 name: timer["name"]?.name, title: timer["title"]?.text, trigger: trigger, event: timer["event"]?.name,
                 span: timer.span)

@@ -136,7 +136,8 @@ public struct GraphRenderer: Sendable {
         }
         for edge in edges(workflow) {
             let style = edge.timer ? ", style=dashed, color=\"#b05000\", fontcolor=\"#b05000\"" : ""
-            out += "    \(Self.dotString(edge.from)) -> \(Self.dotString(edge.to)) [label=\(Self.dotString(edge.label))\(style)];\n"
+            out +=
+                "    \(Self.dotString(edge.from)) -> \(Self.dotString(edge.to)) [label=\(Self.dotString(edge.label))\(style)];\n"
         }
         out += "}\n"
         return out

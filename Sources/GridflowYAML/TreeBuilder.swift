@@ -94,7 +94,8 @@ struct TreeBuilder {
             guard let anchored = anchors[name] else {
                 diagnostics.append(
                     Diagnostic(
-                        .error, "unknown-anchor", "alias '*\(name)' names no anchor defined before it"
+                        .error, "unknown-anchor",
+                        "alias '*\(name)' names no anchor defined before it"
                             + Suggestion.didYouMean(name, in: anchors.keys),
                         at: SourceSpan(start: event.start, length: name.count + 1),
                         hint: "define the anchor with '&\(name)' on a node above this alias"))
@@ -147,7 +148,8 @@ struct TreeBuilder {
                 if case .mappingEnd = keyEvent.kind {
                     let mapping = Mapping(pairs: pairs)
                     if reportDuplicateKeys { reportDuplicates(in: mapping) }
-                    let node = Node(.mapping(mapping), span: SourceSpan(start: event.start), end: keyEvent.end, tag: tag)
+                    let node = Node(
+                        .mapping(mapping), span: SourceSpan(start: event.start), end: keyEvent.end, tag: tag)
                     checkCollectionTag(tag, at: event, expected: "tag:yaml.org,2002:map")
                     remember(anchor, node, size: size)
                     return (node, size)
@@ -197,7 +199,8 @@ struct TreeBuilder {
         guard let tag, tag != expected, tag != "!" else { return }
         diagnostics.append(
             Diagnostic(
-                .error, "unsupported-tag", "unsupported tag '\(Self.shortTag(tag))'", at: SourceSpan(start: event.start),
+                .error, "unsupported-tag", "unsupported tag '\(Self.shortTag(tag))'",
+                at: SourceSpan(start: event.start),
                 hint: "Gridflow definitions use no YAML tags"))
     }
 

@@ -21,14 +21,17 @@ struct Graph: ParsableCommand {
 
     func run() throws {
         let parts = workflow.split(separator: "/").map(String.init)
-        guard parts.count == 2 else { throw ValidationError("name the workflow as UNIT/WORKFLOW, e.g. telecom/selection") }
+        guard parts.count == 2 else {
+            throw ValidationError("name the workflow as UNIT/WORKFLOW, e.g. telecom/selection")
+        }
         let (unitName, workflowName) = (parts[0], parts[1])
         let base = root == "." ? "" : (root.hasSuffix("/") ? root : root + "/")
         let folder = base + "Workflows/" + unitName
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             let units = (try? FileManager.default.contentsOfDirectory(atPath: base + "Workflows")) ?? []
-            throw ValidationError("no unit '\(unitName)' in \(base)Workflows/" + Suggestion.didYouMean(unitName, in: units))
+            throw ValidationError(
+                "no unit '\(unitName)' in \(base)Workflows/" + Suggestion.didYouMean(unitName, in: units))
         }
         let result = Loader().load(paths: [folder])
         guard let definitions = result.units[unitName], let found = definitions.workflow(workflowName) else {

@@ -13,4 +13,3 @@ struct Gridflow: ParsableCommand {
         subcommands: [Validate.self, Graph.self, Schema.self]
     )
 }
-

@@ -85,7 +85,9 @@ enum DiagnosticJSON {
                     file: d.location?.file, line: d.location?.line, column: d.location?.column, length: d.span?.length,
                     severity: d.severity.rawValue, code: d.code.rawValue, message: d.message, hint: d.hint,
                     notes: d.notes.map {
-                        Note(file: $0.span.start.file, line: $0.span.start.line, column: $0.span.start.column, message: $0.message)
+                        Note(
+                            file: $0.span.start.file, line: $0.span.start.line, column: $0.span.start.column,
+                            message: $0.message)
                     })
             })
         let encoder = JSONEncoder()

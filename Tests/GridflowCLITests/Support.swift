@@ -8,7 +8,8 @@ let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().de
 /// The built `gridflow` binary, beside the test bundle (or `GRIDFLOW_BIN`).
 let gridflowBinary: URL = {
     if let path = ProcessInfo.processInfo.environment["GRIDFLOW_BIN"] { return URL(fileURLWithPath: path) }
-    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("gridflow")
+    let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent(
+        "gridflow")
     if FileManager.default.isExecutableFile(atPath: beside.path) { return beside }
     return packageRoot.appendingPathComponent(".build/debug/gridflow")
 }()
@@ -56,7 +57,9 @@ func expectGolden(_ actual: String, _ path: String, sourceLocation: SourceLocati
         return
     }
     let expected = try? String(contentsOf: url, encoding: .utf8)
-    #expect(expected != nil, "missing golden file \(path); run with GRIDFLOW_UPDATE_GOLDEN=1", sourceLocation: sourceLocation)
+    #expect(
+        expected != nil, "missing golden file \(path); run with GRIDFLOW_UPDATE_GOLDEN=1",
+        sourceLocation: sourceLocation)
     #expect(actual == expected, "output differs from \(path)", sourceLocation: sourceLocation)
 }
 

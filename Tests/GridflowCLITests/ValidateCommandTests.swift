@@ -19,7 +19,9 @@ import Testing
     }
 
     @Test func validFixturesAreClean() throws {
-        let run = try gridflow(["validate", "--strict"] + Self.validFixtures.sorted(), in: packageRoot.appendingPathComponent(Self.fixtures))
+        let run = try gridflow(
+            ["validate", "--strict"] + Self.validFixtures.sorted(),
+            in: packageRoot.appendingPathComponent(Self.fixtures))
         #expect(run.status == 0, "\(run.stdout)")
     }
 
@@ -52,7 +54,8 @@ import Testing
     }
 
     @Test func allProblemsOfALoadAreReportedAtOnce() throws {
-        let run = try gridflow(["validate", "Workflows/fx", "Rules/fx"], in: packageRoot.appendingPathComponent(Self.fixtures))
+        let run = try gridflow(
+            ["validate", "Workflows/fx", "Rules/fx"], in: packageRoot.appendingPathComponent(Self.fixtures))
         #expect(run.status == 1)
         let errors = run.stdout.components(separatedBy: ": error: ").count - 1
         #expect(errors >= Self.brokenFixtures.count - 12)  // the ubad_* units are not in these folders

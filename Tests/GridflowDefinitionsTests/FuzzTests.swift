@@ -13,7 +13,8 @@ import Testing
     /// A copy of the shipped tree in a temporary folder, so mutated files are loaded with their
     /// whole unit around them, through the same path as `gridflow validate`.
     static func copyOfShippedTree() throws -> URL {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridflow-fuzz-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-fuzz-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for folder in ["Workflows", "Rules"] {
             try FileManager.default.copyItem(
@@ -48,7 +49,8 @@ import Testing
             let text = String(line)
             let body = text.drop { $0 == " " || $0 == "-" }
             let indent = text.unicodeScalars.count - body.unicodeScalars.count
-            if let colon = body.firstIndex(of: ":"), !body.hasPrefix("#"), body[..<colon].allSatisfy({ $0.isLetter || $0 == "_" }),
+            if let colon = body.firstIndex(of: ":"), !body.hasPrefix("#"),
+                body[..<colon].allSatisfy({ $0.isLetter || $0 == "_" }),
                 body.distance(from: body.startIndex, to: colon) >= 2
             {
                 keyCuts.append(offset + indent + 1)
@@ -57,7 +59,9 @@ import Testing
         }
         for round in 0..<30 {
             let requireError = round % 2 == 0 && !keyCuts.isEmpty
-            let cut = requireError ? keyCuts.randomElement(using: &generator)! : Int.random(in: 0..<scalars.count, using: &generator)
+            let cut =
+                requireError
+                ? keyCuts.randomElement(using: &generator)! : Int.random(in: 0..<scalars.count, using: &generator)
             let text = String(String.UnicodeScalarView(scalars[..<cut]))
             try text.write(toFile: target, atomically: true, encoding: .utf8)
             let result = Loader().load(paths: [target])
@@ -100,7 +104,10 @@ import Testing
 
     @Test func arbitraryBytesNeverCrashTheComposer() {
         var generator = SeededGenerator(state: 42)
-        let pieces = ["a", ": ", "- ", "[", "]", "{", "}", "\n", "  ", "&x ", "*x", "!!str ", "|\n", ">-\n", "'", "\"", "#", "\t", "? ", "---\n", "...\n", "%YAML 1.2\n", "\u{FEFF}", "监督"]
+        let pieces = [
+            "a", ": ", "- ", "[", "]", "{", "}", "\n", "  ", "&x ", "*x", "!!str ", "|\n", ">-\n", "'", "\"", "#", "\t",
+            "? ", "---\n", "...\n", "%YAML 1.2\n", "\u{FEFF}", "监督",
+        ]
         for _ in 0..<3000 {
             var text = ""
             for _ in 0..<Int.random(in: 0..<40, using: &generator) { text += pieces.randomElement(using: &generator)! }

@@ -88,7 +88,8 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("loose.yaml").path
-        try "kind: Coverage\nschema: 1\nname: c\nrole: r\nlevel: l\n".write(toFile: path, atomically: true, encoding: .utf8)
+        try "kind: Coverage\nschema: 1\nname: c\nrole: r\nlevel: l\n".write(
+            toFile: path, atomically: true, encoding: .utf8)
         let result = Loader().load(paths: [path])
         #expect(result.diagnostics.map(\.code) == ["no-unit"])
     }

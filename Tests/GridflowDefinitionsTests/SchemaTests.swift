@@ -15,7 +15,8 @@ import Testing
 
     @Test(arguments: DefinitionKind.allCases)
     func committedSchemaIsWhatTheLoaderGenerates(_ kind: DefinitionKind) throws {
-        let committed = try String(contentsOf: packageRoot.appendingPathComponent("schemas/\(kind.schemaFile)"), encoding: .utf8)
+        let committed = try String(
+            contentsOf: packageRoot.appendingPathComponent("schemas/\(kind.schemaFile)"), encoding: .utf8)
         #expect(committed == JSONSchema.document(for: kind), "run 'gridflow schema' to regenerate schemas/")
     }
 
@@ -48,7 +49,10 @@ import Testing
             checker.check(variant, against: Shapes.shape(of: kind), key: kind.rawValue)
             let loaderRejects = !checker.diagnostics.isEmpty
             let schemaRejects = !validator.validate(jsonValue(variant)).isEmpty
-            #expect(loaderRejects == schemaRejects, "\(path): \(description): loader \(loaderRejects ? "rejects" : "accepts"), schema \(schemaRejects ? "rejects" : "accepts")")
+            #expect(
+                loaderRejects == schemaRejects,
+                "\(path): \(description): loader \(loaderRejects ? "rejects" : "accepts"), schema \(schemaRejects ? "rejects" : "accepts")"
+            )
             checked += 1
         }
         #expect(checked > 20)

@@ -76,12 +76,16 @@ struct SchemaValidator {
             for (index, item) in array.enumerated() { check(item, items, "\(path)[\(index)]", &problems) }
         }
         if let anyOf = schema["anyOf"] as? [[String: Any]] {
-            if !anyOf.contains(where: { option in var p: [String] = []; check(value, option, path, &p); return p.isEmpty }) {
+            if !anyOf.contains(where: { option in
+                var p: [String] = []; check(value, option, path, &p); return p.isEmpty
+            }) {
                 problems.append("\(path): matches none of anyOf")
             }
         }
         if let oneOf = schema["oneOf"] as? [[String: Any]] {
-            let matches = oneOf.filter { option in var p: [String] = []; check(value, option, path, &p); return p.isEmpty }.count
+            let matches = oneOf.filter { option in
+                var p: [String] = []; check(value, option, path, &p); return p.isEmpty
+            }.count
             if matches != 1 { problems.append("\(path): matches \(matches) of oneOf") }
         }
         if let allOf = schema["allOf"] as? [[String: Any]] {

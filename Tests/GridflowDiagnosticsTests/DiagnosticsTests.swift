@@ -32,14 +32,16 @@ import Testing
     @Test func caretsLineUpUnderWideCharacters() {
         let source = SourceFile(path: "u.yaml", text: "title: 基层监督 x\n")
         let diagnostic = Diagnostic(
-            .warning, "w", "here", at: SourceSpan(start: SourceLocation(file: "u.yaml", line: 1, column: 13), length: 1))
+            .warning, "w", "here", at: SourceSpan(start: SourceLocation(file: "u.yaml", line: 1, column: 13), length: 1)
+        )
         let lines = DiagnosticRenderer(sources: [source]).render(diagnostic).split(separator: "\n")
         #expect(lines[2] == "    " + String(repeating: " ", count: 7 + 8 + 1) + "^")
     }
 
     @Test func positionsPastTheEndStillRender() {
         let source = SourceFile(path: "e.yaml", text: "a: [1,\n")
-        let diagnostic = Diagnostic(.error, "yaml-syntax", "x", at: SourceSpan(start: SourceLocation(file: "e.yaml", line: 9, column: 1)))
+        let diagnostic = Diagnostic(
+            .error, "yaml-syntax", "x", at: SourceSpan(start: SourceLocation(file: "e.yaml", line: 9, column: 1)))
         #expect(DiagnosticRenderer(sources: [source]).render(diagnostic) == "e.yaml:9:1: error: x\n")
     }
 

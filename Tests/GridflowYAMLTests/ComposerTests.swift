@@ -14,7 +14,8 @@ import Testing
     }
 
     @Test func everyNodeKnowsItsLineAndColumn() throws {
-        let root = try #require(compose("kind: Workflow\nstates:\n  open:\n    initial: true\n  done: {final: true}\n").root)
+        let root = try #require(
+            compose("kind: Workflow\nstates:\n  open:\n    initial: true\n  done: {final: true}\n").root)
         #expect(root["kind"]?.location == SourceLocation(file: "t.yaml", line: 1, column: 7))
         let states = try #require(root["states"]?.mapping)
         #expect(states.pairs[0].key.location.line == 3)
@@ -40,7 +41,9 @@ import Testing
 
     @Test func coreSchemaResolvesPlainScalars() throws {
         let root = try #require(
-            compose("a: true\nb: False\nc: ~\nd: null\ne: 42\nf: -7\ng: 0o17\nh: 0x1F\ni: 0.1\nj: 1e3\nk: .inf\nl:\nm: '42'\n").root)
+            compose(
+                "a: true\nb: False\nc: ~\nd: null\ne: 42\nf: -7\ng: 0o17\nh: 0x1F\ni: 0.1\nj: 1e3\nk: .inf\nl:\nm: '42'\n"
+            ).root)
         #expect(root["a"]?.scalar?.resolved == .bool(true))
         #expect(root["b"]?.scalar?.resolved == .bool(false))
         #expect(root["c"]?.scalar?.resolved == .null)
@@ -69,7 +72,10 @@ import Testing
     }
 
     @Test func oneDocumentPerFile() {
-        #expect(messages("a: 1\n---\nb: 2\n") == ["2:1 multiple-documents: a second YAML document starts here; a file holds one document"])
+        #expect(
+            messages("a: 1\n---\nb: 2\n") == [
+                "2:1 multiple-documents: a second YAML document starts here; a file holds one document"
+            ])
     }
 
     @Test func emptyFileIsReported() {
