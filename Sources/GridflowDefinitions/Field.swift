@@ -17,6 +17,10 @@ public struct Field: Sendable {
 /// The type of a field's value.
 public indirect enum FieldType: Sendable {
     case string, text, decimal, integer, bool, date, datetime, duration, person, attachment
+    /// A department of the unit, by name.
+    case department
+    /// A node of the unit's org tree, by name.
+    case orgNode
     /// An enum with values listed inline or named by a unit enum.
     case enumeration(values: [Name], named: Name?)
     case list(FieldType)
@@ -43,6 +47,8 @@ public indirect enum FieldType: Sendable {
         case .duration: "duration"
         case .person: "person"
         case .attachment: "attachment"
+        case .department: "department"
+        case .orgNode: "org_node"
         case .enumeration: "enum"
         case .list: "list"
         case .map: "map"
@@ -82,6 +88,8 @@ extension FieldType {
         case "duration": return .duration
         case "person": return .person
         case "attachment": return .attachment
+        case "department": return .department
+        case "org_node": return .orgNode
         case "enum":
             return .enumeration(
                 values: node["values"]?.sequence?.compactMap(\.name) ?? [], named: node["of"]?.name)

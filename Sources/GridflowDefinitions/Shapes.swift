@@ -27,7 +27,7 @@ public enum Shapes {
 
     static let fieldTypes = [
         "string", "text", "decimal", "integer", "bool", "date", "datetime", "duration", "enum", "list", "map",
-        "record", "person", "attachment",
+        "record", "person", "attachment", "department", "org_node",
     ]
     static let names: Shape = .either([.identifier, .list(.identifier)])
     static let cell: Shape = .either([.scalar, .list(.scalar)])
@@ -80,9 +80,9 @@ public enum Shapes {
         ])
 
     static let effect = ObjectShape(
-        "an effect", plural: "effects", exclusive: [["open", "notify", "signal", "record", "commend"]],
-        oneRequired: [["open", "notify", "signal", "record", "commend"]],
+        "an effect", plural: "effects", exclusive: [effectKinds], oneRequired: [effectKinds],
         [
+            key("when", .expression, "Perform the effect only when this holds."),
             key(
                 "open",
                 .object(
@@ -128,7 +128,19 @@ public enum Shapes {
                             required("list", .identifier, "The commendation list."),
                             key("title", .text, "A label shown to people."),
                         ])), "Put the person on a commendation list."),
+            key(
+                "appoint",
+                .object(
+                    ObjectShape(
+                        "an 'appoint' effect", plural: "'appoint' effects",
+                        [
+                            required("role", .identifier, "The role given."),
+                            required("person", .expression, "Who is appointed."),
+                            key("at", .expression, "The org node the role is held at (its name)."),
+                        ])), "Appoint a person to a role, e.g. at the end of a selection."),
         ])
+
+    static let effectKinds = ["open", "notify", "signal", "record", "commend", "appoint"]
 
     // MARK: Unit
 
@@ -240,10 +252,11 @@ public enum Shapes {
                 "task",
                 .object(
                     ObjectShape(
-                        "a task", plural: "tasks",
+                        "a task", plural: "tasks", exclusive: [["role", "person"]], oneRequired: [["role", "person"]],
                         [
                             required("title", .text, "What is to be done."),
-                            required("role", .identifier, "The role assigned."),
+                            key("role", .identifier, "The role assigned."),
+                            key("person", .identifier, "A person field whose holder is assigned instead."),
                             key("due", .duration, "When it is due, from entering the state."),
                             key("description", .text, "Free text."),
                         ])), "A human task while the case is here."),

@@ -69,18 +69,7 @@ extension Validator {
                     hint: "states of \(place): " + stateNames.joined(separator: ", "))
             }
             for role in transition.roles { checkRole(role, in: tplace) }
-            if let person = transition.person,
-                resolve(person, among: workflow.fields.map(\.name.text), as: "field", in: tplace),
-                let field = workflow.field(person.text)
-            {
-                if case .person = field.type {
-                } else {
-                    error(
-                        "not-a-person",
-                        "\(tplace) lets field '\(person.text)' act, but it is \(field.type.keyword), not person",
-                        at: person.span)
-                }
-            }
+            if let person = transition.person { checkPersonField(person, workflow, in: tplace) }
             if transition.roles.isEmpty && transition.person == nil {
                 error(
                     "no-actor", "\(tplace) names no role or person who may fire it", at: transition.name.span,
@@ -109,6 +98,9 @@ extension Validator {
         for state in workflow.states {
             let splace = "state '\(state.name.text)'"
             if let role = state.task?.role { checkRole(role, in: "the task of \(splace)") }
+            if let person = state.task?.person {
+                checkPersonField(person, workflow, in: "the task of \(splace)")
+            }
             for timer in state.timers {
                 if state.final {
                     error(
@@ -168,6 +160,17 @@ extension Validator {
                     at: state.name.span, hint: "add a transition into it, or remove it")
             }
         }
+    }
+
+    /// Checks that `name` is a declared field of type `person`.
+    private mutating func checkPersonField(_ name: Name, _ workflow: Workflow, in place: String) {
+        guard resolve(name, among: workflow.fields.map(\.name.text), as: "field", in: place),
+            let field = workflow.field(name.text)
+        else { return }
+        if case .person = field.type { return }
+        error(
+            "not-a-person", "\(place) names field '\(name.text)', which is \(field.type.keyword), not person",
+            at: name.span)
     }
 
     private mutating func check(_ decision: Decision, fields: Set<String>, caseFields: Set<String>, in place: String) {

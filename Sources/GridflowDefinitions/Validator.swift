@@ -50,7 +50,7 @@ struct Validator {
             Diagnostic.Code(rawValue: "unknown-" + what.replacingOccurrences(of: " ", with: "-")),
             "\(place) names unknown \(what) '\(name.text)'" + Suggestion.didYouMean(name.text, in: known),
             at: name.span,
-            hint: hint ?? (known.isEmpty ? nil : "known \(what)s: " + known.sorted().prefix(12).joined(separator: ", "))
+            hint: hint ?? Self.knownHint(known, what: what)
         )
         return false
     }
@@ -135,8 +135,24 @@ struct Validator {
                 "undeclared-field",
                 "\(place) uses \(root).\(name), but \(what) '\(name)' is not declared"
                     + Suggestion.didYouMean(name, in: known),
-                at: span, hint: "declared: " + known.sorted().prefix(15).joined(separator: ", "))
+                at: span, hint: Self.declaredHint(known, root: root))
         }
+    }
+
+    /// "known roles: a, b, c" (at most 12, then how many in all).
+    static func knownHint(_ known: some Collection<String>, what: String) -> String? {
+        guard !known.isEmpty else { return nil }
+        let shown = known.sorted().prefix(12).joined(separator: ", ")
+        return "known \(what)s: " + shown + (known.count > 12 ? ", … (\(known.count) in all)" : "")
+    }
+
+    /// Lists what is declared, the definition's own names before the built-in ones.
+    static func declaredHint(_ known: Set<String>, root: String) -> String {
+        let builtins = root == "case" ? known.intersection(builtinCaseFields) : []
+        let own = known.subtracting(builtins).sorted()
+        var text = own.isEmpty ? "nothing is declared" : "declared: " + own.prefix(15).joined(separator: ", ")
+        if !builtins.isEmpty { text += "; built in: " + builtins.sorted().joined(separator: ", ") }
+        return text
     }
 
     /// `(name, offset)` of every `root.name` outside string literals; offsets count scalars.
@@ -197,7 +213,10 @@ struct Validator {
     /// Checks the effects of a transition or a consequence.
     mutating func checkEffects(_ effects: [Effect], in place: String, caseFields: Set<String>?) {
         for effect in effects {
-            switch effect {
+            if let when = effect.when, let caseFields {
+                checkReferences(in: when, root: "case", known: caseFields, what: "field", in: place)
+            }
+            switch effect.action {
             case .open(let workflow, let with):
                 let names = definitions.workflows.map(\.name.text)
                 if resolve(workflow, among: names, as: "workflow", in: place),
@@ -225,6 +244,13 @@ struct Validator {
                 }
             case .commend:
                 break
+            case .appoint(let role, let person, let at):
+                checkRole(role, in: place)
+                if let caseFields {
+                    for expression in [person] + (at.map { [$0] } ?? []) {
+                        checkReferences(in: expression, root: "case", known: caseFields, what: "field", in: place)
+                    }
+                }
             }
         }
     }

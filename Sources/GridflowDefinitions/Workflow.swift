@@ -42,6 +42,8 @@ public struct State: Sendable {
 public struct HumanTask: Sendable {
     public var title: String?
     public var role: Name?
+    /// A person field whose holder is assigned instead of a role.
+    public var person: Name?
     public var due: Duration?
     public var span: SourceSpan
 }
@@ -91,13 +93,22 @@ public struct Decision: Sendable {
     public var assign: [(field: Name, output: Name)]
 }
 
-/// Something a transition or an appraisal consequence makes happen beyond the case itself.
-public enum Effect: Sendable {
-    case open(workflow: Name, with: [(field: Name, value: Expression)])
-    case notify(role: Name, message: String?)
-    case signal(case: Expression, event: Name)
-    case record(ledger: Name, value: Expression)
-    case commend(list: Name)
+/// Something a transition or an appraisal consequence makes happen beyond the case itself,
+/// performed only when its condition (if any) holds.
+public struct Effect: Sendable {
+    /// What happens.
+    public enum Action: Sendable {
+        case open(workflow: Name, with: [(field: Name, value: Expression)])
+        case notify(role: Name, message: String?)
+        case signal(case: Expression, event: Name)
+        case record(ledger: Name, value: Expression)
+        case commend(list: Name)
+        case appoint(role: Name, person: Expression, at: Expression?)
+    }
+
+    public var action: Action
+    /// The condition; `nil` means always.
+    public var when: Expression?
 }
 
 extension Workflow {
@@ -114,7 +125,9 @@ extension Workflow {
 extension State {
     static func read(_ name: Name, _ node: Node) -> State {
         let task = node["task"].map {
-            HumanTask(title: $0["title"]?.text, role: $0["role"]?.name, due: $0["due"]?.duration, span: $0.span)
+            HumanTask(
+                title: $0["title"]?.text, role: $0["role"]?.name, person: $0["person"]?.name, due: $0["due"]?.duration,
+                span: $0.span)
         }
         let timers = node["timers"]?.sequence?.map { timer in
             let trigger: Timer.Trigger? =
@@ -156,6 +169,10 @@ extension Decision {
 
 extension Effect {
     static func read(_ node: Node) -> Effect? {
+        action(node).map { Effect(action: $0, when: node["when"]?.expression) }
+    }
+
+    private static func action(_ node: Node) -> Action? {
         if let open = node["open"], let workflow = open["workflow"]?.name {
             let with = open["with"]?.entries.compactMap { entry in entry.value.expression.map { (entry.name, $0) } }
             return .open(workflow: workflow, with: with ?? [])
@@ -171,6 +188,9 @@ extension Effect {
         }
         if let commend = node["commend"], let list = commend["list"]?.name {
             return .commend(list: list)
+        }
+        if let appoint = node["appoint"], let role = appoint["role"]?.name, let person = appoint["person"]?.expression {
+            return .appoint(role: role, person: person, at: appoint["at"]?.expression)
         }
         return nil
     }

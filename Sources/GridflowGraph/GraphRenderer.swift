@@ -68,6 +68,7 @@ public struct GraphRenderer: Sendable {
             var text = "task: " + (task.title ?? "")
             var details: [String] = []
             if let role = task.role { details.append(role.text) }
+            if let person = task.person { details.append("person: \(person.text)") }
             if let due = task.due { details.append("due \(due.text)") }
             if !details.isEmpty { text += " (" + details.joined(separator: ", ") + ")" }
             lines.append(text)
