@@ -24,18 +24,22 @@ let package = Package(
         ),
         .target(name: "GridflowDiagnostics"),
         .target(name: "GridflowYAML", dependencies: ["CYAML", "GridflowDiagnostics"]),
-        .target(name: "GridflowDefinitions", dependencies: ["GridflowYAML", "GridflowDiagnostics"]),
+        .target(name: "GridflowExpressions", dependencies: ["GridflowDiagnostics"]),
+        .target(
+            name: "GridflowDefinitions", dependencies: ["GridflowYAML", "GridflowDiagnostics", "GridflowExpressions"]),
         .target(name: "GridflowGraph", dependencies: ["GridflowDefinitions"]),
         .executableTarget(
             name: "gridflow",
             dependencies: [
                 "GridflowDefinitions",
+                "GridflowExpressions",
                 "GridflowGraph",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "GridflowDiagnosticsTests", dependencies: ["GridflowDiagnostics"]),
         .testTarget(name: "GridflowYAMLTests", dependencies: ["GridflowYAML"]),
+        .testTarget(name: "GridflowExpressionsTests", dependencies: ["GridflowExpressions", "GridflowDiagnostics"]),
         .testTarget(name: "GridflowDefinitionsTests", dependencies: ["GridflowDefinitions", "GridflowGraph"]),
         .testTarget(name: "GridflowCLITests", dependencies: ["gridflow"]),
     ],

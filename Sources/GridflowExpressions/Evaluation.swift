@@ -1,0 +1,83 @@
+/// A run-time failure of an expression, at the range of the sub-expression that failed.
+///
+/// The runtime records it as an incident on the case; it is never turned into `false`.
+public struct EvaluationError: Error, Sendable, Hashable, CustomStringConvertible {
+    public var code: String
+    public var message: String
+    public var range: TextRange
+
+    public init(_ code: String, _ message: String, at range: TextRange) {
+        self.code = code
+        self.message = message
+        self.range = range
+    }
+
+    public var description: String { "\(code): \(message)" }
+}
+
+/// The mutable state of one evaluation: the values of the roots, lambda variables, the clock,
+/// the calendar, the step budget and, when asked for, the trace.
+public final class Frame {
+    /// Root values in the order of `Environment.roots`.
+    public var roots: [Value]
+    var locals: [Value]
+    public var now: Instant
+    public var calendar: WorkCalendar
+    /// Steps left before evaluation stops with `step-budget`.
+    public var stepsLeft: Int
+    /// The value of every sub-expression evaluated, in order, when tracing.
+    public var trace: [(range: TextRange, value: Value)]?
+
+    public init(
+        roots: [Value], now: Instant = Instant(seconds: 0), calendar: WorkCalendar = WorkCalendar(),
+        stepBudget: Int = 1_000_000, tracing: Bool = false
+    ) {
+        self.roots = roots
+        self.locals = []
+        self.now = now
+        self.calendar = calendar
+        self.stepsLeft = stepBudget
+        self.trace = tracing ? [] : nil
+    }
+
+    @inline(__always)
+    func step(_ range: TextRange) throws(EvaluationError) {
+        stepsLeft -= 1
+        if stepsLeft < 0 {
+            throw EvaluationError("step-budget", "evaluation took more steps than its budget allows", at: range)
+        }
+    }
+}
+
+/// Compiled code: a closure over the frame.
+typealias Code = @Sendable (Frame) throws(EvaluationError) -> Value
+
+/// What an expression may read: named roots with their types (`case`, `person`, `facts`…).
+public struct Environment: Sendable {
+    public var roots: [(name: String, type: ValueType)]
+    /// The largest list length assumed when estimating cost.
+    public var assumedListLength: Int
+    /// Expressions whose estimated cost exceeds this are rejected when they load.
+    public var costCeiling: Int
+
+    public init(roots: [(name: String, type: ValueType)], assumedListLength: Int = 1_000, costCeiling: Int = 1_000_000)
+    {
+        self.roots = roots
+        self.assumedListLength = assumedListLength
+        self.costCeiling = costCeiling
+    }
+}
+
+/// A checked, compiled expression, ready to evaluate many times.
+public struct CompiledExpression: Sendable {
+    /// The expression's static type.
+    public let type: ValueType
+    /// The estimated worst-case number of steps.
+    public let cost: Int
+    let code: Code
+
+    /// Evaluates the expression.
+    public func evaluate(_ frame: Frame) throws(EvaluationError) -> Value {
+        try code(frame)
+    }
+}

@@ -1,0 +1,418 @@
+import GridflowDiagnostics
+
+/// The built-in functions.
+enum Functions {
+    static let names: Set<String> = [
+        "has", "size", "count", "any", "all", "filter", "map", "sum", "avg", "min", "max", "round", "floor", "ceil",
+        "abs", "now", "today", "date", "days_between", "working_days_between", "year", "quarter", "month",
+        "contains", "starts_with", "ends_with",
+    ]
+    static let listFunctions: Set<String> = ["count", "any", "all", "filter", "map", "sum", "avg", "min", "max"]
+}
+
+extension Compiler {
+    mutating func call(_ name: String, _ nameRange: TextRange, _ arguments: [Syntax], _ range: TextRange)
+        throws(ExpressionProblem) -> Typed
+    {
+        guard Functions.names.contains(name) else {
+            throw fail(
+                "unknown-function", "unknown function '\(name)'" + Suggestion.didYouMean(name, in: Functions.names),
+                nameRange,
+                hint: "functions: " + Functions.names.sorted().joined(separator: ", "))
+        }
+        func arity(_ counts: ClosedRange<Int>) throws(ExpressionProblem) {
+            guard counts.contains(arguments.count) else {
+                let expected =
+                    counts.lowerBound == counts.upperBound
+                    ? "\(counts.lowerBound)" : "\(counts.lowerBound) to \(counts.upperBound)"
+                throw fail(
+                    "arguments",
+                    "\(name)() takes \(expected) argument\(counts.upperBound == 1 ? "" : "s"), not \(arguments.count)",
+                    range)
+            }
+        }
+        switch name {
+        case "has":
+            try arity(1...1)
+            guard let path = Self.path(of: arguments[0]) else {
+                throw fail("arguments", "has() takes a field path such as case.reporter", arguments[0].range)
+            }
+            let saved = narrowed
+            narrowed.remove(path)
+            let target = try checkLenient(arguments[0])
+            narrowed = saved
+            let code = target.code
+            _ = path
+            return Typed(
+                type: .bool,
+                code: { frame throws(EvaluationError) in
+                    do throws(EvaluationError) {
+                        if case .null = try code(frame) { return .bool(false) }
+                        return .bool(true)
+                    } catch {
+                        if error.code == "null" { return .bool(false) }
+                        throw error
+                    }
+                }, cost: target.cost + 1, range: range)
+
+        case "now":
+            try arity(0...0)
+            return Typed(type: .datetime, code: { frame in .datetime(frame.now) }, cost: 1, range: range)
+        case "today":
+            try arity(0...0)
+            return Typed(
+                type: .date, code: { frame in .date(frame.now.day(offset: frame.calendar.utcOffset)) }, cost: 1,
+                range: range)
+
+        case let list
+        where Functions.listFunctions.contains(list)
+            && !(["min", "max"].contains(list) && arguments.count >= 2 && !isLambda(arguments.last)):
+            return try listFunction(name, arguments, range)
+
+        case "min", "max":
+            // min(a, b, …) over numbers, dates, datetimes or durations.
+            let values = try arguments.map { (syntax) throws(ExpressionProblem) -> Typed in try check(syntax) }
+            var type = values[0].type
+            for value in values {
+                if value.type.isOptional { throw nullFailure(value) }
+                guard let common = unify(type, value.type),
+                    [.integer, .decimal, .date, .datetime, .duration].contains(common)
+                else {
+                    throw fail(
+                        "type", "\(name)() compares numbers, dates or durations of one kind, not \(value.type)",
+                        value.range)
+                }
+                type = common
+            }
+            let codes = values.map(\.code)
+            let wantMax = name == "max"
+            return Typed(
+                type: type,
+                code: { frame throws(EvaluationError) in
+                    var best = try codes[0](frame)
+                    for code in codes.dropFirst() {
+                        let value = try code(frame)
+                        let order = try Operators.compare(value, best, range)
+                        if wantMax ? order > 0 : order < 0 { best = value }
+                    }
+                    return best
+                }, cost: values.reduce(1) { $0 + $1.cost }, range: range)
+
+        case "round", "floor", "ceil", "abs":
+            try arity(name == "round" ? 1...2 : 1...1)
+            let value = try check(arguments[0])
+            try require(value, .decimal, what: "the argument of \(name)()")
+            var places = 0
+            if arguments.count == 2 {
+                guard case .literal(.number(let n), let r) = arguments[1], let p = n.int, (0...10).contains(p) else {
+                    throw fail(
+                        "arguments", "round()'s second argument is a whole number of decimal places from 0 to 10",
+                        arguments[1].range)
+                }
+                _ = r
+                places = p
+            }
+            let digits = places
+            let code = value.code
+            let operation: @Sendable (Number) -> Number =
+                switch name {
+                case "round": { $0.rounded(digits) }
+                case "floor": { $0.floor() }
+                case "ceil": { $0.ceiling() }
+                default: { $0.magnitude }
+                }
+            let type: ValueType =
+                name == "abs"
+                ? value.type
+                : (name == "round" && places > 0
+                    ? .decimal : (value.type == .integer || name != "round" ? .integer : .decimal))
+            return Typed(
+                type: name == "round" && places == 0 ? .integer : type,
+                code: { frame throws(EvaluationError) in
+                    guard case .number(let n) = try code(frame) else {
+                        throw EvaluationError("null", "null number", at: range)
+                    }
+                    return .number(operation(n))
+                }, cost: value.cost + 1, range: range)
+
+        case "size":
+            try arity(1...1)
+            let value = try check(arguments[0])
+            if value.type.isOptional { throw nullFailure(value) }
+            switch value.type {
+            case .list, .map, .string, .enumeration: break
+            default: throw fail("type", "size() takes a list, map or string, not \(value.type)", value.range)
+            }
+            let code = value.code
+            return Typed(
+                type: .integer,
+                code: { frame throws(EvaluationError) in
+                    switch try code(frame) {
+                    case .list(let items): return .number(Number(items.count))
+                    case .map(let entries): return .number(Number(entries.count))
+                    case .string(let s): return .number(Number(s.count))
+                    default: throw EvaluationError("null", "null value", at: range)
+                    }
+                }, cost: value.cost + 1, range: range)
+
+        case "date", "year", "quarter", "month":
+            try arity(1...1)
+            let value = try check(arguments[0])
+            if value.type.isOptional { throw nullFailure(value) }
+            guard value.type == .date || value.type == .datetime else {
+                throw fail("type", "\(name)() takes a date or datetime, not \(value.type)", value.range)
+            }
+            let code = value.code
+            let part = name
+            return Typed(
+                type: name == "date" ? .date : .integer,
+                code: { frame throws(EvaluationError) in
+                    let day: Day
+                    switch try code(frame) {
+                    case .date(let d): day = d
+                    case .datetime(let i): day = i.day(offset: frame.calendar.utcOffset)
+                    default: throw EvaluationError("null", "null date", at: range)
+                    }
+                    let (y, m, _) = day.components
+                    switch part {
+                    case "date": return .date(day)
+                    case "year": return .number(Number(y))
+                    case "month": return .number(Number(m))
+                    default: return .number(Number((m - 1) / 3 + 1))
+                    }
+                }, cost: value.cost + 1, range: range)
+
+        case "days_between", "working_days_between":
+            try arity(2...2)
+            let from = try check(arguments[0]), to = try check(arguments[1])
+            for side in [from, to] {
+                if side.type.isOptional { throw nullFailure(side) }
+                guard side.type == .date || side.type == .datetime else {
+                    throw fail("type", "\(name)() takes dates or datetimes, not \(side.type)", side.range)
+                }
+            }
+            let a = from.code, b = to.code
+            let working = name == "working_days_between"
+            return Typed(
+                type: .integer,
+                code: { frame throws(EvaluationError) in
+                    func day(_ v: Value) throws(EvaluationError) -> Day {
+                        switch v {
+                        case .date(let d): return d
+                        case .datetime(let i): return i.day(offset: frame.calendar.utcOffset)
+                        default: throw EvaluationError("null", "null date", at: range)
+                        }
+                    }
+                    let start = try day(try a(frame)), end = try day(try b(frame))
+                    if working {
+                        try frame.step(range)
+                        return .number(Number(frame.calendar.workingDays(from: start, to: end)))
+                    }
+                    return .number(Number(end.number - start.number))
+                }, cost: from.cost + to.cost + 10, range: range)
+
+        default:  // contains, starts_with, ends_with
+            try arity(2...2)
+            let text = try check(arguments[0]), part = try check(arguments[1])
+            try require(text, .string, what: "the first argument of \(name)()")
+            try require(part, .string, what: "the second argument of \(name)()")
+            let a = text.code, b = part.code
+            let kind = name
+            return Typed(
+                type: .bool,
+                code: { frame throws(EvaluationError) in
+                    guard case .string(let s) = try a(frame), case .string(let p) = try b(frame) else {
+                        throw EvaluationError("null", "null string", at: range)
+                    }
+                    switch kind {
+                    case "contains": return .bool(s.contains(p))
+                    case "starts_with": return .bool(s.hasPrefix(p))
+                    default: return .bool(s.hasSuffix(p))
+                    }
+                }, cost: text.cost + part.cost + 1, range: range)
+        }
+    }
+
+    private func isLambda(_ syntax: Syntax?) -> Bool {
+        if case .lambda? = syntax { return true }
+        return false
+    }
+
+    /// Checks a path for `has()`: optional steps along it are allowed.
+    private mutating func checkLenient(_ syntax: Syntax) throws(ExpressionProblem) -> Typed {
+        switch syntax {
+        case .member(let base, let name, let range):
+            let object = try checkLenient(base)
+            guard case .record(let record) = object.type.unwrapped else {
+                throw fail("no-member", "\(describe(object)) is \(object.type), which has no field '\(name)'", range)
+            }
+            guard let (slot, fieldType) = record.field(name) else {
+                throw fail(
+                    "unknown-field",
+                    "\(record.name) has no field '\(name)'"
+                        + Suggestion.didYouMean(name, in: record.fields.map(\.name)), range)
+            }
+            let baseCode = object.code
+            return Typed(
+                type: fieldType,
+                code: { frame throws(EvaluationError) in
+                    guard case .record(let value) = try baseCode(frame) else { return .null }
+                    return value.slots[slot]
+                }, cost: object.cost + 1, range: range, path: object.path.map { $0 + "." + name })
+        default:
+            return try check(syntax)
+        }
+    }
+
+    /// `count`, `any`, `all`, `filter`, `map`, `sum`, `avg`, `min`, `max` over a list, with an optional lambda.
+    private mutating func listFunction(_ name: String, _ arguments: [Syntax], _ range: TextRange)
+        throws(ExpressionProblem) -> Typed
+    {
+        let needsLambda = ["any", "all", "filter", "map"].contains(name)
+        guard arguments.count == (needsLambda ? 2 : arguments.count), (1...2).contains(arguments.count) else {
+            throw fail(
+                "arguments",
+                needsLambda
+                    ? "\(name)() takes a list and a lambda, e.g. \(name)(items, x -> x.done)"
+                    : "\(name)() takes a list and an optional lambda", range)
+        }
+        let list = try check(arguments[0])
+        if list.type.isOptional { throw nullFailure(list) }
+        guard case .list(let element) = list.type else {
+            throw fail("type", "\(name)() takes a list, not \(list.type)", list.range)
+        }
+        var body: Typed?
+        var allocated = 0
+        if arguments.count == 2 {
+            guard case .lambda(let parameter, let parameterRange, let bodySyntax) = arguments[1] else {
+                throw fail(
+                    "arguments", "the second argument of \(name)() is a lambda, e.g. r -> r.days_open > 30",
+                    arguments[1].range)
+            }
+            if environment.roots.contains(where: { $0.name == parameter }) {
+                throw fail(
+                    "shadowing",
+                    "'\(parameter)' already names \(parameter); choose another name for the lambda's parameter",
+                    parameterRange)
+            }
+            allocated = localCount
+            localCount += 1
+            scopes.append((parameter, allocated, element))
+            defer {
+                scopes.removeLast()
+            }
+            body = try check(bodySyntax)
+        }
+        let slot = allocated
+        let itemType = body?.type ?? element
+        let listCode = list.code
+        let bodyCode = body?.code
+        let cost = list.cost + environment.assumedListLength * ((body?.cost ?? 0) + 1)
+        let each: @Sendable (Frame, Value) throws(EvaluationError) -> Value = { frame, item throws(EvaluationError) in
+            try frame.step(range)
+            guard let bodyCode else { return item }
+            if frame.locals.count <= slot {
+                frame.locals.append(contentsOf: repeatElement(.null, count: slot + 1 - frame.locals.count))
+            }
+            frame.locals[slot] = item
+            return try bodyCode(frame)
+        }
+        let items: @Sendable (Frame) throws(EvaluationError) -> [Value] = { frame throws(EvaluationError) in
+            guard case .list(let values) = try listCode(frame) else {
+                throw EvaluationError("null", "the list is null", at: range)
+            }
+            return values
+        }
+        switch name {
+        case "any", "all", "filter", "count":
+            if body != nil, itemType != .bool {
+                throw fail("type", "the lambda of \(name)() must give a condition (bool), not \(itemType)", body!.range)
+            }
+            if name == "count" && body == nil {
+                return Typed(
+                    type: .integer, code: { frame throws(EvaluationError) in .number(Number(try items(frame).count)) },
+                    cost: cost, range: range)
+            }
+            let kind = name
+            return Typed(
+                type: name == "filter" ? .list(element) : (name == "count" ? .integer : .bool),
+                code: { frame throws(EvaluationError) in
+                    let values = try items(frame)
+                    var kept: [Value] = []
+                    var hits = 0
+                    for value in values {
+                        guard case .bool(let b) = try each(frame, value) else {
+                            throw EvaluationError("null", "null condition", at: range)
+                        }
+                        if kind == "any" && b { return .bool(true) }
+                        if kind == "all" && !b { return .bool(false) }
+                        if b { hits += 1; if kind == "filter" { kept.append(value) } }
+                    }
+                    switch kind {
+                    case "any": return .bool(false)
+                    case "all": return .bool(true)
+                    case "filter": return .list(kept)
+                    default: return .number(Number(hits))
+                    }
+                }, cost: cost, range: range)
+        case "map":
+            return Typed(
+                type: .list(itemType),
+                code: { frame throws(EvaluationError) in
+                    var result: [Value] = []
+                    for value in try items(frame) { result.append(try each(frame, value)) }
+                    return .list(result)
+                }, cost: cost, range: range)
+        default:  // sum, avg, min, max
+            if itemType.isOptional {
+                throw fail(
+                    "nullable", "the values \(name)() works on may be null; handle them with ?? inside the lambda",
+                    body?.range ?? list.range)
+            }
+            let numeric = itemType.isNumeric
+            guard numeric || (["min", "max"].contains(name) && [.date, .datetime, .duration].contains(itemType)) else {
+                throw fail(
+                    "type",
+                    "\(name)() works on numbers\(["min", "max"].contains(name) ? ", dates or durations" : ""), not \(itemType)",
+                    body?.range ?? list.range)
+            }
+            let kind = name
+            let type: ValueType = name == "avg" ? .decimal : itemType
+            return Typed(
+                type: type,
+                code: { frame throws(EvaluationError) in
+                    let values = try items(frame)
+                    if kind == "sum" {
+                        var total = Number.zero
+                        for value in values {
+                            guard case .number(let n) = try each(frame, value) else {
+                                throw EvaluationError("null", "null number", at: range)
+                            }
+                            total = total + n
+                        }
+                        return .number(total)
+                    }
+                    guard !values.isEmpty else {
+                        throw EvaluationError("empty-list", "\(kind)() of an empty list", at: range)
+                    }
+                    if kind == "avg" {
+                        var total = Number.zero
+                        for value in values {
+                            guard case .number(let n) = try each(frame, value) else {
+                                throw EvaluationError("null", "null number", at: range)
+                            }
+                            total = total + n
+                        }
+                        return .number(Number.divide(total, Number(values.count))!)
+                    }
+                    var best = try each(frame, values[0])
+                    for value in values.dropFirst() {
+                        let candidate = try each(frame, value)
+                        let order = try Operators.compare(candidate, best, range)
+                        if kind == "max" ? order > 0 : order < 0 { best = candidate }
+                    }
+                    return best
+                }, cost: cost, range: range)
+        }
+    }
+}

@@ -1,0 +1,212 @@
+/// Type rules and code for comparisons, `in` and arithmetic.
+enum Operators {
+    typealias Typed = Compiler.Typed
+
+    static func apply(
+        _ op: String, _ left: Typed, _ right: Typed, _ leftSyntax: Syntax, _ rightSyntax: Syntax, _ range: TextRange,
+        _ c: Compiler
+    ) throws(ExpressionProblem) -> Typed {
+        let a = left.code, b = right.code
+        let cost = left.cost + right.cost + 1
+        switch op {
+        case "==", "!=":
+            try c.checkEnumLiteral(left, rightSyntax)
+            try c.checkEnumLiteral(right, leftSyntax)
+            guard
+                c.unify(left.type, right.type) != nil || (left.type.isNumeric && right.type.unwrapped.isNumeric)
+                    || (right.type.isNumeric && left.type.unwrapped.isNumeric)
+            else {
+                throw c.fail("type", "cannot compare \(left.type) with \(right.type)", range)
+            }
+            let equal = op == "=="
+            return Typed(
+                type: .bool,
+                code: { frame throws(EvaluationError) in
+                    .bool((try a(frame) == b(frame)) == equal)
+                }, cost: cost, range: range)
+
+        case "<", "<=", ">", ">=":
+            for side in [left, right] where side.type.isOptional { throw c.nullFailure(side) }
+            let ordered: Bool
+            switch (left.type, right.type) {
+            case (.integer, .integer), (.integer, .decimal), (.decimal, .integer), (.decimal, .decimal),
+                (.date, .date), (.datetime, .datetime), (.duration, .duration), (.string, .string):
+                ordered = true
+            default: ordered = false
+            }
+            guard ordered else {
+                throw c.fail(
+                    "type", "cannot order \(left.type) and \(right.type) with '\(op)'", range,
+                    hint: left.type.isNumeric != right.type.isNumeric
+                        ? "both sides must be numbers, dates, datetimes or durations of the same kind" : nil)
+            }
+            let test: @Sendable (Int) -> Bool =
+                switch op {
+                case "<": { $0 < 0 }
+                case "<=": { $0 <= 0 }
+                case ">": { $0 > 0 }
+                default: { $0 >= 0 }
+                }
+            return Typed(
+                type: .bool,
+                code: { frame throws(EvaluationError) in
+                    .bool(test(try compare(try a(frame), try b(frame), range)))
+                }, cost: cost, range: range)
+
+        case "in":
+            guard case .list(let element) = right.type else {
+                throw c.fail("type", "the right side of 'in' must be a list, not \(right.type)", right.range)
+            }
+            try c.checkEnumLiteral(left, rightSyntax)
+            guard c.unify(left.type.unwrapped, element) != nil else {
+                throw c.fail("type", "cannot look for \(left.type) in a list of \(element)", range)
+            }
+            return Typed(
+                type: .bool,
+                code: { frame throws(EvaluationError) in
+                    let needle = try a(frame)
+                    guard case .list(let items) = try b(frame) else {
+                        throw EvaluationError("null", "the list is null", at: range)
+                    }
+                    return .bool(items.contains(needle))
+                }, cost: left.cost + right.cost + c.environment.assumedListLength / 10 + 1, range: range)
+
+        default:
+            return try arithmetic(op, left, right, range, c)
+        }
+    }
+
+    /// -1, 0 or 1.
+    static func compare(_ x: Value, _ y: Value, _ range: TextRange) throws(EvaluationError) -> Int {
+        switch (x, y) {
+        case (.number(let p), .number(let q)): return p < q ? -1 : (p == q ? 0 : 1)
+        case (.date(let p), .date(let q)): return p < q ? -1 : (p == q ? 0 : 1)
+        case (.datetime(let p), .datetime(let q)): return p < q ? -1 : (p == q ? 0 : 1)
+        case (.string(let p), .string(let q)): return p < q ? -1 : (p == q ? 0 : 1)
+        case (.duration(.seconds(let p)), .duration(.seconds(let q))): return p < q ? -1 : (p == q ? 0 : 1)
+        case (.duration(.workingDays(let p)), .duration(.workingDays(let q))): return p < q ? -1 : (p == q ? 0 : 1)
+        case (.duration, .duration):
+            throw EvaluationError("duration-kind", "cannot compare calendar time with working days", at: range)
+        default:
+            throw EvaluationError("null", "a side of the comparison is null", at: range)
+        }
+    }
+
+    static func arithmetic(_ op: String, _ left: Typed, _ right: Typed, _ range: TextRange, _ c: Compiler)
+        throws(ExpressionProblem) -> Typed
+    {
+        for side in [left, right] where side.type.isOptional { throw c.nullFailure(side) }
+        let a = left.code, b = right.code
+        let cost = left.cost + right.cost + 1
+        func make(_ type: ValueType, _ body: @escaping @Sendable (Value, Value, Frame) throws(EvaluationError) -> Value)
+            -> Typed
+        {
+            Typed(
+                type: type, code: { frame throws(EvaluationError) in try body(try a(frame), try b(frame), frame) },
+                cost: cost, range: range)
+        }
+        let mismatch = c.fail(
+            "type", "cannot apply '\(op)' to \(left.type) and \(right.type)", range,
+            hint: left.type == .string || right.type == .string
+                ? "only + joins strings, and both sides must be strings" : nil)
+
+        if left.type.isNumeric && right.type.isNumeric {
+            let integer = left.type == .integer && right.type == .integer && op != "/"
+            return make(integer ? .integer : .decimal) { x, y, _ throws(EvaluationError) in
+                guard case .number(let p) = x, case .number(let q) = y else {
+                    throw EvaluationError("null", "a number is null", at: range)
+                }
+                switch op {
+                case "+": return .number(p + q)
+                case "-": return .number(p - q)
+                case "*": return .number(p * q)
+                case "/":
+                    guard let r = Number.divide(p, q) else {
+                        throw EvaluationError("division-by-zero", "division by zero", at: range)
+                    }
+                    return .number(r)
+                default:
+                    guard let r = Number.remainder(p, q) else {
+                        throw EvaluationError("division-by-zero", "remainder of division by zero", at: range)
+                    }
+                    return .number(r)
+                }
+            }
+        }
+        switch (left.type, op, right.type) {
+        case (.string, "+", .string), (.enumeration, "+", .string), (.string, "+", .enumeration):
+            return make(.string) { x, y, _ throws(EvaluationError) in
+                guard case .string(let p) = x, case .string(let q) = y else {
+                    throw EvaluationError("null", "a string is null", at: range)
+                }
+                return .string(p + q)
+            }
+        case (.date, "+", .duration), (.date, "-", .duration), (.datetime, "+", .duration), (.datetime, "-", .duration):
+            let sign = op == "+" ? 1 : -1
+            return make(left.type) { x, y, frame throws(EvaluationError) in
+                guard case .duration(let span) = y else {
+                    throw EvaluationError("null", "the duration is null", at: range)
+                }
+                return shift(x, by: span, sign: sign, calendar: frame.calendar, range: range)
+            }
+        case (.duration, "+", .date), (.duration, "+", .datetime):
+            return make(right.type) { x, y, frame throws(EvaluationError) in
+                guard case .duration(let span) = x else {
+                    throw EvaluationError("null", "the duration is null", at: range)
+                }
+                return shift(y, by: span, sign: 1, calendar: frame.calendar, range: range)
+            }
+        case (.date, "-", .date), (.datetime, "-", .datetime):
+            return make(.duration) { x, y, _ throws(EvaluationError) in
+                switch (x, y) {
+                case (.date(let p), .date(let q)): return .duration(.seconds((p.number - q.number) * 86_400))
+                case (.datetime(let p), .datetime(let q)): return .duration(.seconds(p.seconds - q.seconds))
+                default: throw EvaluationError("null", "a date is null", at: range)
+                }
+            }
+        case (.duration, "+", .duration), (.duration, "-", .duration):
+            let sign = op == "+" ? 1 : -1
+            return make(.duration) { x, y, _ throws(EvaluationError) in
+                switch (x, y) {
+                case (.duration(.seconds(let p)), .duration(.seconds(let q))): return .duration(.seconds(p + sign * q))
+                case (.duration(.workingDays(let p)), .duration(.workingDays(let q))):
+                    return .duration(.workingDays(p + sign * q))
+                default: throw EvaluationError("duration-kind", "cannot add calendar time and working days", at: range)
+                }
+            }
+        case (.duration, "*", .integer), (.integer, "*", .duration):
+            return make(.duration) { x, y, _ throws(EvaluationError) in
+                switch (x, y) {
+                case (.duration(let s), .number(let n)), (.number(let n), .duration(let s)):
+                    let k = n.int ?? 0
+                    switch s {
+                    case .seconds(let v): return .duration(.seconds(v * k))
+                    case .workingDays(let v): return .duration(.workingDays(v * k))
+                    }
+                default: throw EvaluationError("null", "a value is null", at: range)
+                }
+            }
+        default:
+            throw mismatch
+        }
+    }
+
+    /// A date or datetime moved by a duration; working days count with the unit's calendar.
+    static func shift(_ value: Value, by span: Span, sign: Int, calendar: WorkCalendar, range: TextRange) -> Value {
+        switch (value, span) {
+        case (.date(let day), .seconds(let s)):
+            let days = (sign * s) >= 0 ? (sign * s) / 86_400 : -((-(sign * s) + 86_399) / 86_400)
+            return .date(Day(number: day.number + days))
+        case (.date(let day), .workingDays(let n)):
+            return .date(calendar.adding(workingDays: sign * n, to: day))
+        case (.datetime(let instant), .seconds(let s)):
+            return .datetime(Instant(seconds: instant.seconds + sign * s))
+        case (.datetime(let instant), .workingDays(let n)):
+            let day = instant.day(offset: calendar.utcOffset)
+            let moved = calendar.adding(workingDays: sign * n, to: day)
+            return .datetime(Instant(seconds: instant.seconds + (moved.number - day.number) * 86_400))
+        default:
+            return .null
+        }
+    }
+}

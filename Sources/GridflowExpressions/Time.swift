@@ -1,0 +1,216 @@
+/// A calendar day, counted from 1970-01-01 (proleptic Gregorian), so dates compare and subtract
+/// as integers.
+public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var number: Int
+
+    public init(number: Int) { self.number = number }
+
+    /// The day of a year, month and day; `nil` when no such day exists.
+    public init?(year: Int, month: Int, day: Int) {
+        guard (1...12).contains(month), day >= 1, day <= Day.daysIn(month: month, year: year) else { return nil }
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        number = era * 146_097 + doe - 719_468
+    }
+
+    /// Parses `YYYY-MM-DD`.
+    public init?(_ text: some StringProtocol) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.allSatisfy { $0.isASCII && $0.isNumber } }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
+        else { return nil }
+        self.init(year: y, month: m, day: d)
+    }
+
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Year, month and day.
+    public var components: (year: Int, month: Int, day: Int) {
+        let z = number + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    /// 1 = Monday … 7 = Sunday.
+    public var weekday: Int { ((number % 7) + 7 + 3) % 7 + 1 }
+
+    public static func < (a: Day, b: Day) -> Bool { a.number < b.number }
+
+    public var description: String {
+        let (y, m, d) = components
+        func pad(_ n: Int, _ w: Int) -> String {
+            let s = String(n)
+            return String(repeating: "0", count: max(0, w - s.count)) + s
+        }
+        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+    }
+}
+
+/// An instant, in seconds since 1970-01-01T00:00:00Z.
+public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
+    public var seconds: Int
+
+    public init(seconds: Int) { self.seconds = seconds }
+
+    /// Parses ISO 8601 `YYYY-MM-DDTHH:MM[:SS](Z|±HH:MM)`; an offset is required.
+    public init?(_ text: some StringProtocol) {
+        let text = String(text)
+        guard text.count >= 17, let t = text.firstIndex(of: "T"), let day = Day(text[..<t]) else { return nil }
+        var rest = text[text.index(after: t)...]
+        var offset = 0
+        if rest.hasSuffix("Z") {
+            rest = rest.dropLast()
+        } else if let sign = rest.lastIndex(where: { $0 == "+" || $0 == "-" }) {
+            let zone = rest[rest.index(after: sign)...].split(separator: ":")
+            guard zone.count == 2, let h = Int(zone[0]), let m = Int(zone[1]), zone[0].count == 2, zone[1].count == 2,
+                h < 24, m < 60
+            else { return nil }
+            offset = (h * 3600 + m * 60) * (rest[sign] == "-" ? -1 : 1)
+            rest = rest[..<sign]
+        } else {
+            return nil
+        }
+        let clock = rest.split(separator: ":")
+        guard clock.count == 2 || clock.count == 3, clock.allSatisfy({ $0.count == 2 && $0.allSatisfy(\.isNumber) }),
+            let h = Int(clock[0]), let m = Int(clock[1]), h < 24, m < 60
+        else { return nil }
+        let s = clock.count == 3 ? Int(clock[2]) ?? 60 : 0
+        guard s < 60 else { return nil }
+        seconds = day.number * 86_400 + h * 3600 + m * 60 + s - offset
+    }
+
+    public static func < (a: Instant, b: Instant) -> Bool { a.seconds < b.seconds }
+
+    /// The day this instant falls on at a UTC offset.
+    public func day(offset: Int) -> Day {
+        let local = seconds + offset
+        return Day(number: local >= 0 ? local / 86_400 : (local - 86_399) / 86_400)
+    }
+
+    public var description: String {
+        let day = self.day(offset: 0)
+        let s = seconds - day.number * 86_400
+        func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(day)T\(pad(s / 3600)):\(pad(s % 3600 / 60)):\(pad(s % 60))Z"
+    }
+}
+
+/// A duration: calendar seconds, or working days counted with a unit's calendar.
+public enum Span: Sendable, Hashable, CustomStringConvertible {
+    case seconds(Int)
+    case workingDays(Int)
+
+    /// Parses `30m`, `36h`, `3d`, `2w`, `1d12h`, `5wd`.
+    public init?(_ text: some StringProtocol) {
+        let text = String(text)
+        if text.hasSuffix("wd") {
+            guard let n = Int(text.dropLast(2)), n >= 0, !text.dropLast(2).contains(where: { !$0.isNumber }) else {
+                return nil
+            }
+            self = .workingDays(n)
+            return
+        }
+        let units: [(Character, Int)] = [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
+        var total = 0
+        var number = ""
+        var last = -1
+        for char in text {
+            if char.isASCII && char.isNumber {
+                number.append(char)
+                continue
+            }
+            guard let position = units.firstIndex(where: { $0.0 == char }), position > last, let n = Int(number) else {
+                return nil
+            }
+            let (product, overflow) = n.multipliedReportingOverflow(by: units[position].1)
+            guard !overflow else { return nil }
+            total += product
+            last = position
+            number = ""
+        }
+        guard number.isEmpty, last >= 0 else { return nil }
+        self = .seconds(total)
+    }
+
+    public var description: String {
+        switch self {
+        case .workingDays(let n): return "\(n)wd"
+        case .seconds(let total):
+            if total == 0 { return "0s" }
+            var rest = abs(total)
+            var text = total < 0 ? "-" : ""
+            for (unit, size) in [("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)] where rest >= size {
+                text += "\(rest / size)\(unit)"
+                rest %= size
+            }
+            return text
+        }
+    }
+}
+
+/// Working days, holidays and make-up days of a unit, with its UTC offset.
+public struct WorkCalendar: Sendable {
+    /// Working weekdays, 1 = Monday … 7 = Sunday.
+    public var workingWeekdays: Set<Int>
+    public var holidays: Set<Day>
+    public var extraWorkingDays: Set<Day>
+    /// The unit's offset from UTC in seconds (Asia/Shanghai: 28,800).
+    public var utcOffset: Int
+
+    public init(
+        workingWeekdays: Set<Int> = [1, 2, 3, 4, 5], holidays: Set<Day> = [], extraWorkingDays: Set<Day> = [],
+        utcOffset: Int = 0
+    ) {
+        self.workingWeekdays = workingWeekdays
+        self.holidays = holidays
+        self.extraWorkingDays = extraWorkingDays
+        self.utcOffset = utcOffset
+    }
+
+    public func isWorkingDay(_ day: Day) -> Bool {
+        if extraWorkingDays.contains(day) { return true }
+        if holidays.contains(day) { return false }
+        return workingWeekdays.contains(day.weekday)
+    }
+
+    /// Working days after `start` up to and including `end` (negative when `end` is earlier).
+    public func workingDays(from start: Day, to end: Day) -> Int {
+        if end < start { return -workingDays(from: end, to: start) }
+        var count = 0
+        var day = start.number + 1
+        while day <= end.number {
+            if isWorkingDay(Day(number: day)) { count += 1 }
+            day += 1
+        }
+        return count
+    }
+
+    /// The day `n` working days after `start` (before it when `n` is negative).
+    public func adding(workingDays n: Int, to start: Day) -> Day {
+        var day = start.number
+        var left = abs(n)
+        let step = n < 0 ? -1 : 1
+        while left > 0 {
+            day += step
+            if isWorkingDay(Day(number: day)) { left -= 1 }
+        }
+        return Day(number: day)
+    }
+}

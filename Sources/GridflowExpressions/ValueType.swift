@@ -1,0 +1,88 @@
+/// The static type of an expression or a field.
+public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
+    case bool
+    case integer
+    case decimal
+    case string
+    /// An enum: a string restricted to `values`; `name` is the vocabulary's name for messages.
+    case enumeration(name: String, values: [String])
+    case date
+    case datetime
+    case duration
+    case list(ValueType)
+    case map(key: ValueType, value: ValueType)
+    case record(RecordType)
+    /// A value that may be null; must be handled with `??` or `has()` before use.
+    case optional(ValueType)
+    /// The type of the literal `null`.
+    case null
+
+    /// The type without its optional wrapper.
+    public var unwrapped: ValueType {
+        if case .optional(let inner) = self { return inner }
+        return self
+    }
+
+    public var isOptional: Bool {
+        if case .optional = self { return true }
+        if case .null = self { return true }
+        return false
+    }
+
+    /// This type, optional.
+    public var optional: ValueType {
+        switch self {
+        case .optional, .null: self
+        default: .optional(self)
+        }
+    }
+
+    public var isNumeric: Bool { self == .integer || self == .decimal }
+
+    public var description: String {
+        switch self {
+        case .bool: "bool"
+        case .integer: "integer"
+        case .decimal: "decimal"
+        case .string: "string"
+        case .enumeration(let name, _): "enum \(name)"
+        case .date: "date"
+        case .datetime: "datetime"
+        case .duration: "duration"
+        case .list(let element): "list<\(element)>"
+        case .map(let key, let value): "map<\(key), \(value)>"
+        case .record(let record): record.name
+        case .optional(let inner): "\(inner)?"
+        case .null: "null"
+        }
+    }
+}
+
+/// The fields of a record type and their types, with the run-time layout they compile to.
+public struct RecordType: Sendable, Hashable {
+    /// The name used in messages: `case`, `person`, `facts`.
+    public var name: String
+    public var fields: [Field]
+    public var layout: RecordLayout
+
+    /// One field.
+    public struct Field: Sendable, Hashable {
+        public var name: String
+        public var type: ValueType
+        public init(name: String, type: ValueType) {
+            self.name = name
+            self.type = type
+        }
+    }
+
+    public init(name: String, fields: [Field]) {
+        self.name = name
+        self.fields = fields
+        self.layout = RecordLayout(names: fields.map(\.name))
+    }
+
+    public func field(_ name: String) -> (slot: Int, type: ValueType)? {
+        guard let slot = layout.slot(of: name) else { return nil }
+        return (slot, fields[slot].type)
+    }
+}

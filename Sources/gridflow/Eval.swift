@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import GridflowDiagnostics
+import GridflowExpressions
+
+/// `gridflow eval`: try an expression before putting it in a definition.
+struct Eval: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Evaluate an expression and print its value and type, or the problem with a caret.",
+        discussion: """
+            The data file is a JSON object whose keys are the names the expression reads, e.g.
+            {"case": {"score": 72.5}, "reports": [...]}. Dates (YYYY-MM-DD) and datetimes with an
+            offset are recognised in strings. Exits 1 when the expression has a problem or fails.
+            """
+    )
+
+    @Argument(help: "The expression.")
+    var expression: String
+
+    @Option(help: "A JSON file with the values the expression reads.")
+    var data: String?
+
+    @Option(help: "The time now() returns (ISO 8601 with offset); default: the current time.")
+    var now: String?
+
+    @Flag(help: "Show the value of every sub-expression.")
+    var explain = false
+
+    func run() throws {
+        var environment = Environment(roots: [])
+        var roots: [Value] = []
+        if let data {
+            guard let contents = FileManager.default.contents(atPath: data) else {
+                throw ValidationError("cannot read the data file \(data)")
+            }
+            do {
+                (environment, roots) = try DataBinding.bind(json: contents)
+            } catch {
+                throw ValidationError("\(data): \(error)")
+            }
+        }
+        var instant = Instant(seconds: Int(Date().timeIntervalSince1970))
+        if let now {
+            guard let parsed = Instant(now) else {
+                throw ValidationError("--now must be a datetime such as 2024-07-01T09:00:00+08:00")
+            }
+            instant = parsed
+        }
+        let source = SourceFile(path: "<expression>", text: expression)
+        let renderer = DiagnosticRenderer(sources: [source])
+        let compiled: CompiledExpression
+        do {
+            compiled = try Compiler.compile(expression, in: environment, tracing: explain)
+        } catch {
+            FileHandleOutput.standardError(
+                renderer.render(Self.diagnostic(error.code, error.message, error.range, hint: error.hint)))
+            throw ExitCode(1)
+        }
+        let frame = Frame(roots: roots, now: instant, calendar: WorkCalendar(utcOffset: 8 * 3600), tracing: explain)
+        do {
+            let value = try compiled.evaluate(frame)
+            if explain, let trace = frame.trace {
+                let scalars = Array(expression.unicodeScalars)
+                for (range, value) in trace {
+                    var text = ""
+                    text.unicodeScalars.append(
+                        contentsOf: scalars[range.offset..<min(range.offset + range.length, scalars.count)])
+                    FileHandleOutput.standardOutput("  \(text) = \(value)\n")
+                }
+            }
+            FileHandleOutput.standardOutput("\(value) : \(compiled.type)\n")
+        } catch {
+            FileHandleOutput.standardError(
+                renderer.render(Self.diagnostic(error.code, error.message, error.range, hint: nil)))
+            throw ExitCode(1)
+        }
+    }
+
+    static func diagnostic(_ code: String, _ message: String, _ range: TextRange, hint: String?) -> Diagnostic {
+        Diagnostic(
+            .error, Diagnostic.Code(rawValue: code), message,
+            at: SourceSpan(
+                start: SourceLocation(file: "<expression>", line: 1, column: range.offset + 1), length: range.length),
+            hint: hint)
+    }
+}

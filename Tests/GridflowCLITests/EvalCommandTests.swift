@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// `gridflow eval`, a designer's way to try an expression.
+@Suite struct EvalCommandTests {
+    static let data = "Tests/Fixtures/expressions/data.json"
+
+    @Test func printsValueAndType() throws {
+        let run = try gridflow(["eval", "0.1 + 0.2 == 0.3"])
+        #expect(run.status == 0)
+        #expect(run.stdout == "true : bool\n")
+        let count = try gridflow(["eval", "count(reports, r -> r.area == \"off_duty\" and r.days_open > 30)", "--data", Self.data])
+        #expect(count.stdout == "2 : integer\n")
+        let date = try gridflow(["eval", "opened + 5wd", "--data", Self.data])
+        #expect(date.stdout == "2024-07-08 : date\n")
+        let round = try gridflow(["eval", "round(score * 0.3333, 2)", "--data", Self.data])
+        #expect(round.stdout == "24.16 : decimal\n")
+    }
+
+    @Test func explainShowsEverySubExpression() throws {
+        let run = try gridflow(["eval", "score >= 60 and role == \"grid_supervisor\"", "--data", Self.data, "--explain"])
+        #expect(run.status == 0)
+        #expect(run.stdout == """
+              score = 72.5
+              60 = 60
+              score >= 60 = true
+              role = "grid_supervisor"
+              "grid_supervisor" = "grid_supervisor"
+              role == "grid_supervisor" = true
+              score >= 60 and role == "grid_supervisor" = true
+            true : bool
+
+            """)
+    }
+
+    @Test func problemsPointAtTheToken() throws {
+        let run = try gridflow(["eval", "scroe >= 60", "--data", Self.data])
+        #expect(run.status == 1)
+        #expect(run.stderr == """
+            <expression>:1:1: error: unknown name 'scroe'; did you mean 'score'?
+                scroe >= 60
+                ^~~~~
+              hint: names here: opened, reports, role, score
+
+            """)
+        let failure = try gridflow(["eval", "score / 0"])
+        #expect(failure.status == 1)
+        let zero = try gridflow(["eval", "1 / (2 - 2)"])
+        #expect(zero.stderr.contains("error: division by zero"))
+    }
+
+    @Test func badDataIsAUsageError() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridflow-eval-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bad = directory.appendingPathComponent("bad.json")
+        try "{\"a\": ".write(to: bad, atomically: true, encoding: .utf8)
+        let run = try gridflow(["eval", "a", "--data", bad.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("bad.json: the data is not valid JSON"))
+        let missing = try gridflow(["eval", "a", "--data", directory.appendingPathComponent("none.json").path])
+        #expect(missing.status == 2)
+    }
+}

@@ -1,0 +1,76 @@
+import Testing
+
+@testable import GridflowExpressions
+
+/// The parser and checker never crash, whatever they are given.
+@Suite struct FuzzTests {
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static let pieces = [
+        "case", ".", "score", "reports", "reporter", "area", "bonus", "deadline", "person", "performance", "[", "]",
+        "(", ")",
+        " and ", " or ", "not ", "!", "==", "!=", "<", ">=", " in ", "??", "?", ":", "+", "-", "*", "/", "%", ",", "->",
+        "r",
+        "count(", "sum(", "has(", "round(", "now()", "1", "0.5", "2024-07-01", "3d", "5wd", "\"off_duty\"", "'x'",
+        "true",
+        "null", " ", "\"", "2024-07-01T09:00:00+08:00", "监督", "\\", "=", "&&", "||",
+    ]
+    static let seeds = [
+        "case.score >= 60 and case.role == \"grid_supervisor\"",
+        "count(case.reports, r -> r.area == \"off_duty\" and r.days_open > 30)",
+        "has(case.reporter) ? case.reporter.name : \"anonymous\"",
+        "round(case.score * 0.4 + (case.bonus ?? 0) - 2, 2)",
+        "person.performance[2023] in [\"good\", \"excellent\"]",
+    ]
+
+    @Test func hundredThousandRandomAndMutatedInputs() {
+        var generator = Generator(state: 2024)
+        var compiled = 0
+        for round in 0..<100_000 {
+            var text: String
+            if round % 2 == 0 {
+                text = ""
+                for _ in 0..<Int.random(in: 1...12, using: &generator) {
+                    text += Self.pieces.randomElement(using: &generator)!
+                }
+            } else {
+                var chars = Array(Self.seeds.randomElement(using: &generator)!)
+                for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                    let index = Int.random(in: 0..<chars.count, using: &generator)
+                    let piece = Array(Self.pieces.randomElement(using: &generator)!)
+                    switch Int.random(in: 0..<3, using: &generator) {
+                    case 0: chars.insert(contentsOf: piece, at: index)
+                    case 1: chars.remove(at: index)
+                    default: chars.replaceSubrange(index...index, with: piece)
+                    }
+                }
+                text = String(chars)
+            }
+            do {
+                let expression = try Compiler.compile(text, in: Fixture.environment)
+                compiled += 1
+                _ = try? expression.evaluate(Fixture.frame())
+            } catch {
+                let length = text.unicodeScalars.count
+                #expect(error.range.offset >= 0 && error.range.offset <= length, "\(text): \(error)")
+            }
+        }
+        #expect(compiled > 100)
+    }
+
+    @Test func deepNestingIsRefusedNotCrashed() {
+        let deep = String(repeating: "(", count: 10_000) + "1" + String(repeating: ")", count: 10_000)
+        #expect(throws: ExpressionProblem.self) { try Compiler.compile(deep, in: Fixture.environment) }
+        let negations = String(repeating: "not ", count: 10_000) + "true"
+        #expect(throws: ExpressionProblem.self) { try Compiler.compile(negations, in: Fixture.environment) }
+    }
+}
