@@ -9,7 +9,9 @@ import Testing
         let run = try gridflow(["eval", "0.1 + 0.2 == 0.3"])
         #expect(run.status == 0)
         #expect(run.stdout == "true : bool\n")
-        let count = try gridflow(["eval", "count(reports, r -> r.area == \"off_duty\" and r.days_open > 30)", "--data", Self.data])
+        let count = try gridflow([
+            "eval", "count(reports, r -> r.area == \"off_duty\" and r.days_open > 30)", "--data", Self.data,
+        ])
         #expect(count.stdout == "2 : integer\n")
         let date = try gridflow(["eval", "opened + 5wd", "--data", Self.data])
         #expect(date.stdout == "2024-07-08 : date\n")
@@ -18,31 +20,35 @@ import Testing
     }
 
     @Test func explainShowsEverySubExpression() throws {
-        let run = try gridflow(["eval", "score >= 60 and role == \"grid_supervisor\"", "--data", Self.data, "--explain"])
+        let run = try gridflow([
+            "eval", "score >= 60 and role == \"grid_supervisor\"", "--data", Self.data, "--explain",
+        ])
         #expect(run.status == 0)
-        #expect(run.stdout == """
-              score = 72.5
-              60 = 60
-              score >= 60 = true
-              role = "grid_supervisor"
-              "grid_supervisor" = "grid_supervisor"
-              role == "grid_supervisor" = true
-              score >= 60 and role == "grid_supervisor" = true
-            true : bool
+        #expect(
+            run.stdout == """
+                  score = 72.5
+                  60 = 60
+                  score >= 60 = true
+                  role = "grid_supervisor"
+                  "grid_supervisor" = "grid_supervisor"
+                  role == "grid_supervisor" = true
+                  score >= 60 and role == "grid_supervisor" = true
+                true : bool
 
-            """)
+                """)
     }
 
     @Test func problemsPointAtTheToken() throws {
         let run = try gridflow(["eval", "scroe >= 60", "--data", Self.data])
         #expect(run.status == 1)
-        #expect(run.stderr == """
-            <expression>:1:1: error: unknown name 'scroe'; did you mean 'score'?
-                scroe >= 60
-                ^~~~~
-              hint: names here: opened, reports, role, score
+        #expect(
+            run.stderr == """
+                <expression>:1:1: error: unknown name 'scroe'; did you mean 'score'?
+                    scroe >= 60
+                    ^~~~~
+                  hint: names here: opened, reports, role, score
 
-            """)
+                """)
         let failure = try gridflow(["eval", "score / 0"])
         #expect(failure.status == 1)
         let zero = try gridflow(["eval", "1 / (2 - 2)"])
@@ -50,7 +56,8 @@ import Testing
     }
 
     @Test func badDataIsAUsageError() throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridflow-eval-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-eval-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         let bad = directory.appendingPathComponent("bad.json")
