@@ -69,3 +69,14 @@ import Testing
         #expect(missing.status == 2)
     }
 }
+
+/// `gridflow bench expr` runs and reports its three figures (speed itself is never asserted).
+@Suite struct BenchCommandTests {
+    @Test func reportsThreeFiguresAsJSON() throws {
+        let run = try gridflow(["bench", "expr", "--iterations", "50", "--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let figures = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]]
+        #expect(figures?.map { $0["name"] as? String } == ["a_guard", "b_appraisal", "c_count"])
+        #expect(figures?.allSatisfy { ($0["nanosecondsPerEvaluation"] as? Double ?? 0) > 0 } == true)
+    }
+}

@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import GridflowExpressions
+
+/// `gridflow bench`: speed figures, kept out of the tests.
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Measure speed: nanoseconds per evaluation of the reference expressions.",
+        subcommands: [ExpressionBench.self]
+    )
+}
+
+/// `gridflow bench expr`.
+struct ExpressionBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "expr",
+        abstract: "Nanoseconds per evaluation of three reference expressions (build with -c release)."
+    )
+
+    @Option(help: "Evaluations per expression.")
+    var iterations = 200_000
+
+    @Flag(help: "Print the figures as JSON.")
+    var json = false
+
+    struct Figure: Encodable {
+        var name: String
+        var expression: String
+        var nanosecondsPerEvaluation: Double
+        var target: Double
+    }
+
+    func run() throws {
+        guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+        let report = RecordType(
+            name: "report", fields: [.init(name: "area", type: .string), .init(name: "days_open", type: .integer)])
+        let facts = RecordType(
+            name: "facts",
+            fields: ["duty_feedback", "supervision_quality", "training_exams", "inspection", "bonus", "deductions"].map
+            {
+                .init(name: $0, type: .decimal)
+            })
+        let environment = Environment(roots: [
+            ("score", .decimal), ("role", .enumeration(name: "role", values: ["grid_supervisor", "team_supervisor"])),
+            ("facts", .record(facts)), ("reports", .list(.record(report))),
+        ])
+        let reports = Value.list(
+            (0..<50).map { i in
+                .record(
+                    Record(
+                        layout: report.layout,
+                        slots: [.string(i % 3 == 0 ? "off_duty" : "production_business"), .number(Number(i))]))
+            })
+        let factValues = Value.record(
+            Record(layout: facts.layout, slots: ["86.5", "91", "78.25", "88", "3", "1.5"].map { .number(Number($0)!) }))
+        let roots: [Value] = [.number(Number("72.5")!), .string("grid_supervisor"), factValues, reports]
+        let cases: [(String, String, Double)] = [
+            ("a_guard", "score >= 60 and role == \"grid_supervisor\"", 100),
+            (
+                "b_appraisal",
+                "round(facts.duty_feedback * 0.3 + facts.supervision_quality * 0.3 + facts.training_exams * 0.2 + facts.inspection * 0.2 + min(facts.bonus, 5) - facts.deductions, 2)",
+                500
+            ),
+            ("c_count", "count(reports, r -> r.area == \"off_duty\" and r.days_open > 30)", 5_000),
+        ]
+        var figures: [Figure] = []
+        for (name, text, target) in cases {
+            let compiled = try Compiler.compile(text, in: environment)
+            let frame = Frame(roots: roots, stepBudget: Int.max)
+            for _ in 0..<min(iterations, 1_000) { _ = try compiled.evaluate(frame) }
+            let clock = ContinuousClock()
+            let start = clock.now
+            for _ in 0..<iterations { _ = try compiled.evaluate(frame) }
+            let elapsed = clock.now - start
+            let nanoseconds =
+                Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+            figures.append(
+                Figure(
+                    name: name, expression: text, nanosecondsPerEvaluation: nanoseconds / Double(iterations),
+                    target: target))
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            FileHandleOutput.standardOutput(String(decoding: try encoder.encode(figures), as: UTF8.self) + "\n")
+        } else {
+            for figure in figures {
+                let verdict = figure.nanosecondsPerEvaluation <= figure.target ? "within" : "over"
+                FileHandleOutput.standardOutput(
+                    String(
+                        format: "%-12@ %10.1f ns/eval  (target %.0f ns, %@)\n", figure.name as NSString,
+                        figure.nanosecondsPerEvaluation, figure.target, verdict as NSString))
+            }
+        }
+    }
+}
