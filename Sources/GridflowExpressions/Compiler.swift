@@ -76,7 +76,7 @@ public struct Compiler {
             let type: ValueType =
                 switch value {
                 case .bool: .bool
-                case .number(let n): n.isInteger && !(n.description.contains(".")) ? .integer : .decimal
+                case .number(let n): n.scale == 0 ? .integer : .decimal
                 case .string: .string
                 case .date: .date
                 case .datetime: .datetime

@@ -388,7 +388,10 @@ extension Compiler {
                             guard case .number(let n) = try each(frame, value) else {
                                 throw EvaluationError("null", "null number", at: range)
                             }
-                            total = total + n
+                            guard let next = Number.adding(total, n) else {
+                                throw EvaluationError("overflow", "the sum has more than 38 digits", at: range)
+                            }
+                            total = next
                         }
                         return .number(total)
                     }
@@ -401,9 +404,15 @@ extension Compiler {
                             guard case .number(let n) = try each(frame, value) else {
                                 throw EvaluationError("null", "null number", at: range)
                             }
-                            total = total + n
+                            guard let next = Number.adding(total, n) else {
+                                throw EvaluationError("overflow", "the sum has more than 38 digits", at: range)
+                            }
+                            total = next
                         }
-                        return .number(Number.divide(total, Number(values.count))!)
+                        guard let average = Number.divide(total, Number(values.count)) else {
+                            throw EvaluationError("overflow", "the average has more than 38 digits", at: range)
+                        }
+                        return .number(average)
                     }
                     var best = try each(frame, values[0])
                     for value in values.dropFirst() {

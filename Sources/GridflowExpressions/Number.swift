@@ -1,84 +1,214 @@
-import Foundation
-
 /// An exact decimal number. Gridflow never uses binary floating point for values:
-/// `0.1 + 0.2 == 0.3`, and rounding is half up (四舍五入), as appraisal scores are rounded.
+/// `0.1 + 0.2 == 0.3`, and rounding is half away from zero (四舍五入), as appraisal scores are
+/// rounded.
+///
+/// A number is a 128-bit integer mantissa and a decimal scale (`mantissa / 10^scale`), which
+/// holds 38 significant digits and adds, multiplies and compares in a few machine
+/// instructions. Products keep at most `maximumScale` decimal places; quotients are computed to
+/// that many places and rounded half away from zero.
 public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
-    /// The value, as Foundation's decimal (38 significant digits).
-    public var decimal: Decimal
+    public private(set) var mantissa: Int128
+    public private(set) var scale: Int
 
-    public init(_ decimal: Decimal) { self.decimal = decimal }
-    public init(_ int: Int) { self.decimal = Decimal(int) }
+    /// The most decimal places a product or quotient keeps.
+    public static let maximumScale = 18
 
-    /// Parses `12`, `-0.5`, `1e3`; `nil` when not a number.
-    public init?(_ text: String) {
-        guard let first = text.first, first.isNumber || first == "-" || first == "+" || first == ".",
-            let value = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), !value.isNaN
-        else { return nil }
-        decimal = value
+    static let powers: [Int128] = {
+        var values: [Int128] = [1]
+        for _ in 1...38 { values.append(values.last! * 10) }
+        return values
+    }()
+
+    public init(mantissa: Int128, scale: Int) {
+        self.mantissa = mantissa
+        self.scale = scale
+    }
+
+    public init(_ int: Int) {
+        self.init(mantissa: Int128(int), scale: 0)
+    }
+
+    /// Parses `12`, `-0.5`, `1e3`, `2.5E-2`; `nil` when not a number or beyond 38 digits.
+    public init?(_ text: some StringProtocol) {
+        var chars = Substring(text).utf8[...]
+        var negative = false
+        if let first = chars.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            chars = chars.dropFirst()
+        }
+        var mantissa: Int128 = 0
+        var scale = 0
+        var digits = 0
+        var seenPoint = false
+        var seenDigit = false
+        while let c = chars.first {
+            if c >= UInt8(ascii: "0") && c <= UInt8(ascii: "9") {
+                seenDigit = true
+                if digits > 0 || c != UInt8(ascii: "0") { digits += 1 }
+                guard digits <= 38 else { return nil }
+                mantissa = mantissa * 10 + Int128(c - UInt8(ascii: "0"))
+                if seenPoint { scale += 1 }
+            } else if c == UInt8(ascii: "."), !seenPoint {
+                seenPoint = true
+            } else {
+                break
+            }
+            chars = chars.dropFirst()
+        }
+        guard seenDigit else { return nil }
+        if let e = chars.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            chars = chars.dropFirst()
+            guard let exponent = Int(String(decoding: chars, as: UTF8.self)), abs(exponent) <= 38 else { return nil }
+            chars = chars.dropFirst(chars.count)
+            scale -= exponent
+            if scale < 0 {
+                guard digits - scale <= 38 else { return nil }
+                mantissa *= Self.powers[-scale]
+                scale = 0
+            }
+            guard scale <= 38 else { return nil }
+        }
+        guard chars.isEmpty else { return nil }
+        self.init(mantissa: negative ? -mantissa : mantissa, scale: scale)
     }
 
     public static let zero = Number(0)
 
     /// Whether the number has no fractional part.
-    public var isInteger: Bool {
-        var value = decimal
-        var whole = Decimal()
-        NSDecimalRound(&whole, &value, 0, .down)
-        return whole == decimal
-    }
+    public var isInteger: Bool { scale == 0 || mantissa % Self.powers[scale] == 0 }
 
     /// The value as an `Int`, if it is an integer in range.
     public var int: Int? {
-        guard isInteger, decimal >= Decimal(Int.min), decimal <= Decimal(Int.max) else { return nil }
-        return NSDecimalNumber(decimal: decimal).intValue
+        guard isInteger else { return nil }
+        return Int(exactly: mantissa / Self.powers[scale])
     }
 
-    public static func + (a: Number, b: Number) -> Number { Number(a.decimal + b.decimal) }
-    public static func - (a: Number, b: Number) -> Number { Number(a.decimal - b.decimal) }
-    public static func * (a: Number, b: Number) -> Number { Number(a.decimal * b.decimal) }
-    public static prefix func - (a: Number) -> Number { Number(-a.decimal) }
+    /// Both mantissas at the larger scale, or `nil` on overflow.
+    @inline(__always)
+    static func aligned(_ a: Number, _ b: Number) -> (Int128, Int128, Int)? {
+        if a.scale == b.scale { return (a.mantissa, b.mantissa, a.scale) }
+        if a.scale < b.scale {
+            let (m, overflow) = a.mantissa.multipliedReportingOverflow(by: powers[b.scale - a.scale])
+            return overflow ? nil : (m, b.mantissa, b.scale)
+        }
+        let (m, overflow) = b.mantissa.multipliedReportingOverflow(by: powers[a.scale - b.scale])
+        return overflow ? nil : (a.mantissa, m, a.scale)
+    }
 
-    /// `a / b`, or `nil` when `b` is zero (a defined error for the caller, never infinity).
+    /// `a + b`, or `nil` beyond 38 digits.
+    public static func adding(_ a: Number, _ b: Number) -> Number? {
+        guard let (x, y, scale) = aligned(a, b) else { return nil }
+        let (sum, overflow) = x.addingReportingOverflow(y)
+        return overflow ? nil : Number(mantissa: sum, scale: scale)
+    }
+
+    /// `a * b` (kept to 18 decimal places), or `nil` beyond 38 digits.
+    public static func multiplying(_ a: Number, _ b: Number) -> Number? {
+        let (product, overflow) = a.mantissa.multipliedReportingOverflow(by: b.mantissa)
+        guard !overflow else { return nil }
+        let result = Number(mantissa: product, scale: a.scale + b.scale)
+        return result.scale > maximumScale ? result.rounded(maximumScale) : result
+    }
+
+    /// `a + b`; traps beyond 38 digits (evaluation uses `adding`, which reports it).
+    public static func + (a: Number, b: Number) -> Number { adding(a, b)! }
+    /// `a - b`; traps beyond 38 digits.
+    public static func - (a: Number, b: Number) -> Number { adding(a, -b)! }
+    /// `a * b`; traps beyond 38 digits.
+    public static func * (a: Number, b: Number) -> Number { multiplying(a, b)! }
+
+    public static prefix func - (a: Number) -> Number { Number(mantissa: -a.mantissa, scale: a.scale) }
+
+    /// `a / b` to 18 decimal places, rounded half away from zero; `nil` when `b` is zero or the
+    /// quotient has more than 38 digits.
     public static func divide(_ a: Number, _ b: Number) -> Number? {
-        b.decimal == 0 ? nil : Number(a.decimal / b.decimal)
+        guard b.mantissa != 0 else { return nil }
+        // a/b = (a.m * 10^k / b.m) * 10^-(a.s + k - b.s): as many places as fit, up to 19, then round to 18.
+        var k = maximumScale + 1 + b.scale - a.scale
+        while k >= 0 {
+            if k <= 38 {
+                let (numerator, overflow) = a.mantissa.multipliedReportingOverflow(by: powers[k])
+                let scale = a.scale + k - b.scale
+                if !overflow, scale >= 0 {
+                    return Number(mantissa: numerator / b.mantissa, scale: scale).rounded(maximumScale).trimmed()
+                }
+                if !overflow { return nil }
+            }
+            k -= 1
+        }
+        return nil
     }
 
     /// The remainder of truncating division, or `nil` when `b` is zero.
     public static func remainder(_ a: Number, _ b: Number) -> Number? {
-        guard b.decimal != 0 else { return nil }
-        var quotient = a.decimal / b.decimal
-        var whole = Decimal()
-        NSDecimalRound(&whole, &quotient, 0, .down)
-        return Number(a.decimal - whole * b.decimal)
+        guard b.mantissa != 0 else { return nil }
+        if let (x, y, scale) = aligned(a, b) { return Number(mantissa: x % y, scale: scale) }
+        return nil
     }
 
-    /// Rounds to `places` decimal places, half away from zero (四舍五入): 2.345 → 2.35, -2.5 → -3.
+    /// Rounds to `places` decimal places, half away from zero: 2.345 → 2.35, -2.5 → -3.
     public func rounded(_ places: Int = 0) -> Number {
-        var value = decimal
-        var result = Decimal()
-        NSDecimalRound(&result, &value, places, .plain)
-        return Number(result)
+        guard scale > places else { return self }
+        let divisor = Self.powers[scale - places]
+        let (quotient, remainder) = mantissa.quotientAndRemainder(dividingBy: divisor)
+        let away: Int128 = remainder.magnitude * 2 >= divisor.magnitude ? (mantissa < 0 ? -1 : 1) : 0
+        return Number(mantissa: quotient + away, scale: places)
     }
 
-    /// Rounds down (towards negative infinity) to a whole number.
+    /// Rounds towards negative infinity to a whole number.
     public func floor() -> Number {
-        var value = decimal
-        var result = Decimal()
-        NSDecimalRound(&result, &value, 0, .down)
-        return Number(result)
+        guard scale > 0 else { return self }
+        let (q, r) = mantissa.quotientAndRemainder(dividingBy: Self.powers[scale])
+        return Number(mantissa: r < 0 ? q - 1 : q, scale: 0)
     }
 
-    /// Rounds up (towards positive infinity) to a whole number.
+    /// Rounds towards positive infinity to a whole number.
     public func ceiling() -> Number {
-        var value = decimal
-        var result = Decimal()
-        NSDecimalRound(&result, &value, 0, .up)
-        return Number(result)
+        guard scale > 0 else { return self }
+        let (q, r) = mantissa.quotientAndRemainder(dividingBy: Self.powers[scale])
+        return Number(mantissa: r > 0 ? q + 1 : q, scale: 0)
     }
 
-    public var magnitude: Number { decimal < 0 ? -self : self }
+    public var magnitude: Number { mantissa < 0 ? -self : self }
 
-    public static func < (a: Number, b: Number) -> Bool { a.decimal < b.decimal }
+    /// The same value with no trailing zeros after the point (2.50 → 2.5).
+    public func trimmed() -> Number {
+        var m = mantissa, s = scale
+        while s > 0, m % 10 == 0 {
+            m /= 10
+            s -= 1
+        }
+        return Number(mantissa: m, scale: s)
+    }
 
-    public var description: String { decimal.description }
+    public static func == (a: Number, b: Number) -> Bool {
+        if let (x, y, _) = aligned(a, b) { return x == y }
+        let (p, q) = (a.trimmed(), b.trimmed())
+        return p.mantissa == q.mantissa && p.scale == q.scale
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        let canonical = trimmed()
+        hasher.combine(canonical.mantissa)
+        hasher.combine(canonical.scale)
+    }
+
+    public static func < (a: Number, b: Number) -> Bool {
+        if let (x, y, _) = aligned(a, b) { return x < y }
+        // Alignment overflowed: the operand with more integer digits is the larger in magnitude.
+        let p = a.trimmed(), q = b.trimmed()
+        let ip = p.mantissa / powers[min(p.scale, 38)], iq = q.mantissa / powers[min(q.scale, 38)]
+        if ip != iq { return ip < iq }
+        return p.description < q.description
+    }
+
+    public var description: String {
+        let value = trimmed()
+        let digits = String(value.mantissa.magnitude)
+        let sign = value.mantissa < 0 ? "-" : ""
+        guard value.scale > 0 else { return sign + digits }
+        let padded = String(repeating: "0", count: max(0, value.scale - digits.count + 1)) + digits
+        let point = padded.index(padded.endIndex, offsetBy: -value.scale)
+        return sign + padded[..<point] + "." + padded[point...]
+    }
 }

@@ -117,12 +117,16 @@ enum Operators {
                     throw EvaluationError("null", "a number is null", at: range)
                 }
                 switch op {
-                case "+": return .number(p + q)
-                case "-": return .number(p - q)
-                case "*": return .number(p * q)
+                case "+", "-", "*":
+                    let result = op == "*" ? Number.multiplying(p, q) : Number.adding(p, op == "+" ? q : -q)
+                    guard let result else {
+                        throw EvaluationError("overflow", "the result has more than 38 digits", at: range)
+                    }
+                    return .number(result)
                 case "/":
+                    guard q != .zero else { throw EvaluationError("division-by-zero", "division by zero", at: range) }
                     guard let r = Number.divide(p, q) else {
-                        throw EvaluationError("division-by-zero", "division by zero", at: range)
+                        throw EvaluationError("overflow", "the quotient has more than 38 digits", at: range)
                     }
                     return .number(r)
                 default:
