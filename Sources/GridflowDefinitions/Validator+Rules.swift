@@ -1,5 +1,6 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 extension Validator {
@@ -163,20 +164,27 @@ extension Validator {
         for field in eligibility.inputs { checkField(field, in: place) }
         let rules = eligibility.exclude + eligibility.require + eligibility.prefer
         checkUnique(rules.map(\.name), what: "eligibility rule")
-        let people = Set(unit.peopleFields.map(\.name.text))
-        let inputs = Set(eligibility.inputs.map(\.name.text))
+        let inputs = RecordType(
+            name: "input",
+            fields: eligibility.inputs.map { .init(name: $0.name.text, type: valueType($0.type, name: $0.name.text)) })
+        let roots: [(name: String, type: ValueType)] = [("person", .record(personType)), ("input", .record(inputs))]
         for rule in rules {
             guard let when = rule.when else { continue }
-            checkReferences(
-                in: when, root: "person", known: people, what: "person field", in: "rule '\(rule.name.text)'")
-            checkReferences(in: when, root: "input", known: inputs, what: "input", in: "rule '\(rule.name.text)'")
+            checkExpression(when, roots: roots, expecting: .bool, what: "rule '\(rule.name.text)'")
         }
     }
 
     mutating func check(_ appraisal: Appraisal) {
         let place = "appraisal '\(appraisal.name.text)'"
         for fact in appraisal.facts { checkField(fact, in: place) }
-        let facts = Set(appraisal.facts.map(\.name.text))
+        // Every fact has a value for every person: store facts count from zero, and an imported
+        // fact missing for a person is an error on that row.
+        let facts = RecordType(
+            name: "facts",
+            fields: appraisal.facts.map { .init(name: $0.name.text, type: valueType($0.type, name: $0.name.text)) })
+        let formulaRoots: [(name: String, type: ValueType)] = [
+            ("facts", .record(facts)), ("person", .record(personType)),
+        ]
         for package in appraisal.packages {
             let pplace = "package '\(package.role.text)'"
             checkRole(package.role, in: place)
@@ -192,10 +200,17 @@ extension Validator {
                             + package.dimensions.map { "\($0.name.text) \($0.weight ?? 0)" }.joined(separator: " + "))
                 }
             }
-            for expression in package.dimensions.compactMap(\.score)
-                + (package.bonus + package.deductions).compactMap(\.per)
-            {
-                checkReferences(in: expression, root: "facts", known: facts, what: "fact", in: pplace)
+            for dimension in package.dimensions {
+                guard let score = dimension.score else { continue }
+                checkExpression(
+                    score, roots: formulaRoots, expecting: .decimal,
+                    what: "the score of dimension '\(dimension.name.text)' in \(pplace)")
+            }
+            for item in package.bonus + package.deductions {
+                guard let per = item.per else { continue }
+                checkExpression(
+                    per, roots: formulaRoots, expecting: .decimal,
+                    what: "'per' of item '\(item.name.text)' in \(pplace)")
             }
             checkUnique(package.grades.map(\.grade), what: "grade")
             var previous: Decimal?
@@ -222,9 +237,13 @@ extension Validator {
                 }
             }
             let grades = package.grades.map(\.grade.text)
+            let consequenceRoots =
+                formulaRoots + [
+                    ("score", .decimal), ("grade", .enumeration(name: "grade", values: grades)), ("period", .string),
+                ]
             for (grade, effects) in package.consequences {
                 resolve(grade, among: grades, as: "grade", in: "the consequences of \(pplace)")
-                checkEffects(effects, in: "the consequences of \(pplace)", caseFields: nil)
+                checkEffects(effects, in: "the consequences of \(pplace)", roots: consequenceRoots)
             }
         }
     }

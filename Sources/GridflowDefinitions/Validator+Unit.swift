@@ -6,6 +6,7 @@ extension Validator {
     /// Checks the unit: time zone, calendar, org tree, departments, roles and people.
     mutating func checkUnit(_ file: DefinitionFile) {
         guard case .unit(let own) = file.definition else { return }
+        source = file.source
         let unit = self.unit  // with inherited parts
         if let zone = own.timezone, TimeZone(identifier: zone.text) == nil {
             let known = TimeZone.knownTimeZoneIdentifiers
@@ -45,7 +46,6 @@ extension Validator {
         }
         let departments = unit.departments.map(\.name.text)
         let eligibilities = definitions.eligibilities.map(\.name.text)
-        let people = Set(unit.peopleFields.map(\.name.text))
         for role in own.roles {
             if let scope = role.scope { resolve(scope, among: levels, as: "org level", in: "role '\(role.name.text)'") }
             if let department = role.department {
@@ -57,8 +57,9 @@ extension Validator {
                     hint: "Eligibility rule sets live in Rules/\(own.name.text)/")
             }
             if let heldBy = role.heldBy {
-                checkReferences(
-                    in: heldBy, root: "person", known: people, what: "person field", in: "role '\(role.name.text)'")
+                checkExpression(
+                    heldBy, roots: [("person", .record(personType))], expecting: .bool,
+                    what: "who may hold role '\(role.name.text)'")
             }
             if role.name.text == Unit.Role.system {
                 error("reserved-name", "'system' is the engine's own role and cannot be declared", at: role.name.span)

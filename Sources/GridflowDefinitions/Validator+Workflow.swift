@@ -1,4 +1,5 @@
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 extension Validator {
@@ -13,7 +14,8 @@ extension Validator {
         let place = "workflow '\(workflow.name.text)'"
         let stateNames = workflow.states.map(\.name.text)
         let fieldNames = Set(workflow.fields.map(\.name.text))
-        let caseFields = fieldNames.union(Self.builtinCaseFields)
+        let person = ValueType.record(personType)
+        let stateRoots: [(name: String, type: ValueType)] = [("case", .record(caseType(workflow)))]
 
         for role in workflow.startedBy { checkRole(role, in: place) }
         for field in workflow.fields {
@@ -75,9 +77,20 @@ extension Validator {
                     "no-actor", "\(tplace) names no role or person who may fire it", at: transition.name.span,
                     hint: "add 'role: ROLE', 'person: FIELD', or 'role: system' for timers and the engine")
             }
+            // The actor's inputs and the decided outputs hold values from here on.
+            let present = Set(transition.input.map(\.text) + transition.decide.flatMap { $0.assign.map(\.field.text) })
+            let roots: [(name: String, type: ValueType)] = [
+                ("case", .record(caseType(workflow, present: present))), ("actor", person),
+            ]
             if let guardExpression = transition.guardExpression {
-                checkReferences(in: guardExpression, root: "case", known: caseFields, what: "field", in: tplace)
+                checkExpression(guardExpression, roots: roots, expecting: .bool, what: "the guard of \(tplace)")
             }
+            // `set` and effects run only when the guard holds: what it proves present stays present.
+            let guarded = present.union(
+                transition.guardExpression.map { Compiler.presentFields(inGuard: $0.text, root: "case") } ?? [])
+            let afterGuard: [(name: String, type: ValueType)] = [
+                ("case", .record(caseType(workflow, present: guarded))), ("actor", person),
+            ]
             for field in transition.input {
                 resolve(
                     field, among: fieldNames, as: "field", in: "'input' of \(tplace)",
@@ -86,12 +99,14 @@ extension Validator {
             for (field, value) in transition.set {
                 resolve(
                     field, among: fieldNames, as: "field", in: "'set' of \(tplace)", hint: "declare it under 'fields:'")
-                checkReferences(in: value, root: "case", known: caseFields, what: "field", in: tplace)
+                checkExpression(
+                    value, roots: afterGuard, expecting: workflow.field(field.text).map { valueType($0).optional },
+                    what: "'set' of field '\(field.text)' in \(tplace)")
             }
             for decision in transition.decide {
-                check(decision, fields: fieldNames, caseFields: caseFields, in: tplace)
+                check(decision, fields: fieldNames, roots: roots, in: tplace)
             }
-            checkEffects(transition.effects, in: tplace, caseFields: caseFields)
+            checkEffects(transition.effects, in: tplace, roots: afterGuard)
         }
 
         // States: tasks, timers, ways out, ambiguity.
@@ -110,7 +125,9 @@ extension Validator {
                     continue
                 }
                 if case .at(let at)? = timer.trigger {
-                    checkReferences(in: at, root: "case", known: caseFields, what: "field", in: "a timer of \(splace)")
+                    // A time that is null when the state is entered becomes an incident at run time.
+                    checkExpression(
+                        at, roots: stateRoots, allowed: [.date, .datetime], what: "the time of a timer of \(splace)")
                 }
                 if let event = timer.event,
                     !(outgoing[state.name.text] ?? []).contains(where: { $0.event.text == event.text })
@@ -173,18 +190,22 @@ extension Validator {
             at: name.span)
     }
 
-    private mutating func check(_ decision: Decision, fields: Set<String>, caseFields: Set<String>, in place: String) {
+    private mutating func check(
+        _ decision: Decision, fields: Set<String>, roots: [(name: String, type: ValueType)], in place: String
+    ) {
         let outputs: [String]
-        let inputs: [String]?
+        let inputs: [Field]
+        var extraInputs: [(String, ValueType)] = []
         if let table = definitions.decisionTables.first(where: { $0.name.text == decision.rules.text }) {
             outputs = table.outputs.map(\.name.text)
-            inputs = table.inputs.map(\.name.text)
+            inputs = table.inputs
         } else if let table = definitions.routingTables.first(where: { $0.name.text == decision.rules.text }) {
             outputs = ["department", "deadline", "role"]
-            inputs = table.inputs.map(\.name.text)
+            inputs = table.inputs
         } else if let eligibility = definitions.eligibilities.first(where: { $0.name.text == decision.rules.text }) {
             outputs = ["eligible", "reasons", "points"]
-            inputs = ["person"] + eligibility.inputs.map(\.name.text)
+            inputs = eligibility.inputs
+            extraInputs = [("person", .record(personType))]
         } else {
             let names =
                 definitions.decisionTables.map(\.name.text) + definitions.routingTables.map(\.name.text)
@@ -194,9 +215,17 @@ extension Validator {
                 hint: "decision tables, routing tables and eligibility rules live in Rules/\(unit.name.text)/")
             return
         }
+        let inputTypes = extraInputs + inputs.map { ($0.name.text, valueType($0.type, name: $0.name.text)) }
+        for (name, _) in inputTypes where !decision.input.contains(where: { $0.name.text == name }) {
+            error(
+                "missing-input", "\(place) consults rule set '\(decision.rules.text)' without its input '\(name)'",
+                at: decision.rules.span, hint: "add it under 'input:', e.g. \(name): case.\(name)")
+        }
         for (name, value) in decision.input {
-            if let inputs { resolve(name, among: inputs, as: "input", in: "rule set '\(decision.rules.text)'") }
-            checkReferences(in: value, root: "case", known: caseFields, what: "field", in: place)
+            resolve(name, among: inputTypes.map(\.0), as: "input", in: "rule set '\(decision.rules.text)'")
+            checkExpression(
+                value, roots: roots, expecting: inputTypes.first { $0.0 == name.text }?.1,
+                what: "input '\(name.text)' of rule set '\(decision.rules.text)'")
         }
         for (field, output) in decision.assign {
             resolve(field, among: fields, as: "field", in: "'assign' of \(place)", hint: "declare it under 'fields:'")

@@ -1,12 +1,15 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 /// The semantic checks of one unit's definitions: names that must resolve, state machines that
 /// must be sound, tables that must not overlap. Shapes were checked when each file was parsed.
 struct Validator {
     let definitions: UnitDefinitions
-    private(set) var diagnostics: [Diagnostic] = []
+    var diagnostics: [Diagnostic] = []
+    /// The file being checked, for placing problems inside expressions.
+    var source: SourceFile?
 
     init(unit: UnitDefinitions) {
         self.definitions = unit
@@ -26,6 +29,7 @@ struct Validator {
     }
 
     mutating func check(_ file: DefinitionFile) {
+        source = file.source
         switch file.definition {
         case .workflow(let workflow)?: check(workflow, file)
         case .decisionTable(let table)?: check(table)
@@ -114,86 +118,11 @@ struct Validator {
         return values.map(\.text)
     }
 
-    /// Checks that every `ROOT.NAME` an expression names is declared (`case.area`, `facts.x`).
-    ///
-    /// This is the check the definitions layer can do before the expression language lands:
-    /// a light scan that skips string literals.
-    mutating func checkReferences(
-        in expression: Expression, root: String, known: Set<String>, what: String, in place: String
-    ) {
-        for (name, offset) in Self.references(in: expression.text, root: root) where !known.contains(name) {
-            let span: SourceSpan
-            let singleLine = !expression.text.contains("\n")
-            switch expression.style {
-            case .plain where singleLine:
-                span = expression.span.shifted(by: offset + root.count + 1, length: name.count)
-            case .singleQuoted where singleLine, .doubleQuoted where singleLine:
-                span = expression.span.shifted(by: offset + root.count + 2, length: name.count)
-            default: span = expression.span
-            }
-            error(
-                "undeclared-field",
-                "\(place) uses \(root).\(name), but \(what) '\(name)' is not declared"
-                    + Suggestion.didYouMean(name, in: known),
-                at: span, hint: Self.declaredHint(known, root: root))
-        }
-    }
-
     /// "known roles: a, b, c" (at most 12, then how many in all).
     static func knownHint(_ known: some Collection<String>, what: String) -> String? {
         guard !known.isEmpty else { return nil }
         let shown = known.sorted().prefix(12).joined(separator: ", ")
         return "known \(what)s: " + shown + (known.count > 12 ? ", … (\(known.count) in all)" : "")
-    }
-
-    /// Lists what is declared, the definition's own names before the built-in ones.
-    static func declaredHint(_ known: Set<String>, root: String) -> String {
-        let builtins = root == "case" ? known.intersection(builtinCaseFields) : []
-        let own = known.subtracting(builtins).sorted()
-        var text = own.isEmpty ? "nothing is declared" : "declared: " + own.prefix(15).joined(separator: ", ")
-        if !builtins.isEmpty { text += "; built in: " + builtins.sorted().joined(separator: ", ") }
-        return text
-    }
-
-    /// `(name, offset)` of every `root.name` outside string literals; offsets count scalars.
-    static func references(in text: String, root: String) -> [(String, Int)] {
-        let chars = Array(text.unicodeScalars)
-        let prefix = Array((root + ".").unicodeScalars)
-        func isIdentifier(_ c: Unicode.Scalar) -> Bool {
-            ("a"..."z").contains(c) || ("A"..."Z").contains(c) || ("0"..."9").contains(c) || c == "_"
-        }
-        var result: [(String, Int)] = []
-        var i = 0
-        var quote: Unicode.Scalar?
-        while i < chars.count {
-            let c = chars[i]
-            if let q = quote {
-                if c == "\\" { i += 2; continue }
-                if c == q { quote = nil }
-                i += 1
-                continue
-            }
-            if c == "\"" || c == "'" {
-                quote = c
-                i += 1
-                continue
-            }
-            if i + prefix.count <= chars.count, Array(chars[i..<i + prefix.count]) == prefix,
-                i == 0 || (!isIdentifier(chars[i - 1]) && chars[i - 1] != ".")
-            {
-                var j = i + prefix.count
-                var name = ""
-                while j < chars.count, isIdentifier(chars[j]) {
-                    name.unicodeScalars.append(chars[j])
-                    j += 1
-                }
-                if !name.isEmpty { result.append((name, i)) }
-                i = j
-                continue
-            }
-            i += 1
-        }
-        return result
     }
 
     /// Reports repeated names in a list of named items.
@@ -210,46 +139,42 @@ struct Validator {
         }
     }
 
-    /// Checks the effects of a transition or a consequence.
-    mutating func checkEffects(_ effects: [Effect], in place: String, caseFields: Set<String>?) {
+    /// Checks the effects of a transition or a consequence; their expressions read `roots`.
+    mutating func checkEffects(_ effects: [Effect], in place: String, roots: [(name: String, type: ValueType)]) {
         for effect in effects {
-            if let when = effect.when, let caseFields {
-                checkReferences(in: when, root: "case", known: caseFields, what: "field", in: place)
+            if let when = effect.when {
+                checkExpression(when, roots: roots, expecting: .bool, what: "the condition of an effect of \(place)")
             }
             switch effect.action {
             case .open(let workflow, let with):
                 let names = definitions.workflows.map(\.name.text)
-                if resolve(workflow, among: names, as: "workflow", in: place),
-                    let target = definitions.workflow(workflow.text)
-                {
-                    let fields = target.fields.map(\.name.text)
-                    for (field, _) in with {
-                        resolve(field, among: fields, as: "field", in: "'open' of workflow '\(workflow.text)'")
+                let target =
+                    resolve(workflow, among: names, as: "workflow", in: place)
+                    ? definitions.workflow(workflow.text) : nil
+                for (field, value) in with {
+                    let declared = target?.field(field.text)
+                    if let target {
+                        resolve(
+                            field, among: target.fields.map(\.name.text), as: "field",
+                            in: "'open' of workflow '\(workflow.text)'")
                     }
-                }
-                if let caseFields {
-                    for (_, value) in with {
-                        checkReferences(in: value, root: "case", known: caseFields, what: "field", in: place)
-                    }
+                    checkExpression(
+                        value, roots: roots, expecting: declared.map { valueType($0).optional },
+                        what: "field '\(field.text)' of the opened case")
                 }
             case .notify(let role, _):
                 checkRole(role, in: place)
             case .signal(let target, _):
-                if let caseFields {
-                    checkReferences(in: target, root: "case", known: caseFields, what: "field", in: place)
-                }
+                checkExpression(target, roots: roots, expecting: .string, what: "the case a signal goes to")
             case .record(_, let value):
-                if let caseFields {
-                    checkReferences(in: value, root: "case", known: caseFields, what: "field", in: place)
-                }
+                checkExpression(value, roots: roots, what: "the value recorded")
             case .commend:
                 break
             case .appoint(let role, let person, let at):
                 checkRole(role, in: place)
-                if let caseFields {
-                    for expression in [person] + (at.map { [$0] } ?? []) {
-                        checkReferences(in: expression, root: "case", known: caseFields, what: "field", in: place)
-                    }
+                checkExpression(person, roots: roots, expecting: .record(personType), what: "the person appointed")
+                if let at {
+                    checkExpression(at, roots: roots, expecting: .string, what: "the org node of the appointment")
                 }
             }
         }

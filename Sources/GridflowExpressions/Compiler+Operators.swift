@@ -24,7 +24,7 @@ extension Compiler {
             return .list(values)
         }
         return Typed(
-            type: .list(element ?? .string), code: code, cost: typedItems.reduce(1) { $0 + $1.cost }, range: range)
+            type: .list(element ?? .null), code: code, cost: typedItems.reduce(1) { $0 + $1.cost }, range: range)
     }
 
     mutating func unary(_ op: String, _ operand: Syntax, _ range: TextRange) throws(ExpressionProblem) -> Typed {

@@ -26,8 +26,20 @@ public struct Compiler {
     ) throws(ExpressionProblem) -> CompiledExpression {
         let syntax = try Parser.parse(text)
         var compiler = Compiler(environment: environment, tracing: tracing)
-        let typed = try compiler.check(syntax)
+        var typed = try compiler.check(syntax)
         if let expecting {
+            // A string literal where an enum is expected is one of its values (or a typo).
+            if case .enumeration = expecting.unwrapped, typed.type == .string || typed.type == .list(.string) {
+                try compiler.checkEnumLiteral(
+                    Typed(type: expecting, code: typed.code, cost: 0, range: typed.range), syntax)
+                if case .literal = syntax { typed.type = expecting.unwrapped }
+            }
+            if case .list(let element) = expecting.unwrapped, case .enumeration = element.unwrapped, case .list = syntax
+            {
+                try compiler.checkEnumLiteral(
+                    Typed(type: element, code: typed.code, cost: 0, range: typed.range), syntax)
+                typed.type = expecting.unwrapped
+            }
             try compiler.require(typed, expecting, what: "the expression")
         }
         if typed.cost > environment.costCeiling {
@@ -38,6 +50,19 @@ public struct Compiler {
                 hint: "nested list operations multiply; simplify the expression or raise the ceiling")
         }
         return CompiledExpression(type: typed.type, cost: typed.cost, code: typed.code)
+    }
+
+    /// The fields a guard proves present with `has(case.FIELD)` (joined by `and`), so the
+    /// transition's `set` and effects, which run only when the guard holds, may read them.
+    public static func presentFields(inGuard text: String, root: String) -> Set<String> {
+        guard let syntax = try? Parser.parse(text) else { return [] }
+        let prefix = root + "."
+        return Set(
+            hasPaths(syntax, positive: true).compactMap { path in
+                guard path.hasPrefix(prefix) else { return nil }
+                let rest = path.dropFirst(prefix.count)
+                return rest.contains(".") || rest.contains("[") ? nil : String(rest)
+            })
     }
 
     /// A checked sub-expression.
@@ -238,6 +263,7 @@ public struct Compiler {
         case (.null, .optional): return true
         case (.optional(let a), .optional(let b)): return fits(a, b)
         case (_, .optional(let b)): return fits(actual, b)
+        case (.list(.null), .list): return true  // the empty list
         case (.list(let a), .list(let b)): return fits(a, b)
         default: return false
         }

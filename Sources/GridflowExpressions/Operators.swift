@@ -145,6 +145,14 @@ enum Operators {
                 }
                 return .string(p + q)
             }
+        case (.list(let x), "+", .list(let y)):
+            guard let element = c.unify(x, y) else { throw mismatch }
+            return make(.list(element)) { p, q, _ throws(EvaluationError) in
+                guard case .list(let first) = p, case .list(let second) = q else {
+                    throw EvaluationError("null", "a list is null", at: range)
+                }
+                return .list(first + second)
+            }
         case (.date, "+", .duration), (.date, "-", .duration), (.datetime, "+", .duration), (.datetime, "-", .duration):
             let sign = op == "+" ? 1 : -1
             return make(left.type) { x, y, frame throws(EvaluationError) in
