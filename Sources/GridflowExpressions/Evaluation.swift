@@ -18,13 +18,16 @@ public struct EvaluationError: Error, Sendable, Hashable, CustomStringConvertibl
 /// The mutable state of one evaluation: the values of the roots, lambda variables, the clock,
 /// the calendar, the step budget and, when asked for, the trace.
 public final class Frame {
+    // A frame belongs to one evaluation on one task, so the run-time exclusivity checks Swift
+    // would make on every access to these properties are switched off: they cost more than the
+    // evaluation itself on the hot path.
     /// Root values in the order of `Environment.roots`.
-    public var roots: [Value]
-    var locals: [Value]
+    @exclusivity(unchecked) public var roots: [Value]
+    @exclusivity(unchecked) var locals: [Value]
     public var now: Instant
     public var calendar: WorkCalendar
     /// Steps left before evaluation stops with `step-budget`.
-    public var stepsLeft: Int
+    @exclusivity(unchecked) public var stepsLeft: Int
     /// The value of every sub-expression evaluated, in order, when tracing.
     public var trace: [(range: TextRange, value: Value)]?
 

@@ -13,11 +13,52 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The most decimal places a product or quotient keeps.
     public static let maximumScale = 18
 
-    static let powers: [Int128] = {
-        var values: [Int128] = [1]
-        for _ in 1...38 { values.append(values.last! * 10) }
-        return values
-    }()
+    /// 10^n for n in 0...38, without touching a global (which Swift guards with a lazy-init check).
+    @inline(__always)
+    static func power(_ n: Int) -> Int128 {
+        switch n {
+        case 0: return 1
+        case 1: return 10
+        case 2: return 100
+        case 3: return 1000
+        case 4: return 10000
+        case 5: return 100000
+        case 6: return 1000000
+        case 7: return 10000000
+        case 8: return 100000000
+        case 9: return 1000000000
+        case 10: return 10000000000
+        case 11: return 100000000000
+        case 12: return 1000000000000
+        case 13: return 10000000000000
+        case 14: return 100000000000000
+        case 15: return 1000000000000000
+        case 16: return 10000000000000000
+        case 17: return 100000000000000000
+        case 18: return 1000000000000000000
+        case 19: return 10000000000000000000
+        case 20: return 100000000000000000000
+        case 21: return 1000000000000000000000
+        case 22: return 10000000000000000000000
+        case 23: return 100000000000000000000000
+        case 24: return 1000000000000000000000000
+        case 25: return 10000000000000000000000000
+        case 26: return 100000000000000000000000000
+        case 27: return 1000000000000000000000000000
+        case 28: return 10000000000000000000000000000
+        case 29: return 100000000000000000000000000000
+        case 30: return 1000000000000000000000000000000
+        case 31: return 10000000000000000000000000000000
+        case 32: return 100000000000000000000000000000000
+        case 33: return 1000000000000000000000000000000000
+        case 34: return 10000000000000000000000000000000000
+        case 35: return 100000000000000000000000000000000000
+        case 36: return 1000000000000000000000000000000000000
+        case 37: return 10000000000000000000000000000000000000
+        case 38: return 100000000000000000000000000000000000000
+        default: preconditionFailure("10^\(n) is beyond 38 digits")
+        }
+    }
 
     public init(mantissa: Int128, scale: Int) {
         self.mantissa = mantissa
@@ -63,7 +104,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             scale -= exponent
             if scale < 0 {
                 guard digits - scale <= 38 else { return nil }
-                mantissa *= Self.powers[-scale]
+                mantissa *= Self.power(-scale)
                 scale = 0
             }
             guard scale <= 38 else { return nil }
@@ -75,12 +116,12 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static let zero = Number(0)
 
     /// Whether the number has no fractional part.
-    public var isInteger: Bool { scale == 0 || mantissa % Self.powers[scale] == 0 }
+    public var isInteger: Bool { scale == 0 || mantissa % Self.power(scale) == 0 }
 
     /// The value as an `Int`, if it is an integer in range.
     public var int: Int? {
         guard isInteger else { return nil }
-        return Int(exactly: mantissa / Self.powers[scale])
+        return Int(exactly: mantissa / Self.power(scale))
     }
 
     /// Both mantissas at the larger scale, or `nil` on overflow.
@@ -88,10 +129,10 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     static func aligned(_ a: Number, _ b: Number) -> (Int128, Int128, Int)? {
         if a.scale == b.scale { return (a.mantissa, b.mantissa, a.scale) }
         if a.scale < b.scale {
-            let (m, overflow) = a.mantissa.multipliedReportingOverflow(by: powers[b.scale - a.scale])
+            let (m, overflow) = a.mantissa.multipliedReportingOverflow(by: power(b.scale - a.scale))
             return overflow ? nil : (m, b.mantissa, b.scale)
         }
-        let (m, overflow) = b.mantissa.multipliedReportingOverflow(by: powers[a.scale - b.scale])
+        let (m, overflow) = b.mantissa.multipliedReportingOverflow(by: power(a.scale - b.scale))
         return overflow ? nil : (a.mantissa, m, a.scale)
     }
 
@@ -127,7 +168,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         var k = maximumScale + 1 + b.scale - a.scale
         while k >= 0 {
             if k <= 38 {
-                let (numerator, overflow) = a.mantissa.multipliedReportingOverflow(by: powers[k])
+                let (numerator, overflow) = a.mantissa.multipliedReportingOverflow(by: power(k))
                 let scale = a.scale + k - b.scale
                 if !overflow, scale >= 0 {
                     return Number(mantissa: numerator / b.mantissa, scale: scale).rounded(maximumScale).trimmed()
@@ -149,7 +190,9 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Rounds to `places` decimal places, half away from zero: 2.345 → 2.35, -2.5 → -3.
     public func rounded(_ places: Int = 0) -> Number {
         guard scale > places else { return self }
-        let divisor = Self.powers[scale - places]
+        // Beyond 38 places the mantissa (under 10^39) is far below half a unit of the last place.
+        guard scale - places <= 38 else { return Number(mantissa: 0, scale: places) }
+        let divisor = Self.power(scale - places)
         let (quotient, remainder) = mantissa.quotientAndRemainder(dividingBy: divisor)
         let away: Int128 = remainder.magnitude * 2 >= divisor.magnitude ? (mantissa < 0 ? -1 : 1) : 0
         return Number(mantissa: quotient + away, scale: places)
@@ -158,14 +201,14 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// Rounds towards negative infinity to a whole number.
     public func floor() -> Number {
         guard scale > 0 else { return self }
-        let (q, r) = mantissa.quotientAndRemainder(dividingBy: Self.powers[scale])
+        let (q, r) = mantissa.quotientAndRemainder(dividingBy: Self.power(scale))
         return Number(mantissa: r < 0 ? q - 1 : q, scale: 0)
     }
 
     /// Rounds towards positive infinity to a whole number.
     public func ceiling() -> Number {
         guard scale > 0 else { return self }
-        let (q, r) = mantissa.quotientAndRemainder(dividingBy: Self.powers[scale])
+        let (q, r) = mantissa.quotientAndRemainder(dividingBy: Self.power(scale))
         return Number(mantissa: r > 0 ? q + 1 : q, scale: 0)
     }
 
@@ -197,7 +240,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         if let (x, y, _) = aligned(a, b) { return x < y }
         // Alignment overflowed: the operand with more integer digits is the larger in magnitude.
         let p = a.trimmed(), q = b.trimmed()
-        let ip = p.mantissa / powers[min(p.scale, 38)], iq = q.mantissa / powers[min(q.scale, 38)]
+        let ip = p.mantissa / power(min(p.scale, 38)), iq = q.mantissa / power(min(q.scale, 38))
         if ip != iq { return ip < iq }
         return p.description < q.description
     }

@@ -53,6 +53,12 @@ import Testing
         #expect(Number.divide(big, n("7"))!.description == "14285714285714285714285714285714285714")
     }
 
+    @Test func tinyProductsRoundToZero() {
+        let tiny = n("0.00000000000000000000000000000000000001")
+        #expect(Number.multiplying(tiny, tiny) == n("0"))
+        #expect(tiny.rounded(2) == n("0"))
+    }
+
     @Test func integersConvert() {
         #expect(n("42").int == 42)
         #expect(n("42.0").int == 42)
