@@ -73,6 +73,8 @@ public struct Compiler {
         var range: TextRange
         /// The access path (`case.reporter`) for `has()` and narrowing.
         var path: String?
+        /// The value, when it is a literal: operators specialise on it.
+        var constant: Value? = nil
     }
 
     func fail(_ code: String, _ message: String, _ range: TextRange, hint: String? = nil) -> ExpressionProblem {
@@ -108,7 +110,7 @@ public struct Compiler {
                 case .duration: .duration
                 default: .null
                 }
-            return Typed(type: type, code: { _ in value }, cost: 1, range: range)
+            return Typed(type: type, code: { _ in value }, cost: 1, range: range, constant: value)
         case .null(let range):
             return Typed(type: .null, code: { _ in .null }, cost: 1, range: range)
         case .list(let items, let range):

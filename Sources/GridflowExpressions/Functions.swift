@@ -333,7 +333,7 @@ extension Compiler {
                     type: .integer, code: { frame throws(EvaluationError) in .number(Number(try items(frame).count)) },
                     cost: cost, range: range)
             }
-            let kind = name
+            let isAny = name == "any", isAll = name == "all", isFilter = name == "filter"
             return Typed(
                 type: name == "filter" ? .list(element) : (name == "count" ? .integer : .bool),
                 code: { frame throws(EvaluationError) in
@@ -344,16 +344,17 @@ extension Compiler {
                         guard case .bool(let b) = try each(frame, value) else {
                             throw EvaluationError("null", "null condition", at: range)
                         }
-                        if kind == "any" && b { return .bool(true) }
-                        if kind == "all" && !b { return .bool(false) }
-                        if b { hits += 1; if kind == "filter" { kept.append(value) } }
+                        if b {
+                            if isAny { return .bool(true) }
+                            hits += 1
+                            if isFilter { kept.append(value) }
+                        } else if isAll {
+                            return .bool(false)
+                        }
                     }
-                    switch kind {
-                    case "any": return .bool(false)
-                    case "all": return .bool(true)
-                    case "filter": return .list(kept)
-                    default: return .number(Number(hits))
-                    }
+                    if isAny { return .bool(false) }
+                    if isAll { return .bool(true) }
+                    return isFilter ? .list(kept) : .number(Number(hits))
                 }, cost: cost, range: range)
         case "map":
             return Typed(

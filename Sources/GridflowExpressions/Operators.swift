@@ -19,6 +19,13 @@ enum Operators {
                 throw c.fail("type", "cannot compare \(left.type) with \(right.type)", range)
             }
             let equal = op == "=="
+            if !c.tracing, let constant = right.constant ?? left.constant {
+                let other = right.constant != nil ? a : b
+                return Typed(
+                    type: .bool,
+                    code: { frame throws(EvaluationError) in .bool((try other(frame) == constant) == equal) },
+                    cost: cost, range: range)
+            }
             return Typed(
                 type: .bool,
                 code: { frame throws(EvaluationError) in
@@ -47,6 +54,14 @@ enum Operators {
                 case ">": { $0 > 0 }
                 default: { $0 >= 0 }
                 }
+            if !c.tracing, case .number(let constant)? = right.constant {
+                return Typed(
+                    type: .bool,
+                    code: { frame throws(EvaluationError) in
+                        guard case .number(let p) = try a(frame) else { throw nullNumber(range) }
+                        return .bool(test(p < constant ? -1 : (p == constant ? 0 : 1)))
+                    }, cost: cost, range: range)
+            }
             return Typed(
                 type: .bool,
                 code: { frame throws(EvaluationError) in
@@ -74,6 +89,14 @@ enum Operators {
         default:
             return try arithmetic(op, left, right, range, c)
         }
+    }
+
+    static func overflow(_ range: TextRange) -> EvaluationError {
+        EvaluationError("overflow", "the result has more than 38 digits", at: range)
+    }
+
+    static func nullNumber(_ range: TextRange) -> EvaluationError {
+        EvaluationError("null", "a number is null", at: range)
     }
 
     /// -1, 0 or 1.
@@ -112,30 +135,63 @@ enum Operators {
 
         if left.type.isNumeric && right.type.isNumeric {
             let integer = left.type == .integer && right.type == .integer && op != "/"
-            return make(integer ? .integer : .decimal) { x, y, _ throws(EvaluationError) in
-                guard case .number(let p) = x, case .number(let q) = y else {
-                    throw EvaluationError("null", "a number is null", at: range)
+            // The operation is chosen here, once; evaluation only calls it.
+            let operation: @Sendable (Number, Number) throws(EvaluationError) -> Number
+            switch op {
+            case "+":
+                operation = { p, q throws(EvaluationError) in
+                    guard let r = Number.adding(p, q) else { throw overflow(range) }
+                    return r
                 }
-                switch op {
-                case "+", "-", "*":
-                    let result = op == "*" ? Number.multiplying(p, q) : Number.adding(p, op == "+" ? q : -q)
-                    guard let result else {
-                        throw EvaluationError("overflow", "the result has more than 38 digits", at: range)
-                    }
-                    return .number(result)
-                case "/":
+            case "-":
+                operation = { p, q throws(EvaluationError) in
+                    guard let r = Number.adding(p, -q) else { throw overflow(range) }
+                    return r
+                }
+            case "*":
+                operation = { p, q throws(EvaluationError) in
+                    guard let r = Number.multiplying(p, q) else { throw overflow(range) }
+                    return r
+                }
+            case "/":
+                operation = { p, q throws(EvaluationError) in
                     guard q != .zero else { throw EvaluationError("division-by-zero", "division by zero", at: range) }
-                    guard let r = Number.divide(p, q) else {
-                        throw EvaluationError("overflow", "the quotient has more than 38 digits", at: range)
-                    }
-                    return .number(r)
-                default:
+                    guard let r = Number.divide(p, q) else { throw overflow(range) }
+                    return r
+                }
+            default:
+                operation = { p, q throws(EvaluationError) in
                     guard let r = Number.remainder(p, q) else {
                         throw EvaluationError("division-by-zero", "remainder of division by zero", at: range)
                     }
-                    return .number(r)
+                    return r
                 }
             }
+            let type: ValueType = integer ? .integer : .decimal
+            if !c.tracing, case .number(let constant)? = right.constant {
+                return Typed(
+                    type: type,
+                    code: { frame throws(EvaluationError) in
+                        guard case .number(let p) = try a(frame) else { throw nullNumber(range) }
+                        return .number(try operation(p, constant))
+                    }, cost: cost, range: range)
+            }
+            if !c.tracing, case .number(let constant)? = left.constant {
+                return Typed(
+                    type: type,
+                    code: { frame throws(EvaluationError) in
+                        guard case .number(let q) = try b(frame) else { throw nullNumber(range) }
+                        return .number(try operation(constant, q))
+                    }, cost: cost, range: range)
+            }
+            return Typed(
+                type: type,
+                code: { frame throws(EvaluationError) in
+                    guard case .number(let p) = try a(frame), case .number(let q) = try b(frame) else {
+                        throw nullNumber(range)
+                    }
+                    return .number(try operation(p, q))
+                }, cost: cost, range: range)
         }
         switch (left.type, op, right.type) {
         case (.string, "+", .string), (.enumeration, "+", .string), (.string, "+", .enumeration):

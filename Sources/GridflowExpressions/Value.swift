@@ -50,10 +50,11 @@ public final class RecordLayout: Sendable, Hashable {
     public func hash(into hasher: inout Hasher) { hasher.combine(names) }
 }
 
-/// A record value: a layout and one value per slot.
-public struct Record: Sendable, Hashable {
-    public var layout: RecordLayout
-    public var slots: [Value]
+/// A record value: a layout and one value per slot. Immutable and shared, so copying a record
+/// value costs one reference count, not one per field.
+public final class Record: Sendable, Hashable {
+    public let layout: RecordLayout
+    public let slots: [Value]
 
     public init(layout: RecordLayout, slots: [Value]) {
         self.layout = layout
@@ -63,5 +64,21 @@ public struct Record: Sendable, Hashable {
     /// Reads a field by name (for tools and tests; compiled code reads slots).
     public subscript(name: String) -> Value? {
         layout.slot(of: name).map { slots[$0] }
+    }
+
+    /// A copy with one slot changed.
+    public func replacing(slot: Int, with value: Value) -> Record {
+        var copy = slots
+        copy[slot] = value
+        return Record(layout: layout, slots: copy)
+    }
+
+    public static func == (a: Record, b: Record) -> Bool {
+        a === b || (a.layout == b.layout && a.slots == b.slots)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(layout)
+        hasher.combine(slots)
     }
 }

@@ -108,9 +108,8 @@ import Testing
         // Imported data with a null where the definition promised a value.
         let compiled = try Compiler.compile("case.title == \"x\" or case.score > 1", in: Fixture.environment)
         let broken = Fixture.frame()
-        if case .record(var record) = broken.roots[0] {
-            record.slots[4] = .null
-            broken.roots[0] = .record(record)
+        if case .record(let record) = broken.roots[0] {
+            broken.roots[0] = .record(record.replacing(slot: 4, with: .null))
         }
         do {
             _ = try compiled.evaluate(broken)
