@@ -10,8 +10,13 @@ struct ExpressionLocator {
     /// The file span of `length` value characters starting at value offset `offset`.
     func span(offset: Int, length: Int) -> SourceSpan {
         let start = location(of: offset)
-        let end = location(of: offset + max(length, 1) - 1)
-        let width = end.line == start.line ? end.column - start.column + 1 : 1
+        let last = location(of: offset + max(length, 1) - 1)
+        let next = location(of: offset + max(length, 1))
+        // Measure to the next character when it is on the same line, so an escape (`\"`) at the
+        // end is covered whole.
+        let width =
+            next.line == start.line && next.column > last.column
+            ? next.column - start.column : (last.line == start.line ? last.column - start.column + 1 : 1)
         return SourceSpan(start: start, length: max(width, 1))
     }
 

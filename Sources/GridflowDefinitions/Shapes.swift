@@ -221,6 +221,17 @@ public enum Shapes {
                                 key("description", .text, "Free text."),
                             ]))), "The roles and who may hold them."),
             key(
+                "limits",
+                .object(
+                    ObjectShape(
+                        "limits", plural: "limits",
+                        [
+                            key(
+                                "expression_cost", .integer,
+                                "Ceiling on an expression's estimated cost (default 1000000)."),
+                            key("list_length", .integer, "List length assumed when estimating cost (default 1000)."),
+                        ])), "Bounds on expressions."),
+            key(
                 "people",
                 .object(
                     ObjectShape(

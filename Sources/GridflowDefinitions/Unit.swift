@@ -17,6 +17,10 @@ public struct Unit: Sendable {
     public var departments: [Department]
     public var roles: [Role]
     public var peopleFields: [Field]
+    /// Ceiling on an expression's estimated cost, if the unit sets one.
+    public var expressionCostCeiling: Int?
+    /// List length assumed when estimating cost, if the unit sets one.
+    public var assumedListLength: Int?
 
     /// A named vocabulary.
     public struct EnumDefinition: Sendable {
@@ -111,7 +115,9 @@ extension Unit {
                     department: $0.value["department"]?.name, heldBy: $0.value["held_by"]?.expression,
                     eligibility: $0.value["eligibility"]?.name)
             } ?? [],
-            peopleFields: Field.readAll(node["people"]?["fields"]))
+            peopleFields: Field.readAll(node["people"]?["fields"]),
+            expressionCostCeiling: node["limits"]?["expression_cost"]?.text.flatMap { Int($0) },
+            assumedListLength: node["limits"]?["list_length"]?.text.flatMap { Int($0) })
     }
 
     /// This unit with what it does not define taken from `base`.
@@ -129,6 +135,8 @@ extension Unit {
         merged.departments = merge(departments, base.departments) { $0.name.text }
         merged.roles = merge(roles, base.roles) { $0.name.text }
         merged.peopleFields = merge(peopleFields, base.peopleFields) { $0.name.text }
+        merged.expressionCostCeiling = expressionCostCeiling ?? base.expressionCostCeiling
+        merged.assumedListLength = assumedListLength ?? base.assumedListLength
         if levels.isEmpty { merged.levels = base.levels }
         if shifts.isEmpty { merged.shifts = base.shifts }
         return merged

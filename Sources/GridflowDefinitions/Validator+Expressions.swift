@@ -81,7 +81,9 @@ extension Validator {
     ) -> ValueType? {
         // An empty expression was reported with the file's shape.
         guard !expression.text.allSatisfy(\.isWhitespace) else { return nil }
-        let environment = Environment(roots: roots)
+        let environment = Environment(
+            roots: roots, assumedListLength: unit.assumedListLength ?? 1_000,
+            costCeiling: unit.expressionCostCeiling ?? 1_000_000)
         let locator = ExpressionLocator(expression: expression, source: source)
         do {
             let compiled = try Compiler.compile(expression.text, in: environment, expecting: expecting)

@@ -180,6 +180,38 @@ public struct Compiler {
         let type = path.map { narrowed.contains($0) } == true ? fieldType.unwrapped : fieldType
         let baseCode = object.code
         let required = !type.isOptional
+        // `root.field` and `x.field` on a lambda's variable read the slot in one step.
+        if !tracing, case .name(let baseName, _) = base {
+            if let local = scopes.last(where: { $0.name == baseName }) {
+                let localSlot = local.slot
+                let code: Code = { frame throws(EvaluationError) in
+                    guard case .record(let value) = frame.locals[localSlot] else {
+                        throw EvaluationError("null", "a value on the way to '\(name)' is null", at: range)
+                    }
+                    let field = value.slots[slot]
+                    if required, case .null = field {
+                        throw EvaluationError(
+                            "null", "'\(name)' is null, but the definition expects a value", at: range)
+                    }
+                    return field
+                }
+                return Typed(type: type, code: code, cost: object.cost + 1, range: range, path: path)
+            }
+            if let index = environment.roots.firstIndex(where: { $0.name == baseName }) {
+                let code: Code = { frame throws(EvaluationError) in
+                    guard case .record(let value) = frame.roots[index] else {
+                        throw EvaluationError("null", "a value on the way to '\(name)' is null", at: range)
+                    }
+                    let field = value.slots[slot]
+                    if required, case .null = field {
+                        throw EvaluationError(
+                            "null", "'\(name)' is null, but the definition expects a value", at: range)
+                    }
+                    return field
+                }
+                return Typed(type: type, code: code, cost: object.cost + 1, range: range, path: path)
+            }
+        }
         let code: Code = { frame throws(EvaluationError) in
             guard case .record(let value) = try baseCode(frame) else {
                 throw EvaluationError("null", "a value on the way to '\(name)' is null", at: range)

@@ -309,17 +309,22 @@ extension Compiler {
         let bodyCode = body?.code
         let cost = list.cost + environment.assumedListLength * ((body?.cost ?? 0) + 1)
         let each: @Sendable (Frame, Value) throws(EvaluationError) -> Value = { frame, item throws(EvaluationError) in
-            try frame.step(range)
             guard let bodyCode else { return item }
-            if frame.locals.count <= slot {
-                frame.locals.append(contentsOf: repeatElement(.null, count: slot + 1 - frame.locals.count))
-            }
             frame.locals[slot] = item
             return try bodyCode(frame)
         }
+        // Fetches the list, takes one step per element from the budget up front, and makes room
+        // for the lambda's variable, so the loops themselves do nothing but evaluate.
         let items: @Sendable (Frame) throws(EvaluationError) -> [Value] = { frame throws(EvaluationError) in
             guard case .list(let values) = try listCode(frame) else {
                 throw EvaluationError("null", "the list is null", at: range)
+            }
+            frame.stepsLeft -= values.count
+            if frame.stepsLeft < 0 {
+                throw EvaluationError("step-budget", "evaluation took more steps than its budget allows", at: range)
+            }
+            if frame.locals.count <= slot {
+                frame.locals.append(contentsOf: repeatElement(.null, count: slot + 1 - frame.locals.count))
             }
             return values
         }

@@ -124,16 +124,30 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         return Int(exactly: mantissa / Self.power(scale))
     }
 
+    /// Whether a mantissa fits 62 bits, where products of two fit 128 bits without a check.
+    @inline(__always)
+    static func isSmall(_ m: Int128) -> Bool {
+        m >= -0x3FFF_FFFF_FFFF_FFFF && m <= 0x3FFF_FFFF_FFFF_FFFF
+    }
+
+    /// `m * 10^n`, or `nil` on overflow.
+    @inline(__always)
+    static func scaled(_ m: Int128, by n: Int) -> Int128? {
+        if n <= 18, isSmall(m) { return m &* power(n) }
+        let (result, overflow) = m.multipliedReportingOverflow(by: power(n))
+        return overflow ? nil : result
+    }
+
     /// Both mantissas at the larger scale, or `nil` on overflow.
     @inline(__always)
     static func aligned(_ a: Number, _ b: Number) -> (Int128, Int128, Int)? {
         if a.scale == b.scale { return (a.mantissa, b.mantissa, a.scale) }
         if a.scale < b.scale {
-            let (m, overflow) = a.mantissa.multipliedReportingOverflow(by: power(b.scale - a.scale))
-            return overflow ? nil : (m, b.mantissa, b.scale)
+            guard let m = scaled(a.mantissa, by: b.scale - a.scale) else { return nil }
+            return (m, b.mantissa, b.scale)
         }
-        let (m, overflow) = b.mantissa.multipliedReportingOverflow(by: power(a.scale - b.scale))
-        return overflow ? nil : (a.mantissa, m, a.scale)
+        guard let m = scaled(b.mantissa, by: a.scale - b.scale) else { return nil }
+        return (a.mantissa, m, a.scale)
     }
 
     /// `a + b`, or `nil` beyond 38 digits.
@@ -145,8 +159,14 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// `a * b` (kept to 18 decimal places), or `nil` beyond 38 digits.
     public static func multiplying(_ a: Number, _ b: Number) -> Number? {
-        let (product, overflow) = a.mantissa.multipliedReportingOverflow(by: b.mantissa)
-        guard !overflow else { return nil }
+        let product: Int128
+        if isSmall(a.mantissa) && isSmall(b.mantissa) {
+            product = a.mantissa &* b.mantissa
+        } else {
+            let (full, overflow) = a.mantissa.multipliedReportingOverflow(by: b.mantissa)
+            guard !overflow else { return nil }
+            product = full
+        }
         let result = Number(mantissa: product, scale: a.scale + b.scale)
         return result.scale > maximumScale ? result.rounded(maximumScale) : result
     }
@@ -193,6 +213,13 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         // Beyond 38 places the mantissa (under 10^39) is far below half a unit of the last place.
         guard scale - places <= 38 else { return Number(mantissa: 0, scale: places) }
         let divisor = Self.power(scale - places)
+        if scale - places <= 18, Self.isSmall(mantissa) {
+            // 64-bit division: a 128-bit one is a slow library call.
+            let m = Int64(truncatingIfNeeded: mantissa), d = Int64(truncatingIfNeeded: divisor)
+            let (q, r) = m.quotientAndRemainder(dividingBy: d)
+            let away: Int64 = r.magnitude * 2 >= d.magnitude ? (m < 0 ? -1 : 1) : 0
+            return Number(mantissa: Int128(q + away), scale: places)
+        }
         let (quotient, remainder) = mantissa.quotientAndRemainder(dividingBy: divisor)
         let away: Int128 = remainder.magnitude * 2 >= divisor.magnitude ? (mantissa < 0 ? -1 : 1) : 0
         return Number(mantissa: quotient + away, scale: places)

@@ -23,6 +23,9 @@ struct ExpressionBench: ParsableCommand {
     @Flag(help: "Print the figures as JSON.")
     var json = false
 
+    @Option(help: "Run only the named figure (a_guard, b_appraisal, c_count), e.g. under a profiler.")
+    var only: String?
+
     struct Figure: Encodable {
         var name: String
         var expression: String
@@ -64,7 +67,10 @@ struct ExpressionBench: ParsableCommand {
             ("c_count", "count(reports, r -> r.area == \"off_duty\" and r.days_open > 30)", 5_000),
         ]
         var figures: [Figure] = []
-        for (name, text, target) in cases {
+        if let only, !cases.contains(where: { $0.0 == only }) {
+            throw ValidationError("--only takes a_guard, b_appraisal or c_count")
+        }
+        for (name, text, target) in cases where only == nil || only == name {
             let compiled = try Compiler.compile(text, in: environment)
             let frame = Frame(roots: roots, stepBudget: Int.max)
             for _ in 0..<min(iterations, 1_000) { _ = try compiled.evaluate(frame) }

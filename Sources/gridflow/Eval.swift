@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import GridflowDefinitions
 import GridflowDiagnostics
 import GridflowExpressions
 
@@ -26,17 +27,20 @@ struct Eval: ParsableCommand {
     @Flag(help: "Show the value of every sub-expression.")
     var explain = false
 
+    @Option(help: "Use this unit's working calendar and time zone (from Workflows/UNIT/unit.yaml).")
+    var unit: String?
+
     func run() throws {
         var environment = Environment(roots: [])
         var roots: [Value] = []
         if let data {
             guard let contents = FileManager.default.contents(atPath: data) else {
-                throw ValidationError("cannot read the data file \(data)")
+                throw CommandError(message: "cannot read the data file \(data)")
             }
             do {
                 (environment, roots) = try DataBinding.bind(json: contents)
             } catch {
-                throw ValidationError("\(data): \(error)")
+                throw CommandError(message: "\(data): \(error)")
             }
         }
         var instant = Instant(seconds: Int(Date().timeIntervalSince1970))
@@ -56,7 +60,18 @@ struct Eval: ParsableCommand {
                 renderer.render(Self.diagnostic(error.code, error.message, error.range, hint: error.hint)))
             throw ExitCode(1)
         }
-        let frame = Frame(roots: roots, now: instant, calendar: WorkCalendar(utcOffset: 8 * 3600), tracing: explain)
+        var calendar = WorkCalendar(utcOffset: 0)
+        if let unit {
+            let result = Loader().load(paths: ["Workflows/\(unit)/unit.yaml"])
+            guard let definitions = result.units[unit], !result.diagnostics.hasErrors else {
+                throw CommandError(
+                    message: result.missingPaths.isEmpty
+                        ? "unit '\(unit)' has errors; run 'gridflow validate Workflows/\(unit)'"
+                        : "no unit '\(unit)': Workflows/\(unit)/unit.yaml does not exist")
+            }
+            calendar = definitions.unit.workCalendar
+        }
+        let frame = Frame(roots: roots, now: instant, calendar: calendar, tracing: explain)
         do {
             let value = try compiled.evaluate(frame)
             if explain, let trace = frame.trace {

@@ -30,15 +30,16 @@ struct Graph: ParsableCommand {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
             let units = (try? FileManager.default.contentsOfDirectory(atPath: base + "Workflows")) ?? []
-            throw ValidationError(
-                "no unit '\(unitName)' in \(base)Workflows/" + Suggestion.didYouMean(unitName, in: units))
+            throw CommandError(
+                message: "no unit '\(unitName)' in \(base)Workflows/" + Suggestion.didYouMean(unitName, in: units))
         }
         let result = Loader().load(paths: [folder])
         guard let definitions = result.units[unitName], let found = definitions.workflow(workflowName) else {
             let names = result.units[unitName]?.workflows.map(\.name.text) ?? []
             if result.diagnostics.hasErrors { try fail(result) }
-            throw ValidationError(
-                "unit '\(unitName)' has no workflow '\(workflowName)'" + Suggestion.didYouMean(workflowName, in: names)
+            throw CommandError(
+                message: "unit '\(unitName)' has no workflow '\(workflowName)'"
+                    + Suggestion.didYouMean(workflowName, in: names)
                     + (names.isEmpty ? "" : " (workflows: " + names.sorted().joined(separator: ", ") + ")"))
         }
         if result.diagnostics.contains(where: { $0.severity == .error && $0.location?.file == found.file }) {

@@ -26,7 +26,7 @@ struct Validate: ParsableCommand {
     func run() throws {
         let result = Loader().load(paths: paths)
         if !result.missingPaths.isEmpty {
-            throw ValidationError("no such file or folder: " + result.missingPaths.joined(separator: ", "))
+            throw CommandError(message: "no such file or folder: " + result.missingPaths.joined(separator: ", "))
         }
         let errors = result.diagnostics.count(.error)
         let warnings = result.diagnostics.count(.warning)

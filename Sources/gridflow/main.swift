@@ -5,6 +5,9 @@ import Foundation
 do {
     var command = try Gridflow.parseAsRoot()
     try command.run()
+} catch let error as CommandError {
+    FileHandle.standardError.write(Data("gridflow: error: \(error.message)\n".utf8))
+    exit(error.status)
 } catch {
     let code = Gridflow.exitCode(for: error)
     if code == .validationFailure {

@@ -80,3 +80,24 @@ import Testing
         #expect(figures?.allSatisfy { ($0["nanosecondsPerEvaluation"] as? Double ?? 0) > 0 } == true)
     }
 }
+
+/// `gridflow eval --unit` counts working days with the unit's calendar.
+@Suite struct EvalUnitCalendarTests {
+    @Test func usesTheUnitsHolidaysAndMakeUpDays() throws {
+        // 2024: 1–7 October are holidays; Sunday 29 September and Saturday 12 October are working days.
+        let plain = try gridflow(["eval", "2024-09-30 + 1wd"])
+        #expect(plain.stdout == "2024-10-01 : date\n")
+        let unit = try gridflow(["eval", "2024-09-30 + 1wd", "--unit", "oilfield"])
+        #expect(unit.stdout == "2024-10-08 : date\n")
+        let between = try gridflow(["eval", "working_days_between(2024-09-27, 2024-10-12)", "--unit", "telecom"])
+        #expect(between.stdout == "7 : integer\n")
+        let today = try gridflow(["eval", "today()", "--unit", "telecom", "--now", "2024-07-01T20:00:00Z"])
+        #expect(today.stdout == "2024-07-02 : date\n")
+    }
+
+    @Test func unknownUnitIsAUsageError() throws {
+        let run = try gridflow(["eval", "1", "--unit", "nope"])
+        #expect(run.status == 2)
+        #expect(run.stderr == "gridflow: error: no unit 'nope': Workflows/nope/unit.yaml does not exist\n")
+    }
+}
