@@ -339,16 +339,19 @@ extension Compiler {
                     cost: cost, range: range)
             }
             let isAny = name == "any", isAll = name == "all", isFilter = name == "filter"
+            guard let condition = bodyCode else { throw fail("arguments", "\(name)() needs a lambda", range) }
             return Typed(
                 type: name == "filter" ? .list(element) : (name == "count" ? .integer : .bool),
                 code: { frame throws(EvaluationError) in
                     let values = try items(frame)
                     var kept: [Value] = []
                     var hits = 0
-                    for value in values {
-                        guard case .bool(let b) = try each(frame, value) else {
+                    for index in values.indices {
+                        frame.locals[slot] = values[index]
+                        guard case .bool(let b) = try condition(frame) else {
                             throw EvaluationError("null", "null condition", at: range)
                         }
+                        let value = values[index]
                         if b {
                             if isAny { return .bool(true) }
                             hits += 1
