@@ -86,6 +86,18 @@ extension Compiler {
             }
             let codes = values.map(\.code)
             let wantMax = name == "max"
+            if type.isNumeric, codes.count == 2 {
+                // The common min(x, cap) / max(x, floor) of two numbers, without the generic compare.
+                let first = codes[0], second = codes[1]
+                return Typed(
+                    type: type,
+                    code: { frame throws(EvaluationError) in
+                        guard case .number(let p) = try first(frame), case .number(let q) = try second(frame) else {
+                            throw Operators.nullNumber(range)
+                        }
+                        return .number(wantMax ? (q > p ? q : p) : (q < p ? q : p))
+                    }, cost: values.reduce(1) { $0 + $1.cost }, range: range)
+            }
             return Typed(
                 type: type,
                 code: { frame throws(EvaluationError) in
