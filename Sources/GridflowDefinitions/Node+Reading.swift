@@ -1,5 +1,6 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 /// Lenient readers used after the shape check: a value of the wrong shape reads as `nil`
@@ -44,7 +45,7 @@ extension Node {
         return duration
     }
 
-    var date: CalendarDate? { text.flatMap(CalendarDate.init) }
+    var date: Day? { text.flatMap { Day($0) } }
 
     /// The pairs of a mapping as names and values; repeated keys keep their first value.
     var entries: [(name: Name, value: Node)] {

@@ -1,4 +1,5 @@
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 /// Checks a node tree against a `Shape`: unknown keys (with did-you-mean), missing required
@@ -46,7 +47,7 @@ struct ShapeChecker {
             }
         case .date:
             guard let text = scalarText(node, shape, key) else { return }
-            if CalendarDate(text) == nil {
+            if Day(text) == nil {
                 diagnostics.append(
                     Diagnostic(
                         .error, "invalid-date", "'\(text)' is not a date", at: node.span,

@@ -9,13 +9,10 @@ extension Unit {
             (calendar.workingDays ?? [.mon, .tue, .wed, .thu, .fri]).map { day in
                 (Weekday.allCases.firstIndex(of: day) ?? 0) + 1
             })
-        func days(_ dates: [CalendarDate]) -> Set<Day> {
-            Set(dates.compactMap { Day(year: $0.year, month: $0.month, day: $0.day) })
-        }
         let zone = timezone.flatMap { TimeZone(identifier: $0.text) } ?? TimeZone(identifier: "UTC")!
         return WorkCalendar(
-            workingWeekdays: weekdays, holidays: days(calendar.holidays),
-            extraWorkingDays: days(calendar.extraWorkingDays),
+            workingWeekdays: weekdays, holidays: Set(calendar.holidays),
+            extraWorkingDays: Set(calendar.extraWorkingDays),
             utcOffset: zone.secondsFromGMT())
     }
 }

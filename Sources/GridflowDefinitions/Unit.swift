@@ -1,4 +1,5 @@
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 /// A unit of the group: its calendar, organisation, vocabulary, departments, roles and people.
@@ -60,8 +61,8 @@ extension Unit.Role {
 /// Working days, holidays and make-up working days.
 public struct WorkingCalendar: Sendable {
     public var workingDays: [Weekday]?
-    public var holidays: [CalendarDate]
-    public var extraWorkingDays: [CalendarDate]
+    public var holidays: [Day]
+    public var extraWorkingDays: [Day]
     public var holidayNodes: [Node]
     public var extraNodes: [Node]
 }

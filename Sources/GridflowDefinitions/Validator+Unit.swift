@@ -1,5 +1,6 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 extension Validator {
@@ -72,28 +73,21 @@ extension Validator {
     }
 
     private mutating func checkCalendar(_ unit: Unit, _ file: DefinitionFile) {
-        var gregorian = Calendar(identifier: .gregorian)
-        gregorian.timeZone = TimeZone(identifier: "UTC")!
         let working = Set((self.unit.calendar.workingDays ?? []).map(\.rawValue))
-        func weekday(_ date: CalendarDate) -> String? {
-            guard let day = gregorian.date(from: DateComponents(year: date.year, month: date.month, day: date.day))
-            else { return nil }
-            return Weekday.allCases[(gregorian.component(.weekday, from: day) + 5) % 7].rawValue
-        }
-        var seen: [CalendarDate: Node] = [:]
+        var seen: [Day: Node] = [:]
         for node in unit.calendar.holidayNodes {
             guard let date = node.date else { continue }
-            if let first = seen[date] {
+            if seen[date] != nil {
                 warning("duplicate-date", "holiday \(date) is listed twice", at: node.span)
-                _ = first
             }
             seen[date] = node
         }
         for node in unit.calendar.extraNodes {
             guard let date = node.date else { continue }
+            let day = Weekday.allCases[date.weekday - 1].rawValue
             if seen[date] != nil {
                 error("calendar-conflict", "\(date) is both a holiday and an extra working day", at: node.span)
-            } else if let day = weekday(date), working.contains(day) {
+            } else if working.contains(day) {
                 warning("redundant-working-day", "\(date) is a \(day), already a working day", at: node.span)
             }
         }

@@ -182,47 +182,42 @@ public struct Compiler {
         let required = !type.isOptional
         // `root.field` and `x.field` on a lambda's variable read the slot in one step.
         if !tracing, case .name(let baseName, _) = base {
+            let read: (@Sendable (Frame) -> Value)?
             if let local = scopes.last(where: { $0.name == baseName }) {
                 let localSlot = local.slot
-                let code: Code = { frame throws(EvaluationError) in
-                    guard case .record(let value) = frame.locals[localSlot] else {
-                        throw EvaluationError("null", "a value on the way to '\(name)' is null", at: range)
-                    }
-                    let field = value.slots[slot]
-                    if required, case .null = field {
-                        throw EvaluationError(
-                            "null", "'\(name)' is null, but the definition expects a value", at: range)
-                    }
-                    return field
-                }
-                return Typed(type: type, code: code, cost: object.cost + 1, range: range, path: path)
+                read = { frame in frame.locals[localSlot] }
+            } else if let index = environment.roots.firstIndex(where: { $0.name == baseName }) {
+                read = { frame in frame.roots[index] }
+            } else {
+                read = nil
             }
-            if let index = environment.roots.firstIndex(where: { $0.name == baseName }) {
+            if let read {
                 let code: Code = { frame throws(EvaluationError) in
-                    guard case .record(let value) = frame.roots[index] else {
-                        throw EvaluationError("null", "a value on the way to '\(name)' is null", at: range)
-                    }
-                    let field = value.slots[slot]
-                    if required, case .null = field {
-                        throw EvaluationError(
-                            "null", "'\(name)' is null, but the definition expects a value", at: range)
-                    }
-                    return field
+                    try Self.field(slot, of: read(frame), required: required, name: name, range: range)
                 }
                 return Typed(type: type, code: code, cost: object.cost + 1, range: range, path: path)
             }
         }
         let code: Code = { frame throws(EvaluationError) in
-            guard case .record(let value) = try baseCode(frame) else {
-                throw EvaluationError("null", "a value on the way to '\(name)' is null", at: range)
-            }
-            let field = value.slots[slot]
-            if required, case .null = field {
-                throw EvaluationError("null", "'\(name)' is null, but the definition expects a value", at: range)
-            }
-            return field
+            try Self.field(slot, of: try baseCode(frame), required: required, name: name, range: range)
         }
         return Typed(type: type, code: code, cost: object.cost + 1, range: range, path: path)
+    }
+
+    /// A record's field, checking that a required field holds a value.
+    @inline(__always)
+    static func field(_ slot: Int, of base: Value, required: Bool, name: String, range: TextRange)
+        throws(EvaluationError)
+        -> Value
+    {
+        guard case .record(let value) = base else {
+            throw EvaluationError("null", "a value on the way to '\(name)' is null", at: range)
+        }
+        let field = value.slots[slot]
+        if required, case .null = field {
+            throw EvaluationError("null", "'\(name)' is null, but the definition expects a value", at: range)
+        }
+        return field
     }
 
     private mutating func index(_ base: Syntax, _ index: Syntax, _ range: TextRange) throws(ExpressionProblem) -> Typed

@@ -403,7 +403,7 @@ extension Compiler {
                 type: type,
                 code: { frame throws(EvaluationError) in
                     let values = try items(frame)
-                    if kind == "sum" {
+                    func total() throws(EvaluationError) -> Number {
                         var total = Number.zero
                         for value in values {
                             guard case .number(let n) = try each(frame, value) else {
@@ -414,23 +414,14 @@ extension Compiler {
                             }
                             total = next
                         }
-                        return .number(total)
+                        return total
                     }
+                    if kind == "sum" { return .number(try total()) }
                     guard !values.isEmpty else {
                         throw EvaluationError("empty-list", "\(kind)() of an empty list", at: range)
                     }
                     if kind == "avg" {
-                        var total = Number.zero
-                        for value in values {
-                            guard case .number(let n) = try each(frame, value) else {
-                                throw EvaluationError("null", "null number", at: range)
-                            }
-                            guard let next = Number.adding(total, n) else {
-                                throw EvaluationError("overflow", "the sum has more than 38 digits", at: range)
-                            }
-                            total = next
-                        }
-                        guard let average = Number.divide(total, Number(values.count)) else {
+                        guard let average = Number.divide(try total(), Number(values.count)) else {
                             throw EvaluationError("overflow", "the average has more than 38 digits", at: range)
                         }
                         return .number(average)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A calendar day, counted from 1970-01-01 (proleptic Gregorian), so dates compare and subtract
 /// as integers.
 public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
@@ -119,34 +121,53 @@ public enum Span: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses `30m`, `36h`, `3d`, `2w`, `1d12h`, `5wd`.
     public init?(_ text: some StringProtocol) {
-        let text = String(text)
-        if text.hasSuffix("wd") {
-            guard let n = Int(text.dropLast(2)), n >= 0, !text.dropLast(2).contains(where: { !$0.isNumber }) else {
-                return nil
+        guard case .success(let span) = Self.parse(String(text)) else { return nil }
+        self = span
+    }
+
+    /// Why a duration could not be read.
+    public struct Problem: Error, Sendable, CustomStringConvertible {
+        public var description: String
+        init(_ description: String) { self.description = description }
+    }
+
+    /// Parses a duration, or says what is wrong with it.
+    public static func parse(_ text: String) -> Result<Span, Problem> {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard !trimmed.isEmpty else { return .failure(Problem("it is empty")) }
+        if trimmed.contains("wd") {
+            let digits = trimmed.dropLast(2)
+            guard trimmed.hasSuffix("wd"), !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let days = Int(digits)
+            else {
+                return .failure(Problem("working days are a whole number followed by 'wd' and combine with nothing"))
             }
-            self = .workingDays(n)
-            return
+            return .success(.workingDays(days))
         }
         let units: [(Character, Int)] = [("w", 604_800), ("d", 86_400), ("h", 3_600), ("m", 60), ("s", 1)]
         var total = 0
         var number = ""
-        var last = -1
-        for char in text {
+        var lastUnit = -1
+        for char in trimmed {
             if char.isASCII && char.isNumber {
                 number.append(char)
                 continue
             }
-            guard let position = units.firstIndex(where: { $0.0 == char }), position > last, let n = Int(number) else {
-                return nil
+            guard let position = units.firstIndex(where: { $0.0 == char }) else {
+                return .failure(Problem("'\(char)' is not a unit (w, d, h, m, s, or wd for working days)"))
             }
-            let (product, overflow) = n.multipliedReportingOverflow(by: units[position].1)
-            guard !overflow else { return nil }
+            guard let value = Int(number) else { return .failure(Problem("'\(char)' has no number before it")) }
+            guard position > lastUnit else {
+                return .failure(Problem("units must go from largest to smallest, once each"))
+            }
+            let (product, overflow) = value.multipliedReportingOverflow(by: units[position].1)
+            guard !overflow, total <= Int.max - product else { return .failure(Problem("it is too long")) }
             total += product
-            last = position
+            lastUnit = position
             number = ""
         }
-        guard number.isEmpty, last >= 0 else { return nil }
-        self = .seconds(total)
+        guard number.isEmpty else { return .failure(Problem("the number '\(number)' has no unit")) }
+        return .success(.seconds(total))
     }
 
     public var description: String {

@@ -1,5 +1,6 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 import Testing
 
@@ -53,10 +54,10 @@ import Testing
     }
 
     @Test func datesAreValidated() {
-        #expect(CalendarDate("2024-02-29") != nil)
-        #expect(CalendarDate("2023-02-29") == nil)
-        #expect(CalendarDate("2024-13-01") == nil)
-        #expect(CalendarDate("24-01-01") == nil)
+        #expect(Day("2024-02-29") != nil)
+        #expect(Day("2023-02-29") == nil)
+        #expect(Day("2024-13-01") == nil)
+        #expect(Day("24-01-01") == nil)
     }
 
     @Test func cellsOverlapAsIntervalsAndSets() {
