@@ -4,9 +4,7 @@ import GridflowYAML
 
 extension Validator {
     /// Fields every case has without declaring them.
-    static let builtinCaseFields: Set<String> = [
-        "id", "state", "opened_at", "updated_at", "unit", "workflow", "parent",
-    ]
+    static let builtinCaseFields = Set(UnitTypes.builtinCaseFields)
 
     /// Checks a workflow: names that resolve, one initial state, reachability, ways out,
     /// timers, tasks, decisions and effects.

@@ -11,8 +11,12 @@ struct Validator {
     /// The file being checked, for placing problems inside expressions.
     var source: SourceFile?
 
+    /// The types of the unit's vocabulary, made once.
+    let types: UnitTypes
+
     init(unit: UnitDefinitions) {
         self.definitions = unit
+        self.types = UnitTypes(unit: unit.unit)
     }
 
     var unit: Unit { definitions.unit }
