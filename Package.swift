@@ -28,6 +28,7 @@ let package = Package(
         .target(
             name: "GridflowDefinitions", dependencies: ["GridflowYAML", "GridflowDiagnostics", "GridflowExpressions"]),
         .target(name: "GridflowGraph", dependencies: ["GridflowDefinitions"]),
+        .target(name: "GridflowRuntime", dependencies: ["GridflowDefinitions", "GridflowExpressions"]),
         .executableTarget(
             name: "gridflow",
             dependencies: [
@@ -41,6 +42,10 @@ let package = Package(
         .testTarget(name: "GridflowYAMLTests", dependencies: ["GridflowYAML"]),
         .testTarget(name: "GridflowExpressionsTests", dependencies: ["GridflowExpressions", "GridflowDiagnostics"]),
         .testTarget(name: "GridflowDefinitionsTests", dependencies: ["GridflowDefinitions", "GridflowGraph"]),
+        .testTarget(
+            name: "GridflowRuntimeTests",
+            dependencies: ["GridflowRuntime", "GridflowDefinitions", "GridflowExpressions"]
+        ),
         .testTarget(name: "GridflowCLITests", dependencies: ["gridflow"]),
     ],
     swiftLanguageModes: [.v6]

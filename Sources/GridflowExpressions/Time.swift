@@ -223,6 +223,18 @@ public struct WorkCalendar: Sendable {
         return count
     }
 
+    /// The instant `span` after `instant`: calendar time as is, working days by this calendar
+    /// (keeping the time of day).
+    public func adding(_ span: Span, to instant: Instant) -> Instant {
+        switch span {
+        case .seconds(let s): return Instant(seconds: instant.seconds + s)
+        case .workingDays(let n):
+            let day = instant.day(offset: utcOffset)
+            let moved = adding(workingDays: n, to: day)
+            return Instant(seconds: instant.seconds + (moved.number - day.number) * 86_400)
+        }
+    }
+
     /// The day `n` working days after `start` (before it when `n` is negative).
     public func adding(workingDays n: Int, to start: Day) -> Day {
         var day = start.number

@@ -1,0 +1,339 @@
+import GridflowExpressions
+
+/// The pure interpreter: given a compiled workflow, a case, an event and the time, it returns the
+/// next case with what to record and do, or why the event was refused, or an incident. It does no
+/// I/O and keeps no state, so the same inputs always give the same outcome.
+public struct Interpreter: Sendable {
+    public let program: Program
+
+    public init(program: Program) {
+        self.program = program
+    }
+
+    /// Opens a case of `workflow` with `id`.
+    public func open(
+        _ workflowName: String, id: String, input: [String: Value], by actor: Actor, now: Instant, parent: String? = nil
+    ) -> Outcome {
+        guard let workflow = program.workflow(workflowName) else {
+            return .rejected(
+                Rejection(
+                    code: .unknownEvent, message: "unit '\(program.unit)' has no workflow '\(workflowName)'", trace: [])
+            )
+        }
+        if !actor.roles.contains("system"), workflow.startedBy.isDisjoint(with: actor.roles) {
+            return .rejected(
+                Rejection(
+                    code: .notPermitted,
+                    message: "'\(actor.id)' may not open a \(workflowName) case; it takes one of the roles "
+                        + workflow.startedBy.sorted().joined(separator: ", "), trace: []))
+        }
+        var slots = [Value](repeating: .null, count: workflow.caseType.fields.count)
+        for (name, value) in input.sorted(by: { $0.key < $1.key }) {
+            guard let type = workflow.fieldTypes[name], let slot = workflow.caseType.layout.slot(of: name) else {
+                return .rejected(
+                    Rejection(code: .invalidInput, message: "\(workflowName) has no field '\(name)'", trace: []))
+            }
+            if let problem = Conformance.problem(value, type) {
+                return .rejected(Rejection(code: .invalidInput, message: "field '\(name)': \(problem)", trace: []))
+            }
+            slots[slot] = value
+        }
+        for name in workflow.requiredAtOpen where input[name] == nil || input[name] == .null {
+            return .rejected(
+                Rejection(
+                    code: .invalidInput, message: "field '\(name)' is required to open a \(workflowName) case",
+                    trace: []))
+        }
+        var snapshot = CaseSnapshot(
+            id: id, unit: program.unit, workflow: workflowName, definitionVersion: program.version,
+            state: workflow.initialState, fields: Record(layout: workflow.caseType.layout, slots: slots), version: 0,
+            openedAt: now, updatedAt: now, parent: parent)
+        snapshot.fields = withBuiltins(snapshot)
+        var incidents: [Incident] = []
+        let timers = startTimers(
+            workflow, state: workflow.initialState, snapshot: snapshot, actor: actor, now: now, incidents: &incidents)
+        let history = HistoryEntry(
+            at: now, actor: actor.id, event: "open", transition: nil, from: nil, to: workflow.initialState,
+            changes: changes(from: nil, to: snapshot.fields, workflow: workflow))
+        return .advanced(
+            Step(
+                next: snapshot, history: history, startTimers: timers, cancelTimers: false, effects: [],
+                incidents: incidents))
+    }
+
+    /// Applies an event to an open case.
+    public func step(_ current: CaseSnapshot, _ event: Event, now: Instant) -> Outcome {
+        guard let workflow = program.workflow(current.workflow) else {
+            return .incident(
+                Incident(
+                    code: "unknown-workflow", message: "the program has no workflow '\(current.workflow)'",
+                    transition: nil))
+        }
+        if workflow.states[current.state]?.final == true {
+            return .rejected(
+                Rejection(
+                    code: .caseFinished, message: "case \(current.id) is finished (state '\(current.state)')", trace: []
+                ))
+        }
+        let candidates = workflow.transitions(from: current.state, on: event.name)
+        guard !candidates.isEmpty else {
+            let events = workflow.events(in: current.state)
+            return .rejected(
+                Rejection(
+                    code: .unknownEvent,
+                    message: "no transition handles '\(event.name)' in state '\(current.state)'"
+                        + (events.isEmpty ? "" : "; events here: " + events.joined(separator: ", ")), trace: []))
+        }
+        let actor = event.actor
+        let permitted = candidates.filter { may(actor, fire: $0, on: current, event: event) }
+        guard !permitted.isEmpty else {
+            let roles = Set(candidates.flatMap(\.roles)).sorted()
+            return .rejected(
+                Rejection(
+                    code: .notPermitted,
+                    message: "'\(actor.id)' may not fire '\(event.name)' in state '\(current.state)'"
+                        + (roles.isEmpty ? "" : "; it takes one of the roles " + roles.joined(separator: ", ")),
+                    trace: []))
+        }
+        var input: [String: Value] = [:]
+        if case .act(_, let given, _) = event { input = given }
+        var lastRefusal: Rejection?
+        for transition in permitted {
+            switch attempt(transition, workflow: workflow, current: current, event: event, input: input, now: now) {
+            case .rejected(let rejection) where rejection.code == .guardFalse:
+                lastRefusal = rejection
+                continue
+            case let outcome:
+                return outcome
+            }
+        }
+        return .rejected(lastRefusal!)
+    }
+
+    /// Whether `actor` may fire `transition`: by role, as the person in its `person` field, or as
+    /// the engine for timers and signals.
+    func may(_ actor: Actor, fire transition: CompiledTransition, on current: CaseSnapshot, event: Event) -> Bool {
+        switch event {
+        case .timer, .signal: return true
+        default: break
+        }
+        if !transition.roles.isDisjoint(with: actor.roles) { return true }
+        if let slot = transition.personSlot, case .record(let person) = current.fields.slots[slot],
+            person["id"] == .string(actor.id)
+        {
+            return true
+        }
+        return false
+    }
+
+    private func attempt(
+        _ transition: CompiledTransition, workflow: CompiledWorkflow, current: CaseSnapshot, event: Event,
+        input: [String: Value], now: Instant
+    ) -> Outcome {
+        // Inputs: declared by the transition, present, and of the field's type.
+        for name in input.keys.sorted() where !transition.inputs.contains(name) {
+            return .rejected(
+                Rejection(
+                    code: .invalidInput,
+                    message: "'\(name)' is not an input of '\(transition.name)'"
+                        + (transition.inputs.isEmpty
+                            ? "; it takes none" : "; it takes " + transition.inputs.joined(separator: ", ")),
+                    trace: []))
+        }
+        var slots = current.fields.slots
+        for name in transition.inputs {
+            guard let value = input[name], value != .null else {
+                return .rejected(
+                    Rejection(code: .invalidInput, message: "'\(transition.name)' needs the input '\(name)'", trace: [])
+                )
+            }
+            if let type = workflow.fieldTypes[name], let problem = Conformance.problem(value, type.unwrapped) {
+                return .rejected(Rejection(code: .invalidInput, message: "input '\(name)': \(problem)", trace: []))
+            }
+            if let slot = workflow.caseType.layout.slot(of: name) { slots[slot] = value }
+        }
+        if let rules = transition.decisions.first {
+            return .incident(
+                Incident(
+                    code: "rules-not-evaluated",
+                    message:
+                        "'\(transition.name)' consults rule set '\(rules)', and this engine does not evaluate rule sets yet",
+                    transition: transition.name))
+        }
+        let actorValue = actorRecord(event.actor, workflow: workflow)
+        var draft = Record(layout: current.fields.layout, slots: slots)
+        if let guardCode = transition.guardCode {
+            let frame = Frame(roots: [.record(draft), actorValue], now: now, calendar: program.calendar)
+            do {
+                guard case .bool(true) = try guardCode.code.evaluate(frame) else {
+                    return .rejected(
+                        Rejection(
+                            code: .guardFalse,
+                            message: "the guard of '\(transition.name)' does not hold: \(guardCode.text)",
+                            trace: explain(guardCode, draft: draft, actor: actorValue, now: now)))
+                }
+            } catch {
+                return .incident(incident(error, transition: transition.name, text: guardCode.text, what: "guard"))
+            }
+        }
+        for assignment in transition.assignments {
+            let frame = Frame(roots: [.record(draft), actorValue], now: now, calendar: program.calendar)
+            do {
+                slots[assignment.slot] = try assignment.code.evaluate(frame)
+            } catch {
+                return .incident(
+                    incident(
+                        error, transition: transition.name, text: assignment.text,
+                        what: "'set' of '\(assignment.field)'"))
+            }
+        }
+        draft = Record(layout: current.fields.layout, slots: slots)
+        var effects: [EffectRequest] = []
+        for effect in transition.effects {
+            let frame = Frame(roots: [.record(draft), actorValue], now: now, calendar: program.calendar)
+            do {
+                if let request = try perform(effect, frame) { effects.append(request) }
+            } catch {
+                return .incident(incident(error, transition: transition.name, text: nil, what: "an effect"))
+            }
+        }
+        var next = current
+        next.state = transition.to
+        next.version = current.version + 1
+        next.updatedAt = now
+        next.fields = draft
+        next.fields = withBuiltins(next)
+        var incidents: [Incident] = []
+        let timers = startTimers(
+            workflow, state: transition.to, snapshot: next, actor: event.actor, now: now, incidents: &incidents)
+        let history = HistoryEntry(
+            at: now, actor: event.actor.id, event: event.name, transition: transition.name, from: current.state,
+            to: transition.to, changes: changes(from: current.fields, to: next.fields, workflow: workflow))
+        return .advanced(
+            Step(
+                next: next, history: history, startTimers: timers, cancelTimers: true, effects: effects,
+                incidents: incidents))
+    }
+
+    private func perform(_ effect: CompiledEffect, _ frame: Frame) throws(EvaluationError) -> EffectRequest? {
+        if let when = effect.when, try when.evaluate(frame) != .bool(true) { return nil }
+        switch effect.action {
+        case .open(let workflow, let fields):
+            var values: [String: Value] = [:]
+            for (name, code) in fields { values[name] = try code.evaluate(frame) }
+            return .open(workflow: workflow, fields: values)
+        case .notify(let role, let message):
+            return .notify(role: role, message: message)
+        case .signal(let target, let event):
+            guard case .string(let id) = try target.evaluate(frame) else { return nil }
+            return .signal(caseID: id, event: event)
+        case .record(let ledger, let value):
+            return .record(ledger: ledger, value: try value.evaluate(frame))
+        case .commend(let list):
+            return .commend(list: list)
+        case .appoint(let role, let person, let at):
+            var place: String?
+            if let at, case .string(let name) = try at.evaluate(frame) { place = name }
+            return .appoint(role: role, person: try person.evaluate(frame), at: place)
+        }
+    }
+
+    /// Timers of `state`, due from `now`; a timer whose time cannot be computed is an incident.
+    private func startTimers(
+        _ workflow: CompiledWorkflow, state: String, snapshot: CaseSnapshot, actor: Actor, now: Instant,
+        incidents: inout [Incident]
+    ) -> [TimerRequest] {
+        guard let compiled = workflow.states[state] else { return [] }
+        var timers: [TimerRequest] = []
+        for timer in compiled.timers {
+            if let span = timer.after {
+                timers.append(
+                    TimerRequest(name: timer.name, event: timer.event, due: program.calendar.adding(span, to: now)))
+            } else if let at = timer.at {
+                let frame = Frame(
+                    roots: [.record(snapshot.fields), actorRecord(actor, workflow: workflow)], now: now,
+                    calendar: program.calendar)
+                do {
+                    switch try at.evaluate(frame) {
+                    case .datetime(let due): timers.append(TimerRequest(name: timer.name, event: timer.event, due: due))
+                    case .date(let day):
+                        let midnight = Instant(seconds: day.number * 86_400 - program.calendar.utcOffset)
+                        timers.append(TimerRequest(name: timer.name, event: timer.event, due: midnight))
+                    default:
+                        incidents.append(
+                            Incident(
+                                code: "timer-time-null",
+                                message:
+                                    "timer '\(timer.name ?? timer.event)' of state '\(state)' has no time; it does not start",
+                                transition: nil))
+                    }
+                } catch {
+                    incidents.append(
+                        incident(
+                            error, transition: nil, text: nil, what: "the time of timer '\(timer.name ?? timer.event)'")
+                    )
+                }
+            }
+        }
+        return timers
+    }
+
+    /// The case record with its built-in fields brought up to date.
+    private func withBuiltins(_ snapshot: CaseSnapshot) -> Record {
+        var slots = snapshot.fields.slots
+        let layout = snapshot.fields.layout
+        func put(_ name: String, _ value: Value) {
+            if let slot = layout.slot(of: name) { slots[slot] = value }
+        }
+        put("id", .string(snapshot.id))
+        put("state", .string(snapshot.state))
+        put("opened_at", .datetime(snapshot.openedAt))
+        put("updated_at", .datetime(snapshot.updatedAt))
+        put("unit", .string(snapshot.unit))
+        put("workflow", .string(snapshot.workflow))
+        put("parent", snapshot.parent.map(Value.string) ?? .null)
+        return Record(layout: layout, slots: slots)
+    }
+
+    /// The `actor` root: the actor's person record, or one with only id and roles for the engine.
+    private func actorRecord(_ actor: Actor, workflow: CompiledWorkflow) -> Value {
+        if let person = actor.person { return .record(person) }
+        let layout = workflow.personType.layout
+        var slots = [Value](repeating: .null, count: layout.names.count)
+        if let slot = layout.slot(of: "id") { slots[slot] = .string(actor.id) }
+        if let slot = layout.slot(of: "name") { slots[slot] = .string(actor.id) }
+        if let slot = layout.slot(of: "roles") { slots[slot] = .list(actor.roles.sorted().map(Value.string)) }
+        return .record(Record(layout: layout, slots: slots))
+    }
+
+    private func explain(_ guardCode: CompiledGuard, draft: Record, actor: Value, now: Instant) -> [(
+        text: String, value: Value
+    )] {
+        let frame = Frame(roots: [.record(draft), actor], now: now, calendar: program.calendar, tracing: true)
+        _ = try? guardCode.traced.evaluate(frame)
+        let scalars = Array(guardCode.text.unicodeScalars)
+        return (frame.trace ?? []).map { range, value in
+            var text = ""
+            text.unicodeScalars.append(
+                contentsOf: scalars[range.offset..<min(range.offset + range.length, scalars.count)])
+            return (text, value)
+        }
+    }
+
+    private func incident(_ error: EvaluationError, transition: String?, text: String?, what: String) -> Incident {
+        Incident(
+            code: error.code, message: "\(what) failed: \(error.message)", transition: transition, expression: text,
+            range: error.range)
+    }
+
+    private func changes(from old: Record?, to new: Record, workflow: CompiledWorkflow) -> [FieldChange] {
+        var result: [FieldChange] = []
+        for field in workflow.caseType.fields where workflow.fieldTypes[field.name] != nil {
+            guard let slot = new.layout.slot(of: field.name) else { continue }
+            let before = old?.slots[slot] ?? .null
+            let after = new.slots[slot]
+            if before != after { result.append(FieldChange(field: field.name, old: before, new: after)) }
+        }
+        return result
+    }
+}

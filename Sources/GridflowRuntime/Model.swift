@@ -1,0 +1,117 @@
+import GridflowExpressions
+
+/// Who acts: a person's id, the roles they hold, and their attributes for expressions.
+public struct Actor: Sendable, Hashable {
+    public var id: String
+    public var roles: Set<String>
+    /// The person record expressions read as `actor`; `nil` for the engine.
+    public var person: Record?
+
+    public init(id: String, roles: Set<String>, person: Record? = nil) {
+        self.id = id
+        self.roles = roles
+        self.person = person
+    }
+
+    /// The engine itself: timers, signals and effects.
+    public static let system = Actor(id: "system", roles: ["system"])
+}
+
+/// What happens to a case.
+public enum Event: Sendable {
+    /// Open a new case with its first field values.
+    case open(input: [String: Value], by: Actor)
+    /// An actor fires an event, supplying input fields.
+    case act(event: String, input: [String: Value], by: Actor)
+    /// A due timer fires its event.
+    case timer(event: String)
+    /// Another case sends an event.
+    case signal(event: String, from: String)
+
+    /// The event's name as history records it.
+    public var name: String {
+        switch self {
+        case .open: "open"
+        case .act(let event, _, _), .timer(let event), .signal(let event, _): event
+        }
+    }
+
+    public var actor: Actor {
+        switch self {
+        case .open(_, let actor), .act(_, _, let actor): actor
+        case .timer, .signal: .system
+        }
+    }
+}
+
+/// A case as the interpreter sees it: where it is, its fields, and which definition it runs on.
+public struct CaseSnapshot: Sendable, Hashable {
+    public var id: String
+    public var unit: String
+    public var workflow: String
+    /// The content hash of the definitions the case started on; it keeps running on them.
+    public var definitionVersion: String
+    public var state: String
+    /// The case record, laid out by the workflow's case type (declared fields, then built-ins).
+    public var fields: Record
+    /// Incremented by every step; a store commits a step only on the version it was computed from.
+    public var version: Int
+    public var openedAt: Instant
+    public var updatedAt: Instant
+    public var parent: String?
+
+    public init(
+        id: String, unit: String, workflow: String, definitionVersion: String, state: String, fields: Record,
+        version: Int, openedAt: Instant, updatedAt: Instant, parent: String?
+    ) {
+        self.id = id
+        self.unit = unit
+        self.workflow = workflow
+        self.definitionVersion = definitionVersion
+        self.state = state
+        self.fields = fields
+        self.version = version
+        self.openedAt = openedAt
+        self.updatedAt = updatedAt
+        self.parent = parent
+    }
+
+    /// A field's value by name.
+    public subscript(field: String) -> Value? { fields[field] }
+}
+
+/// One entry of a case's append-only history.
+public struct HistoryEntry: Sendable, Hashable {
+    public var at: Instant
+    public var actor: String
+    public var event: String
+    public var transition: String?
+    public var from: String?
+    public var to: String
+    /// Fields whose value changed: name, old value, new value.
+    public var changes: [FieldChange]
+}
+
+/// A field's change in one step.
+public struct FieldChange: Sendable, Hashable {
+    public var field: String
+    public var old: Value
+    public var new: Value
+}
+
+/// Work a step asks the engine to do after it commits, exactly once, through the outbox.
+public enum EffectRequest: Sendable, Hashable {
+    case open(workflow: String, fields: [String: Value])
+    case notify(role: String, message: String?)
+    case signal(caseID: String, event: String)
+    case record(ledger: String, value: Value)
+    case commend(list: String)
+    case appoint(role: String, person: Value, at: String?)
+}
+
+/// A timer to start: it sends `event` to the case at `due`.
+public struct TimerRequest: Sendable, Hashable {
+    public var name: String?
+    public var event: String
+    public var due: Instant
+}

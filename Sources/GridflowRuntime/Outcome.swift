@@ -1,0 +1,56 @@
+import GridflowExpressions
+
+/// What a step produced.
+public enum Outcome: Sendable {
+    /// The case moved: record the step.
+    case advanced(Step)
+    /// The event was refused; the case is unchanged.
+    case rejected(Rejection)
+    /// An expression failed while evaluating: recorded on the case, never a silent `false`.
+    case incident(Incident)
+}
+
+/// A step to commit atomically: the next case, its history entry, the timers of the state it
+/// left (cancelled) and entered (started), effects for the outbox, and incidents that did not stop it.
+public struct Step: Sendable {
+    public var next: CaseSnapshot
+    public var history: HistoryEntry
+    public var startTimers: [TimerRequest]
+    /// Whether the timers of the state the case was in are cancelled. Every transition leaves its
+    /// state, a self-loop too: it re-enters the state and its timers start again (a reminder).
+    public var cancelTimers: Bool
+    public var effects: [EffectRequest]
+    public var incidents: [Incident]
+}
+
+/// Why an event was refused.
+public struct Rejection: Error, Sendable, CustomStringConvertible {
+    /// The kinds of refusal.
+    public enum Code: String, Sendable {
+        case unknownEvent = "unknown-event"
+        case notPermitted = "not-permitted"
+        case guardFalse = "guard-false"
+        case invalidInput = "invalid-input"
+        case caseFinished = "case-finished"
+    }
+
+    public var code: Code
+    public var message: String
+    /// For `guard-false`: the value of every sub-expression of the guard, to say why.
+    public var trace: [(text: String, value: Value)]
+
+    public var description: String { message }
+}
+
+/// A failure inside the engine's evaluation of a definition, kept on the case until retried.
+public struct Incident: Sendable, Hashable, CustomStringConvertible {
+    public var code: String
+    public var message: String
+    /// The transition (or timer) being evaluated.
+    public var transition: String?
+    /// The expression's text and where in it the failure happened.
+    public var expression: String?
+    public var range: TextRange?
+
+    public var description: String { message }
+}

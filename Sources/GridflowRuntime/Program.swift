@@ -1,0 +1,200 @@
+import GridflowDefinitions
+import GridflowExpressions
+
+/// A unit's workflows compiled for running: states indexed, transitions grouped by state and
+/// event, every expression compiled once.
+public struct Program: Sendable {
+    public let unit: String
+    /// The content hash of the definitions this program was compiled from.
+    public let version: String
+    public let calendar: WorkCalendar
+    public let types: UnitTypes
+    public let workflows: [String: CompiledWorkflow]
+
+    /// A definition that loaded but cannot be compiled (the validator should have said so).
+    public struct CompileError: Error, Sendable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Compiles every workflow of a unit.
+    public init(definitions: UnitDefinitions, version: String) throws(CompileError) {
+        unit = definitions.unit.name.text
+        self.version = version
+        calendar = definitions.unit.workCalendar
+        types = UnitTypes(unit: definitions.unit)
+        var workflows: [String: CompiledWorkflow] = [:]
+        for workflow in definitions.workflows {
+            workflows[workflow.name.text] = try CompiledWorkflow(workflow, types: types)
+        }
+        self.workflows = workflows
+    }
+
+    /// The workflow named `name`.
+    public func workflow(_ name: String) -> CompiledWorkflow? { workflows[name] }
+}
+
+/// One workflow, compiled.
+public struct CompiledWorkflow: Sendable {
+    public let name: String
+    /// The layout of every case of this workflow: declared fields, then the built-ins.
+    public let caseType: RecordType
+    public let fieldTypes: [String: ValueType]
+    public let requiredAtOpen: [String]
+    public let startedBy: Set<String>
+    /// Roles that may see each restricted field; a field missing here is visible to everyone.
+    public let visibility: [String: Set<String>]
+    public let initialState: String
+    public let states: [String: CompiledState]
+    let transitions: [String: [CompiledTransition]]
+    let personType: RecordType
+
+    init(_ workflow: Workflow, types: UnitTypes) throws(Program.CompileError) {
+        name = workflow.name.text
+        let caseType = types.caseType(workflow)
+        self.caseType = caseType
+        personType = types.personType
+        var fieldTypes: [String: ValueType] = [:]
+        for field in workflow.fields { fieldTypes[field.name.text] = types.valueType(field) }
+        self.fieldTypes = fieldTypes
+        requiredAtOpen = workflow.fields.filter(\.required).map(\.name.text)
+        startedBy = Set(workflow.startedBy.map(\.text))
+        var visibility: [String: Set<String>] = [:]
+        for field in workflow.fields where !field.visibleTo.isEmpty {
+            visibility[field.name.text] = Set(field.visibleTo.map(\.text))
+        }
+        self.visibility = visibility
+        guard let initial = workflow.initialState?.name.text else {
+            throw Program.CompileError(description: "workflow '\(workflow.name.text)' has no initial state")
+        }
+        initialState = initial
+
+        let actor = ValueType.record(types.personType)
+        let stateRoots: [(name: String, type: ValueType)] = [("case", .record(caseType)), ("actor", actor)]
+        var states: [String: CompiledState] = [:]
+        for state in workflow.states {
+            var timers: [CompiledTimer] = []
+            for timer in state.timers {
+                guard let event = timer.event?.text else { continue }
+                switch timer.trigger {
+                case .after(let duration)?:
+                    timers.append(CompiledTimer(name: timer.name?.text, event: event, after: duration.amount, at: nil))
+                case .at(let expression)?:
+                    timers.append(
+                        CompiledTimer(
+                            name: timer.name?.text, event: event, after: nil,
+                            at: try Self.compile(
+                                expression.text, stateRoots, nil, "timer of state '\(state.name.text)'")))
+                case nil: continue
+                }
+            }
+            states[state.name.text] = CompiledState(name: state.name.text, final: state.final, timers: timers)
+        }
+        self.states = states
+
+        var transitions: [String: [CompiledTransition]] = [:]
+        for transition in workflow.transitions {
+            let present = Set(
+                transition.input.map(\.text) + transition.decide.flatMap { $0.assign.map(\.field.text) })
+            let roots: [(name: String, type: ValueType)] = [
+                ("case", .record(types.caseType(workflow, present: present))), ("actor", actor),
+            ]
+            let guarded = present.union(
+                transition.guardExpression.map { Compiler.presentFields(inGuard: $0.text, root: "case") } ?? [])
+            let afterGuard: [(name: String, type: ValueType)] = [
+                ("case", .record(types.caseType(workflow, present: guarded))), ("actor", actor),
+            ]
+            let place = "transition '\(transition.name.text)'"
+            var guardCode: CompiledGuard?
+            if let expression = transition.guardExpression {
+                guardCode = CompiledGuard(
+                    text: expression.text, code: try Self.compile(expression.text, roots, .bool, place),
+                    traced: try Self.compile(expression.text, roots, .bool, place, tracing: true))
+            }
+            var assignments: [CompiledAssignment] = []
+            for (field, value) in transition.set {
+                guard let slot = caseType.layout.slot(of: field.text) else { continue }
+                assignments.append(
+                    CompiledAssignment(
+                        field: field.text, slot: slot, text: value.text,
+                        code: try Self.compile(value.text, afterGuard, nil, place)))
+            }
+            var effects: [CompiledEffect] = []
+            for effect in transition.effects {
+                effects.append(try CompiledEffect(effect, roots: afterGuard, place: place))
+            }
+            let personSlot = transition.person.flatMap { caseType.layout.slot(of: $0.text) }
+            let compiled = CompiledTransition(
+                name: transition.name.text, event: transition.event.text, to: transition.to?.text ?? "",
+                roles: Set(transition.roles.map(\.text)), personSlot: personSlot,
+                inputs: transition.input.map(\.text), guardCode: guardCode, assignments: assignments,
+                decisions: transition.decide.map(\.rules.text), effects: effects)
+            for source in workflow.sources(of: transition) {
+                transitions[source + "\u{0}" + compiled.event, default: []].append(compiled)
+            }
+        }
+        self.transitions = transitions
+    }
+
+    /// The transitions that handle `event` in `state`, in definition order.
+    func transitions(from state: String, on event: String) -> [CompiledTransition] {
+        transitions[state + "\u{0}" + event] ?? []
+    }
+
+    /// Every event that some transition handles in `state`.
+    public func events(in state: String) -> [String] {
+        let prefix = state + "\u{0}"
+        return Set(transitions.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }).sorted()
+    }
+
+    static func compile(
+        _ text: String, _ roots: [(name: String, type: ValueType)], _ expecting: ValueType?, _ place: String,
+        tracing: Bool = false
+    ) throws(Program.CompileError) -> CompiledExpression {
+        do {
+            return try Compiler.compile(text, in: Environment(roots: roots), expecting: expecting, tracing: tracing)
+        } catch {
+            throw Program.CompileError(description: "\(place): \(error.message) (in '\(text)')")
+        }
+    }
+}
+
+/// A state: whether it ends the case, and the timers it starts.
+public struct CompiledState: Sendable {
+    public let name: String
+    public let final: Bool
+    let timers: [CompiledTimer]
+}
+
+struct CompiledTimer: Sendable {
+    let name: String?
+    let event: String
+    let after: Span?
+    let at: CompiledExpression?
+}
+
+struct CompiledGuard: Sendable {
+    let text: String
+    let code: CompiledExpression
+    /// The same guard compiled to record every sub-expression, run when it says no.
+    let traced: CompiledExpression
+}
+
+struct CompiledAssignment: Sendable {
+    let field: String
+    let slot: Int
+    let text: String
+    let code: CompiledExpression
+}
+
+struct CompiledTransition: Sendable {
+    let name: String
+    let event: String
+    let to: String
+    let roles: Set<String>
+    let personSlot: Int?
+    let inputs: [String]
+    let guardCode: CompiledGuard?
+    let assignments: [CompiledAssignment]
+    let decisions: [String]
+    let effects: [CompiledEffect]
+}
