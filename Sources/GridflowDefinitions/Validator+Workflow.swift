@@ -76,7 +76,10 @@ extension Validator {
                     hint: "add 'role: ROLE', 'person: FIELD', or 'role: system' for timers and the engine")
             }
             // The actor's inputs and the decided outputs hold values from here on.
-            let present = Set(transition.input.map(\.text) + transition.decide.flatMap { $0.assign.map(\.field.text) })
+            // Required inputs (the event is refused without them) and decided outputs hold values.
+            let present = Set(
+                transition.input.filter { workflow.field($0.text)?.required == true }.map(\.text)
+                    + transition.decide.flatMap { $0.assign.map(\.field.text) })
             let roots: [(name: String, type: ValueType)] = [
                 ("case", .record(caseType(workflow, present: present))), ("actor", person),
             ]

@@ -143,6 +143,8 @@ public struct Interpreter: Sendable {
         var slots = current.fields.slots
         for name in transition.inputs {
             guard let value = input[name], value != .null else {
+                // An optional field may be left out; a required one may not.
+                if workflow.fieldTypes[name]?.isOptional == true { continue }
                 return .rejected(
                     Rejection(code: .invalidInput, message: "'\(transition.name)' needs the input '\(name)'", trace: [])
                 )
@@ -152,15 +154,34 @@ public struct Interpreter: Sendable {
             }
             if let slot = workflow.caseType.layout.slot(of: name) { slots[slot] = value }
         }
-        if let rules = transition.decisions.first {
-            return .incident(
-                Incident(
-                    code: "rules-not-evaluated",
-                    message:
-                        "'\(transition.name)' consults rule set '\(rules)', and this engine does not evaluate rule sets yet",
-                    transition: transition.name))
-        }
         let actorValue = actorRecord(event.actor, workflow: workflow)
+        // Rule sets decide before the guard, so it can test what they decided.
+        for decision in transition.decisions {
+            let frame = Frame(
+                roots: [.record(Record(layout: current.fields.layout, slots: slots)), actorValue], now: now,
+                calendar: program.calendar)
+            var values: [String: Value] = [:]
+            do {
+                for (name, code) in decision.inputs { values[name] = try code.evaluate(frame) }
+            } catch {
+                return .incident(
+                    incident(
+                        error, transition: transition.name, text: nil, what: "an input of rule set '\(decision.rules)'")
+                )
+            }
+            guard let rules = program.rules[decision.rules] else {
+                return .incident(
+                    Incident(
+                        code: "unknown-rules", message: "no rule set '\(decision.rules)'", transition: transition.name))
+            }
+            switch rules.evaluate(values, now: now, calendar: program.calendar) {
+            case .success(let outputs):
+                for (slot, output) in decision.assign { slots[slot] = outputs[output] ?? .null }
+            case .failure(var failure):
+                failure.transition = transition.name
+                return .incident(failure)
+            }
+        }
         var draft = Record(layout: current.fields.layout, slots: slots)
         if let guardCode = transition.guardCode {
             let frame = Frame(roots: [.record(draft), actorValue], now: now, calendar: program.calendar)

@@ -43,7 +43,7 @@ public struct Rejection: Error, Sendable, CustomStringConvertible {
 }
 
 /// A failure inside the engine's evaluation of a definition, kept on the case until retried.
-public struct Incident: Sendable, Hashable, CustomStringConvertible {
+public struct Incident: Error, Sendable, Hashable, CustomStringConvertible {
     public var code: String
     public var message: String
     /// The transition (or timer) being evaluated.

@@ -10,6 +10,8 @@ public struct Program: Sendable {
     public let calendar: WorkCalendar
     public let types: UnitTypes
     public let workflows: [String: CompiledWorkflow]
+    /// Decision tables, routing tables and eligibility rules, by name, for `decide`.
+    let rules: [String: CompiledRules]
 
     /// A definition that loaded but cannot be compiled (the validator should have said so).
     public struct CompileError: Error, Sendable, CustomStringConvertible {
@@ -22,6 +24,17 @@ public struct Program: Sendable {
         self.version = version
         calendar = definitions.unit.workCalendar
         types = UnitTypes(unit: definitions.unit)
+        var rules: [String: CompiledRules] = [:]
+        for table in definitions.decisionTables {
+            rules[table.name.text] = .table(try CompiledTable(table, types: types))
+        }
+        for table in definitions.routingTables {
+            rules[table.name.text] = .table(try CompiledTable(table, types: types))
+        }
+        for eligibility in definitions.eligibilities {
+            rules[eligibility.name.text] = .eligibility(try CompiledEligibility(eligibility, types: types))
+        }
+        self.rules = rules
         var workflows: [String: CompiledWorkflow] = [:]
         for workflow in definitions.workflows {
             workflows[workflow.name.text] = try CompiledWorkflow(workflow, types: types)
@@ -56,7 +69,14 @@ public struct CompiledWorkflow: Sendable {
         var fieldTypes: [String: ValueType] = [:]
         for field in workflow.fields { fieldTypes[field.name.text] = types.valueType(field) }
         self.fieldTypes = fieldTypes
-        requiredAtOpen = workflow.fields.filter(\.required).map(\.name.text)
+        // A required field must be given when the case opens, unless a transition supplies it
+        // (as an input, a decided output or a `set`): then it is required of that transition.
+        let supplied = Set(
+            workflow.transitions.flatMap { transition in
+                transition.input.map(\.text) + transition.set.map(\.field.text)
+                    + transition.decide.flatMap { $0.assign.map(\.field.text) }
+            })
+        requiredAtOpen = workflow.fields.filter { $0.required && !supplied.contains($0.name.text) }.map(\.name.text)
         startedBy = Set(workflow.startedBy.map(\.text))
         var visibility: [String: Set<String>] = [:]
         for field in workflow.fields where !field.visibleTo.isEmpty {
@@ -93,8 +113,10 @@ public struct CompiledWorkflow: Sendable {
 
         var transitions: [String: [CompiledTransition]] = [:]
         for transition in workflow.transitions {
+            // Required inputs (the event is refused without them) and decided outputs hold values.
             let present = Set(
-                transition.input.map(\.text) + transition.decide.flatMap { $0.assign.map(\.field.text) })
+                transition.input.filter { workflow.field($0.text)?.required == true }.map(\.text)
+                    + transition.decide.flatMap { $0.assign.map(\.field.text) })
             let roots: [(name: String, type: ValueType)] = [
                 ("case", .record(types.caseType(workflow, present: present))), ("actor", actor),
             ]
@@ -122,12 +144,23 @@ public struct CompiledWorkflow: Sendable {
             for effect in transition.effects {
                 effects.append(try CompiledEffect(effect, roots: afterGuard, place: place))
             }
+            var decisions: [CompiledDecision] = []
+            for decision in transition.decide {
+                var inputs: [(name: String, code: CompiledExpression)] = []
+                for (name, value) in decision.input {
+                    inputs.append((name.text, try Self.compile(value.text, roots, nil, place)))
+                }
+                let assign = decision.assign.compactMap { field, output in
+                    caseType.layout.slot(of: field.text).map { (slot: $0, output: output.text) }
+                }
+                decisions.append(CompiledDecision(rules: decision.rules.text, inputs: inputs, assign: assign))
+            }
             let personSlot = transition.person.flatMap { caseType.layout.slot(of: $0.text) }
             let compiled = CompiledTransition(
                 name: transition.name.text, event: transition.event.text, to: transition.to?.text ?? "",
                 roles: Set(transition.roles.map(\.text)), personSlot: personSlot,
                 inputs: transition.input.map(\.text), guardCode: guardCode, assignments: assignments,
-                decisions: transition.decide.map(\.rules.text), effects: effects)
+                decisions: decisions, effects: effects)
             for source in workflow.sources(of: transition) {
                 transitions[source + "\u{0}" + compiled.event, default: []].append(compiled)
             }
@@ -195,6 +228,13 @@ struct CompiledTransition: Sendable {
     let inputs: [String]
     let guardCode: CompiledGuard?
     let assignments: [CompiledAssignment]
-    let decisions: [String]
+    let decisions: [CompiledDecision]
     let effects: [CompiledEffect]
+}
+
+/// A rule set consulted by a transition: its inputs from the case, its outputs into fields.
+struct CompiledDecision: Sendable {
+    let rules: String
+    let inputs: [(name: String, code: CompiledExpression)]
+    let assign: [(slot: Int, output: String)]
 }

@@ -12,7 +12,7 @@ import Testing
         .appendingPathComponent("Fixtures/runtime").path
 
     static let program: Program = {
-        let result = Loader().load(paths: [root + "/Workflows/rt"])
+        let result = Loader().load(paths: [root + "/Workflows/rt", root + "/Rules/rt"])
         precondition(!result.diagnostics.hasErrors, "\(result.diagnostics)")
         return try! Program(definitions: result.units["rt"]!, version: "test")
     }()
@@ -199,6 +199,34 @@ import Testing
         #expect(incident.code == "division-by-zero")
         #expect(incident.transition == "divide")
         #expect(incident.expression == "100 / ((case.score ?? 0) - (case.score ?? 0)) > 1")
+    }
+
+    @Test func decisionTablesDecideAndAMissingRowIsAnIncident() throws {
+        var current = try opened()
+        current = try advanced(
+            interpreter.step(
+                current, .act(event: "accept", input: ["score": .number(Number(80))], by: reviewer), now: monday)
+        ).next
+        let secretary = Actor(id: "s", roles: ["secretary"])
+        let graded = try advanced(
+            interpreter.step(current, .act(event: "grade", input: [:], by: secretary), now: monday))
+        #expect(graded.next["grade"] == .string("good"))
+        // A score no row covers: the table cannot decide, and says so.
+        var low = current
+        low.fields = low.fields.replacing(slot: low.fields.layout.slot(of: "score")!, with: .number(Number("61.5")!))
+        let pass = try advanced(interpreter.step(low, .act(event: "grade", input: [:], by: secretary), now: monday))
+        #expect(pass.next["grade"] == .string("pass"))
+        low.fields = low.fields.replacing(slot: low.fields.layout.slot(of: "score")!, with: .number(Number(42)))
+        guard
+            case .incident(let incident) = interpreter.step(
+                low, .act(event: "grade", input: [:], by: secretary), now: monday)
+        else {
+            Issue.record("expected an incident")
+            return
+        }
+        #expect(incident.code == "no-rule-matched")
+        #expect(incident.message == "no row of 'grade' matches score = 42")
+        #expect(incident.transition == "grade")
     }
 
     @Test func theSameInputsGiveTheSameOutcome() throws {
