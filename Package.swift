@@ -14,7 +14,8 @@ let package = Package(
         .library(name: "GridflowDefinitions", targets: ["GridflowDefinitions"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -29,12 +30,18 @@ let package = Package(
             name: "GridflowDefinitions", dependencies: ["GridflowYAML", "GridflowDiagnostics", "GridflowExpressions"]),
         .target(name: "GridflowGraph", dependencies: ["GridflowDefinitions"]),
         .target(name: "GridflowRuntime", dependencies: ["GridflowDefinitions", "GridflowExpressions"]),
+        .target(
+            name: "GridflowStore",
+            dependencies: ["GridflowRuntime", "GridflowExpressions", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .executableTarget(
             name: "gridflow",
             dependencies: [
                 "GridflowDefinitions",
                 "GridflowExpressions",
                 "GridflowGraph",
+                "GridflowRuntime",
+                "GridflowStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +52,10 @@ let package = Package(
         .testTarget(
             name: "GridflowRuntimeTests",
             dependencies: ["GridflowRuntime", "GridflowDefinitions", "GridflowExpressions"]
+        ),
+        .testTarget(
+            name: "GridflowStoreTests",
+            dependencies: ["GridflowStore", "GridflowRuntime", "GridflowDefinitions", "GridflowExpressions"]
         ),
         .testTarget(name: "GridflowCLITests", dependencies: ["gridflow"]),
     ],

@@ -113,11 +113,18 @@ public enum DataBinding {
                 }
                 return .list(values)
             }
-        case .map(_, let valueType):
+        case .map(let keyType, let valueType):
             if let object = json as? [String: Any] {
                 var entries: [Value: Value] = [:]
                 for (key, item) in object {
-                    entries[.string(key)] = try value(item, as: valueType, path: "\(path).\(key)")
+                    var mapKey = Value.string(key)
+                    if keyType == .integer {
+                        guard let number = Number(key), number.isInteger else {
+                            throw Problem(description: "\(path): the key '\(key)' is not a whole number")
+                        }
+                        mapKey = .number(number)
+                    }
+                    entries[mapKey] = try value(item, as: valueType, path: "\(path).\(key)")
                 }
                 return .map(entries)
             }

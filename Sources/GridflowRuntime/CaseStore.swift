@@ -1,0 +1,128 @@
+import GridflowExpressions
+
+/// Where cases live. One step is one transaction: the case row (checked against the version the
+/// step was computed from), its history entry, its timers and its outbox entries commit together
+/// or not at all. The SQLite store implements it; a PostgreSQL one shared by several daemons will.
+public protocol CaseStore: Sendable {
+    /// A new case id for a workflow of a unit, unique in the store.
+    func newCaseID(unit: String, workflow: String) throws(StoreError) -> String
+    /// Commits a step. `expectedVersion` is `nil` for a new case; otherwise the stored case must
+    /// still be at that version, or the commit fails with `conflict`.
+    func commit(_ step: Step, expectedVersion: Int?) throws(StoreError)
+    /// The stored case, or `nil`.
+    func load(_ id: String) throws(StoreError) -> StoredCase?
+    /// The case's history, oldest first.
+    func history(_ id: String) throws(StoreError) -> [StoredHistory]
+    /// Cases, newest first, filtered by unit, workflow and state.
+    func list(unit: String?, workflow: String?, state: String?) throws(StoreError) -> [StoredCase]
+    /// Records an incident on a case; the case itself is unchanged.
+    func record(_ incident: Incident, caseID: String, event: String, input: [String: Value], at: Instant)
+        throws(StoreError)
+    /// Open incidents, of one case or all.
+    func incidents(caseID: String?) throws(StoreError) -> [StoredIncident]
+}
+
+/// A case as stored: its fields as JSON, decoded with the workflow's types by the engine.
+public struct StoredCase: Sendable, Hashable {
+    public var id: String
+    public var unit: String
+    public var workflow: String
+    public var definitionVersion: String
+    public var state: String
+    public var fieldsJSON: String
+    public var version: Int
+    public var openedAt: Instant
+    public var updatedAt: Instant
+    public var parent: String?
+
+    public init(
+        id: String, unit: String, workflow: String, definitionVersion: String, state: String, fieldsJSON: String,
+        version: Int, openedAt: Instant, updatedAt: Instant, parent: String?
+    ) {
+        self.id = id
+        self.unit = unit
+        self.workflow = workflow
+        self.definitionVersion = definitionVersion
+        self.state = state
+        self.fieldsJSON = fieldsJSON
+        self.version = version
+        self.openedAt = openedAt
+        self.updatedAt = updatedAt
+        self.parent = parent
+    }
+}
+
+/// A history entry as stored.
+public struct StoredHistory: Sendable, Hashable {
+    public var sequence: Int
+    public var at: Instant
+    public var actor: String
+    public var event: String
+    public var transition: String?
+    public var from: String?
+    public var to: String
+    /// `[{"field": …, "old": …, "new": …}]`
+    public var changesJSON: String
+    public var definitionVersion: String
+
+    public init(
+        sequence: Int, at: Instant, actor: String, event: String, transition: String?, from: String?, to: String,
+        changesJSON: String, definitionVersion: String
+    ) {
+        self.sequence = sequence
+        self.at = at
+        self.actor = actor
+        self.event = event
+        self.transition = transition
+        self.from = from
+        self.to = to
+        self.changesJSON = changesJSON
+        self.definitionVersion = definitionVersion
+    }
+}
+
+/// An incident as stored, with the event that raised it so it can be retried.
+public struct StoredIncident: Sendable, Hashable {
+    public var id: Int
+    public var caseID: String
+    public var code: String
+    public var message: String
+    public var transition: String?
+    public var expression: String?
+    public var event: String
+    public var inputJSON: String
+    public var at: Instant
+
+    public init(
+        id: Int, caseID: String, code: String, message: String, transition: String?, expression: String?, event: String,
+        inputJSON: String, at: Instant
+    ) {
+        self.id = id
+        self.caseID = caseID
+        self.code = code
+        self.message = message
+        self.transition = transition
+        self.expression = expression
+        self.event = event
+        self.inputJSON = inputJSON
+        self.at = at
+    }
+}
+
+/// A store failure: a conflict a caller can retry, a file that is not a Gridflow store, or an
+/// error of the database.
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case conflict, notAStore = "not-a-store", notFound = "not-found", database
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import GridflowExpressions
+
+/// Runs a unit's cases: loads a case from the store, asks the interpreter for the step, and
+/// commits it in one transaction. Rejections leave the store unchanged; incidents are recorded.
+public struct Engine: Sendable {
+    public let program: Program
+    public let store: any CaseStore
+
+    public init(program: Program, store: any CaseStore) {
+        self.program = program
+        self.store = store
+    }
+
+    var interpreter: Interpreter { Interpreter(program: program) }
+
+    /// Opens a case and returns it.
+    public func open(_ workflow: String, input: [String: Value], by actor: Actor, now: Instant) throws(EngineError)
+        -> CaseSnapshot
+    {
+        guard program.workflow(workflow) != nil else {
+            throw EngineError(
+                .notFound,
+                "unit '\(program.unit)' has no workflow '\(workflow)'; workflows: "
+                    + program.workflows.keys.sorted().joined(separator: ", "))
+        }
+        let id = try wrap { () throws(StoreError) in try store.newCaseID(unit: program.unit, workflow: workflow) }
+        switch interpreter.open(workflow, id: id, input: input, by: actor, now: now) {
+        case .advanced(let step):
+            try wrap { () throws(StoreError) in try store.commit(step, expectedVersion: nil) }
+            return step.next
+        case .rejected(let rejection):
+            throw EngineError(rejection)
+        case .incident(let incident):
+            throw EngineError(.incident, incident.message)
+        }
+    }
+
+    /// Fires `event` on a case as `actor` and returns the case after the step.
+    public func act(_ caseID: String, event: String, input: [String: Value], by actor: Actor, now: Instant)
+        throws(EngineError) -> CaseSnapshot
+    {
+        try apply(caseID, .act(event: event, input: input, by: actor), input: input, now: now)
+    }
+
+    func apply(_ caseID: String, _ event: Event, input: [String: Value], now: Instant) throws(EngineError)
+        -> CaseSnapshot
+    {
+        let current = try load(caseID)
+        switch interpreter.step(current, event, now: now) {
+        case .advanced(let step):
+            try wrap { () throws(StoreError) in try store.commit(step, expectedVersion: current.version) }
+            return step.next
+        case .rejected(let rejection):
+            throw EngineError(rejection)
+        case .incident(let incident):
+            try wrap { () throws(StoreError) in
+                try store.record(incident, caseID: caseID, event: event.name, input: input, at: now)
+            }
+            throw EngineError(.incident, "incident recorded on case \(caseID): \(incident.message)")
+        }
+    }
+
+    /// The case with `id`, decoded with its workflow's types.
+    public func load(_ id: String) throws(EngineError) -> CaseSnapshot {
+        guard let stored = try wrap({ () throws(StoreError) in try store.load(id) }) else {
+            throw EngineError(.notFound, "no case '\(id)'")
+        }
+        return try snapshot(stored)
+    }
+
+    /// Decodes a stored case.
+    public func snapshot(_ stored: StoredCase) throws(EngineError) -> CaseSnapshot {
+        guard stored.unit == program.unit, let workflow = program.workflow(stored.workflow) else {
+            throw EngineError(
+                .notFound, "case \(stored.id) belongs to \(stored.unit)/\(stored.workflow), not loaded here")
+        }
+        guard stored.definitionVersion == program.version else {
+            throw EngineError(
+                .version,
+                "case \(stored.id) runs on definitions version \(stored.definitionVersion), but version \(program.version) is loaded; deploying versions side by side comes with the daemon"
+            )
+        }
+        do {
+            let json = try JSONSerialization.jsonObject(with: Data(stored.fieldsJSON.utf8))
+            // A required field may still be empty until the transition that supplies it has fired.
+            let relaxed = RecordType(
+                name: "case", fields: workflow.caseType.fields.map { .init(name: $0.name, type: $0.type.optional) })
+            guard case .record(let decoded) = try DataBinding.value(json, as: .record(relaxed), path: "case")
+            else { throw EngineError(.store, "case \(stored.id) has no fields") }
+            let fields = Record(layout: workflow.caseType.layout, slots: decoded.slots)
+            return CaseSnapshot(
+                id: stored.id, unit: stored.unit, workflow: stored.workflow,
+                definitionVersion: stored.definitionVersion,
+                state: stored.state, fields: fields, version: stored.version, openedAt: stored.openedAt,
+                updatedAt: stored.updatedAt, parent: stored.parent)
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.store, "case \(stored.id) cannot be read: \(error)")
+        }
+    }
+
+    /// The fields `actor` may see, in declaration order; restricted fields of other roles are left out.
+    public func visibleFields(_ snapshot: CaseSnapshot, to actor: Actor) -> [(name: String, value: Value)] {
+        guard let workflow = program.workflow(snapshot.workflow) else { return [] }
+        return workflow.caseType.fields.compactMap { field in
+            guard workflow.fieldTypes[field.name] != nil else { return nil }
+            if let allowed = workflow.visibility[field.name], allowed.isDisjoint(with: actor.roles) { return nil }
+            return (field.name, snapshot[field.name] ?? .null)
+        }
+    }
+
+    /// The events `actor` may fire now.
+    public func actions(_ snapshot: CaseSnapshot, for actor: Actor) -> [String] {
+        guard let workflow = program.workflow(snapshot.workflow) else { return [] }
+        return workflow.events(in: snapshot.state).filter { event in
+            workflow.transitions(from: snapshot.state, on: event).contains {
+                interpreter.may(actor, fire: $0, on: snapshot, event: .act(event: event, input: [:], by: actor))
+            }
+        }
+    }
+
+    private func wrap<T>(_ body: () throws(StoreError) -> T) throws(EngineError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw EngineError(error.code == .conflict ? .conflict : .store, error.message)
+        }
+    }
+}
+
+/// Why the engine could not do what was asked.
+public struct EngineError: Error, Sendable, CustomStringConvertible {
+    public enum Code: String, Sendable {
+        case rejected, incident, notFound = "not-found", conflict, store, version
+    }
+
+    public var code: Code
+    public var message: String
+    public var rejection: Rejection?
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    init(_ rejection: Rejection) {
+        self.code = .rejected
+        self.message = rejection.message
+        self.rejection = rejection
+    }
+
+    public var description: String { message }
+}

@@ -1,0 +1,257 @@
+import ArgumentParser
+import Foundation
+import GridflowDefinitions
+import GridflowDiagnostics
+import GridflowExpressions
+import GridflowRuntime
+import GridflowStore
+
+/// `gridflow case`: open, act on, show and list cases in the store.
+struct CaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "case",
+        abstract: "Open cases, act on them, show and list them.",
+        subcommands: [CaseOpen.self, CaseAct.self, CaseShow.self, CaseList.self]
+    )
+}
+
+/// Options every case command takes.
+struct StoreOptions: ParsableArguments {
+    @Option(help: "The SQLite store.")
+    var db: String = "gridflow.sqlite"
+
+    @Option(help: "The folder holding Workflows/ and Rules/.")
+    var root: String = "."
+
+    @Option(help: "The time to act at (ISO 8601 with offset); default: now.")
+    var now: String?
+
+    @Flag(help: "Print JSON for tools.")
+    var json = false
+
+    func instant() throws -> Instant {
+        guard let now else { return Instant(seconds: Int(Date().timeIntervalSince1970)) }
+        guard let instant = Instant(now) else {
+            throw ValidationError("--now must be a datetime such as 2024-07-01T09:00:00+08:00")
+        }
+        return instant
+    }
+
+    func store() throws -> SQLiteCaseStore {
+        do {
+            return try SQLiteCaseStore(path: db)
+        } catch {
+            throw CommandError(message: error.message)
+        }
+    }
+
+    /// The engine for `unit`, with its definitions validated and compiled.
+    func engine(unit: String, store: SQLiteCaseStore) throws -> Engine {
+        let base = root == "." ? "" : (root.hasSuffix("/") ? root : root + "/")
+        let folders = [base + "Workflows/" + unit, base + "Rules/" + unit].filter {
+            FileManager.default.fileExists(atPath: $0)
+        }
+        guard !folders.isEmpty else { throw CommandError(message: "no unit '\(unit)' in \(base.isEmpty ? "." : base)") }
+        let result = Loader().load(paths: folders)
+        let errors = result.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty, let definitions = result.units[unit] else {
+            throw CommandError(
+                message:
+                    "the definitions of unit '\(unit)' have \(errors.count) error(s); run 'gridflow validate \(folders.joined(separator: " "))'",
+                status: 1)
+        }
+        do {
+            let program = try Program(definitions: definitions, version: DefinitionVersion.of(result.sources))
+            return Engine(program: program, store: store)
+        } catch {
+            throw CommandError(message: "unit '\(unit)' cannot be compiled: \(error)", status: 1)
+        }
+    }
+}
+
+/// Who acts: `--as ID` with `--role` for each role held.
+struct ActorOptions: ParsableArguments {
+    @Option(name: .customLong("as"), help: "The acting person's id.")
+    var id: String
+
+    @Option(name: .customLong("role"), help: "A role the person holds (repeat for several).")
+    var roles: [String] = []
+
+    var actor: Actor { Actor(id: id, roles: Set(roles)) }
+}
+
+/// Field values from `--data FILE.json` and `--set name=value`.
+struct InputOptions: ParsableArguments {
+    @Option(help: "A JSON object of field values.")
+    var data: String?
+
+    @Option(name: .customLong("set"), help: "A field value, name=value; the value is read as JSON when it can be.")
+    var assignments: [String] = []
+
+    /// The values, typed by the workflow's fields.
+    func values(for workflow: CompiledWorkflow) throws -> [String: Value] {
+        var raw: [String: Any] = [:]
+        if let data {
+            guard let contents = FileManager.default.contents(atPath: data) else {
+                throw CommandError(message: "cannot read \(data)")
+            }
+            guard let object = try? JSONSerialization.jsonObject(with: contents) as? [String: Any] else {
+                throw CommandError(message: "\(data) is not a JSON object of field values")
+            }
+            raw = object
+        }
+        for assignment in assignments {
+            guard let equals = assignment.firstIndex(of: "=") else {
+                throw ValidationError("--set takes name=value, not '\(assignment)'")
+            }
+            let name = String(assignment[..<equals])
+            let text = String(assignment[assignment.index(after: equals)...])
+            raw[name] = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+        }
+        var values: [String: Value] = [:]
+        for (name, json) in raw {
+            guard let type = workflow.fieldTypes[name] else {
+                throw CommandError(
+                    message: "\(workflow.name) has no field '\(name)'; fields: "
+                        + workflow.fieldTypes.keys.sorted().joined(separator: ", "))
+            }
+            do {
+                values[name] = try DataBinding.value(json, as: type, path: name)
+            } catch {
+                throw CommandError(message: "field '\(name)': \(error)")
+            }
+        }
+        return values
+    }
+}
+
+/// Turns engine failures into one-line errors: 1 for a refused or failed step, 2 for bad requests.
+func run<T>(_ body: () throws(EngineError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        switch error.code {
+        case .rejected:
+            var message = "rejected: \(error.message)"
+            if let trace = error.rejection?.trace, !trace.isEmpty {
+                message += "\n" + trace.map { "  \($0.text) = \($0.value)" }.joined(separator: "\n")
+            }
+            throw CommandError(message: message, status: 1)
+        case .incident, .conflict: throw CommandError(message: error.message, status: 1)
+        case .notFound, .store, .version: throw CommandError(message: error.message, status: 2)
+        }
+    }
+}
+
+struct CaseOpen: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "open", abstract: "Open a case of UNIT/WORKFLOW.")
+
+    @Argument(help: "UNIT/WORKFLOW, e.g. oilfield/issue.")
+    var workflow: String
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let parts = workflow.split(separator: "/").map(String.init)
+        guard parts.count == 2 else { throw ValidationError("name the workflow as UNIT/WORKFLOW, e.g. oilfield/issue") }
+        let store = try options.store()
+        let engine = try options.engine(unit: parts[0], store: store)
+        guard let compiled = engine.program.workflow(parts[1]) else {
+            throw CommandError(
+                message: "unit '\(parts[0])' has no workflow '\(parts[1])'"
+                    + Suggestion.didYouMean(parts[1], in: engine.program.workflows.keys))
+        }
+        let values = try input.values(for: compiled)
+        let now = try options.instant()
+        let opened = try gridflow.run { () throws(EngineError) in
+            try engine.open(parts[1], input: values, by: actor.actor, now: now)
+        }
+        CaseOutput.print(engine: engine, opened, actor: actor.actor, json: options.json)
+    }
+}
+
+struct CaseAct: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "act", abstract: "Fire an event on a case.")
+
+    @Argument(help: "The case id.")
+    var caseID: String
+    @Argument(help: "The event.")
+    var event: String
+    @OptionGroup var actor: ActorOptions
+    @OptionGroup var input: InputOptions
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try options.store()
+        let engine = try CaseOutput.engine(for: caseID, store: store, options: options)
+        let current = try gridflow.run { () throws(EngineError) in try engine.load(caseID) }
+        guard let compiled = engine.program.workflow(current.workflow) else {
+            throw CommandError(message: "no workflow")
+        }
+        let values = try input.values(for: compiled)
+        let now = try options.instant()
+        let next = try gridflow.run { () throws(EngineError) in
+            try engine.act(caseID, event: event, input: values, by: actor.actor, now: now)
+        }
+        CaseOutput.print(engine: engine, next, actor: actor.actor, json: options.json)
+    }
+}
+
+struct CaseShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "show", abstract: "Show a case: state, the fields the actor may see, actions, history, incidents.")
+
+    @Argument(help: "The case id.")
+    var caseID: String
+    @Option(
+        name: .customLong("as"), help: "Show as this person (with --role); default: the engine, which sees everything.")
+    var id: String?
+    @Option(name: .customLong("role"), help: "A role the person holds.")
+    var roles: [String] = []
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try options.store()
+        let engine = try CaseOutput.engine(for: caseID, store: store, options: options)
+        let current = try gridflow.run { () throws(EngineError) in try engine.load(caseID) }
+        let actor = id.map { Actor(id: $0, roles: Set(roles)) } ?? .system
+        CaseOutput.print(engine: engine, current, actor: actor, json: options.json, full: true)
+    }
+}
+
+struct CaseList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases, newest first.")
+
+    @Option(help: "Only this unit.") var unit: String?
+    @Option(help: "Only this workflow.") var workflow: String?
+    @Option(help: "Only cases in this state.") var state: String?
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try options.store()
+        let cases: [StoredCase]
+        do {
+            cases = try store.list(unit: unit, workflow: workflow, state: state)
+        } catch {
+            throw CommandError(message: error.message)
+        }
+        if options.json {
+            let rows = cases.map {
+                ValueJSON.encode([
+                    "id": .string($0.id), "unit": .string($0.unit), "workflow": .string($0.workflow),
+                    "state": .string($0.state), "version": .number(Number($0.version)),
+                    "opened_at": .datetime($0.openedAt), "updated_at": .datetime($0.updatedAt),
+                ])
+            }
+            FileHandleOutput.standardOutput("[" + rows.joined(separator: ",") + "]\n")
+            return
+        }
+        for stored in cases {
+            FileHandleOutput.standardOutput(
+                "\(stored.id)  \(stored.unit)/\(stored.workflow)  \(stored.state)  v\(stored.version)  \(stored.updatedAt)\n"
+            )
+        }
+        FileHandleOutput.standardOutput("\(cases.count) case\(cases.count == 1 ? "" : "s")\n")
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import Testing
+
+/// `gridflow case`, run as a user would, on a real SQLite file.
+@Suite struct CaseCommandTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridflow-case-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func gf(_ arguments: [String]) throws -> Run {
+        try gridflow(arguments + ["--root", packageRoot.path], in: directory)
+    }
+
+    func json(_ run: Run) throws -> [String: Any] {
+        try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+    }
+
+    @Test func openActAndShowAnIssue() throws {
+        let opened = try gf([
+            "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
+            "--set", "description=井场夜班补贴未发放", "--now", "2024-07-01T09:00:00+08:00", "--json",
+        ])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let id = try #require(try json(opened)["id"] as? String)
+        #expect(id == "oilfield-issue-1")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("gridflow.sqlite").path))
+
+        let classified = try gf([
+            "case", "act", id, "classify", "--as", "zhang", "--role", "plant_discipline_committee", "--set",
+            "area=vital_interests", "--set", "report_type=problem", "--now", "2024-07-01T10:00:00+08:00", "--json",
+        ])
+        #expect(classified.status == 0, "\(classified.stderr)")
+        let fields = try #require(try json(classified)["fields"] as? [String: Any])
+        #expect(fields["area"] as? String == "vital_interests")
+        #expect(fields["department"] as? String != nil)
+        #expect(try json(classified)["state"] as? String == "awaiting_claim")
+
+        let shown = try gf(["case", "show", id, "--json"])
+        let history = try #require(try json(shown)["history"] as? [[String: Any]])
+        #expect(history.map { $0["event"] as? String } == ["open", "classify"])
+        #expect(history.last?["actor"] as? String == "zhang")
+
+        let text = try gf(["case", "show", id])
+        #expect(text.stdout.hasPrefix("case oilfield-issue-1 (oilfield/issue) · state awaiting_claim · version 1\n"))
+        let list = try gf(["case", "list", "--unit", "oilfield"])
+        #expect(list.stdout.hasSuffix("1 case\n"))
+    }
+
+    @Test func refusalsLeaveTheStoreUnchanged() throws {
+        let opened = try gf([
+            "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
+            "--set", "description=x", "--json",
+        ])
+        let id = try #require(try json(opened)["id"] as? String)
+        let denied = try gf([
+            "case", "act", id, "classify", "--as", "wang", "--role", "employee", "--set", "area=off_duty",
+        ])
+        #expect(denied.status == 1)
+        #expect(denied.stderr.hasPrefix("gridflow: error: rejected: 'wang' may not fire 'classify'"))
+        let unknown = try gf(["case", "act", id, "fly", "--as", "wang", "--role", "employee"])
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("no transition handles 'fly' in state 'submitted'"))
+        let wrongType = try gf([
+            "case", "act", id, "classify", "--as", "z", "--role", "plant_discipline_committee", "--set", "area=nowhere",
+            "--set", "report_type=problem",
+        ])
+        #expect(wrongType.status == 1)
+        #expect(wrongType.stderr.contains("'nowhere' is not a value of area"))
+        let undeclared = try gf(["case", "act", id, "classify", "--as", "z", "--role", "x", "--set", "color=red"])
+        #expect(undeclared.status == 2)
+        let shown = try json(try gf(["case", "show", id, "--json"]))
+        #expect(shown["version"] as? Int == 0)
+        #expect((shown["history"] as? [Any])?.count == 1)
+        let missing = try gf(["case", "show", "oilfield-issue-99"])
+        #expect(missing.status == 2)
+        #expect(missing.stderr == "gridflow: error: no case 'oilfield-issue-99' in gridflow.sqlite\n")
+    }
+
+    @Test func aForeignFileIsRefusedAndLeftAlone() throws {
+        let foreign = directory.appendingPathComponent("notes.db")
+        try "not a database".write(to: foreign, atomically: true, encoding: .utf8)
+        let run = try gf(["case", "list", "--db", foreign.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("is not a Gridflow store"))
+        #expect(try String(contentsOf: foreign, encoding: .utf8) == "not a database")
+    }
+
+    @Test func restrictedFieldsAreShownOnlyToTheirRoles() throws {
+        let reporter =
+            #"{"id": "wang", "name": "王", "roles": [], "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}}"#
+        let data = directory.appendingPathComponent("report.json")
+        try #"{"channel": "online_form", "description": "x", "reporter": \#(reporter)}"#.write(
+            to: data, atomically: true, encoding: .utf8)
+        let opened = try gf([
+            "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--data", data.path, "--json",
+        ])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let id = try #require(try json(opened)["id"] as? String)
+        let asEmployee = try json(try gf(["case", "show", id, "--as", "li", "--role", "employee", "--json"]))
+        #expect((asEmployee["fields"] as? [String: Any])?.keys.contains("reporter") == false)
+        let asOffice = try json(
+            try gf(["case", "show", id, "--as", "he", "--role", "discipline_office_staff", "--json"]))
+        #expect((asOffice["fields"] as? [String: Any])?["reporter"] != nil)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import GridflowDefinitions
+import GridflowExpressions
+import GridflowRuntime
+import GridflowStore
+import Testing
+
+/// The SQLite store on real files: atomic steps, version conflicts, timers and outbox rows.
+@Suite struct SQLiteCaseStoreTests {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/runtime").path
+    static let program: Program = {
+        let result = Loader().load(paths: [fixtures + "/Workflows/rt", fixtures + "/Rules/rt"])
+        return try! Program(definitions: result.units["rt"]!, version: DefinitionVersion.of(result.sources))
+    }()
+
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "gridflow-store-\(UUID().uuidString).sqlite"
+    )
+    .path
+    let now = Instant("2024-09-30T09:00:00+08:00")!
+    let employee = Actor(id: "wang", roles: ["employee"])
+    let reviewer = Actor(id: "li", roles: ["reviewer"])
+
+    func reporter() -> Value {
+        let layout = Self.program.types.personType.layout
+        var slots = [Value](repeating: .null, count: layout.names.count)
+        slots[layout.slot(of: "id")!] = .string("wang")
+        slots[layout.slot(of: "name")!] = .string("王")
+        slots[layout.slot(of: "roles")!] = .list([])
+        slots[layout.slot(of: "party_member")!] = .bool(false)
+        return .record(Record(layout: layout, slots: slots))
+    }
+
+    func openCase(_ engine: Engine) throws -> CaseSnapshot {
+        try engine.open("report", input: ["reporter": reporter(), "summary": .string("x")], by: employee, now: now)
+    }
+
+    @Test func aStepCommitsTheCaseHistoryTimersAndOutboxTogether() throws {
+        let store = try SQLiteCaseStore(path: path)
+        let engine = Engine(program: Self.program, store: store)
+        let opened = try openCase(engine)
+        let reloaded = try engine.load(opened.id)
+        #expect(reloaded == opened)
+        let next = try engine.act(
+            opened.id, event: "accept", input: ["score": .number(Number(88))], by: reviewer, now: now)
+        #expect(next.state == "answering")
+        #expect(try engine.load(opened.id) == next)
+        let history = try store.history(opened.id)
+        #expect(history.map(\.event) == ["open", "accept"])
+        #expect(history.last?.changesJSON.contains("\"field\":\"score\"") == true)
+    }
+
+    @Test func twoStepsFromTheSameVersionConflict() throws {
+        let store = try SQLiteCaseStore(path: path)
+        let engine = Engine(program: Self.program, store: store)
+        let opened = try openCase(engine)
+        let interpreter = Interpreter(program: Self.program)
+        guard
+            case .advanced(let first) = interpreter.step(
+                opened, .act(event: "accept", input: ["score": .number(Number(88))], by: reviewer), now: now),
+            case .advanced(let second) = interpreter.step(
+                opened, .act(event: "accept", input: ["score": .number(Number(5))], by: reviewer), now: now)
+        else {
+            Issue.record("both steps should advance")
+            return
+        }
+        try store.commit(first, expectedVersion: opened.version)
+        do {
+            try store.commit(second, expectedVersion: opened.version)
+            Issue.record("the second commit should conflict")
+        } catch {
+            #expect(error.code == .conflict)
+            #expect(
+                error.message
+                    == "case \(opened.id) changed meanwhile: it is at version 1, not 0; load it again and retry")
+        }
+        #expect(try engine.load(opened.id).state == "answering")
+        #expect(try store.history(opened.id).count == 2)
+    }
+
+    @Test func anIncidentIsRecordedAndTheCaseKeptAsItWas() throws {
+        let store = try SQLiteCaseStore(path: path)
+        let engine = Engine(program: Self.program, store: store)
+        let opened = try openCase(engine)
+        _ = try engine.act(opened.id, event: "accept", input: ["score": .number(Number(88))], by: reviewer, now: now)
+        do {
+            _ = try engine.act(
+                opened.id, event: "divide", input: [:], by: Actor(id: "s", roles: ["secretary"]), now: now)
+            Issue.record("expected an incident")
+        } catch {
+            #expect(error.code == .incident)
+        }
+        let incidents = try store.incidents(caseID: opened.id)
+        #expect(incidents.map(\.code) == ["division-by-zero"])
+        #expect(incidents.first?.event == "divide")
+        #expect(try engine.load(opened.id).version == 1)
+    }
+
+    @Test func aStoreReopensWithItsCases() throws {
+        let first = try SQLiteCaseStore(path: path)
+        let opened = try openCase(Engine(program: Self.program, store: first))
+        let again = try SQLiteCaseStore(path: path)
+        #expect(try Engine(program: Self.program, store: again).load(opened.id) == opened)
+        #expect(try again.newCaseID(unit: "rt", workflow: "report") == "rt-report-2")
+    }
+
+    @Test func foreignDatabasesAreRefusedUntouched() throws {
+        // An SQLite database of another application.
+        let other = try SQLiteCaseStoreTests.otherDatabase(at: path)
+        _ = other
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        do {
+            _ = try SQLiteCaseStore(path: path)
+            Issue.record("a foreign database was opened")
+        } catch {
+            #expect(error.code == .notAStore)
+            #expect(error.message.hasSuffix("is an SQLite database of another application, not a Gridflow store"))
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
+    }
+
+    static func otherDatabase(at path: String) throws -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute('create table notes(x)'); c.commit()", path,
+        ]
+        try process.run()
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+}
