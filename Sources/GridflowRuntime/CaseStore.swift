@@ -20,6 +20,62 @@ public protocol CaseStore: Sendable {
         throws(StoreError)
     /// Open incidents, of one case or all.
     func incidents(caseID: String?) throws(StoreError) -> [StoredIncident]
+
+    /// Timers of a unit's cases due at or before `now`, earliest first.
+    func dueTimers(unit: String, at now: Instant, limit: Int) throws(StoreError) -> [StoredTimer]
+    /// Removes a timer that could not fire (its failure is recorded as an incident).
+    func deleteTimer(_ id: Int) throws(StoreError)
+    /// Effects of a unit's cases not yet performed, oldest first.
+    func pendingEffects(unit: String, limit: Int) throws(StoreError) -> [StoredEffect]
+    /// Performs an outbox entry exactly once, in one transaction: commits `step` (the case an
+    /// effect opens or signals) if there is one, records `delivery` if there is one, and marks
+    /// the entry done. Fails with `conflict` if the entry was done already.
+    func complete(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?) throws(StoreError)
+}
+
+/// A timer as stored.
+public struct StoredTimer: Sendable, Hashable {
+    public var id: Int
+    public var caseID: String
+    public var name: String?
+    public var event: String
+    public var due: Instant
+
+    public init(id: Int, caseID: String, name: String?, event: String, due: Instant) {
+        self.id = id
+        self.caseID = caseID
+        self.name = name
+        self.event = event
+        self.due = due
+    }
+}
+
+/// An outbox entry: an effect a committed step asked for, as JSON (`{"kind": …, …}`).
+public struct StoredEffect: Sendable, Hashable {
+    public var id: Int
+    public var caseID: String
+    public var json: String
+
+    public init(id: Int, caseID: String, json: String) {
+        self.id = id
+        self.caseID = caseID
+        self.json = json
+    }
+}
+
+/// What performing an effect left for people to see: a notification, a ledger entry, a
+/// commendation or an appointment.
+public struct Delivery: Sendable, Hashable {
+    public var kind: String
+    public var caseID: String
+    /// The details as a JSON object.
+    public var detailsJSON: String
+
+    public init(kind: String, caseID: String, detailsJSON: String) {
+        self.kind = kind
+        self.caseID = caseID
+        self.detailsJSON = detailsJSON
+    }
 }
 
 /// A case as stored: its fields as JSON, decoded with the workflow's types by the engine.

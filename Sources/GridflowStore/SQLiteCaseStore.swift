@@ -87,6 +87,9 @@ public final class SQLiteCaseStore: CaseStore {
                     CREATE TABLE outbox (
                         id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL REFERENCES cases (id),
                         effect TEXT NOT NULL, created_at INTEGER NOT NULL, done_at INTEGER);
+                    CREATE TABLE deliveries (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, outbox_id INTEGER NOT NULL UNIQUE REFERENCES outbox (id),
+                        kind TEXT NOT NULL, case_id TEXT NOT NULL, details TEXT NOT NULL, at INTEGER NOT NULL);
                     CREATE TABLE incidents (
                         id INTEGER PRIMARY KEY AUTOINCREMENT, case_id TEXT NOT NULL REFERENCES cases (id),
                         code TEXT NOT NULL, message TEXT NOT NULL, transition TEXT, expression TEXT,
@@ -127,8 +130,13 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     public func commit(_ step: Step, expectedVersion: Int?) throws(StoreError) {
+        try write { db in try commitStep(step, expectedVersion: expectedVersion, db) }
+    }
+
+    /// Writes a step inside the caller's transaction.
+    func commitStep(_ step: Step, expectedVersion: Int?, _ db: Database) throws {
         let next = step.next
-        try write { db in
+        do {
             if let expectedVersion {
                 try db.execute(
                     sql: """
@@ -273,6 +281,70 @@ public final class SQLiteCaseStore: CaseStore {
                     id: row["id"], caseID: row["case_id"], code: row["code"], message: row["message"],
                     transition: row["transition"], expression: row["expression"], event: row["event"],
                     inputJSON: row["input"], at: Instant(seconds: row["at"]))
+            }
+        }
+    }
+}
+
+extension SQLiteCaseStore {
+    public func dueTimers(unit: String, at now: Instant, limit: Int) throws(StoreError) -> [StoredTimer] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT timers.* FROM timers JOIN cases ON cases.id = timers.case_id
+                    WHERE cases.unit = ? AND timers.due <= ? ORDER BY timers.due, timers.id LIMIT ?
+                    """, arguments: [unit, now.seconds, limit]
+            ).map { row in
+                StoredTimer(
+                    id: row["id"], caseID: row["case_id"], name: row["name"], event: row["event"],
+                    due: Instant(seconds: row["due"]))
+            }
+        }
+    }
+
+    public func deleteTimer(_ id: Int) throws(StoreError) {
+        try write { db in try db.execute(sql: "DELETE FROM timers WHERE id = ?", arguments: [id]) }
+    }
+
+    public func pendingEffects(unit: String, limit: Int) throws(StoreError) -> [StoredEffect] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT outbox.* FROM outbox JOIN cases ON cases.id = outbox.case_id
+                    WHERE cases.unit = ? AND outbox.done_at IS NULL ORDER BY outbox.id LIMIT ?
+                    """, arguments: [unit, limit]
+            )
+            .map { StoredEffect(id: $0["id"], caseID: $0["case_id"], json: $0["effect"]) }
+        }
+    }
+
+    public func complete(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?)
+        throws(StoreError)
+    {
+        let now = step?.history.at.seconds ?? Int(Date().timeIntervalSince1970)
+        try write { db in
+            try db.execute(
+                sql: "UPDATE outbox SET done_at = ? WHERE id = ? AND done_at IS NULL", arguments: [now, effect.id])
+            guard db.changesCount == 1 else {
+                throw StoreError(.conflict, "effect #\(effect.id) of case \(effect.caseID) was performed already")
+            }
+            if let delivery {
+                try db.execute(
+                    sql: "INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (?, ?, ?, ?, ?)",
+                    arguments: [effect.id, delivery.kind, delivery.caseID, delivery.detailsJSON, now])
+            }
+            if let step { try commitStep(step, expectedVersion: expectedVersion, db) }
+        }
+    }
+
+    /// Deliveries of a case (notifications, ledger entries, commendations, appointments), oldest first.
+    public func deliveries(caseID: String) throws(StoreError) -> [Delivery] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deliveries WHERE case_id = ? ORDER BY id", arguments: [caseID]).map
+            {
+                Delivery(kind: $0["kind"], caseID: $0["case_id"], detailsJSON: $0["details"])
             }
         }
     }

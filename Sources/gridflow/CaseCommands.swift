@@ -255,3 +255,34 @@ struct CaseList: ParsableCommand {
         FileHandleOutput.standardOutput("\(cases.count) case\(cases.count == 1 ? "" : "s")\n")
     }
 }
+
+/// `gridflow tick`: fire due timers and perform pending effects, for every unit.
+struct Tick: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fire the timers due now (never earlier) and perform pending effects, each exactly once.")
+
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try options.store()
+        let now = try options.instant()
+        let base = options.root == "." ? "" : (options.root.hasSuffix("/") ? options.root : options.root + "/")
+        let units = ((try? FileManager.default.contentsOfDirectory(atPath: base + "Workflows")) ?? []).sorted()
+        var fired = 0, performed = 0
+        var incidents: [String] = []
+        for unit in units {
+            // Only units that have cases here need their definitions.
+            let cases = (try? store.list(unit: unit, workflow: nil, state: nil)) ?? []
+            guard !cases.isEmpty else { continue }
+            let engine = try options.engine(unit: unit, store: store)
+            let report = try gridflow.run { () throws(EngineError) in try engine.tick(now: now) }
+            fired += report.timersFired
+            performed += report.effectsPerformed
+            incidents += report.incidents
+        }
+        FileHandleOutput.standardOutput(
+            "fired \(fired) timer\(fired == 1 ? "" : "s"), performed \(performed) effect\(performed == 1 ? "" : "s")"
+                + (incidents.isEmpty ? "" : ", \(incidents.count) incident\(incidents.count == 1 ? "" : "s")") + "\n")
+        for incident in incidents { FileHandleOutput.standardOutput("  incident: \(incident)\n") }
+    }
+}

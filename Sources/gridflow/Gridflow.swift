@@ -10,6 +10,6 @@ struct Gridflow: ParsableCommand {
             See README.md and docs/reference.md.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, Bench.self]
+        subcommands: [Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, Tick.self, Bench.self]
     )
 }

@@ -11,6 +11,7 @@ import Testing
         .appendingPathComponent("Fixtures/runtime").path
     static let program: Program = {
         let result = Loader().load(paths: [fixtures + "/Workflows/rt", fixtures + "/Rules/rt"])
+        precondition(!result.diagnostics.hasErrors, "\(result.diagnostics)")
         return try! Program(definitions: result.units["rt"]!, version: DefinitionVersion.of(result.sources))
     }()
 

@@ -1,0 +1,151 @@
+import Foundation
+import GridflowExpressions
+
+/// What one `tick` did.
+public struct TickReport: Sendable {
+    public var timersFired = 0
+    public var effectsPerformed = 0
+    /// Incidents recorded along the way, as messages.
+    public var incidents: [String] = []
+}
+
+extension Engine {
+    /// Fires the unit's timers due at `now` (never earlier) and performs its pending effects,
+    /// each exactly once.
+    public func tick(now: Instant, limit: Int = 10_000) throws(EngineError) -> TickReport {
+        var report = TickReport()
+        let timers = try storeCall { () throws(StoreError) in
+            try store.dueTimers(unit: program.unit, at: now, limit: limit)
+        }
+        for timer in timers {
+            let current = try load(timer.caseID)
+            switch interpreter.step(current, .timer(event: timer.event), now: now) {
+            case .advanced(let step):
+                try storeCall { () throws(StoreError) in try store.commit(step, expectedVersion: current.version) }
+                report.timersFired += 1
+            case .rejected(let rejection):
+                try fail(
+                    timer,
+                    Incident(code: "timer-" + rejection.code.rawValue, message: rejection.message, transition: nil),
+                    now, &report)
+            case .incident(let incident):
+                try fail(timer, incident, now, &report)
+            }
+        }
+        // Effects can open or signal cases whose own steps add effects: drain until none are left.
+        var rounds = 0
+        while rounds < 100 {
+            rounds += 1
+            let effects = try storeCall { () throws(StoreError) in
+                try store.pendingEffects(unit: program.unit, limit: limit)
+            }
+            if effects.isEmpty { break }
+            for effect in effects {
+                try perform(effect, now: now, report: &report)
+            }
+        }
+        return report
+    }
+
+    private func fail(_ timer: StoredTimer, _ incident: Incident, _ now: Instant, _ report: inout TickReport)
+        throws(EngineError)
+    {
+        try storeCall { () throws(StoreError) in
+            try store.record(incident, caseID: timer.caseID, event: timer.event, input: [:], at: now)
+            try store.deleteTimer(timer.id)
+        }
+        report.incidents.append("case \(timer.caseID), timer '\(timer.name ?? timer.event)': \(incident.message)")
+    }
+
+    private func perform(_ effect: StoredEffect, now: Instant, report: inout TickReport) throws(EngineError) {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(effect.json.utf8))) as? [String: Any],
+            let kind = object["kind"] as? String
+        else {
+            throw EngineError(.store, "outbox entry #\(effect.id) is not readable")
+        }
+        var step: Step?
+        var expectedVersion: Int?
+        var delivery: Delivery?
+        switch kind {
+        case "open":
+            let name = object["workflow"] as? String ?? ""
+            guard let workflow = program.workflow(name) else {
+                delivery = Delivery(kind: "failed-open", caseID: effect.caseID, detailsJSON: effect.json)
+                report.incidents.append("case \(effect.caseID): no workflow '\(name)' to open")
+                break
+            }
+            var fields: [String: Value] = [:]
+            for (field, json) in object["fields"] as? [String: Any] ?? [:] {
+                if let type = workflow.fieldTypes[field],
+                    let value = try? DataBinding.value(json, as: type, path: field)
+                {
+                    fields[field] = value
+                }
+            }
+            let id = try storeCall { () throws(StoreError) in try store.newCaseID(unit: program.unit, workflow: name) }
+            switch interpreter.open(name, id: id, input: fields, by: .system, now: now, parent: effect.caseID) {
+            case .advanced(let opened): step = opened
+            case .rejected(let rejection):
+                delivery = Delivery(
+                    kind: "failed-open", caseID: effect.caseID,
+                    detailsJSON: ValueJSON.encode(["reason": .string(rejection.message)]))
+                try recordIncident(effect, "open-rejected", rejection.message, now, &report)
+            case .incident(let incident):
+                delivery = Delivery(
+                    kind: "failed-open", caseID: effect.caseID,
+                    detailsJSON: ValueJSON.encode(["reason": .string(incident.message)]))
+                try recordIncident(effect, incident.code, incident.message, now, &report)
+            }
+        case "signal":
+            let target = object["case"] as? String ?? ""
+            let event = object["event"] as? String ?? ""
+            if let current = try? load(target) {
+                switch interpreter.step(current, .signal(event: event, from: effect.caseID), now: now) {
+                case .advanced(let signalled):
+                    step = signalled
+                    expectedVersion = current.version
+                case .rejected(let rejection):
+                    delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
+                    try recordIncident(
+                        effect, "signal-rejected", "signal '\(event)' to \(target): \(rejection.message)", now, &report)
+                case .incident(let incident):
+                    delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
+                    try recordIncident(effect, incident.code, incident.message, now, &report)
+                }
+            } else {
+                delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
+                try recordIncident(
+                    effect, "signal-no-case", "signal '\(event)' to a case that is not here: '\(target)'", now, &report)
+            }
+        default:
+            // notify, record, commend, appoint: left for people and later stages to read.
+            delivery = Delivery(kind: kind, caseID: effect.caseID, detailsJSON: effect.json)
+        }
+        do {
+            try store.complete(effect, step: step, expectedVersion: expectedVersion, delivery: delivery)
+            report.effectsPerformed += 1
+        } catch {
+            // Done meanwhile by another tick: exactly once means nothing more to do here.
+            if error.code != .conflict { throw EngineError(.store, error.message) }
+        }
+    }
+
+    private func recordIncident(
+        _ effect: StoredEffect, _ code: String, _ message: String, _ now: Instant, _ report: inout TickReport
+    ) throws(EngineError) {
+        try storeCall { () throws(StoreError) in
+            try store.record(
+                Incident(code: code, message: message, transition: nil), caseID: effect.caseID, event: "effect",
+                input: [:], at: now)
+        }
+        report.incidents.append("case \(effect.caseID): \(message)")
+    }
+
+    func storeCall<T>(_ body: () throws(StoreError) -> T) throws(EngineError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw EngineError(error.code == .conflict ? .conflict : .store, error.message)
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import GridflowDefinitions
+import GridflowExpressions
+import GridflowRuntime
+import GridflowStore
+import Testing
+
+/// Durable timers and the outbox, on real SQLite files.
+@Suite struct TickTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "gridflow-tick-\(UUID().uuidString).sqlite"
+    )
+    .path
+    let monday = Instant("2024-09-30T09:00:00+08:00")!
+    let store = SQLiteCaseStoreTests()
+
+    func engine() throws -> Engine {
+        Engine(program: SQLiteCaseStoreTests.program, store: try SQLiteCaseStore(path: path))
+    }
+
+    @Test func aTimerNeverFiresEarlySurvivesARestartAndFiresOnce() throws {
+        let opened = try engine().open(
+            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        // Two working days after Monday 30 September, over the 1–3 October holidays.
+        let due = Instant("2024-10-07T09:00:00+08:00")!
+        let early = try engine().tick(now: Instant(seconds: due.seconds - 1))
+        #expect(early.timersFired == 0)
+        // A new store object on the same file: the timer was kept on disk.
+        let restarted = try engine()
+        let report = try restarted.tick(now: due)
+        #expect(report.timersFired == 1)
+        #expect(report.effectsPerformed == 1)
+        let after = try restarted.load(opened.id)
+        #expect(after["escalations"] == .number(Number(1)))
+        #expect(after.version == 1)
+        let again = try restarted.tick(now: due)
+        #expect(again.timersFired == 0)
+        #expect(again.effectsPerformed == 0)
+        let deliveries = try SQLiteCaseStore(path: path).deliveries(caseID: opened.id)
+        #expect(deliveries.map(\.kind) == ["notify"])
+        #expect(deliveries.first?.detailsJSON.contains("A report waits for review") == true)
+    }
+
+    @Test func leavingAStateCancelsItsTimers() throws {
+        let engine = try engine()
+        let opened = try engine.open(
+            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        _ = try engine.act(
+            opened.id, event: "accept", input: ["score": .number(Number(80))], by: store.reviewer, now: monday)
+        // The reminder of 'submitted' is gone; 'answering' waits for its answer_by time instead.
+        let report = try engine.tick(now: Instant("2024-10-07T09:00:00+08:00")!)
+        #expect(report.timersFired == 0)
+        let overdue = try engine.tick(now: Instant("2024-10-08T09:00:00+08:00")!)
+        #expect(overdue.timersFired == 1)
+        #expect(try engine.load(opened.id).state == "overdue")
+    }
+
+    @Test func effectsOpenCasesOnceAndSignalsThatCannotLandAreIncidents() throws {
+        let engine = try engine()
+        var current = try engine.open(
+            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        current = try engine.act(
+            current.id, event: "accept", input: ["score": .number(Number(80))], by: store.reviewer, now: monday)
+        current = try engine.act(
+            current.id, event: "answer", input: ["answer": .string("已整改")], by: store.reviewer, now: monday)
+        current = try engine.act(current.id, event: "confirm", input: [:], by: store.employee, now: monday)
+        #expect(current.state == "closed")
+        let first = try engine.tick(now: monday)
+        #expect(first.effectsPerformed == 2)  // the ledger entry and the follow-up case
+        let followups = try SQLiteCaseStore(path: path).list(unit: "rt", workflow: "followup", state: nil)
+        #expect(followups.count == 1)
+        #expect(followups.first?.parent == current.id)
+        let second = try engine.tick(now: monday)
+        #expect(second.effectsPerformed == 0)
+        #expect(try SQLiteCaseStore(path: path).list(unit: "rt", workflow: "followup", state: nil).count == 1)
+        // The follow-up signals the report, which is closed: recorded, not dropped.
+        let followup = try #require(followups.first)
+        _ = try engine.act(
+            followup.id, event: "finish", input: [:], by: Actor(id: "s", roles: ["secretary"]), now: monday)
+        let third = try engine.tick(now: monday)
+        #expect(third.incidents.count == 1)
+        #expect(third.incidents.first?.hasSuffix("is finished (state 'closed')") == true)
+        #expect(try SQLiteCaseStore(path: path).incidents(caseID: followup.id).map(\.code) == ["signal-rejected"])
+    }
+}
