@@ -15,9 +15,14 @@ public protocol CaseStore: Sendable {
     func history(_ id: String) throws(StoreError) -> [StoredHistory]
     /// Cases, newest first, filtered by unit, workflow and state.
     func list(unit: String?, workflow: String?, state: String?) throws(StoreError) -> [StoredCase]
-    /// Records an incident on a case; the case itself is unchanged.
-    func record(_ incident: Incident, caseID: String, event: String, input: [String: Value], at: Instant)
+    /// Records an incident on a case, with the event and who sent it so it can be retried; the
+    /// case itself is unchanged.
+    func record(_ incident: Incident, caseID: String, event: String, input: [String: Value], actor: Actor, at: Instant)
         throws(StoreError)
+    /// Commits the step a retried incident produced and marks the incident resolved, together.
+    func commit(_ step: Step, expectedVersion: Int, resolving incident: Int) throws(StoreError)
+    /// The incident with `id`, resolved or not.
+    func incident(_ id: Int) throws(StoreError) -> StoredIncident?
     /// Open incidents, of one case or all.
     func incidents(caseID: String?) throws(StoreError) -> [StoredIncident]
 
@@ -147,11 +152,13 @@ public struct StoredIncident: Sendable, Hashable {
     public var expression: String?
     public var event: String
     public var inputJSON: String
+    public var actor: Actor
     public var at: Instant
+    public var resolved: Bool
 
     public init(
         id: Int, caseID: String, code: String, message: String, transition: String?, expression: String?, event: String,
-        inputJSON: String, at: Instant
+        inputJSON: String, actor: Actor, at: Instant, resolved: Bool
     ) {
         self.id = id
         self.caseID = caseID
@@ -161,7 +168,9 @@ public struct StoredIncident: Sendable, Hashable {
         self.expression = expression
         self.event = event
         self.inputJSON = inputJSON
+        self.actor = actor
         self.at = at
+        self.resolved = resolved
     }
 }
 

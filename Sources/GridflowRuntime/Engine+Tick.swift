@@ -51,7 +51,7 @@ extension Engine {
         throws(EngineError)
     {
         try storeCall { () throws(StoreError) in
-            try store.record(incident, caseID: timer.caseID, event: timer.event, input: [:], at: now)
+            try store.record(incident, caseID: timer.caseID, event: timer.event, input: [:], actor: .system, at: now)
             try store.deleteTimer(timer.id)
         }
         report.incidents.append("case \(timer.caseID), timer '\(timer.name ?? timer.event)': \(incident.message)")
@@ -136,7 +136,7 @@ extension Engine {
         try storeCall { () throws(StoreError) in
             try store.record(
                 Incident(code: code, message: message, transition: nil), caseID: effect.caseID, event: "effect",
-                input: [:], at: now)
+                input: [:], actor: .system, at: now)
         }
         report.incidents.append("case \(effect.caseID): \(message)")
     }

@@ -55,7 +55,7 @@ public struct Engine: Sendable {
             throw EngineError(rejection)
         case .incident(let incident):
             try wrap { () throws(StoreError) in
-                try store.record(incident, caseID: caseID, event: event.name, input: input, at: now)
+                try store.record(incident, caseID: caseID, event: event.name, input: input, actor: event.actor, at: now)
             }
             throw EngineError(.incident, "incident recorded on case \(caseID): \(incident.message)")
         }

@@ -96,6 +96,13 @@ public final class SQLiteCaseStore: CaseStore {
                         event TEXT NOT NULL, input TEXT NOT NULL, at INTEGER NOT NULL, resolved_at INTEGER);
                     """)
         }
+        migrator.registerMigration("v2: who sent the event an incident came from") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE incidents ADD COLUMN actor TEXT NOT NULL DEFAULT 'system';
+                    ALTER TABLE incidents ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
+                    """)
+        }
         return migrator
     }
 
@@ -206,25 +213,54 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     private static func insert(
-        _ incident: Incident, caseID: String, event: String, inputJSON: String, at: Instant, _ db: Database
+        _ incident: Incident, caseID: String, event: String, inputJSON: String, actor: Actor = .system, at: Instant,
+        _ db: Database
     ) throws {
         try db.execute(
             sql: """
-                INSERT INTO incidents (case_id, code, message, transition, expression, event, input, at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO incidents (case_id, code, message, transition, expression, event, input, at, actor, roles)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 caseID, incident.code, incident.message, incident.transition, incident.expression, event, inputJSON,
-                at.seconds,
+                at.seconds, actor.id, ValueJSON.encode(Value.list(actor.roles.sorted().map(Value.string))),
             ])
     }
 
-    public func record(_ incident: Incident, caseID: String, event: String, input: [String: Value], at: Instant)
-        throws(StoreError)
-    {
+    public func record(
+        _ incident: Incident, caseID: String, event: String, input: [String: Value], actor: Actor, at: Instant
+    ) throws(StoreError) {
         try write { db in
-            try Self.insert(incident, caseID: caseID, event: event, inputJSON: ValueJSON.encode(input), at: at, db)
+            try Self.insert(
+                incident, caseID: caseID, event: event, inputJSON: ValueJSON.encode(input), actor: actor, at: at, db)
         }
+    }
+
+    public func commit(_ step: Step, expectedVersion: Int, resolving incident: Int) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: "UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
+                arguments: [step.history.at.seconds, incident])
+            guard db.changesCount == 1 else { throw StoreError(.conflict, "incident #\(incident) is resolved already") }
+            try commitStep(step, expectedVersion: expectedVersion, db)
+        }
+    }
+
+    public func incident(_ id: Int) throws(StoreError) -> StoredIncident? {
+        try read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM incidents WHERE id = ?", arguments: [id]).map(Self.storedIncident)
+        }
+    }
+
+    static func storedIncident(_ row: Row) -> StoredIncident {
+        let rolesJSON: String = row["roles"]
+        let roles = (try? JSONSerialization.jsonObject(with: Data(rolesJSON.utf8))) as? [String] ?? []
+        let resolvedAt: Int? = row["resolved_at"]
+        return StoredIncident(
+            id: row["id"], caseID: row["case_id"], code: row["code"], message: row["message"],
+            transition: row["transition"], expression: row["expression"], event: row["event"], inputJSON: row["input"],
+            actor: Actor(id: row["actor"], roles: Set(roles)), at: Instant(seconds: row["at"]),
+            resolved: resolvedAt != nil)
     }
 
     private static func storedCase(_ row: Row) -> StoredCase {
@@ -276,12 +312,7 @@ public final class SQLiteCaseStore: CaseStore {
             let arguments: StatementArguments = caseID.map { [$0] } ?? []
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM incidents WHERE resolved_at IS NULL\(filter) ORDER BY id", arguments: arguments
-            ).map { row in
-                StoredIncident(
-                    id: row["id"], caseID: row["case_id"], code: row["code"], message: row["message"],
-                    transition: row["transition"], expression: row["expression"], event: row["event"],
-                    inputJSON: row["input"], at: Instant(seconds: row["at"]))
-            }
+            ).map(Self.storedIncident)
         }
     }
 }

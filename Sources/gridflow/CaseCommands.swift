@@ -286,3 +286,56 @@ struct Tick: ParsableCommand {
         for incident in incidents { FileHandleOutput.standardOutput("  incident: \(incident)\n") }
     }
 }
+
+/// `gridflow incident list|retry`.
+struct IncidentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "incident", abstract: "List open incidents, or retry one after a fix.",
+        subcommands: [IncidentList.self, IncidentRetry.self])
+}
+
+struct IncidentList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List open incidents.")
+
+    @Option(name: .customLong("case"), help: "Only this case's.") var caseID: String?
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try options.store()
+        let incidents: [StoredIncident]
+        do {
+            incidents = try store.incidents(caseID: caseID)
+        } catch {
+            throw CommandError(message: error.message)
+        }
+        for incident in incidents {
+            FileHandleOutput.standardOutput(
+                "#\(incident.id)  \(incident.caseID)  \(incident.code)  '\(incident.event)' by \(incident.actor.id)  \(incident.message)\n"
+            )
+        }
+        FileHandleOutput.standardOutput("\(incidents.count) open incident\(incidents.count == 1 ? "" : "s")\n")
+    }
+}
+
+struct IncidentRetry: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "retry", abstract: "Apply an incident's event again.")
+
+    @Argument(help: "The incident number.") var id: Int
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try options.store()
+        let stored: StoredIncident?
+        do {
+            stored = try store.incident(id)
+        } catch {
+            throw CommandError(message: error.message)
+        }
+        guard let stored else { throw CommandError(message: "no incident #\(id) in \(options.db)") }
+        let engine = try CaseOutput.engine(for: stored.caseID, store: store, options: options)
+        let now = try options.instant()
+        let next = try gridflow.run { () throws(EngineError) in try engine.retry(id, now: now) }
+        FileHandleOutput.standardOutput("incident #\(id) resolved\n")
+        CaseOutput.print(engine: engine, next, actor: stored.actor, json: options.json)
+    }
+}

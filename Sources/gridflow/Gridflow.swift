@@ -10,6 +10,9 @@ struct Gridflow: ParsableCommand {
             See README.md and docs/reference.md.
             """,
         version: "0.1.0",
-        subcommands: [Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, Tick.self, Bench.self]
+        subcommands: [
+            Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, Tick.self, IncidentCommand.self,
+            Bench.self,
+        ]
     )
 }

@@ -79,6 +79,17 @@ import Testing
         #expect(missing.stderr == "gridflow: error: no case 'oilfield-issue-99' in gridflow.sqlite\n")
     }
 
+    @Test func incidentCommands() throws {
+        let list = try gf(["incident", "list"])
+        #expect(list.status == 0)
+        #expect(list.stdout == "0 open incidents\n")
+        let retry = try gf(["incident", "retry", "5"])
+        #expect(retry.status == 2)
+        #expect(retry.stderr == "gridflow: error: no incident #5 in gridflow.sqlite\n")
+        let tick = try gf(["tick", "--now", "2024-07-01T09:00:00+08:00"])
+        #expect(tick.stdout == "fired 0 timers, performed 0 effects\n")
+    }
+
     @Test func aForeignFileIsRefusedAndLeftAlone() throws {
         let foreign = directory.appendingPathComponent("notes.db")
         try "not a database".write(to: foreign, atomically: true, encoding: .utf8)

@@ -83,3 +83,54 @@ import Testing
         #expect(try SQLiteCaseStore(path: path).incidents(caseID: followup.id).map(\.code) == ["signal-rejected"])
     }
 }
+
+/// Incidents are kept until a retry after a fix succeeds.
+@Suite struct IncidentRetryTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "gridflow-retry-\(UUID().uuidString).sqlite"
+    )
+    .path
+    let now = Instant("2024-09-30T09:00:00+08:00")!
+    let helper = SQLiteCaseStoreTests()
+
+    /// The fixture unit with the failing guard of 'divide' fixed, under the same version name.
+    func fixedProgram() throws -> Program {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-fixed-\(UUID().uuidString)")
+        try FileManager.default.copyItem(
+            at: URL(fileURLWithPath: SQLiteCaseStoreTests.fixtures), to: directory)
+        let report = directory.appendingPathComponent("Workflows/rt/report.yaml")
+        let text = try String(contentsOf: report, encoding: .utf8)
+            .replacingOccurrences(
+                of: "100 / ((case.score ?? 0) - (case.score ?? 0)) > 1", with: "(case.score ?? 0) > 1")
+        try text.write(to: report, atomically: true, encoding: .utf8)
+        let result = Loader().load(paths: [directory.path + "/Workflows/rt", directory.path + "/Rules/rt"])
+        #expect(!result.diagnostics.hasErrors)
+        return try Program(definitions: result.units["rt"]!, version: SQLiteCaseStoreTests.program.version)
+    }
+
+    @Test func aRetryAfterAFixResolvesTheIncidentAndAppliesTheEvent() throws {
+        let store = try SQLiteCaseStore(path: path)
+        let broken = Engine(program: SQLiteCaseStoreTests.program, store: store)
+        let opened = try broken.open(
+            "report", input: ["reporter": helper.reporter(), "summary": .string("x")], by: helper.employee, now: now)
+        _ = try broken.act(
+            opened.id, event: "accept", input: ["score": .number(Number(80))], by: helper.reviewer, now: now)
+        let secretary = Actor(id: "s", roles: ["secretary"])
+        #expect(throws: EngineError.self) {
+            try broken.act(opened.id, event: "divide", input: [:], by: secretary, now: now)
+        }
+        let incident = try #require(try store.incidents(caseID: opened.id).first)
+        #expect(incident.actor == secretary)
+        // Retrying without a fix: it happens again and stays open.
+        #expect(throws: EngineError.self) { try broken.retry(incident.id, now: now) }
+        #expect(try store.incidents(caseID: opened.id).count == 1)
+        // After the fix.
+        let fixed = Engine(program: try fixedProgram(), store: store)
+        let next = try fixed.retry(incident.id, now: now)
+        #expect(next.state == "closed")
+        #expect(try store.incidents(caseID: opened.id).isEmpty)
+        #expect(try store.incident(incident.id)?.resolved == true)
+        #expect(throws: EngineError.self) { try fixed.retry(incident.id, now: now) }
+    }
+}

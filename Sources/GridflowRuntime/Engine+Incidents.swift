@@ -1,0 +1,43 @@
+import Foundation
+import GridflowExpressions
+
+extension Engine {
+    /// Applies the event an incident came from again (after the definitions or the data were
+    /// fixed). On success the step commits and the incident is resolved in one transaction; on
+    /// failure the incident stays open and the reason is returned as an error.
+    public func retry(_ incidentID: Int, now: Instant) throws(EngineError) -> CaseSnapshot {
+        guard let stored = try storeCall({ () throws(StoreError) in try store.incident(incidentID) }) else {
+            throw EngineError(.notFound, "no incident #\(incidentID)")
+        }
+        guard !stored.resolved else { throw EngineError(.notFound, "incident #\(incidentID) is resolved already") }
+        guard stored.event != "effect" else {
+            throw EngineError(
+                .rejected, "incident #\(incidentID) came from an effect, which 'tick' performs; it cannot be retried")
+        }
+        let current = try load(stored.caseID)
+        guard let workflow = program.workflow(current.workflow) else { throw EngineError(.notFound, "no workflow") }
+        var input: [String: Value] = [:]
+        if let object = (try? JSONSerialization.jsonObject(with: Data(stored.inputJSON.utf8))) as? [String: Any] {
+            for (name, json) in object {
+                guard let type = workflow.fieldTypes[name],
+                    let value = try? DataBinding.value(json, as: type, path: name)
+                else { continue }
+                input[name] = value
+            }
+        }
+        let event: Event =
+            stored.actor.id == Actor.system.id
+            ? .timer(event: stored.event) : .act(event: stored.event, input: input, by: stored.actor)
+        switch interpreter.step(current, event, now: now) {
+        case .advanced(let step):
+            try storeCall { () throws(StoreError) in
+                try store.commit(step, expectedVersion: current.version, resolving: incidentID)
+            }
+            return step.next
+        case .rejected(let rejection):
+            throw EngineError(rejection)
+        case .incident(let incident):
+            throw EngineError(.incident, "incident #\(incidentID) happens again: \(incident.message)")
+        }
+    }
+}
