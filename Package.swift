@@ -42,6 +42,7 @@ let package = Package(
                 "GridflowGraph",
                 "GridflowRuntime",
                 "GridflowStore",
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -57,7 +58,9 @@ let package = Package(
             name: "GridflowStoreTests",
             dependencies: ["GridflowStore", "GridflowRuntime", "GridflowDefinitions", "GridflowExpressions"]
         ),
-        .testTarget(name: "GridflowCLITests", dependencies: ["gridflow"]),
+        .testTarget(
+            name: "GridflowCLITests",
+            dependencies: ["gridflow", "GridflowStore", "GridflowRuntime", "GridflowExpressions"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -5,8 +5,8 @@ import GridflowExpressions
 /// `gridflow bench`: speed figures, kept out of the tests.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure speed: nanoseconds per evaluation of the reference expressions.",
-        subcommands: [ExpressionBench.self]
+        abstract: "Measure speed: expressions (ns per evaluation) and workflows (transitions per second).",
+        subcommands: [ExpressionBench.self, WorkflowBench.self]
     )
 }
 

@@ -1,0 +1,167 @@
+import ArgumentParser
+import Foundation
+import GRDB
+import GridflowDefinitions
+import GridflowExpressions
+import GridflowRuntime
+import GridflowStore
+
+/// `gridflow bench workflow`: cases through the telecom seven-step selection on a real SQLite
+/// file, against the raw rate of inserting as many rows with GRDB.
+struct WorkflowBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "workflow",
+        abstract: "Completed cases/s and transitions/s through the telecom selection, with synchronous FULL and NORMAL."
+    )
+
+    @Option(help: "Cases per run.") var cases = 200
+    @Option(help: "Run only this durability (full or normal); default: both.") var durability: String?
+    @Option(help: "The store file (default: a temporary file, removed afterwards).") var db: String?
+    @Option(help: "The folder holding Workflows/ and Rules/.") var root: String = "."
+    @Flag(help: "Print 'ack CASE VERSION' after every committed step (for crash tests).") var ack = false
+    @Flag(help: "Print the figures as JSON.") var json = false
+
+    func run() throws {
+        guard cases > 0 else { throw ValidationError("--cases must be positive") }
+        let modes: [SQLiteCaseStore.Durability]
+        switch durability {
+        case nil: modes = [.full, .normal]
+        case let name?:
+            guard let mode = SQLiteCaseStore.Durability(rawValue: name) else {
+                throw ValidationError("--durability takes full or normal")
+            }
+            modes = [mode]
+        }
+        let options = try StoreOptions.parse(["--root", root])
+        var figures: [String: Value] = [:]
+        for mode in modes {
+            let path =
+                db
+                ?? FileManager.default.temporaryDirectory.appendingPathComponent(
+                    "gridflow-bench-\(UUID().uuidString).sqlite"
+                ).path
+            defer {
+                if db == nil {
+                    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                }
+            }
+            let store: SQLiteCaseStore
+            do { store = try SQLiteCaseStore(path: path, durability: mode) } catch {
+                throw CommandError(message: error.message)
+            }
+            let engine = try options.engine(unit: "telecom", store: store)
+            let (elapsed, transitions) = try drive(engine, count: cases)
+            let raw = try rawInsertRate(rows: transitions, durability: mode)
+            figures["cases_per_second_\(mode.rawValue)"] = .number(Number(Int(Double(cases) / elapsed)))
+            figures["transitions_per_second_\(mode.rawValue)"] = .number(Number(Int(Double(transitions) / elapsed)))
+            figures["raw_batched_inserts_per_second_\(mode.rawValue)"] = .number(Number(Int(raw)))
+            if !json {
+                FileHandleOutput.standardOutput(
+                    "synchronous=\(mode.rawValue.uppercased()): \(cases) cases, \(transitions) transitions in "
+                        + String(
+                            format:
+                                "%.2f s: %.0f cases/s, %.0f transitions/s; raw batched GRDB inserts: %.0f rows/s (ratio %.2f)\n",
+                            elapsed, Double(cases) / elapsed, Double(transitions) / elapsed, raw,
+                            Double(transitions) / elapsed / raw))
+            }
+        }
+        if json { FileHandleOutput.standardOutput(ValueJSON.encode(figures) + "\n") }
+    }
+
+    /// Opens `count` selection cases and takes each through the seven steps; returns seconds and steps.
+    func drive(_ engine: Engine, count: Int) throws -> (Double, Int) {
+        let now = Instant("2024-07-01T09:00:00+08:00")!
+        let candidate = Self.candidate(engine.program)
+        let steps: [(String, String, [String: Value])] = [
+            ("approve", "selecting_unit", ["recommendation_note": .string("民主推荐")]),
+            ("approve", "party_branch", ["branch_opinion": .string("同意")]),
+            ("approve", "superior_discipline_committee", ["discipline_review_opinion": .string("同意")]),
+            ("approve", "hr_department", ["resume_review_opinion": .string("履历属实")]),
+            ("approve", "party_committee_office", ["political_review_opinion": .string("合格")]),
+            ("approve", "discipline_committee_office", ["integrity_opinion": .string("无问题")]),
+            ("approve", "approver", ["approval_note": .string("同意"), "certificate_no": .string("C-1")]),
+        ]
+        var transitions = 0
+        let clock = ContinuousClock()
+        let start = clock.now
+        for _ in 0..<count {
+            let opened = try gridflow.run { () throws(EngineError) in
+                try engine.open(
+                    "selection",
+                    input: [
+                        "position_role": .string("grid_supervisor"), "candidate": candidate,
+                        "team": .string("haicheng_central_grid"), "selection_year": .number(Number(2024)),
+                    ], by: Actor(id: "unit", roles: ["selecting_unit"]), now: now)
+            }
+            if ack { FileHandleOutput.standardOutput("ack \(opened.id) \(opened.version)\n") }
+            transitions += 1
+            for (event, role, input) in steps {
+                let next = try gridflow.run { () throws(EngineError) in
+                    try engine.act(opened.id, event: event, input: input, by: Actor(id: role, roles: [role]), now: now)
+                }
+                if ack { FileHandleOutput.standardOutput("ack \(next.id) \(next.version)\n") }
+                transitions += 1
+            }
+        }
+        let elapsed = clock.now - start
+        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, transitions)
+    }
+
+    /// Rows per second inserted with GRDB in batches of 100 per transaction, rows shaped like history rows.
+    func rawInsertRate(rows: Int, durability: SQLiteCaseStore.Durability) throws -> Double {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-raw-\(UUID().uuidString).sqlite"
+        ).path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration)
+        try pool.write { db in
+            try db.execute(
+                sql: "CREATE TABLE rows (case_id TEXT, sequence INTEGER, payload TEXT, PRIMARY KEY (case_id, sequence))"
+            )
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        var written = 0
+        while written < rows {
+            try pool.write { db in
+                for _ in 0..<min(100, rows - written) {
+                    try db.execute(
+                        sql: "INSERT INTO rows VALUES (?, ?, ?)",
+                        arguments: [
+                            "case-\(written / 8)", written % 8, "{\"field\":\"x\",\"old\":null,\"new\":\"同意\"}",
+                        ])
+                    written += 1
+                }
+            }
+        }
+        let elapsed = clock.now - start
+        return Double(rows) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    /// A candidate who passes every eligibility rule of the telecom unit.
+    static func candidate(_ program: Program) -> Value {
+        let type = program.types.personType
+        var slots = [Value](repeating: .null, count: type.fields.count)
+        for (index, field) in type.fields.enumerated() {
+            switch (field.name, field.type.unwrapped) {
+            case ("id", _), ("name", _): slots[index] = .string("bench")
+            case ("roles", _): slots[index] = .list([])
+            case ("performance", _):
+                slots[index] = .map([
+                    .number(Number(2021)): .string("good"), .number(Number(2022)): .string("good"),
+                    .number(Number(2023)): .string("good"),
+                ])
+            case ("key_post", _): slots[index] = .string("none")
+            case ("team", _): slots[index] = .string("haicheng_central_grid")
+            case ("branch_committee_member", _), ("leadership_member", _): slots[index] = .bool(false)
+            case (_, .bool): slots[index] = .bool(true)
+            default: break
+            }
+        }
+        return .record(Record(layout: type.layout, slots: slots))
+    }
+}
