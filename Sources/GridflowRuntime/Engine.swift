@@ -111,6 +111,18 @@ public struct Engine: Sendable {
         }
     }
 
+    /// The restricted fields `actor` may not see, with the roles that may: a denied read is said,
+    /// not silently skipped.
+    public func hiddenFields(_ snapshot: CaseSnapshot, from actor: Actor) -> [(name: String, roles: [String])] {
+        guard let workflow = program.workflow(snapshot.workflow) else { return [] }
+        return workflow.caseType.fields.compactMap { field in
+            guard let allowed = workflow.visibility[field.name], allowed.isDisjoint(with: actor.roles) else {
+                return nil
+            }
+            return (field.name, allowed.sorted())
+        }
+    }
+
     /// The events `actor` may fire now.
     public func actions(_ snapshot: CaseSnapshot, for actor: Actor) -> [String] {
         guard let workflow = program.workflow(snapshot.workflow) else { return [] }

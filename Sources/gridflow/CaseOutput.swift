@@ -19,6 +19,7 @@ enum CaseOutput {
 
     static func print(engine: Engine, _ snapshot: CaseSnapshot, actor: Actor, json: Bool, full: Bool = false) {
         let fields = engine.visibleFields(snapshot, to: actor)
+        let hidden = actor.roles.contains("system") ? [] : engine.hiddenFields(snapshot, from: actor)
         let actions = engine.actions(snapshot, for: actor)
         let history = (try? engine.store.history(snapshot.id)) ?? []
         let incidents = (try? engine.store.incidents(caseID: snapshot.id)) ?? []
@@ -28,6 +29,7 @@ enum CaseOutput {
                 "state": .string(snapshot.state), "version": .number(Number(snapshot.version)),
                 "definition_version": .string(snapshot.definitionVersion),
                 "actions": .list(actions.map(Value.string)),
+                "hidden": .list(hidden.map { Value.string($0.name) }),
             ]
             let names = fields.map(\.name)
             object["fields"] = .record(Record(layout: RecordLayout(names: names), slots: fields.map(\.value)))
@@ -62,6 +64,9 @@ enum CaseOutput {
         }
         let empty = fields.filter { $0.value == .null }.count
         if full, empty > 0 { out += "  (\(empty) more field\(empty == 1 ? "" : "s") empty)\n" }
+        for (name, roles) in hidden {
+            out += "  \(name): hidden from \(actor.id) (visible to \(roles.joined(separator: ", ")))\n"
+        }
         out += "actions for \(actor.id): " + (actions.isEmpty ? "none" : actions.joined(separator: ", ")) + "\n"
         if full {
             out += "history:\n"

@@ -112,6 +112,12 @@ import Testing
         let id = try #require(try json(opened)["id"] as? String)
         let asEmployee = try json(try gf(["case", "show", id, "--as", "li", "--role", "employee", "--json"]))
         #expect((asEmployee["fields"] as? [String: Any])?.keys.contains("reporter") == false)
+        #expect(asEmployee["hidden"] as? [String] == ["reporter"])
+        let text = try gf(["case", "show", id, "--as", "li", "--role", "employee"])
+        #expect(
+            text.stdout.contains(
+                "  reporter: hidden from li (visible to discipline_office_staff, oilfield_discipline_committee, plant_discipline_committee)\n"
+            ))
         let asOffice = try json(
             try gf(["case", "show", id, "--as", "he", "--role", "discipline_office_staff", "--json"]))
         #expect((asOffice["fields"] as? [String: Any])?["reporter"] != nil)
