@@ -64,6 +64,25 @@ public struct Cell: Sendable {
     public var test: Test
     public var span: SourceSpan
 
+    /// A cell expression's text with each `?` (not `??`) written as `_`, the name its input is
+    /// checked and evaluated under; `_` has the same width, so positions stay exact.
+    public static func replacingPlaceholder(_ text: String) -> String {
+        let scalars = Array(text.unicodeScalars)
+        var out = String.UnicodeScalarView()
+        var quote: Unicode.Scalar?
+        for (i, c) in scalars.enumerated() {
+            if let q = quote {
+                if c == q { quote = nil }
+                out.append(c)
+                continue
+            }
+            if c == "\"" || c == "'" { quote = c }
+            let doubled = (i + 1 < scalars.count && scalars[i + 1] == "?") || (i > 0 && scalars[i - 1] == "?")
+            out.append(c == "?" && !doubled ? "_" : c)
+        }
+        return String(out)
+    }
+
     static func readAll(_ node: Node?) -> [(input: Name, cell: Cell)] {
         node?.entries.map { ($0.name, Cell($0.value)) } ?? []
     }

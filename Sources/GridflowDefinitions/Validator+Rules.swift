@@ -87,31 +87,13 @@ extension Validator {
                 // `?` stands for the input: checked as a variable of the input's type. `_` has the
                 // same width, so positions inside the cell stay exact.
                 var placeholder = expression
-                placeholder.text = Self.replacingPlaceholder(expression.text)
+                placeholder.text = Cell.replacingPlaceholder(expression.text)
                 checkExpression(
                     placeholder, roots: [("_", valueType(field.type, name: field.name.text))], expecting: .bool,
                     what: "the cell for input '\(input.text)' in row \(row)")
             case .any: break
             }
         }
-    }
-
-    /// The cell's text with each `?` (not `??`) written as `_`.
-    static func replacingPlaceholder(_ text: String) -> String {
-        let scalars = Array(text.unicodeScalars)
-        var out = String.UnicodeScalarView()
-        var quote: Unicode.Scalar?
-        for (i, c) in scalars.enumerated() {
-            if let q = quote {
-                if c == q { quote = nil }
-                out.append(c)
-                continue
-            }
-            if c == "\"" || c == "'" { quote = c }
-            let doubled = (i + 1 < scalars.count && scalars[i + 1] == "?") || (i > 0 && scalars[i - 1] == "?")
-            out.append(c == "?" && !doubled ? "_" : c)
-        }
-        return String(out)
     }
 
     private mutating func checkNumeric(_ field: Field, _ cell: Cell) {

@@ -40,20 +40,7 @@ struct CompiledCell: Sendable {
                 low: Number(low.description) ?? .zero, lowClosed: lowClosed, high: Number(high.description) ?? .zero,
                 highClosed: highClosed)
         case .expression(let expression):
-            var text = ""
-            var quote: Character?
-            let characters = Array(expression.text)
-            for (i, c) in characters.enumerated() {
-                if let q = quote {
-                    if c == q { quote = nil }
-                    text.append(c)
-                    continue
-                }
-                if c == "\"" || c == "'" { quote = c }
-                let doubled =
-                    (i + 1 < characters.count && characters[i + 1] == "?") || (i > 0 && characters[i - 1] == "?")
-                text.append(c == "?" && !doubled ? "_" : c)
-            }
+            let text = Cell.replacingPlaceholder(expression.text)
             test = .expression(try CompiledWorkflow.compile(text, [("_", type)], .bool, "a cell for '\(input)'"))
         }
     }
@@ -116,13 +103,7 @@ struct CompiledTable: Sendable {
         outputNames = table.outputs.map(\.name.text)
         var rows: [Row] = []
         for row in table.rows {
-            var cells: [CompiledCell] = []
-            for (input, cell) in row.when {
-                guard let field = table.inputs.first(where: { $0.name.text == input.text }) else { continue }
-                cells.append(
-                    try CompiledCell(input: input.text, cell: cell, type: types.valueType(field.type, name: input.text))
-                )
-            }
+            let cells = try Self.cells(row.when, inputs: table.inputs, types: types)
             var outputs: [String: Value] = [:]
             for (output, literal) in row.then { outputs[output.text] = CompiledCell.value(literal) }
             rows.append(Row(cells: cells, outputs: outputs))
@@ -137,13 +118,7 @@ struct CompiledTable: Sendable {
         outputNames = ["department", "deadline", "role"]
         var rows: [Row] = []
         for route in table.routes {
-            var cells: [CompiledCell] = []
-            for (input, cell) in route.when {
-                guard let field = table.inputs.first(where: { $0.name.text == input.text }) else { continue }
-                cells.append(
-                    try CompiledCell(input: input.text, cell: cell, type: types.valueType(field.type, name: input.text))
-                )
-            }
+            let cells = try Self.cells(route.when, inputs: table.inputs, types: types)
             var outputs: [String: Value] = [:]
             if let department = route.department { outputs["department"] = .string(department.text) }
             if let deadline = route.deadline { outputs["deadline"] = .duration(deadline.amount) }
@@ -151,6 +126,18 @@ struct CompiledTable: Sendable {
             rows.append(Row(cells: cells, outputs: outputs))
         }
         self.rows = rows
+    }
+
+    static func cells(_ when: [(input: Name, cell: Cell)], inputs: [Field], types: UnitTypes)
+        throws(Program.CompileError) -> [CompiledCell]
+    {
+        var cells: [CompiledCell] = []
+        for (input, cell) in when {
+            guard let field = inputs.first(where: { $0.name.text == input.text }) else { continue }
+            cells.append(
+                try CompiledCell(input: input.text, cell: cell, type: types.valueType(field.type, name: input.text)))
+        }
+        return cells
     }
 
     func evaluate(_ values: [String: Value], now: Instant, calendar: WorkCalendar) -> Result<[String: Value], Incident>
