@@ -29,7 +29,10 @@ let package = Package(
         .target(
             name: "GridflowDefinitions", dependencies: ["GridflowYAML", "GridflowDiagnostics", "GridflowExpressions"]),
         .target(name: "GridflowGraph", dependencies: ["GridflowDefinitions"]),
-        .target(name: "GridflowRuntime", dependencies: ["GridflowDefinitions", "GridflowExpressions"]),
+        .target(
+            name: "GridflowRuntime",
+            dependencies: ["GridflowDefinitions", "GridflowExpressions", "GridflowYAML", "GridflowDiagnostics"]
+        ),
         .target(
             name: "GridflowStore",
             dependencies: ["GridflowRuntime", "GridflowExpressions", .product(name: "GRDB", package: "GRDB.swift")]

@@ -11,6 +11,7 @@ public enum DefinitionKind: String, Sendable, CaseIterable {
     case appraisal = "Appraisal"
     case coverage = "Coverage"
     case fileSpace = "FileSpace"
+    case scenario = "Scenario"
 
     /// The file name of the kind's JSON Schema in `schemas/`.
     public var schemaFile: String {
@@ -23,6 +24,7 @@ public enum DefinitionKind: String, Sendable, CaseIterable {
         case .appraisal: "appraisal.schema.json"
         case .coverage: "coverage.schema.json"
         case .fileSpace: "file-space.schema.json"
+        case .scenario: "scenario.schema.json"
         }
     }
 }

@@ -36,6 +36,7 @@ public enum Definition: Sendable {
         case .appraisal: Appraisal.read(node, file: file).map(Definition.appraisal)
         case .coverage: Coverage.read(node, file: file).map(Definition.coverage)
         case .fileSpace: FileSpace.read(node, file: file).map(Definition.fileSpace)
+        case .scenario: nil  // read by the scenario runner, not part of a unit's definitions
         }
     }
 }

@@ -44,6 +44,7 @@ public enum JSONSchema {
         case .object(let object): return self.object(object)
         case .ref(let name): return ["$ref": "#/$defs/\(name)"]
         case .either(let shapes): return ["anyOf": shapes.map(schema)]
+        case .any: return [:]
         }
     }
 

@@ -25,7 +25,7 @@ struct LoadSession {
             return
         }
         if !places.contains(place) { places.append(place) }
-        if let kind = file.kind {
+        if let kind = file.kind, kind != .scenario {
             let belongs = kind == .unit || kind == .workflow ? "Workflows" : "Rules"
             if belongs != place.area {
                 diagnostics.append(

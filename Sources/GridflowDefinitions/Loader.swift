@@ -57,7 +57,8 @@ public struct Loader {
         var files: [String] = []
         while let relative = enumerator.nextObject() as? String {
             let last = (relative as NSString).lastPathComponent
-            if last.hasPrefix(".") {
+            // Hidden folders, and `tests/` folders of scenarios, which `gridflow test` reads.
+            if last.hasPrefix(".") || last == "tests" {
                 enumerator.skipDescendants()
                 continue
             }
@@ -145,8 +146,12 @@ struct FilePlace: Hashable {
     var unit: String
 
     init?(_ path: String) {
-        let components = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-        guard components.count >= 3 else { return nil }
+        let all = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        guard all.count >= 3 else { return nil }
+        // Scenarios sit one folder deeper: Workflows/UNIT/tests/FILE.
+        let components =
+            all.count >= 4 && all[all.count - 2] == "tests"
+            ? Array(all.dropLast(2)) + [all.last!] : all
         let area = components[components.count - 3]
         guard area == "Workflows" || area == "Rules" else { return nil }
         self.area = area

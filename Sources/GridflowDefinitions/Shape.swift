@@ -34,6 +34,8 @@ public indirect enum Shape: Sendable {
     case ref(String)
     /// The first alternative that fits.
     case either([Shape])
+    /// Any YAML value (data in a scenario).
+    case any
 
     /// How the shape is named in messages: "a name", "a list of names".
     public var summary: String {
@@ -53,6 +55,7 @@ public indirect enum Shape: Sendable {
         case .object(let object): object.title
         case .ref(let name): Shapes.definition(name)?.title ?? "a mapping"
         case .either(let shapes): shapes.map(\.summary).joined(separator: " or ")
+        case .any: "a value"
         }
     }
 

@@ -103,6 +103,13 @@ struct ShapeChecker {
             check(node, against: shape.resolved, key: key, context: context)
         case .either(let alternatives):
             checkEither(node, alternatives, whole: shape, key: key)
+        case .any:
+            if let mapping = node.mapping {
+                reportDuplicates(mapping, entity: nil)
+                for pair in mapping.pairs { check(pair.value, against: .any, key: pair.name ?? key) }
+            } else if let items = node.sequence {
+                for item in items { check(item, against: .any, key: key) }
+            }
         }
     }
 

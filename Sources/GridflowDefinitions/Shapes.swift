@@ -4,6 +4,7 @@ public enum Shapes {
     public static let kinds: [(kind: DefinitionKind, shape: ObjectShape)] = [
         (.unit, unit), (.workflow, workflow), (.decisionTable, decisionTable), (.routingTable, routingTable),
         (.eligibility, eligibility), (.appraisal, appraisal), (.coverage, coverage), (.fileSpace, fileSpace),
+        (.scenario, scenario),
     ]
 
     /// The shape of a kind's file.
@@ -453,5 +454,69 @@ public enum Shapes {
                         FileAction.allCases.map {
                             required($0.rawValue, permission, "Who may \($0.rawValue) a file.")
                         })), "Who may do what."),
+        ])
+
+    // MARK: Scenario
+
+    static let scenarioStep = ObjectShape(
+        "a scenario step", plural: "scenario steps", exclusive: [["open", "act", "wait"]],
+        oneRequired: [["open", "act", "wait"]],
+        [
+            key(
+                "open",
+                .object(
+                    ObjectShape(
+                        "an 'open' step", plural: "'open' steps",
+                        [
+                            required("as", .identifier, "Who opens the case (one of the scenario's people)."),
+                            key("with", .map(entity: "field", .any), "Field values; \"@NAME\" is a person."),
+                        ])), "Open the case."),
+            key(
+                "act",
+                .object(
+                    ObjectShape(
+                        "an 'act' step", plural: "'act' steps",
+                        [
+                            required("event", .identifier, "The event."),
+                            required("as", .identifier, "Who fires it."),
+                            key("with", .map(entity: "field", .any), "Input field values."),
+                        ])), "Fire an event."),
+            key("wait", .duration, "Advance the clock; due timers fire and effects run."),
+            key(
+                "expect",
+                .object(
+                    ObjectShape(
+                        "expectations", plural: "expectations",
+                        [
+                            key("state", .identifier, "The case's state after the step."),
+                            key("fields", .map(entity: "field", .any), "Field values after the step."),
+                            key(
+                                "rejected",
+                                .keyword([
+                                    "unknown-event", "not-permitted", "guard-false", "invalid-input", "case-finished",
+                                ]),
+                                "The step is refused for this reason."),
+                            key("incident", .text, "The step raises an incident with this code."),
+                            key("actions", .list(.identifier), "The events the step's actor may fire afterwards."),
+                        ])), "What must hold after the step."),
+        ])
+
+    static let scenario = ObjectShape(
+        "a scenario", plural: "scenarios",
+        header(.scenario) + [
+            required("workflow", .identifier, "The workflow under test."),
+            key("start", .text, "The clock at the first step (ISO 8601 with offset)."),
+            key(
+                "people",
+                .map(
+                    entity: "person",
+                    .object(
+                        ObjectShape(
+                            "a person", plural: "people",
+                            [
+                                key("roles", .list(.identifier), "The roles the person holds."),
+                                key("fields", .map(entity: "field", .any), "The person's attributes."),
+                            ]))), "Who acts or is referenced."),
+            required("steps", .list(.object(scenarioStep)), "The steps, in order."),
         ])
 }

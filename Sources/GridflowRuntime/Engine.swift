@@ -32,7 +32,9 @@ public struct Engine: Sendable {
         case .rejected(let rejection):
             throw EngineError(rejection)
         case .incident(let incident):
-            throw EngineError(.incident, incident.message)
+            var error = EngineError(.incident, incident.message)
+            error.incident = incident
+            throw error
         }
     }
 
@@ -57,7 +59,9 @@ public struct Engine: Sendable {
             try wrap { () throws(StoreError) in
                 try store.record(incident, caseID: caseID, event: event.name, input: input, actor: event.actor, at: now)
             }
-            throw EngineError(.incident, "incident recorded on case \(caseID): \(incident.message)")
+            var error = EngineError(.incident, "incident recorded on case \(caseID): \(incident.message)")
+            error.incident = incident
+            throw error
         }
     }
 
@@ -151,6 +155,8 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
     public var code: Code
     public var message: String
     public var rejection: Rejection?
+    /// For `incident`: the incident recorded.
+    public var incident: Incident?
 
     public init(_ code: Code, _ message: String) {
         self.code = code

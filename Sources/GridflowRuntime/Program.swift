@@ -44,6 +44,11 @@ public struct Program: Sendable {
 
     /// The workflow named `name`.
     public func workflow(_ name: String) -> CompiledWorkflow? { workflows[name] }
+
+    /// `workflow/transition` for every transition of the unit.
+    public var transitionNames: Set<String> {
+        Set(workflows.values.flatMap { workflow in workflow.transitionNames.map { workflow.name + "/" + $0 } })
+    }
 }
 
 /// One workflow, compiled.
@@ -167,6 +172,9 @@ public struct CompiledWorkflow: Sendable {
         }
         self.transitions = transitions
     }
+
+    /// The names of the workflow's transitions.
+    public var transitionNames: Set<String> { Set(transitions.values.flatMap { $0.map(\.name) }) }
 
     /// The transitions that handle `event` in `state`, in definition order.
     func transitions(from state: String, on event: String) -> [CompiledTransition] {

@@ -47,6 +47,11 @@ struct StoreOptions: ParsableArguments {
 
     /// The engine for `unit`, with its definitions validated and compiled.
     func engine(unit: String, store: SQLiteCaseStore) throws -> Engine {
+        Engine(program: try program(unit: unit), store: store)
+    }
+
+    /// The compiled definitions of `unit`, validated first.
+    func program(unit: String) throws -> Program {
         let base = root == "." ? "" : (root.hasSuffix("/") ? root : root + "/")
         let folders = [base + "Workflows/" + unit, base + "Rules/" + unit].filter {
             FileManager.default.fileExists(atPath: $0)
@@ -61,8 +66,7 @@ struct StoreOptions: ParsableArguments {
                 status: 1)
         }
         do {
-            let program = try Program(definitions: definitions, version: DefinitionVersion.of(result.sources))
-            return Engine(program: program, store: store)
+            return try Program(definitions: definitions, version: DefinitionVersion.of(result.sources))
         } catch {
             throw CommandError(message: "unit '\(unit)' cannot be compiled: \(error)", status: 1)
         }

@@ -12,7 +12,7 @@ struct Gridflow: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, Tick.self, IncidentCommand.self,
-            Bench.self,
+            TestCommand.self, Bench.self,
         ]
     )
 }

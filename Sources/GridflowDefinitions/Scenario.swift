@@ -1,0 +1,103 @@
+import Foundation
+import GridflowDiagnostics
+import GridflowYAML
+
+/// A designer's test of a workflow, written in YAML beside the definitions
+/// (`Workflows/UNIT/tests/*.yaml`): people, steps and what must hold after each.
+public struct Scenario: Sendable {
+    public var name: String
+    public var file: String
+    public var workflow: Name
+    public var start: String?
+    public var people: [Person]
+    public var steps: [Step]
+
+    /// Someone who acts in the scenario or is put in a field as `"@NAME"`.
+    public struct Person: Sendable {
+        public var name: Name
+        public var roles: [String]
+        /// The person's attributes (`people.fields`), as written.
+        public var fields: [(name: Name, value: Node)]
+    }
+
+    /// One step.
+    public struct Step: Sendable {
+        public enum Action: Sendable {
+            case open(as: Name, with: [(field: Name, value: Node)])
+            case act(event: Name, as: Name, with: [(field: Name, value: Node)])
+            case wait(Duration)
+        }
+
+        public var action: Action
+        public var expect: Expect?
+        public var span: SourceSpan
+    }
+
+    /// What must hold after a step.
+    public struct Expect: Sendable {
+        public var state: Name?
+        public var fields: [(field: Name, value: Node)]
+        public var rejected: String?
+        public var incident: String?
+        public var actions: [Name]?
+        public var span: SourceSpan
+    }
+
+    /// Reads a scenario from a parsed file; `nil` when its shape was wrong (already reported).
+    public static func read(_ file: DefinitionFile) -> Scenario? {
+        guard file.kind == .scenario, let root = file.root, !file.diagnostics.hasErrors,
+            let name = root["name"]?.text, let workflow = root["workflow"]?.name
+        else { return nil }
+        func pairs(_ node: Node?) -> [(Name, Node)] { node?.entries.map { ($0.name, $0.value) } ?? [] }
+        let people =
+            root["people"]?.entries.map { entry in
+                Person(
+                    name: entry.name, roles: entry.value["roles"]?.sequence?.compactMap(\.text) ?? [],
+                    fields: pairs(entry.value["fields"]))
+            } ?? []
+        var steps: [Step] = []
+        for node in root["steps"]?.sequence ?? [] {
+            let action: Step.Action
+            if let open = node["open"], let actor = open["as"]?.name {
+                action = .open(as: actor, with: pairs(open["with"]))
+            } else if let act = node["act"], let event = act["event"]?.name, let actor = act["as"]?.name {
+                action = .act(event: event, as: actor, with: pairs(act["with"]))
+            } else if let wait = node["wait"]?.duration {
+                action = .wait(wait)
+            } else {
+                continue
+            }
+            let expect = node["expect"].map { expect in
+                Expect(
+                    state: expect["state"]?.name, fields: pairs(expect["fields"]), rejected: expect["rejected"]?.text,
+                    incident: expect["incident"]?.text, actions: expect["actions"]?.sequence?.compactMap(\.name),
+                    span: expect.span)
+            }
+            steps.append(Step(action: action, expect: expect, span: node.span))
+        }
+        return Scenario(
+            name: name, file: file.path, workflow: workflow, start: root["start"]?.text, people: people, steps: steps)
+    }
+}
+
+extension Node {
+    /// The value as `JSONSerialization` would give it (`NSNumber`, `String`, `NSNull`, arrays
+    /// and dictionaries), for reading data with `DataBinding`.
+    public var plainValue: Any {
+        switch content {
+        case .scalar(let scalar):
+            switch scalar.resolved {
+            case .null: return NSNull()
+            case .bool(let b): return NSNumber(value: b)
+            case .int(let i): return NSNumber(value: i)
+            case .float(let text): return NSDecimalNumber(string: text)
+            case .string: return scalar.value
+            }
+        case .sequence(let items): return items.map(\.plainValue)
+        case .mapping(let mapping):
+            var object: [String: Any] = [:]
+            for pair in mapping.pairs { object[pair.name ?? ""] = pair.value.plainValue }
+            return object
+        }
+    }
+}

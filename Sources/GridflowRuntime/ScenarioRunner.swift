@@ -1,0 +1,245 @@
+import Foundation
+import GridflowDefinitions
+import GridflowDiagnostics
+import GridflowExpressions
+import GridflowYAML
+
+/// Runs designers' scenarios on the real interpreter and a real store.
+public struct ScenarioRunner {
+    public let program: Program
+    let makeStore: () throws -> any CaseStore
+
+    public init(program: Program, makeStore: @escaping () throws -> any CaseStore) {
+        self.program = program
+        self.makeStore = makeStore
+    }
+
+    /// What a scenario run found.
+    public struct Result: Sendable {
+        public var failures: [Diagnostic] = []
+        /// `workflow/transition` of every transition taken, by any case of the run.
+        public var transitions: Set<String> = []
+        public var passed: Bool { failures.isEmpty }
+    }
+
+    public func run(_ scenario: Scenario) -> Result {
+        var result = Result()
+        func fail(_ message: String, at span: SourceSpan) {
+            result.failures.append(Diagnostic(.error, "scenario-failed", message, at: span))
+        }
+        let store: any CaseStore
+        do {
+            store = try makeStore()
+        } catch {
+            fail(
+                "cannot make a store: \(error)",
+                at: SourceSpan(start: SourceLocation(file: scenario.file, line: 1, column: 1)))
+            return result
+        }
+        let engine = Engine(program: program, store: store)
+        guard let workflow = program.workflow(scenario.workflow.text) else {
+            fail("unit '\(program.unit)' has no workflow '\(scenario.workflow.text)'", at: scenario.workflow.span)
+            return result
+        }
+        var now = scenario.start.flatMap { Instant($0) } ?? Instant("2024-07-01T09:00:00+08:00")!
+        // People: actors, and person records for "@NAME".
+        var actors: [String: Actor] = [:]
+        var records: [String: Value] = [:]
+        let personType = program.types.personType
+        for person in scenario.people {
+            var object: [String: Any] = [:]
+            for (name, value) in person.fields { object[name.text] = value.plainValue }
+            object["id"] = person.name.text
+            object["name"] = object["name"] ?? person.name.text
+            object["roles"] = person.roles
+            let relaxed = RecordType(
+                name: "person", fields: personType.fields.map { .init(name: $0.name, type: $0.type.optional) })
+            do {
+                guard
+                    case .record(let record) = try DataBinding.value(
+                        object, as: .record(relaxed), path: person.name.text)
+                else { continue }
+                let value = Value.record(Record(layout: personType.layout, slots: record.slots))
+                records[person.name.text] = value
+                actors[person.name.text] = Actor(id: person.name.text, roles: Set(person.roles), person: nil)
+                actors[person.name.text]?.person = Record(layout: personType.layout, slots: record.slots)
+            } catch {
+                fail("person '\(person.name.text)': \(error)", at: person.name.span)
+            }
+        }
+        func values(_ pairs: [(field: Name, value: Node)]) -> [String: Value]? {
+            var out: [String: Value] = [:]
+            for (field, node) in pairs {
+                guard let type = workflow.fieldTypes[field.text] else {
+                    fail("\(workflow.name) has no field '\(field.text)'", at: field.span)
+                    return nil
+                }
+                guard let value = resolve(node, type, path: field.text) else { return nil }
+                out[field.text] = value
+            }
+            return out
+        }
+        /// A value as written, with `"@NAME"` standing for that person's record, in lists too.
+        func resolve(_ node: Node, _ type: ValueType, path: String) -> Value? {
+            if let text = node.scalar?.string, text.hasPrefix("@") {
+                guard let record = records[String(text.dropFirst())] else {
+                    fail("no person '\(text.dropFirst())' in 'people'", at: node.span)
+                    return nil
+                }
+                return record
+            }
+            if let items = node.sequence, case .list(let element) = type.unwrapped {
+                var values: [Value] = []
+                for item in items {
+                    guard let value = resolve(item, element, path: path) else { return nil }
+                    values.append(value)
+                }
+                return .list(values)
+            }
+            do {
+                return try DataBinding.value(node.plainValue, as: type, path: path)
+            } catch {
+                fail("field '\(path)': \(error)", at: node.span)
+                return nil
+            }
+        }
+        func actor(_ name: Name) -> Actor? {
+            if name.text == Actor.system.id { return .system }
+            if let actor = actors[name.text] { return actor }
+            fail("no person '\(name.text)' in 'people'", at: name.span)
+            return nil
+        }
+
+        var caseID: String?
+        for step in scenario.steps {
+            var outcome: Swift.Result<CaseSnapshot, EngineError>?
+            var stepActor = Actor.system
+            switch step.action {
+            case .open(let name, let with):
+                guard let who = actor(name), let input = values(with) else { return finish(result, store) }
+                stepActor = who
+                do throws(EngineError) {
+                    let opened = try engine.open(workflow.name, input: input, by: who, now: now)
+                    caseID = opened.id
+                    outcome = .success(opened)
+                } catch {
+                    outcome = .failure(error)
+                }
+            case .act(let event, let name, let with):
+                guard let who = actor(name), let input = values(with) else { return finish(result, store) }
+                guard let id = caseID else {
+                    fail("no case is open yet; start with an 'open' step", at: step.span)
+                    return finish(result, store)
+                }
+                stepActor = who
+                do throws(EngineError) {
+                    outcome = .success(try engine.act(id, event: event.text, input: input, by: who, now: now))
+                } catch {
+                    outcome = .failure(error)
+                }
+            case .wait(let duration):
+                now = program.calendar.adding(duration.amount, to: now)
+                do throws(EngineError) {
+                    let report = try engine.tick(now: now)
+                    for incident in report.incidents where step.expect?.incident == nil {
+                        fail("waiting \(duration.text) raised an incident: \(incident)", at: step.span)
+                    }
+                    if let id = caseID { outcome = .success(try engine.load(id)) }
+                } catch {
+                    outcome = .failure(error)
+                }
+            }
+            check(step, outcome, actor: stepActor, engine: engine, workflow: workflow, records: records, fail: fail)
+            if !result.failures.isEmpty { break }
+        }
+        return finish(result, store)
+    }
+
+    private func finish(_ result: Result, _ store: any CaseStore) -> Result {
+        var result = result
+        for stored in (try? store.list(unit: nil, workflow: nil, state: nil)) ?? [] {
+            for entry in (try? store.history(stored.id)) ?? [] {
+                if let transition = entry.transition { result.transitions.insert(stored.workflow + "/" + transition) }
+            }
+        }
+        return result
+    }
+
+    private func check(
+        _ step: Scenario.Step, _ outcome: Swift.Result<CaseSnapshot, EngineError>?, actor: Actor, engine: Engine,
+        workflow: CompiledWorkflow, records: [String: Value], fail: (String, SourceSpan) -> Void
+    ) {
+        let expect = step.expect
+        let span = expect?.span ?? step.span
+        switch outcome {
+        case .failure(let error)?:
+            if let rejected = expect?.rejected {
+                if error.rejection?.code.rawValue != rejected {
+                    fail("expected the step to be rejected as '\(rejected)', but: \(error.message)", span)
+                }
+                return
+            }
+            if let code = expect?.incident {
+                if error.incident?.code != code { fail("expected incident '\(code)', but: \(error.message)", span) }
+                return
+            }
+            fail("the step failed: \(error.message)", step.span)
+            return
+        case .success(let snapshot)?:
+            if let rejected = expect?.rejected {
+                fail(
+                    "expected the step to be rejected as '\(rejected)', but it was accepted (state \(snapshot.state))",
+                    span)
+                return
+            }
+            if let code = expect?.incident, step.isNotWait {
+                fail("expected incident '\(code)', but the step went through", span)
+                return
+            }
+            guard let expect else { return }
+            if let state = expect.state, state.text != snapshot.state {
+                fail("expected state '\(state.text)', but the case is in '\(snapshot.state)'", state.span)
+            }
+            for (field, node) in expect.fields {
+                guard let type = workflow.fieldTypes[field.text] else {
+                    fail("\(workflow.name) has no field '\(field.text)'", field.span)
+                    continue
+                }
+                let expected: Value
+                if let text = node.scalar?.string, text.hasPrefix("@"), let record = records[String(text.dropFirst())] {
+                    expected = record
+                } else {
+                    do {
+                        expected = try DataBinding.value(node.plainValue, as: type.optional, path: field.text)
+                    } catch {
+                        fail("field '\(field.text)': \(error)", node.span)
+                        continue
+                    }
+                }
+                let actual = snapshot[field.text] ?? .null
+                if actual != expected {
+                    fail("expected \(field.text) = \(expected), but it is \(actual)", node.span)
+                }
+            }
+            if let actions = expect.actions {
+                let actual = engine.actions(snapshot, for: actor)
+                if actions.map(\.text).sorted() != actual.sorted() {
+                    fail(
+                        "expected actions [\(actions.map(\.text).joined(separator: ", "))] for \(actor.id), but they are [\(actual.joined(separator: ", "))]",
+                        span)
+                }
+            }
+        case nil:
+            if let expect, expect.state != nil || !expect.fields.isEmpty {
+                fail("there is no case to check yet", span)
+            }
+        }
+    }
+}
+
+extension Scenario.Step {
+    var isNotWait: Bool {
+        if case .wait = action { return false }
+        return true
+    }
+}

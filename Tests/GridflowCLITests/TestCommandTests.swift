@@ -1,0 +1,53 @@
+import Foundation
+import Testing
+
+/// `gridflow test`: designers' scenarios, run as a user would.
+@Suite struct TestCommandTests {
+    static let root = "Tests/Fixtures/runtime"
+
+    @Test func aPassingScenarioAndCoverage() throws {
+        let run = try gridflow([
+            "test", "\(Self.root)/Workflows/rt/tests/report_paths.yaml", "--root", Self.root, "--coverage",
+        ])
+        #expect(run.status == 0, "\(run.stdout)")
+        #expect(
+            run.stdout == """
+                PASS report_paths (Tests/Fixtures/runtime/Workflows/rt/tests/report_paths.yaml)
+                coverage rt: 5 of 9 transitions taken
+                  not taken: rt/followup/finish
+                  not taken: rt/report/accept_low
+                  not taken: rt/report/divide
+                  not taken: rt/report/overdue
+                1 passed, 0 failed
+
+                """)
+    }
+
+    @Test func aFailingExpectationNamesItsLine() throws {
+        let run = try gridflow(["test", "\(Self.root)/Workflows/rt/tests/report_wrong.yaml", "--root", Self.root])
+        #expect(run.status == 1)
+        #expect(
+            run.stdout == """
+                FAIL report_wrong
+                Tests/Fixtures/runtime/Workflows/rt/tests/report_wrong.yaml:12:21: error: expected state 'answering', but the case is in 'submitted'
+                        expect: {state: answering}
+                                        ^~~~~~~~~
+                0 passed, 1 failed
+
+                """)
+    }
+
+    @Test func shippedScenariosPassAndTakeEveryTransition() throws {
+        let run = try gridflow(["test", "--coverage"])
+        #expect(run.status == 0, "\(run.stdout)")
+        #expect(!run.stdout.contains("not taken:"), "\(run.stdout)")
+        #expect(run.stdout.contains("coverage oilfield: 45 of 45 transitions taken\n"))
+        #expect(run.stdout.contains("coverage telecom: 42 of 42 transitions taken\n"))
+        #expect(run.stdout.hasSuffix(" passed, 0 failed\n"))
+    }
+
+    @Test func missingPathsAreUsageErrors() throws {
+        let run = try gridflow(["test", "nope.yaml"])
+        #expect(run.status == 2)
+    }
+}
