@@ -143,72 +143,70 @@ public final class SQLiteCaseStore: CaseStore {
     /// Writes a step inside the caller's transaction.
     func commitStep(_ step: Step, expectedVersion: Int?, _ db: Database) throws {
         let next = step.next
-        do {
-            if let expectedVersion {
-                try db.execute(
-                    sql: """
-                        UPDATE cases SET state = ?, fields = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?
-                        """,
-                    arguments: [
-                        next.state, ValueJSON.encode(Value.record(next.fields)), next.version, next.updatedAt.seconds,
-                        next.id, expectedVersion,
-                    ])
-                if db.changesCount == 0 {
-                    let stored = try Int.fetchOne(
-                        db, sql: "SELECT version FROM cases WHERE id = ?", arguments: [next.id])
-                    throw StoreError(
-                        .conflict,
-                        stored == nil
-                            ? "case \(next.id) does not exist"
-                            : "case \(next.id) changed meanwhile: it is at version \(stored!), not \(expectedVersion); load it again and retry"
-                    )
-                }
-            } else {
-                try db.execute(
-                    sql: """
-                        INSERT INTO cases (id, unit, workflow, definition_version, state, fields, version, opened_at,
-                                           updated_at, parent)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        next.id, next.unit, next.workflow, next.definitionVersion, next.state,
-                        ValueJSON.encode(Value.record(next.fields)), next.version, next.openedAt.seconds,
-                        next.updatedAt.seconds, next.parent,
-                    ])
-            }
-            let history = step.history
-            let changes =
-                "["
-                + history.changes.map {
-                    "{\"field\":" + ValueJSON.encode(Value.string($0.field)) + ",\"old\":" + ValueJSON.encode($0.old)
-                        + ",\"new\":" + ValueJSON.encode($0.new) + "}"
-                }.joined(separator: ",") + "]"
+        if let expectedVersion {
             try db.execute(
                 sql: """
-                    INSERT INTO history (case_id, sequence, at, actor, event, transition, from_state, to_state, changes,
-                                         definition_version)
+                    UPDATE cases SET state = ?, fields = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?
+                    """,
+                arguments: [
+                    next.state, ValueJSON.encode(Value.record(next.fields)), next.version, next.updatedAt.seconds,
+                    next.id, expectedVersion,
+                ])
+            if db.changesCount == 0 {
+                let stored = try Int.fetchOne(
+                    db, sql: "SELECT version FROM cases WHERE id = ?", arguments: [next.id])
+                throw StoreError(
+                    .conflict,
+                    stored == nil
+                        ? "case \(next.id) does not exist"
+                        : "case \(next.id) changed meanwhile: it is at version \(stored!), not \(expectedVersion); load it again and retry"
+                )
+            }
+        } else {
+            try db.execute(
+                sql: """
+                    INSERT INTO cases (id, unit, workflow, definition_version, state, fields, version, opened_at,
+                                       updated_at, parent)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    next.id, next.version, history.at.seconds, history.actor, history.event, history.transition,
-                    history.from, history.to, changes, next.definitionVersion,
+                    next.id, next.unit, next.workflow, next.definitionVersion, next.state,
+                    ValueJSON.encode(Value.record(next.fields)), next.version, next.openedAt.seconds,
+                    next.updatedAt.seconds, next.parent,
                 ])
-            if step.cancelTimers {
-                try db.execute(sql: "DELETE FROM timers WHERE case_id = ?", arguments: [next.id])
-            }
-            for timer in step.startTimers {
-                try db.execute(
-                    sql: "INSERT INTO timers (case_id, name, event, due) VALUES (?, ?, ?, ?)",
-                    arguments: [next.id, timer.name, timer.event, timer.due.seconds])
-            }
-            for effect in step.effects {
-                try db.execute(
-                    sql: "INSERT INTO outbox (case_id, effect, created_at) VALUES (?, ?, ?)",
-                    arguments: [next.id, EffectJSON.encode(effect), history.at.seconds])
-            }
-            for incident in step.incidents {
-                try Self.insert(incident, caseID: next.id, event: history.event, inputJSON: "{}", at: history.at, db)
-            }
+        }
+        let history = step.history
+        let changes =
+            "["
+            + history.changes.map {
+                "{\"field\":" + ValueJSON.encode(Value.string($0.field)) + ",\"old\":" + ValueJSON.encode($0.old)
+                    + ",\"new\":" + ValueJSON.encode($0.new) + "}"
+            }.joined(separator: ",") + "]"
+        try db.execute(
+            sql: """
+                INSERT INTO history (case_id, sequence, at, actor, event, transition, from_state, to_state, changes,
+                                     definition_version)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                next.id, next.version, history.at.seconds, history.actor, history.event, history.transition,
+                history.from, history.to, changes, next.definitionVersion,
+            ])
+        if step.cancelTimers {
+            try db.execute(sql: "DELETE FROM timers WHERE case_id = ?", arguments: [next.id])
+        }
+        for timer in step.startTimers {
+            try db.execute(
+                sql: "INSERT INTO timers (case_id, name, event, due) VALUES (?, ?, ?, ?)",
+                arguments: [next.id, timer.name, timer.event, timer.due.seconds])
+        }
+        for effect in step.effects {
+            try db.execute(
+                sql: "INSERT INTO outbox (case_id, effect, created_at) VALUES (?, ?, ?)",
+                arguments: [next.id, EffectJSON.encode(effect), history.at.seconds])
+        }
+        for incident in step.incidents {
+            try Self.insert(incident, caseID: next.id, event: history.event, inputJSON: "{}", at: history.at, db)
         }
     }
 
