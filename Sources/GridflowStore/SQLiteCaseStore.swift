@@ -24,6 +24,9 @@ public final class SQLiteCaseStore: CaseStore {
         self.path = path
         try Self.checkExisting(path)
         var configuration = Configuration()
+        // Several processes may share the file: a writer waits for another's transaction instead
+        // of failing at once.
+        configuration.busyMode = .timeout(10)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
         }

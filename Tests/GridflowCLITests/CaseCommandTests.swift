@@ -123,3 +123,58 @@ import Testing
         #expect((asOffice["fields"] as? [String: Any])?["reporter"] != nil)
     }
 }
+
+/// Several `gridflow` processes fire the same event on one case at the same moment.
+@Suite struct ConcurrentActTests {
+    @Test func exactlyOneOfManyConcurrentActorsWins() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-race-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let opened = try gridflow(
+            [
+                "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
+                "--set", "description=x", "--root", packageRoot.path,
+            ], in: directory)
+        #expect(opened.status == 0, "\(opened.stderr)")
+        // Six processes classify the same case at once.
+        var processes: [(Process, Pipe)] = []
+        for index in 0..<6 {
+            let process = Process()
+            process.executableURL = gridflowBinary
+            process.arguments = [
+                "case", "act", "oilfield-issue-1", "classify", "--as", "c\(index)", "--role",
+                "plant_discipline_committee",
+                "--set", "area=off_duty", "--set", "report_type=problem", "--root", packageRoot.path,
+            ]
+            process.currentDirectoryURL = directory
+            let errors = Pipe()
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = errors
+            processes.append((process, errors))
+        }
+        for (process, _) in processes { try process.run() }
+        var statuses: [Int32] = []
+        var messages: [String] = []
+        for (process, errors) in processes {
+            let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            statuses.append(process.terminationStatus)
+            messages.append(text)
+        }
+        #expect(statuses.filter { $0 == 0 }.count == 1, "\(statuses) \(messages)")
+        // The others lost cleanly: a conflict, or a refusal in the state the winner left.
+        for (status, message) in zip(statuses, messages) where status != 0 {
+            #expect(status == 1, "\(message)")
+            #expect(
+                message.contains("changed meanwhile") || message.contains("no transition handles 'classify'"),
+                "\(message)")
+        }
+        let shown = try gridflow(
+            ["case", "show", "oilfield-issue-1", "--json", "--root", packageRoot.path], in: directory)
+        let object = try JSONSerialization.jsonObject(with: Data(shown.stdout.utf8)) as? [String: Any]
+        let history = object?["history"] as? [[String: Any]] ?? []
+        #expect(history.map { $0["event"] as? String } == ["open", "classify"])
+        #expect(object?["version"] as? Int == 1)
+    }
+}
