@@ -34,7 +34,7 @@ extension Validator {
                     hint: "only an abstract unit may leave out the org tree")
             }
         }
-        checkCalendar(own, file)
+        checkCalendar(own)
         checkUnique(own.levels, what: "org level")
         checkUnique(own.shifts, what: "shift")
         if let tree = own.tree { checkTree(tree, unit: unit) }
@@ -72,7 +72,7 @@ extension Validator {
         for field in own.peopleFields { checkField(field, in: "people") }
     }
 
-    private mutating func checkCalendar(_ unit: Unit, _ file: DefinitionFile) {
+    private mutating func checkCalendar(_ unit: Unit) {
         let working = Set((self.unit.calendar.workingDays ?? []).map(\.rawValue))
         var seen: [Day: Node] = [:]
         for node in unit.calendar.holidayNodes {

@@ -83,15 +83,13 @@ extension Compiler {
             throw fail("type", "the branches of '? :' differ: \(yes.type) and \(no.type)", range)
         }
         let t = test.code, a = yes.code, b = no.code
-        let promote = type == .decimal
         return Typed(
             type: type,
             code: { frame throws(EvaluationError) in
                 guard case .bool(let c) = try t(frame) else {
                     throw EvaluationError("null", "null condition", at: range)
                 }
-                let value = try c ? a(frame) : b(frame)
-                return promote ? value : value
+                return try c ? a(frame) : b(frame)
             }, cost: test.cost + max(yes.cost, no.cost) + 1, range: range)
     }
 

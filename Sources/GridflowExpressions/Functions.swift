@@ -42,7 +42,6 @@ extension Compiler {
             let target = try checkLenient(arguments[0])
             narrowed = saved
             let code = target.code
-            _ = path
             return Typed(
                 type: .bool,
                 code: { frame throws(EvaluationError) in
@@ -116,12 +115,11 @@ extension Compiler {
             try require(value, .decimal, what: "the argument of \(name)()")
             var places = 0
             if arguments.count == 2 {
-                guard case .literal(.number(let n), let r) = arguments[1], let p = n.int, (0...10).contains(p) else {
+                guard case .literal(.number(let n), _) = arguments[1], let p = n.int, (0...10).contains(p) else {
                     throw fail(
                         "arguments", "round()'s second argument is a whole number of decimal places from 0 to 10",
                         arguments[1].range)
                 }
-                _ = r
                 places = p
             }
             let digits = places

@@ -132,14 +132,13 @@ struct Parser {
         if case .symbol(let s) = peek.kind, Self.comparisons.contains(s) { op = s }
         if isKeyword("in") { op = "in" }
         guard let op else { return left }
-        let opToken = advance()
+        _ = advance()
         let right = try coalesce()
         if case .symbol(let s) = peek.kind, Self.comparisons.contains(s) {
             throw ExpressionProblem(
                 "syntax", "comparisons do not chain", at: peek.range,
                 hint: "write a < b and b < c")
         }
-        _ = opToken
         return .binary(op, left, right, left.range.to(right.range))
     }
 

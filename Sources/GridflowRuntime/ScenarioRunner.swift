@@ -61,8 +61,9 @@ public struct ScenarioRunner {
                 else { continue }
                 let value = Value.record(Record(layout: personType.layout, slots: record.slots))
                 records[person.name.text] = value
-                actors[person.name.text] = Actor(id: person.name.text, roles: Set(person.roles), person: nil)
-                actors[person.name.text]?.person = Record(layout: personType.layout, slots: record.slots)
+                actors[person.name.text] = Actor(
+                    id: person.name.text, roles: Set(person.roles),
+                    person: Record(layout: personType.layout, slots: record.slots))
             } catch {
                 fail("person '\(person.name.text)': \(error)", at: person.name.span)
             }

@@ -30,7 +30,7 @@ public enum Composer {
         let reader = EventReader(source: source)
         var diagnostics: [Diagnostic] = []
         let root = reader.withParser { events -> Node? in
-            var builder = TreeBuilder(events: events, file: source.path, reportDuplicateKeys: reportDuplicateKeys)
+            var builder = TreeBuilder(events: events, reportDuplicateKeys: reportDuplicateKeys)
             let root = builder.document()
             diagnostics = builder.diagnostics
             return root

@@ -3,7 +3,6 @@ import GridflowDiagnostics
 /// Builds the node tree from events, applying Gridflow's YAML rules.
 struct TreeBuilder {
     var events: EventStream
-    let file: String
     let reportDuplicateKeys: Bool
     private(set) var diagnostics: [Diagnostic] = []
     private var anchors: [String: (node: Node, size: Int)] = [:]
@@ -12,9 +11,8 @@ struct TreeBuilder {
     /// Stops composing: libyaml gave up, or a limit was passed.
     private struct Abort: Error {}
 
-    init(events: EventStream, file: String, reportDuplicateKeys: Bool) {
+    init(events: EventStream, reportDuplicateKeys: Bool) {
         self.events = events
-        self.file = file
         self.reportDuplicateKeys = reportDuplicateKeys
     }
 

@@ -21,8 +21,9 @@ enum CaseOutput {
         let fields = engine.visibleFields(snapshot, to: actor)
         let hidden = actor.roles.contains("system") ? [] : engine.hiddenFields(snapshot, from: actor)
         let actions = engine.actions(snapshot, for: actor)
-        let history = (try? engine.store.history(snapshot.id)) ?? []
-        let incidents = (try? engine.store.incidents(caseID: snapshot.id)) ?? []
+        // History and incidents are read only for `show`, which prints them.
+        let history = full ? (try? engine.store.history(snapshot.id)) ?? [] : []
+        let incidents = full ? (try? engine.store.incidents(caseID: snapshot.id)) ?? [] : []
         if json {
             var object: [String: Value] = [
                 "id": .string(snapshot.id), "unit": .string(snapshot.unit), "workflow": .string(snapshot.workflow),

@@ -108,8 +108,7 @@ import Testing
 
     @Test func foreignDatabasesAreRefusedUntouched() throws {
         // An SQLite database of another application.
-        let other = try SQLiteCaseStoreTests.otherDatabase(at: path)
-        _ = other
+        #expect(try SQLiteCaseStoreTests.otherDatabase(at: path))
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
         do {
             _ = try SQLiteCaseStore(path: path)
