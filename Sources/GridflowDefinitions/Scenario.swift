@@ -1,5 +1,6 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 /// A designer's test of a workflow, written in YAML beside the definitions
@@ -81,23 +82,20 @@ public struct Scenario: Sendable {
 }
 
 extension Node {
-    /// The value as `JSONSerialization` would give it (`NSNumber`, `String`, `NSNull`, arrays
-    /// and dictionaries), for reading data with `DataBinding`.
-    public var plainValue: Any {
+    /// The value as JSON (numbers keep their exact text), for reading data with `DataBinding`.
+    public var plainValue: JSON {
         switch content {
         case .scalar(let scalar):
             switch scalar.resolved {
-            case .null: return NSNull()
-            case .bool(let b): return NSNumber(value: b)
-            case .int(let i): return NSNumber(value: i)
-            case .float(let text): return NSDecimalNumber(string: text)
-            case .string: return scalar.value
+            case .null: return .null
+            case .bool(let b): return .bool(b)
+            case .int(let i): return .number(String(i))
+            case .float(let text): return .number(text)
+            case .string: return .string(scalar.value)
             }
-        case .sequence(let items): return items.map(\.plainValue)
+        case .sequence(let items): return .array(items.map(\.plainValue))
         case .mapping(let mapping):
-            var object: [String: Any] = [:]
-            for pair in mapping.pairs { object[pair.name ?? ""] = pair.value.plainValue }
-            return object
+            return .object(JSONObject(mapping.pairs.map { ($0.name ?? "", $0.value.plainValue) }))
         }
     }
 }

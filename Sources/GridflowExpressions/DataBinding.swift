@@ -9,53 +9,53 @@ public enum DataBinding {
     }
 
     /// The environment and root values for a JSON object.
-    public static func bind(json data: Data) throws(Problem) -> (environment: Environment, roots: [Value]) {
-        let object: Any
+    public static func bind(json data: some Sequence<UInt8>) throws(Problem) -> (
+        environment: Environment, roots: [Value]
+    ) {
+        let json: JSON
         do {
-            object = try JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])
+            json = try JSONReader.read(data)
         } catch {
-            throw Problem(description: "the data is not valid JSON: \(error.localizedDescription)")
+            throw Problem(description: "\(error.line):\(error.column): not valid JSON: \(error.message)")
         }
-        guard let top = object as? [String: Any] else {
-            throw Problem(description: "the data must be a JSON object whose keys name the roots, e.g. {\"case\": {…}}")
+        guard case .object(let top) = json else {
+            throw Problem(
+                description:
+                    "the data must be a JSON object whose keys name the roots, e.g. {\"case\": {…}}, not \(json.kind)")
         }
         var roots: [(name: String, type: ValueType)] = []
         var values: [Value] = []
-        for key in top.keys.sorted() {
-            let type = infer(top[key]!, path: key)
+        for (key, item) in top.entries.sorted(by: { $0.0 < $1.0 }) {
+            let type = infer(item, path: key)
             roots.append((key, type))
-            values.append(try value(top[key]!, as: type, path: key))
+            values.append(try value(item, as: type, path: key))
         }
         return (Environment(roots: roots), values)
     }
 
     /// The type a JSON value suggests; dates and datetimes are recognised in strings.
-    public static func infer(_ json: Any, path: String) -> ValueType {
+    public static func infer(_ json: JSON, path: String) -> ValueType {
         switch json {
-        case is NSNull: return .null
-        case let b as Bool where type(of: json) == Bool.self || String(describing: type(of: json)) == "__NSCFBoolean":
-            _ = b; return .bool
-        case let n as NSNumber:
-            if CFBooleanish.isBool(n) { return .bool }
-            return Number(n.description)?.isInteger == true && !n.description.contains(".") ? .integer : .decimal
-        case let s as String:
+        case .null: return .null
+        case .bool: return .bool
+        case .number(let text):
+            return text.contains(where: { $0 == "." || $0 == "e" || $0 == "E" }) ? .decimal : .integer
+        case .string(let s):
             if Day(s) != nil { return .date }
             if Instant(s) != nil { return .datetime }
             return .string
-        case let items as [Any]:
+        case .array(let items):
             var element: ValueType?
             for item in items {
                 let type = infer(item, path: path + "[]")
                 element = element.map { merge($0, type) } ?? type
             }
             return .list(element ?? .string)
-        case let object as [String: Any]:
-            let fields = object.keys.sorted().map {
-                RecordType.Field(name: $0, type: infer(object[$0]!, path: path + "." + $0))
+        case .object(let object):
+            let fields = object.entries.sorted(by: { $0.0 < $1.0 }).map {
+                RecordType.Field(name: $0.0, type: infer($0.1, path: path + "." + $0.0))
             }
             return .record(RecordType(name: path, fields: fields))
-        default:
-            return .string
         }
     }
 
@@ -84,70 +84,81 @@ public enum DataBinding {
         }
     }
 
-    /// Converts a JSON value to a value of `type`.
-    public static func value(_ json: Any, as type: ValueType, path: String) throws(Problem) -> Value {
-        if json is NSNull {
+    /// Converts a JSON value to a value of `type`. Numbers keep their exact decimal text; an
+    /// object read as a record may not have keys the record does not declare.
+    public static func value(_ json: JSON, as type: ValueType, path: String) throws(Problem) -> Value {
+        if case .null = json {
             guard type.isOptional else { throw Problem(description: "\(path) is null") }
             return .null
         }
-        switch type.unwrapped {
-        case .bool:
-            if let n = json as? NSNumber, CFBooleanish.isBool(n) { return .bool(n.boolValue) }
-        case .integer, .decimal:
-            if let n = json as? NSNumber, !CFBooleanish.isBool(n), let number = Number(n.description) {
-                return .number(number)
+        switch (type.unwrapped, json) {
+        case (.bool, .bool(let b)): return .bool(b)
+        case (.integer, .number(let text)), (.decimal, .number(let text)):
+            guard let number = Number(text) else {
+                throw Problem(description: "\(path): \(text) is beyond the 38 digits a number may have")
             }
-        case .string, .enumeration:
-            if let s = json as? String { return .string(s) }
-        case .date:
-            if let s = json as? String, let d = Day(s) { return .date(d) }
-        case .datetime:
-            if let s = json as? String, let i = Instant(s) { return .datetime(i) }
-        case .duration:
-            if let s = json as? String, let d = Span(s) { return .duration(d) }
-        case .list(let element):
-            if let items = json as? [Any] {
-                var values: [Value] = []
-                for (i, item) in items.enumerated() {
-                    values.append(try value(item, as: element, path: "\(path)[\(i)]"))
-                }
-                return .list(values)
+            if type.unwrapped == .integer, !number.isInteger {
+                throw Problem(description: "\(path) must be a whole number, not \(text)")
             }
-        case .map(let keyType, let valueType):
-            if let object = json as? [String: Any] {
-                var entries: [Value: Value] = [:]
-                for (key, item) in object {
-                    var mapKey = Value.string(key)
-                    if keyType == .integer {
-                        guard let number = Number(key), number.isInteger else {
-                            throw Problem(description: "\(path): the key '\(key)' is not a whole number")
-                        }
-                        mapKey = .number(number)
+            return .number(number)
+        case (.string, .string(let s)), (.enumeration, .string(let s)): return .string(s)
+        case (.date, .string(let s)):
+            guard let d = Day(s) else { throw Problem(description: "\(path) must be a date (YYYY-MM-DD), not '\(s)'") }
+            return .date(d)
+        case (.datetime, .string(let s)):
+            guard let i = Instant(s) else {
+                throw Problem(
+                    description:
+                        "\(path) must be a date and time with its offset (2024-07-01T09:00:00+08:00), not '\(s)'"
+                )
+            }
+            return .datetime(i)
+        case (.duration, .string(let s)):
+            guard let d = Span(s) else {
+                throw Problem(description: "\(path) must be a duration (5d, 3wd, 1d12h), not '\(s)'")
+            }
+            return .duration(d)
+        case (.list(let element), .array(let items)):
+            var values: [Value] = []
+            values.reserveCapacity(items.count)
+            for (i, item) in items.enumerated() {
+                values.append(try value(item, as: element, path: "\(path)[\(i)]"))
+            }
+            return .list(values)
+        case (.map(let keyType, let valueType), .object(let object)):
+            var entries: [Value: Value] = [:]
+            for (key, item) in object.entries {
+                var mapKey = Value.string(key)
+                if keyType == .integer {
+                    guard let number = Number(key), number.isInteger else {
+                        throw Problem(description: "\(path): the key '\(key)' is not a whole number")
                     }
-                    entries[mapKey] = try value(item, as: valueType, path: "\(path).\(key)")
+                    mapKey = .number(number)
                 }
-                return .map(entries)
+                entries[mapKey] = try value(item, as: valueType, path: "\(path).\(key)")
             }
-        case .record(let record):
-            if let object = json as? [String: Any] {
-                var slots: [Value] = []
-                for field in record.fields {
-                    let item = object[field.name] ?? NSNull()
-                    slots.append(try value(item, as: field.type, path: "\(path).\(field.name)"))
+            return .map(entries)
+        case (.record(let record), .object(let object)):
+            let layout = record.layout
+            var slots = [Value](repeating: .null, count: record.fields.count)
+            var present = [Bool](repeating: false, count: record.fields.count)
+            for (key, item) in object.entries {
+                guard let slot = layout.slot(of: key) else {
+                    throw Problem(
+                        description: "\(path) has no field '\(key)'; fields: "
+                            + record.fields.map(\.name).joined(separator: ", "))
                 }
-                return .record(Record(layout: record.layout, slots: slots))
+                slots[slot] = try value(item, as: record.fields[slot].type, path: "\(path).\(key)")
+                present[slot] = true
             }
-        case .null, .optional:
+            for (slot, field) in record.fields.enumerated() where !present[slot] && !field.type.isOptional {
+                throw Problem(description: "\(path).\(field.name) is missing")
+            }
+            return .record(Record(layout: layout, slots: slots))
+        case (.null, _), (.optional, _):
             return .null
+        default:
+            throw Problem(description: "\(path) must be \(type.unwrapped), not \(json.kind)")
         }
-        throw Problem(description: "\(path) must be \(type.unwrapped)")
-    }
-}
-
-/// Tells JSON booleans from numbers on every platform.
-enum CFBooleanish {
-    static func isBool(_ number: NSNumber) -> Bool {
-        String(cString: number.objCType) == "c" && (number == NSNumber(value: true) || number == NSNumber(value: false))
-            && type(of: number) != NSNumber.self || String(describing: type(of: number)).contains("Bool")
     }
 }

@@ -1,4 +1,3 @@
-import Foundation
 import GridflowExpressions
 
 extension Engine {
@@ -16,15 +15,11 @@ extension Engine {
         }
         let current = try load(stored.caseID)
         guard let workflow = program.workflow(current.workflow) else { throw EngineError(.notFound, "no workflow") }
-        var input: [String: Value] = [:]
-        if let object = (try? JSONSerialization.jsonObject(with: Data(stored.inputJSON.utf8))) as? [String: Any] {
-            for (name, json) in object {
-                guard let type = workflow.fieldTypes[name],
-                    let value = try? DataBinding.value(json, as: type, path: name)
-                else { continue }
-                input[name] = value
-            }
+        let json: JSON
+        do { json = try JSONReader.read(stored.inputJSON) } catch {
+            throw EngineError(.store, "incident #\(incidentID)'s input is not valid JSON (\(error))")
         }
+        let input = try fieldValues(json, of: workflow, what: "incident #\(incidentID)'s input")
         let event: Event =
             stored.actor.id == Actor.system.id
             ? .timer(event: stored.event) : .act(event: stored.event, input: input, by: stored.actor)

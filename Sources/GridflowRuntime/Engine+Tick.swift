@@ -58,9 +58,7 @@ extension Engine {
     }
 
     private func perform(_ effect: StoredEffect, now: Instant, report: inout TickReport) throws(EngineError) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(effect.json.utf8))) as? [String: Any],
-            let kind = object["kind"] as? String
-        else {
+        guard let object = try? JSONReader.read(effect.json), let kind = object["kind"]?.string else {
             throw EngineError(.store, "outbox entry #\(effect.id) is not readable")
         }
         var step: Step?
@@ -68,19 +66,22 @@ extension Engine {
         var delivery: Delivery?
         switch kind {
         case "open":
-            let name = object["workflow"] as? String ?? ""
+            let name = object["workflow"]?.string ?? ""
             guard let workflow = program.workflow(name) else {
                 delivery = Delivery(kind: "failed-open", caseID: effect.caseID, detailsJSON: effect.json)
                 report.incidents.append("case \(effect.caseID): no workflow '\(name)' to open")
                 break
             }
-            var fields: [String: Value] = [:]
-            for (field, json) in object["fields"] as? [String: Any] ?? [:] {
-                if let type = workflow.fieldTypes[field],
-                    let value = try? DataBinding.value(json, as: type, path: field)
-                {
-                    fields[field] = value
-                }
+            let fields: [String: Value]
+            do {
+                fields = try fieldValues(
+                    object["fields"] ?? .object(JSONObject()), of: workflow, what: "the fields to open \(name) with")
+            } catch {
+                delivery = Delivery(
+                    kind: "failed-open", caseID: effect.caseID,
+                    detailsJSON: ValueJSON.encode(["reason": .string(error.message)]))
+                try recordIncident(effect, "open-rejected", error.message, now, &report)
+                break
             }
             let id = try storeCall { () throws(StoreError) in try store.newCaseID(unit: program.unit, workflow: name) }
             switch interpreter.open(name, id: id, input: fields, by: .system, now: now, parent: effect.caseID) {
@@ -97,8 +98,8 @@ extension Engine {
                 try recordIncident(effect, incident.code, incident.message, now, &report)
             }
         case "signal":
-            let target = object["case"] as? String ?? ""
-            let event = object["event"] as? String ?? ""
+            let target = object["case"]?.string ?? ""
+            let event = object["event"]?.string ?? ""
             if let current = try? load(target) {
                 switch interpreter.step(current, .signal(event: event, from: effect.caseID), now: now) {
                 case .advanced(let signalled):

@@ -1,4 +1,3 @@
-import Foundation
 import GridflowExpressions
 
 /// Runs a unit's cases: loads a case from the store, asks the interpreter for the step, and
@@ -85,24 +84,38 @@ public struct Engine: Sendable {
                 "case \(stored.id) runs on definitions version \(stored.definitionVersion), but version \(program.version) is loaded; deploying versions side by side comes with the daemon"
             )
         }
-        do {
-            let json = try JSONSerialization.jsonObject(with: Data(stored.fieldsJSON.utf8))
-            // A required field may still be empty until the transition that supplies it has fired.
-            let relaxed = RecordType(
-                name: "case", fields: workflow.caseType.fields.map { .init(name: $0.name, type: $0.type.optional) })
-            guard case .record(let decoded) = try DataBinding.value(json, as: .record(relaxed), path: "case")
-            else { throw EngineError(.store, "case \(stored.id) has no fields") }
-            let fields = Record(layout: workflow.caseType.layout, slots: decoded.slots)
-            return CaseSnapshot(
-                id: stored.id, unit: stored.unit, workflow: stored.workflow,
-                definitionVersion: stored.definitionVersion,
-                state: stored.state, fields: fields, version: stored.version, openedAt: stored.openedAt,
-                updatedAt: stored.updatedAt, parent: stored.parent)
-        } catch let error as EngineError {
-            throw error
-        } catch {
+        let json: JSON
+        do { json = try JSONReader.read(stored.fieldsJSON.utf8) } catch {
+            throw EngineError(.store, "case \(stored.id) cannot be read: its fields are not valid JSON (\(error))")
+        }
+        // A required field may still be empty until the transition that supplies it has fired.
+        let decoded: Value
+        do { decoded = try DataBinding.value(json, as: .record(workflow.storedType), path: "case") } catch {
             throw EngineError(.store, "case \(stored.id) cannot be read: \(error)")
         }
+        guard case .record(let record) = decoded else { throw EngineError(.store, "case \(stored.id) has no fields") }
+        let fields = Record(layout: workflow.caseType.layout, slots: record.slots)
+        return CaseSnapshot(
+            id: stored.id, unit: stored.unit, workflow: stored.workflow,
+            definitionVersion: stored.definitionVersion,
+            state: stored.state, fields: fields, version: stored.version, openedAt: stored.openedAt,
+            updatedAt: stored.updatedAt, parent: stored.parent)
+    }
+
+    /// Reads values stored as JSON (an incident's input, an effect's fields) with the workflow's
+    /// field types; a key the workflow does not declare or a value of the wrong type is an error.
+    func fieldValues(_ json: JSON, of workflow: CompiledWorkflow, what: String) throws(EngineError) -> [String: Value] {
+        guard case .object(let object) = json else { throw EngineError(.store, "\(what) is not a JSON object") }
+        var values: [String: Value] = [:]
+        for (name, item) in object.entries {
+            guard let type = workflow.fieldTypes[name] else {
+                throw EngineError(.store, "\(what): \(workflow.name) has no field '\(name)'")
+            }
+            do { values[name] = try DataBinding.value(item, as: type, path: name) } catch {
+                throw EngineError(.store, "\(what): \(error)")
+            }
+        }
+        return values
     }
 
     /// The fields `actor` may see, in declaration order; restricted fields of other roles are left out.

@@ -56,6 +56,8 @@ public struct CompiledWorkflow: Sendable {
     public let name: String
     /// The layout of every case of this workflow: declared fields, then the built-ins.
     public let caseType: RecordType
+    /// The case's fields as stored: every field may be empty until the transition that supplies it.
+    public let storedType: RecordType
     public let fieldTypes: [String: ValueType]
     public let requiredAtOpen: [String]
     public let startedBy: Set<String>
@@ -70,6 +72,8 @@ public struct CompiledWorkflow: Sendable {
         name = workflow.name.text
         let caseType = types.caseType(workflow)
         self.caseType = caseType
+        self.storedType = RecordType(
+            name: "case", fields: caseType.fields.map { .init(name: $0.name, type: $0.type.optional) })
         personType = types.personType
         var fieldTypes: [String: ValueType] = [:]
         for field in workflow.fields { fieldTypes[field.name.text] = types.valueType(field) }

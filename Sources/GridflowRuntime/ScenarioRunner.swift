@@ -47,17 +47,16 @@ public struct ScenarioRunner {
         var records: [String: Value] = [:]
         let personType = program.types.personType
         for person in scenario.people {
-            var object: [String: Any] = [:]
-            for (name, value) in person.fields { object[name.text] = value.plainValue }
-            object["id"] = person.name.text
-            object["name"] = object["name"] ?? person.name.text
-            object["roles"] = person.roles
+            var object = JSONObject(person.fields.map { ($0.0.text, $0.1.plainValue) })
+            object["id"] = .string(person.name.text)
+            object["name"] = object["name"] ?? .string(person.name.text)
+            object["roles"] = .array(person.roles.map(JSON.string))
             let relaxed = RecordType(
                 name: "person", fields: personType.fields.map { .init(name: $0.name, type: $0.type.optional) })
             do {
                 guard
                     case .record(let record) = try DataBinding.value(
-                        object, as: .record(relaxed), path: person.name.text)
+                        .object(object), as: .record(relaxed), path: person.name.text)
                 else { continue }
                 let value = Value.record(Record(layout: personType.layout, slots: record.slots))
                 records[person.name.text] = value

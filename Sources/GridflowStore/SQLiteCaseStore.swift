@@ -255,7 +255,8 @@ public final class SQLiteCaseStore: CaseStore {
 
     static func storedIncident(_ row: Row) -> StoredIncident {
         let rolesJSON: String = row["roles"]
-        let roles = (try? JSONSerialization.jsonObject(with: Data(rolesJSON.utf8))) as? [String] ?? []
+        var roles: [String] = []
+        if case .array(let items)? = try? JSONReader.read(rolesJSON) { roles = items.compactMap(\.string) }
         let resolvedAt: Int? = row["resolved_at"]
         return StoredIncident(
             id: row["id"], caseID: row["case_id"], code: row["code"], message: row["message"],

@@ -94,13 +94,17 @@ struct InputOptions: ParsableArguments {
 
     /// The values, typed by the workflow's fields.
     func values(for workflow: CompiledWorkflow) throws -> [String: Value] {
-        var raw: [String: Any] = [:]
+        var raw = JSONObject()
         if let data {
             guard let contents = FileManager.default.contents(atPath: data) else {
                 throw CommandError(message: "cannot read \(data)")
             }
-            guard let object = try? JSONSerialization.jsonObject(with: contents) as? [String: Any] else {
-                throw CommandError(message: "\(data) is not a JSON object of field values")
+            let json: JSON
+            do { json = try JSONReader.read(contents) } catch {
+                throw CommandError(message: "\(data):\(error.line):\(error.column): not valid JSON: \(error.message)")
+            }
+            guard case .object(let object) = json else {
+                throw CommandError(message: "\(data): must be a JSON object of field values, not \(json.kind)")
             }
             raw = object
         }
@@ -110,10 +114,10 @@ struct InputOptions: ParsableArguments {
             }
             let name = String(assignment[..<equals])
             let text = String(assignment[assignment.index(after: equals)...])
-            raw[name] = (try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])) ?? text
+            raw[name] = (try? JSONReader.read(text)) ?? .string(text)
         }
         var values: [String: Value] = [:]
-        for (name, json) in raw {
+        for (name, json) in raw.entries {
             guard let type = workflow.fieldTypes[name] else {
                 throw CommandError(
                     message: "\(workflow.name) has no field '\(name)'; fields: "

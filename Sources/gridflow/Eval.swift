@@ -40,7 +40,7 @@ struct Eval: ParsableCommand {
             do {
                 (environment, roots) = try DataBinding.bind(json: contents)
             } catch {
-                throw CommandError(message: "\(data): \(error)")
+                throw CommandError(message: "\(data):\(error.description.first?.isNumber == true ? "" : " ")\(error)")
             }
         }
         var instant = Instant(seconds: Int(Date().timeIntervalSince1970))

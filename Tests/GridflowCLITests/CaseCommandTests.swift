@@ -79,6 +79,22 @@ import Testing
         #expect(missing.stderr == "gridflow: error: no case 'oilfield-issue-99' in gridflow.sqlite\n")
     }
 
+    @Test func badDataFilesNameTheirPlaceAndOpenNothing() throws {
+        let broken = directory.appendingPathComponent("broken.json")
+        try "{\n  \"channel\": \"qr_code\",\n  \"description\": 井场\n}".write(
+            to: broken, atomically: true, encoding: .utf8)
+        let run = try gf(["case", "open", "oilfield/issue", "--as", "w", "--role", "employee", "--data", broken.path])
+        #expect(run.status == 2)
+        #expect(run.stderr.contains("broken.json:3:18: not valid JSON: expected a JSON value, found byte 0xe4"))
+        let typed = directory.appendingPathComponent("typed.json")
+        try #"{"channel": "qr_code", "description": 12}"#.write(to: typed, atomically: true, encoding: .utf8)
+        let wrong = try gf(["case", "open", "oilfield/issue", "--as", "w", "--role", "employee", "--data", typed.path])
+        #expect(wrong.status == 2)
+        #expect(wrong.stderr == "gridflow: error: field 'description': description must be string, not a number\n")
+        let list = try gf(["case", "list"])
+        #expect(list.stdout.hasSuffix("0 cases\n"))
+    }
+
     @Test func incidentCommands() throws {
         let list = try gf(["incident", "list"])
         #expect(list.status == 0)

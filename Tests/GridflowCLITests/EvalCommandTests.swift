@@ -64,7 +64,7 @@ import Testing
         try "{\"a\": ".write(to: bad, atomically: true, encoding: .utf8)
         let run = try gridflow(["eval", "a", "--data", bad.path])
         #expect(run.status == 2)
-        #expect(run.stderr.contains("bad.json: the data is not valid JSON"))
+        #expect(run.stderr.contains("bad.json:1:7: not valid JSON: the JSON text ends where a value should be"))
         let missing = try gridflow(["eval", "a", "--data", directory.appendingPathComponent("none.json").path])
         #expect(missing.status == 2)
     }
