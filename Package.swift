@@ -59,7 +59,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GridflowStoreTests",
-            dependencies: ["GridflowStore", "GridflowRuntime", "GridflowDefinitions", "GridflowExpressions"]
+            dependencies: [
+                "GridflowStore", "GridflowRuntime", "GridflowDefinitions", "GridflowExpressions",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
         ),
         .testTarget(
             name: "GridflowCLITests",

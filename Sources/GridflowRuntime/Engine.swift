@@ -1,10 +1,16 @@
 import GridflowExpressions
+import Synchronization
 
 /// Runs a unit's cases: loads a case from the store, asks the interpreter for the step, and
 /// commits it in one transaction. Rejections leave the store unchanged; incidents are recorded.
 public struct Engine: Sendable {
     public let program: Program
     public let store: any CaseStore
+    /// Cases as this engine last committed or read them. A step computed from a cached case is
+    /// committed against the cached version, so a case changed meanwhile (by another process)
+    /// conflicts, and the step is computed again from the stored case; a refusal computed from a
+    /// cached case is checked the same way before it is reported.
+    let cache = SnapshotCache()
 
     public init(program: Program, store: any CaseStore) {
         self.program = program
@@ -27,6 +33,7 @@ public struct Engine: Sendable {
         switch interpreter.open(workflow, id: id, input: input, by: actor, now: now) {
         case .advanced(let step):
             try wrap { () throws(StoreError) in try store.commit(step, expectedVersion: nil) }
+            cache[id] = step.next
             return step.next
         case .rejected(let rejection):
             throw EngineError(rejection)
@@ -47,29 +54,64 @@ public struct Engine: Sendable {
     func apply(_ caseID: String, _ event: Event, input: [String: Value], now: Instant) throws(EngineError)
         -> CaseSnapshot
     {
-        let current = try load(caseID)
-        switch interpreter.step(current, event, now: now) {
-        case .advanced(let step):
-            try wrap { () throws(StoreError) in try store.commit(step, expectedVersion: current.version) }
-            return step.next
-        case .rejected(let rejection):
-            throw EngineError(rejection)
-        case .incident(let incident):
-            try wrap { () throws(StoreError) in
-                try store.record(incident, caseID: caseID, event: event.name, input: input, actor: event.actor, at: now)
+        var fromCache = true
+        var current: CaseSnapshot
+        if let cached = cache[caseID] {
+            current = cached
+        } else {
+            current = try load(caseID)
+            fromCache = false
+        }
+        while true {
+            let outcome = interpreter.step(current, event, now: now)
+            if fromCache, case .advanced = outcome {
+            } else if fromCache {
+                // Refusals and incidents are reported only as computed from the stored case.
+                let stored = try load(caseID)
+                fromCache = false
+                if stored.version != current.version || stored != current {
+                    current = stored
+                    continue
+                }
             }
-            var error = EngineError(.incident, "incident recorded on case \(caseID): \(incident.message)")
-            error.incident = incident
-            throw error
+            switch outcome {
+            case .advanced(let step):
+                do {
+                    try store.commit(step, expectedVersion: current.version)
+                } catch {
+                    cache[caseID] = nil
+                    if error.code == .conflict && fromCache {
+                        current = try load(caseID)
+                        fromCache = false
+                        continue
+                    }
+                    throw EngineError(error.code == .conflict ? .conflict : .store, error.message)
+                }
+                cache[caseID] = step.next
+                return step.next
+            case .rejected(let rejection):
+                throw EngineError(rejection)
+            case .incident(let incident):
+                try wrap { () throws(StoreError) in
+                    try store.record(
+                        incident, caseID: caseID, event: event.name, input: input, actor: event.actor, at: now)
+                }
+                var error = EngineError(.incident, "incident recorded on case \(caseID): \(incident.message)")
+                error.incident = incident
+                throw error
+            }
         }
     }
 
     /// The case with `id`, decoded with its workflow's types.
     public func load(_ id: String) throws(EngineError) -> CaseSnapshot {
         guard let stored = try wrap({ () throws(StoreError) in try store.load(id) }) else {
+            cache[id] = nil
             throw EngineError(.notFound, "no case '\(id)'")
         }
-        return try snapshot(stored)
+        let loaded = try snapshot(stored)
+        cache[id] = loaded
+        return loaded
     }
 
     /// Decodes a stored case.
@@ -183,4 +225,22 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { message }
+}
+
+/// Recently used cases of one engine, at most `capacity`; thread-safe.
+final class SnapshotCache: Sendable {
+    let capacity = 4096
+    private let entries = Mutex<[String: CaseSnapshot]>([:])
+
+    subscript(id: String) -> CaseSnapshot? {
+        get { entries.withLock { $0[id] } }
+        set {
+            entries.withLock { entries in
+                if newValue != nil, entries.count >= capacity, entries[id] == nil {
+                    entries.removeValue(forKey: entries.keys.first!)
+                }
+                entries[id] = newValue
+            }
+        }
+    }
 }

@@ -2,12 +2,29 @@ import Foundation
 import GRDB
 import GridflowExpressions
 import GridflowRuntime
+import Synchronization
 
-/// The embedded case store: one SQLite file, WAL mode, named migrations run on open, one
-/// transaction per step.
+/// The embedded case store: one SQLite file, WAL mode, named migrations run on open.
+///
+/// Writes are group-committed: each step runs in a savepoint of its own, and the steps that
+/// arrive while one transaction is being written share the next (see `GroupCommit`). A step
+/// is acknowledged only after the transaction holding it has committed, so durability is that
+/// of one transaction per step, at a fraction of the syncs.
 public final class SQLiteCaseStore: CaseStore {
     private let pool: DatabasePool
     public let path: String
+    private let group = GroupCommit()
+    /// Case ids reserved from the `counters` table, per `unit/workflow`.
+    private let reservedIDs = Mutex<[String: ReservedIDs]>([:])
+
+    struct ReservedIDs {
+        var next: Int
+        var end: Int
+        var block: Int
+    }
+
+    /// Steps per shared transaction, at most.
+    public static let maximumGroup = 256
 
     /// How hard commits wait for the disk.
     public enum Durability: String, Sendable {
@@ -127,27 +144,128 @@ public final class SQLiteCaseStore: CaseStore {
         }
     }
 
+    /// Ids come from a counter per workflow, reserved in blocks that grow (1, 2, 4 … 64) while
+    /// one process keeps opening cases, so a busy writer does not pay a transaction per id and a
+    /// command that opens one case leaves no gap. Ids stay unique across processes; when several
+    /// open cases at once, the numbers may skip.
     public func newCaseID(unit: String, workflow: String) throws(StoreError) -> String {
-        try write { db in
-            let name = unit + "/" + workflow
-            try db.execute(
-                sql:
-                    "INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1",
-                arguments: [name])
-            let value = try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = ?", arguments: [name]) ?? 1
-            return "\(unit)-\(workflow)-\(value)"
+        let name = unit + "/" + workflow
+        let taken = reservedIDs.withLock { ids -> Int? in
+            guard var reserved = ids[name], reserved.next <= reserved.end else { return nil }
+            reserved.next += 1
+            ids[name] = reserved
+            return reserved.next - 1
         }
+        if let taken { return "\(unit)-\(workflow)-\(taken)" }
+        let block = reservedIDs.withLock { ids in min((ids[name]?.block ?? 0) * 2, 64) }
+        let size = max(block, 1)
+        let end = try write { db in
+            try Int.fetchOne(
+                db,
+                sql: """
+                    INSERT INTO counters (name, value) VALUES (?, ?)
+                    ON CONFLICT (name) DO UPDATE SET value = value + excluded.value RETURNING value
+                    """,
+                arguments: [name, size]) ?? size
+        }
+        let first = end - size + 1
+        reservedIDs.withLock { ids in
+            // Another thread may have reserved meanwhile; the newer block wins, the rest is a gap.
+            ids[name] = ReservedIDs(next: first + 1, end: end, block: size)
+        }
+        return "\(unit)-\(workflow)-\(first)"
     }
 
     public func commit(_ step: Step, expectedVersion: Int?) throws(StoreError) {
-        try write { db in try commitStep(step, expectedVersion: expectedVersion, db) }
+        try groupWrite { db in try self.commitStep(step, expectedVersion: expectedVersion, db) }
+    }
+
+    /// Runs `work` in a savepoint of the next shared transaction and returns once that
+    /// transaction has committed. Whoever finds no transaction being written becomes the leader:
+    /// it takes every waiting request (up to `maximumGroup`), writes them in one transaction and
+    /// wakes the others. A request that fails rolls back its own savepoint only.
+    private func groupWrite(_ work: @escaping @Sendable (Database) throws -> Void) throws(StoreError) {
+        let request = GroupCommit.Request(work)
+        let condition = group.condition
+        condition.lock()
+        group.waiting.append(request)
+        while !request.done {
+            if group.leading {
+                condition.wait()
+                continue
+            }
+            group.leading = true
+            let batch = Array(group.waiting.prefix(Self.maximumGroup))
+            group.waiting.removeFirst(batch.count)
+            group.writing = batch.count
+            condition.unlock()
+            writeGroup(batch)
+            condition.lock()
+            for member in batch { member.done = true }
+            group.leading = false
+            group.writing = 0
+            group.groups += 1
+            group.steps += batch.count
+            condition.broadcast()
+        }
+        condition.unlock()
+        if let error = request.error { throw error }
+    }
+
+    /// Writes a group in one transaction.
+    private func writeGroup(_ batch: [GroupCommit.Request]) {
+        do {
+            try pool.writeWithoutTransaction { db in
+                try db.inTransaction(.immediate) {
+                    for request in batch {
+                        do {
+                            try Self.run(db, sql: "SAVEPOINT step", arguments: [])
+                            do {
+                                try request.work(db)
+                            } catch {
+                                try Self.run(db, sql: "ROLLBACK TO step", arguments: [])
+                                try Self.run(db, sql: "RELEASE step", arguments: [])
+                                throw error
+                            }
+                            try Self.run(db, sql: "RELEASE step", arguments: [])
+                        } catch let error as StoreError {
+                            request.error = error
+                        } catch {
+                            // An error SQLite ended the transaction for fails the whole group.
+                            guard db.isInsideTransaction else { throw error }
+                            request.error = StoreError(.database, "\(path): \(error)")
+                        }
+                    }
+                    return .commit
+                }
+            }
+        } catch {
+            for request in batch {
+                request.error = StoreError(.database, "\(path): \(error)")
+            }
+        }
+    }
+
+    /// Requests submitted and not yet answered: waiting for a transaction or in the one being written.
+    var requestsInFlight: Int {
+        group.condition.lock()
+        defer { group.condition.unlock() }
+        return group.waiting.count + group.writing
+    }
+
+    /// Steps and shared transactions written so far by this store, for benchmarks.
+    public var groupCommitFigures: (steps: Int, transactions: Int) {
+        group.condition.lock()
+        defer { group.condition.unlock() }
+        return (group.steps, group.groups)
     }
 
     /// Writes a step inside the caller's transaction.
     func commitStep(_ step: Step, expectedVersion: Int?, _ db: Database) throws {
         let next = step.next
         if let expectedVersion {
-            try db.execute(
+            try Self.run(
+                db,
                 sql: """
                     UPDATE cases SET state = ?, fields = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?
                     """,
@@ -166,7 +284,8 @@ public final class SQLiteCaseStore: CaseStore {
                 )
             }
         } else {
-            try db.execute(
+            try Self.run(
+                db,
                 sql: """
                     INSERT INTO cases (id, unit, workflow, definition_version, state, fields, version, opened_at,
                                        updated_at, parent)
@@ -185,7 +304,8 @@ public final class SQLiteCaseStore: CaseStore {
                 "{\"field\":" + ValueJSON.encode(Value.string($0.field)) + ",\"old\":" + ValueJSON.encode($0.old)
                     + ",\"new\":" + ValueJSON.encode($0.new) + "}"
             }.joined(separator: ",") + "]"
-        try db.execute(
+        try Self.run(
+            db,
             sql: """
                 INSERT INTO history (case_id, sequence, at, actor, event, transition, from_state, to_state, changes,
                                      definition_version)
@@ -196,16 +316,16 @@ public final class SQLiteCaseStore: CaseStore {
                 history.from, history.to, changes, next.definitionVersion,
             ])
         if step.cancelTimers {
-            try db.execute(sql: "DELETE FROM timers WHERE case_id = ?", arguments: [next.id])
+            try Self.run(db, sql: "DELETE FROM timers WHERE case_id = ?", arguments: [next.id])
         }
         for timer in step.startTimers {
-            try db.execute(
-                sql: "INSERT INTO timers (case_id, name, event, due) VALUES (?, ?, ?, ?)",
+            try Self.run(
+                db, sql: "INSERT INTO timers (case_id, name, event, due) VALUES (?, ?, ?, ?)",
                 arguments: [next.id, timer.name, timer.event, timer.due.seconds])
         }
         for effect in step.effects {
-            try db.execute(
-                sql: "INSERT INTO outbox (case_id, effect, created_at) VALUES (?, ?, ?)",
+            try Self.run(
+                db, sql: "INSERT INTO outbox (case_id, effect, created_at) VALUES (?, ?, ?)",
                 arguments: [next.id, EffectJSON.encode(effect), history.at.seconds])
         }
         for incident in step.incidents {
@@ -213,11 +333,17 @@ public final class SQLiteCaseStore: CaseStore {
         }
     }
 
+    /// Runs a statement prepared once per connection.
+    static func run(_ db: Database, sql: String, arguments: StatementArguments) throws {
+        try db.cachedStatement(sql: sql).execute(arguments: arguments)
+    }
+
     private static func insert(
         _ incident: Incident, caseID: String, event: String, inputJSON: String, actor: Actor = .system, at: Instant,
         _ db: Database
     ) throws {
-        try db.execute(
+        try run(
+            db,
             sql: """
                 INSERT INTO incidents (case_id, code, message, transition, expression, event, input, at, actor, roles)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -231,19 +357,19 @@ public final class SQLiteCaseStore: CaseStore {
     public func record(
         _ incident: Incident, caseID: String, event: String, input: [String: Value], actor: Actor, at: Instant
     ) throws(StoreError) {
-        try write { db in
-            try Self.insert(
-                incident, caseID: caseID, event: event, inputJSON: ValueJSON.encode(input), actor: actor, at: at, db)
+        let inputJSON = ValueJSON.encode(input)
+        try groupWrite { db in
+            try Self.insert(incident, caseID: caseID, event: event, inputJSON: inputJSON, actor: actor, at: at, db)
         }
     }
 
     public func commit(_ step: Step, expectedVersion: Int, resolving incident: Int) throws(StoreError) {
-        try write { db in
+        try groupWrite { db in
             try db.execute(
                 sql: "UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
                 arguments: [step.history.at.seconds, incident])
             guard db.changesCount == 1 else { throw StoreError(.conflict, "incident #\(incident) is resolved already") }
-            try commitStep(step, expectedVersion: expectedVersion, db)
+            try self.commitStep(step, expectedVersion: expectedVersion, db)
         }
     }
 
@@ -275,7 +401,8 @@ public final class SQLiteCaseStore: CaseStore {
 
     public func load(_ id: String) throws(StoreError) -> StoredCase? {
         try read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM cases WHERE id = ?", arguments: [id]).map(Self.storedCase)
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])
+                .map(Self.storedCase)
         }
     }
 
@@ -337,7 +464,7 @@ extension SQLiteCaseStore {
     }
 
     public func deleteTimer(_ id: Int) throws(StoreError) {
-        try write { db in try db.execute(sql: "DELETE FROM timers WHERE id = ?", arguments: [id]) }
+        try groupWrite { db in try db.execute(sql: "DELETE FROM timers WHERE id = ?", arguments: [id]) }
     }
 
     public func pendingEffects(unit: String, limit: Int) throws(StoreError) -> [StoredEffect] {
@@ -357,7 +484,7 @@ extension SQLiteCaseStore {
         throws(StoreError)
     {
         let now = step?.history.at.seconds ?? Int(Date().timeIntervalSince1970)
-        try write { db in
+        try groupWrite { db in
             try db.execute(
                 sql: "UPDATE outbox SET done_at = ? WHERE id = ? AND done_at IS NULL", arguments: [now, effect.id])
             guard db.changesCount == 1 else {
@@ -368,7 +495,7 @@ extension SQLiteCaseStore {
                     sql: "INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (?, ?, ?, ?, ?)",
                     arguments: [effect.id, delivery.kind, delivery.caseID, delivery.detailsJSON, now])
             }
-            if let step { try commitStep(step, expectedVersion: expectedVersion, db) }
+            if let step { try self.commitStep(step, expectedVersion: expectedVersion, db) }
         }
     }
 
@@ -411,4 +538,24 @@ enum EffectJSON {
         let names = fields.keys.sorted()
         return GridflowExpressions.Record(layout: RecordLayout(names: names), slots: names.map { fields[$0]! })
     }
+}
+
+/// The state of group commit: requests waiting for the next shared transaction, and whether a
+/// leader is writing one. Everything here is guarded by `condition`.
+final class GroupCommit: @unchecked Sendable {
+    final class Request: @unchecked Sendable {
+        let work: @Sendable (Database) throws -> Void
+        var error: StoreError?
+        var done = false
+
+        init(_ work: @escaping @Sendable (Database) throws -> Void) { self.work = work }
+    }
+
+    let condition = NSCondition()
+    var waiting: [Request] = []
+    var leading = false
+    /// Requests in the transaction being written.
+    var writing = 0
+    var groups = 0
+    var steps = 0
 }

@@ -5,6 +5,7 @@ import GridflowDefinitions
 import GridflowExpressions
 import GridflowRuntime
 import GridflowStore
+import Synchronization
 
 /// `gridflow bench workflow`: cases through the telecom seven-step selection on a real SQLite
 /// file, against the raw rate of inserting as many rows with GRDB.
@@ -15,6 +16,8 @@ struct WorkflowBench: ParsableCommand {
     )
 
     @Option(help: "Cases per run.") var cases = 200
+    @Option(help: "Clients acting at the same time, each taking its share of the cases through the steps.")
+    var clients = 32
     @Option(help: "Run only this durability (full or normal); default: both.") var durability: String?
     @Option(help: "The store file (default: a temporary file, removed afterwards).") var db: String?
     @Option(help: "The folder holding Workflows/ and Rules/.") var root: String = "."
@@ -23,6 +26,7 @@ struct WorkflowBench: ParsableCommand {
 
     func run() throws {
         guard cases > 0 else { throw ValidationError("--cases must be positive") }
+        guard (1...512).contains(clients) else { throw ValidationError("--clients takes 1 to 512") }
         let modes: [SQLiteCaseStore.Durability]
         switch durability {
         case nil: modes = [.full, .normal]
@@ -51,24 +55,29 @@ struct WorkflowBench: ParsableCommand {
             }
             let engine = try options.engine(unit: "telecom", store: store)
             let (elapsed, transitions) = try drive(engine, count: cases)
+            let group = store.groupCommitFigures
             let raw = try rawInsertRate(rows: transitions, durability: mode)
             figures["cases_per_second_\(mode.rawValue)"] = .number(Number(Int(Double(cases) / elapsed)))
             figures["transitions_per_second_\(mode.rawValue)"] = .number(Number(Int(Double(transitions) / elapsed)))
             figures["raw_batched_inserts_per_second_\(mode.rawValue)"] = .number(Number(Int(raw)))
+            figures["steps_per_transaction_\(mode.rawValue)"] = .number(
+                Number(group.steps / max(group.transactions, 1)))
             if !json {
                 FileHandleOutput.standardOutput(
                     "synchronous=\(mode.rawValue.uppercased()): \(cases) cases, \(transitions) transitions in "
                         + String(
                             format:
-                                "%.2f s: %.0f cases/s, %.0f transitions/s; raw batched GRDB inserts: %.0f rows/s (ratio %.2f)\n",
-                            elapsed, Double(cases) / elapsed, Double(transitions) / elapsed, raw,
+                                "%.2f s: %.0f cases/s, %.0f transitions/s (%d clients, %.1f steps per transaction); raw batched GRDB inserts: %.0f rows/s (ratio %.2f)\n",
+                            elapsed, Double(cases) / elapsed, Double(transitions) / elapsed, min(clients, cases),
+                            Double(group.steps) / Double(max(group.transactions, 1)), raw,
                             Double(transitions) / elapsed / raw))
             }
         }
         if json { FileHandleOutput.standardOutput(ValueJSON.encode(figures) + "\n") }
     }
 
-    /// Opens `count` selection cases and takes each through the seven steps; returns seconds and steps.
+    /// Opens `count` selection cases and takes each through the seven steps, with `clients`
+    /// threads acting at once so that their steps share transactions; returns seconds and steps.
     func drive(_ engine: Engine, count: Int) throws -> (Double, Int) {
         let now = Instant("2024-07-01T09:00:00+08:00")!
         let candidate = Self.candidate(engine.program)
@@ -81,30 +90,67 @@ struct WorkflowBench: ParsableCommand {
             ("approve", "discipline_committee_office", ["integrity_opinion": .string("无问题")]),
             ("approve", "approver", ["approval_note": .string("同意"), "certificate_no": .string("C-1")]),
         ]
-        var transitions = 0
-        let clock = ContinuousClock()
-        let start = clock.now
-        for _ in 0..<count {
-            let opened = try gridflow.run { () throws(EngineError) in
-                try engine.open(
-                    "selection",
-                    input: [
-                        "position_role": .string("grid_supervisor"), "candidate": candidate,
-                        "team": .string("haicheng_central_grid"), "selection_year": .number(Number(2024)),
-                    ], by: Actor(id: "unit", roles: ["selecting_unit"]), now: now)
-            }
-            if ack { FileHandleOutput.standardOutput("ack \(opened.id) \(opened.version)\n") }
-            transitions += 1
-            for (event, role, input) in steps {
-                let next = try gridflow.run { () throws(EngineError) in
-                    try engine.act(opened.id, event: event, input: input, by: Actor(id: role, roles: [role]), now: now)
+        let ack = self.ack
+        let shared = Shared()
+        @Sendable func client(_ share: Int) {
+            for _ in 0..<share {
+                do throws(EngineError) {
+                    let opened = try engine.open(
+                        "selection",
+                        input: [
+                            "position_role": .string("grid_supervisor"), "candidate": candidate,
+                            "team": .string("haicheng_central_grid"), "selection_year": .number(Number(2024)),
+                        ], by: Actor(id: "unit", roles: ["selecting_unit"]), now: now)
+                    if ack {
+                        shared.output.withLock { _ in
+                            FileHandleOutput.standardOutput("ack \(opened.id) \(opened.version)\n")
+                        }
+                    }
+                    shared.transitions.add(1, ordering: .relaxed)
+                    for (event, role, input) in steps {
+                        let next = try engine.act(
+                            opened.id, event: event, input: input, by: Actor(id: role, roles: [role]), now: now)
+                        if ack {
+                            shared.output.withLock { _ in
+                                FileHandleOutput.standardOutput("ack \(next.id) \(next.version)\n")
+                            }
+                        }
+                        shared.transitions.add(1, ordering: .relaxed)
+                    }
+                } catch {
+                    shared.failures.withLock { $0.append(error.message) }
+                    return
                 }
-                if ack { FileHandleOutput.standardOutput("ack \(next.id) \(next.version)\n") }
-                transitions += 1
             }
         }
+        let clients = min(self.clients, count)
+        let clock = ContinuousClock()
+        let start = clock.now
+        let done = DispatchGroup()
+        for index in 0..<clients {
+            let share = count / clients + (index < count % clients ? 1 : 0)
+            done.enter()
+            let thread = Thread {
+                client(share)
+                done.leave()
+            }
+            thread.stackSize = 1 << 20
+            thread.start()
+        }
+        done.wait()
         let elapsed = clock.now - start
-        return (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18, transitions)
+        if let failure = shared.failures.withLock({ $0.first }) { throw CommandError(message: failure) }
+        return (
+            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
+            shared.transitions.load(ordering: .relaxed)
+        )
+    }
+
+    /// What the client threads share.
+    final class Shared: Sendable {
+        let failures = Mutex<[String]>([])
+        let transitions = Atomic<Int>(0)
+        let output = Mutex(())
     }
 
     /// Rows per second inserted with GRDB in batches of 100 per transaction, rows shaped like history rows.

@@ -1,0 +1,137 @@
+import Foundation
+import GRDB
+import GridflowExpressions
+import GridflowRuntime
+import Testing
+
+@testable import GridflowStore
+
+/// Steps that arrive together share a transaction; each keeps its own outcome.
+@Suite struct GroupCommitTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "gridflow-group-\(UUID().uuidString).sqlite"
+    )
+    .path
+
+    @Test func stepsArrivingTogetherShareOneTransactionAndAConflictFailsAlone() throws {
+        let store = try SQLiteCaseStore(path: path)
+        let fixture = SQLiteCaseStoreTests()
+        let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
+        let interpreter = Interpreter(program: SQLiteCaseStoreTests.program)
+        let cases = try (0..<20).map { _ in try fixture.openCase(engine) }
+        var steps: [(Step, Int)] = []
+        for (index, opened) in cases.enumerated() {
+            let event = Event.act(event: "accept", input: ["score": .number(Number(60 + index))], by: fixture.reviewer)
+            guard case .advanced(let step) = interpreter.step(opened, event, now: fixture.now) else {
+                Issue.record("accept should advance")
+                return
+            }
+            steps.append((step, opened.version))
+        }
+        // A second accept of the first case, computed from the same version: it must conflict.
+        let again = Event.act(event: "accept", input: ["score": .number(Number(99))], by: fixture.reviewer)
+        guard case .advanced(let rival) = interpreter.step(cases[0], again, now: fixture.now) else {
+            Issue.record("accept should advance")
+            return
+        }
+        steps.append((rival, cases[0].version))
+        let before = store.groupCommitFigures
+
+        // Another connection holds the write lock, so the steps pile up behind the first leader.
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let blocker = try DatabaseQueue(path: path, configuration: configuration)
+        try blocker.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        let outcomes = Outcomes()
+        let done = DispatchGroup()
+        for (index, (step, version)) in steps.enumerated() {
+            done.enter()
+            Thread {
+                var outcome: StoreError?
+                do throws(StoreError) { try store.commit(step, expectedVersion: version) } catch { outcome = error }
+                outcomes.set(index, outcome)
+                done.leave()
+            }.start()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while store.requestsInFlight < steps.count, Date() < deadline { usleep(1_000) }
+        #expect(store.requestsInFlight == steps.count)
+        #expect(try SQLiteCaseStore(path: path).history(cases[1].id).count == 1, "nothing is written yet")
+        try blocker.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+        done.wait()
+
+        let after = store.groupCommitFigures
+        #expect(after.steps - before.steps == steps.count)
+        #expect((1...2).contains(after.transactions - before.transactions), "21 steps in at most two transactions")
+        let results = outcomes.all
+        let conflicts = results.values.compactMap { $0 }
+        #expect(conflicts.count == 1)
+        #expect(conflicts.first?.code == .conflict)
+        #expect(results[0]! == nil || results[20]! == nil, "one of the two rivals wins")
+        for index in 1..<20 { #expect(results[index]! == nil) }
+        for opened in cases {
+            let loaded = try engine.load(opened.id)
+            #expect(loaded.state == "answering")
+            #expect(loaded.version == 1)
+            #expect(try store.history(opened.id).count == 2)
+        }
+    }
+}
+
+/// An engine's cached cases never let a step through that the stored case would refuse.
+@Suite struct SnapshotCacheTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "gridflow-cache-\(UUID().uuidString).sqlite"
+    )
+    .path
+
+    @Test func aCaseChangedByAnotherProcessIsReadAgain() throws {
+        let fixture = SQLiteCaseStoreTests()
+        let program = SQLiteCaseStoreTests.program
+        let mine = Engine(program: program, store: try SQLiteCaseStore(path: path))
+        let theirs = Engine(program: program, store: try SQLiteCaseStore(path: path))
+        let opened = try fixture.openCase(mine)
+        // The other engine accepts the report: the case moves on without this engine knowing.
+        _ = try theirs.act(
+            opened.id, event: "accept", input: ["score": .number(Number(88))], by: fixture.reviewer, now: fixture.now)
+        // From its cached copy this engine would accept again; the stored case refuses.
+        do {
+            _ = try mine.act(
+                opened.id, event: "accept", input: ["score": .number(Number(70))], by: fixture.reviewer,
+                now: fixture.now)
+            Issue.record("a second accept must be refused")
+        } catch {
+            #expect(error.code == .rejected)
+            #expect(error.message.contains("'accept'"), "\(error.message)")
+        }
+        // And a step valid in the stored state goes through from the refreshed copy.
+        let answered = try mine.act(
+            opened.id, event: "answer", input: ["answer": .string("已整改")], by: fixture.reviewer, now: fixture.now)
+        #expect(answered.state == "answered")
+        #expect(answered.version == 2)
+        #expect(try theirs.load(opened.id) == answered)
+
+        // A step computed from a stale copy that the stored case also allows is computed again
+        // on the stored case: the other engine's change is kept, not lost.
+        let second = try fixture.openCase(mine)
+        let reminded = try theirs.act(second.id, event: "remind", input: [:], by: .system, now: fixture.now)
+        #expect(reminded["escalations"] == .number(Number(1)))
+        let accepted = try mine.act(
+            second.id, event: "accept", input: ["score": .number(Number(61))], by: fixture.reviewer, now: fixture.now)
+        #expect(accepted.version == 2)
+        #expect(accepted["escalations"] == .number(Number(1)))
+        #expect(try theirs.store.history(second.id).map(\.event) == ["open", "remind", "accept"])
+    }
+}
+
+final class Outcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Int: StoreError?] = [:]
+
+    func set(_ index: Int, _ error: StoreError?) { lock.withLock { values[index] = error } }
+    var all: [Int: StoreError?] { lock.withLock { values } }
+}
+
+extension StoreError: Equatable {
+    public static func == (a: StoreError, b: StoreError) -> Bool { a.code == b.code && a.message == b.message }
+}
