@@ -36,6 +36,28 @@ public protocol CaseStore: Sendable {
     /// effect opens or signals) if there is one, records `delivery` if there is one, and marks
     /// the entry done. Fails with `conflict` if the entry was done already.
     func complete(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?) throws(StoreError)
+
+    /// The person `id` of a unit's directory, or `nil`.
+    func person(unit: String, id: String) throws(StoreError) -> StoredPerson?
+    /// A unit's directory, by id.
+    func people(unit: String) throws(StoreError) -> [StoredPerson]
+    /// Adds or updates people in a unit's directory, all in one transaction; with `replacing`,
+    /// the people not in `people` are removed.
+    func importPeople(unit: String, _ people: [StoredPerson], replacing: Bool) throws(StoreError)
+}
+
+/// A person of a unit's directory: who may act, with which roles, and the record expressions
+/// read as `actor` (the unit's person fields, as JSON).
+public struct StoredPerson: Sendable, Hashable {
+    public var id: String
+    public var roles: [String]
+    public var recordJSON: String
+
+    public init(id: String, roles: [String], recordJSON: String) {
+        self.id = id
+        self.roles = roles
+        self.recordJSON = recordJSON
+    }
 }
 
 /// A timer as stored.

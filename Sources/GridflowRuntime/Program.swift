@@ -9,6 +9,10 @@ public struct Program: Sendable {
     public let version: String
     public let calendar: WorkCalendar
     public let types: UnitTypes
+    /// The roles the unit declares, with `system`.
+    public let roleNames: Set<String>
+    /// Roles held by whoever their `held_by` holds for, over the person record.
+    let heldBy: [(role: String, condition: CompiledExpression)]
     public let workflows: [String: CompiledWorkflow]
     /// Decision tables, routing tables and eligibility rules, by name, for `decide`.
     let rules: [String: CompiledRules]
@@ -24,6 +28,18 @@ public struct Program: Sendable {
         self.version = version
         calendar = definitions.unit.workCalendar
         types = UnitTypes(unit: definitions.unit)
+        roleNames = definitions.unit.roleNames
+        var heldBy: [(role: String, condition: CompiledExpression)] = []
+        for role in definitions.unit.roles {
+            guard let expression = role.heldBy else { continue }
+            heldBy.append(
+                (
+                    role.name.text,
+                    try CompiledWorkflow.compile(
+                        expression.text, [("person", .record(types.personType))], .bool, "role \(role.name.text)")
+                ))
+        }
+        self.heldBy = heldBy
         var rules: [String: CompiledRules] = [:]
         for table in definitions.decisionTables {
             rules[table.name.text] = .table(try CompiledTable(table, types: types))
@@ -44,6 +60,24 @@ public struct Program: Sendable {
 
     /// The workflow named `name`.
     public func workflow(_ name: String) -> CompiledWorkflow? { workflows[name] }
+
+    /// The roles a person holds by their record, through the roles' `held_by`; a condition that
+    /// cannot be evaluated is an error naming the role, never a silent "no".
+    public func derivedRoles(of person: Record, now: Instant) throws(EngineError) -> Set<String> {
+        var roles: Set<String> = []
+        for (role, condition) in heldBy {
+            let frame = Frame(roots: [.record(person)], now: now, calendar: calendar)
+            do {
+                if try condition.evaluate(frame) == .bool(true) { roles.insert(role) }
+            } catch {
+                throw EngineError(
+                    .incident,
+                    "role \(role): held_by cannot be evaluated for '\(person["id"].map(\.description) ?? "?")': \(error.message)"
+                )
+            }
+        }
+        return roles
+    }
 
     /// `workflow/transition` for every transition of the unit.
     public var transitionNames: Set<String> {

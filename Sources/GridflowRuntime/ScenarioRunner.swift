@@ -60,9 +60,11 @@ public struct ScenarioRunner {
                 else { continue }
                 let value = Value.record(Record(layout: personType.layout, slots: record.slots))
                 records[person.name.text] = value
+                let personRecord = Record(layout: personType.layout, slots: record.slots)
+                // The roles named, and those the unit's held_by rules give this person.
+                let derived = try program.derivedRoles(of: personRecord, now: now)
                 actors[person.name.text] = Actor(
-                    id: person.name.text, roles: Set(person.roles),
-                    person: Record(layout: personType.layout, slots: record.slots))
+                    id: person.name.text, roles: Set(person.roles).union(derived), person: personRecord)
             } catch {
                 fail("person '\(person.name.text)': \(error)", at: person.name.span)
             }

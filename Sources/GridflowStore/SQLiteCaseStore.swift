@@ -123,6 +123,14 @@ public final class SQLiteCaseStore: CaseStore {
                     ALTER TABLE incidents ADD COLUMN roles TEXT NOT NULL DEFAULT '[]';
                     """)
         }
+        migrator.registerMigration("v3: the people directory of each unit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE people (
+                        unit TEXT NOT NULL, id TEXT NOT NULL, roles TEXT NOT NULL, record TEXT NOT NULL,
+                        PRIMARY KEY (unit, id));
+                    """)
+        }
         return migrator
     }
 
@@ -507,6 +515,48 @@ extension SQLiteCaseStore {
                 Delivery(kind: $0["kind"], caseID: $0["case_id"], detailsJSON: $0["details"])
             }
         }
+    }
+}
+
+extension SQLiteCaseStore {
+    public func person(unit: String, id: String) throws(StoreError) -> StoredPerson? {
+        try read { db in
+            try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM people WHERE unit = ? AND id = ?"), arguments: [unit, id]
+            ).map(Self.storedPerson)
+        }
+    }
+
+    public func people(unit: String) throws(StoreError) -> [StoredPerson] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM people WHERE unit = ? ORDER BY id", arguments: [unit])
+                .map(Self.storedPerson)
+        }
+    }
+
+    public func importPeople(unit: String, _ people: [StoredPerson], replacing: Bool) throws(StoreError) {
+        try write { db in
+            if replacing { try db.execute(sql: "DELETE FROM people WHERE unit = ?", arguments: [unit]) }
+            for person in people {
+                try Self.run(
+                    db,
+                    sql: """
+                        INSERT INTO people (unit, id, roles, record) VALUES (?, ?, ?, ?)
+                        ON CONFLICT (unit, id) DO UPDATE SET roles = excluded.roles, record = excluded.record
+                        """,
+                    arguments: [
+                        unit, person.id, ValueJSON.encode(Value.list(person.roles.map(Value.string))),
+                        person.recordJSON,
+                    ])
+            }
+        }
+    }
+
+    static func storedPerson(_ row: Row) -> StoredPerson {
+        let rolesJSON: String = row["roles"]
+        var roles: [String] = []
+        if case .array(let items)? = try? JSONReader.read(rolesJSON) { roles = items.compactMap(\.string) }
+        return StoredPerson(id: row["id"], roles: roles, recordJSON: row["record"])
     }
 }
 

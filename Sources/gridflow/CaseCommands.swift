@@ -73,15 +73,21 @@ struct StoreOptions: ParsableArguments {
     }
 }
 
-/// Who acts: `--as ID` with `--role` for each role held.
+/// Who acts: `--as ID`, a person of the unit's directory (`gridflow people import`), acting in
+/// all their roles or in those `--role` names; before a unit has a directory, `--role` says
+/// which roles the person acts in.
 struct ActorOptions: ParsableArguments {
     @Option(name: .customLong("as"), help: "The acting person's id.")
     var id: String
 
-    @Option(name: .customLong("role"), help: "A role the person holds (repeat for several).")
+    @Option(
+        name: .customLong("role"),
+        help: "Act in this role (repeat for several); it must be one the directory gives the person.")
     var roles: [String] = []
 
-    var actor: Actor { Actor(id: id, roles: Set(roles)) }
+    func actor(_ engine: Engine, now: Instant) throws -> Actor {
+        try gridflow.run { () throws(EngineError) in try engine.actor(id, roles: Set(roles), now: now) }
+    }
 }
 
 /// Field values from `--data FILE.json` and `--set name=value`.
@@ -172,10 +178,11 @@ struct CaseOpen: ParsableCommand {
         }
         let values = try input.values(for: compiled)
         let now = try options.instant()
+        let actor = try self.actor.actor(engine, now: now)
         let opened = try gridflow.run { () throws(EngineError) in
-            try engine.open(parts[1], input: values, by: actor.actor, now: now)
+            try engine.open(parts[1], input: values, by: actor, now: now)
         }
-        CaseOutput.print(engine: engine, opened, actor: actor.actor, json: options.json)
+        CaseOutput.print(engine: engine, opened, actor: actor, json: options.json)
     }
 }
 
@@ -199,10 +206,11 @@ struct CaseAct: ParsableCommand {
         }
         let values = try input.values(for: compiled)
         let now = try options.instant()
+        let actor = try self.actor.actor(engine, now: now)
         let next = try gridflow.run { () throws(EngineError) in
-            try engine.act(caseID, event: event, input: values, by: actor.actor, now: now)
+            try engine.act(caseID, event: event, input: values, by: actor, now: now)
         }
-        CaseOutput.print(engine: engine, next, actor: actor.actor, json: options.json)
+        CaseOutput.print(engine: engine, next, actor: actor, json: options.json)
     }
 }
 
@@ -213,9 +221,10 @@ struct CaseShow: ParsableCommand {
     @Argument(help: "The case id.")
     var caseID: String
     @Option(
-        name: .customLong("as"), help: "Show as this person (with --role); default: the engine, which sees everything.")
+        name: .customLong("as"),
+        help: "Show what this person may see and do; default: the engine, which sees everything.")
     var id: String?
-    @Option(name: .customLong("role"), help: "A role the person holds.")
+    @Option(name: .customLong("role"), help: "As that person acting in this role (repeat for several).")
     var roles: [String] = []
     @OptionGroup var options: StoreOptions
 
@@ -223,7 +232,11 @@ struct CaseShow: ParsableCommand {
         let store = try options.store()
         let engine = try CaseOutput.engine(for: caseID, store: store, options: options)
         let current = try gridflow.run { () throws(EngineError) in try engine.load(caseID) }
-        let actor = id.map { Actor(id: $0, roles: Set(roles)) } ?? .system
+        let now = try options.instant()
+        let actor =
+            try id.map { id in
+                try gridflow.run { () throws(EngineError) in try engine.actor(id, roles: Set(roles), now: now) }
+            } ?? .system
         CaseOutput.print(engine: engine, current, actor: actor, json: options.json, full: true)
     }
 }

@@ -1,0 +1,109 @@
+import GridflowDiagnostics
+import GridflowExpressions
+
+extension Engine {
+    /// The actor for person `id`. A person of the unit's directory acts with the roles the
+    /// directory gives them and those whose `held_by` holds for their record (or the subset
+    /// `roles` names), with their record as `actor`; a role they do not hold is refused. While the directory is empty, anyone may act with the
+    /// roles they name, which is how a unit starts before its people are imported.
+    public func actor(_ id: String, roles: Set<String>, now: Instant) throws(EngineError) -> Actor {
+        if id == Actor.system.id { return .system }
+        for role in roles where !program.roleNames.contains(role) {
+            throw EngineError(
+                .notFound,
+                "unit '\(program.unit)' has no role '\(role)'"
+                    + Suggestion.didYouMean(role, in: program.roleNames.subtracting([Actor.system.id])))
+        }
+        guard let stored = try storeCall({ () throws(StoreError) in try store.person(unit: program.unit, id: id) })
+        else {
+            let someone = try storeCall { () throws(StoreError) in try !store.people(unit: program.unit).isEmpty }
+            if someone {
+                throw EngineError(
+                    .notFound,
+                    "no person '\(id)' in the directory of \(program.unit); import them with 'gridflow people import \(program.unit) FILE.json'"
+                )
+            }
+            guard !roles.isEmpty else {
+                throw EngineError(
+                    .notFound,
+                    "\(program.unit) has no people directory yet, so name the roles '\(id)' acts in with --role")
+            }
+            return Actor(id: id, roles: roles)
+        }
+        let record: Record
+        do {
+            record = try person(JSONReader.read(stored.recordJSON), path: id)
+        } catch let error as EngineError {
+            throw EngineError(
+                .store, "the directory entry of '\(id)' no longer fits the unit's person fields: \(error)")
+        } catch {
+            throw EngineError(.store, "the directory entry of '\(id)' is not valid JSON: \(error)")
+        }
+        let held = Set(stored.roles).union(try program.derivedRoles(of: record, now: now))
+        let missing = roles.subtracting(held)
+        guard missing.isEmpty else {
+            throw EngineError(
+                .rejected,
+                "'\(id)' does not hold the role\(missing.count == 1 ? "" : "s") \(missing.sorted().joined(separator: ", ")) in \(program.unit); "
+                    + (held.isEmpty ? "they hold none" : "they hold \(held.sorted().joined(separator: ", "))"))
+        }
+        return Actor(id: id, roles: roles.isEmpty ? held : roles, person: record)
+    }
+
+    /// Reads a person record: the unit's person fields, required ones present, roles the unit declares.
+    func person(_ json: JSON, path: String) throws(EngineError) -> Record {
+        let value: Value
+        do { value = try DataBinding.value(json, as: .record(program.types.personType), path: path) } catch {
+            throw EngineError(.rejected, error.description)
+        }
+        guard case .record(let record) = value else { throw EngineError(.rejected, "\(path) must be an object") }
+        if case .list(let roles)? = record["roles"] {
+            for case .string(let role) in roles where !program.roleNames.contains(role) {
+                throw EngineError(
+                    .rejected,
+                    "\(path).roles: unit '\(program.unit)' has no role '\(role)'"
+                        + Suggestion.didYouMean(role, in: program.roleNames.subtracting([Actor.system.id])))
+            }
+        }
+        return record
+    }
+
+    /// Checks a directory given as a JSON array of person objects and stores it in one
+    /// transaction, or stores nothing and says which entry and field are wrong.
+    /// - Returns: how many people were imported.
+    @discardableResult
+    public func importPeople(_ json: JSON, replacing: Bool) throws(EngineError) -> Int {
+        guard case .array(let items) = json else {
+            throw EngineError(.rejected, "the people file must be a JSON array of person objects, not \(json.kind)")
+        }
+        var people: [StoredPerson] = []
+        var seen: [String: Int] = [:]
+        for (index, item) in items.enumerated() {
+            guard case .string(let id)? = item["id"] else {
+                throw EngineError(.rejected, "person [\(index)] needs an \"id\" string")
+            }
+            if let first = seen[id] {
+                throw EngineError(.rejected, "person [\(index)] repeats the id '\(id)' of person [\(first)]")
+            }
+            seen[id] = index
+            var object = item
+            if case .object(var fields) = item, fields["roles"] == nil {
+                fields["roles"] = .array([])
+                object = .object(fields)
+            }
+            let record: Record
+            do { record = try person(object, path: id) } catch {
+                throw EngineError(.rejected, "person [\(index)]: \(error.message)")
+            }
+            var roles: [String] = []
+            if case .list(let values)? = record["roles"] {
+                for case .string(let role) in values { roles.append(role) }
+            }
+            people.append(StoredPerson(id: id, roles: roles, recordJSON: ValueJSON.encode(Value.record(record))))
+        }
+        try storeCall { () throws(StoreError) in
+            try store.importPeople(unit: program.unit, people, replacing: replacing)
+        }
+        return people.count
+    }
+}

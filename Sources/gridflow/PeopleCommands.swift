@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import GridflowExpressions
+import GridflowRuntime
+
+/// `gridflow people`: a unit's directory of people, who act with the roles it gives them.
+struct PeopleCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "people",
+        abstract: "Import and list the people of a unit: who may act, in which roles.",
+        subcommands: [PeopleImport.self, PeopleList.self])
+}
+
+struct PeopleImport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Add or update people from a JSON array of person objects (the unit's person fields), all or none.")
+
+    @Argument(help: "The unit.") var unit: String
+    @Argument(help: "A JSON file: [{\"id\": …, \"name\": …, \"roles\": […], …}, …].") var file: String
+    @Flag(help: "Remove the people of the unit who are not in the file.") var replace = false
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        guard let contents = FileManager.default.contents(atPath: file) else {
+            throw CommandError(message: "cannot read \(file)")
+        }
+        let json: JSON
+        do { json = try JSONReader.read(contents) } catch {
+            throw CommandError(message: "\(file):\(error.line):\(error.column): not valid JSON: \(error.message)")
+        }
+        let store = try options.store()
+        let engine = try options.engine(unit: unit, store: store)
+        let count: Int
+        do {
+            count = try engine.importPeople(json, replacing: replace)
+        } catch {
+            throw CommandError(
+                message: "\(file): \(error.message); nothing was imported", status: error.code == .store ? 2 : 1)
+        }
+        FileHandleOutput.standardOutput(
+            "imported \(count) \(count == 1 ? "person" : "people") into \(unit)\(replace ? " (directory replaced)" : "")\n"
+        )
+    }
+}
+
+struct PeopleList: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "list", abstract: "List a unit's people and roles.")
+
+    @Argument(help: "The unit.") var unit: String
+    @Option(help: "Only people holding this role.") var role: String?
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try options.store()
+        let engine = try options.engine(unit: unit, store: store)
+        let now = try options.instant()
+        var people: [(person: StoredPerson, roles: [String])] = []
+        do {
+            for person in try store.people(unit: unit) {
+                // The roles the directory gives and those the unit's held_by rules derive.
+                let actor = try engine.actor(person.id, roles: [], now: now)
+                people.append((person, actor.roles.sorted()))
+            }
+        } catch let error as EngineError {
+            throw CommandError(message: error.message)
+        } catch let error as StoreError {
+            throw CommandError(message: error.message)
+        }
+        if let role { people = people.filter { $0.roles.contains(role) } }
+        if options.json {
+            FileHandleOutput.standardOutput("[" + people.map(\.person.recordJSON).joined(separator: ",") + "]\n")
+            return
+        }
+        for (person, roles) in people {
+            FileHandleOutput.standardOutput("\(person.id)  \(roles.joined(separator: ", "))\n")
+        }
+        FileHandleOutput.standardOutput("\(people.count) \(people.count == 1 ? "person" : "people")\n")
+    }
+}
