@@ -1,3 +1,4 @@
+import Foundation
 import GridflowDiagnostics
 import GridflowYAML
 
@@ -11,6 +12,22 @@ public struct Field: Sendable {
     public var visibleTo: [Name]
     /// For appraisal facts: `store` or `import`.
     public var source: String?
+    public var span: SourceSpan
+    /// For `store` facts: how the fact is counted from cases.
+    public var from: FactQuery?
+    /// For `import` facts: the value of a person with none imported.
+    public var defaultValue: Decimal?
+    /// The node of `source`, for diagnostics.
+    public var sourceSpan: SourceSpan?
+}
+
+/// How a `store` fact is derived: over the cases of a workflow opened in the period, for the
+/// person (or people) `person` names, the count of cases where `where` holds, or the sum of `sum`.
+public struct FactQuery: Sendable {
+    public var workflow: Name?
+    public var person: Expression?
+    public var filter: Expression?
+    public var sum: Expression?
     public var span: SourceSpan
 }
 
@@ -65,6 +82,13 @@ extension Field {
             name: name, type: .invalid, title: node["title"]?.text, required: node["required"]?.bool ?? false,
             visibleTo: node["visible_to"]?.names ?? [], source: node["source"]?.text, span: name.span)
         field.type = FieldType.read(node)
+        field.sourceSpan = node["source"]?.span
+        field.defaultValue = node["default"]?.decimal
+        if let from = node["from"] {
+            field.from = FactQuery(
+                workflow: from["workflow"]?.name, person: from["person"]?.expression, filter: from["where"]?.expression,
+                sum: from["sum"]?.expression, span: from.span)
+        }
         return field
     }
 

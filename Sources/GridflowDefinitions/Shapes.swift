@@ -67,7 +67,21 @@ public enum Shapes {
     static let fact = ObjectShape(
         "a fact", plural: "facts",
         fieldKeys + [
-            key("source", .keyword(["store", "import"]), "Derived from cases (`store`) or imported from CSV.")
+            key("source", .keyword(["store", "import"]), "Derived from cases (`store`) or imported from CSV."),
+            key(
+                "from",
+                .object(
+                    ObjectShape(
+                        "a fact query", plural: "fact queries",
+                        [
+                            required("workflow", .identifier, "The workflow whose cases opened in the period count."),
+                            required(
+                                "person", .expression,
+                                "Over `case`: the id (or list of ids) of the person a case counts for."),
+                            key("where", .expression, "Over `case`: only cases where this holds count."),
+                            key("sum", .expression, "Over `case`: add this up instead of counting cases."),
+                        ])), "For `store` facts: how the fact is counted from cases."),
+            key("default", .number, "For `import` facts: the value of a person with none imported."),
         ])
 
     static let orgNode = ObjectShape(

@@ -184,7 +184,10 @@ extension Validator {
 
     mutating func check(_ appraisal: Appraisal) {
         let place = "appraisal '\(appraisal.name.text)'"
-        for fact in appraisal.facts { checkField(fact, in: place) }
+        for fact in appraisal.facts {
+            checkField(fact, in: place)
+            checkFact(fact)
+        }
         // Every fact has a value for every person: store facts count from zero, and an imported
         // fact missing for a person is an error on that row.
         let facts = RecordType(
@@ -253,6 +256,54 @@ extension Validator {
                 resolve(grade, among: grades, as: "grade", in: "the consequences of \(pplace)")
                 checkEffects(effects, in: "the consequences of \(pplace)", roots: consequenceRoots)
             }
+        }
+    }
+
+    /// A fact is counted from cases (`store`, with `from`) or imported (`import`, optionally
+    /// with a `default`); its type is a number.
+    mutating func checkFact(_ fact: Field) {
+        let what = "fact '\(fact.name.text)'"
+        switch fact.type {
+        case .integer, .decimal, .invalid: break
+        default:
+            error(
+                "fact-type", "\(what) is a \(fact.type.keyword); facts are numbers (integer or decimal)", at: fact.span)
+        }
+        if fact.source == "store" {
+            if fact.defaultValue != nil {
+                error(
+                    "fact-default", "\(what) is counted from cases; 'default' is for imported facts", at: fact.span,
+                    hint: "a fact counted from cases is 0 for a person with no matching case")
+            }
+            guard let from = fact.from else {
+                error(
+                    "fact-without-query", "\(what) comes from the store but does not say how it is counted",
+                    at: fact.sourceSpan ?? fact.span,
+                    hint: "add from: {workflow: W, person: case.FIELD.id, where: …}, or make it source: import")
+                return
+            }
+            guard let workflowName = from.workflow,
+                resolve(
+                    workflowName, among: definitions.workflows.map(\.name.text), as: "workflow",
+                    in: "the query of \(what)"),
+                let workflow = definitions.workflows.first(where: { $0.name.text == workflowName.text })
+            else { return }
+            let roots: [(name: String, type: ValueType)] = [("case", .record(types.caseType(workflow)))]
+            if let person = from.person {
+                _ = checkExpression(
+                    person, roots: roots, allowed: [.string, .list(.string)],
+                    what: "'person' of \(what) (the id, or list of ids, a case counts for)")
+            }
+            if let filter = from.filter {
+                _ = checkExpression(filter, roots: roots, expecting: .bool, what: "'where' of \(what)")
+            }
+            if let sum = from.sum {
+                _ = checkExpression(sum, roots: roots, expecting: .decimal, what: "'sum' of \(what)")
+            }
+        } else if let from = fact.from {
+            error(
+                "fact-query-import", "\(what) is imported; 'from' is for facts counted from cases", at: from.span,
+                hint: "write source: store to count it from cases")
         }
     }
 

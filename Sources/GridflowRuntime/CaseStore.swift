@@ -44,6 +44,73 @@ public protocol CaseStore: Sendable {
     /// Adds or updates people in a unit's directory, all in one transaction; with `replacing`,
     /// the people not in `people` are removed.
     func importPeople(unit: String, _ people: [StoredPerson], replacing: Bool) throws(StoreError)
+
+    /// Cases of a unit's workflow opened in `[from, to)`, oldest first.
+    func cases(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError) -> [StoredCase]
+    /// The stored results of an appraisal period, by person and role.
+    func appraisalResults(unit: String, appraisal: String, period: String) throws(StoreError) -> [StoredAppraisal]
+    /// The consequences of an appraisal period performed so far.
+    func appraisalConsequences(unit: String, appraisal: String, period: String) throws(StoreError)
+        -> [StoredConsequence]
+    /// In one transaction: stores `results` (replacing earlier results of the same people and
+    /// roles in the period) and performs `consequences` not performed before, committing the step
+    /// of a case a consequence opens. A consequence performed meanwhile is skipped, not repeated.
+    func saveAppraisal(
+        unit: String, appraisal: String, period: String, results: [StoredAppraisal],
+        consequences: [(consequence: StoredConsequence, step: Step?)]
+    ) throws(StoreError)
+}
+
+/// One person's appraisal result in one role, as stored.
+public struct StoredAppraisal: Sendable, Hashable {
+    public var person: String
+    public var role: String
+    public var definitionVersion: String
+    /// The total as exact decimal text.
+    public var total: String
+    public var grade: String
+    /// Dimensions, bonus and deductions as JSON.
+    public var detailsJSON: String
+    public var at: Instant
+
+    public init(
+        person: String, role: String, definitionVersion: String, total: String, grade: String, detailsJSON: String,
+        at: Instant
+    ) {
+        self.person = person
+        self.role = role
+        self.definitionVersion = definitionVersion
+        self.total = total
+        self.grade = grade
+        self.detailsJSON = detailsJSON
+        self.at = at
+    }
+}
+
+/// A consequence of an appraisal grade, performed once per period, person, role, grade and
+/// effect: the case it opened, or the list or ledger entry it made.
+public struct StoredConsequence: Sendable, Hashable {
+    public var person: String
+    public var role: String
+    public var grade: String
+    /// The effect's position among the grade's consequences.
+    public var index: Int
+    /// `open`, `commend`, `record`, `notify`, …
+    public var kind: String
+    public var detailsJSON: String
+    public var caseID: String?
+
+    public init(
+        person: String, role: String, grade: String, index: Int, kind: String, detailsJSON: String, caseID: String?
+    ) {
+        self.person = person
+        self.role = role
+        self.grade = grade
+        self.index = index
+        self.kind = kind
+        self.detailsJSON = detailsJSON
+        self.caseID = caseID
+    }
 }
 
 /// A person of a unit's directory: who may act, with which roles, and the record expressions

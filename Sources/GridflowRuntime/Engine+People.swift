@@ -30,6 +30,12 @@ extension Engine {
             }
             return Actor(id: id, roles: roles)
         }
+        return try actor(stored, roles: roles, now: now)
+    }
+
+    /// The actor for a person of the directory as stored, without reading the store again.
+    public func actor(_ stored: StoredPerson, roles: Set<String>, now: Instant) throws(EngineError) -> Actor {
+        let id = stored.id
         let record: Record
         do {
             record = try person(JSONReader.read(stored.recordJSON), path: id)

@@ -115,12 +115,14 @@ public struct Engine: Sendable {
     }
 
     /// Decodes a stored case.
-    public func snapshot(_ stored: StoredCase) throws(EngineError) -> CaseSnapshot {
+    /// With `anyVersion`, a case that runs on other definitions is read with the loaded ones
+    /// (for counting facts); a field they do not declare is then an error.
+    public func snapshot(_ stored: StoredCase, anyVersion: Bool = false) throws(EngineError) -> CaseSnapshot {
         guard stored.unit == program.unit, let workflow = program.workflow(stored.workflow) else {
             throw EngineError(
                 .notFound, "case \(stored.id) belongs to \(stored.unit)/\(stored.workflow), not loaded here")
         }
-        guard stored.definitionVersion == program.version else {
+        guard anyVersion || stored.definitionVersion == program.version else {
             throw EngineError(
                 .version,
                 "case \(stored.id) runs on definitions version \(stored.definitionVersion), but version \(program.version) is loaded; deploying versions side by side comes with the daemon"

@@ -236,7 +236,7 @@ public struct Interpreter: Sendable {
                 incidents: incidents))
     }
 
-    private func perform(_ effect: CompiledEffect, _ frame: Frame) throws(EvaluationError) -> EffectRequest? {
+    func perform(_ effect: CompiledEffect, _ frame: Frame) throws(EvaluationError) -> EffectRequest? {
         if let when = effect.when, try when.evaluate(frame) != .bool(true) { return nil }
         switch effect.action {
         case .open(let workflow, let fields):
@@ -300,7 +300,7 @@ public struct Interpreter: Sendable {
     }
 
     /// The case record with its built-in fields brought up to date.
-    private func withBuiltins(_ snapshot: CaseSnapshot) -> Record {
+    func withBuiltins(_ snapshot: CaseSnapshot) -> Record {
         var slots = snapshot.fields.slots
         let layout = snapshot.fields.layout
         func put(_ name: String, _ value: Value) {

@@ -14,6 +14,8 @@ public struct Program: Sendable {
     /// Roles held by whoever their `held_by` holds for, over the person record.
     let heldBy: [(role: String, condition: CompiledExpression)]
     public let workflows: [String: CompiledWorkflow]
+    /// Appraisals by name.
+    public let appraisals: [String: CompiledAppraisal]
     /// Decision tables, routing tables and eligibility rules, by name, for `decide`.
     let rules: [String: CompiledRules]
 
@@ -56,6 +58,12 @@ public struct Program: Sendable {
             workflows[workflow.name.text] = try CompiledWorkflow(workflow, types: types)
         }
         self.workflows = workflows
+        var appraisals: [String: CompiledAppraisal] = [:]
+        for appraisal in definitions.appraisals {
+            appraisals[appraisal.name.text] = try CompiledAppraisal(
+                appraisal, types: types, workflows: workflows, definitions: definitions)
+        }
+        self.appraisals = appraisals
     }
 
     /// The workflow named `name`.

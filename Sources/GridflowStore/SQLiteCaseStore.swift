@@ -131,6 +131,22 @@ public final class SQLiteCaseStore: CaseStore {
                         PRIMARY KEY (unit, id));
                     """)
         }
+        migrator.registerMigration("v4: appraisal results and their consequences") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX cases_by_opening ON cases (unit, workflow, opened_at);
+                    CREATE TABLE appraisals (
+                        unit TEXT NOT NULL, appraisal TEXT NOT NULL, period TEXT NOT NULL, person TEXT NOT NULL,
+                        role TEXT NOT NULL, definition_version TEXT NOT NULL, total TEXT NOT NULL, grade TEXT NOT NULL,
+                        details TEXT NOT NULL, at INTEGER NOT NULL,
+                        PRIMARY KEY (unit, appraisal, period, person, role));
+                    CREATE TABLE appraisal_consequences (
+                        unit TEXT NOT NULL, appraisal TEXT NOT NULL, period TEXT NOT NULL, person TEXT NOT NULL,
+                        role TEXT NOT NULL, grade TEXT NOT NULL, effect INTEGER NOT NULL, kind TEXT NOT NULL,
+                        details TEXT NOT NULL, case_id TEXT REFERENCES cases (id), at INTEGER NOT NULL,
+                        PRIMARY KEY (unit, appraisal, period, person, role, grade, effect));
+                    """)
+        }
         return migrator
     }
 
@@ -399,7 +415,7 @@ public final class SQLiteCaseStore: CaseStore {
             resolved: resolvedAt != nil)
     }
 
-    private static func storedCase(_ row: Row) -> StoredCase {
+    static func storedCase(_ row: Row) -> StoredCase {
         StoredCase(
             id: row["id"], unit: row["unit"], workflow: row["workflow"], definitionVersion: row["definition_version"],
             state: row["state"], fieldsJSON: row["fields"], version: row["version"],
@@ -557,6 +573,106 @@ extension SQLiteCaseStore {
         var roles: [String] = []
         if case .array(let items)? = try? JSONReader.read(rolesJSON) { roles = items.compactMap(\.string) }
         return StoredPerson(id: row["id"], roles: roles, recordJSON: row["record"])
+    }
+}
+
+extension SQLiteCaseStore {
+    public func cases(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError)
+        -> [StoredCase]
+    {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
+                    ORDER BY opened_at, id
+                    """, arguments: [unit, workflow, from.seconds, to.seconds]
+            ).map(Self.storedCase)
+        }
+    }
+
+    public func appraisalResults(unit: String, appraisal: String, period: String) throws(StoreError)
+        -> [StoredAppraisal]
+    {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT * FROM appraisals WHERE unit = ? AND appraisal = ? AND period = ? ORDER BY person, role",
+                arguments: [unit, appraisal, period]
+            ).map { row in
+                StoredAppraisal(
+                    person: row["person"], role: row["role"], definitionVersion: row["definition_version"],
+                    total: row["total"], grade: row["grade"], detailsJSON: row["details"],
+                    at: Instant(seconds: row["at"]))
+            }
+        }
+    }
+
+    public func appraisalConsequences(unit: String, appraisal: String, period: String) throws(StoreError)
+        -> [StoredConsequence]
+    {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM appraisal_consequences WHERE unit = ? AND appraisal = ? AND period = ?
+                    ORDER BY person, role, grade, effect
+                    """, arguments: [unit, appraisal, period]
+            ).map { row in
+                StoredConsequence(
+                    person: row["person"], role: row["role"], grade: row["grade"], index: row["effect"],
+                    kind: row["kind"], detailsJSON: row["details"], caseID: row["case_id"])
+            }
+        }
+    }
+
+    public func saveAppraisal(
+        unit: String, appraisal: String, period: String, results: [StoredAppraisal],
+        consequences: [(consequence: StoredConsequence, step: Step?)]
+    ) throws(StoreError) {
+        try write { db in
+            for result in results {
+                try Self.run(
+                    db,
+                    sql: """
+                        INSERT OR REPLACE INTO appraisals
+                            (unit, appraisal, period, person, role, definition_version, total, grade, details, at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        unit, appraisal, period, result.person, result.role, result.definitionVersion, result.total,
+                        result.grade, result.detailsJSON, result.at.seconds,
+                    ])
+            }
+            for (consequence, step) in consequences {
+                try Self.run(
+                    db,
+                    sql: """
+                        INSERT INTO appraisal_consequences
+                            (unit, appraisal, period, person, role, grade, effect, kind, details, case_id, at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
+                        """,
+                    arguments: [
+                        unit, appraisal, period, consequence.person, consequence.role, consequence.grade,
+                        consequence.index, consequence.kind, consequence.detailsJSON, nil,
+                        step?.history.at.seconds ?? 0,
+                    ])
+                // Performed by an earlier or concurrent run: nothing more to do.
+                guard db.changesCount == 1, let step else { continue }
+                try self.commitStep(step, expectedVersion: nil, db)
+                try Self.run(
+                    db,
+                    sql: """
+                        UPDATE appraisal_consequences SET case_id = ?
+                        WHERE unit = ? AND appraisal = ? AND period = ? AND person = ? AND role = ? AND grade = ?
+                          AND effect = ?
+                        """,
+                    arguments: [
+                        step.next.id, unit, appraisal, period, consequence.person, consequence.role,
+                        consequence.grade, consequence.index,
+                    ])
+            }
+        }
     }
 }
 

@@ -5,8 +5,9 @@ import GridflowExpressions
 /// `gridflow bench`: speed figures, kept out of the tests.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Measure speed: expressions (ns per evaluation) and workflows (transitions per second).",
-        subcommands: [ExpressionBench.self, WorkflowBench.self]
+        abstract:
+            "Measure speed: expressions (ns per evaluation), workflows (transitions per second), appraisal (people per second).",
+        subcommands: [ExpressionBench.self, WorkflowBench.self, AppraisalBench.self]
     )
 }
 

@@ -11,7 +11,8 @@ struct Gridflow: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, PeopleCommand.self, Tick.self,
+            Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, PeopleCommand.self,
+            AppraiseCommand.self, Tick.self,
             IncidentCommand.self,
             TestCommand.self, Bench.self,
         ]

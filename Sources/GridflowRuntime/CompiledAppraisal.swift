@@ -1,0 +1,327 @@
+import Foundation
+import GridflowDefinitions
+import GridflowExpressions
+
+/// An appraisal period: `2024` (year), `2024-H1`, `2024-Q3` or `2024-11`, as days
+/// `[start, end)` of the unit's calendar.
+public struct AppraisalWindow: Sendable, Hashable, CustomStringConvertible {
+    public let kind: AppraisalPeriod
+    public let start: Day
+    public let end: Day
+    public let description: String
+
+    /// Parses a period; `nil` when the text is none of the four forms.
+    public init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
+        guard let first = parts.first, first.count == 4, let year = Int(first), year >= 1900, year < 3000 else {
+            return nil
+        }
+        func day(_ month: Int) -> Day {
+            month > 12 ? Day(year: year + 1, month: 1, day: 1)! : Day(year: year, month: month, day: 1)!
+        }
+        description = text
+        switch parts.count {
+        case 1:
+            kind = .year
+            (start, end) = (day(1), day(13))
+        case 2:
+            let second = parts[1]
+            if second.count == 2, second.first == "Q", let q = Int(second.dropFirst()), (1...4).contains(q) {
+                kind = .quarter
+                (start, end) = (day(q * 3 - 2), day(q * 3 + 1))
+            } else if second.count == 2, second.first == "H", let h = Int(second.dropFirst()), (1...2).contains(h) {
+                kind = .halfYear
+                (start, end) = (day(h * 6 - 5), day(h * 6 + 1))
+            } else if second.count == 2, let m = Int(second), (1...12).contains(m) {
+                kind = .month
+                (start, end) = (day(m), day(m + 1))
+            } else {
+                return nil
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// The instants `[from, to)` of the period at a UTC offset.
+    public func instants(utcOffset: Int) -> (from: Instant, to: Instant) {
+        (Instant(seconds: start.number * 86_400 - utcOffset), Instant(seconds: end.number * 86_400 - utcOffset))
+    }
+}
+
+/// A unit's appraisal compiled: its facts, how the store facts are counted, and one package per role.
+public struct CompiledAppraisal: Sendable {
+    public let name: String
+    public let title: String?
+    public let period: AppraisalPeriod
+    /// Every fact, as the record formulas read as `facts`.
+    public let factsType: RecordType
+    public let storeFacts: [StoreFact]
+    public let importFacts: [ImportFact]
+    /// Packages by role, in the order written.
+    public let packages: [CompiledPackage]
+
+    /// A fact counted from the cases of a workflow.
+    public struct StoreFact: Sendable {
+        public let name: String
+        public let slot: Int
+        public let workflow: String
+        let person: CompiledExpression
+        let filter: CompiledExpression?
+        let sum: CompiledExpression?
+    }
+
+    /// A fact imported from CSV.
+    public struct ImportFact: Sendable {
+        public let name: String
+        public let slot: Int
+        public let type: ValueType
+        public let defaultValue: Number?
+    }
+
+    public func package(for role: String) -> CompiledPackage? { packages.first { $0.role == role } }
+
+    init(_ appraisal: Appraisal, types: UnitTypes, workflows: [String: CompiledWorkflow], definitions: UnitDefinitions)
+        throws(Program.CompileError)
+    {
+        name = appraisal.name.text
+        title = nil
+        period = appraisal.period ?? .year
+        factsType = RecordType(
+            name: "facts",
+            fields: appraisal.facts.map {
+                .init(name: $0.name.text, type: types.valueType($0.type, name: $0.name.text))
+            })
+        var storeFacts: [StoreFact] = []
+        var importFacts: [ImportFact] = []
+        for (slot, fact) in appraisal.facts.enumerated() {
+            let place = "appraisal \(name), fact \(fact.name.text)"
+            if fact.source == "store" {
+                guard let from = fact.from, let workflowName = from.workflow?.text, let person = from.person,
+                    let workflow = definitions.workflows.first(where: { $0.name.text == workflowName })
+                else { throw Program.CompileError(description: "\(place): no query") }
+                let roots: [(name: String, type: ValueType)] = [("case", .record(types.caseType(workflow)))]
+                storeFacts.append(
+                    StoreFact(
+                        name: fact.name.text, slot: slot, workflow: workflowName,
+                        person: try CompiledWorkflow.compile(person.text, roots, nil, place),
+                        filter: try from.filter.map { (e) throws(Program.CompileError) in
+                            try CompiledWorkflow.compile(e.text, roots, .bool, place)
+                        },
+                        sum: try from.sum.map { (e) throws(Program.CompileError) in
+                            try CompiledWorkflow.compile(e.text, roots, .decimal, place)
+                        }))
+            } else {
+                importFacts.append(
+                    ImportFact(
+                        name: fact.name.text, slot: slot, type: factsType.fields[slot].type,
+                        defaultValue: fact.defaultValue.flatMap { Number("\($0)") }))
+            }
+        }
+        self.storeFacts = storeFacts
+        self.importFacts = importFacts
+        let roots: [(name: String, type: ValueType)] = [
+            ("facts", .record(factsType)), ("person", .record(types.personType)),
+        ]
+        var packages: [CompiledPackage] = []
+        for package in appraisal.packages {
+            packages.append(try CompiledPackage(package, roots: roots, appraisal: name))
+        }
+        self.packages = packages
+    }
+}
+
+/// One role's package: weighted dimensions, bonus and deduction items, grade bands and consequences.
+public struct CompiledPackage: Sendable {
+    public let role: String
+    public let title: String?
+    public let dimensions: [Dimension]
+    public let bonus: [Item]
+    public let deductions: [Item]
+    public let bands: [Band]
+    /// Effects by grade.
+    let consequences: [String: [CompiledEffect]]
+
+    public struct Dimension: Sendable {
+        public let name: String
+        public let title: String?
+        public let weight: Number
+        public let formula: String
+        /// The facts the formula reads, in the order it mentions them.
+        public let reads: [String]
+        let score: CompiledExpression
+    }
+
+    public struct Item: Sendable {
+        public let name: String
+        public let title: String?
+        public let points: Number
+        public let max: Number?
+        public let formula: String
+        let per: CompiledExpression
+    }
+
+    public struct Band: Sendable {
+        public let grade: String
+        public let min: Number?
+    }
+
+    public func hasConsequences(_ grade: String) -> Bool { !(consequences[grade] ?? []).isEmpty }
+
+    /// The consequences of a grade, one phrase each ("open formal_talk", "commend quarterly_bulletin").
+    public func consequenceSummary(_ grade: String) -> [String] {
+        (consequences[grade] ?? []).map { effect in
+            let phrase: String
+            switch effect.action {
+            case .open(let workflow, _): phrase = "open \(workflow)"
+            case .notify(let role, _): phrase = "notify \(role)"
+            case .signal(_, let event): phrase = "signal \(event)"
+            case .record(let ledger, _): phrase = "record in \(ledger)"
+            case .commend(let list): phrase = "commend in \(list)"
+            case .appoint(let role, _, _): phrase = "appoint \(role)"
+            }
+            return effect.when == nil ? phrase : phrase + " (when its condition holds)"
+        }
+    }
+
+    init(_ package: Appraisal.Package, roots: [(name: String, type: ValueType)], appraisal: String)
+        throws(Program.CompileError)
+    {
+        role = package.role.text
+        title = package.title
+        let place = "appraisal \(appraisal), package \(role)"
+        func number(_ decimal: Decimal?) -> Number? { decimal.flatMap { Number("\($0)") } }
+        func reads(_ text: String) -> [String] {
+            var names: [String] = []
+            var rest = Substring(text)
+            while let range = rest.range(of: "facts.") {
+                let name = rest[range.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "_" }
+                if !name.isEmpty, !names.contains(String(name)) { names.append(String(name)) }
+                rest = rest[range.upperBound...]
+            }
+            return names
+        }
+        var dimensions: [Dimension] = []
+        for dimension in package.dimensions {
+            guard let score = dimension.score else { continue }
+            dimensions.append(
+                Dimension(
+                    name: dimension.name.text, title: dimension.title, weight: number(dimension.weight) ?? .zero,
+                    formula: score.text, reads: reads(score.text),
+                    score: try CompiledWorkflow.compile(score.text, roots, .decimal, place)))
+        }
+        self.dimensions = dimensions
+        func items(_ list: [Appraisal.PointItem]) throws(Program.CompileError) -> [Item] {
+            var items: [Item] = []
+            for item in list {
+                guard let per = item.per else { continue }
+                items.append(
+                    Item(
+                        name: item.name.text, title: nil, points: number(item.points) ?? Number(1),
+                        max: number(item.max), formula: per.text,
+                        per: try CompiledWorkflow.compile(per.text, roots, .decimal, place)))
+            }
+            return items
+        }
+        bonus = try items(package.bonus)
+        deductions = try items(package.deductions)
+        bands = package.grades.map { Band(grade: $0.grade.text, min: number($0.min)) }
+        let grades = bands.map(\.grade)
+        let consequenceRoots =
+            roots + [
+                ("score", .decimal), ("grade", .enumeration(name: "grade", values: grades)), ("period", .string),
+            ]
+        var consequences: [String: [CompiledEffect]] = [:]
+        for (grade, effects) in package.consequences {
+            consequences[grade.text] = try effects.map { (effect) throws(Program.CompileError) in
+                try CompiledEffect(effect, roots: consequenceRoots, place: "\(place), consequences of \(grade.text)")
+            }
+        }
+        self.consequences = consequences
+    }
+
+    /// Scores one person: each dimension's score times its weight, plus bonus points, minus
+    /// deductions (each item `points × per`, capped at `max`), rounded half away from zero to two
+    /// places; the grade is the first band whose `min` the total reaches.
+    public func score(person: Record, facts: Record) throws(EvaluationError) -> AppraisalScore {
+        let frame = Frame(roots: [.record(facts), .record(person)])
+        var result = AppraisalScore(role: role)
+        var total = Number.zero
+        for dimension in dimensions {
+            guard case .number(let score) = try dimension.score.evaluate(frame) else {
+                throw EvaluationError(
+                    "type", "dimension \(dimension.name) gave no number", at: TextRange(offset: 0, length: 0))
+            }
+            let contribution = try multiply(score, dimension.weight)
+            total = try add(total, contribution)
+            result.dimensions.append(.init(name: dimension.name, score: score, contribution: contribution))
+        }
+        func points(_ item: Item) throws(EvaluationError) -> AppraisalScore.ItemResult {
+            guard case .number(let count) = try item.per.evaluate(frame) else {
+                throw EvaluationError("type", "item \(item.name) gave no number", at: TextRange(offset: 0, length: 0))
+            }
+            var value = try multiply(count, item.points)
+            var capped = false
+            if let max = item.max, value > max {
+                value = max
+                capped = true
+            }
+            return .init(name: item.name, count: count, points: value, capped: capped)
+        }
+        for item in bonus {
+            let hit = try points(item)
+            total = try add(total, hit.points)
+            result.bonus.append(hit)
+        }
+        for item in deductions {
+            let hit = try points(item)
+            total = try add(total, -hit.points)
+            result.deductions.append(hit)
+        }
+        result.total = total.rounded(2).trimmed()
+        for band in bands where band.min == nil || result.total >= band.min! {
+            result.grade = band.grade
+            result.bandMin = band.min
+            break
+        }
+        return result
+    }
+
+    private func add(_ a: Number, _ b: Number) throws(EvaluationError) -> Number {
+        guard let sum = Number.adding(a, b) else {
+            throw EvaluationError("overflow", "the total overflows 38 digits", at: TextRange(offset: 0, length: 0))
+        }
+        return sum
+    }
+
+    private func multiply(_ a: Number, _ b: Number) throws(EvaluationError) -> Number {
+        guard let product = Number.multiplying(a, b) else {
+            throw EvaluationError("overflow", "a product overflows 38 digits", at: TextRange(offset: 0, length: 0))
+        }
+        return product
+    }
+}
+
+/// What scoring gave for one person in one role.
+public struct AppraisalScore: Sendable, Hashable {
+    public var role: String
+    public var dimensions: [DimensionResult] = []
+    public var bonus: [ItemResult] = []
+    public var deductions: [ItemResult] = []
+    public var total: Number = .zero
+    public var grade: String = ""
+    public var bandMin: Number?
+
+    public struct DimensionResult: Sendable, Hashable {
+        public var name: String
+        public var score: Number
+        public var contribution: Number
+    }
+
+    public struct ItemResult: Sendable, Hashable {
+        public var name: String
+        public var count: Number
+        public var points: Number
+        public var capped: Bool
+    }
+}

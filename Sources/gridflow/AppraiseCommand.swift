@@ -1,0 +1,294 @@
+import ArgumentParser
+import Foundation
+import GridflowDefinitions
+import GridflowDiagnostics
+import GridflowExpressions
+import GridflowRuntime
+
+/// `gridflow appraise`: score a unit's people for a period with their role's package.
+struct AppraiseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "appraise",
+        abstract: "Score the people of a unit for a period: facts from cases and CSV, grades, consequences once.")
+
+    @Argument(help: "The unit.") var unit: String
+    @Option(help: "The period: 2024, 2024-H1, 2024-Q3 or 2024-11, matching the appraisal's period.")
+    var period: String
+    @Option(help: "Only people in this role.") var role: String?
+    @Option(help: "The appraisal, when the unit has several.") var appraisal: String?
+    @Option(name: .customLong("facts"), help: "A CSV file of imported facts: a 'person' column and one per fact.")
+    var factFiles: [String] = []
+    @Option(help: "Print how this person's score came about, dimension by dimension.") var explain: String?
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try options.store()
+        let engine = try options.engine(unit: unit, store: store)
+        let program = engine.program
+        let compiled: CompiledAppraisal
+        switch (appraisal, program.appraisals.count) {
+        case (let name?, _):
+            guard let found = program.appraisals[name] else {
+                throw CommandError(
+                    message: "unit '\(unit)' has no appraisal '\(name)'"
+                        + Suggestion.didYouMean(name, in: program.appraisals.keys))
+            }
+            compiled = found
+        case (nil, 0): throw CommandError(message: "unit '\(unit)' has no appraisal")
+        case (nil, 1): compiled = program.appraisals.values.first!
+        case (nil, _):
+            throw ValidationError(
+                "unit '\(unit)' has several appraisals; name one with --appraisal: "
+                    + program.appraisals.keys.sorted().joined(separator: ", "))
+        }
+        guard let window = AppraisalWindow(period) else {
+            throw ValidationError("--period takes 2024, 2024-H1, 2024-Q3 or 2024-11, not '\(period)'")
+        }
+        guard window.kind == compiled.period else {
+            let example = ["year": "2024", "half_year": "2024-H1", "quarter": "2024-Q3", "month": "2024-11"]
+            throw ValidationError(
+                "appraisal \(compiled.name) runs per \(compiled.period.rawValue.replacingOccurrences(of: "_", with: " ")); give a period such as \(example[compiled.period.rawValue]!)"
+            )
+        }
+        var imported = ImportedFacts()
+        var problems: [String] = []
+        for file in factFiles {
+            guard let data = FileManager.default.contents(atPath: file) else {
+                throw CommandError(message: "cannot read \(file)")
+            }
+            guard let text = String(data: data, encoding: .utf8) else {
+                throw CommandError(message: "\(file) is not UTF-8 text")
+            }
+            problems += imported.read(csv: text, file: file, for: compiled)
+        }
+        if !problems.isEmpty {
+            throw CommandError(
+                message: problems.joined(separator: "\n")
+                    + "\n\(problems.count) problem\(problems.count == 1 ? "" : "s") in the facts; nothing was appraised",
+                status: 1)
+        }
+        let now = try options.instant()
+        let progress = Progress()
+        var report: (@Sendable (String, Int, Int) -> Void)?
+        if progress.isTerminal {
+            report = { stage, done, total in progress.show(stage, done, total) }
+        }
+        let role = self.role
+        let outcome = try gridflow.run { () throws(EngineError) in
+            try engine.appraise(
+                compiled, window: window, role: role, imported: imported, now: now, progress: report)
+        }
+        progress.clear()
+        if let explain {
+            let entries = outcome.entries.filter { $0.person == explain }
+            guard !entries.isEmpty else {
+                let why = outcome.incomplete.first { $0.person == explain }.map { ": \($0.reason)" } ?? ""
+                throw CommandError(
+                    message: "'\(explain)' was not appraised in \(compiled.name) \(window)\(why)", status: 1)
+            }
+            for entry in entries {
+                FileHandleOutput.standardOutput(
+                    AppraisalText.explain(entry, appraisal: compiled, window: window, imported: imported))
+            }
+            return
+        }
+        if options.json {
+            FileHandleOutput.standardOutput(AppraisalText.json(outcome, appraisal: compiled, window: window) + "\n")
+        } else {
+            FileHandleOutput.standardOutput(
+                AppraisalText.summary(outcome, appraisal: compiled, unit: unit, window: window))
+        }
+        if !outcome.incomplete.isEmpty || !outcome.failed.isEmpty {
+            throw CommandError(
+                message:
+                    "\(outcome.incomplete.count) not appraised, \(outcome.failed.count) consequence\(outcome.failed.count == 1 ? "" : "s") failed",
+                status: 1)
+        }
+    }
+}
+
+/// A progress line on a terminal's standard error; nothing when it is piped.
+final class Progress: @unchecked Sendable {
+    let isTerminal = isatty(2) == 1
+    private let lock = NSLock()
+    private var last = ContinuousClock.now
+
+    func show(_ stage: String, _ done: Int, _ total: Int) {
+        lock.withLock {
+            guard ContinuousClock.now - last > .milliseconds(100) else { return }
+            last = ContinuousClock.now
+            let percent = total == 0 ? 100 : done * 100 / total
+            FileHandleOutput.standardError("\r\u{1B}[K\(stage): \(done) of \(total) (\(percent)%)")
+        }
+    }
+
+    func clear() {
+        if isTerminal { FileHandleOutput.standardError("\r\u{1B}[K") }
+    }
+}
+
+/// The texts `appraise` prints.
+enum AppraisalText {
+    static func summary(
+        _ outcome: AppraisalOutcome, appraisal: CompiledAppraisal, unit: String, window: AppraisalWindow
+    )
+        -> String
+    {
+        var out =
+            "appraisal \(appraisal.name) of \(unit), \(window): \(outcome.entries.count) result\(outcome.entries.count == 1 ? "" : "s")\n"
+        let rows = outcome.entries.sorted { ($0.score.role, $0.person) < ($1.score.role, $1.person) }
+        if !rows.isEmpty {
+            let widths = (
+                rows.map(\.person.count).max()!, rows.map(\.score.role.count).max()!
+            )
+            for entry in rows {
+                out +=
+                    "  " + entry.person.padding(toLength: widths.0, withPad: " ", startingAt: 0) + "  "
+                    + entry.score.role.padding(toLength: widths.1, withPad: " ", startingAt: 0) + "  "
+                    + entry.score.total.description.leftPadded(7) + "  " + entry.score.grade + "\n"
+            }
+        }
+        var grades: [String: Int] = [:]
+        for entry in outcome.entries { grades[entry.score.grade, default: 0] += 1 }
+        var order: [String] = []
+        for package in appraisal.packages {
+            for band in package.bands where !order.contains(band.grade) { order.append(band.grade) }
+        }
+        out +=
+            "grades: " + order.filter { grades[$0] != nil }.map { "\($0) \(grades[$0]!)" }.joined(separator: ", ")
+            + "\n"
+        for line in consequenceLines(outcome.performed) { out += line + "\n" }
+        if outcome.alreadyPerformed > 0 {
+            out +=
+                "\(outcome.alreadyPerformed) consequence\(outcome.alreadyPerformed == 1 ? "" : "s") performed by an earlier run, not repeated\n"
+        }
+        for (person, role, reason) in outcome.incomplete { out += "not appraised: \(person) (\(role)): \(reason)\n" }
+        for failure in outcome.failed { out += "consequence failed: \(failure)\n" }
+        return out
+    }
+
+    /// Cases opened, then commendation lists and ledgers, one line each.
+    static func consequenceLines(_ performed: [StoredConsequence]) -> [String] {
+        var lines: [String] = []
+        var lists: [String: [String]] = [:]
+        for consequence in performed {
+            let details = try? JSONReader.read(consequence.detailsJSON)
+            switch consequence.kind {
+            case "open":
+                lines.append(
+                    "opened \(consequence.caseID ?? "?") (\(details?["workflow"]?.string ?? "?")) for \(consequence.person), \(consequence.role), \(consequence.grade)"
+                )
+            case "commend":
+                lists["commendation list \(details?["list"]?.string ?? "?")", default: []].append(consequence.person)
+            case "record":
+                var value = ""
+                if case .string(let text)? = details?["value"] {
+                    value = text
+                } else if case .number(let text)? = details?["value"] {
+                    value = text
+                }
+                lists["ledger \(details?["ledger"]?.string ?? "?")", default: []].append(
+                    "\(consequence.person) \(value)")
+            default:
+                lists["\(consequence.kind)", default: []].append(consequence.person)
+            }
+        }
+        for name in lists.keys.sorted() { lines.append("\(name): " + lists[name]!.joined(separator: ", ")) }
+        return lines
+    }
+
+    static func json(_ outcome: AppraisalOutcome, appraisal: CompiledAppraisal, window: AppraisalWindow) -> String {
+        let results: [Value] = outcome.entries.map { entry in
+            .map([
+                .string("person"): .string(entry.person), .string("role"): .string(entry.score.role),
+                .string("total"): .number(entry.score.total), .string("grade"): .string(entry.score.grade),
+            ])
+        }
+        let consequences: [Value] = outcome.performed.map {
+            .map([
+                .string("person"): .string($0.person), .string("role"): .string($0.role),
+                .string("grade"): .string($0.grade), .string("kind"): .string($0.kind),
+                .string("case"): $0.caseID.map(Value.string) ?? .null,
+                .string("details"): .string($0.detailsJSON),
+            ])
+        }
+        let incomplete: [Value] = outcome.incomplete.map {
+            .map([
+                .string("person"): .string($0.person), .string("role"): .string($0.role),
+                .string("reason"): .string($0.reason),
+            ])
+        }
+        return ValueJSON.encode([
+            "appraisal": .string(appraisal.name), "period": .string(window.description), "results": .list(results),
+            "consequences": .list(consequences), "already_performed": .number(Number(outcome.alreadyPerformed)),
+            "not_appraised": .list(incomplete), "failed": .list(outcome.failed.map(Value.string)),
+        ])
+    }
+
+    /// Each dimension's inputs, weight and contribution, the bonus and deduction items, the band
+    /// hit and the consequences that follow.
+    static func explain(
+        _ entry: AppraisalOutcome.Entry, appraisal: CompiledAppraisal, window: AppraisalWindow, imported: ImportedFacts
+    ) -> String {
+        guard let package = appraisal.package(for: entry.score.role) else { return "" }
+        var out = "\(entry.person) (\(entry.name)) as \(entry.score.role) · appraisal \(appraisal.name) · \(window)"
+        if let title = package.title { out += " · \(title)" }
+        out += "\n"
+        func fact(_ name: String) -> String {
+            guard let slot = appraisal.factsType.layout.slot(of: name) else { return name }
+            return "\(name) = \(entry.facts.slots[slot])"
+        }
+        func origin(_ name: String) -> String {
+            guard let slot = appraisal.factsType.layout.slot(of: name) else { return "" }
+            if let store = appraisal.storeFacts.first(where: { $0.name == name }) {
+                return "counted from \(store.workflow) cases"
+            }
+            if let place = imported.origin(entry.person, slot) { return "imported, \(place)" }
+            return "imported default"
+        }
+        out += "facts:\n"
+        for field in appraisal.factsType.fields {
+            out += "  \(fact(field.name))  (\(origin(field.name)))\n"
+        }
+        out += "dimensions:\n"
+        for (dimension, result) in zip(package.dimensions, entry.score.dimensions) {
+            out +=
+                "  \(dimension.name)\(dimension.title.map { " (\($0))" } ?? ""): score \(result.score.rounded(4).trimmed()) × weight \(dimension.weight) = \(result.contribution.rounded(4).trimmed())\n"
+            out += "    \(dimension.formula)\n"
+            if !dimension.reads.isEmpty {
+                out += "    with " + dimension.reads.map(fact).joined(separator: ", ") + "\n"
+            }
+        }
+        func items(_ title: String, _ compiled: [CompiledPackage.Item], _ results: [AppraisalScore.ItemResult]) {
+            guard !compiled.isEmpty else { return }
+            out += "\(title):\n"
+            for (item, result) in zip(compiled, results) {
+                out += "  \(item.name): \(item.points) × \(result.count) (\(item.formula)) = \(result.points)"
+                if let max = item.max { out += result.capped ? ", capped at \(max)" : " (at most \(max))" }
+                out += "\n"
+            }
+        }
+        items("bonus", package.bonus, entry.score.bonus)
+        items("deductions", package.deductions, entry.score.deductions)
+        var sum = entry.score.dimensions.map { $0.contribution.rounded(4).trimmed().description }.joined(
+            separator: " + ")
+        for item in entry.score.bonus { sum += " + \(item.points)" }
+        for item in entry.score.deductions { sum += " − \(item.points)" }
+        out += "total: \(sum) = \(entry.score.total) (rounded to 2 places)\n"
+        let band =
+            entry.score.bandMin.map { "the first band whose minimum \($0) the total reaches" }
+            ?? "the lowest band (no minimum)"
+        out += "grade: \(entry.score.grade), \(band)\n"
+        let effects = package.consequenceSummary(entry.score.grade)
+        out +=
+            "consequences of \(entry.score.grade): " + (effects.isEmpty ? "none" : effects.joined(separator: "; "))
+            + "\n"
+        return out
+    }
+}
+
+extension String {
+    func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// `gridflow appraise` on the shipped telecom appraisal, run as a user would on a real store.
+@Suite struct AppraiseCommandTests {
+    let directory: URL
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-appraise-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    func gf(_ arguments: [String]) throws -> Run {
+        try gridflow(arguments + ["--root", packageRoot.path], in: directory)
+    }
+
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    static let attributes =
+        #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": false, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {"2023": "good"}"#
+
+    static func person(_ id: String, _ name: String, _ roles: [String]) -> String {
+        #"{"id": "\#(id)", "name": "\#(name)", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ", "))], \#(attributes)}"#
+    }
+
+    /// Three supervisors, one per package, and a clerk; wang reports six real-name problems in
+    /// the third quarter (and one in the second, which does not count).
+    func setUp() throws {
+        let people = try write(
+            "people.json",
+            "["
+                + [
+                    Self.person("wang", "王强", ["grid_supervisor"]), Self.person("li", "李娜", ["team_supervisor"]),
+                    Self.person("zhao", "赵磊", ["branch_discipline_member"]), Self.person("sun", "孙平", []),
+                ].joined(separator: ",\n") + "]")
+        #expect(try gf(["people", "import", "telecom", people]).status == 0)
+        for (index, day) in [
+            "2024-06-28", "2024-07-01", "2024-07-15", "2024-08-01", "2024-08-20", "2024-09-02", "2024-09-30",
+        ]
+        .enumerated() {
+            let report = try write(
+                "report\(index).json",
+                #"{"report_type": "problem", "area": "vital_interests", "business_line": "network", "description": "问题\#(index)", "real_name": true, "reporter": \#(Self.person("wang", "王强", ["grid_supervisor"]))}"#
+            )
+            let opened = try gf([
+                "case", "open", "telecom/issue", "--as", "wang", "--data", report, "--now", day + "T09:00:00+08:00",
+            ])
+            #expect(opened.status == 0, "\(opened.stderr)")
+        }
+        _ = try write(
+            "facts.csv",
+            """
+            person,feedback_due,feedback_on_time,trainings_attended,trainings_required,exam_score,good_cases,late_feedback
+            wang,3,3,2,2,95,1,0
+            li,3,2,2,2,80,,1
+            "zhao",3,1,1,2,50,0,2
+
+            """)
+    }
+
+    @Test func aQuarterIsScoredGradedAndItsConsequencesHappenOnce() throws {
+        try setUp()
+        let arguments = [
+            "appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--now", "2024-10-08T09:00:00+08:00",
+        ]
+        let first = try gf(arguments)
+        #expect(first.status == 0, "\(first.stderr)")
+        try expectGolden(first.stdout, "Tests/Golden/appraise/telecom-2024-Q3.txt")
+
+        // A re-run stores the same results and opens no second interview.
+        let again = try gf(arguments)
+        #expect(again.status == 0)
+        #expect(again.stdout.contains("4 consequences performed by an earlier run, not repeated\n"))
+        #expect(!again.stdout.contains("opened "))
+        let talks = try gf(["case", "list", "--workflow", "formal_talk"])
+        #expect(talks.stdout.hasSuffix("2 cases\n"), "\(talks.stdout)")
+
+        let explained = try gf(arguments + ["--explain", "wang"])
+        #expect(explained.status == 0)
+        try expectGolden(explained.stdout, "Tests/Golden/appraise/telecom-2024-Q3-explain-wang.txt")
+        let nobody = try gf(arguments + ["--explain", "sun"])
+        #expect(nobody.status == 1)
+        #expect(nobody.stderr == "gridflow: error: 'sun' was not appraised in supervisor_appraisal 2024-Q3\n")
+    }
+
+    @Test func badFactsAndPeriodsAreRefusedAndNothingIsAppraised() throws {
+        try setUp()
+        _ = try write("bad.csv", "person,exam_score,problems_found\nwang,9x,\nli,80\n")
+        let bad = try gf(["appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--facts", "bad.csv"])
+        #expect(bad.status == 1)
+        #expect(
+            bad.stderr == """
+                gridflow: error: bad.csv:1: column 'problems_found' is a fact counted from cases (source: store), not imported
+                bad.csv:2: column 'exam_score': '9x' is not a number
+                bad.csv:3: 2 fields, but the header has 3
+                3 problems in the facts; nothing was appraised
+
+                """)
+        let year = try gf(["appraise", "telecom", "--period", "2024", "--facts", "facts.csv"])
+        #expect(year.status == 2)
+        #expect(year.stderr.contains("appraisal supervisor_appraisal runs per quarter; give a period such as 2024-Q3"))
+        let role = try gf(["appraise", "telecom", "--period", "2024-Q3", "--role", "grid_superviser"])
+        #expect(role.status == 2)
+        #expect(role.stderr.contains("has no package for role 'grid_superviser'"))
+        #expect(try gf(["case", "list", "--workflow", "formal_talk"]).stdout == "0 cases\n")
+
+        // Without the imported facts nobody can be scored, and each is named.
+        let missing = try gf(["appraise", "telecom", "--period", "2024-Q3"])
+        #expect(missing.status == 1)
+        #expect(
+            missing.stdout.contains(
+                "not appraised: wang (grid_supervisor): no imported value for feedback_due, feedback_on_time, trainings_attended, trainings_required, exam_score\n"
+            ))
+        #expect(missing.stderr == "gridflow: error: 3 not appraised, 0 consequences failed\n")
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import GridflowDefinitions
+import GridflowExpressions
+import Testing
+
+@testable import GridflowRuntime
+
+/// Periods, the CSV reader and scoring with the shipped packages.
+@Suite struct AppraisalTests {
+    @Test(arguments: [
+        ("2024", "2024-01-01", "2025-01-01"), ("2024-H2", "2024-07-01", "2025-01-01"),
+        ("2024-Q3", "2024-07-01", "2024-10-01"), ("2024-Q4", "2024-10-01", "2025-01-01"),
+        ("2024-02", "2024-02-01", "2024-03-01"), ("2024-12", "2024-12-01", "2025-01-01"),
+    ])
+    func periodsAreHalfOpenRangesOfDays(text: String, start: String, end: String) throws {
+        let window = try #require(AppraisalWindow(text))
+        #expect(window.start == Day(start)!)
+        #expect(window.end == Day(end)!)
+        let (from, to) = window.instants(utcOffset: 8 * 3600)
+        #expect(from == Instant(start + "T00:00:00+08:00")!)
+        #expect(to == Instant(end + "T00:00:00+08:00")!)
+    }
+
+    @Test(arguments: ["24", "2024-Q5", "2024-13", "2024-H3", "2024-q3", "2024-Q3-1", "", "year"])
+    func badPeriodsAreRefused(text: String) {
+        #expect(AppraisalWindow(text) == nil)
+    }
+
+    @Test func csvReadsQuotesLineBreaksAndMarks() throws {
+        let text = "\u{FEFF}person,note,score\r\nwang,\"a, \"\"quoted\"\"\nnote\",1.5\r\n\r\nli,,2\n"
+        let records = try CSV.read(text)
+        #expect(records.map(\.line) == [1, 2, 5])
+        #expect(records[0].fields == ["person", "note", "score"])
+        #expect(records[1].fields == ["wang", "a, \"quoted\"\nnote", "1.5"])
+        #expect(records[2].fields == ["li", "", "2"])
+        #expect(throws: CSV.Problem(line: 2, message: "a quoted field is not closed")) {
+            try CSV.read("a,b\n\"x,y\n")
+        }
+        #expect(throws: CSV.Problem(line: 1, message: "text after a closing quote; a quoted field ends at its quote")) {
+            try CSV.read("\"x\"y,z")
+        }
+        #expect(throws: CSV.Problem(line: 1, message: "a quote inside an unquoted field; quote the whole field")) {
+            try CSV.read("x\"y")
+        }
+    }
+
+    static let telecom = RulesInTransitionsTests.telecom
+    static var appraisal: CompiledAppraisal { telecom.appraisals["supervisor_appraisal"]! }
+
+    @Test func importedFactsReportEveryBadRowWithItsPlace() {
+        var facts = ImportedFacts()
+        let problems = facts.read(
+            csv: """
+                person,exam_score,good_cases,problems_found,exam_scor
+                wang,95,1,,
+                li,ninety,1.5,,
+                ,80,0,,
+                wang,70,,,
+                zhao,80
+                """, file: "facts.csv", for: Self.appraisal)
+        #expect(
+            problems == [
+                "facts.csv:1: column 'problems_found' is a fact counted from cases (source: store), not imported",
+                "facts.csv:1: column 'exam_scor' is not an imported fact of supervisor_appraisal; did you mean 'exam_score'?; imported facts: feedback_due, feedback_on_time, supporting_materials, warning_education_records, trainings_attended, trainings_required, exam_score, good_cases, late_feedback, missed_trainings",
+                "facts.csv:3: column 'exam_score': 'ninety' is not a number",
+                "facts.csv:3: column 'good_cases': '1.5' is not a whole number",
+                "facts.csv:4: column 'person' is empty",
+                "facts.csv:5: 'wang' has 'exam_score' already, from facts.csv:2",
+                "facts.csv:6: 2 fields, but the header has 5",
+            ])
+        #expect(facts.people.isEmpty, "a file with problems adds nothing")
+    }
+
+    /// Every grade band of every telecom package, and the bonus and deduction caps.
+    @Test func scoresFollowTheWeightsBandsAndCaps() throws {
+        let appraisal = Self.appraisal
+        let person = RulesInTransitionsTests.person(Self.telecom, id: "wang", grades: [:])
+        guard case .record(let record) = person else { return }
+        func facts(_ values: [String: Int]) -> Record {
+            let layout = appraisal.factsType.layout
+            var slots = [Value](repeating: .number(.zero), count: layout.names.count)
+            for (name, value) in values { slots[layout.slot(of: name)!] = .number(Number(value)) }
+            return Record(layout: layout, slots: slots)
+        }
+        let package = try #require(appraisal.package(for: "grid_supervisor"))
+        let full = facts([
+            "feedback_due": 3, "feedback_on_time": 3, "problems_found": 6, "real_name_reports": 6,
+            "trainings_attended": 2, "trainings_required": 2, "exam_score": 95, "good_cases": 5, "late_feedback": 1,
+        ])
+        let score = try package.score(person: record, facts: full)
+        // 100 × 0.35 + 90 × 0.45 + 97.5 × 0.2 = 95; bonus 2 × 5 = 10 capped at 6; deduction 2 × 1.
+        #expect(score.dimensions.map(\.contribution) == [Number(35), Number("40.5")!, Number("19.5")!])
+        #expect(score.bonus.first?.points == Number(6))
+        #expect(score.bonus.first?.capped == true)
+        #expect(score.deductions.map(\.points) == [Number(2), Number(0)])
+        #expect(score.total == Number(99))
+        #expect(score.grade == "excellent")
+
+        let cases: [([String: Int], String, String)] = [
+            // 100 × 0.35 + 60 × 0.45 + 95 × 0.2
+            (
+                [
+                    "feedback_due": 3, "feedback_on_time": 3, "problems_found": 4, "real_name_reports": 4,
+                    "trainings_attended": 2, "trainings_required": 2, "exam_score": 90,
+                ], "81", "good"
+            ),
+            // 100 × 0.35 + 45 × 0.45 + 65 × 0.2
+            (
+                [
+                    "feedback_due": 3, "feedback_on_time": 3, "problems_found": 3, "real_name_reports": 3,
+                    "trainings_attended": 1, "trainings_required": 2, "exam_score": 80,
+                ], "68.25", "qualified"
+            ),
+            // 33.33… × 0.35 + 10 × 0.45 + 55 × 0.2 − 15 capped at 10
+            (
+                [
+                    "feedback_due": 3, "feedback_on_time": 1, "problems_found": 1, "trainings_attended": 1,
+                    "trainings_required": 2, "exam_score": 60, "missed_trainings": 3,
+                ], "17.17", "unqualified"
+            ),
+        ]
+        for (values, total, grade) in cases {
+            let result = try package.score(person: record, facts: facts(values))
+            #expect(result.total == Number(total)!, "\(values)")
+            #expect(result.grade == grade)
+        }
+        #expect(package.consequenceSummary("unqualified") == ["open formal_talk"])
+        #expect(
+            package.consequenceSummary("excellent") == [
+                "commend in quarterly_bulletin", "record in annual_bonus_points",
+            ])
+    }
+}
