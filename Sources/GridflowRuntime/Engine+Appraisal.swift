@@ -248,6 +248,8 @@ extension Engine {
             try store.appraisalConsequences(unit: program.unit, appraisal: appraisal.name, period: window.description)
         }
         let performed = Set(done.map(Self.key))
+        var records: [String: Record] = [:]
+        for person in people { records[person.id] = person.record }
         var results: [StoredAppraisal] = []
         var consequences: [(consequence: StoredConsequence, step: Step?)] = []
         results.reserveCapacity(outcome.entries.count)
@@ -262,7 +264,7 @@ extension Engine {
             else { continue }
             let frame = Frame(
                 roots: [
-                    .record(entry.facts), .record(people.first { $0.id == entry.person }!.record),
+                    .record(entry.facts), .record(records[entry.person]!),
                     .number(entry.score.total), .string(entry.score.grade), .string(window.description),
                 ], now: now, calendar: program.calendar)
             for (index, effect) in effects.enumerated() {
