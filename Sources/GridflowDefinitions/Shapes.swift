@@ -152,6 +152,7 @@ public enum Shapes {
                             required("role", .identifier, "The role given."),
                             required("person", .expression, "Who is appointed."),
                             key("at", .expression, "The org node the role is held at (its name)."),
+                            key("shift", .expression, "The shift the role covers at that node (its name)."),
                         ])), "Appoint a person to a role, e.g. at the end of a selection."),
         ])
 

@@ -174,11 +174,16 @@ struct Validator {
                 checkExpression(value, roots: roots, what: "the value recorded")
             case .commend:
                 break
-            case .appoint(let role, let person, let at):
+            case .appoint(let role, let person, let at, let shift):
                 checkRole(role, in: place)
                 checkExpression(person, roots: roots, expecting: .record(personType), what: "the person appointed")
                 if let at {
                     checkExpression(at, roots: roots, expecting: .string, what: "the org node of the appointment")
+                }
+                if let shift {
+                    checkExpression(
+                        shift, roots: roots, expecting: .optional(.string),
+                        what: "the shift of the appointment (none: all)")
                 }
             }
         }

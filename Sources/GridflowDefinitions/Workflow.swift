@@ -103,7 +103,7 @@ public struct Effect: Sendable {
         case signal(case: Expression, event: Name)
         case record(ledger: Name, value: Expression)
         case commend(list: Name)
-        case appoint(role: Name, person: Expression, at: Expression?)
+        case appoint(role: Name, person: Expression, at: Expression?, shift: Expression?)
     }
 
     public var action: Action
@@ -190,7 +190,8 @@ extension Effect {
             return .commend(list: list)
         }
         if let appoint = node["appoint"], let role = appoint["role"]?.name, let person = appoint["person"]?.expression {
-            return .appoint(role: role, person: person, at: appoint["at"]?.expression)
+            return .appoint(
+                role: role, person: person, at: appoint["at"]?.expression, shift: appoint["shift"]?.expression)
         }
         return nil
     }

@@ -45,6 +45,9 @@ public protocol CaseStore: Sendable {
     /// the people not in `people` are removed.
     func importPeople(unit: String, _ people: [StoredPerson], replacing: Bool) throws(StoreError)
 
+    /// Appointments made by cases of a unit (`appoint` effects performed), oldest first.
+    func appointments(unit: String) throws(StoreError) -> [StoredAppointment]
+
     /// Cases of a unit's workflow opened in `[from, to)`, oldest first.
     func cases(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError) -> [StoredCase]
     /// The stored results of an appraisal period, by person and role.
@@ -59,6 +62,24 @@ public protocol CaseStore: Sendable {
         unit: String, appraisal: String, period: String, results: [StoredAppraisal],
         consequences: [(consequence: StoredConsequence, step: Step?)]
     ) throws(StoreError)
+}
+
+/// A role given to a person at an org node by a case's `appoint` effect.
+public struct StoredAppointment: Sendable, Hashable {
+    public var role: String
+    public var person: String
+    public var node: String?
+    /// The person's shift as the case knew it.
+    public var shift: String?
+    public var caseID: String
+
+    public init(role: String, person: String, node: String?, shift: String?, caseID: String) {
+        self.role = role
+        self.person = person
+        self.node = node
+        self.shift = shift
+        self.caseID = caseID
+    }
 }
 
 /// One person's appraisal result in one role, as stored.

@@ -178,7 +178,7 @@ public struct CompiledPackage: Sendable {
             case .signal(_, let event): phrase = "signal \(event)"
             case .record(let ledger, _): phrase = "record in \(ledger)"
             case .commend(let list): phrase = "commend in \(list)"
-            case .appoint(let role, _, _): phrase = "appoint \(role)"
+            case .appoint(let role, _, _, _): phrase = "appoint \(role)"
             }
             return effect.when == nil ? phrase : phrase + " (when its condition holds)"
         }

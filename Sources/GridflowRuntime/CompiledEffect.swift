@@ -9,7 +9,7 @@ struct CompiledEffect: Sendable {
         case signal(caseID: CompiledExpression, event: String)
         case record(ledger: String, value: CompiledExpression)
         case commend(list: String)
-        case appoint(role: String, person: CompiledExpression, at: CompiledExpression?)
+        case appoint(role: String, person: CompiledExpression, at: CompiledExpression?, shift: CompiledExpression?)
     }
 
     let action: Action
@@ -35,10 +35,11 @@ struct CompiledEffect: Sendable {
             action = .record(ledger: ledger.text, value: try compile(value))
         case .commend(let list):
             action = .commend(list: list.text)
-        case .appoint(let role, let person, let at):
+        case .appoint(let role, let person, let at, let shift):
             action = .appoint(
                 role: role.text, person: try compile(person),
-                at: try at.map { (e) throws(Program.CompileError) in try compile(e, .string) })
+                at: try at.map { (e) throws(Program.CompileError) in try compile(e, .string) },
+                shift: try shift.map { (e) throws(Program.CompileError) in try compile(e, .optional(.string)) })
         }
     }
 }

@@ -142,11 +142,12 @@ extension Engine {
         // Who is appraised, in which roles.
         var start = clock.now
         let stored = try storeCall { () throws(StoreError) in try store.people(unit: program.unit) }
+        let appointed = try appointedRoles()
         var people: [(id: String, record: Record, roles: [String])] = []
         let packaged = Set(appraisal.packages.map(\.role)).intersection(
             role.map { [$0] } ?? Set(appraisal.packages.map(\.role)))
         for (index, person) in stored.enumerated() {
-            let actor = try actor(person, roles: [], now: now)
+            let actor = try actor(person, roles: [], now: now, appointed: appointed[person.id] ?? [])
             let roles = appraisal.packages.map(\.role).filter { packaged.contains($0) && actor.roles.contains($0) }
             if !roles.isEmpty, let record = actor.person { people.append((person.id, record, roles)) }
             if index % 4096 == 0 { progress?("reading people", index, stored.count) }
@@ -377,8 +378,11 @@ extension Engine {
             return ValueJSON.encode(["ledger": .string(ledger), "value": value])
         case .commend(let list):
             return ValueJSON.encode(["list": .string(list)])
-        case .appoint(let role, let person, let at):
-            return ValueJSON.encode(["role": .string(role), "person": person, "at": at.map(Value.string) ?? .null])
+        case .appoint(let role, let person, let at, let shift):
+            return ValueJSON.encode([
+                "role": .string(role), "person": person, "at": at.map(Value.string) ?? .null,
+                "shift": shift.map(Value.string) ?? .null,
+            ])
         }
     }
 }

@@ -34,7 +34,11 @@ extension Engine {
     }
 
     /// The actor for a person of the directory as stored, without reading the store again.
-    public func actor(_ stored: StoredPerson, roles: Set<String>, now: Instant) throws(EngineError) -> Actor {
+    /// `appointed` are the roles cases appointed the person to, when the caller has read them
+    /// for many people at once; otherwise they are read here.
+    public func actor(_ stored: StoredPerson, roles: Set<String>, now: Instant, appointed: [String]? = nil)
+        throws(EngineError) -> Actor
+    {
         let id = stored.id
         let record: Record
         do {
@@ -45,7 +49,13 @@ extension Engine {
         } catch {
             throw EngineError(.store, "the directory entry of '\(id)' is not valid JSON: \(error)")
         }
-        let held = Set(stored.roles).union(try program.derivedRoles(of: record, now: now))
+        var appointedRoles = appointed ?? []
+        if appointed == nil {
+            appointedRoles = try storeCall { () throws(StoreError) in
+                try store.appointments(unit: program.unit).filter { $0.person == id }.map(\.role)
+            }
+        }
+        let held = Set(stored.roles).union(try program.derivedRoles(of: record, now: now)).union(appointedRoles)
         let missing = roles.subtracting(held)
         guard missing.isEmpty else {
             throw EngineError(
@@ -54,6 +64,15 @@ extension Engine {
                     + (held.isEmpty ? "they hold none" : "they hold \(held.sorted().joined(separator: ", "))"))
         }
         return Actor(id: id, roles: roles.isEmpty ? held : roles, person: record)
+    }
+
+    /// The roles cases appointed people to, by person id, for resolving many people at once.
+    public func appointedRoles() throws(EngineError) -> [String: [String]] {
+        var roles: [String: [String]] = [:]
+        for appointment in try storeCall({ () throws(StoreError) in try store.appointments(unit: program.unit) }) {
+            roles[appointment.person, default: []].append(appointment.role)
+        }
+        return roles
     }
 
     /// Reads a person record: the unit's person fields, required ones present, roles the unit declares.

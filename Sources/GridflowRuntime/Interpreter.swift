@@ -252,10 +252,12 @@ public struct Interpreter: Sendable {
             return .record(ledger: ledger, value: try value.evaluate(frame))
         case .commend(let list):
             return .commend(list: list)
-        case .appoint(let role, let person, let at):
+        case .appoint(let role, let person, let at, let shift):
             var place: String?
             if let at, case .string(let name) = try at.evaluate(frame) { place = name }
-            return .appoint(role: role, person: try person.evaluate(frame), at: place)
+            var shiftName: String?
+            if let shift, case .string(let name) = try shift.evaluate(frame) { shiftName = name }
+            return .appoint(role: role, person: try person.evaluate(frame), at: place, shift: shiftName)
         }
     }
 

@@ -106,7 +106,7 @@ public enum EffectRequest: Sendable, Hashable {
     case signal(caseID: String, event: String)
     case record(ledger: String, value: Value)
     case commend(list: String)
-    case appoint(role: String, person: Value, at: String?)
+    case appoint(role: String, person: Value, at: String?, shift: String?)
 }
 
 /// A timer to start: it sends `event` to the case at `due`.

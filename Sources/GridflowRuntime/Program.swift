@@ -16,6 +16,8 @@ public struct Program: Sendable {
     public let workflows: [String: CompiledWorkflow]
     /// Appraisals by name.
     public let appraisals: [String: CompiledAppraisal]
+    /// Coverage rules, in name order.
+    public let coverages: [CompiledCoverage]
     /// Decision tables, routing tables and eligibility rules, by name, for `decide`.
     let rules: [String: CompiledRules]
 
@@ -64,6 +66,9 @@ public struct Program: Sendable {
                 appraisal, types: types, workflows: workflows, definitions: definitions)
         }
         self.appraisals = appraisals
+        coverages = definitions.coverages.map { CompiledCoverage($0, unit: definitions.unit) }.sorted {
+            $0.name < $1.name
+        }
     }
 
     /// The workflow named `name`.

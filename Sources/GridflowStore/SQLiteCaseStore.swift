@@ -577,6 +577,28 @@ extension SQLiteCaseStore {
 }
 
 extension SQLiteCaseStore {
+    public func appointments(unit: String) throws(StoreError) -> [StoredAppointment] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT deliveries.case_id, deliveries.details FROM deliveries
+                    JOIN cases ON cases.id = deliveries.case_id
+                    WHERE cases.unit = ? AND deliveries.kind = 'appoint' ORDER BY deliveries.id
+                    """, arguments: [unit]
+            ).compactMap { row -> StoredAppointment? in
+                let details: String = row["details"]
+                guard let json = try? JSONReader.read(details), let role = json["role"]?.string,
+                    let person = json["person"]?["id"]?.string
+                else { return nil }
+                return StoredAppointment(
+                    role: role, person: person, node: json["at"]?.string,
+                    shift: json["shift"]?.string ?? json["person"]?["shift"]?.string,
+                    caseID: row["case_id"])
+            }
+        }
+    }
+
     public func cases(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError)
         -> [StoredCase]
     {
@@ -695,8 +717,13 @@ enum EffectJSON {
             return object("record", ["ledger": .string(ledger), "value": value])
         case .commend(let list):
             return object("commend", ["list": .string(list)])
-        case .appoint(let role, let person, let at):
-            return object("appoint", ["role": .string(role), "person": person, "at": at.map(Value.string) ?? .null])
+        case .appoint(let role, let person, let at, let shift):
+            return object(
+                "appoint",
+                [
+                    "role": .string(role), "person": person, "at": at.map(Value.string) ?? .null,
+                    "shift": shift.map(Value.string) ?? .null,
+                ])
         }
     }
 

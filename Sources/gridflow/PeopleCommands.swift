@@ -57,9 +57,10 @@ struct PeopleList: ParsableCommand {
         let now = try options.instant()
         var people: [(person: StoredPerson, roles: [String])] = []
         do {
+            let appointed = try engine.appointedRoles()
             for person in try store.people(unit: unit) {
-                // The roles the directory gives and those the unit's held_by rules derive.
-                let actor = try engine.actor(person.id, roles: [], now: now)
+                // The roles the directory gives, those the unit's held_by rules derive and those cases appointed.
+                let actor = try engine.actor(person, roles: [], now: now, appointed: appointed[person.id] ?? [])
                 people.append((person, actor.roles.sorted()))
             }
         } catch let error as EngineError {

@@ -114,9 +114,14 @@ import Testing
         #expect(last.effects.contains { if case .open(workflow: "onboarding", _) = $0 { true } else { false } })
         #expect(
             last.effects.contains {
-                if case .appoint(role: "grid_supervisor", _, at: "haicheng_central_grid") = $0 { true } else { false }
+                if case .appoint(role: "grid_supervisor", _, at: "haicheng_central_grid", _) = $0 {
+                    true
+                } else {
+                    false
+                }
             })
-        #expect(!last.effects.contains { if case .appoint(role: "team_supervisor", _, _) = $0 { true } else { false } })
+        #expect(
+            !last.effects.contains { if case .appoint(role: "team_supervisor", _, _, _) = $0 { true } else { false } })
     }
 
     @Test func anIneligibleCandidateCannotPassTheNextStep() throws {

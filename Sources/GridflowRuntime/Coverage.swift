@@ -1,0 +1,105 @@
+import GridflowDefinitions
+import GridflowExpressions
+
+/// A coverage rule with the org nodes it covers: every node at its level, and with `per_shift`
+/// every shift each node works, must have a holder of its role.
+public struct CompiledCoverage: Sendable {
+    public let name: String
+    public let title: String?
+    public let role: String
+    public let level: String
+    public let perShift: Bool
+    public let nodes: [Node]
+
+    public struct Node: Sendable, Hashable {
+        public let name: String
+        public let title: String?
+        public let shifts: [String]
+    }
+
+    init(_ coverage: Coverage, unit: Unit) {
+        name = coverage.name.text
+        title = nil
+        role = coverage.role?.text ?? ""
+        level = coverage.level?.text ?? ""
+        perShift = coverage.perShift
+        let levels = unit.levels.map(\.text)
+        var nodes: [Node] = []
+        for (node, depth) in unit.tree?.walk() ?? [] {
+            let nodeLevel = node.level?.text ?? (depth < levels.count ? levels[depth] : "")
+            guard nodeLevel == level else { continue }
+            nodes.append(Node(name: node.name.text, title: node.title, shifts: node.shifts.map(\.text)))
+        }
+        self.nodes = nodes
+    }
+}
+
+/// Someone holding a role at a node: from the directory (the person's `team` and `shift`) or
+/// appointed by a case (`appoint` effects performed by `tick`).
+public struct Holder: Sendable, Hashable {
+    public var person: String
+    public var node: String?
+    public var shift: String?
+    /// `directory` or the id of the case that appointed the person.
+    public var source: String
+}
+
+/// What a coverage rule found.
+public struct CoverageReport: Sendable {
+    public struct Place: Sendable {
+        public var node: CompiledCoverage.Node
+        /// The shift, with `per_shift`; `nil` for the node as a whole.
+        public var shift: String?
+        public var holders: [Holder]
+    }
+
+    public var rule: CompiledCoverage
+    public var places: [Place]
+    public var gaps: [Place] { places.filter(\.holders.isEmpty) }
+}
+
+extension Engine {
+    /// Everyone holding `role`: people of the directory who hold it (listed or by `held_by`)
+    /// at their `team` and `shift`, and people appointed to it by cases.
+    public func holders(of role: String, now: Instant) throws(EngineError) -> [Holder] {
+        var holders: [Holder] = []
+        let people = try storeCall { () throws(StoreError) in try store.people(unit: program.unit) }
+        var shifts: [String: String] = [:]
+        let appointed = try appointedRoles()
+        for stored in people {
+            let actor = try actor(stored, roles: [], now: now, appointed: appointed[stored.id] ?? [])
+            let record = actor.person
+            if case .string(let shift)? = record?["shift"] { shifts[stored.id] = shift }
+            // Appointed holders are listed below, at the node of their appointment.
+            guard actor.roles.contains(role), !(appointed[stored.id] ?? []).contains(role) else { continue }
+            var node: String?
+            if case .string(let team)? = record?["team"] { node = team }
+            holders.append(Holder(person: stored.id, node: node, shift: shifts[stored.id], source: "directory"))
+        }
+        for appointment in try storeCall({ () throws(StoreError) in try store.appointments(unit: program.unit) })
+        where appointment.role == role {
+            holders.append(
+                Holder(
+                    person: appointment.person, node: appointment.node,
+                    shift: appointment.shift ?? shifts[appointment.person], source: appointment.caseID))
+        }
+        return holders
+    }
+
+    /// Every node (and shift) the rule covers, with its holders; those with none are the gaps.
+    public func coverage(_ rule: CompiledCoverage, now: Instant) throws(EngineError) -> CoverageReport {
+        let holders = try holders(of: rule.role, now: now)
+        var places: [CoverageReport.Place] = []
+        for node in rule.nodes {
+            let here = holders.filter { $0.node == node.name }
+            if rule.perShift {
+                for shift in node.shifts {
+                    places.append(.init(node: node, shift: shift, holders: here.filter { $0.shift == shift }))
+                }
+            } else {
+                places.append(.init(node: node, shift: nil, holders: here))
+            }
+        }
+        return CoverageReport(rule: rule, places: places)
+    }
+}
