@@ -11,6 +11,7 @@ public enum DefinitionKind: String, Sendable, CaseIterable {
     case appraisal = "Appraisal"
     case coverage = "Coverage"
     case fileSpace = "FileSpace"
+    case report = "Report"
     case scenario = "Scenario"
 
     /// The file name of the kind's JSON Schema in `schemas/`.
@@ -24,6 +25,7 @@ public enum DefinitionKind: String, Sendable, CaseIterable {
         case .appraisal: "appraisal.schema.json"
         case .coverage: "coverage.schema.json"
         case .fileSpace: "file-space.schema.json"
+        case .report: "report.schema.json"
         case .scenario: "scenario.schema.json"
         }
     }

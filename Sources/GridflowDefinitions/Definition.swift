@@ -11,6 +11,7 @@ public enum Definition: Sendable {
     case appraisal(Appraisal)
     case coverage(Coverage)
     case fileSpace(FileSpace)
+    case report(Report)
 
     /// The definition's name.
     public var name: Name {
@@ -23,6 +24,7 @@ public enum Definition: Sendable {
         case .appraisal(let d): d.name
         case .coverage(let d): d.name
         case .fileSpace(let d): d.name
+        case .report(let d): d.name
         }
     }
 
@@ -36,6 +38,7 @@ public enum Definition: Sendable {
         case .appraisal: Appraisal.read(node, file: file).map(Definition.appraisal)
         case .coverage: Coverage.read(node, file: file).map(Definition.coverage)
         case .fileSpace: FileSpace.read(node, file: file).map(Definition.fileSpace)
+        case .report: Report.read(node, file: file).map(Definition.report)
         case .scenario: nil  // read by the scenario runner, not part of a unit's definitions
         }
     }
@@ -66,6 +69,7 @@ public struct UnitDefinitions: Sendable {
     public var appraisals: [Appraisal] = []
     public var coverages: [Coverage] = []
     public var fileSpaces: [FileSpace] = []
+    public var reports: [Report] = []
 
     /// The workflow named `name`.
     public func workflow(_ name: String) -> Workflow? { workflows.first { $0.name.text == name } }
@@ -74,6 +78,7 @@ public struct UnitDefinitions: Sendable {
     public var ruleSetNames: [String] {
         decisionTables.map(\.name.text) + routingTables.map(\.name.text) + eligibilities.map(\.name.text)
             + appraisals.map(\.name.text) + coverages.map(\.name.text) + fileSpaces.map(\.name.text)
+            + reports.map(\.name.text)
     }
 
     mutating func add(_ definition: Definition) {
@@ -86,6 +91,7 @@ public struct UnitDefinitions: Sendable {
         case .appraisal(let d): appraisals.append(d)
         case .coverage(let d): coverages.append(d)
         case .fileSpace(let d): fileSpaces.append(d)
+        case .report(let d): reports.append(d)
         }
     }
 }

@@ -4,6 +4,7 @@ public enum Shapes {
     public static let kinds: [(kind: DefinitionKind, shape: ObjectShape)] = [
         (.unit, unit), (.workflow, workflow), (.decisionTable, decisionTable), (.routingTable, routingTable),
         (.eligibility, eligibility), (.appraisal, appraisal), (.coverage, coverage), (.fileSpace, fileSpace),
+        (.report, report),
         (.scenario, scenario),
     ]
 
@@ -435,6 +436,41 @@ public enum Shapes {
             required("period", .keyword(AppraisalPeriod.allCases.map(\.rawValue)), "The appraisal period."),
             key("facts", .map(entity: "fact", .ref("fact")), "The facts formulas read."),
             required("packages", .map(entity: "package", .object(package)), "One package per role."),
+        ])
+
+    static let report = ObjectShape(
+        "a report", plural: "reports",
+        header(.report) + [
+            required("workflow", .identifier, "The workflow whose cases opened in the period are reported."),
+            key(
+                "groups",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a report group", plural: "report groups",
+                            [
+                                required("name", .identifier, "The breakdown's name."),
+                                key("title", .text, "A label shown to people."),
+                                required("by", .expression, "Over `case` and `entered`: the key cases are grouped by."),
+                            ]))), "Breakdowns: each gives a table with a row per key."),
+            required(
+                "measures",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a measure", plural: "measures",
+                            [
+                                required("name", .identifier, "The measure's name."),
+                                key("title", .text, "A label shown to people."),
+                                required(
+                                    "kind", .keyword(Report.Kind.allCases.map(\.rawValue)),
+                                    "count, share (of cases where `value` holds), sum, average, median or p90 of `value`."
+                                ),
+                                key(
+                                    "value", .expression, "The condition (share) or number (sum, average, median, p90)."
+                                ),
+                                key("where", .expression, "Only cases where this holds count."),
+                            ]))), "The figures, overall and per group."),
         ])
 
     static let coverage = ObjectShape(

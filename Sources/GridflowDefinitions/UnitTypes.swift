@@ -87,4 +87,19 @@ public struct UnitTypes: Sendable {
         return RecordType(name: "case", fields: fields)
     }
 
+    /// The `case` record of a workflow's case in any state, as reports and fact queries read it:
+    /// a required field that a transition supplies may still be empty, so it is optional; only
+    /// the fields required when the case opens are sure to hold a value.
+    public func caseTypeInAnyState(_ workflow: Workflow) -> RecordType {
+        var supplied: Set<String> = []
+        for transition in workflow.transitions {
+            supplied.formUnion(transition.input.map(\.text))
+            supplied.formUnion(transition.set.map(\.field.text))
+            supplied.formUnion(transition.decide.flatMap { $0.assign.map(\.field.text) })
+        }
+        let base = caseType(workflow)
+        return RecordType(
+            name: "case",
+            fields: base.fields.map { supplied.contains($0.name) ? .init(name: $0.name, type: $0.type.optional) : $0 })
+    }
 }

@@ -288,7 +288,7 @@ extension Validator {
                     in: "the query of \(what)"),
                 let workflow = definitions.workflows.first(where: { $0.name.text == workflowName.text })
             else { return }
-            let roots: [(name: String, type: ValueType)] = [("case", .record(types.caseType(workflow)))]
+            let roots: [(name: String, type: ValueType)] = [("case", .record(types.caseTypeInAnyState(workflow)))]
             if let person = from.person {
                 _ = checkExpression(
                     person, roots: roots, allowed: [.string, .list(.string)],
@@ -324,6 +324,69 @@ extension Validator {
         checkUnique(space.folders, what: "folder")
         for (_, permission) in space.permissions {
             if case .roles(let roles) = permission { for role in roles { checkRole(role, in: place) } }
+        }
+    }
+}
+
+extension Validator {
+    /// The names a report's expressions read: the case (with its built-in fields) and `entered`,
+    /// when the case first entered each state.
+    static func reportRoots(_ caseType: RecordType) -> [(name: String, type: ValueType)] {
+        [("case", .record(caseType)), ("entered", .map(key: .string, value: .datetime))]
+    }
+
+    mutating func check(_ report: Report) {
+        checkUnique(report.groups.map(\.name), what: "group")
+        checkUnique(report.measures.map(\.name), what: "measure")
+        guard let workflowName = report.workflow,
+            resolve(
+                workflowName, among: definitions.workflows.map(\.name.text), as: "workflow",
+                in: "report '\(report.name.text)'"),
+            let workflow = definitions.workflows.first(where: { $0.name.text == workflowName.text })
+        else { return }
+        let roots = Self.reportRoots(types.caseTypeInAnyState(workflow))
+        for group in report.groups {
+            guard let by = group.by else { continue }
+            if let type = checkExpression(by, roots: roots, what: "the key of group '\(group.name.text)'") {
+                switch type.unwrapped {
+                case .string, .enumeration, .bool, .integer, .date: break
+                default:
+                    error(
+                        "type",
+                        "the key of group '\(group.name.text)' is \(type); group by text, an enum, a bool, a whole number or a date",
+                        at: by.span)
+                }
+            }
+        }
+        for measure in report.measures {
+            let what = "measure '\(measure.name.text)'"
+            if let filter = measure.filter {
+                _ = checkExpression(filter, roots: roots, expecting: .bool, what: "'where' of \(what)")
+            }
+            guard let kind = measure.kind else { continue }
+            switch kind {
+            case .count:
+                if let value = measure.value {
+                    error(
+                        "measure-value", "\(what) counts cases and takes no 'value'", at: value.span,
+                        hint: "write the condition as 'where', or use kind: share")
+                }
+            case .share:
+                guard let value = measure.value else {
+                    error("measure-value", "\(what) is a share and needs a 'value': the condition", at: measure.span)
+                    continue
+                }
+                _ = checkExpression(value, roots: roots, expecting: .bool, what: "the value of \(what)")
+            case .sum, .average, .median, .p90:
+                guard let value = measure.value else {
+                    error(
+                        "measure-value", "\(what) is a \(kind.rawValue) and needs a 'value': the number",
+                        at: measure.span)
+                    continue
+                }
+                // A case without the number (null) is left out of the figure.
+                _ = checkExpression(value, roots: roots, expecting: .optional(.decimal), what: "the value of \(what)")
+            }
         }
     }
 }

@@ -42,6 +42,7 @@ struct Validator {
         case .appraisal(let appraisal)?: check(appraisal)
         case .coverage(let coverage)?: check(coverage)
         case .fileSpace(let space)?: check(space)
+        case .report(let report)?: check(report)
         case .unit?, nil: break
         }
     }

@@ -48,6 +48,10 @@ public protocol CaseStore: Sendable {
     /// Appointments made by cases of a unit (`appoint` effects performed), oldest first.
     func appointments(unit: String) throws(StoreError) -> [StoredAppointment]
 
+    /// When each case of a unit's workflow opened in `[from, to)` first entered each state.
+    func firstEntries(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError)
+        -> [String: [String: Instant]]
+
     /// Cases of a unit's workflow opened in `[from, to)`, oldest first.
     func cases(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError) -> [StoredCase]
     /// The stored results of an appraisal period, by person and role.

@@ -100,7 +100,7 @@ public struct CompiledAppraisal: Sendable {
                 guard let from = fact.from, let workflowName = from.workflow?.text, let person = from.person,
                     let workflow = definitions.workflows.first(where: { $0.name.text == workflowName })
                 else { throw Program.CompileError(description: "\(place): no query") }
-                let roots: [(name: String, type: ValueType)] = [("case", .record(types.caseType(workflow)))]
+                let roots: [(name: String, type: ValueType)] = [("case", .record(types.caseTypeInAnyState(workflow)))]
                 storeFacts.append(
                     StoreFact(
                         name: fact.name.text, slot: slot, workflow: workflowName,

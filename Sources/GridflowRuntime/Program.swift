@@ -18,6 +18,8 @@ public struct Program: Sendable {
     public let appraisals: [String: CompiledAppraisal]
     /// Coverage rules, in name order.
     public let coverages: [CompiledCoverage]
+    /// Bulletins by name.
+    public let reports: [String: CompiledReport]
     /// Decision tables, routing tables and eligibility rules, by name, for `decide`.
     let rules: [String: CompiledRules]
 
@@ -66,6 +68,11 @@ public struct Program: Sendable {
                 appraisal, types: types, workflows: workflows, definitions: definitions)
         }
         self.appraisals = appraisals
+        var reports: [String: CompiledReport] = [:]
+        for report in definitions.reports {
+            reports[report.name.text] = try CompiledReport(report, types: types, definitions: definitions)
+        }
+        self.reports = reports
         coverages = definitions.coverages.map { CompiledCoverage($0, unit: definitions.unit) }.sorted {
             $0.name < $1.name
         }

@@ -613,6 +613,26 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func firstEntries(unit: String, workflow: String, openedFrom from: Instant, to: Instant)
+        throws(StoreError) -> [String: [String: Instant]]
+    {
+        try read { db in
+            var entries: [String: [String: Instant]] = [:]
+            let rows = try Row.fetchCursor(
+                db,
+                sql: """
+                    SELECT history.case_id, history.to_state, MIN(history.at) AS first FROM history
+                    JOIN cases ON cases.id = history.case_id
+                    WHERE cases.unit = ? AND cases.workflow = ? AND cases.opened_at >= ? AND cases.opened_at < ?
+                    GROUP BY history.case_id, history.to_state
+                    """, arguments: [unit, workflow, from.seconds, to.seconds])
+            while let row = try rows.next() {
+                entries[row["case_id"], default: [:]][row["to_state"]] = Instant(seconds: row["first"])
+            }
+            return entries
+        }
+    }
+
     public func appraisalResults(unit: String, appraisal: String, period: String) throws(StoreError)
         -> [StoredAppraisal]
     {

@@ -12,7 +12,7 @@ struct Gridflow: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, PeopleCommand.self,
-            AppraiseCommand.self, CoverageCommand.self, Tick.self,
+            AppraiseCommand.self, CoverageCommand.self, ReportCommand.self, Tick.self,
             IncidentCommand.self,
             TestCommand.self, Bench.self,
         ]

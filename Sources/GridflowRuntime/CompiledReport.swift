@@ -1,0 +1,194 @@
+import GridflowDefinitions
+import GridflowExpressions
+
+/// A bulletin definition compiled.
+public struct CompiledReport: Sendable {
+    public let name: String
+    public let title: String?
+    public let workflow: String
+    public let groups: [Group]
+    public let measures: [Measure]
+
+    public struct Group: Sendable {
+        public let name: String
+        public let title: String?
+        let by: CompiledExpression
+    }
+
+    public struct Measure: Sendable {
+        public let name: String
+        public let title: String?
+        public let kind: Report.Kind
+        let value: CompiledExpression?
+        let filter: CompiledExpression?
+    }
+
+    init(_ report: Report, types: UnitTypes, definitions: UnitDefinitions) throws(Program.CompileError) {
+        name = report.name.text
+        title = report.title
+        let workflowName = report.workflow?.text ?? ""
+        workflow = workflowName
+        guard let definition = definitions.workflows.first(where: { $0.name.text == workflowName }) else {
+            throw Program.CompileError(description: "report \(report.name.text): no workflow '\(workflowName)'")
+        }
+        let roots: [(name: String, type: ValueType)] = [
+            ("case", .record(types.caseTypeInAnyState(definition))), ("entered", .map(key: .string, value: .datetime)),
+        ]
+        let place = "report \(name)"
+        var groups: [Group] = []
+        for group in report.groups {
+            guard let by = group.by else { continue }
+            groups.append(
+                Group(
+                    name: group.name.text, title: group.title,
+                    by: try CompiledWorkflow.compile(by.text, roots, nil, place)))
+        }
+        self.groups = groups
+        var measures: [Measure] = []
+        for measure in report.measures {
+            guard let kind = measure.kind else { continue }
+            let expecting: ValueType = kind == .share ? .bool : .optional(.decimal)
+            var value: CompiledExpression?
+            if let expression = measure.value {
+                value = try CompiledWorkflow.compile(expression.text, roots, expecting, place)
+            }
+            var filter: CompiledExpression?
+            if let expression = measure.filter {
+                filter = try CompiledWorkflow.compile(expression.text, roots, .bool, place)
+            }
+            measures.append(
+                Measure(name: measure.name.text, title: measure.title, kind: kind, value: value, filter: filter))
+        }
+        self.measures = measures
+    }
+}
+
+/// The figures of a bulletin for one period.
+public struct ReportFigures: Sendable {
+    /// One row: a key (or "all") and the value of each measure; `nil` when there is nothing to
+    /// measure (no case, or a share of none).
+    public struct Row: Sendable {
+        public var key: String
+        public var cases: Int
+        public var values: [Number?]
+    }
+
+    public var report: CompiledReport
+    public var period: String
+    public var overall: Row
+    /// Rows of each group, in key order.
+    public var groups: [(group: CompiledReport.Group, rows: [Row])]
+}
+
+/// Accumulates a measure's inputs for one row.
+struct MeasureAccumulator {
+    var count = 0
+    var hits = 0
+    var values: [Number] = []
+
+    mutating func add(_ kind: Report.Kind, _ value: Value?) {
+        count += 1
+        switch kind {
+        case .count: break
+        case .share: if value == .bool(true) { hits += 1 }
+        default: if case .number(let number)? = value { values.append(number) }
+        }
+    }
+
+    func result(_ kind: Report.Kind) -> Number? {
+        switch kind {
+        case .count: return Number(count)
+        case .share:
+            guard count > 0 else { return nil }
+            return Number.divide(Number(hits * 100), Number(count))?.rounded(1).trimmed()
+        case .sum:
+            return values.reduce(Number.zero) { Number.adding($0, $1) ?? $0 }
+        case .average:
+            guard !values.isEmpty else { return nil }
+            let sum = values.reduce(Number.zero) { Number.adding($0, $1) ?? $0 }
+            return Number.divide(sum, Number(values.count))?.rounded(1).trimmed()
+        case .median:
+            guard !values.isEmpty else { return nil }
+            let sorted = values.sorted()
+            if sorted.count % 2 == 1 { return sorted[sorted.count / 2] }
+            let middle = Number.adding(sorted[sorted.count / 2 - 1], sorted[sorted.count / 2]) ?? .zero
+            return Number.divide(middle, Number(2))?.rounded(1).trimmed()
+        case .p90:
+            // Nearest rank: the smallest value at least 90% of the values do not exceed.
+            guard !values.isEmpty else { return nil }
+            let sorted = values.sorted()
+            let rank = (sorted.count * 9 + 9) / 10
+            return sorted[max(rank, 1) - 1]
+        }
+    }
+}
+
+extension Engine {
+    /// The figures of `report` for the cases opened in `window`.
+    public func figures(of report: CompiledReport, window: AppraisalWindow, now: Instant) throws(EngineError)
+        -> ReportFigures
+    {
+        let (from, to) = window.instants(utcOffset: program.calendar.utcOffset)
+        let cases = try storeCall { () throws(StoreError) in
+            try store.cases(unit: program.unit, workflow: report.workflow, openedFrom: from, to: to)
+        }
+        let entries = try storeCall { () throws(StoreError) in
+            try store.firstEntries(unit: program.unit, workflow: report.workflow, openedFrom: from, to: to)
+        }
+        let interpreter = self.interpreter
+        var overall = [MeasureAccumulator](repeating: .init(), count: report.measures.count)
+        var groups = [[String: [MeasureAccumulator]]](repeating: [:], count: report.groups.count)
+        var counts = [[String: Int]](repeating: [:], count: report.groups.count)
+        for stored in cases {
+            let snapshot = try snapshot(stored, anyVersion: true)
+            var entered: [Value: Value] = [:]
+            for (state, at) in entries[stored.id] ?? [:] { entered[.string(state)] = .datetime(at) }
+            let frame = Frame(
+                roots: [.record(interpreter.withBuiltins(snapshot)), .map(entered)], now: now,
+                calendar: program.calendar)
+            do throws(EvaluationError) {
+                var values: [Value?] = []
+                var included: [Bool] = []
+                for measure in report.measures {
+                    var keep = true
+                    if let filter = measure.filter { keep = try filter.evaluate(frame) == .bool(true) }
+                    included.append(keep)
+                    var value: Value?
+                    if keep, let code = measure.value { value = try code.evaluate(frame) }
+                    values.append(value)
+                }
+                for (index, measure) in report.measures.enumerated() where included[index] {
+                    overall[index].add(measure.kind, values[index])
+                }
+                for (groupIndex, group) in report.groups.enumerated() {
+                    let key: String
+                    switch try group.by.evaluate(frame) {
+                    case .null: key = "—"
+                    case .string(let text): key = text
+                    case let other: key = other.description
+                    }
+                    counts[groupIndex][key, default: 0] += 1
+                    var row =
+                        groups[groupIndex][key]
+                        ?? [MeasureAccumulator](repeating: .init(), count: report.measures.count)
+                    for (index, measure) in report.measures.enumerated() where included[index] {
+                        row[index].add(measure.kind, values[index])
+                    }
+                    groups[groupIndex][key] = row
+                }
+            } catch {
+                throw EngineError(.incident, "report \(report.name): case \(stored.id): \(error.message)")
+            }
+        }
+        func row(_ key: String, _ cases: Int, _ accumulators: [MeasureAccumulator]) -> ReportFigures.Row {
+            .init(
+                key: key, cases: cases,
+                values: zip(report.measures, accumulators).map { $1.result($0.kind) })
+        }
+        return ReportFigures(
+            report: report, period: window.description, overall: row("all", cases.count, overall),
+            groups: report.groups.enumerated().map { index, group in
+                (group, groups[index].keys.sorted().map { row($0, counts[index][$0]!, groups[index][$0]!) })
+            })
+    }
+}
