@@ -27,6 +27,10 @@ public struct Scenario: Sendable {
             case open(as: Name, with: [(field: Name, value: Node)])
             case act(event: Name, as: Name, with: [(field: Name, value: Node)])
             case wait(Duration)
+            /// Appraise the scenario's people for a period, with imported facts per person.
+            case appraise(period: Name, appraisal: Name?, facts: [(person: Name, values: [(fact: Name, value: Node)])])
+            /// Check the unit's coverage rules (or one).
+            case coverage(rule: Name?)
         }
 
         public var action: Action
@@ -41,6 +45,13 @@ public struct Scenario: Sendable {
         public var rejected: String?
         public var incident: String?
         public var actions: [Name]?
+        /// After `appraise`: the grade and total of each person named.
+        public var grades: [(person: Name, grade: Name)] = []
+        public var totals: [(person: Name, value: Node)] = []
+        /// How many cases of each workflow the store holds.
+        public var cases: [(workflow: Name, count: Node)] = []
+        /// After `coverage`: the places without a holder, as `NODE` or `NODE/SHIFT`, or their number.
+        public var gaps: Node?
         public var span: SourceSpan
     }
 
@@ -65,6 +76,12 @@ public struct Scenario: Sendable {
                 action = .act(event: event, as: actor, with: pairs(act["with"]))
             } else if let wait = node["wait"]?.duration {
                 action = .wait(wait)
+            } else if let appraise = node["appraise"], let period = appraise["period"]?.name {
+                action = .appraise(
+                    period: period, appraisal: appraise["appraisal"]?.name,
+                    facts: appraise["facts"]?.entries.map { ($0.name, pairs($0.value)) } ?? [])
+            } else if let coverage = node["coverage"] {
+                action = .coverage(rule: coverage["rule"]?.name)
             } else {
                 continue
             }
@@ -72,6 +89,9 @@ public struct Scenario: Sendable {
                 Expect(
                     state: expect["state"]?.name, fields: pairs(expect["fields"]), rejected: expect["rejected"]?.text,
                     incident: expect["incident"]?.text, actions: expect["actions"]?.sequence?.compactMap(\.name),
+                    grades: expect["grades"]?.entries.compactMap { entry in entry.value.name.map { (entry.name, $0) } }
+                        ?? [],
+                    totals: pairs(expect["totals"]), cases: pairs(expect["cases"]), gaps: expect["gaps"],
                     span: expect.span)
             }
             steps.append(Step(action: action, expect: expect, span: node.span))

@@ -510,8 +510,8 @@ public enum Shapes {
     // MARK: Scenario
 
     static let scenarioStep = ObjectShape(
-        "a scenario step", plural: "scenario steps", exclusive: [["open", "act", "wait"]],
-        oneRequired: [["open", "act", "wait"]],
+        "a scenario step", plural: "scenario steps", exclusive: [["open", "act", "wait", "appraise", "coverage"]],
+        oneRequired: [["open", "act", "wait", "appraise", "coverage"]],
         [
             key(
                 "open",
@@ -534,6 +534,25 @@ public enum Shapes {
                         ])), "Fire an event."),
             key("wait", .duration, "Advance the clock; due timers fire and effects run."),
             key(
+                "appraise",
+                .object(
+                    ObjectShape(
+                        "an 'appraise' step", plural: "'appraise' steps",
+                        [
+                            required("period", .text, "The period: 2024, 2024-H1, 2024-Q3 or 2024-11."),
+                            key("appraisal", .identifier, "The appraisal, when the unit has several."),
+                            key(
+                                "facts", .map(entity: "person", .map(entity: "fact", .any)),
+                                "Imported facts per person: PERSON: {FACT: value}."),
+                        ])), "Appraise the scenario's people, as `gridflow appraise` does."),
+            key(
+                "coverage",
+                .object(
+                    ObjectShape(
+                        "a 'coverage' step", plural: "'coverage' steps",
+                        [key("rule", .identifier, "Only this coverage rule.")])),
+                "Check the unit's coverage rules, as `gridflow coverage` does."),
+            key(
                 "expect",
                 .object(
                     ObjectShape(
@@ -549,6 +568,14 @@ public enum Shapes {
                                 "The step is refused for this reason."),
                             key("incident", .text, "The step raises an incident with this code."),
                             key("actions", .list(.identifier), "The events the step's actor may fire afterwards."),
+                            key("grades", .map(entity: "person", .identifier), "After appraise: each person's grade."),
+                            key("totals", .map(entity: "person", .number), "After appraise: each person's total."),
+                            key(
+                                "cases", .map(entity: "workflow", .number),
+                                "How many cases of each workflow the store holds."),
+                            key(
+                                "gaps", .either([.number, .list(.text)]),
+                                "After coverage: the places without a holder (NODE or NODE/SHIFT), or how many."),
                         ])), "What must hold after the step."),
         ])
 

@@ -85,6 +85,24 @@ public struct ImportedFacts: Sendable {
         return problems
     }
 
+    /// Sets one imported value (from a scenario); returns the problem, if any.
+    public mutating func set(
+        _ person: String, _ fact: String, _ value: Number, origin: String, for appraisal: CompiledAppraisal
+    )
+        -> String?
+    {
+        guard let imported = appraisal.importFacts.first(where: { $0.name == fact }) else {
+            return "'\(fact)' is not an imported fact of \(appraisal.name)"
+                + Suggestion.didYouMean(fact, in: appraisal.importFacts.map(\.name))
+        }
+        if imported.type.unwrapped == .integer, !value.isInteger {
+            return "'\(fact)' takes a whole number, not \(value)"
+        }
+        values[person, default: [:]][imported.slot] = value
+        origins[person, default: [:]][imported.slot] = origin
+        return nil
+    }
+
     /// The people with imported values.
     public var people: Set<String> { Set(values.keys) }
 

@@ -42,7 +42,7 @@ extension Engine {
         let id = stored.id
         let record: Record
         do {
-            record = try person(JSONReader.read(stored.recordJSON), path: id)
+            record = try directoryRecord(JSONReader.read(stored.recordJSON), path: id)
         } catch let error as EngineError {
             throw EngineError(
                 .store, "the directory entry of '\(id)' no longer fits the unit's person fields: \(error)")
@@ -73,6 +73,23 @@ extension Engine {
             roles[appointment.person, default: []].append(appointment.role)
         }
         return roles
+    }
+
+    /// Reads a person record as kept in the directory: checked when it was imported, so a field
+    /// the definitions made required since may be missing (an expression reading it then stops
+    /// with an error naming it).
+    func directoryRecord(_ json: JSON, path: String) throws(EngineError) -> Record {
+        do {
+            guard
+                case .record(let record) = try DataBinding.value(
+                    json, as: .record(program.storedPersonType), path: path)
+            else { throw EngineError(.store, "\(path) must be an object") }
+            return Record(layout: program.types.personType.layout, slots: record.slots)
+        } catch let error as EngineError {
+            throw error
+        } catch {
+            throw EngineError(.store, "\(error)")
+        }
     }
 
     /// Reads a person record: the unit's person fields, required ones present, roles the unit declares.

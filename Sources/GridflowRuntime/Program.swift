@@ -9,6 +9,8 @@ public struct Program: Sendable {
     public let version: String
     public let calendar: WorkCalendar
     public let types: UnitTypes
+    /// The person record as kept in the directory: every field may be missing.
+    public let storedPersonType: RecordType
     /// The roles the unit declares, with `system`.
     public let roleNames: Set<String>
     /// Roles held by whoever their `held_by` holds for, over the person record.
@@ -35,6 +37,8 @@ public struct Program: Sendable {
         calendar = definitions.unit.workCalendar
         types = UnitTypes(unit: definitions.unit)
         roleNames = definitions.unit.roleNames
+        storedPersonType = RecordType(
+            name: "person", fields: types.personType.fields.map { .init(name: $0.name, type: $0.type.optional) })
         var heldBy: [(role: String, condition: CompiledExpression)] = []
         for role in definitions.unit.roles {
             guard let expression = role.heldBy else { continue }

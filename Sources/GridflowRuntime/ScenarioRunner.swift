@@ -112,8 +112,23 @@ public struct ScenarioRunner {
             return nil
         }
 
+        // The scenario's people are the unit's directory, for appraisal and coverage steps.
+        do throws(StoreError) {
+            try store.importPeople(
+                unit: program.unit,
+                records.sorted { $0.key < $1.key }.map { name, record in
+                    StoredPerson(
+                        id: name, roles: actors[name].map { Array($0.roles).sorted() } ?? [],
+                        recordJSON: ValueJSON.encode(record))
+                }, replacing: true)
+        } catch {
+            fail(
+                "cannot store the scenario's people: \(error)",
+                at: SourceSpan(start: SourceLocation(file: scenario.file, line: 1, column: 1)))
+            return result
+        }
         var caseID: String?
-        for step in scenario.steps {
+        steps: for step in scenario.steps {
             var outcome: Swift.Result<CaseSnapshot, EngineError>?
             var stepActor = Actor.system
             switch step.action {
@@ -150,11 +165,143 @@ public struct ScenarioRunner {
                 } catch {
                     outcome = .failure(error)
                 }
+            case .appraise(let period, let name, let facts):
+                appraise(step, period: period, name: name, facts: facts, engine: engine, now: now, fail: fail)
+                checkCases(step, store: store, fail: fail)
+                if !result.failures.isEmpty { break steps }
+                continue steps
+            case .coverage(let rule):
+                coverage(step, rule: rule, engine: engine, now: now, fail: fail)
+                checkCases(step, store: store, fail: fail)
+                if !result.failures.isEmpty { break steps }
+                continue steps
             }
             check(step, outcome, actor: stepActor, engine: engine, workflow: workflow, records: records, fail: fail)
+            checkCases(step, store: store, fail: fail)
             if !result.failures.isEmpty { break }
         }
         return finish(result, store)
+    }
+
+    /// `expect.cases`: how many cases of each workflow the store holds.
+    private func checkCases(_ step: Scenario.Step, store: any CaseStore, fail: (String, SourceSpan) -> Void) {
+        for (workflow, node) in step.expect?.cases ?? [] {
+            guard let expected = node.scalar.flatMap({ Int($0.value) }) else {
+                fail("expected a whole number of cases", node.span)
+                continue
+            }
+            let count = (try? store.list(unit: program.unit, workflow: workflow.text, state: nil).count) ?? -1
+            if count != expected {
+                fail(
+                    "expected \(expected) \(workflow.text) case\(expected == 1 ? "" : "s"), but the store holds \(count)",
+                    node.span)
+            }
+        }
+    }
+
+    private func appraise(
+        _ step: Scenario.Step, period: Name, name: Name?, facts: [(person: Name, values: [(fact: Name, value: Node)])],
+        engine: Engine, now: Instant, fail: (String, SourceSpan) -> Void
+    ) {
+        let appraisal: CompiledAppraisal
+        if let name {
+            guard let found = program.appraisals[name.text] else {
+                fail("unit '\(program.unit)' has no appraisal '\(name.text)'", name.span)
+                return
+            }
+            appraisal = found
+        } else {
+            guard program.appraisals.count == 1, let only = program.appraisals.values.first else {
+                fail("name the appraisal: the unit has \(program.appraisals.count)", step.span)
+                return
+            }
+            appraisal = only
+        }
+        guard let window = AppraisalWindow(period.text), window.kind == appraisal.period else {
+            fail("'\(period.text)' is not a \(appraisal.period.rawValue) period such as 2024-Q3 or 2024", period.span)
+            return
+        }
+        var imported = ImportedFacts()
+        for (person, values) in facts {
+            for (fact, node) in values {
+                guard let text = node.scalar?.value, let number = Number(text) else {
+                    fail("'\(fact.text)' of \(person.text) must be a number", node.span)
+                    return
+                }
+                let place = "\(node.span.start.file):\(node.span.start.line)"
+                if let problem = imported.set(person.text, fact.text, number, origin: place, for: appraisal) {
+                    fail(problem, fact.span)
+                    return
+                }
+            }
+        }
+        let outcome: AppraisalOutcome
+        do throws(EngineError) {
+            outcome = try engine.appraise(appraisal, window: window, role: nil, imported: imported, now: now)
+        } catch {
+            fail("appraisal failed: \(error.message)", step.span)
+            return
+        }
+        for failure in outcome.failed { fail("a consequence failed: \(failure)", step.span) }
+        guard let expect = step.expect else { return }
+        func entry(_ person: Name) -> AppraisalOutcome.Entry? {
+            if let found = outcome.entries.first(where: { $0.person == person.text }) { return found }
+            let why =
+                outcome.incomplete.first { $0.person == person.text }.map { ": \($0.reason)" } ?? " (no packaged role)"
+            fail("\(person.text) was not appraised\(why)", person.span)
+            return nil
+        }
+        for (person, grade) in expect.grades {
+            guard let found = entry(person) else { continue }
+            if found.score.grade != grade.text {
+                fail(
+                    "expected \(person.text) graded \(grade.text), but the grade is \(found.score.grade) (total \(found.score.total))",
+                    grade.span)
+            }
+        }
+        for (person, node) in expect.totals {
+            guard let found = entry(person) else { continue }
+            guard let text = node.scalar?.value, let expected = Number(text) else {
+                fail("a total is a number", node.span)
+                continue
+            }
+            if found.score.total != expected {
+                fail("expected \(person.text)'s total \(expected), but it is \(found.score.total)", node.span)
+            }
+        }
+    }
+
+    private func coverage(
+        _ step: Scenario.Step, rule: Name?, engine: Engine, now: Instant, fail: (String, SourceSpan) -> Void
+    ) {
+        let rules = program.coverages.filter { rule == nil || $0.name == rule!.text }
+        if let rule, rules.isEmpty {
+            fail("unit '\(program.unit)' has no coverage rule '\(rule.text)'", rule.span)
+            return
+        }
+        var gaps: [String] = []
+        do throws(EngineError) {
+            for compiled in rules {
+                let report = try engine.coverage(compiled, now: now)
+                gaps += report.gaps.map { $0.node.name + ($0.shift.map { "/" + $0 } ?? "") }
+            }
+        } catch {
+            fail("coverage failed: \(error.message)", step.span)
+            return
+        }
+        guard let node = step.expect?.gaps else { return }
+        if let items = node.sequence {
+            let expected = items.compactMap(\.scalar?.value).sorted()
+            if expected != gaps.sorted() {
+                fail(
+                    "expected gaps [\(expected.joined(separator: ", "))], but they are [\(gaps.sorted().joined(separator: ", "))]",
+                    node.span)
+            }
+        } else if let count = node.scalar.flatMap({ Int($0.value) }), count != gaps.count {
+            fail(
+                "expected \(count) gaps, but there are \(gaps.count): \(gaps.sorted().joined(separator: ", "))",
+                node.span)
+        }
     }
 
     private func finish(_ result: Result, _ store: any CaseStore) -> Result {
