@@ -161,6 +161,17 @@ public struct ScenarioRunner {
                     for incident in report.incidents where step.expect?.incident == nil {
                         fail("waiting \(duration.text) raised an incident: \(incident)", at: step.span)
                     }
+                    if let code = step.expect?.incident {
+                        let open = (try? store.incidents(caseID: caseID)) ?? []
+                        if !open.contains(where: { $0.code == code }) {
+                            fail(
+                                "expected incident '\(code)' while waiting \(duration.text), but "
+                                    + (open.isEmpty
+                                        ? "none was raised"
+                                        : "the open ones are " + open.map(\.code).joined(separator: ", ")),
+                                at: step.expect?.span ?? step.span)
+                        }
+                    }
                     if let id = caseID { outcome = .success(try engine.load(id)) }
                 } catch {
                     outcome = .failure(error)
@@ -176,7 +187,11 @@ public struct ScenarioRunner {
                 if !result.failures.isEmpty { break steps }
                 continue steps
             }
-            check(step, outcome, actor: stepActor, engine: engine, workflow: workflow, records: records, fail: fail)
+            // A refused step leaves the case as it was; its state and fields are checked on the stored case.
+            let current = caseID.flatMap { try? engine.load($0) }
+            check(
+                step, outcome, current: current, actor: stepActor, engine: engine, workflow: workflow, records: records,
+                fail: fail)
             checkCases(step, store: store, fail: fail)
             if !result.failures.isEmpty { break }
         }
@@ -315,8 +330,9 @@ public struct ScenarioRunner {
     }
 
     private func check(
-        _ step: Scenario.Step, _ outcome: Swift.Result<CaseSnapshot, EngineError>?, actor: Actor, engine: Engine,
-        workflow: CompiledWorkflow, records: [String: Value], fail: (String, SourceSpan) -> Void
+        _ step: Scenario.Step, _ outcome: Swift.Result<CaseSnapshot, EngineError>?, current: CaseSnapshot?,
+        actor: Actor, engine: Engine, workflow: CompiledWorkflow, records: [String: Value],
+        fail: (String, SourceSpan) -> Void
     ) {
         let expect = step.expect
         let span = expect?.span ?? step.span
@@ -326,10 +342,16 @@ public struct ScenarioRunner {
                 if error.rejection?.code.rawValue != rejected {
                     fail("expected the step to be rejected as '\(rejected)', but: \(error.message)", span)
                 }
+                if let expect, let current {
+                    checkCase(expect, current, workflow: workflow, records: records, fail: fail)
+                }
                 return
             }
             if let code = expect?.incident {
                 if error.incident?.code != code { fail("expected incident '\(code)', but: \(error.message)", span) }
+                if let expect, let current {
+                    checkCase(expect, current, workflow: workflow, records: records, fail: fail)
+                }
                 return
             }
             fail("the step failed: \(error.message)", step.span)
@@ -346,30 +368,7 @@ public struct ScenarioRunner {
                 return
             }
             guard let expect else { return }
-            if let state = expect.state, state.text != snapshot.state {
-                fail("expected state '\(state.text)', but the case is in '\(snapshot.state)'", state.span)
-            }
-            for (field, node) in expect.fields {
-                guard let type = workflow.fieldTypes[field.text] else {
-                    fail("\(workflow.name) has no field '\(field.text)'", field.span)
-                    continue
-                }
-                let expected: Value
-                if let text = node.scalar?.string, text.hasPrefix("@"), let record = records[String(text.dropFirst())] {
-                    expected = record
-                } else {
-                    do {
-                        expected = try DataBinding.value(node.plainValue, as: type.optional, path: field.text)
-                    } catch {
-                        fail("field '\(field.text)': \(error)", node.span)
-                        continue
-                    }
-                }
-                let actual = snapshot[field.text] ?? .null
-                if actual != expected {
-                    fail("expected \(field.text) = \(expected), but it is \(actual)", node.span)
-                }
-            }
+            checkCase(expect, snapshot, workflow: workflow, records: records, fail: fail)
             if let actions = expect.actions {
                 let actual = engine.actions(snapshot, for: actor)
                 if actions.map(\.text).sorted() != actual.sorted() {
@@ -381,6 +380,37 @@ public struct ScenarioRunner {
         case nil:
             if let expect, expect.state != nil || !expect.fields.isEmpty {
                 fail("there is no case to check yet", span)
+            }
+        }
+    }
+
+    /// `expect.state` and `expect.fields` against a case.
+    private func checkCase(
+        _ expect: Scenario.Expect, _ snapshot: CaseSnapshot, workflow: CompiledWorkflow, records: [String: Value],
+        fail: (String, SourceSpan) -> Void
+    ) {
+        if let state = expect.state, state.text != snapshot.state {
+            fail("expected state '\(state.text)', but the case is in '\(snapshot.state)'", state.span)
+        }
+        for (field, node) in expect.fields {
+            guard let type = workflow.fieldTypes[field.text] else {
+                fail("\(workflow.name) has no field '\(field.text)'", field.span)
+                continue
+            }
+            let expected: Value
+            if let text = node.scalar?.string, text.hasPrefix("@"), let record = records[String(text.dropFirst())] {
+                expected = record
+            } else {
+                do {
+                    expected = try DataBinding.value(node.plainValue, as: type.optional, path: field.text)
+                } catch {
+                    fail("field '\(field.text)': \(error)", node.span)
+                    continue
+                }
+            }
+            let actual = snapshot[field.text] ?? .null
+            if actual != expected {
+                fail("expected \(field.text) = \(expected), but it is \(actual)", node.span)
             }
         }
     }

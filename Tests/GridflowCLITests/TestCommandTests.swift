@@ -37,6 +37,18 @@ import Testing
                 """)
     }
 
+    /// A refused step's expected state is checked on the stored case, not skipped.
+    @Test func aRefusedStepStillHasItsStateChecked() throws {
+        let run = try gridflow([
+            "test", "\(Self.root)/Workflows/rt/tests/report_refused_wrong_state.yaml", "--root", Self.root,
+        ])
+        #expect(run.status == 1)
+        #expect(
+            run.stdout.contains(
+                "report_refused_wrong_state.yaml:15:44: error: expected state 'answering', but the case is in 'submitted'"
+            ), "\(run.stdout)")
+    }
+
     @Test func shippedScenariosPassAndTakeEveryTransition() throws {
         let run = try gridflow(["test", "--coverage"])
         #expect(run.status == 0, "\(run.stdout)")
