@@ -88,6 +88,7 @@ import Testing
         let csv = try gf(["report", "oilfield", "--period", "2024-Q3", "--format", "csv"])
         try expectGolden(csv.stdout, "Tests/Golden/report/oilfield-2024-Q3.csv")
         let json = try gf(["report", "oilfield", "--period", "2024-Q3", "--format", "json"])
+        try expectGolden(json.stdout, "Tests/Golden/report/oilfield-2024-Q3.json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let overall = try #require(object["overall"] as? [String: Any])
         #expect(overall["reports"] as? Int == 4)
