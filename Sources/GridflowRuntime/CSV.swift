@@ -1,6 +1,7 @@
 /// A CSV reader (RFC 4180): fields separated by commas, quoted with `"` (a quote inside doubled),
 /// records ending in LF or CRLF, a UTF-8 byte order mark ignored. Every record keeps the line it
-/// starts on, for messages.
+/// starts on, for messages. It works on the UTF-8 bytes: the separators are ASCII, so a field is
+/// the bytes between them.
 public enum CSV {
     public struct Record: Sendable, Equatable {
         public var line: Int
@@ -15,86 +16,79 @@ public enum CSV {
 
     /// The records of `text`; blank lines are skipped.
     public static func read(_ text: String) throws(Problem) -> [Record] {
+        let bytes = Array(text.utf8)
+        var position = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var records: [Record] = []
         var fields: [String] = []
-        var field = ""
         var line = 1
         var recordLine = 1
-        var quoted = false
-        var quoteLine = 0
-        var atFieldStart = true
-        var afterQuote = false
-        var scalars = text.unicodeScalars[...]
-        if scalars.first == "\u{FEFF}" { scalars = scalars.dropFirst() }
-        var iterator = scalars.makeIterator()
-        var pending: Unicode.Scalar? = nil
-        func next() -> Unicode.Scalar? {
-            if let scalar = pending {
-                pending = nil
-                return scalar
-            }
-            return iterator.next()
-        }
+        let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
+
         func endRecord() {
-            fields.append(field)
             if !(fields.count == 1 && fields[0].isEmpty) {
                 records.append(Record(line: recordLine, fields: fields))
             }
             fields = []
-            field = ""
-            atFieldStart = true
-            afterQuote = false
         }
-        while let scalar = next() {
-            if quoted {
-                if scalar == "\"" {
-                    if let following = next() {
-                        if following == "\"" {
-                            field.unicodeScalars.append("\"")
+
+        while position < bytes.count {
+            // One field.
+            if bytes[position] == quote {
+                let quoteLine = line
+                position += 1
+                var field: [UInt8] = []
+                while true {
+                    guard position < bytes.count else {
+                        throw Problem(line: quoteLine, message: "a quoted field is not closed")
+                    }
+                    let byte = bytes[position]
+                    if byte == quote {
+                        if position + 1 < bytes.count, bytes[position + 1] == quote {
+                            field.append(quote)
+                            position += 2
                             continue
                         }
-                        pending = following
+                        position += 1
+                        break
                     }
-                    quoted = false
-                    afterQuote = true
-                } else {
-                    if scalar == "\n" { line += 1 }
-                    field.unicodeScalars.append(scalar)
+                    if byte == lf { line += 1 }
+                    field.append(byte)
+                    position += 1
                 }
-                continue
-            }
-            switch scalar {
-            case ",":
-                fields.append(field)
-                field = ""
-                atFieldStart = true
-                afterQuote = false
-            case "\r":
-                if let following = next(), following != "\n" { pending = following }
-                endRecord()
-                line += 1
-                recordLine = line
-            case "\n":
-                endRecord()
-                line += 1
-                recordLine = line
-            case "\"" where atFieldStart:
-                quoted = true
-                quoteLine = line
-                atFieldStart = false
-            default:
-                if afterQuote {
+                fields.append(String(decoding: field, as: UTF8.self))
+                if position < bytes.count, bytes[position] != comma, bytes[position] != cr, bytes[position] != lf {
                     throw Problem(line: line, message: "text after a closing quote; a quoted field ends at its quote")
                 }
-                if scalar == "\"" {
-                    throw Problem(line: line, message: "a quote inside an unquoted field; quote the whole field")
+            } else {
+                let start = position
+                while position < bytes.count, bytes[position] != comma, bytes[position] != cr, bytes[position] != lf {
+                    if bytes[position] == quote {
+                        throw Problem(line: line, message: "a quote inside an unquoted field; quote the whole field")
+                    }
+                    position += 1
                 }
-                field.unicodeScalars.append(scalar)
-                atFieldStart = false
+                fields.append(String(decoding: bytes[start..<position], as: UTF8.self))
+            }
+            // What ends it.
+            guard position < bytes.count else { break }
+            switch bytes[position] {
+            case comma:
+                position += 1
+                if position == bytes.count { fields.append("") }
+            case cr:
+                position += 1
+                if position < bytes.count, bytes[position] == lf { position += 1 }
+                endRecord()
+                line += 1
+                recordLine = line
+            default:
+                position += 1
+                endRecord()
+                line += 1
+                recordLine = line
             }
         }
-        if quoted { throw Problem(line: quoteLine, message: "a quoted field is not closed") }
-        if !field.isEmpty || !fields.isEmpty || afterQuote { endRecord() }
+        if !fields.isEmpty { endRecord() }
         return records
     }
 }

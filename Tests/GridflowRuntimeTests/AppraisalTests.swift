@@ -33,6 +33,9 @@ import Testing
         #expect(records[0].fields == ["person", "note", "score"])
         #expect(records[1].fields == ["wang", "a, \"quoted\"\nnote", "1.5"])
         #expect(records[2].fields == ["li", "", "2"])
+        let edges = try CSV.read("a,\r\n\"x\r\ny\",\"\"\n,b\nlast,")
+        #expect(edges.map(\.fields) == [["a", ""], ["x\r\ny", ""], ["", "b"], ["last", ""]])
+        #expect(edges.map(\.line) == [1, 2, 4, 5])
         #expect(throws: CSV.Problem(line: 2, message: "a quoted field is not closed")) {
             try CSV.read("a,b\n\"x,y\n")
         }
