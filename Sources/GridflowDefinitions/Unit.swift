@@ -76,6 +76,21 @@ public struct OrgNode: Sendable {
     public var shifts: [Name]
     public var children: [OrgNode]
 
+    /// The org level of every node of the subtree, by node name: the level a node names, or
+    /// the one below its parent's (the root's is the first of `levels`). A node deeper than the
+    /// levels has none.
+    public func levels(_ levels: [String]) -> [String: String] {
+        var result: [String: String] = [:]
+        func visit(_ node: OrgNode, parentLevel: Int) {
+            var index = parentLevel + 1
+            if let level = node.level, let named = levels.firstIndex(of: level.text) { index = named }
+            if index < levels.count { result[node.name.text] = levels[index] }
+            for child in node.children { visit(child, parentLevel: index) }
+        }
+        visit(self, parentLevel: -1)
+        return result
+    }
+
     /// Every node of the subtree, depth first, with its depth (the root has depth 0).
     public func walk() -> [(node: OrgNode, depth: Int)] {
         var result: [(node: OrgNode, depth: Int)] = []

@@ -255,6 +255,14 @@ extension Validator {
             for (grade, effects) in package.consequences {
                 resolve(grade, among: grades, as: "grade", in: "the consequences of \(pplace)")
                 checkEffects(effects, in: "the consequences of \(pplace)", roots: consequenceRoots)
+                for effect in effects {
+                    if case .signal(let target, _) = effect.action {
+                        error(
+                            "consequence-signal",
+                            "a consequence of \(pplace) cannot signal a case: an appraisal is not a case",
+                            at: target.span, hint: "open a case instead, and let its workflow signal")
+                    }
+                }
             }
         }
     }

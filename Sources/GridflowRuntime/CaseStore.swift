@@ -59,12 +59,13 @@ public protocol CaseStore: Sendable {
     /// The consequences of an appraisal period performed so far.
     func appraisalConsequences(unit: String, appraisal: String, period: String) throws(StoreError)
         -> [StoredConsequence]
-    /// In one transaction: stores `results` (replacing earlier results of the same people and
-    /// roles in the period) and performs `consequences` not performed before, committing the step
-    /// of a case a consequence opens. A consequence performed meanwhile is skipped, not repeated.
+    /// In one transaction: replaces the period's results for `roles` with `results` (someone
+    /// no longer appraised in a role loses the old result) and performs `consequences` not
+    /// performed before, committing the step of a case a consequence opens. A consequence
+    /// performed meanwhile is skipped, not repeated.
     func saveAppraisal(
-        unit: String, appraisal: String, period: String, results: [StoredAppraisal],
-        consequences: [(consequence: StoredConsequence, step: Step?)]
+        unit: String, appraisal: String, period: String, roles: [String], results: [StoredAppraisal],
+        consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
     ) throws(StoreError)
 }
 

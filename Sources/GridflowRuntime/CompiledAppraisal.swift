@@ -13,7 +13,10 @@ public struct AppraisalWindow: Sendable, Hashable, CustomStringConvertible {
     /// Parses a period; `nil` when the text is none of the four forms.
     public init?(_ text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false).map(String.init)
-        guard let first = parts.first, first.count == 4, let year = Int(first), year >= 1900, year < 3000 else {
+        // Digits only, so that one period has one spelling (it keys stored results).
+        guard text.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == "-" || $0 == "Q" || $0 == "H") }),
+            let first = parts.first, first.count == 4, let year = Int(first), year >= 1900, year < 3000
+        else {
             return nil
         }
         func day(_ month: Int) -> Day {
@@ -214,12 +217,13 @@ public struct CompiledPackage: Sendable {
         func items(_ list: [Appraisal.PointItem]) throws(Program.CompileError) -> [Item] {
             var items: [Item] = []
             for item in list {
-                guard let per = item.per else { continue }
+                // Without `per`, the item counts once.
+                let per = item.per?.text ?? "1"
                 items.append(
                     Item(
                         name: item.name.text, title: nil, points: number(item.points) ?? Number(1),
-                        max: number(item.max), formula: per.text,
-                        per: try CompiledWorkflow.compile(per.text, roots, .decimal, place)))
+                        max: number(item.max), formula: per,
+                        per: try CompiledWorkflow.compile(per, roots, .decimal, place)))
             }
             return items
         }

@@ -110,7 +110,7 @@ struct MeasureAccumulator {
         case .median:
             guard !values.isEmpty else { return nil }
             let sorted = values.sorted()
-            if sorted.count % 2 == 1 { return sorted[sorted.count / 2] }
+            if sorted.count % 2 == 1 { return sorted[sorted.count / 2].rounded(1).trimmed() }
             let middle = Number.adding(sorted[sorted.count / 2 - 1], sorted[sorted.count / 2]) ?? .zero
             return Number.divide(middle, Number(2))?.rounded(1).trimmed()
         case .p90:

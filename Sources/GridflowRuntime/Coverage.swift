@@ -23,11 +23,10 @@ public struct CompiledCoverage: Sendable {
         role = coverage.role?.text ?? ""
         level = coverage.level?.text ?? ""
         perShift = coverage.perShift
-        let levels = unit.levels.map(\.text)
+        let levels = unit.tree?.levels(unit.levels.map(\.text)) ?? [:]
         var nodes: [Node] = []
-        for (node, depth) in unit.tree?.walk() ?? [] {
-            let nodeLevel = node.level?.text ?? (depth < levels.count ? levels[depth] : "")
-            guard nodeLevel == level else { continue }
+        for (node, _) in unit.tree?.walk() ?? [] {
+            guard levels[node.name.text] == level else { continue }
             nodes.append(Node(name: node.name.text, title: node.title, shifts: node.shifts.map(\.text)))
         }
         self.nodes = nodes

@@ -142,7 +142,7 @@ extension Engine {
     /// performed exactly once per period, person and role, however often the period is re-run.
     public func appraise(
         _ appraisal: CompiledAppraisal, window: AppraisalWindow, role: String?, imported: ImportedFacts, now: Instant,
-        progress: (@Sendable (_ stage: String, _ done: Int, _ total: Int) -> Void)? = nil
+        dryRun: Bool = false, progress: (@Sendable (_ stage: String, _ done: Int, _ total: Int) -> Void)? = nil
     ) throws(EngineError) -> AppraisalOutcome {
         var outcome = AppraisalOutcome()
         let clock = ContinuousClock()
@@ -261,7 +261,8 @@ extension Engine {
         }
         outcome.seconds.scoring = seconds(since: start)
 
-        // Results and consequences, in one transaction.
+        // Results and consequences, in one transaction; a dry run (for explanations) stores nothing.
+        if dryRun { return outcome }
         start = clock.now
         let done = try storeCall { () throws(StoreError) in
             try store.appraisalConsequences(unit: program.unit, appraisal: appraisal.name, period: window.description)
@@ -329,8 +330,9 @@ extension Engine {
         }
         try storeCall { () throws(StoreError) in
             try store.saveAppraisal(
-                unit: program.unit, appraisal: appraisal.name, period: window.description, results: results,
-                consequences: consequences)
+                unit: program.unit, appraisal: appraisal.name, period: window.description,
+                roles: role.map { [$0] } ?? appraisal.packages.map(\.role), results: results,
+                consequences: consequences, at: now)
         }
         // What the transaction performed (a concurrent run may have performed some first).
         let after = try storeCall { () throws(StoreError) in

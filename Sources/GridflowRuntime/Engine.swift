@@ -229,7 +229,8 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Recently used cases of one engine, at most `capacity`; thread-safe.
+/// Cases one engine last committed or read, at most `capacity` (when full, an arbitrary entry
+/// makes room); thread-safe. A stale entry costs a conflict and a reload, never a wrong step.
 final class SnapshotCache: Sendable {
     let capacity = 4096
     private let entries = Mutex<[String: CaseSnapshot]>([:])

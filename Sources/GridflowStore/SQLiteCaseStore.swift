@@ -194,7 +194,8 @@ public final class SQLiteCaseStore: CaseStore {
         }
         let first = end - size + 1
         reservedIDs.withLock { ids in
-            // Another thread may have reserved meanwhile; the newer block wins, the rest is a gap.
+            // Another thread may have reserved meanwhile; whichever writes last is used, the other
+            // block's unused ids are a gap (never a duplicate: each block came from the counter).
             ids[name] = ReservedIDs(next: first + 1, end: end, block: size)
         }
         return "\(unit)-\(workflow)-\(first)"
@@ -247,8 +248,13 @@ public final class SQLiteCaseStore: CaseStore {
                             do {
                                 try request.work(db)
                             } catch {
-                                try Self.run(db, sql: "ROLLBACK TO step", arguments: [])
-                                try Self.run(db, sql: "RELEASE step", arguments: [])
+                                do {
+                                    try Self.run(db, sql: "ROLLBACK TO step", arguments: [])
+                                    try Self.run(db, sql: "RELEASE step", arguments: [])
+                                } catch let rollback {
+                                    // SQLite ended the transaction (disk full, I/O): report the cause.
+                                    throw UnrolledStep(cause: error, rollback: rollback)
+                                }
                                 throw error
                             }
                             try Self.run(db, sql: "RELEASE step", arguments: [])
@@ -403,10 +409,8 @@ public final class SQLiteCaseStore: CaseStore {
         }
     }
 
-    static func storedIncident(_ row: Row) -> StoredIncident {
-        let rolesJSON: String = row["roles"]
-        var roles: [String] = []
-        if case .array(let items)? = try? JSONReader.read(rolesJSON) { roles = items.compactMap(\.string) }
+    static func storedIncident(_ row: Row) throws -> StoredIncident {
+        let roles = try roles(row["roles"], of: "incident #\(row["id"] as Int)")
         let resolvedAt: Int? = row["resolved_at"]
         return StoredIncident(
             id: row["id"], caseID: row["case_id"], code: row["code"], message: row["message"],
@@ -568,34 +572,64 @@ extension SQLiteCaseStore {
         }
     }
 
-    static func storedPerson(_ row: Row) -> StoredPerson {
-        let rolesJSON: String = row["roles"]
-        var roles: [String] = []
-        if case .array(let items)? = try? JSONReader.read(rolesJSON) { roles = items.compactMap(\.string) }
-        return StoredPerson(id: row["id"], roles: roles, recordJSON: row["record"])
+    static func storedPerson(_ row: Row) throws -> StoredPerson {
+        StoredPerson(
+            id: row["id"], roles: try roles(row["roles"], of: "person \(row["id"] as String)"),
+            recordJSON: row["record"])
+    }
+
+    /// A stored list of role names; anything else is an error, never an empty list.
+    static func roles(_ json: String, of what: String) throws -> [String] {
+        guard case .array(let items)? = try? JSONReader.read(json) else {
+            throw StoreError(.database, "the roles of \(what) cannot be read: \(json)")
+        }
+        return try items.map { item in
+            guard let role = item.string else {
+                throw StoreError(.database, "the roles of \(what) cannot be read: \(json)")
+            }
+            return role
+        }
     }
 }
 
 extension SQLiteCaseStore {
+    /// Appointments made by cases (`appoint` effects performed by `tick`) and by appraisal
+    /// consequences, oldest first; an entry that cannot be read is an error, not a silent gap.
     public func appointments(unit: String) throws(StoreError) -> [StoredAppointment] {
         try read { db in
-            try Row.fetchAll(
+            var appointments: [StoredAppointment] = []
+            func appointment(_ details: String, source: String) throws -> StoredAppointment {
+                guard let json = try? JSONReader.read(details), let role = json["role"]?.string,
+                    let person = json["person"]?["id"]?.string
+                else {
+                    throw StoreError(.database, "the appointment recorded by \(source) cannot be read: \(details)")
+                }
+                return StoredAppointment(
+                    role: role, person: person, node: json["at"]?.string,
+                    shift: json["shift"]?.string ?? json["person"]?["shift"]?.string, caseID: source)
+            }
+            for row in try Row.fetchAll(
                 db,
                 sql: """
                     SELECT deliveries.case_id, deliveries.details FROM deliveries
                     JOIN cases ON cases.id = deliveries.case_id
                     WHERE cases.unit = ? AND deliveries.kind = 'appoint' ORDER BY deliveries.id
-                    """, arguments: [unit]
-            ).compactMap { row -> StoredAppointment? in
-                let details: String = row["details"]
-                guard let json = try? JSONReader.read(details), let role = json["role"]?.string,
-                    let person = json["person"]?["id"]?.string
-                else { return nil }
-                return StoredAppointment(
-                    role: role, person: person, node: json["at"]?.string,
-                    shift: json["shift"]?.string ?? json["person"]?["shift"]?.string,
-                    caseID: row["case_id"])
+                    """, arguments: [unit])
+            {
+                appointments.append(try appointment(row["details"], source: row["case_id"]))
             }
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT appraisal, period, details FROM appraisal_consequences
+                    WHERE unit = ? AND kind = 'appoint' ORDER BY at, person
+                    """, arguments: [unit])
+            {
+                let appraisal: String = row["appraisal"]
+                let period: String = row["period"]
+                appointments.append(try appointment(row["details"], source: "appraisal \(appraisal) \(period)"))
+            }
+            return appointments
         }
     }
 
@@ -669,10 +703,15 @@ extension SQLiteCaseStore {
     }
 
     public func saveAppraisal(
-        unit: String, appraisal: String, period: String, results: [StoredAppraisal],
-        consequences: [(consequence: StoredConsequence, step: Step?)]
+        unit: String, appraisal: String, period: String, roles: [String], results: [StoredAppraisal],
+        consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
     ) throws(StoreError) {
         try write { db in
+            for role in roles {
+                try db.execute(
+                    sql: "DELETE FROM appraisals WHERE unit = ? AND appraisal = ? AND period = ? AND role = ?",
+                    arguments: [unit, appraisal, period, role])
+            }
             for result in results {
                 try Self.run(
                     db,
@@ -696,8 +735,7 @@ extension SQLiteCaseStore {
                         """,
                     arguments: [
                         unit, appraisal, period, consequence.person, consequence.role, consequence.grade,
-                        consequence.index, consequence.kind, consequence.detailsJSON, nil,
-                        step?.history.at.seconds ?? 0,
+                        consequence.index, consequence.kind, consequence.detailsJSON, nil, at.seconds,
                     ])
                 // Performed by an earlier or concurrent run: nothing more to do.
                 guard db.changesCount == 1, let step else { continue }
@@ -751,6 +789,13 @@ enum EffectJSON {
         let names = fields.keys.sorted()
         return GridflowExpressions.Record(layout: RecordLayout(names: names), slots: names.map { fields[$0]! })
     }
+}
+
+/// A step failed and SQLite could not roll back to its savepoint: the transaction is gone.
+struct UnrolledStep: Error, CustomStringConvertible {
+    var cause: any Error
+    var rollback: any Error
+    var description: String { "\(cause) (the transaction could not be rolled back to the step: \(rollback))" }
 }
 
 /// The state of group commit: requests waiting for the next shared transaction, and whether a

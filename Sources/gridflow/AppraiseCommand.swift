@@ -76,7 +76,8 @@ struct AppraiseCommand: ParsableCommand {
         let role = self.role
         let outcome = try gridflow.run { () throws(EngineError) in
             try engine.appraise(
-                compiled, window: window, role: role, imported: imported, now: now, progress: report)
+                compiled, window: window, role: role, imported: imported, now: now, dryRun: explain != nil,
+                progress: report)
         }
         progress.clear()
         if let explain {
@@ -92,6 +93,7 @@ struct AppraiseCommand: ParsableCommand {
             }
             return
         }
+        // (An explanation is a dry run: it stores nothing and performs no consequence.)
         if options.json {
             FileHandleOutput.standardOutput(AppraisalText.json(outcome, appraisal: compiled, window: window) + "\n")
         } else {

@@ -68,6 +68,12 @@ import Testing
         let arguments = [
             "appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--now", "2024-10-08T09:00:00+08:00",
         ]
+        // An explanation is a dry run: it opens no interview.
+        let dry = try gf(arguments + ["--explain", "li"])
+        #expect(dry.status == 0, "\(dry.stderr)")
+        #expect(dry.stdout.contains("grade: unqualified, the lowest band (no minimum)\n"))
+        #expect(try gf(["case", "list", "--workflow", "formal_talk"]).stdout == "0 cases\n")
+
         let first = try gf(arguments)
         #expect(first.status == 0, "\(first.stderr)")
         try expectGolden(first.stdout, "Tests/Golden/appraise/telecom-2024-Q3.txt")
