@@ -54,6 +54,9 @@ public struct CoverageReport: Sendable {
 
     public var rule: CompiledCoverage
     public var places: [Place]
+    /// Holders of the role who cover nothing: no node, a node that is not one the rule covers,
+    /// or (with `per_shift`) no shift or one their node does not work.
+    public var unplaced: [Holder] = []
     public var gaps: [Place] { places.filter(\.holders.isEmpty) }
 }
 
@@ -99,6 +102,9 @@ extension Engine {
                 places.append(.init(node: node, shift: nil, holders: here))
             }
         }
-        return CoverageReport(rule: rule, places: places)
+        var report = CoverageReport(rule: rule, places: places)
+        let covering = Set(places.flatMap { $0.holders })
+        report.unplaced = holders.filter { !covering.contains($0) }
+        return report
     }
 }

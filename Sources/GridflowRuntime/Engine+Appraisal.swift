@@ -132,6 +132,9 @@ public struct AppraisalOutcome: Sendable {
     public var seconds: (people: Double, facts: Double, scoring: Double, saving: Double) = (0, 0, 0, 0)
     /// Cases read to count facts.
     public var casesRead = 0
+    /// People with facts (counted from cases or imported) who were not appraised: not in the
+    /// directory, or holding no role of the appraisal's packages.
+    public var factsWithoutPerson: [String] = []
 }
 
 extension Engine {
@@ -260,6 +263,8 @@ extension Engine {
             }
         }
         outcome.seconds.scoring = seconds(since: start)
+        let appraised = Set(people.map(\.id))
+        outcome.factsWithoutPerson = Set(counted.keys).union(imported.people).subtracting(appraised).sorted()
 
         // Results and consequences, in one transaction; a dry run (for explanations) stores nothing.
         if dryRun { return outcome }

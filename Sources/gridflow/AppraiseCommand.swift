@@ -165,6 +165,11 @@ enum AppraisalText {
                 "\(outcome.alreadyPerformed) consequence\(outcome.alreadyPerformed == 1 ? "" : "s") performed by an earlier run, not repeated\n"
         }
         for (person, role, reason) in outcome.incomplete { out += "not appraised: \(person) (\(role)): \(reason)\n" }
+        if !outcome.factsWithoutPerson.isEmpty {
+            let shown = outcome.factsWithoutPerson.prefix(10).joined(separator: ", ")
+            out +=
+                "facts for \(outcome.factsWithoutPerson.count) people not appraised (not in the directory, or in no packaged role): \(shown)\(outcome.factsWithoutPerson.count > 10 ? ", …" : "")\n"
+        }
         for failure in outcome.failed { out += "consequence failed: \(failure)\n" }
         return out
     }

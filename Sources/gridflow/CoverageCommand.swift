@@ -41,10 +41,17 @@ struct CoverageCommand: ParsableCommand {
                         .joined(separator: ", ")
                 text += "  \(place.holders.isEmpty ? "gap" : "ok ")  \(name)\(shift): \(holders)\n"
             }
+            for holder in report.unplaced {
+                let place = holder.node.map { "at '\($0)'" } ?? "with no team"
+                let shift = rule.perShift ? (holder.shift.map { ", shift '\($0)'" } ?? ", with no shift") : ""
+                text +=
+                    "  note  \(holder.person) holds \(rule.role) \(place)\(shift), which covers no place of this rule\n"
+            }
             reports.append(
                 .map([
                     .string("rule"): .string(rule.name), .string("role"): .string(rule.role),
                     .string("places"): .number(Number(report.places.count)),
+                    .string("unplaced"): .list(report.unplaced.map { .string($0.person) }),
                     .string("gaps"): .list(
                         report.gaps.map { gap in
                             .map([

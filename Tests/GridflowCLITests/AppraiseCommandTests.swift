@@ -115,6 +115,16 @@ import Testing
         #expect(role.stderr.contains("has no package for role 'grid_superviser'"))
         #expect(try gf(["case", "list", "--workflow", "formal_talk"]).stdout == "0 cases\n")
 
+        // Facts for someone the directory does not know are named, not silently dropped.
+        _ = try write("ghost.csv", "person,exam_score\nghost,90\n")
+        let ghost = try gf([
+            "appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--facts", "ghost.csv",
+        ])
+        #expect(ghost.status == 0, "\(ghost.stderr)")
+        #expect(
+            ghost.stdout.contains(
+                "facts for 1 people not appraised (not in the directory, or in no packaged role): ghost\n"))
+
         // Without the imported facts nobody can be scored, and each is named.
         let missing = try gf(["appraise", "telecom", "--period", "2024-Q3"])
         #expect(missing.status == 1)

@@ -41,6 +41,7 @@ import Testing
         people += [
             Self.person("li", roles: ["branch_secretary"]), Self.person("zhang", roles: ["plant_discipline_committee"]),
             Self.person("wang", roles: [], team: node, shift: shift),
+            Self.person("stray", roles: ["grid_member"], team: "opp_area_1", shift: "day"),
         ]
         let file = directory.appendingPathComponent("people.json")
         try ("[" + people.joined(separator: ",\n") + "]").write(to: file, atomically: true, encoding: .utf8)
@@ -51,6 +52,7 @@ import Testing
             one.stdout == """
                 coverage grid_member_coverage of oilfield: every shift of every team needs a grid_member; 25 of 26 covered
                   gap  \(node) (现场监督二班), shift \(shift): no grid_member
+                  note  stray holds grid_member at 'opp_area_1', shift 'day', which covers no place of this rule
 
                 """)
 
