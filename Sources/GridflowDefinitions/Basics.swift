@@ -84,6 +84,19 @@ public enum AppraisalPeriod: String, Sendable, CaseIterable {
     case month, quarter
     case halfYear = "half_year"
     case year
+
+    /// How a period is written, for help and messages.
+    public static let forms = "2024, 2024-H1, 2024-Q3 or 2024-11"
+
+    /// A period of this kind, as written.
+    public var example: String {
+        switch self {
+        case .month: "2024-11"
+        case .quarter: "2024-Q3"
+        case .halfYear: "2024-H1"
+        case .year: "2024"
+        }
+    }
 }
 
 /// What can be done to a file in a shared space.

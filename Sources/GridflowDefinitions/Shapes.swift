@@ -539,7 +539,7 @@ public enum Shapes {
                     ObjectShape(
                         "an 'appraise' step", plural: "'appraise' steps",
                         [
-                            required("period", .text, "The period: 2024, 2024-H1, 2024-Q3 or 2024-11."),
+                            required("period", .text, "The period: \(AppraisalPeriod.forms)."),
                             key("appraisal", .identifier, "The appraisal, when the unit has several."),
                             key(
                                 "facts", .map(entity: "person", .map(entity: "fact", .any)),

@@ -189,13 +189,8 @@ extension Validator {
             checkFact(fact)
         }
         // Every fact has a value for every person: store facts count from zero, and an imported
-        // fact missing for a person is an error on that row.
-        let facts = RecordType(
-            name: "facts",
-            fields: appraisal.facts.map { .init(name: $0.name.text, type: valueType($0.type, name: $0.name.text)) })
-        let formulaRoots: [(name: String, type: ValueType)] = [
-            ("facts", .record(facts)), ("person", .record(personType)),
-        ]
+        // fact missing for a person leaves that person unappraised, said by name.
+        let formulaRoots = types.appraisalRoots(appraisal)
         for package in appraisal.packages {
             let pplace = "package '\(package.role.text)'"
             checkRole(package.role, in: place)
@@ -248,10 +243,7 @@ extension Validator {
                 }
             }
             let grades = package.grades.map(\.grade.text)
-            let consequenceRoots =
-                formulaRoots + [
-                    ("score", .decimal), ("grade", .enumeration(name: "grade", values: grades)), ("period", .string),
-                ]
+            let consequenceRoots = types.consequenceRoots(appraisal, package: package)
             for (grade, effects) in package.consequences {
                 resolve(grade, among: grades, as: "grade", in: "the consequences of \(pplace)")
                 checkEffects(effects, in: "the consequences of \(pplace)", roots: consequenceRoots)
@@ -296,7 +288,7 @@ extension Validator {
                     in: "the query of \(what)"),
                 let workflow = definitions.workflows.first(where: { $0.name.text == workflowName.text })
             else { return }
-            let roots: [(name: String, type: ValueType)] = [("case", .record(types.caseTypeInAnyState(workflow)))]
+            let roots = types.factQueryRoots(workflow)
             if let person = from.person {
                 _ = checkExpression(
                     person, roots: roots, allowed: [.string, .list(.string)],
@@ -337,12 +329,6 @@ extension Validator {
 }
 
 extension Validator {
-    /// The names a report's expressions read: the case (with its built-in fields) and `entered`,
-    /// when the case first entered each state.
-    static func reportRoots(_ caseType: RecordType) -> [(name: String, type: ValueType)] {
-        [("case", .record(caseType)), ("entered", .map(key: .string, value: .datetime))]
-    }
-
     mutating func check(_ report: Report) {
         checkUnique(report.groups.map(\.name), what: "group")
         checkUnique(report.measures.map(\.name), what: "measure")
@@ -352,7 +338,7 @@ extension Validator {
                 in: "report '\(report.name.text)'"),
             let workflow = definitions.workflows.first(where: { $0.name.text == workflowName.text })
         else { return }
-        let roots = Self.reportRoots(types.caseTypeInAnyState(workflow))
+        let roots = types.reportRoots(workflow)
         for group in report.groups {
             guard let by = group.by else { continue }
             if let type = checkExpression(by, roots: roots, what: "the key of group '\(group.name.text)'") {

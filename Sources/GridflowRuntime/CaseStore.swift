@@ -41,12 +41,15 @@ public protocol CaseStore: Sendable {
     func person(unit: String, id: String) throws(StoreError) -> StoredPerson?
     /// A unit's directory, by id.
     func people(unit: String) throws(StoreError) -> [StoredPerson]
+    /// Whether a unit's directory has anyone.
+    func hasPeople(unit: String) throws(StoreError) -> Bool
     /// Adds or updates people in a unit's directory, all in one transaction; with `replacing`,
     /// the people not in `people` are removed.
     func importPeople(unit: String, _ people: [StoredPerson], replacing: Bool) throws(StoreError)
 
-    /// Appointments made by cases of a unit (`appoint` effects performed), oldest first.
-    func appointments(unit: String) throws(StoreError) -> [StoredAppointment]
+    /// Appointments made in a unit (by cases' `appoint` effects and appraisal consequences),
+    /// oldest first; of one person when `person` is given.
+    func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment]
 
     /// When each case of a unit's workflow opened in `[from, to)` first entered each state.
     func firstEntries(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError)

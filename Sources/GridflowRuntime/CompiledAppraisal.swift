@@ -55,7 +55,6 @@ public struct AppraisalWindow: Sendable, Hashable, CustomStringConvertible {
 /// A unit's appraisal compiled: its facts, how the store facts are counted, and one package per role.
 public struct CompiledAppraisal: Sendable {
     public let name: String
-    public let title: String?
     public let period: AppraisalPeriod
     /// Every fact, as the record formulas read as `facts`.
     public let factsType: RecordType
@@ -88,13 +87,8 @@ public struct CompiledAppraisal: Sendable {
         throws(Program.CompileError)
     {
         name = appraisal.name.text
-        title = nil
         period = appraisal.period ?? .year
-        factsType = RecordType(
-            name: "facts",
-            fields: appraisal.facts.map {
-                .init(name: $0.name.text, type: types.valueType($0.type, name: $0.name.text))
-            })
+        factsType = types.factsType(appraisal)
         var storeFacts: [StoreFact] = []
         var importFacts: [ImportFact] = []
         for (slot, fact) in appraisal.facts.enumerated() {
@@ -103,7 +97,7 @@ public struct CompiledAppraisal: Sendable {
                 guard let from = fact.from, let workflowName = from.workflow?.text, let person = from.person,
                     let workflow = definitions.workflows.first(where: { $0.name.text == workflowName })
                 else { throw Program.CompileError(description: "\(place): no query") }
-                let roots: [(name: String, type: ValueType)] = [("case", .record(types.caseTypeInAnyState(workflow)))]
+                let roots = types.factQueryRoots(workflow)
                 storeFacts.append(
                     StoreFact(
                         name: fact.name.text, slot: slot, workflow: workflowName,
@@ -123,12 +117,12 @@ public struct CompiledAppraisal: Sendable {
         }
         self.storeFacts = storeFacts
         self.importFacts = importFacts
-        let roots: [(name: String, type: ValueType)] = [
-            ("facts", .record(factsType)), ("person", .record(types.personType)),
-        ]
         var packages: [CompiledPackage] = []
         for package in appraisal.packages {
-            packages.append(try CompiledPackage(package, roots: roots, appraisal: name))
+            packages.append(
+                try CompiledPackage(
+                    package, roots: types.appraisalRoots(appraisal),
+                    consequenceRoots: types.consequenceRoots(appraisal, package: package), appraisal: name))
         }
         self.packages = packages
     }
@@ -157,7 +151,6 @@ public struct CompiledPackage: Sendable {
 
     public struct Item: Sendable {
         public let name: String
-        public let title: String?
         public let points: Number
         public let max: Number?
         public let formula: String
@@ -187,9 +180,9 @@ public struct CompiledPackage: Sendable {
         }
     }
 
-    init(_ package: Appraisal.Package, roots: [(name: String, type: ValueType)], appraisal: String)
-        throws(Program.CompileError)
-    {
+    init(
+        _ package: Appraisal.Package, roots: UnitTypes.Roots, consequenceRoots: UnitTypes.Roots, appraisal: String
+    ) throws(Program.CompileError) {
         role = package.role.text
         title = package.title
         let place = "appraisal \(appraisal), package \(role)"
@@ -221,7 +214,7 @@ public struct CompiledPackage: Sendable {
                 let per = item.per?.text ?? "1"
                 items.append(
                     Item(
-                        name: item.name.text, title: nil, points: number(item.points) ?? Number(1),
+                        name: item.name.text, points: number(item.points) ?? Number(1),
                         max: number(item.max), formula: per,
                         per: try CompiledWorkflow.compile(per, roots, .decimal, place)))
             }
@@ -230,11 +223,6 @@ public struct CompiledPackage: Sendable {
         bonus = try items(package.bonus)
         deductions = try items(package.deductions)
         bands = package.grades.map { Band(grade: $0.grade.text, min: number($0.min)) }
-        let grades = bands.map(\.grade)
-        let consequenceRoots =
-            roots + [
-                ("score", .decimal), ("grade", .enumeration(name: "grade", values: grades)), ("period", .string),
-            ]
         var consequences: [String: [CompiledEffect]] = [:]
         for (grade, effects) in package.consequences {
             consequences[grade.text] = try effects.map { (effect) throws(Program.CompileError) in

@@ -31,9 +31,7 @@ public struct CompiledReport: Sendable {
         guard let definition = definitions.workflows.first(where: { $0.name.text == workflowName }) else {
             throw Program.CompileError(description: "report \(report.name.text): no workflow '\(workflowName)'")
         }
-        let roots: [(name: String, type: ValueType)] = [
-            ("case", .record(types.caseTypeInAnyState(definition))), ("entered", .map(key: .string, value: .datetime)),
-        ]
+        let roots = types.reportRoots(definition)
         let place = "report \(name)"
         var groups: [Group] = []
         for group in report.groups {
@@ -146,12 +144,15 @@ extension Engine {
             let frame = Frame(
                 roots: [.record(interpreter.withBuiltins(snapshot)), .map(entered)], now: now,
                 calendar: program.calendar)
+            var place = ""
             do throws(EvaluationError) {
                 var values: [Value?] = []
                 var included: [Bool] = []
                 for measure in report.measures {
                     var keep = true
+                    place = "'where' of measure '\(measure.name)'"
                     if let filter = measure.filter { keep = try filter.evaluate(frame) == .bool(true) }
+                    place = "the value of measure '\(measure.name)'"
                     included.append(keep)
                     var value: Value?
                     if keep, let code = measure.value { value = try code.evaluate(frame) }
@@ -162,6 +163,7 @@ extension Engine {
                 }
                 for (groupIndex, group) in report.groups.enumerated() {
                     let key: String
+                    place = "the key of group '\(group.name)'"
                     switch try group.by.evaluate(frame) {
                     case .null: key = "—"
                     case .string(let text): key = text
@@ -177,7 +179,7 @@ extension Engine {
                     groups[groupIndex][key] = row
                 }
             } catch {
-                throw EngineError(.incident, "report \(report.name): case \(stored.id): \(error.message)")
+                throw EngineError(.incident, "report \(report.name), \(place), on case \(stored.id): \(error.message)")
             }
         }
         func row(_ key: String, _ cases: Int, _ accumulators: [MeasureAccumulator]) -> ReportFigures.Row {

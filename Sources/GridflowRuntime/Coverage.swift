@@ -5,7 +5,6 @@ import GridflowExpressions
 /// every shift each node works, must have a holder of its role.
 public struct CompiledCoverage: Sendable {
     public let name: String
-    public let title: String?
     public let role: String
     public let level: String
     public let perShift: Bool
@@ -19,7 +18,6 @@ public struct CompiledCoverage: Sendable {
 
     init(_ coverage: Coverage, unit: Unit) {
         name = coverage.name.text
-        title = nil
         role = coverage.role?.text ?? ""
         level = coverage.level?.text ?? ""
         perShift = coverage.perShift
@@ -78,7 +76,9 @@ extension Engine {
             if case .string(let team)? = record?["team"] { node = team }
             holders.append(Holder(person: stored.id, node: node, shift: shifts[stored.id], source: "directory"))
         }
-        for appointment in try storeCall({ () throws(StoreError) in try store.appointments(unit: program.unit) })
+        for appointment in try storeCall({ () throws(StoreError) in
+            try store.appointments(unit: program.unit, person: nil)
+        })
         where appointment.role == role {
             holders.append(
                 Holder(

@@ -308,7 +308,7 @@ extension Engine {
                 guard let request else { continue }
                 var consequence = StoredConsequence(
                     person: entry.person, role: entry.score.role, grade: entry.score.grade, index: index,
-                    kind: request.kind, detailsJSON: Self.details(request), caseID: nil)
+                    kind: request.kind, detailsJSON: request.json, caseID: nil)
                 var step: Step?
                 if case .open(let workflow, let fields) = request {
                     let id = try storeCall { () throws(StoreError) in
@@ -378,50 +378,5 @@ extension Engine {
             "bonus": items(score.bonus), "deductions": items(score.deductions), "total": .number(score.total),
             "grade": .string(score.grade),
         ])
-    }
-
-    static func details(_ request: EffectRequest) -> String {
-        switch request {
-        case .open(let workflow, let fields):
-            var values: [String: Value] = [:]
-            for (name, value) in fields {
-                if case .record(let record) = value, let id = record["id"] {
-                    values[name] = id
-                } else {
-                    values[name] = value
-                }
-            }
-            return ValueJSON.encode([
-                "workflow": .string(workflow),
-                "fields": .map(Dictionary(uniqueKeysWithValues: values.map { (.string($0.key), $0.value) })),
-            ])
-        case .notify(let role, let message):
-            return ValueJSON.encode(["role": .string(role), "message": message.map(Value.string) ?? .null])
-        case .signal(let caseID, let event):
-            return ValueJSON.encode(["case": .string(caseID), "event": .string(event)])
-        case .record(let ledger, let value):
-            return ValueJSON.encode(["ledger": .string(ledger), "value": value])
-        case .commend(let list):
-            return ValueJSON.encode(["list": .string(list)])
-        case .appoint(let role, let person, let at, let shift):
-            return ValueJSON.encode([
-                "role": .string(role), "person": person, "at": at.map(Value.string) ?? .null,
-                "shift": shift.map(Value.string) ?? .null,
-            ])
-        }
-    }
-}
-
-extension EffectRequest {
-    /// The effect's kind as written in YAML.
-    var kind: String {
-        switch self {
-        case .open: "open"
-        case .notify: "notify"
-        case .signal: "signal"
-        case .record: "record"
-        case .commend: "commend"
-        case .appoint: "appoint"
-        }
     }
 }

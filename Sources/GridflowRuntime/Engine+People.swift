@@ -16,7 +16,7 @@ extension Engine {
         }
         guard let stored = try storeCall({ () throws(StoreError) in try store.person(unit: program.unit, id: id) })
         else {
-            let someone = try storeCall { () throws(StoreError) in try !store.people(unit: program.unit).isEmpty }
+            let someone = try storeCall { () throws(StoreError) in try store.hasPeople(unit: program.unit) }
             if someone {
                 throw EngineError(
                     .notFound,
@@ -52,7 +52,7 @@ extension Engine {
         var appointedRoles = appointed ?? []
         if appointed == nil {
             appointedRoles = try storeCall { () throws(StoreError) in
-                try store.appointments(unit: program.unit).filter { $0.person == id }.map(\.role)
+                try store.appointments(unit: program.unit, person: id).map(\.role)
             }
         }
         let held = Set(stored.roles).union(try program.derivedRoles(of: record, now: now)).union(appointedRoles)
@@ -69,7 +69,9 @@ extension Engine {
     /// The roles cases appointed people to, by person id, for resolving many people at once.
     public func appointedRoles() throws(EngineError) -> [String: [String]] {
         var roles: [String: [String]] = [:]
-        for appointment in try storeCall({ () throws(StoreError) in try store.appointments(unit: program.unit) }) {
+        for appointment in try storeCall({ () throws(StoreError) in
+            try store.appointments(unit: program.unit, person: nil)
+        }) {
             roles[appointment.person, default: []].append(appointment.role)
         }
         return roles

@@ -64,12 +64,12 @@ public struct Engine: Sendable {
         }
         while true {
             let outcome = interpreter.step(current, event, now: now)
-            if fromCache, case .advanced = outcome {
-            } else if fromCache {
-                // Refusals and incidents are reported only as computed from the stored case.
+            // Refusals and incidents are reported only as computed from the stored case; an
+            // advance from a cached copy is checked by the commit's version instead.
+            if fromCache, !outcome.advanced {
                 let stored = try load(caseID)
                 fromCache = false
-                if stored.version != current.version || stored != current {
+                if stored != current {
                     current = stored
                     continue
                 }

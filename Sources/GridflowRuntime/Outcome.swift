@@ -8,6 +8,12 @@ public enum Outcome: Sendable {
     case rejected(Rejection)
     /// An expression failed while evaluating: recorded on the case, never a silent `false`.
     case incident(Incident)
+
+    /// Whether the case moved.
+    public var advanced: Bool {
+        if case .advanced = self { return true }
+        return false
+    }
 }
 
 /// A step to commit atomically: the next case, its history entry, the timers of the state it

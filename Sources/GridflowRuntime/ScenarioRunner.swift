@@ -51,16 +51,14 @@ public struct ScenarioRunner {
             object["id"] = .string(person.name.text)
             object["name"] = object["name"] ?? .string(person.name.text)
             object["roles"] = .array(person.roles.map(JSON.string))
-            let relaxed = RecordType(
-                name: "person", fields: personType.fields.map { .init(name: $0.name, type: $0.type.optional) })
             do {
+                // Scenario people need only the fields the steps use, as directory entries do.
                 guard
                     case .record(let record) = try DataBinding.value(
-                        .object(object), as: .record(relaxed), path: person.name.text)
+                        .object(object), as: .record(program.storedPersonType), path: person.name.text)
                 else { continue }
-                let value = Value.record(Record(layout: personType.layout, slots: record.slots))
-                records[person.name.text] = value
                 let personRecord = Record(layout: personType.layout, slots: record.slots)
+                records[person.name.text] = .record(personRecord)
                 // The roles named, and those the unit's held_by rules give this person.
                 let derived = try program.derivedRoles(of: personRecord, now: now)
                 actors[person.name.text] = Actor(
@@ -116,10 +114,12 @@ public struct ScenarioRunner {
         do throws(StoreError) {
             try store.importPeople(
                 unit: program.unit,
-                records.sorted { $0.key < $1.key }.map { name, record in
-                    StoredPerson(
-                        id: name, roles: actors[name].map { Array($0.roles).sorted() } ?? [],
-                        recordJSON: ValueJSON.encode(record))
+                scenario.people.compactMap { person in
+                    // The roles as listed, as `gridflow people import` keeps them; held_by is
+                    // applied when the directory is read.
+                    records[person.name.text].map {
+                        StoredPerson(id: person.name.text, roles: person.roles, recordJSON: ValueJSON.encode($0))
+                    }
                 }, replacing: true)
         } catch {
             fail(
@@ -233,7 +233,9 @@ public struct ScenarioRunner {
             appraisal = only
         }
         guard let window = AppraisalWindow(period.text), window.kind == appraisal.period else {
-            fail("'\(period.text)' is not a \(appraisal.period.rawValue) period such as 2024-Q3 or 2024", period.span)
+            fail(
+                "'\(period.text)' is not a \(appraisal.period.rawValue) period such as \(appraisal.period.example)",
+                period.span)
             return
         }
         var imported = ImportedFacts()

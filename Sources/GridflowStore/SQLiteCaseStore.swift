@@ -356,7 +356,7 @@ public final class SQLiteCaseStore: CaseStore {
         for effect in step.effects {
             try Self.run(
                 db, sql: "INSERT INTO outbox (case_id, effect, created_at) VALUES (?, ?, ?)",
-                arguments: [next.id, EffectJSON.encode(effect), history.at.seconds])
+                arguments: [next.id, effect.json, history.at.seconds])
         }
         for incident in step.incidents {
             try Self.insert(incident, caseID: next.id, event: history.event, inputJSON: "{}", at: history.at, db)
@@ -547,6 +547,13 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func hasPeople(unit: String) throws(StoreError) -> Bool {
+        try read { db in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM people WHERE unit = ?)", arguments: [unit])
+                ?? false
+        }
+    }
+
     public func people(unit: String) throws(StoreError) -> [StoredPerson] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM people WHERE unit = ? ORDER BY id", arguments: [unit])
@@ -595,7 +602,7 @@ extension SQLiteCaseStore {
 extension SQLiteCaseStore {
     /// Appointments made by cases (`appoint` effects performed by `tick`) and by appraisal
     /// consequences, oldest first; an entry that cannot be read is an error, not a silent gap.
-    public func appointments(unit: String) throws(StoreError) -> [StoredAppointment] {
+    public func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment] {
         try read { db in
             var appointments: [StoredAppointment] = []
             func appointment(_ details: String, source: String) throws -> StoredAppointment {
@@ -613,8 +620,10 @@ extension SQLiteCaseStore {
                 sql: """
                     SELECT deliveries.case_id, deliveries.details FROM deliveries
                     JOIN cases ON cases.id = deliveries.case_id
-                    WHERE cases.unit = ? AND deliveries.kind = 'appoint' ORDER BY deliveries.id
-                    """, arguments: [unit])
+                    WHERE cases.unit = ? AND deliveries.kind = 'appoint'
+                      AND (?2 IS NULL OR json_extract(deliveries.details, '$.person.id') = ?2)
+                    ORDER BY deliveries.id
+                    """, arguments: [unit, person])
             {
                 appointments.append(try appointment(row["details"], source: row["case_id"]))
             }
@@ -622,8 +631,8 @@ extension SQLiteCaseStore {
                 db,
                 sql: """
                     SELECT appraisal, period, details FROM appraisal_consequences
-                    WHERE unit = ? AND kind = 'appoint' ORDER BY at, person
-                    """, arguments: [unit])
+                    WHERE unit = ? AND kind = 'appoint' AND (?2 IS NULL OR person = ?2) ORDER BY at, person
+                    """, arguments: [unit, person])
             {
                 let appraisal: String = row["appraisal"]
                 let period: String = row["period"]
@@ -753,41 +762,6 @@ extension SQLiteCaseStore {
                     ])
             }
         }
-    }
-}
-
-/// Outbox entries as JSON.
-enum EffectJSON {
-    static func encode(_ effect: EffectRequest) -> String {
-        func object(_ kind: String, _ fields: [String: Value]) -> String {
-            var all = fields
-            all["kind"] = .string(kind)
-            return ValueJSON.encode(all)
-        }
-        switch effect {
-        case .open(let workflow, let fields):
-            return object("open", ["workflow": .string(workflow), "fields": .record(Self.record(fields))])
-        case .notify(let role, let message):
-            return object("notify", ["role": .string(role), "message": message.map(Value.string) ?? .null])
-        case .signal(let caseID, let event):
-            return object("signal", ["case": .string(caseID), "event": .string(event)])
-        case .record(let ledger, let value):
-            return object("record", ["ledger": .string(ledger), "value": value])
-        case .commend(let list):
-            return object("commend", ["list": .string(list)])
-        case .appoint(let role, let person, let at, let shift):
-            return object(
-                "appoint",
-                [
-                    "role": .string(role), "person": person, "at": at.map(Value.string) ?? .null,
-                    "shift": shift.map(Value.string) ?? .null,
-                ])
-        }
-    }
-
-    static func record(_ fields: [String: Value]) -> GridflowExpressions.Record {
-        let names = fields.keys.sorted()
-        return GridflowExpressions.Record(layout: RecordLayout(names: names), slots: names.map { fields[$0]! })
     }
 }
 

@@ -25,10 +25,7 @@ struct AppraisalBench: ParsableCommand {
             "gridflow-appraisal-bench-\(UUID().uuidString).sqlite"
         ).path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
-        let store: SQLiteCaseStore
-        do { store = try SQLiteCaseStore(path: path, durability: .normal) } catch {
-            throw CommandError(message: error.message)
-        }
+        let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: .normal) }
         let options = try StoreOptions.parse(["--root", root])
         let engine = try options.engine(unit: "telecom", store: store)
         guard let appraisal = engine.program.appraisals["supervisor_appraisal"] else {

@@ -12,7 +12,7 @@ struct AppraiseCommand: ParsableCommand {
         abstract: "Score the people of a unit for a period: facts from cases and CSV, grades, consequences once.")
 
     @Argument(help: "The unit.") var unit: String
-    @Option(help: "The period: 2024, 2024-H1, 2024-Q3 or 2024-11, matching the appraisal's period.")
+    @Option(help: "The period: \(AppraisalPeriod.forms), matching the appraisal's period.")
     var period: String
     @Option(help: "Only people in this role.") var role: String?
     @Option(help: "The appraisal, when the unit has several.") var appraisal: String?
@@ -42,12 +42,11 @@ struct AppraiseCommand: ParsableCommand {
                     + program.appraisals.keys.sorted().joined(separator: ", "))
         }
         guard let window = AppraisalWindow(period) else {
-            throw ValidationError("--period takes 2024, 2024-H1, 2024-Q3 or 2024-11, not '\(period)'")
+            throw ValidationError("--period takes \(AppraisalPeriod.forms), not '\(period)'")
         }
         guard window.kind == compiled.period else {
-            let example = ["year": "2024", "half_year": "2024-H1", "quarter": "2024-Q3", "month": "2024-11"]
             throw ValidationError(
-                "appraisal \(compiled.name) runs per \(compiled.period.rawValue.replacingOccurrences(of: "_", with: " ")); give a period such as \(example[compiled.period.rawValue]!)"
+                "appraisal \(compiled.name) runs per \(compiled.period.rawValue.replacingOccurrences(of: "_", with: " ")); give a period such as \(compiled.period.example)"
             )
         }
         var imported = ImportedFacts()

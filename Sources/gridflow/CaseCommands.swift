@@ -38,11 +38,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     func store() throws -> SQLiteCaseStore {
-        do {
-            return try SQLiteCaseStore(path: db)
-        } catch {
-            throw CommandError(message: error.message)
-        }
+        try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: db) }
     }
 
     /// The engine for `unit`, with its definitions validated and compiled.
@@ -136,6 +132,15 @@ struct InputOptions: ParsableArguments {
             }
         }
         return values
+    }
+}
+
+/// Turns store failures (a foreign file, a database error) into one-line errors, exit 2.
+func storeRun<T>(_ body: () throws(StoreError) -> T) throws -> T {
+    do {
+        return try body()
+    } catch {
+        throw CommandError(message: error.message)
     }
 }
 
@@ -251,11 +256,8 @@ struct CaseList: ParsableCommand {
 
     func run() throws {
         let store = try options.store()
-        let cases: [StoredCase]
-        do {
-            cases = try store.list(unit: unit, workflow: workflow, state: state)
-        } catch {
-            throw CommandError(message: error.message)
+        let cases = try storeRun { () throws(StoreError) in
+            try store.list(unit: unit, workflow: workflow, state: state)
         }
         if options.json {
             let rows = cases.map {
@@ -323,12 +325,7 @@ struct IncidentList: ParsableCommand {
 
     func run() throws {
         let store = try options.store()
-        let incidents: [StoredIncident]
-        do {
-            incidents = try store.incidents(caseID: caseID)
-        } catch {
-            throw CommandError(message: error.message)
-        }
+        let incidents = try storeRun { () throws(StoreError) in try store.incidents(caseID: caseID) }
         for incident in incidents {
             FileHandleOutput.standardOutput(
                 "#\(incident.id)  \(incident.caseID)  \(incident.code)  '\(incident.event)' by \(incident.actor.id)  \(incident.message)\n"
@@ -346,12 +343,7 @@ struct IncidentRetry: ParsableCommand {
 
     func run() throws {
         let store = try options.store()
-        let stored: StoredIncident?
-        do {
-            stored = try store.incident(id)
-        } catch {
-            throw CommandError(message: error.message)
-        }
+        let stored = try storeRun { () throws(StoreError) in try store.incident(id) }
         guard let stored else { throw CommandError(message: "no incident #\(id) in \(options.db)") }
         let engine = try CaseOutput.engine(for: stored.caseID, store: store, options: options)
         let now = try options.instant()

@@ -7,12 +7,7 @@ import GridflowStore
 enum CaseOutput {
     /// The engine for the unit a stored case belongs to.
     static func engine(for caseID: String, store: SQLiteCaseStore, options: StoreOptions) throws -> Engine {
-        let stored: StoredCase?
-        do {
-            stored = try store.load(caseID)
-        } catch {
-            throw CommandError(message: error.message)
-        }
+        let stored = try storeRun { () throws(StoreError) in try store.load(caseID) }
         guard let stored else { throw CommandError(message: "no case '\(caseID)' in \(options.db)") }
         return try options.engine(unit: stored.unit, store: store)
     }

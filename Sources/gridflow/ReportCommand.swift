@@ -16,7 +16,7 @@ struct ReportCommand: ParsableCommand {
     }
 
     @Argument(help: "The unit.") var unit: String
-    @Option(help: "The period: 2024, 2024-H1, 2024-Q3 or 2024-11.") var period: String
+    @Option(help: "The period: \(AppraisalPeriod.forms).") var period: String
     @Option(help: "The report, when the unit has several.") var report: String?
     @Option(help: "md, csv, json or html (one self-contained page with charts).") var format: Format = .md
     @OptionGroup var options: StoreOptions
@@ -41,7 +41,7 @@ struct ReportCommand: ParsableCommand {
                     + reports.keys.sorted().joined(separator: ", "))
         }
         guard let window = AppraisalWindow(period) else {
-            throw ValidationError("--period takes 2024, 2024-H1, 2024-Q3 or 2024-11, not '\(period)'")
+            throw ValidationError("--period takes \(AppraisalPeriod.forms), not '\(period)'")
         }
         let now = try options.instant()
         let figures = try gridflow.run { () throws(EngineError) in

@@ -49,10 +49,7 @@ struct WorkflowBench: ParsableCommand {
                     for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
                 }
             }
-            let store: SQLiteCaseStore
-            do { store = try SQLiteCaseStore(path: path, durability: mode) } catch {
-                throw CommandError(message: error.message)
-            }
+            let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: mode) }
             let engine = try options.engine(unit: "telecom", store: store)
             let (elapsed, transitions) = try drive(engine, count: cases)
             let group = store.groupCommitFigures

@@ -2,23 +2,11 @@ import Foundation
 import Testing
 
 /// `gridflow appraise` on the shipped telecom appraisal, run as a user would on a real store.
-@Suite struct AppraiseCommandTests {
+@Suite struct AppraiseCommandTests: Workspace {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-appraise-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    func gf(_ arguments: [String]) throws -> Run {
-        try gridflow(arguments + ["--root", packageRoot.path], in: directory)
-    }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let url = directory.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
+        directory = try Self.makeFolder("appraise")
     }
 
     static let attributes =

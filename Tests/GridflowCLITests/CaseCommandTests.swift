@@ -2,16 +2,11 @@ import Foundation
 import Testing
 
 /// `gridflow case`, run as a user would, on a real SQLite file.
-@Suite struct CaseCommandTests {
+@Suite struct CaseCommandTests: Workspace {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("gridflow-case-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    func gf(_ arguments: [String]) throws -> Run {
-        try gridflow(arguments + ["--root", packageRoot.path], in: directory)
+        directory = try Self.makeFolder("case")
     }
 
     func json(_ run: Run) throws -> [String: Any] {

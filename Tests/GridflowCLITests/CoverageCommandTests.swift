@@ -2,17 +2,11 @@ import Foundation
 import Testing
 
 /// `gridflow coverage` on the shipped oilfield rule (every team, every shift), run as a user would.
-@Suite struct CoverageCommandTests {
+@Suite struct CoverageCommandTests: Workspace {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-coverage-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    func gf(_ arguments: [String]) throws -> Run {
-        try gridflow(arguments + ["--root", packageRoot.path], in: directory)
+        directory = try Self.makeFolder("coverage")
     }
 
     static func person(_ id: String, roles: [String], team: String? = nil, shift: String? = nil) -> String {

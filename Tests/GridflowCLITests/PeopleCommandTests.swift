@@ -2,17 +2,11 @@ import Foundation
 import Testing
 
 /// `gridflow people` and acting as a person of the directory, run as a user would.
-@Suite struct PeopleCommandTests {
+@Suite struct PeopleCommandTests: Workspace {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-people-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    func gf(_ arguments: [String]) throws -> Run {
-        try gridflow(arguments + ["--root", packageRoot.path], in: directory)
+        directory = try Self.makeFolder("people")
     }
 
     static func person(_ id: String, roles: [String]? = nil, department: String? = nil, extra: String = "") -> String {
@@ -21,12 +15,6 @@ import Testing
         if let roles { text += #", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ", "))]"# }
         if let department { text += #", "department": "\#(department)""# }
         return text + extra + "}"
-    }
-
-    func write(_ name: String, _ text: String) throws -> String {
-        let url = directory.appendingPathComponent(name)
-        try text.write(to: url, atomically: true, encoding: .utf8)
-        return url.path
     }
 
     @Test func badDirectoriesAreRefusedWholeAndSayWhere() throws {

@@ -2,17 +2,11 @@ import Foundation
 import Testing
 
 /// `gridflow report`: the oilfield bulletin over cases driven through the real engine.
-@Suite struct ReportCommandTests {
+@Suite struct ReportCommandTests: Workspace {
     let directory: URL
 
     init() throws {
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-report-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-    }
-
-    func gf(_ arguments: [String]) throws -> Run {
-        try gridflow(arguments + ["--root", packageRoot.path], in: directory)
+        directory = try Self.makeFolder("report")
     }
 
     func act(_ arguments: [String], at time: String) throws {

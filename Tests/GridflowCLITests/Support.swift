@@ -73,3 +73,31 @@ func yamlFiles(under folder: String) -> [String] {
     }
     return files.sorted()
 }
+
+/// A suite that runs `gridflow` as a user would, in a fresh folder of its own, on the shipped
+/// definitions.
+protocol Workspace {
+    var directory: URL { get }
+}
+
+extension Workspace {
+    /// A new empty folder under the temporary directory.
+    static func makeFolder(_ prefix: String) throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-\(prefix)-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    /// Runs `gridflow` in the folder with the package's definitions.
+    func gf(_ arguments: [String]) throws -> Run {
+        try gridflow(arguments + ["--root", packageRoot.path], in: directory)
+    }
+
+    /// Writes a file into the folder and returns its path.
+    func write(_ name: String, _ text: String) throws -> String {
+        let url = directory.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+}
