@@ -12,6 +12,7 @@ public enum DefinitionKind: String, Sendable, CaseIterable {
     case coverage = "Coverage"
     case fileSpace = "FileSpace"
     case report = "Report"
+    case demo = "Demo"
     case scenario = "Scenario"
 
     /// The file name of the kind's JSON Schema in `schemas/`.
@@ -26,6 +27,7 @@ public enum DefinitionKind: String, Sendable, CaseIterable {
         case .coverage: "coverage.schema.json"
         case .fileSpace: "file-space.schema.json"
         case .report: "report.schema.json"
+        case .demo: "demo.schema.json"
         case .scenario: "scenario.schema.json"
         }
     }

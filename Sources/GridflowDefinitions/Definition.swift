@@ -12,6 +12,7 @@ public enum Definition: Sendable {
     case coverage(Coverage)
     case fileSpace(FileSpace)
     case report(Report)
+    case demo(Demo)
 
     /// The definition's name.
     public var name: Name {
@@ -25,6 +26,7 @@ public enum Definition: Sendable {
         case .coverage(let d): d.name
         case .fileSpace(let d): d.name
         case .report(let d): d.name
+        case .demo(let d): d.name
         }
     }
 
@@ -39,6 +41,7 @@ public enum Definition: Sendable {
         case .coverage: Coverage.read(node, file: file).map(Definition.coverage)
         case .fileSpace: FileSpace.read(node, file: file).map(Definition.fileSpace)
         case .report: Report.read(node, file: file).map(Definition.report)
+        case .demo: Demo.read(node, file: file).map(Definition.demo)
         case .scenario: nil  // read by the scenario runner, not part of a unit's definitions
         }
     }
@@ -70,6 +73,7 @@ public struct UnitDefinitions: Sendable {
     public var coverages: [Coverage] = []
     public var fileSpaces: [FileSpace] = []
     public var reports: [Report] = []
+    public var demos: [Demo] = []
 
     /// The workflow named `name`.
     public func workflow(_ name: String) -> Workflow? { workflows.first { $0.name.text == name } }
@@ -92,6 +96,7 @@ public struct UnitDefinitions: Sendable {
         case .coverage(let d): coverages.append(d)
         case .fileSpace(let d): fileSpaces.append(d)
         case .report(let d): reports.append(d)
+        case .demo(let d): demos.append(d)
         }
     }
 }

@@ -36,6 +36,8 @@ public enum JSONSchema {
         case .keyword(let words): return ["enum": words]
         case .scalar: return ["type": ["string", "number", "boolean"]]
         case .list(let item): return ["type": "array", "items": schema(item)]
+        case .map(let entity, let value) where entity == Shape.literalEntity:
+            return ["type": "object", "additionalProperties": schema(value)]
         case .map(_, let value):
             return [
                 "type": "object", "propertyNames": ["pattern": identifierPattern],

@@ -26,7 +26,7 @@ struct LoadSession {
         }
         if !places.contains(place) { places.append(place) }
         if let kind = file.kind, kind != .scenario {
-            let belongs = kind == .unit || kind == .workflow ? "Workflows" : "Rules"
+            let belongs = [.unit, .workflow, .demo].contains(kind) ? "Workflows" : "Rules"
             if belongs != place.area {
                 diagnostics.append(
                     Diagnostic(

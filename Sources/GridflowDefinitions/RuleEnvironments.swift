@@ -36,3 +36,33 @@ extension UnitTypes {
         ]
     }
 }
+
+/// The names a demo's generated values read.
+extension UnitTypes {
+    /// A person's fields: the org node, its shifts, the department (when the batch has
+    /// departments), the person's number in the node, and a fresh random number in [0, 1).
+    public var demoPeopleRoots: Roots {
+        [
+            ("node", valueType(.orgNode, name: "node")), ("shifts", .list(.string)), ("department", .optional(.string)),
+            ("index", .integer),
+            ("roll", .decimal),
+        ]
+    }
+
+    /// A case's fields at opening: the node and shifts (when opened per node), the case's number,
+    /// `roll` and who opens it.
+    public var demoOpeningRoots: Roots {
+        [
+            ("node", valueType(.orgNode, name: "node")), ("shifts", .list(.string)), ("index", .integer),
+            ("roll", .decimal), ("actor", .record(personType)),
+        ]
+    }
+
+    /// A step's input: the case as it may be in any state, who acts, and `roll`.
+    public func demoStepRoots(_ workflow: Workflow) -> Roots {
+        [("case", .record(caseTypeInAnyState(workflow))), ("actor", .record(personType)), ("roll", .decimal)]
+    }
+
+    /// An imported fact: the appraised person and `roll`.
+    public var demoFactRoots: Roots { [("person", .record(personType)), ("roll", .decimal)] }
+}

@@ -32,6 +32,9 @@ public indirect enum Shape: Sendable {
     case object(ObjectShape)
     /// A reference to a named object shape (for recursion: fields of records, org children).
     case ref(String)
+    /// The entity of a map whose keys are literal values, not names (a demo's `pick`).
+    public static let literalEntity = "literal value"
+
     /// The first alternative that fits.
     case either([Shape])
     /// Any YAML value (data in a scenario).

@@ -84,7 +84,7 @@ struct ShapeChecker {
             reportDuplicates(mapping, entity: entity)
             for pair in mapping.pairs {
                 guard let name = pair.name else { continue }
-                if !Identifier.isValid(name) {
+                if entity != Shape.literalEntity, !Identifier.isValid(name) {
                     diagnostics.append(
                         Diagnostic(
                             .error, "invalid-name", "'\(name)' is not a valid \(entity) name",

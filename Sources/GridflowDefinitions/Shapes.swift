@@ -4,7 +4,7 @@ public enum Shapes {
     public static let kinds: [(kind: DefinitionKind, shape: ObjectShape)] = [
         (.unit, unit), (.workflow, workflow), (.decisionTable, decisionTable), (.routingTable, routingTable),
         (.eligibility, eligibility), (.appraisal, appraisal), (.coverage, coverage), (.fileSpace, fileSpace),
-        (.report, report),
+        (.report, report), (.demo, demo),
         (.scenario, scenario),
     ]
 
@@ -471,6 +471,95 @@ public enum Shapes {
                                 ),
                                 key("where", .expression, "Only cases where this holds count."),
                             ]))), "The figures, overall and per group."),
+        ])
+
+    /// A value a demo makes: an expression, a weighted pick of literals, or a random person.
+    static let demoValue = Shape.either([
+        .expression,
+        .object(
+            ObjectShape(
+                "a generated value", plural: "generated values", exclusive: [["pick", "person"]],
+                oneRequired: [["pick", "person"]],
+                [
+                    key(
+                        "pick", .map(entity: Shape.literalEntity, .integer),
+                        "Weighted literal values, VALUE: WEIGHT; a value is read as JSON when it can be."),
+                    key(
+                        "person", .expression, "A random generated person for whom this condition over `person` holds."),
+                ])),
+    ])
+
+    static let demo = ObjectShape(
+        "a demo", plural: "demos",
+        header(.demo) + [
+            required(
+                "year", .integer, "The year simulated: cases open in it, and the clock runs on until they settle."),
+            key("seed", .integer, "The random seed; the same demo and seed give the same year."),
+            key(
+                "person_defaults", .map(entity: "field", demoValue),
+                "Person fields every batch gets unless it gives its own."),
+            required(
+                "people",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a batch of people", plural: "batches of people",
+                            [
+                                required("id", .identifier, "The id prefix: ids are PREFIX-1, PREFIX-2, …"),
+                                key("per", .identifier, "An org level: `count` people per node at this level."),
+                                key(
+                                    "departments", .list(.identifier),
+                                    "`count` people per department too; expressions read `department`."),
+                                required("count", .integer, "People per node (and department), times --scale."),
+                                key("roles", .list(.identifier), "Directory roles of every person of the batch."),
+                                key("name", demoValue, "The person's name; the id when not given."),
+                                key("fields", .map(entity: "field", demoValue), "The unit's person fields."),
+                            ]))), "The unit's directory, generated per org node."),
+            key(
+                "open",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "an opening", plural: "openings",
+                            [
+                                required("workflow", .identifier, "The workflow of the cases."),
+                                key("per", .identifier, "An org level: `count` cases per node at this level."),
+                                required("count", .integer, "Cases (per node), times --scale."),
+                                key("from", .date, "The first day cases open; 1 January when not given."),
+                                key("to", .date, "The last day cases open; 31 December when not given."),
+                                required("by", .identifier, "The role of who opens: a random holder."),
+                                key("fields", .map(entity: "field", demoValue), "The case's fields at opening."),
+                            ]))), "Cases opened over the year, on working days in working hours."),
+            key(
+                "steps",
+                .map(
+                    entity: "workflow",
+                    .map(
+                        entity: "transition",
+                        .object(
+                            ObjectShape(
+                                "a demo step", plural: "demo steps",
+                                [
+                                    key(
+                                        "weight", .integer,
+                                        "How likely, against the other steps possible in the state; 1 when not given."),
+                                    key(
+                                        "after", .text,
+                                        "How soon after the case enters the state: a duration or LOW..HIGH (1h..2wd)."),
+                                    key("input", .map(entity: "field", demoValue), "Input field values."),
+                                ])))),
+                "How people take transitions; one not listed is never taken by a person."),
+            key(
+                "appraise",
+                .object(
+                    ObjectShape(
+                        "a demo appraisal", plural: "demo appraisals",
+                        [
+                            key("appraisal", .identifier, "The appraisal, when the unit has several."),
+                            key(
+                                "facts", .map(entity: "fact", demoValue),
+                                "Imported facts per appraised person; expressions read `person` and `roll`."),
+                        ])), "Appraise every period of the year once the cases settle."),
         ])
 
     static let coverage = ObjectShape(

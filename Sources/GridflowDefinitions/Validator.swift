@@ -43,6 +43,7 @@ struct Validator {
         case .coverage(let coverage)?: check(coverage)
         case .fileSpace(let space)?: check(space)
         case .report(let report)?: check(report)
+        case .demo(let demo)?: check(demo)
         case .unit?, nil: break
         }
     }

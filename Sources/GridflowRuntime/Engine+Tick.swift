@@ -7,6 +7,8 @@ public struct TickReport: Sendable {
     public var effectsPerformed = 0
     /// Incidents recorded along the way, as messages.
     public var incidents: [String] = []
+    /// The cases timers moved, effects opened and signals moved, in order.
+    public var moved: [String] = []
 }
 
 extension Engine {
@@ -23,6 +25,7 @@ extension Engine {
             case .advanced(let step):
                 try storeCall { () throws(StoreError) in try store.commit(step, expectedVersion: current.version) }
                 report.timersFired += 1
+                report.moved.append(timer.caseID)
             case .rejected(let rejection):
                 try fail(
                     timer,
@@ -125,6 +128,7 @@ extension Engine {
         do {
             try store.complete(effect, step: step, expectedVersion: expectedVersion, delivery: delivery)
             report.effectsPerformed += 1
+            if let step { report.moved.append(step.next.id) }
         } catch {
             // Done meanwhile by another tick: exactly once means nothing more to do here.
             if error.code != .conflict { throw EngineError(.store, error.message) }

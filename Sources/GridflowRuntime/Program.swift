@@ -22,6 +22,8 @@ public struct Program: Sendable {
     public let coverages: [CompiledCoverage]
     /// Bulletins by name.
     public let reports: [String: CompiledReport]
+    /// Demo years by name.
+    public let demos: [String: CompiledDemo]
     /// Decision tables, routing tables and eligibility rules, by name, for `decide`.
     let rules: [String: CompiledRules]
 
@@ -77,6 +79,11 @@ public struct Program: Sendable {
             reports[report.name.text] = try CompiledReport(report, types: types, definitions: definitions)
         }
         self.reports = reports
+        var demos: [String: CompiledDemo] = [:]
+        for demo in definitions.demos {
+            demos[demo.name.text] = try CompiledDemo(demo, types: types, definitions: definitions)
+        }
+        self.demos = demos
         coverages = definitions.coverages.map { CompiledCoverage($0, unit: definitions.unit) }.sorted {
             $0.name < $1.name
         }

@@ -1,0 +1,158 @@
+import ArgumentParser
+import Foundation
+import GridflowDefinitions
+import GridflowDiagnostics
+import GridflowExpressions
+import GridflowRuntime
+import GridflowStore
+
+/// `gridflow demo`: a realistic year of a unit, driven through the real engine, then its bulletin.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Run a unit's demo year (its Demo definition) through the engine, then print its bulletin.",
+        discussion: """
+            The unit's Demo definition (e.g. Workflows/oilfield/demo.yaml) says who works where, which \
+            cases they open over the year, and how likely and how soon each transition is taken. The \
+            demo imports the people, opens the cases on working days, takes the steps as those people, \
+            lets timers fire and effects run, appraises each period, and prints what happened and the \
+            unit's bulletin for the year. The store is a fresh SQLite file (demo-UNIT.sqlite); \
+            inspect it afterwards with the case, report, appraise and coverage commands.
+            """)
+
+    @Argument(help: "The unit.") var unit: String
+    @Option(help: "Multiply the people and cases of the demo by this factor (0.01 to 100).") var scale: Double = 1
+    @Option(help: "The demo, when the unit has several.") var demo: String?
+    @Option(help: "The SQLite store to create; default demo-UNIT.sqlite.") var db: String?
+    @Flag(help: "Replace the store if it exists (it must be a Gridflow store).") var replace = false
+    @Option(help: "The folder holding Workflows/ and Rules/.") var root: String = "."
+    @Option(
+        help:
+            "The bulletin's format: md (with the year's summary), csv, json or html; other than md, the summary goes to standard error."
+    )
+    var format: ReportCommand.Format = .md
+
+    func validate() throws {
+        guard scale >= 0.01, scale <= 100 else {
+            throw ValidationError("--scale takes a factor from 0.01 to 100, not \(scale)")
+        }
+    }
+
+    func run() throws {
+        let path = db ?? "demo-\(unit).sqlite"
+        let options = try StoreOptions.parse(["--db", path, "--root", root])
+        let program = try options.program(unit: unit)
+        let compiled: CompiledDemo
+        switch (demo, program.demos.count) {
+        case (let name?, _):
+            guard let found = program.demos[name] else {
+                throw CommandError(
+                    message: "unit '\(unit)' has no demo '\(name)'"
+                        + Suggestion.didYouMean(name, in: program.demos.keys))
+            }
+            compiled = found
+        case (nil, 0):
+            throw CommandError(
+                message:
+                    "unit '\(unit)' has no demo; write one (kind: Demo) in Workflows/\(unit)/, see docs/reference.md")
+        case (nil, 1): compiled = program.demos.values.first!
+        case (nil, _):
+            throw ValidationError(
+                "unit '\(unit)' has several demos; name one with --demo: "
+                    + program.demos.keys.sorted().joined(separator: ", "))
+        }
+        try prepare(path)
+        let store = try options.store()
+        let engine = Engine(program: program, store: store)
+        let progress = Progress()
+        var report: (@Sendable (Int, Int) -> Void)?
+        if progress.isTerminal {
+            let year = compiled.year
+            report = { day, days in progress.show("demo \(year), day", min(day, days), days) }
+        }
+        let started = ContinuousClock.now
+        var runner = DemoRunner(engine: engine, demo: compiled, scale: scale, progress: report)
+        let summary = try gridflow.run { () throws(EngineError) in try runner.run() }
+        progress.clear()
+        let elapsed = ContinuousClock.now - started
+        var text = DemoText.summary(summary, demo: compiled, unit: unit, path: path, scale: scale, elapsed: elapsed)
+        for rule in program.coverages {
+            let coverage = try gridflow.run { () throws(EngineError) in try engine.coverage(rule, now: summary.end) }
+            text +=
+                "coverage \(rule.name): \(coverage.places.count - coverage.gaps.count) of \(coverage.places.count) places have a \(rule.role)\n"
+        }
+        guard let window = AppraisalWindow("\(compiled.year)") else { return }
+        var bulletins = ""
+        for name in program.reports.keys.sorted() {
+            let figures = try gridflow.run { () throws(EngineError) in
+                try engine.figures(of: program.reports[name]!, window: window, now: summary.end)
+            }
+            switch format {
+            case .md: bulletins += "\n" + BulletinText.markdown(figures, unit: unit)
+            case .csv: bulletins += BulletinText.csv(figures)
+            case .json: bulletins += BulletinText.json(figures, unit: unit) + "\n"
+            case .html: bulletins += BulletinText.html(figures, unit: unit)
+            }
+        }
+        if format == .md {
+            FileHandleOutput.standardOutput(text + bulletins)
+        } else {
+            FileHandleOutput.standardError(text)
+            FileHandleOutput.standardOutput(bulletins)
+        }
+    }
+
+    /// A fresh store: refuses to overwrite one unless `--replace`, and never anything but a store.
+    func prepare(_ path: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        guard replace else {
+            throw CommandError(
+                message: "\(path) exists; pass --replace to run the demo anew in it, or --db another file")
+        }
+        // Open it first: a foreign or damaged file is refused, not deleted.
+        _ = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path) }
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            do { try FileManager.default.removeItem(atPath: file) } catch {
+                throw CommandError(message: "cannot replace \(file): \(error.localizedDescription)")
+            }
+        }
+    }
+}
+
+/// What `demo` prints about the year.
+enum DemoText {
+    static func summary(
+        _ summary: DemoSummary, demo: CompiledDemo, unit: String, path: String, scale: Double, elapsed: Swift.Duration
+    ) -> String {
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        var out = "demo \(demo.name) of \(unit), \(demo.year)\(scale == 1 ? "" : ", scale \(scale)"): store \(path)\n"
+        out += "  \(summary.people) people; clock from \(summary.start) to \(summary.end)\n"
+        let opened = summary.opened.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+        out += "  cases opened: \(opened.isEmpty ? "none" : opened)\n"
+        out +=
+            "  \(summary.steps) steps taken by people, \(summary.timersFired) timers fired, \(summary.effectsPerformed) effects performed, in \(String(format: "%.1f", seconds)) s\n"
+        if !summary.unfinished.isEmpty {
+            out += "  still open when the clock stopped:\n"
+            for (place, count) in summary.unfinished.sorted(by: { $0.key < $1.key }) {
+                out += "    \(count) \(place)\n"
+            }
+        }
+        if !summary.refused.isEmpty {
+            out += "  not done (the engine refused, or nobody could):\n"
+            for (what, count) in summary.refused.sorted(by: { $0.key < $1.key }) { out += "    \(count)× \(what)\n" }
+        }
+        if !summary.incidents.isEmpty {
+            out += "  incidents (see 'gridflow incident list --db \(path)'):\n"
+            for message in summary.incidents.prefix(10) { out += "    \(message)\n" }
+            if summary.incidents.count > 10 { out += "    … \(summary.incidents.count - 10) more\n" }
+        }
+        for (period, appraisal, outcome) in summary.appraisals {
+            var grades: [String: Int] = [:]
+            for entry in outcome.entries { grades[entry.score.grade, default: 0] += 1 }
+            let counts = grades.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
+            out +=
+                "  appraisal \(appraisal) \(period): \(outcome.entries.count) appraised (\(counts.isEmpty ? "none" : counts)), \(outcome.performed.count) consequence\(outcome.performed.count == 1 ? "" : "s")\n"
+        }
+        return out
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+
+/// `gridflow demo`: the oilfield's year through the real engine, as the README's main job runs it.
+@Suite struct DemoCommandTests: Workspace {
+    let directory: URL
+
+    init() throws {
+        directory = try Self.makeFolder("demo")
+    }
+
+    /// The value of a measure in the bulletin's overall table.
+    func figure(_ title: String, in text: String) -> Int? {
+        for line in text.split(separator: "\n") where line.hasPrefix("| \(title) |") {
+            let cells = line.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
+            return cells.count >= 2 ? Int(cells[1]) : nil
+        }
+        return nil
+    }
+
+    @Test func theOilfieldYearLandsNearTheSeed() throws {
+        let run = try gf(["demo", "oilfield"])
+        #expect(run.status == 0, "\(run.stderr)")
+        // Piped, so no progress line.
+        #expect(run.stderr.isEmpty)
+        let out = run.stdout
+        #expect(out.contains("store demo-oilfield.sqlite"))
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("demo-oilfield.sqlite").path))
+        // DOMAIN A: 375 opinions filed, 210 problems rectified, 36 rules, 78 procedures.
+        #expect(figure("提报监督意见", in: out) == 375)
+        #expect(figure("已答复", in: out) == 375, "every report gets an answer")
+        let rectified = try #require(figure("推动整改问题", in: out))
+        #expect((185...235).contains(rectified), "rectified \(rectified)")
+        let rules = try #require(figure("推动健全制度", in: out))
+        #expect((24...48).contains(rules), "rules improved \(rules)")
+        let procedures = try #require(figure("推动规范流程", in: out))
+        #expect((60...96).contains(procedures), "procedures standardised \(procedures)")
+        // Every case settles; selections appointed grid members who were appraised.
+        #expect(!out.contains("still open when the clock stopped"), "\(out)")
+        #expect(!out.contains("incidents"), "\(out)")
+        #expect(out.contains("appraisal grid_member_appraisal 2024: "))
+        #expect(out.contains(" special_project"))
+
+        // The store is an ordinary one: the same bulletin comes from `report`, and the cases
+        // carry their history.
+        let report = try gf(["report", "oilfield", "--period", "2024", "--db", "demo-oilfield.sqlite"])
+        #expect(report.status == 0)
+        #expect(out.hasSuffix(report.stdout))
+        let list = try gf([
+            "case", "list", "--workflow", "selection", "--state", "appointed", "--db", "demo-oilfield.sqlite",
+        ])
+        #expect(list.status == 0)
+        #expect(list.stdout.split(separator: "\n").count >= 20)
+
+        // Run again: refused without --replace, the store untouched; replaced with it.
+        let before = try Data(contentsOf: directory.appendingPathComponent("demo-oilfield.sqlite"))
+        let again = try gf(["demo", "oilfield", "--scale", "0.1"])
+        #expect(again.status != 0)
+        #expect(again.stderr.contains("exists; pass --replace"))
+        #expect(try Data(contentsOf: directory.appendingPathComponent("demo-oilfield.sqlite")) == before)
+        let replaced = try gf(["demo", "oilfield", "--scale", "0.1", "--replace", "--format", "csv"])
+        #expect(replaced.status == 0, "\(replaced.stderr)")
+        #expect(replaced.stderr.contains("scale 0.1"), "the summary goes to standard error")
+        #expect(replaced.stdout.hasPrefix("group,key,reports,"), "\(replaced.stdout.prefix(200))")
+    }
+
+    @Test func theSameSeedGivesTheSameYear() throws {
+        let first = try gf(["demo", "oilfield", "--scale", "0.1", "--db", "a.sqlite", "--format", "csv"])
+        let second = try gf(["demo", "oilfield", "--scale", "0.1", "--db", "b.sqlite", "--format", "csv"])
+        #expect(first.status == 0 && second.status == 0, "\(first.stderr) \(second.stderr)")
+        #expect(!first.stdout.isEmpty)
+        #expect(first.stdout == second.stdout)
+    }
+
+    @Test func badRequestsChangeNothing() throws {
+        let foreign = try write("foreign.sqlite", "not a database at all, but someone's notes\n")
+        let run = try gf(["demo", "oilfield", "--db", foreign, "--replace"])
+        #expect(run.status != 0)
+        #expect(try String(contentsOfFile: foreign, encoding: .utf8) == "not a database at all, but someone's notes\n")
+        let scale = try gf(["demo", "oilfield", "--scale", "0"])
+        #expect(scale.status == 2, "\(scale.stderr)")
+        #expect(scale.stderr.contains("--scale"))
+        let unit = try gf(["demo", "nowhere"])
+        #expect(unit.status != 0)
+        #expect(unit.stderr.contains("no unit 'nowhere'"))
+        let named = try gf(["demo", "oilfield", "--demo", "yaer"])
+        #expect(named.status != 0)
+        #expect(named.stderr.contains("did you mean 'year'"), "\(named.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("demo-oilfield.sqlite").path))
+    }
+}
