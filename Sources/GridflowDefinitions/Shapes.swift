@@ -559,7 +559,7 @@ public enum Shapes {
                             key(
                                 "facts", .map(entity: "fact", demoValue),
                                 "Imported facts per appraised person; expressions read `person` and `roll`."),
-                        ])), "Appraise every period of the year once the cases settle."),
+                        ])), "Appraise every period of the year, five working days after it ends."),
         ])
 
     static let coverage = ObjectShape(

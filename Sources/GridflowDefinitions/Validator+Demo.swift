@@ -66,8 +66,15 @@ extension Validator {
                 for day in [opening.from, opening.to].compactMap({ $0 }) where day.components.year != year {
                     error("demo-date", "\(place) opens cases on \(day), outside the demo's year \(year)", at: span)
                 }
-                if let from = opening.from, let to = opening.to, to < from {
+                let from = opening.from ?? Day(year: year, month: 1, day: 1)!
+                let to = opening.to ?? Day(year: year, month: 12, day: 31)!
+                if to < from {
                     error("demo-date", "\(place) ends (\(to)) before it starts (\(from))", at: span)
+                } else if !(from.number...to.number).contains(where: { unit.workCalendar.isWorkingDay(Day(number: $0)) }
+                ) {
+                    error(
+                        "demo-date", "\(place) has no working day from \(from) to \(to) to open cases on", at: span,
+                        hint: "cases open on the unit's working days")
                 }
             }
             checkFields(opening.fields, of: workflow, roots: types.demoOpeningRoots, place: place)
@@ -137,6 +144,14 @@ extension Validator {
                 let imported = Dictionary(
                     appraisal.facts.filter { $0.source == "import" }.map { ($0.name.text, $0) },
                     uniquingKeysWith: { a, _ in a })
+                let given = Set(appraise.facts.map(\.name.text))
+                for fact in appraisal.facts
+                where fact.source == "import" && fact.defaultValue == nil && !given.contains(fact.name.text) {
+                    error(
+                        "missing-fact",
+                        "the demo's appraisal gives no value for '\(fact.name.text)', which \(appraisal.name.text) imports without a default",
+                        at: appraise.span, hint: "add it under 'facts:'")
+                }
                 for (name, value) in appraise.facts {
                     guard
                         resolve(

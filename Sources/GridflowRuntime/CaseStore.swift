@@ -28,6 +28,8 @@ public protocol CaseStore: Sendable {
 
     /// Timers of a unit's cases due at or before `now`, earliest first.
     func dueTimers(unit: String, at now: Instant, limit: Int) throws(StoreError) -> [StoredTimer]
+    /// When the unit's earliest timer is due; `nil` when it has none.
+    func nextTimerDue(unit: String) throws(StoreError) -> Instant?
     /// Removes a timer that could not fire (its failure is recorded as an incident).
     func deleteTimer(_ id: Int) throws(StoreError)
     /// Effects of a unit's cases not yet performed, oldest first.

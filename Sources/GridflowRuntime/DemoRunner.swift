@@ -38,7 +38,9 @@ public struct DemoRunner {
     var queue = EventQueue()
     var clock: Instant
     var lastTick = Instant(seconds: -100_000_000_000)
-    var pending: Set<String> = []
+    /// The version of each case its planned step was planned at.
+    var planned: [String: Int] = [:]
+    var stepsTaken: [String: Int] = [:]
     var known: Set<String> = []
     var live: Set<String> = []
     var stalled: Set<String> = []
@@ -101,19 +103,34 @@ public struct DemoRunner {
         let horizon = Instant(
             seconds: (Day(year: demo.year + 1, month: 1, day: 1)!.number + 180) * 86_400 - calendar.utcOffset)
         var handled = 0
+        var stuck = (clock: clock, rounds: 0)
         while true {
-            if let next = queue.peek, next.time <= horizon.seconds {
-                let event = queue.pop()!
-                if event.time > clock.seconds { clock = Instant(seconds: event.time) }
+            // The next planned event or the next due timer, whichever comes first: timers fire
+            // when they are due, not when someone happens to act next.
+            let nextEvent = queue.peek?.time
+            let nextTimer = try engine.storeCall { () throws(StoreError) in
+                try engine.store.nextTimerDue(unit: program.unit)
+            }?.seconds
+            guard let next = [nextEvent, nextTimer].compactMap({ $0 }).min(), next <= horizon.seconds else { break }
+            if next > clock.seconds { clock = Instant(seconds: next) }
+            if let timer = nextTimer, timer <= (nextEvent ?? Int.max) {
+                try tick()
+            } else if let event = queue.pop() {
                 try tick()
                 try handle(event.event)
-            } else if !live.isEmpty, clock < horizon {
-                // Nothing planned: let a day pass, so that timers fire and move waiting cases on.
-                let day = clock.day(offset: calendar.utcOffset).number + 1
-                clock = Instant(seconds: day * 86_400 - calendar.utcOffset + 9 * 3_600)
+                // Effects of the step (a case opened, a signal) happen at the step's time.
                 try tick()
+            }
+            if stuck.clock == clock {
+                stuck.rounds += 1
+                if stuck.rounds > 100_000 {
+                    throw EngineError(
+                        .rejected,
+                        "demo \(demo.name): the clock is stuck at \(clock): timers or steps keep coming at the same moment"
+                    )
+                }
             } else {
-                break
+                stuck = (clock, 0)
             }
             handled += 1
             if handled % 64 == 0 {
@@ -196,7 +213,12 @@ public struct DemoRunner {
                 if calendar.isWorkingDay(day) { days.append(day) }
                 day = Day(number: day.number + 1)
             }
-            guard !days.isEmpty else { continue }
+            guard !days.isEmpty else {
+                summary.refused[
+                    "open \(opening.workflow): no working day from \(opening.from) to \(opening.to)", default: 0] +=
+                    opening.places.count * scaled(opening.count)
+                continue
+            }
             for (place, _) in opening.places.enumerated() {
                 for index in 0..<scaled(opening.count) {
                     let day = days[random.int(0...(days.count - 1))]
@@ -257,7 +279,6 @@ public struct DemoRunner {
     // MARK: The clock
 
     mutating func tick() throws(EngineError) {
-        guard clock > lastTick else { return }
         let day = clock.day(offset: calendar.utcOffset)
         if day != lastTick.day(offset: calendar.utcOffset) { try refreshAppointments() }
         lastTick = clock
@@ -269,7 +290,8 @@ public struct DemoRunner {
         for id in report.moved where seen.insert(id).inserted {
             let snapshot = try engine.load(id)
             if known.insert(id).inserted { summary.opened[snapshot.workflow, default: 0] += 1 }
-            if !pending.contains(id) { plan(snapshot) }
+            // Moved on by a timer or a signal: plan afresh from the state it is in now.
+            try plan(snapshot)
         }
     }
 
@@ -283,6 +305,8 @@ public struct DemoRunner {
             people[index].roles = people[index].ownRoles.union(appointed[people[index].id] ?? [])
             for role in people[index].roles.sorted() { holders[role, default: []].append(index) }
         }
+        // Someone may now take a step nobody could take before.
+        for id in live.sorted() where planned[id] == nil { try plan(try engine.load(id)) }
     }
 
     // MARK: Events
@@ -307,15 +331,16 @@ public struct DemoRunner {
             .string(place.node), .list(place.shifts.map(Value.string)), .number(Number(index)), .null,
             .record(opener.record),
         ]
-        var input: [String: Value] = [:]
-        for (field, generator) in opening.fields {
-            input[field] = try value(generator, roots, rollAt: 3, "field '\(field)' of a new \(opening.workflow) case")
-        }
         do {
+            var input: [String: Value] = [:]
+            for (field, generator) in opening.fields {
+                input[field] = try value(
+                    generator, roots, rollAt: 3, "field '\(field)' of a new \(opening.workflow) case")
+            }
             let snapshot = try engine.open(opening.workflow, input: input, by: opener.actor, now: clock)
             known.insert(snapshot.id)
             summary.opened[opening.workflow, default: 0] += 1
-            plan(snapshot)
+            try plan(snapshot)
         } catch {
             guard error.code == .rejected || error.code == .incident else { throw error }
             summary.refused[
@@ -323,16 +348,25 @@ public struct DemoRunner {
         }
     }
 
-    /// Plans the case's next step: one the demo describes and that leaves its state, by weight,
-    /// after its delay. A case with none waits for its timers or a signal.
-    mutating func plan(_ snapshot: CaseSnapshot) {
+    /// Plans the case's next step: one the demo lists for its state and someone may take now,
+    /// by weight, after its delay. A case with none waits for its timers, a signal or an
+    /// appointment. A newer plan supersedes an older one.
+    mutating func plan(_ snapshot: CaseSnapshot) throws(EngineError) {
+        planned[snapshot.id] = nil
         guard let workflow = program.workflow(snapshot.workflow), workflow.states[snapshot.state]?.final == false
         else {
             live.remove(snapshot.id)
-            pending.remove(snapshot.id)
             return
         }
         live.insert(snapshot.id)
+        if (stepsTaken[snapshot.id] ?? 0) >= Self.stepsPerCase {
+            if stalled.insert("\(snapshot.id) steps").inserted {
+                summary.refused[
+                    "\(snapshot.workflow): case \(snapshot.id) took \(Self.stepsPerCase) steps, so the demo takes no more (do its steps go round in a loop?)",
+                    default: 0] += 1
+            }
+            return
+        }
         let here = transitions[snapshot.workflow]?[snapshot.state] ?? [:]
         let excluded = failed[snapshot.id].flatMap { $0.version == snapshot.version ? $0.transitions : nil } ?? []
         var options: [CompiledDemo.Step] = []
@@ -343,7 +377,7 @@ public struct DemoRunner {
             }
             // Only steps someone could take now: the workflow's rules decide, not the demo (an
             // anonymous report has nobody to rate the answer).
-            switch (try? attempt(snapshot, transition, step)) ?? .impossible("an error") {
+            switch try attempt(snapshot, transition, step) {
             case .impossible(let reason): reasons.append("\(step.transition): \(reason)")
             default: options.append(step)
             }
@@ -355,10 +389,7 @@ public struct DemoRunner {
                 default: 0] += 1
         }
         let total = options.reduce(0) { $0 + $1.weight }
-        guard total > 0 else {
-            pending.remove(snapshot.id)
-            return
-        }
+        guard total > 0 else { return }
         var pick = random.int(0...(total - 1))
         var chosen = options[0]
         for option in options {
@@ -372,27 +403,33 @@ public struct DemoRunner {
         queue.push(
             at: max(at.seconds, clock.seconds),
             .act(caseID: snapshot.id, transition: chosen.transition, version: snapshot.version))
-        pending.insert(snapshot.id)
+        planned[snapshot.id] = snapshot.version
     }
 
+    /// The most steps the demo takes in one case.
+    static let stepsPerCase = 500
+
     mutating func act(_ id: String, _ name: String, _ version: Int) throws(EngineError) {
-        pending.remove(id)
+        // A plan made for an earlier version of the case was superseded when it moved on.
+        guard planned[id] == version else { return }
+        planned[id] = nil
         let snapshot = try engine.load(id)
-        guard let transition = transitions[snapshot.workflow]?[snapshot.state]?[name],
+        guard snapshot.version == version, let transition = transitions[snapshot.workflow]?[snapshot.state]?[name],
             let step = demo.steps[snapshot.workflow]?[name]
         else {
-            // A timer moved the case on to a state where the planned step no longer applies.
-            plan(snapshot)
+            try plan(snapshot)
             return
         }
         switch try attempt(snapshot, transition, step) {
         case .possible(let actor, let input):
             let next = try engine.act(id, event: transition.event, input: input, by: actor, now: clock)
             summary.steps += 1
+            stepsTaken[id, default: 0] += 1
             failed[id] = nil
-            plan(next)
+            try plan(next)
         case .incident(let actor, let input, let message):
-            // Recorded on the case as a user's step would be; the case waits for a retry.
+            // Recorded on the case as a user's step would be; the case waits for someone to
+            // retry it (gridflow incident retry).
             do { _ = try engine.act(id, event: transition.event, input: input, by: actor, now: clock) } catch {
                 guard error.code == .incident else { throw error }
             }
@@ -403,7 +440,7 @@ public struct DemoRunner {
             var excluded = failed[id].flatMap { $0.version == snapshot.version ? $0.transitions : nil } ?? []
             excluded.insert(name)
             failed[id] = (snapshot.version, excluded)
-            plan(snapshot)
+            try plan(snapshot)
         }
     }
 
@@ -424,11 +461,17 @@ public struct DemoRunner {
         {
             candidates.append(index)
         }
+        let interpreter = engine.interpreter
         var holding: [Int] = []
-        for role in transition.roles.sorted() { holding += holders[role] ?? [] }
+        for role in transition.roles.sorted() {
+            for index in holders[role] ?? [] {
+                let actor = people[index].actor
+                let probe = Event.act(event: transition.event, input: [:], by: actor)
+                if interpreter.may(actor, fire: transition, on: snapshot, event: probe) { holding.append(index) }
+            }
+        }
         random.shuffle(&holding)
         candidates += holding.prefix(200)
-        let interpreter = engine.interpreter
         let caseValue = Value.record(interpreter.withBuiltins(snapshot))
         let workflow = program.workflow(snapshot.workflow)
         var reason = candidates.isEmpty ? "nobody holds \(transition.roles.sorted().joined(separator: " or "))" : ""
@@ -441,9 +484,13 @@ public struct DemoRunner {
             }
             var input: [String: Value] = [:]
             let roots: [Value] = [caseValue, .record(people[index].record), .null]
-            for (field, generator) in step.input {
-                input[field] = try value(
-                    generator, roots, rollAt: 2, "input '\(field)' of \(transition.name) on case \(snapshot.id)")
+            do {
+                for (field, generator) in step.input {
+                    input[field] = try value(generator, roots, rollAt: 2, "input '\(field)'")
+                }
+            } catch {
+                guard error.code == .rejected else { throw error }
+                return .impossible(error.message)
             }
             // Input the demo does not give: the case's value when it has one (a reclassification
             // keeps the area), else, for text, the transition's name, so that the history reads.
@@ -455,7 +502,15 @@ public struct DemoRunner {
                 }
             }
             switch interpreter.step(snapshot, .act(event: transition.event, input: input, by: actor), now: clock) {
-            case .advanced: return .possible(actor, input)
+            case .advanced(let taken):
+                // The event may take another transition here (its guard holds where this one's
+                // does not); the demo takes only the transitions it lists.
+                guard taken.history.transition == transition.name else {
+                    return .impossible(
+                        "its event '\(transition.event)' takes '\(taken.history.transition ?? "?")' here, which the demo does not list"
+                    )
+                }
+                return .possible(actor, input)
             case .rejected(let rejection): reason = rejection.code.rawValue
             case .incident(let incident): return .incident(actor, input, incident.message)
             }
@@ -473,9 +528,16 @@ public struct DemoRunner {
         for person in people where !packaged.isDisjoint(with: person.roles.union(appointed[person.id] ?? [])) {
             let roots: [Value] = [.record(person.record), .null]
             for (fact, generator) in appraise.facts {
-                guard
-                    case .number(let number) = try value(generator, roots, rollAt: 1, "fact '\(fact)' of \(person.id)")
-                else { continue }
+                let generated: Value
+                do { generated = try value(generator, roots, rollAt: 1, "fact '\(fact)'") } catch {
+                    guard error.code == .rejected else { throw error }
+                    summary.refused["appraise \(period): \(error.message)", default: 0] += 1
+                    continue
+                }
+                guard case .number(let number) = generated else {
+                    summary.refused["appraise \(period): fact '\(fact)' is \(generated), not a number", default: 0] += 1
+                    continue
+                }
                 if let problem = imported.set(person.id, fact, number, origin: "demo", for: appraisal) {
                     summary.refused["appraise \(period): \(problem)", default: 0] += 1
                 }
@@ -488,7 +550,7 @@ public struct DemoRunner {
             guard let id = consequence.caseID, known.insert(id).inserted else { continue }
             let snapshot = try engine.load(id)
             summary.opened[snapshot.workflow, default: 0] += 1
-            plan(snapshot)
+            try plan(snapshot)
         }
     }
 
@@ -530,7 +592,7 @@ public struct DemoRunner {
         do {
             return try code.evaluate(Frame(roots: roots, now: clock, calendar: calendar))
         } catch {
-            throw EngineError(.rejected, "demo \(demo.name): \(what): \(error.message)")
+            throw EngineError(.rejected, "\(what): \(error.message)")
         }
     }
 }

@@ -491,6 +491,16 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func nextTimerDue(unit: String) throws(StoreError) -> Instant? {
+        try read { db in
+            try Int.fetchOne(
+                db,
+                sql: "SELECT MIN(timers.due) FROM timers JOIN cases ON cases.id = timers.case_id WHERE cases.unit = ?",
+                arguments: [unit]
+            ).map { Instant(seconds: $0) }
+        }
+    }
+
     public func deleteTimer(_ id: Int) throws(StoreError) {
         try groupWrite { db in try db.execute(sql: "DELETE FROM timers WHERE id = ?", arguments: [id]) }
     }

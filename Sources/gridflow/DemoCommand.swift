@@ -62,7 +62,38 @@ struct DemoCommand: ParsableCommand {
                     + program.demos.keys.sorted().joined(separator: ", "))
         }
         try prepare(path)
-        let store = try options.store()
+        // The year is built in a file of its own and takes the store's place only when it is
+        // complete: a failure leaves the previous store as it was.
+        let building = path + ".building"
+        try remove(building)
+        let output: (summary: String, bulletins: String)
+        do {
+            output = try year(compiled, program: program, in: building, shownAs: path)
+        } catch {
+            try? remove(building)
+            throw error
+        }
+        try remove(path)
+        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: building + suffix) {
+            do { try FileManager.default.moveItem(atPath: building + suffix, toPath: path + suffix) } catch {
+                throw CommandError(
+                    message: "cannot move the new store to \(path + suffix): \(error.localizedDescription)")
+            }
+        }
+        if format == .md {
+            FileHandleOutput.standardOutput(output.summary + output.bulletins)
+        } else {
+            FileHandleOutput.standardError(output.summary)
+            FileHandleOutput.standardOutput(output.bulletins)
+        }
+    }
+
+    /// Runs the year in a new store at `file` and returns what to print; the store is closed
+    /// when this returns.
+    func year(_ compiled: CompiledDemo, program: Program, in file: String, shownAs path: String) throws -> (
+        summary: String, bulletins: String
+    ) {
+        let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: file) }
         let engine = Engine(program: program, store: store)
         let progress = Progress()
         var report: (@Sendable (Int, Int) -> Void)?
@@ -81,7 +112,9 @@ struct DemoCommand: ParsableCommand {
             text +=
                 "coverage \(rule.name): \(coverage.places.count - coverage.gaps.count) of \(coverage.places.count) places have a \(rule.role)\n"
         }
-        guard let window = AppraisalWindow("\(compiled.year)") else { return }
+        guard let window = AppraisalWindow("\(compiled.year)") else {
+            throw CommandError(message: "demo \(compiled.name): \(compiled.year) is not a period")
+        }
         var bulletins = ""
         for name in program.reports.keys.sorted() {
             let figures = try gridflow.run { () throws(EngineError) in
@@ -94,15 +127,19 @@ struct DemoCommand: ParsableCommand {
             case .html: bulletins += BulletinText.html(figures, unit: unit)
             }
         }
-        if format == .md {
-            FileHandleOutput.standardOutput(text + bulletins)
-        } else {
-            FileHandleOutput.standardError(text)
-            FileHandleOutput.standardOutput(bulletins)
+        return (text, bulletins)
+    }
+
+    /// Removes a store file and its WAL companions, if there.
+    func remove(_ file: String) throws {
+        for name in [file, file + "-wal", file + "-shm"] where FileManager.default.fileExists(atPath: name) {
+            do { try FileManager.default.removeItem(atPath: name) } catch {
+                throw CommandError(message: "cannot remove \(name): \(error.localizedDescription)")
+            }
         }
     }
 
-    /// A fresh store: refuses to overwrite one unless `--replace`, and never anything but a store.
+    /// A store may be replaced only with `--replace`, and only if it is a Gridflow store.
     func prepare(_ path: String) throws {
         guard FileManager.default.fileExists(atPath: path) else { return }
         guard replace else {
@@ -111,11 +148,6 @@ struct DemoCommand: ParsableCommand {
         }
         // Open it first: a foreign or damaged file is refused, not deleted.
         _ = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path) }
-        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
-            do { try FileManager.default.removeItem(atPath: file) } catch {
-                throw CommandError(message: "cannot replace \(file): \(error.localizedDescription)")
-            }
-        }
     }
 }
 
@@ -152,6 +184,14 @@ enum DemoText {
             let counts = grades.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             out +=
                 "  appraisal \(appraisal) \(period): \(outcome.entries.count) appraised (\(counts.isEmpty ? "none" : counts)), \(outcome.performed.count) consequence\(outcome.performed.count == 1 ? "" : "s")\n"
+            if let first = outcome.incomplete.first {
+                out +=
+                    "    \(outcome.incomplete.count) not appraised, e.g. \(first.person) (\(first.role)): \(first.reason)\n"
+            }
+            if let first = outcome.failed.first {
+                out +=
+                    "    \(outcome.failed.count) consequence\(outcome.failed.count == 1 ? "" : "s") failed, e.g. \(first)\n"
+            }
         }
         return out
     }

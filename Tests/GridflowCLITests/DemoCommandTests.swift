@@ -72,6 +72,43 @@ import Testing
         #expect(first.stdout == second.stdout)
     }
 
+    /// A year that fails on the way (a person field that cannot be evaluated) leaves the store
+    /// it was to replace as it was, and no half-built file behind.
+    @Test func aFailedYearKeepsThePreviousStore() throws {
+        let root = directory.appendingPathComponent("root")
+        for folder in ["Workflows/group", "Workflows/oilfield", "Rules/oilfield"] {
+            try FileManager.default.createDirectory(
+                at: root.appendingPathComponent(folder).deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                at: packageRoot.appendingPathComponent(folder), to: root.appendingPathComponent(folder))
+        }
+        let first = try gridflow(["demo", "oilfield", "--scale", "0.05", "--root", root.path], in: directory)
+        #expect(first.status == 0, "\(first.stderr)")
+        func cases() throws -> String {
+            let list = try gridflow(
+                ["case", "list", "--db", "demo-oilfield.sqlite", "--root", root.path, "--json"], in: directory)
+            #expect(list.status == 0, "\(list.stderr)")
+            return list.stdout
+        }
+        let before = try cases()
+        #expect(before.contains("oilfield-issue-"))
+        let demo = root.appendingPathComponent("Workflows/oilfield/demo.yaml")
+        let text = try String(contentsOf: demo, encoding: .utf8)
+        try text.replacingOccurrences(
+            of: "shift: shifts[index % size(shifts)]\n  # Grid", with: "shift: shifts[index + 7]\n  # Grid"
+        )
+        .write(to: demo, atomically: true, encoding: .utf8)
+        #expect(try String(contentsOf: demo, encoding: .utf8) != text)
+        let failed = try gridflow(["demo", "oilfield", "--replace", "--root", root.path], in: directory)
+        #expect(failed.status != 0)
+        #expect(failed.stderr.contains("person field 'shift'"), "\(failed.stderr)")
+        #expect(try cases() == before)
+        let left = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter {
+            $0.contains("building")
+        }
+        #expect(left.isEmpty, "\(left)")
+    }
+
     @Test func badRequestsChangeNothing() throws {
         let foreign = try write("foreign.sqlite", "not a database at all, but someone's notes\n")
         let run = try gf(["demo", "oilfield", "--db", foreign, "--replace"])
