@@ -135,6 +135,8 @@ public struct AppraisalOutcome: Sendable {
     /// People with facts (counted from cases or imported) who were not appraised: not in the
     /// directory, or holding no role of the appraisal's packages.
     public var factsWithoutPerson: [String] = []
+    /// Whether results were stored: not for a dry run, nor when someone could not be appraised.
+    public var stored = false
 }
 
 extension Engine {
@@ -266,8 +268,10 @@ extension Engine {
         let appraised = Set(people.map(\.id))
         outcome.factsWithoutPerson = Set(counted.keys).union(imported.people).subtracting(appraised).sorted()
 
-        // Results and consequences, in one transaction; a dry run (for explanations) stores nothing.
-        if dryRun { return outcome }
+        // Results and consequences, in one transaction; a dry run (for explanations) stores
+        // nothing, and neither does a run that could not appraise everyone: the period's earlier
+        // results stay as they were rather than be replaced by a part of them.
+        if dryRun || !outcome.incomplete.isEmpty { return outcome }
         start = clock.now
         let done = try storeCall { () throws(StoreError) in
             try store.appraisalConsequences(unit: program.unit, appraisal: appraisal.name, period: window.description)
@@ -339,6 +343,7 @@ extension Engine {
                 roles: role.map { [$0] } ?? appraisal.packages.map(\.role), results: results,
                 consequences: consequences, at: now)
         }
+        outcome.stored = true
         // What the transaction performed (a concurrent run may have performed some first).
         let after = try storeCall { () throws(StoreError) in
             try store.appraisalConsequences(unit: program.unit, appraisal: appraisal.name, period: window.description)

@@ -102,7 +102,8 @@ struct AppraiseCommand: ParsableCommand {
         if !outcome.incomplete.isEmpty || !outcome.failed.isEmpty {
             throw CommandError(
                 message:
-                    "\(outcome.incomplete.count) not appraised, \(outcome.failed.count) consequence\(outcome.failed.count == 1 ? "" : "s") failed",
+                    "\(outcome.incomplete.count) not appraised, \(outcome.failed.count) consequence\(outcome.failed.count == 1 ? "" : "s") failed"
+                    + (outcome.stored ? "" : "; nothing was stored, the period's earlier results are kept"),
                 status: 1)
         }
     }

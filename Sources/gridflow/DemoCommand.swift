@@ -186,7 +186,7 @@ enum DemoText {
                 "  appraisal \(appraisal) \(period): \(outcome.entries.count) appraised (\(counts.isEmpty ? "none" : counts)), \(outcome.performed.count) consequence\(outcome.performed.count == 1 ? "" : "s")\n"
             if let first = outcome.incomplete.first {
                 out +=
-                    "    \(outcome.incomplete.count) not appraised, e.g. \(first.person) (\(first.role)): \(first.reason)\n"
+                    "    \(outcome.incomplete.count) not appraised, e.g. \(first.person) (\(first.role)): \(first.reason); nothing stored\n"
             }
             if let first = outcome.failed.first {
                 out +=
