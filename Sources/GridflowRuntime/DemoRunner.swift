@@ -597,19 +597,14 @@ public struct DemoRunner {
     }
 }
 
-/// A seeded random source (SplitMix64): the same seed gives the same year on every machine.
-struct DemoRandom: RandomNumberGenerator {
-    private var state: UInt64
+/// The demo's random numbers, from a seeded source: the same seed gives the same year on
+/// every machine.
+struct DemoRandom {
+    private var source: SplitMix64
 
-    init(seed: UInt64) { state = seed }
+    init(seed: UInt64) { source = SplitMix64(state: seed) }
 
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { source.next() }
 
     mutating func int(_ range: ClosedRange<Int>) -> Int {
         let width = UInt64(range.upperBound - range.lowerBound) &+ 1

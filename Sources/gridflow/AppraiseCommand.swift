@@ -25,22 +25,8 @@ struct AppraiseCommand: ParsableCommand {
         let store = try options.store()
         let engine = try options.engine(unit: unit, store: store)
         let program = engine.program
-        let compiled: CompiledAppraisal
-        switch (appraisal, program.appraisals.count) {
-        case (let name?, _):
-            guard let found = program.appraisals[name] else {
-                throw CommandError(
-                    message: "unit '\(unit)' has no appraisal '\(name)'"
-                        + Suggestion.didYouMean(name, in: program.appraisals.keys))
-            }
-            compiled = found
-        case (nil, 0): throw CommandError(message: "unit '\(unit)' has no appraisal")
-        case (nil, 1): compiled = program.appraisals.values.first!
-        case (nil, _):
-            throw ValidationError(
-                "unit '\(unit)' has several appraisals; name one with --appraisal: "
-                    + program.appraisals.keys.sorted().joined(separator: ", "))
-        }
+        let compiled = try chosen(
+            appraisal, from: program.appraisals, kind: "appraisal", option: "appraisal", unit: unit)
         guard let window = AppraisalWindow(period) else {
             throw ValidationError("--period takes \(AppraisalPeriod.forms), not '\(period)'")
         }

@@ -42,25 +42,9 @@ struct DemoCommand: ParsableCommand {
         let path = db ?? "demo-\(unit).sqlite"
         let options = try StoreOptions.parse(["--db", path, "--root", root])
         let program = try options.program(unit: unit)
-        let compiled: CompiledDemo
-        switch (demo, program.demos.count) {
-        case (let name?, _):
-            guard let found = program.demos[name] else {
-                throw CommandError(
-                    message: "unit '\(unit)' has no demo '\(name)'"
-                        + Suggestion.didYouMean(name, in: program.demos.keys))
-            }
-            compiled = found
-        case (nil, 0):
-            throw CommandError(
-                message:
-                    "unit '\(unit)' has no demo; write one (kind: Demo) in Workflows/\(unit)/, see docs/reference.md")
-        case (nil, 1): compiled = program.demos.values.first!
-        case (nil, _):
-            throw ValidationError(
-                "unit '\(unit)' has several demos; name one with --demo: "
-                    + program.demos.keys.sorted().joined(separator: ", "))
-        }
+        let compiled = try chosen(
+            demo, from: program.demos, kind: "demo", option: "demo", unit: unit,
+            noneHint: "; write one (kind: Demo) in Workflows/\(unit)/, see docs/reference.md")
         try prepare(path)
         // The year is built in a file of its own and takes the store's place only when it is
         // complete: a failure leaves the previous store as it was.

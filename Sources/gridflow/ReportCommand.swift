@@ -25,21 +25,7 @@ struct ReportCommand: ParsableCommand {
         let store = try options.store()
         let engine = try options.engine(unit: unit, store: store)
         let reports = engine.program.reports
-        let compiled: CompiledReport
-        switch (report, reports.count) {
-        case (let name?, _):
-            guard let found = reports[name] else {
-                throw CommandError(
-                    message: "unit '\(unit)' has no report '\(name)'" + Suggestion.didYouMean(name, in: reports.keys))
-            }
-            compiled = found
-        case (nil, 0): throw CommandError(message: "unit '\(unit)' has no report")
-        case (nil, 1): compiled = reports.values.first!
-        case (nil, _):
-            throw ValidationError(
-                "unit '\(unit)' has several reports; name one with --report: "
-                    + reports.keys.sorted().joined(separator: ", "))
-        }
+        let compiled = try chosen(report, from: reports, kind: "report", option: "report", unit: unit)
         guard let window = AppraisalWindow(period) else {
             throw ValidationError("--period takes \(AppraisalPeriod.forms), not '\(period)'")
         }
