@@ -49,6 +49,13 @@ public struct Unit: Sendable {
     /// The names of every role, plus the engine's own `system`.
     public var roleNames: Set<String> { Set(roles.map(\.name.text)).union([Role.system]) }
 
+    /// The org nodes at `level`, depth first.
+    public func nodes(atLevel level: String) -> [OrgNode] {
+        guard let tree else { return [] }
+        let levels = tree.levels(self.levels.map(\.text))
+        return tree.walk().map(\.node).filter { levels[$0.name.text] == level }
+    }
+
     /// The enum named `name`.
     public func enumeration(_ name: String) -> EnumDefinition? { enums.first { $0.name.text == name } }
 }

@@ -66,16 +66,13 @@ public struct CompiledDemo: Sendable {
         seed = UInt64(truncatingIfNeeded: demo.seed ?? year)
         let unit = definitions.unit
         let place = "demo \(name)"
-        let levels = unit.tree?.levels(unit.levels.map(\.text)) ?? [:]
         func places(_ level: Name?) -> [Place] {
             guard let tree = unit.tree else { return [Place(node: unit.name.text, shifts: unit.shifts.map(\.text))] }
             func shifts(_ node: OrgNode) -> [String] {
                 node.shifts.isEmpty ? unit.shifts.map(\.text) : node.shifts.map(\.text)
             }
             guard let level else { return [Place(node: tree.name.text, shifts: shifts(tree))] }
-            return tree.walk().map(\.node).filter { levels[$0.name.text] == level.text }.map {
-                Place(node: $0.name.text, shifts: shifts($0))
-            }
+            return unit.nodes(atLevel: level.text).map { Place(node: $0.name.text, shifts: shifts($0)) }
         }
         func generator(_ generator: Demo.Generator, _ type: ValueType, _ roots: UnitTypes.Roots, _ what: String)
             throws(Program.CompileError) -> Generator

@@ -21,13 +21,9 @@ public struct CompiledCoverage: Sendable {
         role = coverage.role?.text ?? ""
         level = coverage.level?.text ?? ""
         perShift = coverage.perShift
-        let levels = unit.tree?.levels(unit.levels.map(\.text)) ?? [:]
-        var nodes: [Node] = []
-        for (node, _) in unit.tree?.walk() ?? [] {
-            guard levels[node.name.text] == level else { continue }
-            nodes.append(Node(name: node.name.text, title: node.title, shifts: node.shifts.map(\.text)))
+        nodes = unit.nodes(atLevel: level).map {
+            Node(name: $0.name.text, title: $0.title, shifts: $0.shifts.map(\.text))
         }
-        self.nodes = nodes
     }
 }
 

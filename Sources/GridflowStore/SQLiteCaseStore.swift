@@ -11,6 +11,10 @@ import Synchronization
 /// is acknowledged only after the transaction holding it has committed, so durability is that
 /// of one transaction per step, at a fraction of the syncs.
 public final class SQLiteCaseStore: CaseStore {
+    /// The suffixes of a store's files: the database, and its write-ahead log and shared
+    /// memory while open (`path + suffix`).
+    public static let fileSuffixes = ["", "-wal", "-shm"]
+
     private let pool: DatabasePool
     public let path: String
     private let group = GroupCommit()

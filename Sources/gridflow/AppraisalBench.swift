@@ -24,7 +24,9 @@ struct AppraisalBench: ParsableCommand {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "gridflow-appraisal-bench-\(UUID().uuidString).sqlite"
         ).path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer {
+            for suffix in SQLiteCaseStore.fileSuffixes { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
         let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: .normal) }
         let options = try StoreOptions.parse(["--root", root])
         let engine = try options.engine(unit: "telecom", store: store)

@@ -58,7 +58,7 @@ struct DemoCommand: ParsableCommand {
             throw error
         }
         try remove(path)
-        for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: building + suffix) {
+        for suffix in SQLiteCaseStore.fileSuffixes where FileManager.default.fileExists(atPath: building + suffix) {
             do { try FileManager.default.moveItem(atPath: building + suffix, toPath: path + suffix) } catch {
                 throw CommandError(
                     message: "cannot move the new store to \(path + suffix): \(error.localizedDescription)")
@@ -104,19 +104,14 @@ struct DemoCommand: ParsableCommand {
             let figures = try gridflow.run { () throws(EngineError) in
                 try engine.figures(of: program.reports[name]!, window: window, now: summary.end)
             }
-            switch format {
-            case .md: bulletins += "\n" + BulletinText.markdown(figures, unit: unit)
-            case .csv: bulletins += BulletinText.csv(figures)
-            case .json: bulletins += BulletinText.json(figures, unit: unit) + "\n"
-            case .html: bulletins += BulletinText.html(figures, unit: unit)
-            }
+            bulletins += (format == .md ? "\n" : "") + BulletinText.render(figures, as: format, unit: unit)
         }
         return (text, bulletins)
     }
 
     /// Removes a store file and its WAL companions, if there.
     func remove(_ file: String) throws {
-        for name in [file, file + "-wal", file + "-shm"] where FileManager.default.fileExists(atPath: name) {
+        for name in SQLiteCaseStore.fileSuffixes.map({ file + $0 }) where FileManager.default.fileExists(atPath: name) {
             do { try FileManager.default.removeItem(atPath: name) } catch {
                 throw CommandError(message: "cannot remove \(name): \(error.localizedDescription)")
             }

@@ -33,19 +33,21 @@ struct ReportCommand: ParsableCommand {
         let figures = try gridflow.run { () throws(EngineError) in
             try engine.figures(of: compiled, window: window, now: now)
         }
-        let text: String
-        switch options.json ? .json : format {
-        case .md: text = BulletinText.markdown(figures, unit: unit)
-        case .csv: text = BulletinText.csv(figures)
-        case .json: text = BulletinText.json(figures, unit: unit) + "\n"
-        case .html: text = BulletinText.html(figures, unit: unit)
-        }
-        FileHandleOutput.standardOutput(text)
+        FileHandleOutput.standardOutput(BulletinText.render(figures, as: options.json ? .json : format, unit: unit))
     }
 }
 
 /// The bulletin in each format.
 enum BulletinText {
+    static func render(_ figures: ReportFigures, as format: ReportCommand.Format, unit: String) -> String {
+        switch format {
+        case .md: markdown(figures, unit: unit)
+        case .csv: csv(figures)
+        case .json: json(figures, unit: unit) + "\n"
+        case .html: html(figures, unit: unit)
+        }
+    }
+
     static func title(_ figures: ReportFigures, unit: String) -> String {
         (figures.report.title ?? figures.report.name) + " · \(unit) · \(figures.period)"
     }

@@ -46,7 +46,9 @@ struct WorkflowBench: ParsableCommand {
                 ).path
             defer {
                 if db == nil {
-                    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+                    for suffix in SQLiteCaseStore.fileSuffixes {
+                        try? FileManager.default.removeItem(atPath: path + suffix)
+                    }
                 }
             }
             let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: mode) }
@@ -155,7 +157,9 @@ struct WorkflowBench: ParsableCommand {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent(
             "gridflow-raw-\(UUID().uuidString).sqlite"
         ).path
-        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        defer {
+            for suffix in SQLiteCaseStore.fileSuffixes { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
