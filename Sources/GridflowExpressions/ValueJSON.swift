@@ -17,7 +17,7 @@ public enum ValueJSON {
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (index, key) in fields.keys.sorted().enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            string(key, to: &out)
+            write(string: key, to: &out)
             out.append(UInt8(ascii: ":"))
             write(fields[key]!, to: &out)
         }
@@ -25,42 +25,128 @@ public enum ValueJSON {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func write(_ value: Value, to out: inout [UInt8]) {
+    /// Appends the JSON text of a value.
+    public static func write(_ value: Value, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .number(let n): out.append(contentsOf: n.description.utf8)
-        case .string(let s): string(s, to: &out)
-        case .date(let d): string(d.description, to: &out)
-        case .datetime(let i): string(i.description, to: &out)
-        case .duration(let s): string(s.description, to: &out)
+        case .number(let n): write(number: n, to: &out)
+        case .string(let s): write(string: s, to: &out)
+        case .date(let d):
+            out.append(UInt8(ascii: "\""))
+            write(day: d, to: &out)
+            out.append(UInt8(ascii: "\""))
+        case .datetime(let i):
+            out.append(UInt8(ascii: "\""))
+            write(instant: i, to: &out)
+            out.append(UInt8(ascii: "\""))
+        case .duration(let s): write(string: s.description, to: &out)
         case .list(let items):
             out.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+            var first = true
+            for item in items {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
                 write(item, to: &out)
             }
             out.append(UInt8(ascii: "]"))
         case .map(let entries):
             out.append(UInt8(ascii: "{"))
             let keyed = entries.map { (key: keyText($0.key), value: $0.value) }.sorted { $0.key < $1.key }
-            for (index, entry) in keyed.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                string(entry.key, to: &out)
+            var first = true
+            for entry in keyed {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                write(string: entry.key, to: &out)
                 out.append(UInt8(ascii: ":"))
                 write(entry.value, to: &out)
             }
             out.append(UInt8(ascii: "}"))
         case .record(let record):
             out.append(UInt8(ascii: "{"))
-            for (index, name) in record.layout.names.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                string(name, to: &out)
-                out.append(UInt8(ascii: ":"))
-                write(record.slots[index], to: &out)
+            let names = record.layout.names
+            record.slots.withUnsafeBufferPointer { slots in
+                for index in slots.indices {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    write(string: names[index], to: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(slots[index], to: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }
+    }
+
+    /// A whole number is written digit by digit; a decimal as its exact text.
+    static func write(number: Number, to out: inout [UInt8]) {
+        if number.scale == 0, let whole = Int(exactly: number.mantissa) {
+            write(integer: whole, to: &out)
+        } else {
+            out.append(contentsOf: number.description.utf8)
+        }
+    }
+
+    static func write(integer: Int, to out: inout [UInt8]) {
+        if integer < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = integer.magnitude
+        // 20 digits hold any UInt64.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var start = 20
+            repeat {
+                start -= 1
+                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
+        }
+    }
+
+    /// `n` with at least `width` digits, zero-padded.
+    static func write(padded n: Int, width: Int, to out: inout [UInt8]) {
+        var power = 1
+        for _ in 1..<width { power *= 10 }
+        if n < 0 || n >= power * 10 {
+            write(integer: n, to: &out)
+            return
+        }
+        var rest = n
+        while power > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(rest / power))
+            rest %= power
+            power /= 10
+        }
+    }
+
+    /// `YYYY-MM-DD`, as `Day.description` writes it.
+    static func write(day: Day, to out: inout [UInt8]) {
+        let (y, m, d) = day.components
+        guard y >= 0 else {
+            out.append(contentsOf: day.description.utf8)
+            return
+        }
+        write(padded: y, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        write(padded: m, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        write(padded: d, width: 2, to: &out)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SSZ`, as `Instant.description` writes it.
+    static func write(instant: Instant, to out: inout [UInt8]) {
+        let day = instant.day(offset: 0)
+        guard day.components.year >= 0 else {
+            out.append(contentsOf: instant.description.utf8)
+            return
+        }
+        let s = instant.seconds - day.number * 86_400
+        write(day: day, to: &out)
+        out.append(UInt8(ascii: "T"))
+        write(padded: s / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        write(padded: s % 3600 / 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        write(padded: s % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: "Z"))
     }
 
     static func keyText(_ key: Value) -> String {
@@ -72,28 +158,42 @@ public enum ValueJSON {
 
     static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 
-    static func string(_ text: String, to out: inout [UInt8]) {
+    /// Appends a JSON string.
+    public static func write(string text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        var text = text
-        text.withUTF8 { bytes in
-            var start = 0
-            for (index, byte) in bytes.enumerated() where byte < 0x20 || byte == 0x22 || byte == 0x5C {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index]))
-                switch byte {
-                case 0x22: out.append(contentsOf: "\\\"".utf8)
-                case 0x5C: out.append(contentsOf: "\\\\".utf8)
-                case 0x0A: out.append(contentsOf: "\\n".utf8)
-                case 0x0D: out.append(contentsOf: "\\r".utf8)
-                case 0x09: out.append(contentsOf: "\\t".utf8)
-                default:
-                    out.append(contentsOf: "\\u00".utf8)
-                    out.append(hex[Int(byte >> 4)])
-                    out.append(hex[Int(byte & 0xF)])
-                }
-                start = index + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        if text.utf8.withContiguousStorageIfAvailable({ escape($0, to: &out) }) == nil {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { escape($0, to: &out) }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends UTF-8 bytes with the characters JSON needs escaped.
+    private static func escape(_ bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
+        var start = 0
+        var index = 0
+        let count = bytes.count
+        while index < count {
+            let byte = bytes[index]
+            if byte >= 0x20 && byte != 0x22 && byte != 0x5C {
+                index += 1
+                continue
+            }
+            if start < index { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<index])) }
+            switch byte {
+            case 0x22: out.append(contentsOf: "\\\"".utf8)
+            case 0x5C: out.append(contentsOf: "\\\\".utf8)
+            case 0x0A: out.append(contentsOf: "\\n".utf8)
+            case 0x0D: out.append(contentsOf: "\\r".utf8)
+            case 0x09: out.append(contentsOf: "\\t".utf8)
+            default:
+                out.append(contentsOf: "\\u00".utf8)
+                out.append(hex[Int(byte >> 4)])
+                out.append(hex[Int(byte & 0xF)])
+            }
+            index += 1
+            start = index
+        }
+        if start < count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<count])) }
     }
 }

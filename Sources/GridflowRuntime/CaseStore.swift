@@ -9,6 +9,9 @@ public protocol CaseStore: Sendable {
     /// Commits a step. `expectedVersion` is `nil` for a new case; otherwise the stored case must
     /// still be at that version, or the commit fails with `conflict`.
     func commit(_ step: Step, expectedVersion: Int?) throws(StoreError)
+    /// Commits a step like `commit(_:expectedVersion:)`, suspending instead of blocking a thread
+    /// while the step waits for its shared transaction: what async callers (the daemon) use.
+    func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError)
     /// The stored case, or `nil`.
     func load(_ id: String) throws(StoreError) -> StoredCase?
     /// The case's history, oldest first.
@@ -19,6 +22,11 @@ public protocol CaseStore: Sendable {
     /// case itself is unchanged.
     func record(_ incident: Incident, caseID: String, event: String, input: [String: Value], actor: Actor, at: Instant)
         throws(StoreError)
+    /// Records an incident like `record(_:caseID:event:input:actor:at:)`, suspending instead of
+    /// blocking a thread.
+    func recordAsync(
+        _ incident: Incident, caseID: String, event: String, input: [String: Value], actor: Actor, at: Instant
+    ) async throws(StoreError)
     /// Commits the step a retried incident produced and marks the incident resolved, together.
     func commit(_ step: Step, expectedVersion: Int, resolving incident: Int) throws(StoreError)
     /// The incident with `id`, resolved or not.
@@ -72,6 +80,19 @@ public protocol CaseStore: Sendable {
         unit: String, appraisal: String, period: String, roles: [String], results: [StoredAppraisal],
         consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
     ) throws(StoreError)
+}
+
+extension CaseStore {
+    /// A store whose commits do not wait for other callers commits in the caller's task.
+    public func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError) {
+        try commit(step, expectedVersion: expectedVersion)
+    }
+
+    public func recordAsync(
+        _ incident: Incident, caseID: String, event: String, input: [String: Value], actor: Actor, at: Instant
+    ) async throws(StoreError) {
+        try record(incident, caseID: caseID, event: event, input: input, actor: actor, at: at)
+    }
 }
 
 /// A role given to a person at an org node by a case's `appoint` effect.

@@ -23,6 +23,27 @@ public struct Engine: Sendable {
     public func open(_ workflow: String, input: [String: Value], by actor: Actor, now: Instant) throws(EngineError)
         -> CaseSnapshot
     {
+        let step = try opening(workflow, input: input, by: actor, now: now)
+        try wrap { () throws(StoreError) in try store.commit(step, expectedVersion: nil) }
+        cache[step.next.id] = step.next
+        return step.next
+    }
+
+    /// Opens a case and returns it; the task suspends while the step waits for its transaction.
+    public func open(_ workflow: String, input: [String: Value], by actor: Actor, now: Instant)
+        async throws(EngineError)
+        -> CaseSnapshot
+    {
+        let step = try opening(workflow, input: input, by: actor, now: now)
+        do { try await store.commitAsync(step, expectedVersion: nil) } catch { throw Self.storeFailure(error) }
+        cache[step.next.id] = step.next
+        return step.next
+    }
+
+    /// The step that opens a case, with a new id.
+    private func opening(_ workflow: String, input: [String: Value], by actor: Actor, now: Instant) throws(EngineError)
+        -> Step
+    {
         guard program.workflow(workflow) != nil else {
             throw EngineError(
                 .notFound,
@@ -32,9 +53,7 @@ public struct Engine: Sendable {
         let id = try wrap { () throws(StoreError) in try store.newCaseID(unit: program.unit, workflow: workflow) }
         switch interpreter.open(workflow, id: id, input: input, by: actor, now: now) {
         case .advanced(let step):
-            try wrap { () throws(StoreError) in try store.commit(step, expectedVersion: nil) }
-            cache[id] = step.next
-            return step.next
+            return step
         case .rejected(let rejection):
             throw EngineError(rejection)
         case .incident(let incident):
@@ -51,55 +70,126 @@ public struct Engine: Sendable {
         try apply(caseID, .act(event: event, input: input, by: actor), input: input, now: now)
     }
 
+    /// Fires `event` on a case as `actor` and returns the case after the step; the task suspends
+    /// while the step waits for its transaction.
+    public func act(_ caseID: String, event: String, input: [String: Value], by actor: Actor, now: Instant)
+        async throws(EngineError) -> CaseSnapshot
+    {
+        var attempt = try Attempt(self, caseID, .act(event: event, input: input, by: actor), input: input, now: now)
+        while true {
+            switch try attempt.compute() {
+            case .commit(let step):
+                do { try await store.commitAsync(step, expectedVersion: attempt.current.version) } catch {
+                    try attempt.failed(error)
+                    continue
+                }
+                return attempt.committed(step)
+            case .record(let incident):
+                do {
+                    try await store.recordAsync(
+                        incident, caseID: caseID, event: attempt.event.name, input: input, actor: actor, at: now)
+                } catch { throw Self.storeFailure(error) }
+                throw attempt.recorded(incident)
+            }
+        }
+    }
+
     func apply(_ caseID: String, _ event: Event, input: [String: Value], now: Instant) throws(EngineError)
         -> CaseSnapshot
     {
-        var fromCache = true
-        var current: CaseSnapshot
-        if let cached = cache[caseID] {
-            current = cached
-        } else {
-            current = try load(caseID)
-            fromCache = false
-        }
+        var attempt = try Attempt(self, caseID, event, input: input, now: now)
         while true {
-            let outcome = interpreter.step(current, event, now: now)
-            // Refusals and incidents are reported only as computed from the stored case; an
-            // advance from a cached copy is checked by the commit's version instead.
-            if fromCache, !outcome.advanced {
-                let stored = try load(caseID)
-                fromCache = false
-                if stored != current {
-                    current = stored
+            switch try attempt.compute() {
+            case .commit(let step):
+                do { try store.commit(step, expectedVersion: attempt.current.version) } catch {
+                    try attempt.failed(error)
                     continue
                 }
-            }
-            switch outcome {
-            case .advanced(let step):
-                do {
-                    try store.commit(step, expectedVersion: current.version)
-                } catch {
-                    cache[caseID] = nil
-                    if error.code == .conflict && fromCache {
-                        current = try load(caseID)
-                        fromCache = false
-                        continue
-                    }
-                    throw EngineError(error.code == .conflict ? .conflict : .store, error.message)
-                }
-                cache[caseID] = step.next
-                return step.next
-            case .rejected(let rejection):
-                throw EngineError(rejection)
-            case .incident(let incident):
+                return attempt.committed(step)
+            case .record(let incident):
                 try wrap { () throws(StoreError) in
                     try store.record(
                         incident, caseID: caseID, event: event.name, input: input, actor: event.actor, at: now)
                 }
-                var error = EngineError(.incident, "incident recorded on case \(caseID): \(incident.message)")
-                error.incident = incident
-                throw error
+                throw attempt.recorded(incident)
             }
+        }
+    }
+
+    /// One event applied to one case, as a state machine that does no writing itself, so the
+    /// blocking and the async paths share it: `compute` says what to write, `failed` takes a
+    /// commit's failure (a conflict with a cached copy computes again from the stored case).
+    struct Attempt {
+        enum Write {
+            case commit(Step)
+            case record(Incident)
+        }
+
+        let engine: Engine
+        let caseID: String
+        let event: Event
+        let now: Instant
+        /// The case the step is computed from.
+        private(set) var current: CaseSnapshot
+        /// Whether `current` came from the engine's cache rather than the store.
+        private var fromCache: Bool
+
+        init(_ engine: Engine, _ caseID: String, _ event: Event, input: [String: Value], now: Instant)
+            throws(EngineError)
+        {
+            self.engine = engine
+            self.caseID = caseID
+            self.event = event
+            self.now = now
+            if let cached = engine.cache[caseID] {
+                current = cached
+                fromCache = true
+            } else {
+                current = try engine.load(caseID)
+                fromCache = false
+            }
+        }
+
+        /// The step to commit or the incident to record; throws a refusal.
+        mutating func compute() throws(EngineError) -> Write {
+            while true {
+                let outcome = engine.interpreter.step(current, event, now: now)
+                // Refusals and incidents are reported only as computed from the stored case; an
+                // advance from a cached copy is checked by the commit's version instead.
+                if fromCache, !outcome.advanced {
+                    let stored = try engine.load(caseID)
+                    fromCache = false
+                    if stored != current {
+                        current = stored
+                        continue
+                    }
+                }
+                switch outcome {
+                case .advanced(let step): return .commit(step)
+                case .rejected(let rejection): throw EngineError(rejection)
+                case .incident(let incident): return .record(incident)
+                }
+            }
+        }
+
+        /// A commit failed: a conflict on a cached copy reloads the case (the caller computes
+        /// again); anything else is thrown.
+        mutating func failed(_ error: StoreError) throws(EngineError) {
+            engine.cache[caseID] = nil
+            guard error.code == .conflict && fromCache else { throw Engine.storeFailure(error) }
+            current = try engine.load(caseID)
+            fromCache = false
+        }
+
+        func committed(_ step: Step) -> CaseSnapshot {
+            engine.cache[caseID] = step.next
+            return step.next
+        }
+
+        func recorded(_ incident: Incident) -> EngineError {
+            var error = EngineError(.incident, "incident recorded on case \(caseID): \(incident.message)")
+            error.incident = incident
+            return error
         }
     }
 
@@ -198,8 +288,12 @@ public struct Engine: Sendable {
         do {
             return try body()
         } catch {
-            throw EngineError(error.code == .conflict ? .conflict : .store, error.message)
+            throw Self.storeFailure(error)
         }
+    }
+
+    static func storeFailure(_ error: StoreError) -> EngineError {
+        EngineError(error.code == .conflict ? .conflict : .store, error.message)
     }
 }
 
@@ -229,17 +323,30 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// Cases one engine last committed or read, at most `capacity` (when full, an arbitrary entry
-/// makes room); thread-safe. A stale entry costs a conflict and a reload, never a wrong step.
+/// Cases one engine last committed or read, at most `capacity` (when a shard is full, an
+/// arbitrary entry of it makes room); thread-safe. A stale entry costs a conflict and a reload,
+/// never a wrong step. The entries are spread over shards by case id, each with its own lock,
+/// so threads stepping different cases rarely wait for each other.
 final class SnapshotCache: Sendable {
     let capacity = 4096
-    private let entries = Mutex<[String: CaseSnapshot]>([:])
+    private static let shardCount = 32
+    private final class Shard: Sendable {
+        let entries = Mutex<[String: CaseSnapshot]>([:])
+    }
+    private let shards = (0..<SnapshotCache.shardCount).map { _ in Shard() }
+
+    private func shard(_ id: String) -> Shard {
+        var hasher = Hasher()
+        hasher.combine(id)
+        return shards[Int(UInt(bitPattern: hasher.finalize()) % UInt(Self.shardCount))]
+    }
 
     subscript(id: String) -> CaseSnapshot? {
-        get { entries.withLock { $0[id] } }
+        get { shard(id).entries.withLock { $0[id] } }
         set {
-            entries.withLock { entries in
-                if newValue != nil, entries.count >= capacity, entries[id] == nil {
+            let limit = capacity / Self.shardCount
+            shard(id).entries.withLock { entries in
+                if newValue != nil, entries.count >= limit, entries[id] == nil {
                     entries.removeValue(forKey: entries.keys.first!)
                 }
                 entries[id] = newValue

@@ -1,3 +1,4 @@
+import GridflowDefinitions
 import GridflowExpressions
 
 /// The pure interpreter: given a compiled workflow, a case, an event and the time, it returns the
@@ -131,7 +132,9 @@ public struct Interpreter: Sendable {
         input: [String: Value], now: Instant
     ) -> Outcome {
         // Inputs: declared by the transition, present, and of the field's type.
-        for name in input.keys.sorted() where !transition.inputs.contains(name) {
+        for name in input.keys where !transition.inputs.contains(name) {
+            // Reported in name order, so the same input always gives the same refusal.
+            let name = input.keys.filter { !transition.inputs.contains($0) }.min() ?? name
             return .rejected(
                 Rejection(
                     code: .invalidInput,
@@ -141,18 +144,18 @@ public struct Interpreter: Sendable {
                     trace: []))
         }
         var slots = current.fields.slots
-        for name in transition.inputs {
+        for (name, slot, type, optional) in transition.inputFields {
             guard let value = input[name], value != .null else {
                 // An optional field may be left out; a required one may not.
-                if workflow.fieldTypes[name]?.isOptional == true { continue }
+                if optional { continue }
                 return .rejected(
                     Rejection(code: .invalidInput, message: "'\(transition.name)' needs the input '\(name)'", trace: [])
                 )
             }
-            if let type = workflow.fieldTypes[name], let problem = Conformance.problem(value, type.unwrapped) {
+            if let type, let problem = Conformance.problem(value, type.unwrapped) {
                 return .rejected(Rejection(code: .invalidInput, message: "input '\(name)': \(problem)", trace: []))
             }
-            if let slot = workflow.caseType.layout.slot(of: name) { slots[slot] = value }
+            if let slot { slots[slot] = value }
         }
         let actorValue = actorRecord(event.actor, workflow: workflow)
         // Rule sets decide before the guard, so it can test what they decided.
@@ -305,16 +308,20 @@ public struct Interpreter: Sendable {
     func withBuiltins(_ snapshot: CaseSnapshot) -> Record {
         var slots = snapshot.fields.slots
         let layout = snapshot.fields.layout
-        func put(_ name: String, _ value: Value) {
-            if let slot = layout.slot(of: name) { slots[slot] = value }
+        // The workflow's precomputed slots, when the record has its layout (it always should).
+        let known = program.workflow(snapshot.workflow).flatMap {
+            $0.caseType.layout === layout ? $0.builtinSlots : nil
         }
-        put("id", .string(snapshot.id))
-        put("state", .string(snapshot.state))
-        put("opened_at", .datetime(snapshot.openedAt))
-        put("updated_at", .datetime(snapshot.updatedAt))
-        put("unit", .string(snapshot.unit))
-        put("workflow", .string(snapshot.workflow))
-        put("parent", snapshot.parent.map(Value.string) ?? .null)
+        // In `UnitTypes.builtinCaseFields` order.
+        let values: [Value] = [
+            .string(snapshot.id), .string(snapshot.state), .datetime(snapshot.openedAt),
+            .datetime(snapshot.updatedAt), .string(snapshot.unit), .string(snapshot.workflow),
+            snapshot.parent.map(Value.string) ?? .null,
+        ]
+        for (index, value) in values.enumerated() {
+            let slot = known.map { $0[index] } ?? layout.slot(of: UnitTypes.builtinCaseFields[index])
+            if let slot { slots[slot] = value }
+        }
         return Record(layout: layout, slots: slots)
     }
 
@@ -323,9 +330,9 @@ public struct Interpreter: Sendable {
         if let person = actor.person { return .record(person) }
         let layout = workflow.personType.layout
         var slots = [Value](repeating: .null, count: layout.names.count)
-        if let slot = layout.slot(of: "id") { slots[slot] = .string(actor.id) }
-        if let slot = layout.slot(of: "name") { slots[slot] = .string(actor.id) }
-        if let slot = layout.slot(of: "roles") { slots[slot] = .list(actor.roles.sorted().map(Value.string)) }
+        if let slot = workflow.actorSlots.id { slots[slot] = .string(actor.id) }
+        if let slot = workflow.actorSlots.name { slots[slot] = .string(actor.id) }
+        if let slot = workflow.actorSlots.roles { slots[slot] = .list(actor.roles.sorted().map(Value.string)) }
         return .record(Record(layout: layout, slots: slots))
     }
 
@@ -351,11 +358,19 @@ public struct Interpreter: Sendable {
 
     private func changes(from old: Record?, to new: Record, workflow: CompiledWorkflow) -> [FieldChange] {
         var result: [FieldChange] = []
-        for field in workflow.caseType.fields where workflow.fieldTypes[field.name] != nil {
-            guard let slot = new.layout.slot(of: field.name) else { continue }
+        guard new.layout === workflow.caseType.layout else {
+            for field in workflow.caseType.fields where workflow.fieldTypes[field.name] != nil {
+                guard let slot = new.layout.slot(of: field.name) else { continue }
+                let before = old?.slots[slot] ?? .null
+                let after = new.slots[slot]
+                if before != after { result.append(FieldChange(field: field.name, old: before, new: after)) }
+            }
+            return result
+        }
+        for (name, slot) in workflow.declaredSlots {
             let before = old?.slots[slot] ?? .null
             let after = new.slots[slot]
-            if before != after { result.append(FieldChange(field: field.name, old: before, new: after)) }
+            if before != after { result.append(FieldChange(field: name, old: before, new: after)) }
         }
         return result
     }

@@ -3,7 +3,7 @@ import GridflowExpressions
 
 /// A unit's workflows compiled for running: states indexed, transitions grouped by state and
 /// event, every expression compiled once.
-public struct Program: Sendable {
+public final class Program: Sendable {
     public let unit: String
     /// The content hash of the definitions this program was compiled from.
     public let version: String
@@ -117,7 +117,7 @@ public struct Program: Sendable {
 }
 
 /// One workflow, compiled.
-public struct CompiledWorkflow: Sendable {
+public final class CompiledWorkflow: Sendable {
     public let name: String
     /// The layout of every case of this workflow: declared fields, then the built-ins.
     public let caseType: RecordType
@@ -132,6 +132,12 @@ public struct CompiledWorkflow: Sendable {
     public let states: [String: CompiledState]
     let transitions: [String: [CompiledTransition]]
     let personType: RecordType
+    /// The declared fields with their slots, in declaration order: what a step's history compares.
+    let declaredSlots: [(name: String, slot: Int)]
+    /// Slots of the built-in fields, in `UnitTypes.builtinCaseFields` order (`nil` if absent).
+    let builtinSlots: [Int?]
+    /// Slots of the actor record's `id`, `name` and `roles`.
+    let actorSlots: (id: Int?, name: Int?, roles: Int?)
 
     init(_ workflow: Workflow, types: UnitTypes) throws(Program.CompileError) {
         name = workflow.name.text
@@ -143,6 +149,12 @@ public struct CompiledWorkflow: Sendable {
         var fieldTypes: [String: ValueType] = [:]
         for field in workflow.fields { fieldTypes[field.name.text] = types.valueType(field) }
         self.fieldTypes = fieldTypes
+        declaredSlots = caseType.fields.enumerated().compactMap { slot, field in
+            fieldTypes[field.name] == nil ? nil : (field.name, slot)
+        }
+        builtinSlots = UnitTypes.builtinCaseFields.map { caseType.layout.slot(of: $0) }
+        let personLayout = types.personType.layout
+        actorSlots = (personLayout.slot(of: "id"), personLayout.slot(of: "name"), personLayout.slot(of: "roles"))
         // A required field must be given when the case opens, unless a transition supplies it
         // (as an input, a decided output or a `set`): then it is required of that transition.
         let supplied = Set(
@@ -233,7 +245,11 @@ public struct CompiledWorkflow: Sendable {
             let compiled = CompiledTransition(
                 name: transition.name.text, event: transition.event.text, to: transition.to?.text ?? "",
                 roles: Set(transition.roles.map(\.text)), personSlot: personSlot,
-                inputs: transition.input.map(\.text), guardCode: guardCode, assignments: assignments,
+                inputs: transition.input.map(\.text),
+                inputFields: transition.input.map { name in
+                    let type = fieldTypes[name.text]
+                    return (name.text, caseType.layout.slot(of: name.text), type, type?.isOptional == true)
+                }, guardCode: guardCode, assignments: assignments,
                 decisions: decisions, effects: effects)
             for source in workflow.sources(of: transition) {
                 transitions[source + "\u{0}" + compiled.event, default: []].append(compiled)
@@ -296,17 +312,38 @@ struct CompiledAssignment: Sendable {
     let code: CompiledExpression
 }
 
-struct CompiledTransition: Sendable {
+final class CompiledTransition: Sendable {
     let name: String
     let event: String
     let to: String
     let roles: Set<String>
     let personSlot: Int?
     let inputs: [String]
+    /// Each input's slot, type and whether it may be left out, in `inputs` order.
+    let inputFields: [(name: String, slot: Int?, type: ValueType?, optional: Bool)]
     let guardCode: CompiledGuard?
     let assignments: [CompiledAssignment]
     let decisions: [CompiledDecision]
     let effects: [CompiledEffect]
+
+    init(
+        name: String, event: String, to: String, roles: Set<String>, personSlot: Int?, inputs: [String],
+        inputFields: [(name: String, slot: Int?, type: ValueType?, optional: Bool)], guardCode: CompiledGuard?,
+        assignments: [CompiledAssignment], decisions: [CompiledDecision],
+        effects: [CompiledEffect]
+    ) {
+        self.name = name
+        self.event = event
+        self.to = to
+        self.roles = roles
+        self.personSlot = personSlot
+        self.inputs = inputs
+        self.inputFields = inputFields
+        self.guardCode = guardCode
+        self.assignments = assignments
+        self.decisions = decisions
+        self.effects = effects
+    }
 }
 
 /// A rule set consulted by a transition: its inputs from the case, its outputs into fields.

@@ -156,6 +156,11 @@ public final class SQLiteCaseStore: CaseStore {
         migrator.registerMigration("v5: pending effects by id") { db in
             try db.execute(sql: "CREATE INDEX outbox_pending ON outbox (id) WHERE done_at IS NULL")
         }
+        // Every step that leaves a state deletes the case's timers: without this index each such
+        // step read the whole timers table.
+        migrator.registerMigration("v6: timers by case") { db in
+            try db.execute(sql: "CREATE INDEX timers_by_case ON timers (case_id)")
+        }
         return migrator
     }
 
@@ -211,45 +216,102 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     public func commit(_ step: Step, expectedVersion: Int?) throws(StoreError) {
-        try groupWrite { db in try self.commitStep(step, expectedVersion: expectedVersion, db) }
+        let encoded = EncodedStep(step)
+        try groupWrite { db in try Self.commitStep(encoded, expectedVersion: expectedVersion, db) }
     }
 
-    /// Runs `work` in a savepoint of the next shared transaction and returns once that
-    /// transaction has committed. Whoever finds no transaction being written becomes the leader:
-    /// it takes every waiting request (up to `maximumGroup`), writes them in one transaction and
-    /// wakes the others. A request that fails rolls back its own savepoint only.
+    public func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError) {
+        let encoded = EncodedStep(step)
+        try await groupWriteAsync { db in try Self.commitStep(encoded, expectedVersion: expectedVersion, db) }
+    }
+
+    /// Runs `work` in the next shared transaction and returns once that transaction has
+    /// committed. Whoever finds no transaction being written becomes the leader: it takes every
+    /// waiting request (up to `maximumGroup`), writes them in one transaction, wakes each of them,
+    /// and hands the lead to the first request still waiting, so every thread is woken once, when
+    /// its step is durable or when it is to write the next group. A request that fails is undone
+    /// alone: the others of its group are written again without it (see `writeGroup`).
     private func groupWrite(_ work: @escaping @Sendable (Database) throws -> Void) throws(StoreError) {
-        let request = GroupCommit.Request(work)
-        let condition = group.condition
-        condition.lock()
-        group.waiting.append(request)
-        while !request.done {
-            if group.leading {
-                condition.wait()
-                continue
-            }
-            group.leading = true
-            let batch = Array(group.waiting.prefix(Self.maximumGroup))
-            group.waiting.removeFirst(batch.count)
-            group.writing = batch.count
-            condition.unlock()
-            writeGroup(batch)
-            condition.lock()
-            for member in batch { member.done = true }
-            group.leading = false
-            group.writing = 0
-            group.groups += 1
-            group.steps += batch.count
-            condition.broadcast()
+        let request = GroupCommit.Request(work, waiter: .semaphore(DispatchSemaphore(value: 0)))
+        if !enqueue(request) {
+            request.wait()
+            // Woken either because the request is written or because it is to lead.
         }
-        condition.unlock()
+        if !request.done { lead() }
         if let error = request.error { throw error }
     }
 
-    /// Writes a group in one transaction.
+    /// `groupWrite` for async callers: the task suspends until its transaction has committed, or
+    /// until it is to lead, and then writes the group on the thread it runs on. Async callers
+    /// must not also wait with `groupWrite` on the cooperative threads, or a task handed the lead
+    /// could find no thread to run on.
+    private func groupWriteAsync(_ work: @escaping @Sendable (Database) throws -> Void) async throws(StoreError) {
+        let request = GroupCommit.Request(work, waiter: .suspended)
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            request.continuation = continuation
+            if enqueue(request) { request.wake() }
+        }
+        if !request.done { lead() }
+        if let error = request.error { throw error }
+    }
+
+    /// Queues a request; `true` when no group is being written, so the caller leads.
+    private func enqueue(_ request: GroupCommit.Request) -> Bool {
+        group.state.withLock { state -> Bool in
+            state.waiting.append(request)
+            if state.leading { return false }
+            state.leading = true
+            return true
+        }
+    }
+
+    /// Writes the next group as its leader, then wakes its members and passes the lead on.
+    private func lead() {
+        let batch = group.state.withLock { state in
+            let batch = Array(state.waiting.prefix(Self.maximumGroup))
+            state.waiting.removeFirst(batch.count)
+            state.writing = batch.count
+            return batch
+        }
+        writeGroup(batch)
+        let next = group.state.withLock { state -> GroupCommit.Request? in
+            state.writing = 0
+            state.groups += 1
+            state.steps += batch.count
+            guard let next = state.waiting.first else {
+                state.leading = false
+                return nil
+            }
+            return next
+        }
+        for member in batch {
+            member.done = true
+            member.wake()
+        }
+        // `next` is not done: when it wakes it leads (the current thread's request is in `batch`).
+        next?.wake()
+    }
+
+    /// Writes a group in one transaction. Requests first run one after another with no
+    /// savepoint of their own; if one fails, the transaction is rolled back and the group is
+    /// written again with a savepoint per request, so the failing one is undone alone and keeps
+    /// its error while the others commit.
     private func writeGroup(_ batch: [GroupCommit.Request]) {
         do {
             try pool.writeWithoutTransaction { db in
+                var failed = false
+                try db.inTransaction(.immediate) {
+                    for request in batch {
+                        do {
+                            try request.work(db)
+                        } catch {
+                            failed = true
+                            return .rollback
+                        }
+                    }
+                    return .commit
+                }
+                guard failed else { return }
                 try db.inTransaction(.immediate) {
                     for request in batch {
                         do {
@@ -287,30 +349,32 @@ public final class SQLiteCaseStore: CaseStore {
 
     /// Requests submitted and not yet answered: waiting for a transaction or in the one being written.
     var requestsInFlight: Int {
-        group.condition.lock()
-        defer { group.condition.unlock() }
-        return group.waiting.count + group.writing
+        group.state.withLock { $0.waiting.count + $0.writing }
     }
 
     /// Steps and shared transactions written so far by this store, for benchmarks.
     public var groupCommitFigures: (steps: Int, transactions: Int) {
-        group.condition.lock()
-        defer { group.condition.unlock() }
-        return (group.steps, group.groups)
+        group.state.withLock { ($0.steps, $0.groups) }
     }
 
     /// Writes a step inside the caller's transaction.
     func commitStep(_ step: Step, expectedVersion: Int?, _ db: Database) throws {
+        try Self.commitStep(EncodedStep(step), expectedVersion: expectedVersion, db)
+    }
+
+    /// Writes an encoded step inside the caller's transaction. The version check comes first,
+    /// so a conflicting step has written nothing when it fails.
+    static func commitStep(_ encoded: EncodedStep, expectedVersion: Int?, _ db: Database) throws {
+        let step = encoded.step
         let next = step.next
         if let expectedVersion {
-            try Self.run(
+            try run(
                 db,
                 sql: """
                     UPDATE cases SET state = ?, fields = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?
                     """,
                 arguments: [
-                    next.state, ValueJSON.encode(Value.record(next.fields)), next.version, next.updatedAt.seconds,
-                    next.id, expectedVersion,
+                    next.state, encoded.fieldsJSON, next.version, next.updatedAt.seconds, next.id, expectedVersion,
                 ])
             if db.changesCount == 0 {
                 let stored = try Int.fetchOne(
@@ -323,7 +387,7 @@ public final class SQLiteCaseStore: CaseStore {
                 )
             }
         } else {
-            try Self.run(
+            try run(
                 db,
                 sql: """
                     INSERT INTO cases (id, unit, workflow, definition_version, state, fields, version, opened_at,
@@ -331,19 +395,12 @@ public final class SQLiteCaseStore: CaseStore {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    next.id, next.unit, next.workflow, next.definitionVersion, next.state,
-                    ValueJSON.encode(Value.record(next.fields)), next.version, next.openedAt.seconds,
-                    next.updatedAt.seconds, next.parent,
+                    next.id, next.unit, next.workflow, next.definitionVersion, next.state, encoded.fieldsJSON,
+                    next.version, next.openedAt.seconds, next.updatedAt.seconds, next.parent,
                 ])
         }
         let history = step.history
-        let changes =
-            "["
-            + history.changes.map {
-                "{\"field\":" + ValueJSON.encode(Value.string($0.field)) + ",\"old\":" + ValueJSON.encode($0.old)
-                    + ",\"new\":" + ValueJSON.encode($0.new) + "}"
-            }.joined(separator: ",") + "]"
-        try Self.run(
+        try run(
             db,
             sql: """
                 INSERT INTO history (case_id, sequence, at, actor, event, transition, from_state, to_state, changes,
@@ -352,23 +409,23 @@ public final class SQLiteCaseStore: CaseStore {
                 """,
             arguments: [
                 next.id, next.version, history.at.seconds, history.actor, history.event, history.transition,
-                history.from, history.to, changes, next.definitionVersion,
+                history.from, history.to, encoded.changesJSON, next.definitionVersion,
             ])
         if step.cancelTimers {
-            try Self.run(db, sql: "DELETE FROM timers WHERE case_id = ?", arguments: [next.id])
+            try run(db, sql: "DELETE FROM timers WHERE case_id = ?", arguments: [next.id])
         }
         for timer in step.startTimers {
-            try Self.run(
+            try run(
                 db, sql: "INSERT INTO timers (case_id, name, event, due) VALUES (?, ?, ?, ?)",
                 arguments: [next.id, timer.name, timer.event, timer.due.seconds])
         }
-        for effect in step.effects {
-            try Self.run(
+        for effect in encoded.effectsJSON {
+            try run(
                 db, sql: "INSERT INTO outbox (case_id, effect, created_at) VALUES (?, ?, ?)",
-                arguments: [next.id, effect.json, history.at.seconds])
+                arguments: [next.id, effect, history.at.seconds])
         }
         for incident in step.incidents {
-            try Self.insert(incident, caseID: next.id, event: history.event, inputJSON: "{}", at: history.at, db)
+            try insert(incident, caseID: next.id, event: history.event, inputJSON: "{}", at: history.at, db)
         }
     }
 
@@ -402,13 +459,23 @@ public final class SQLiteCaseStore: CaseStore {
         }
     }
 
+    public func recordAsync(
+        _ incident: Incident, caseID: String, event: String, input: [String: Value], actor: Actor, at: Instant
+    ) async throws(StoreError) {
+        let inputJSON = ValueJSON.encode(input)
+        try await groupWriteAsync { db in
+            try Self.insert(incident, caseID: caseID, event: event, inputJSON: inputJSON, actor: actor, at: at, db)
+        }
+    }
+
     public func commit(_ step: Step, expectedVersion: Int, resolving incident: Int) throws(StoreError) {
+        let encoded = EncodedStep(step)
         try groupWrite { db in
             try db.execute(
                 sql: "UPDATE incidents SET resolved_at = ? WHERE id = ? AND resolved_at IS NULL",
                 arguments: [step.history.at.seconds, incident])
             guard db.changesCount == 1 else { throw StoreError(.conflict, "incident #\(incident) is resolved already") }
-            try self.commitStep(step, expectedVersion: expectedVersion, db)
+            try Self.commitStep(encoded, expectedVersion: expectedVersion, db)
         }
     }
 
@@ -531,6 +598,7 @@ extension SQLiteCaseStore {
         throws(StoreError)
     {
         let now = step?.history.at.seconds ?? Int(Date().timeIntervalSince1970)
+        let encoded = step.map(EncodedStep.init)
         try groupWrite { db in
             try db.execute(
                 sql: "UPDATE outbox SET done_at = ? WHERE id = ? AND done_at IS NULL", arguments: [now, effect.id])
@@ -542,7 +610,7 @@ extension SQLiteCaseStore {
                     sql: "INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (?, ?, ?, ?, ?)",
                     arguments: [effect.id, delivery.kind, delivery.caseID, delivery.detailsJSON, now])
             }
-            if let step { try self.commitStep(step, expectedVersion: expectedVersion, db) }
+            if let encoded { try Self.commitStep(encoded, expectedVersion: expectedVersion, db) }
         }
     }
 
@@ -793,20 +861,83 @@ struct UnrolledStep: Error, CustomStringConvertible {
 
 /// The state of group commit: requests waiting for the next shared transaction, and whether a
 /// leader is writing one. Everything here is guarded by `condition`.
-final class GroupCommit: @unchecked Sendable {
+/// A step with its JSON texts made, so that the shared transaction only binds and writes them.
+struct EncodedStep: Sendable {
+    let step: Step
+    let fieldsJSON: String
+    let changesJSON: String
+    let effectsJSON: [String]
+
+    init(_ step: Step) {
+        self.step = step
+        fieldsJSON = ValueJSON.encode(Value.record(step.next.fields))
+        var changes: [UInt8] = [UInt8(ascii: "[")]
+        changes.reserveCapacity(64 * step.history.changes.count + 2)
+        for (index, change) in step.history.changes.enumerated() {
+            if index > 0 { changes.append(UInt8(ascii: ",")) }
+            changes.append(contentsOf: #"{"field":"#.utf8)
+            ValueJSON.write(string: change.field, to: &changes)
+            changes.append(contentsOf: #","old":"#.utf8)
+            ValueJSON.write(change.old, to: &changes)
+            changes.append(contentsOf: #","new":"#.utf8)
+            ValueJSON.write(change.new, to: &changes)
+            changes.append(UInt8(ascii: "}"))
+        }
+        changes.append(UInt8(ascii: "]"))
+        changesJSON = String(decoding: changes, as: UTF8.self)
+        effectsJSON = step.effects.map(\.json)
+    }
+}
+
+/// The queue of writes waiting for the next shared transaction.
+final class GroupCommit: Sendable {
+    /// One write: its work, and its outcome once its transaction has committed or failed.
+    /// `done` and `error` are written by the leader before `wake` is signalled and read by the
+    /// requester after it returns, so the semaphore orders them.
     final class Request: @unchecked Sendable {
+        /// How the requester waits: a blocked thread, or a suspended task.
+        enum Waiter {
+            case semaphore(DispatchSemaphore)
+            case suspended
+        }
+
         let work: @Sendable (Database) throws -> Void
         var error: StoreError?
         var done = false
+        let waiter: Waiter
+        /// The suspended task, set before the request is queued.
+        var continuation: CheckedContinuation<Void, Never>?
 
-        init(_ work: @escaping @Sendable (Database) throws -> Void) { self.work = work }
+        init(_ work: @escaping @Sendable (Database) throws -> Void, waiter: Waiter) {
+            self.work = work
+            self.waiter = waiter
+        }
+
+        /// Blocks the requesting thread until `wake`.
+        func wait() {
+            if case .semaphore(let semaphore) = waiter { semaphore.wait() }
+        }
+
+        /// Lets the requester go on: its request is done, or it is to lead.
+        func wake() {
+            switch waiter {
+            case .semaphore(let semaphore): semaphore.signal()
+            case .suspended:
+                let continuation = self.continuation
+                self.continuation = nil
+                continuation?.resume()
+            }
+        }
     }
 
-    let condition = NSCondition()
-    var waiting: [Request] = []
-    var leading = false
-    /// Requests in the transaction being written.
-    var writing = 0
-    var groups = 0
-    var steps = 0
+    struct State {
+        var waiting: [Request] = []
+        var leading = false
+        /// Requests in the transaction being written.
+        var writing = 0
+        var groups = 0
+        var steps = 0
+    }
+
+    let state = Mutex(State())
 }

@@ -18,6 +18,11 @@ struct WorkflowBench: ParsableCommand {
     @Option(help: "Cases per run.") var cases = 200
     @Option(help: "Clients acting at the same time, each taking its share of the cases through the steps.")
     var clients = 32
+    @Flag(
+        help:
+            "Run each client on a thread of its own through the blocking API (as the CLI does), instead of as a task through the async API (as the daemon does)."
+    )
+    var threads = false
     @Option(help: "Run only this durability (full or normal); default: both.") var durability: String?
     @Option(help: "The store file (default: a temporary file, removed afterwards).") var db: String?
     @Option(help: "The folder holding Workflows/ and Rules/.") var root: String = "."
@@ -53,9 +58,17 @@ struct WorkflowBench: ParsableCommand {
             }
             let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: mode) }
             let engine = try options.engine(unit: "telecom", store: store)
+            let cpuBefore = Self.processCPUSeconds()
             let (elapsed, transitions) = try drive(engine, count: cases)
+            let cpu = Self.processCPUSeconds() - cpuBefore
             let group = store.groupCommitFigures
+            let rawCPUBefore = Self.processCPUSeconds()
             let raw = try rawInsertRate(rows: transitions, durability: mode)
+            let rawCPU = Self.processCPUSeconds() - rawCPUBefore
+            figures["cpu_microseconds_per_transition_\(mode.rawValue)"] = .number(
+                Number(Int(cpu * 1e6 / Double(transitions))))
+            figures["cpu_microseconds_per_raw_row_\(mode.rawValue)"] = .number(
+                Number(Int(rawCPU * 1e6 / Double(transitions))))
             figures["cases_per_second_\(mode.rawValue)"] = .number(Number(Int(Double(cases) / elapsed)))
             figures["transitions_per_second_\(mode.rawValue)"] = .number(Number(Int(Double(transitions) / elapsed)))
             figures["raw_batched_inserts_per_second_\(mode.rawValue)"] = .number(Number(Int(raw)))
@@ -66,55 +79,73 @@ struct WorkflowBench: ParsableCommand {
                     "synchronous=\(mode.rawValue.uppercased()): \(cases) cases, \(transitions) transitions in "
                         + String(
                             format:
-                                "%.2f s: %.0f cases/s, %.0f transitions/s (%d clients, %.1f steps per transaction); raw batched GRDB inserts: %.0f rows/s (ratio %.2f)\n",
+                                "%.2f s: %.0f cases/s, %.0f transitions/s (%d \(threads ? "threads" : "tasks"), %.1f steps per transaction); raw batched GRDB inserts: %.0f rows/s (ratio %.2f)\n",
                             elapsed, Double(cases) / elapsed, Double(transitions) / elapsed, min(clients, cases),
                             Double(group.steps) / Double(max(group.transactions, 1)), raw,
                             Double(transitions) / elapsed / raw))
+                FileHandleOutput.standardOutput(
+                    String(
+                        format: "  CPU time (all threads): %.1f µs per transition, %.1f µs per raw row\n",
+                        cpu * 1e6 / Double(transitions), rawCPU * 1e6 / Double(transitions)))
             }
         }
         if json { FileHandleOutput.standardOutput(ValueJSON.encode(figures) + "\n") }
     }
 
+    /// The seven approvals of the telecom selection, as the roles that give them.
+    static let steps: [(event: String, role: String, input: [String: Value])] = [
+        ("approve", "selecting_unit", ["recommendation_note": .string("民主推荐")]),
+        ("approve", "party_branch", ["branch_opinion": .string("同意")]),
+        ("approve", "superior_discipline_committee", ["discipline_review_opinion": .string("同意")]),
+        ("approve", "hr_department", ["resume_review_opinion": .string("履历属实")]),
+        ("approve", "party_committee_office", ["political_review_opinion": .string("合格")]),
+        ("approve", "discipline_committee_office", ["integrity_opinion": .string("无问题")]),
+        ("approve", "approver", ["approval_note": .string("同意"), "certificate_no": .string("C-1")]),
+    ]
+
     /// Opens `count` selection cases and takes each through the seven steps, with `clients`
-    /// threads acting at once so that their steps share transactions; returns seconds and steps.
+    /// clients acting at once so that their steps share transactions; returns seconds and steps.
     func drive(_ engine: Engine, count: Int) throws -> (Double, Int) {
         let now = Instant("2024-07-01T09:00:00+08:00")!
-        let candidate = Self.candidate(engine.program)
-        let steps: [(String, String, [String: Value])] = [
-            ("approve", "selecting_unit", ["recommendation_note": .string("民主推荐")]),
-            ("approve", "party_branch", ["branch_opinion": .string("同意")]),
-            ("approve", "superior_discipline_committee", ["discipline_review_opinion": .string("同意")]),
-            ("approve", "hr_department", ["resume_review_opinion": .string("履历属实")]),
-            ("approve", "party_committee_office", ["political_review_opinion": .string("合格")]),
-            ("approve", "discipline_committee_office", ["integrity_opinion": .string("无问题")]),
-            ("approve", "approver", ["approval_note": .string("同意"), "certificate_no": .string("C-1")]),
+        let opening: [String: Value] = [
+            "position_role": .string("grid_supervisor"), "candidate": Self.candidate(engine.program),
+            "team": .string("haicheng_central_grid"), "selection_year": .number(Number(2024)),
         ]
+        let opener = Actor(id: "unit", roles: ["selecting_unit"])
         let ack = self.ack
         let shared = Shared()
+        @Sendable func acknowledge(_ snapshot: CaseSnapshot) {
+            shared.transitions.add(1, ordering: .relaxed)
+            guard ack else { return }
+            shared.output.withLock { _ in
+                FileHandleOutput.standardOutput("ack \(snapshot.id) \(snapshot.version)\n")
+            }
+        }
         @Sendable func client(_ share: Int) {
             for _ in 0..<share {
                 do throws(EngineError) {
-                    let opened = try engine.open(
-                        "selection",
-                        input: [
-                            "position_role": .string("grid_supervisor"), "candidate": candidate,
-                            "team": .string("haicheng_central_grid"), "selection_year": .number(Number(2024)),
-                        ], by: Actor(id: "unit", roles: ["selecting_unit"]), now: now)
-                    if ack {
-                        shared.output.withLock { _ in
-                            FileHandleOutput.standardOutput("ack \(opened.id) \(opened.version)\n")
-                        }
+                    let opened = try engine.open("selection", input: opening, by: opener, now: now)
+                    acknowledge(opened)
+                    for (event, role, input) in Self.steps {
+                        acknowledge(
+                            try engine.act(
+                                opened.id, event: event, input: input, by: Actor(id: role, roles: [role]), now: now))
                     }
-                    shared.transitions.add(1, ordering: .relaxed)
-                    for (event, role, input) in steps {
-                        let next = try engine.act(
-                            opened.id, event: event, input: input, by: Actor(id: role, roles: [role]), now: now)
-                        if ack {
-                            shared.output.withLock { _ in
-                                FileHandleOutput.standardOutput("ack \(next.id) \(next.version)\n")
-                            }
-                        }
-                        shared.transitions.add(1, ordering: .relaxed)
+                } catch {
+                    shared.failures.withLock { $0.append(error.message) }
+                    return
+                }
+            }
+        }
+        @Sendable func task(_ share: Int) async {
+            for _ in 0..<share {
+                do throws(EngineError) {
+                    let opened = try await engine.open("selection", input: opening, by: opener, now: now)
+                    acknowledge(opened)
+                    for (event, role, input) in Self.steps {
+                        acknowledge(
+                            try await engine.act(
+                                opened.id, event: event, input: input, by: Actor(id: role, roles: [role]), now: now))
                     }
                 } catch {
                     shared.failures.withLock { $0.append(error.message) }
@@ -123,18 +154,28 @@ struct WorkflowBench: ParsableCommand {
             }
         }
         let clients = min(self.clients, count)
+        let shares = (0..<clients).map { count / clients + ($0 < count % clients ? 1 : 0) }
         let clock = ContinuousClock()
         let start = clock.now
         let done = DispatchGroup()
-        for index in 0..<clients {
-            let share = count / clients + (index < count % clients ? 1 : 0)
+        if threads {
+            for share in shares {
+                done.enter()
+                let thread = Thread {
+                    client(share)
+                    done.leave()
+                }
+                thread.stackSize = 1 << 20
+                thread.start()
+            }
+        } else {
             done.enter()
-            let thread = Thread {
-                client(share)
+            Task {
+                await withTaskGroup(of: Void.self) { group in
+                    for share in shares { group.addTask { await task(share) } }
+                }
                 done.leave()
             }
-            thread.stackSize = 1 << 20
-            thread.start()
         }
         done.wait()
         let elapsed = clock.now - start
@@ -187,6 +228,15 @@ struct WorkflowBench: ParsableCommand {
         }
         let elapsed = clock.now - start
         return Double(rows) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+
+    /// User and system CPU time of the whole process so far, in seconds: with several threads
+    /// it shows the work a transition costs, whatever share of the cores the machine gives.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6 + Double(usage.ru_stime.tv_sec)
+            + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
     /// A candidate who passes every eligibility rule of the telecom unit.

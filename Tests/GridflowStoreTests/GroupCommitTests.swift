@@ -78,6 +78,127 @@ import Testing
     }
 }
 
+/// The async path (what the daemon uses): suspended tasks and blocked threads wait for the same
+/// shared transactions, and a task handed the lead writes the group.
+@Suite struct AsyncGroupCommitTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "gridflow-async-\(UUID().uuidString).sqlite"
+    )
+    .path
+
+    @Test func tasksAndThreadsShareTransactionsAndAConflictFailsAlone() async throws {
+        let store = try SQLiteCaseStore(path: path)
+        let fixture = SQLiteCaseStoreTests()
+        let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
+        let interpreter = Interpreter(program: SQLiteCaseStoreTests.program)
+        var cases: [CaseSnapshot] = []
+        for _ in 0..<24 {
+            cases.append(
+                try await engine.open("report", input: fixture.opening, by: fixture.employee, now: fixture.now))
+        }
+        var steps: [(Step, Int)] = []
+        for (index, opened) in cases.enumerated() {
+            let event = Event.act(event: "accept", input: ["score": .number(Number(60 + index))], by: fixture.reviewer)
+            guard case .advanced(let step) = interpreter.step(opened, event, now: fixture.now) else {
+                Issue.record("accept should advance")
+                return
+            }
+            steps.append((step, opened.version))
+        }
+        let again = Event.act(event: "accept", input: ["score": .number(Number(99))], by: fixture.reviewer)
+        guard case .advanced(let rival) = interpreter.step(cases[0], again, now: fixture.now) else {
+            Issue.record("accept should advance")
+            return
+        }
+        steps.append((rival, cases[0].version))
+        let before = store.groupCommitFigures
+        let pending = steps
+
+        var configuration = Configuration()
+        configuration.allowsUnsafeTransactions = true
+        let blocker = try DatabaseQueue(path: path, configuration: configuration)
+        try await blocker.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
+        // Steps 20 to 23 commit from threads, the others (the rival too) from tasks.
+        let outcomes = Outcomes()
+        let threads = DispatchGroup()
+        for (index, (step, version)) in steps.enumerated() where (20..<24).contains(index) {
+            threads.enter()
+            Thread {
+                var outcome: StoreError?
+                do throws(StoreError) { try store.commit(step, expectedVersion: version) } catch { outcome = error }
+                outcomes.set(index, outcome)
+                threads.leave()
+            }.start()
+        }
+        let tasks = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for (index, (step, version)) in pending.enumerated() where !(20..<24).contains(index) {
+                    group.addTask {
+                        var outcome: StoreError?
+                        do throws(StoreError) { try await store.commitAsync(step, expectedVersion: version) } catch {
+                            outcome = error
+                        }
+                        outcomes.set(index, outcome)
+                    }
+                }
+            }
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while store.requestsInFlight < steps.count, Date() < deadline { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(store.requestsInFlight == steps.count)
+        #expect(try SQLiteCaseStore(path: path).history(cases[1].id).count == 1, "nothing is written yet")
+        try await blocker.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
+        await tasks.value
+        threads.wait()
+
+        let after = store.groupCommitFigures
+        #expect(after.steps - before.steps == steps.count)
+        #expect((1...2).contains(after.transactions - before.transactions), "25 steps in at most two transactions")
+        let results = outcomes.all
+        #expect(results.count == steps.count)
+        #expect(results.values.compactMap { $0 }.map(\.code) == [.conflict])
+        #expect(results[0]! == nil || results[24]! == nil, "one of the two rivals wins")
+        for index in 1..<24 { #expect(results[index]! == nil, "step \(index)") }
+        for opened in cases {
+            #expect(try engine.load(opened.id).state == "answering")
+            #expect(try store.history(opened.id).count == 2)
+        }
+    }
+
+    @Test func twoTasksActingOnOneCaseAtOnceOneWins() async throws {
+        let store = try SQLiteCaseStore(path: path)
+        let fixture = SQLiteCaseStoreTests()
+        let program = SQLiteCaseStoreTests.program
+        // Two engines, as two daemons on one file: neither sees the other's cache.
+        let engines = [Engine(program: program, store: store), Engine(program: program, store: store)]
+        for round in 0..<10 {
+            let opened = try await engines[0].open(
+                "report", input: fixture.opening, by: fixture.employee, now: fixture.now)
+            _ = try engines[1].load(opened.id)
+            let results = await withTaskGroup(of: EngineError?.self) { group in
+                for (index, engine) in engines.enumerated() {
+                    group.addTask {
+                        do throws(EngineError) {
+                            _ = try await engine.act(
+                                opened.id, event: "accept", input: ["score": .number(Number(70 + index))],
+                                by: fixture.reviewer, now: fixture.now)
+                            return nil
+                        } catch { return error }
+                    }
+                }
+                var results: [EngineError?] = []
+                for await result in group { results.append(result) }
+                return results
+            }
+            #expect(results.filter { $0 == nil }.count == 1, "round \(round)")
+            // The loser computed again from the stored case, where accept is no longer possible.
+            #expect(results.compactMap { $0?.code } == [.rejected], "round \(round)")
+            #expect(try store.history(opened.id).map(\.event) == ["open", "accept"])
+            #expect(try engines[0].load(opened.id).version == 1)
+        }
+    }
+}
+
 /// An engine's cached cases never let a step through that the stored case would refuse.
 @Suite struct SnapshotCacheTests {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent(

@@ -33,8 +33,11 @@ import Testing
         return .record(Record(layout: layout, slots: slots))
     }
 
+    /// The input that opens a report case.
+    var opening: [String: Value] { ["reporter": reporter(), "summary": .string("x")] }
+
     func openCase(_ engine: Engine) throws -> CaseSnapshot {
-        try engine.open("report", input: ["reporter": reporter(), "summary": .string("x")], by: employee, now: now)
+        try engine.open("report", input: opening, by: employee, now: now)
     }
 
     @Test func aStepCommitsTheCaseHistoryTimersAndOutboxTogether() throws {
