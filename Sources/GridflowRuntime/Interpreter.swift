@@ -132,9 +132,8 @@ public struct Interpreter: Sendable {
         input: [String: Value], now: Instant
     ) -> Outcome {
         // Inputs: declared by the transition, present, and of the field's type.
-        for name in input.keys where !transition.inputs.contains(name) {
-            // Reported in name order, so the same input always gives the same refusal.
-            let name = input.keys.filter { !transition.inputs.contains($0) }.min() ?? name
+        // The first unknown input in name order, so the same input always gives the same refusal.
+        if let name = input.keys.filter({ !transition.inputs.contains($0) }).min() {
             return .rejected(
                 Rejection(
                     code: .invalidInput,

@@ -18,6 +18,8 @@ public final class SQLiteCaseStore: CaseStore {
     private let pool: DatabasePool
     public let path: String
     private let group = GroupCommit()
+
+    deinit { group.stopWriter() }
     /// Case ids reserved from the `counters` table, per `unit/workflow`.
     private let reservedIDs = Mutex<[String: ReservedIDs]>([:])
 
@@ -226,36 +228,46 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     /// Runs `work` in the next shared transaction and returns once that transaction has
-    /// committed. Whoever finds no transaction being written becomes the leader: it takes every
-    /// waiting request (up to `maximumGroup`), writes them in one transaction, wakes each of them,
-    /// and hands the lead to the first request still waiting, so every thread is woken once, when
-    /// its step is durable or when it is to write the next group. A request that fails is undone
-    /// alone: the others of its group are written again without it (see `writeGroup`).
+    /// committed. A thread that finds no transaction being written becomes the leader: it takes
+    /// every waiting request (up to `maximumGroup`), writes them in one transaction, wakes each of
+    /// them, and hands the lead on (see `lead`), so every thread is woken once, when its step is
+    /// durable or when it is to write the next group. A request that fails is undone alone: the
+    /// others of its group are written again without it (see `writeGroup`).
     private func groupWrite(_ work: @escaping @Sendable (Database) throws -> Void) throws(StoreError) {
         let request = GroupCommit.Request(work, waiter: .semaphore(DispatchSemaphore(value: 0)))
-        if !enqueue(request) {
+        if enqueue(request) {
+            lead(asWriter: false)
+        } else {
             request.wait()
             // Woken either because the request is written or because it is to lead.
+            if !request.done { lead(asWriter: false) }
         }
-        if !request.done { lead() }
         if let error = request.error { throw error }
     }
 
-    /// `groupWrite` for async callers: the task suspends until its transaction has committed, or
-    /// until it is to lead, and then writes the group on the thread it runs on. Async callers
-    /// must not also wait with `groupWrite` on the cooperative threads, or a task handed the lead
-    /// could find no thread to run on.
+    /// `groupWrite` for async callers: a task that finds no group being written writes it on the
+    /// thread it runs on (no hand-off when the store is idle or the task is the only writer);
+    /// otherwise it suspends until its transaction has committed. A suspended task is never
+    /// handed the lead, since it might find no free thread to run on: the leader keeps writing
+    /// for waiting tasks, for a few groups, and then the store's writer thread takes over.
     private func groupWriteAsync(_ work: @escaping @Sendable (Database) throws -> Void) async throws(StoreError) {
         let request = GroupCommit.Request(work, waiter: .suspended)
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+        let leads = await withCheckedContinuation { (continuation: CheckedContinuation<Bool, Never>) in
             request.continuation = continuation
-            if enqueue(request) { request.wake() }
+            if enqueue(request) {
+                request.continuation = nil
+                continuation.resume(returning: true)
+            }
         }
-        if !request.done { lead() }
+        if leads { lead(asWriter: false) }
         if let error = request.error { throw error }
     }
 
-    /// Queues a request; `true` when no group is being written, so the caller leads.
+    /// Groups a thread or task other than the writer thread writes in a row for waiting tasks
+    /// before the writer thread takes over, so that its own caller is not held up for long.
+    static let groupsBeforeHandOver = 8
+
+    /// Queues a request; `true` when no group is being written, so the caller is to lead.
     private func enqueue(_ request: GroupCommit.Request) -> Bool {
         group.state.withLock { state -> Bool in
             state.waiting.append(request)
@@ -265,31 +277,49 @@ public final class SQLiteCaseStore: CaseStore {
         }
     }
 
-    /// Writes the next group as its leader, then wakes its members and passes the lead on.
-    private func lead() {
-        let batch = group.state.withLock { state in
-            let batch = Array(state.waiting.prefix(Self.maximumGroup))
-            state.waiting.removeFirst(batch.count)
-            state.writing = batch.count
-            return batch
+    /// Writes groups as their leader, waking each member when its group has committed. The lead
+    /// passes to the first request still waiting if a thread waits for it. When a task waits for
+    /// it, the leader keeps it (the writer thread always, another leader for
+    /// `groupsBeforeHandOver` groups) and then gives it to the writer thread.
+    func lead(asWriter: Bool) {
+        enum Handover {
+            case nobody, thread(GroupCommit.Request), writer
         }
-        writeGroup(batch)
-        let next = group.state.withLock { state -> GroupCommit.Request? in
-            state.writing = 0
-            state.groups += 1
-            state.steps += batch.count
-            guard let next = state.waiting.first else {
-                state.leading = false
-                return nil
+        var written = 0
+        while true {
+            let batch = group.state.withLock { state in
+                let batch = Array(state.waiting.prefix(Self.maximumGroup))
+                state.waiting.removeFirst(batch.count)
+                state.writing = batch.count
+                return batch
             }
-            return next
+            writeGroup(batch)
+            let next = group.state.withLock { state -> Handover in
+                state.writing = 0
+                state.groups += 1
+                state.steps += batch.count
+                guard let next = state.waiting.first else {
+                    state.leading = false
+                    return .nobody
+                }
+                if case .semaphore = next.waiter { return .thread(next) }
+                return .writer
+            }
+            for member in batch {
+                member.done = true
+                member.wake()
+            }
+            written += 1
+            switch next {
+            case .nobody: return
+            // Not done: when it wakes it leads (the current thread's request was in `batch`).
+            case .thread(let request): request.wake()
+            case .writer:
+                if asWriter || written < Self.groupsBeforeHandOver { continue }
+                group.wakeWriter(for: self)
+            }
+            return
         }
-        for member in batch {
-            member.done = true
-            member.wake()
-        }
-        // `next` is not done: when it wakes it leads (the current thread's request is in `batch`).
-        next?.wake()
     }
 
     /// Writes a group in one transaction. Requests first run one after another with no
@@ -859,8 +889,6 @@ struct UnrolledStep: Error, CustomStringConvertible {
     var description: String { "\(cause) (the transaction could not be rolled back to the step: \(rollback))" }
 }
 
-/// The state of group commit: requests waiting for the next shared transaction, and whether a
-/// leader is writing one. Everything here is guarded by `condition`.
 /// A step with its JSON texts made, so that the shared transaction only binds and writes them.
 struct EncodedStep: Sendable {
     let step: Step
@@ -889,7 +917,8 @@ struct EncodedStep: Sendable {
     }
 }
 
-/// The queue of writes waiting for the next shared transaction.
+/// The queue of writes waiting for the next shared transaction, whether a leader is writing one,
+/// and the store's writer thread, which leads for suspended tasks.
 final class GroupCommit: Sendable {
     /// One write: its work, and its outcome once its transaction has committed or failed.
     /// `done` and `error` are written by the leader before `wake` is signalled and read by the
@@ -905,8 +934,9 @@ final class GroupCommit: Sendable {
         var error: StoreError?
         var done = false
         let waiter: Waiter
-        /// The suspended task, set before the request is queued.
-        var continuation: CheckedContinuation<Void, Never>?
+        /// The suspended task, set before the request is queued; resumed with `false` when the
+        /// request is done (a task is never woken to lead).
+        var continuation: CheckedContinuation<Bool, Never>?
 
         init(_ work: @escaping @Sendable (Database) throws -> Void, waiter: Waiter) {
             self.work = work
@@ -925,7 +955,7 @@ final class GroupCommit: Sendable {
             case .suspended:
                 let continuation = self.continuation
                 self.continuation = nil
-                continuation?.resume()
+                continuation?.resume(returning: false)
             }
         }
     }
@@ -940,4 +970,34 @@ final class GroupCommit: Sendable {
     }
 
     let state = Mutex(State())
+    /// Signalled when the writer thread is to lead; started on first use.
+    private let writerWake = DispatchSemaphore(value: 0)
+    private let writerStarted = Mutex(false)
+
+    /// Gives the lead to the writer thread. It holds the store weakly while it waits, and ends
+    /// once the store is gone (`deinit` wakes it).
+    func wakeWriter(for store: SQLiteCaseStore) {
+        let start = writerStarted.withLock { started in
+            defer { started = true }
+            return !started
+        }
+        if start {
+            let wake = writerWake
+            let thread = Thread { [weak store] in
+                while true {
+                    wake.wait()
+                    guard let leader = store else { return }
+                    leader.lead(asWriter: true)
+                }
+            }
+            thread.name = "gridflow-writer"
+            thread.start()
+        }
+        writerWake.signal()
+    }
+
+    /// Lets the writer thread end (the store is going away).
+    func stopWriter() {
+        if writerStarted.withLock({ $0 }) { writerWake.signal() }
+    }
 }

@@ -86,7 +86,8 @@ import Testing
     )
     .path
 
-    @Test func tasksAndThreadsShareTransactionsAndAConflictFailsAlone() async throws {
+    @Test(.timeLimit(.minutes(1)), arguments: [true, false])
+    func tasksAndThreadsShareTransactionsAndAConflictFailsAlone(taskFirst: Bool) async throws {
         let store = try SQLiteCaseStore(path: path)
         let fixture = SQLiteCaseStoreTests()
         let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
@@ -118,10 +119,15 @@ import Testing
         configuration.allowsUnsafeTransactions = true
         let blocker = try DatabaseQueue(path: path, configuration: configuration)
         try await blocker.writeWithoutTransaction { try $0.execute(sql: "BEGIN IMMEDIATE") }
-        // Steps 20 to 23 commit from threads, the others (the rival too) from tasks.
+        // Steps 20 to 23 commit from threads, the others (the rival too) from tasks. The first
+        // request is a task's (the writer thread leads it) or a thread's (the thread leads), and
+        // each waits behind the blocker until the rest have queued behind it.
         let outcomes = Outcomes()
         let threads = DispatchGroup()
-        for (index, (step, version)) in steps.enumerated() where (20..<24).contains(index) {
+        let tasks = TaskGroupBox()
+        let first = taskFirst ? 0 : 20
+        func startThread(_ index: Int) {
+            let (step, version) = pending[index]
             threads.enter()
             Thread {
                 var outcome: StoreError?
@@ -130,25 +136,30 @@ import Testing
                 threads.leave()
             }.start()
         }
-        let tasks = Task {
-            await withTaskGroup(of: Void.self) { group in
-                for (index, (step, version)) in pending.enumerated() where !(20..<24).contains(index) {
-                    group.addTask {
-                        var outcome: StoreError?
-                        do throws(StoreError) { try await store.commitAsync(step, expectedVersion: version) } catch {
-                            outcome = error
-                        }
-                        outcomes.set(index, outcome)
-                    }
+        func startTask(_ index: Int) {
+            let (step, version) = pending[index]
+            tasks.add {
+                var outcome: StoreError?
+                do throws(StoreError) { try await store.commitAsync(step, expectedVersion: version) } catch {
+                    outcome = error
                 }
+                outcomes.set(index, outcome)
             }
         }
-        let deadline = Date().addingTimeInterval(10)
-        while store.requestsInFlight < steps.count, Date() < deadline { try await Task.sleep(for: .milliseconds(1)) }
-        #expect(store.requestsInFlight == steps.count)
+        func waitForQueue(_ count: Int) async throws {
+            let deadline = Date().addingTimeInterval(10)
+            while store.requestsInFlight < count, Date() < deadline { try await Task.sleep(for: .milliseconds(1)) }
+            #expect(store.requestsInFlight == count)
+        }
+        if taskFirst { startTask(first) } else { startThread(first) }
+        try await waitForQueue(1)
+        for index in pending.indices where index != first {
+            if (20..<24).contains(index) { startThread(index) } else { startTask(index) }
+        }
+        try await waitForQueue(steps.count)
         #expect(try SQLiteCaseStore(path: path).history(cases[1].id).count == 1, "nothing is written yet")
         try await blocker.writeWithoutTransaction { try $0.execute(sql: "COMMIT") }
-        await tasks.value
+        await tasks.wait()
         threads.wait()
 
         let after = store.groupCommitFigures
@@ -165,7 +176,7 @@ import Testing
         }
     }
 
-    @Test func twoTasksActingOnOneCaseAtOnceOneWins() async throws {
+    @Test(.timeLimit(.minutes(1))) func twoTasksActingOnOneCaseAtOnceOneWins() async throws {
         let store = try SQLiteCaseStore(path: path)
         let fixture = SQLiteCaseStoreTests()
         let program = SQLiteCaseStoreTests.program
@@ -242,6 +253,17 @@ import Testing
         #expect(accepted.version == 2)
         #expect(accepted["escalations"] == .number(Number(1)))
         #expect(try theirs.store.history(second.id).map(\.event) == ["open", "remind", "accept"])
+    }
+}
+
+/// Unstructured tasks started one by one, awaited together.
+final class TaskGroupBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tasks: [Task<Void, Never>] = []
+
+    func add(_ body: @escaping @Sendable () async -> Void) { lock.withLock { tasks.append(Task { await body() }) } }
+    func wait() async {
+        for task in lock.withLock({ tasks }) { await task.value }
     }
 }
 
