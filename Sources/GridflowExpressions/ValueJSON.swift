@@ -7,7 +7,11 @@ public enum ValueJSON {
     /// The JSON text of a value.
     public static func encode(_ value: Value) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(256)
+        if case .record(let record) = value {
+            out.reserveCapacity(64 * record.slots.count)
+        } else {
+            out.reserveCapacity(256)
+        }
         write(value, to: &out)
         return String(decoding: out, as: UTF8.self)
     }

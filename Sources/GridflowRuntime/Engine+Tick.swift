@@ -103,7 +103,17 @@ extension Engine {
         case "signal":
             let target = object["case"]?.string ?? ""
             let event = object["event"]?.string ?? ""
-            if let current = try? load(target) {
+            var found: CaseSnapshot?
+            var unreadable: EngineError?
+            do { found = try load(target) } catch {
+                // A case that is not here is said below; one that cannot be read is said as such.
+                if error.code != .notFound { unreadable = error }
+            }
+            if let unreadable {
+                delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
+                try recordIncident(
+                    effect, "signal-unreadable", "signal '\(event)' to \(target): \(unreadable.message)", now, &report)
+            } else if let current = found {
                 switch interpreter.step(current, .signal(event: event, from: effect.caseID), now: now) {
                 case .advanced(let signalled):
                     step = signalled

@@ -234,7 +234,10 @@ public struct Interpreter: Sendable {
             to: transition.to, changes: changes(from: current.fields, to: next.fields, workflow: workflow))
         return .advanced(
             Step(
-                next: next, history: history, startTimers: timers, cancelTimers: true, effects: effects,
+                next: next, history: history, startTimers: timers,
+                // A case's timers are those its current state started, so a state without timers
+                // leaves none to cancel (and the store is spared the delete).
+                cancelTimers: workflow.states[current.state]?.timers.isEmpty != true, effects: effects,
                 incidents: incidents))
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GridflowDefinitions
 import GridflowExpressions
 import GridflowRuntime
@@ -81,6 +82,31 @@ import Testing
         #expect(third.incidents.count == 1)
         #expect(third.incidents.first?.hasSuffix("is finished (state 'closed')") == true)
         #expect(try SQLiteCaseStore(path: path).incidents(caseID: followup.id).map(\.code) == ["signal-rejected"])
+    }
+
+    @Test func aSignalToACaseThatCannotBeReadIsAnIncidentThatSaysWhy() throws {
+        let engine = try engine()
+        var current = try engine.open(
+            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        current = try engine.act(
+            current.id, event: "accept", input: ["score": .number(Number(80))], by: store.reviewer, now: monday)
+        current = try engine.act(
+            current.id, event: "answer", input: ["answer": .string("已整改")], by: store.reviewer, now: monday)
+        current = try engine.act(current.id, event: "confirm", input: [:], by: store.employee, now: monday)
+        _ = try engine.tick(now: monday)
+        let followup = try #require(
+            try SQLiteCaseStore(path: path).list(unit: "rt", workflow: "followup", state: nil).first)
+        _ = try engine.act(
+            followup.id, event: "finish", input: [:], by: Actor(id: "s", roles: ["secretary"]), now: monday)
+        // The report now runs on definitions this engine has not loaded: it is there, but cannot be read.
+        try DatabaseQueue(path: path).write { db in
+            try db.execute(
+                sql: "UPDATE cases SET definition_version = 'sha256:other' WHERE id = ?", arguments: [current.id])
+        }
+        let report = try engine.tick(now: monday)
+        #expect(report.incidents.count == 1)
+        #expect(report.incidents.first?.contains("runs on definitions version sha256:other") == true)
+        #expect(try SQLiteCaseStore(path: path).incidents(caseID: followup.id).map(\.code) == ["signal-unreadable"])
     }
 }
 
