@@ -78,6 +78,9 @@ public struct ReportFigures: Sendable {
     public var groups: [(group: CompiledReport.Group, rows: [Row])]
 }
 
+/// A measure's sum needs more than the 38 digits a number holds.
+struct Overflow: Error {}
+
 /// Accumulates a measure's inputs for one row.
 struct MeasureAccumulator {
     var count = 0
@@ -93,23 +96,33 @@ struct MeasureAccumulator {
         }
     }
 
-    func result(_ kind: Report.Kind) -> Number? {
+    /// The measure's value; a sum beyond 38 digits is an error, never a value left out.
+    func result(_ kind: Report.Kind) throws(Overflow) -> Number? {
+        func total() throws(Overflow) -> Number {
+            var sum = Number.zero
+            for value in values {
+                guard let next = Number.adding(sum, value) else { throw Overflow() }
+                sum = next
+            }
+            return sum
+        }
         switch kind {
         case .count: return Number(count)
         case .share:
             guard count > 0 else { return nil }
             return Number.divide(Number(hits * 100), Number(count))?.rounded(1).trimmed()
         case .sum:
-            return values.reduce(Number.zero) { Number.adding($0, $1) ?? $0 }
+            return try total()
         case .average:
             guard !values.isEmpty else { return nil }
-            let sum = values.reduce(Number.zero) { Number.adding($0, $1) ?? $0 }
-            return Number.divide(sum, Number(values.count))?.rounded(1).trimmed()
+            return Number.divide(try total(), Number(values.count))?.rounded(1).trimmed()
         case .median:
             guard !values.isEmpty else { return nil }
             let sorted = values.sorted()
             if sorted.count % 2 == 1 { return sorted[sorted.count / 2].rounded(1).trimmed() }
-            let middle = Number.adding(sorted[sorted.count / 2 - 1], sorted[sorted.count / 2]) ?? .zero
+            guard let middle = Number.adding(sorted[sorted.count / 2 - 1], sorted[sorted.count / 2]) else {
+                throw Overflow()
+            }
             return Number.divide(middle, Number(2))?.rounded(1).trimmed()
         case .p90:
             // Nearest rank: the smallest value at least 90% of the values do not exceed.
@@ -182,15 +195,30 @@ extension Engine {
                 throw EngineError(.incident, "report \(report.name), \(place), on case \(stored.id): \(error.message)")
             }
         }
-        func row(_ key: String, _ cases: Int, _ accumulators: [MeasureAccumulator]) -> ReportFigures.Row {
-            .init(
-                key: key, cases: cases,
-                values: zip(report.measures, accumulators).map { $1.result($0.kind) })
+        func row(_ key: String, _ cases: Int, _ accumulators: [MeasureAccumulator]) throws(EngineError)
+            -> ReportFigures.Row
+        {
+            var values: [Number?] = []
+            for (measure, accumulator) in zip(report.measures, accumulators) {
+                do { values.append(try accumulator.result(measure.kind)) } catch {
+                    throw EngineError(
+                        .incident,
+                        "report \(report.name), measure \(measure.name), row \(key): the \(measure.kind.rawValue) needs more than 38 digits"
+                    )
+                }
+            }
+            return .init(key: key, cases: cases, values: values)
+        }
+        var groupRows: [(group: CompiledReport.Group, rows: [ReportFigures.Row])] = []
+        for (index, group) in report.groups.enumerated() {
+            var rows: [ReportFigures.Row] = []
+            for key in groups[index].keys.sorted() {
+                rows.append(try row(key, counts[index][key]!, groups[index][key]!))
+            }
+            groupRows.append((group, rows))
         }
         return ReportFigures(
-            report: report, period: window.description, overall: row("all", cases.count, overall),
-            groups: report.groups.enumerated().map { index, group in
-                (group, groups[index].keys.sorted().map { row($0, counts[index][$0]!, groups[index][$0]!) })
-            })
+            report: report, period: window.description, overall: try row("all", cases.count, overall),
+            groups: groupRows)
     }
 }

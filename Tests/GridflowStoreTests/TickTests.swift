@@ -160,3 +160,45 @@ import Testing
         #expect(throws: EngineError.self) { try fixed.retry(incident.id, now: now) }
     }
 }
+
+/// Bulletin measures never drop a value silently.
+@Suite struct ReportOverflowTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "gridflow-overflow-\(UUID().uuidString).sqlite"
+    )
+    .path
+
+    @Test func aSumBeyondThirtyEightDigitsIsAnErrorNotAValueLeftOut() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-overflow-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: URL(fileURLWithPath: SQLiteCaseStoreTests.fixtures), to: directory)
+        try """
+        kind: Report
+        schema: 1
+        unit: rt
+        name: scores
+        workflow: report
+        measures:
+          - {name: total, kind: sum, value: case.score}
+        """.write(to: directory.appendingPathComponent("Rules/rt/scores.yaml"), atomically: true, encoding: .utf8)
+        let result = Loader().load(paths: [directory.path + "/Workflows/rt", directory.path + "/Rules/rt"])
+        #expect(!result.diagnostics.hasErrors, "\(result.diagnostics)")
+        let program = try Program(definitions: result.units["rt"]!, version: DefinitionVersion.of(result.sources))
+        let engine = Engine(program: program, store: try SQLiteCaseStore(path: path))
+        let fixture = SQLiteCaseStoreTests()
+        let huge = try #require(Number("90000000000000000000000000000000000000"))
+        for _ in 0..<2 {
+            let opened = try engine.open("report", input: fixture.opening, by: fixture.employee, now: fixture.now)
+            _ = try engine.act(
+                opened.id, event: "accept", input: ["score": .number(huge)], by: fixture.reviewer, now: fixture.now)
+        }
+        let report = try #require(program.reports["scores"])
+        let window = try #require(AppraisalWindow("2024-Q3"))
+        do {
+            let figures = try engine.figures(of: report, window: window, now: fixture.now)
+            Issue.record("the sum cannot be \(figures.overall.values)")
+        } catch {
+            #expect(error.message == "report scores, measure total, row all: the sum needs more than 38 digits")
+        }
+    }
+}
