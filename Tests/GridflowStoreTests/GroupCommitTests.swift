@@ -19,22 +19,7 @@ import Testing
         let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
         let interpreter = Interpreter(program: SQLiteCaseStoreTests.program)
         let cases = try (0..<20).map { _ in try fixture.openCase(engine) }
-        var steps: [(Step, Int)] = []
-        for (index, opened) in cases.enumerated() {
-            let event = Event.act(event: "accept", input: ["score": .number(Number(60 + index))], by: fixture.reviewer)
-            guard case .advanced(let step) = interpreter.step(opened, event, now: fixture.now) else {
-                Issue.record("accept should advance")
-                return
-            }
-            steps.append((step, opened.version))
-        }
-        // A second accept of the first case, computed from the same version: it must conflict.
-        let again = Event.act(event: "accept", input: ["score": .number(Number(99))], by: fixture.reviewer)
-        guard case .advanced(let rival) = interpreter.step(cases[0], again, now: fixture.now) else {
-            Issue.record("accept should advance")
-            return
-        }
-        steps.append((rival, cases[0].version))
+        let steps = try acceptances(of: cases, interpreter, fixture)
         let before = store.groupCommitFigures
 
         // Another connection holds the write lock, so the steps pile up behind the first leader.
@@ -97,21 +82,7 @@ import Testing
             cases.append(
                 try await engine.open("report", input: fixture.opening, by: fixture.employee, now: fixture.now))
         }
-        var steps: [(Step, Int)] = []
-        for (index, opened) in cases.enumerated() {
-            let event = Event.act(event: "accept", input: ["score": .number(Number(60 + index))], by: fixture.reviewer)
-            guard case .advanced(let step) = interpreter.step(opened, event, now: fixture.now) else {
-                Issue.record("accept should advance")
-                return
-            }
-            steps.append((step, opened.version))
-        }
-        let again = Event.act(event: "accept", input: ["score": .number(Number(99))], by: fixture.reviewer)
-        guard case .advanced(let rival) = interpreter.step(cases[0], again, now: fixture.now) else {
-            Issue.record("accept should advance")
-            return
-        }
-        steps.append((rival, cases[0].version))
+        let steps = try acceptances(of: cases, interpreter, fixture)
         let before = store.groupCommitFigures
         let pending = steps
 
@@ -265,6 +236,27 @@ final class TaskGroupBox: @unchecked Sendable {
     func wait() async {
         for task in lock.withLock({ tasks }) { await task.value }
     }
+}
+
+/// An accept step for each case, computed from its version, and last a second accept of the
+/// first case from the same version: a rival that must conflict.
+func acceptances(of cases: [CaseSnapshot], _ interpreter: Interpreter, _ fixture: SQLiteCaseStoreTests) throws
+    -> [(Step, Int)]
+{
+    var steps: [(Step, Int)] = []
+    for (index, opened) in cases.enumerated() {
+        let event = Event.act(event: "accept", input: ["score": .number(Number(60 + index))], by: fixture.reviewer)
+        guard case .advanced(let step) = interpreter.step(opened, event, now: fixture.now) else {
+            throw StoreError(.database, "accept should advance")
+        }
+        steps.append((step, opened.version))
+    }
+    let again = Event.act(event: "accept", input: ["score": .number(Number(99))], by: fixture.reviewer)
+    guard case .advanced(let rival) = interpreter.step(cases[0], again, now: fixture.now) else {
+        throw StoreError(.database, "accept should advance")
+    }
+    steps.append((rival, cases[0].version))
+    return steps
 }
 
 final class Outcomes: @unchecked Sendable {

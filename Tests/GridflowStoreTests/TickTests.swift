@@ -19,6 +19,18 @@ import Testing
         Engine(program: SQLiteCaseStoreTests.program, store: try SQLiteCaseStore(path: path))
     }
 
+    /// A report accepted, answered and confirmed: closed, with its ledger entry and follow-up
+    /// case waiting in the outbox.
+    func closedReport(_ engine: Engine) throws -> CaseSnapshot {
+        var current = try engine.open(
+            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        current = try engine.act(
+            current.id, event: "accept", input: ["score": .number(Number(80))], by: store.reviewer, now: monday)
+        current = try engine.act(
+            current.id, event: "answer", input: ["answer": .string("已整改")], by: store.reviewer, now: monday)
+        return try engine.act(current.id, event: "confirm", input: [:], by: store.employee, now: monday)
+    }
+
     @Test func aTimerNeverFiresEarlySurvivesARestartAndFiresOnce() throws {
         let opened = try engine().open(
             "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
@@ -58,13 +70,7 @@ import Testing
 
     @Test func effectsOpenCasesOnceAndSignalsThatCannotLandAreIncidents() throws {
         let engine = try engine()
-        var current = try engine.open(
-            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
-        current = try engine.act(
-            current.id, event: "accept", input: ["score": .number(Number(80))], by: store.reviewer, now: monday)
-        current = try engine.act(
-            current.id, event: "answer", input: ["answer": .string("已整改")], by: store.reviewer, now: monday)
-        current = try engine.act(current.id, event: "confirm", input: [:], by: store.employee, now: monday)
+        let current = try closedReport(engine)
         #expect(current.state == "closed")
         let first = try engine.tick(now: monday)
         #expect(first.effectsPerformed == 2)  // the ledger entry and the follow-up case
@@ -86,13 +92,7 @@ import Testing
 
     @Test func aSignalToACaseThatCannotBeReadIsAnIncidentThatSaysWhy() throws {
         let engine = try engine()
-        var current = try engine.open(
-            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
-        current = try engine.act(
-            current.id, event: "accept", input: ["score": .number(Number(80))], by: store.reviewer, now: monday)
-        current = try engine.act(
-            current.id, event: "answer", input: ["answer": .string("已整改")], by: store.reviewer, now: monday)
-        current = try engine.act(current.id, event: "confirm", input: [:], by: store.employee, now: monday)
+        let current = try closedReport(engine)
         _ = try engine.tick(now: monday)
         let followup = try #require(
             try SQLiteCaseStore(path: path).list(unit: "rt", workflow: "followup", state: nil).first)
