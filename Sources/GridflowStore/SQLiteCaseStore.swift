@@ -29,8 +29,14 @@ public final class SQLiteCaseStore: CaseStore {
         var block: Int
     }
 
-    /// Steps per shared transaction, at most.
-    public static let maximumGroup = 256
+    /// How steps are grouped: at most `maximum` per shared transaction, and a leader other than
+    /// the writer thread writes at most `beforeHandOver` groups in a row for waiting tasks.
+    struct Grouping: Sendable {
+        var maximum = 256
+        var beforeHandOver = 8
+    }
+
+    let grouping: Grouping
 
     /// How hard commits wait for the disk.
     public enum Durability: String, Sendable {
@@ -43,8 +49,13 @@ public final class SQLiteCaseStore: CaseStore {
     /// Opens (or creates) the store at `path`.
     /// - Throws: `StoreError.notAStore` for a file that is not SQLite or not a Gridflow store; the
     ///   file is left untouched.
-    public init(path: String, durability: Durability = .full) throws(StoreError) {
+    public convenience init(path: String, durability: Durability = .full) throws(StoreError) {
+        try self.init(path: path, durability: durability, grouping: Grouping())
+    }
+
+    init(path: String, durability: Durability, grouping: Grouping) throws(StoreError) {
         self.path = path
+        self.grouping = grouping
         try Self.checkExisting(path)
         var configuration = Configuration()
         // Several processes may share the file: a writer waits for another's transaction instead
@@ -229,7 +240,7 @@ public final class SQLiteCaseStore: CaseStore {
 
     /// Runs `work` in the next shared transaction and returns once that transaction has
     /// committed. A thread that finds no transaction being written becomes the leader: it takes
-    /// every waiting request (up to `maximumGroup`), writes them in one transaction, wakes each of
+    /// every waiting request (up to `grouping.maximum`), writes them in one transaction, wakes each of
     /// them, and hands the lead on (see `lead`), so every thread is woken once, when its step is
     /// durable or when it is to write the next group. A request that fails is undone alone: the
     /// others of its group are written again without it (see `writeGroup`).
@@ -263,9 +274,12 @@ public final class SQLiteCaseStore: CaseStore {
         if let error = request.error { throw error }
     }
 
-    /// Groups a thread or task other than the writer thread writes in a row for waiting tasks
-    /// before the writer thread takes over, so that its own caller is not held up for long.
-    static let groupsBeforeHandOver = 8
+    /// For tests: as if a group were being written, so that requests queue up until
+    /// `releaseWrites`.
+    func holdWrites() { group.state.withLock { $0.leading = true } }
+
+    /// For tests: writes what queued meanwhile, as a leader thread would (call it on a thread).
+    func releaseWrites() { lead(asWriter: false) }
 
     /// Queues a request; `true` when no group is being written, so the caller is to lead.
     private func enqueue(_ request: GroupCommit.Request) -> Bool {
@@ -280,20 +294,22 @@ public final class SQLiteCaseStore: CaseStore {
     /// Writes groups as their leader, waking each member when its group has committed. The lead
     /// passes to the first request still waiting if a thread waits for it. When a task waits for
     /// it, the leader keeps it (the writer thread always, another leader for
-    /// `groupsBeforeHandOver` groups) and then gives it to the writer thread.
+    /// `grouping.beforeHandOver` groups, so that its own caller is not held up for long) and
+    /// then gives it to the writer thread.
     func lead(asWriter: Bool) {
         enum Handover {
-            case nobody, thread(GroupCommit.Request), writer
+            case nobody, thread(GroupCommit.Request), keep, writer
         }
         var written = 0
         while true {
             let batch = group.state.withLock { state in
-                let batch = Array(state.waiting.prefix(Self.maximumGroup))
+                let batch = Array(state.waiting.prefix(grouping.maximum))
                 state.waiting.removeFirst(batch.count)
                 state.writing = batch.count
                 return batch
             }
             writeGroup(batch)
+            written += 1
             let next = group.state.withLock { state -> Handover in
                 state.writing = 0
                 state.groups += 1
@@ -302,21 +318,24 @@ public final class SQLiteCaseStore: CaseStore {
                     state.leading = false
                     return .nobody
                 }
-                if case .semaphore = next.waiter { return .thread(next) }
+                if case .semaphore = next.waiter {
+                    state.handedToThreads += 1
+                    return .thread(next)
+                }
+                if asWriter || written < grouping.beforeHandOver { return .keep }
+                state.handedToWriter += 1
                 return .writer
             }
             for member in batch {
                 member.done = true
                 member.wake()
             }
-            written += 1
             switch next {
             case .nobody: return
             // Not done: when it wakes it leads (the current thread's request was in `batch`).
             case .thread(let request): request.wake()
-            case .writer:
-                if asWriter || written < Self.groupsBeforeHandOver { continue }
-                group.wakeWriter(for: self)
+            case .keep: continue
+            case .writer: group.wakeWriter(for: self)
             }
             return
         }
@@ -380,6 +399,11 @@ public final class SQLiteCaseStore: CaseStore {
     /// Requests submitted and not yet answered: waiting for a transaction or in the one being written.
     var requestsInFlight: Int {
         group.state.withLock { $0.waiting.count + $0.writing }
+    }
+
+    /// How often the lead passed to a waiting thread and to the writer thread, for tests.
+    var handOvers: (threads: Int, writer: Int) {
+        group.state.withLock { ($0.handedToThreads, $0.handedToWriter) }
     }
 
     /// Steps and shared transactions written so far by this store, for benchmarks.
@@ -967,6 +991,9 @@ final class GroupCommit: Sendable {
         var writing = 0
         var groups = 0
         var steps = 0
+        /// How often the lead passed to a waiting thread, and to the writer thread.
+        var handedToThreads = 0
+        var handedToWriter = 0
     }
 
     let state = Mutex(State())
