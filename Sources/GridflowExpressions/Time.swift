@@ -56,12 +56,19 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static func < (a: Day, b: Day) -> Bool { a.number < b.number }
 
     public var description: String {
+        var out: [UInt8] = []
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `YYYY-MM-DD` (the year zero-padded to at least four characters).
+    public func write(to out: inout [UInt8]) {
         let (y, m, d) = components
-        func pad(_ n: Int, _ w: Int) -> String {
-            let s = String(n)
-            return String(repeating: "0", count: max(0, w - s.count)) + s
-        }
-        return "\(pad(y, 4))-\(pad(m, 2))-\(pad(d, 2))"
+        DecimalText.write(y, width: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        DecimalText.write(m, width: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        DecimalText.write(d, width: 2, to: &out)
     }
 }
 
@@ -107,10 +114,23 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     public var description: String {
+        var out: [UInt8] = []
+        write(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends `YYYY-MM-DDTHH:MM:SSZ`, in UTC.
+    public func write(to out: inout [UInt8]) {
         let day = self.day(offset: 0)
         let s = seconds - day.number * 86_400
-        func pad(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
-        return "\(day)T\(pad(s / 3600)):\(pad(s % 3600 / 60)):\(pad(s % 60))Z"
+        day.write(to: &out)
+        out.append(UInt8(ascii: "T"))
+        DecimalText.write(s / 3600, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        DecimalText.write(s % 3600 / 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        DecimalText.write(s % 60, width: 2, to: &out)
+        out.append(UInt8(ascii: "Z"))
     }
 }
 
@@ -245,5 +265,28 @@ public struct WorkCalendar: Sendable {
             if isWorkingDay(Day(number: day)) { left -= 1 }
         }
         return Day(number: day)
+    }
+}
+
+/// Integers written as ASCII digits straight into a byte buffer, for dates, times and JSON.
+enum DecimalText {
+    /// Appends `n` in decimal, with zeros in front up to `width` characters (a sign counts).
+    static func write(_ n: Int, width: Int = 0, to out: inout [UInt8]) {
+        // 20 digits and a sign hold any Int.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 21) { buffer in
+            var start = 21
+            var magnitude = n.magnitude
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            if n < 0 {
+                start -= 1
+                buffer[start] = UInt8(ascii: "-")
+            }
+            for _ in (21 - start)..<max(width, 21 - start) { out.append(UInt8(ascii: "0")) }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<21]))
+        }
     }
 }

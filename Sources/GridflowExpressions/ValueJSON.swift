@@ -38,11 +38,11 @@ public enum ValueJSON {
         case .string(let s): write(string: s, to: &out)
         case .date(let d):
             out.append(UInt8(ascii: "\""))
-            write(day: d, to: &out)
+            d.write(to: &out)
             out.append(UInt8(ascii: "\""))
         case .datetime(let i):
             out.append(UInt8(ascii: "\""))
-            write(instant: i, to: &out)
+            i.write(to: &out)
             out.append(UInt8(ascii: "\""))
         case .duration(let s): write(string: s.description, to: &out)
         case .list(let items):
@@ -84,73 +84,10 @@ public enum ValueJSON {
     /// A whole number is written digit by digit; a decimal as its exact text.
     static func write(number: Number, to out: inout [UInt8]) {
         if number.scale == 0, let whole = Int(exactly: number.mantissa) {
-            write(integer: whole, to: &out)
+            DecimalText.write(whole, to: &out)
         } else {
             out.append(contentsOf: number.description.utf8)
         }
-    }
-
-    static func write(integer: Int, to out: inout [UInt8]) {
-        if integer < 0 { out.append(UInt8(ascii: "-")) }
-        var magnitude = integer.magnitude
-        // 20 digits hold any UInt64.
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var start = 20
-            repeat {
-                start -= 1
-                digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
-                magnitude /= 10
-            } while magnitude > 0
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start..<20]))
-        }
-    }
-
-    /// `n` with at least `width` digits, zero-padded.
-    static func write(padded n: Int, width: Int, to out: inout [UInt8]) {
-        var power = 1
-        for _ in 1..<width { power *= 10 }
-        if n < 0 || n >= power * 10 {
-            write(integer: n, to: &out)
-            return
-        }
-        var rest = n
-        while power > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(rest / power))
-            rest %= power
-            power /= 10
-        }
-    }
-
-    /// `YYYY-MM-DD`, as `Day.description` writes it.
-    static func write(day: Day, to out: inout [UInt8]) {
-        let (y, m, d) = day.components
-        guard y >= 0 else {
-            out.append(contentsOf: day.description.utf8)
-            return
-        }
-        write(padded: y, width: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        write(padded: m, width: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        write(padded: d, width: 2, to: &out)
-    }
-
-    /// `YYYY-MM-DDTHH:MM:SSZ`, as `Instant.description` writes it.
-    static func write(instant: Instant, to out: inout [UInt8]) {
-        let day = instant.day(offset: 0)
-        guard day.components.year >= 0 else {
-            out.append(contentsOf: instant.description.utf8)
-            return
-        }
-        let s = instant.seconds - day.number * 86_400
-        write(day: day, to: &out)
-        out.append(UInt8(ascii: "T"))
-        write(padded: s / 3600, width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        write(padded: s % 3600 / 60, width: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        write(padded: s % 60, width: 2, to: &out)
-        out.append(UInt8(ascii: "Z"))
     }
 
     static func keyText(_ key: Value) -> String {

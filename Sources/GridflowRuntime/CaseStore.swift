@@ -83,7 +83,7 @@ public protocol CaseStore: Sendable {
 }
 
 extension CaseStore {
-    /// A store whose commits do not wait for other callers commits in the caller's task.
+    /// For a store whose commits do not wait for other callers: commits in the caller's task.
     public func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError) {
         try commit(step, expectedVersion: expectedVersion)
     }

@@ -103,17 +103,18 @@ extension Engine {
         case "signal":
             let target = object["case"]?.string ?? ""
             let event = object["event"]?.string ?? ""
-            var found: CaseSnapshot?
-            var unreadable: EngineError?
-            do { found = try load(target) } catch {
+            let found: CaseSnapshot?
+            do throws(EngineError) { found = try load(target) } catch {
                 // A case that is not here is said below; one that cannot be read is said as such.
-                if error.code != .notFound { unreadable = error }
+                guard error.code == .notFound else {
+                    delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
+                    try recordIncident(
+                        effect, "signal-unreadable", "signal '\(event)' to \(target): \(error.message)", now, &report)
+                    break
+                }
+                found = nil
             }
-            if let unreadable {
-                delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
-                try recordIncident(
-                    effect, "signal-unreadable", "signal '\(event)' to \(target): \(unreadable.message)", now, &report)
-            } else if let current = found {
+            if let current = found {
                 switch interpreter.step(current, .signal(event: event, from: effect.caseID), now: now) {
                 case .advanced(let signalled):
                     step = signalled

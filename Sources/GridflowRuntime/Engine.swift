@@ -75,7 +75,7 @@ public struct Engine: Sendable {
     public func act(_ caseID: String, event: String, input: [String: Value], by actor: Actor, now: Instant)
         async throws(EngineError) -> CaseSnapshot
     {
-        var attempt = try Attempt(self, caseID, .act(event: event, input: input, by: actor), input: input, now: now)
+        var attempt = try Attempt(self, caseID, .act(event: event, input: input, by: actor), now: now)
         while true {
             switch try attempt.compute() {
             case .commit(let step):
@@ -97,7 +97,7 @@ public struct Engine: Sendable {
     func apply(_ caseID: String, _ event: Event, input: [String: Value], now: Instant) throws(EngineError)
         -> CaseSnapshot
     {
-        var attempt = try Attempt(self, caseID, event, input: input, now: now)
+        var attempt = try Attempt(self, caseID, event, now: now)
         while true {
             switch try attempt.compute() {
             case .commit(let step):
@@ -134,9 +134,7 @@ public struct Engine: Sendable {
         /// Whether `current` came from the engine's cache rather than the store.
         private var fromCache: Bool
 
-        init(_ engine: Engine, _ caseID: String, _ event: Event, input: [String: Value], now: Instant)
-            throws(EngineError)
-        {
+        init(_ engine: Engine, _ caseID: String, _ event: Event, now: Instant) throws(EngineError) {
             self.engine = engine
             self.caseID = caseID
             self.event = event

@@ -133,7 +133,7 @@ public struct Interpreter: Sendable {
     ) -> Outcome {
         // Inputs: declared by the transition, present, and of the field's type.
         // The first unknown input in name order, so the same input always gives the same refusal.
-        if let name = input.keys.filter({ !transition.inputs.contains($0) }).min() {
+        if let name = input.keys.filter({ key in !transition.inputFields.contains { $0.name == key } }).min() {
             return .rejected(
                 Rejection(
                     code: .invalidInput,
@@ -312,7 +312,7 @@ public struct Interpreter: Sendable {
         let layout = snapshot.fields.layout
         // The workflow's precomputed slots, when the record has its layout (it always should).
         let known = program.workflow(snapshot.workflow).flatMap {
-            $0.caseType.layout === layout ? $0.builtinSlots : nil
+            $0.caseType.layout == layout ? $0.builtinSlots : nil
         }
         // In `UnitTypes.builtinCaseFields` order.
         let values: [Value] = [
@@ -360,16 +360,12 @@ public struct Interpreter: Sendable {
 
     private func changes(from old: Record?, to new: Record, workflow: CompiledWorkflow) -> [FieldChange] {
         var result: [FieldChange] = []
-        guard new.layout === workflow.caseType.layout else {
-            for field in workflow.caseType.fields where workflow.fieldTypes[field.name] != nil {
-                guard let slot = new.layout.slot(of: field.name) else { continue }
-                let before = old?.slots[slot] ?? .null
-                let after = new.slots[slot]
-                if before != after { result.append(FieldChange(field: field.name, old: before, new: after)) }
-            }
-            return result
-        }
-        for (name, slot) in workflow.declaredSlots {
+        // A record laid out otherwise than the workflow's cases (it should not be) is read by name.
+        let slots =
+            new.layout == workflow.caseType.layout
+            ? workflow.declaredSlots
+            : workflow.declaredSlots.compactMap { name, _ in new.layout.slot(of: name).map { (name, $0) } }
+        for (name, slot) in slots {
             let before = old?.slots[slot] ?? .null
             let after = new.slots[slot]
             if before != after { result.append(FieldChange(field: name, old: before, new: after)) }

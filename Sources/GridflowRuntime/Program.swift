@@ -245,7 +245,6 @@ public final class CompiledWorkflow: Sendable {
             let compiled = CompiledTransition(
                 name: transition.name.text, event: transition.event.text, to: transition.to?.text ?? "",
                 roles: Set(transition.roles.map(\.text)), personSlot: personSlot,
-                inputs: transition.input.map(\.text),
                 inputFields: transition.input.map { name in
                     let type = fieldTypes[name.text]
                     return (name.text, caseType.layout.slot(of: name.text), type, type?.isOptional == true)
@@ -318,8 +317,7 @@ final class CompiledTransition: Sendable {
     let to: String
     let roles: Set<String>
     let personSlot: Int?
-    let inputs: [String]
-    /// Each input's slot, type and whether it may be left out, in `inputs` order.
+    /// Each input's field name, slot, type and whether it may be left out, in definition order.
     let inputFields: [(name: String, slot: Int?, type: ValueType?, optional: Bool)]
     let guardCode: CompiledGuard?
     let assignments: [CompiledAssignment]
@@ -327,7 +325,7 @@ final class CompiledTransition: Sendable {
     let effects: [CompiledEffect]
 
     init(
-        name: String, event: String, to: String, roles: Set<String>, personSlot: Int?, inputs: [String],
+        name: String, event: String, to: String, roles: Set<String>, personSlot: Int?,
         inputFields: [(name: String, slot: Int?, type: ValueType?, optional: Bool)], guardCode: CompiledGuard?,
         assignments: [CompiledAssignment], decisions: [CompiledDecision],
         effects: [CompiledEffect]
@@ -337,13 +335,15 @@ final class CompiledTransition: Sendable {
         self.to = to
         self.roles = roles
         self.personSlot = personSlot
-        self.inputs = inputs
         self.inputFields = inputFields
         self.guardCode = guardCode
         self.assignments = assignments
         self.decisions = decisions
         self.effects = effects
     }
+
+    /// The input field names, in definition order.
+    var inputs: [String] { inputFields.map(\.name) }
 }
 
 /// A rule set consulted by a transition: its inputs from the case, its outputs into fields.

@@ -18,8 +18,6 @@ public final class SQLiteCaseStore: CaseStore {
     private let pool: DatabasePool
     public let path: String
     private let group = GroupCommit()
-
-    deinit { group.stopWriter() }
     /// Case ids reserved from the `counters` table, per `unit/workflow`.
     private let reservedIDs = Mutex<[String: ReservedIDs]>([:])
 
@@ -71,6 +69,8 @@ public final class SQLiteCaseStore: CaseStore {
             throw StoreError(.database, "cannot open \(path): \(error)")
         }
     }
+
+    deinit { group.stopWriter() }
 
     /// Refuses files that are not a Gridflow store before anything writes to them.
     private static func checkExisting(_ path: String) throws(StoreError) {
