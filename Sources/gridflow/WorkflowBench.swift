@@ -4,7 +4,7 @@ import GRDB
 import GridflowDefinitions
 import GridflowExpressions
 import GridflowRuntime
-import GridflowStore
+@_spi(Bench) import GridflowStore
 import Synchronization
 
 /// `gridflow bench workflow`: cases through the telecom seven-step selection on a real SQLite
@@ -62,6 +62,7 @@ struct WorkflowBench: ParsableCommand {
             let (elapsed, transitions) = try drive(engine, count: cases)
             let cpu = Self.processCPUSeconds() - cpuBefore
             let group = store.groupCommitFigures
+            let alone = try storeAlone(engine.program, count: cases, durability: mode)
             let rawCPUBefore = Self.processCPUSeconds()
             let raw = try rawInsertRate(rows: transitions, durability: mode)
             let rawCPU = Self.processCPUSeconds() - rawCPUBefore
@@ -74,6 +75,14 @@ struct WorkflowBench: ParsableCommand {
             figures["raw_batched_inserts_per_second_\(mode.rawValue)"] = .number(Number(Int(raw)))
             figures["steps_per_transaction_\(mode.rawValue)"] = .number(
                 Number(group.steps / max(group.transactions, 1)))
+            figures["store_alone_steps_per_second_\(mode.rawValue)"] = .number(
+                Number(Int(Double(alone.steps) / alone.elapsed)))
+            figures["cpu_microseconds_per_store_alone_step_\(mode.rawValue)"] = .number(
+                Number(Int(alone.cpu * 1e6 / Double(alone.steps))))
+            figures["store_sql_alone_steps_per_second_\(mode.rawValue)"] = .number(
+                Number(Int(Double(alone.steps) / alone.sqlElapsed)))
+            figures["cpu_microseconds_per_interpreter_step_\(mode.rawValue)"] = .number(
+                Number(Int(alone.interpreterCPU * 1e6 / Double(alone.steps))))
             if !json {
                 FileHandleOutput.standardOutput(
                     "synchronous=\(mode.rawValue.uppercased()): \(cases) cases, \(transitions) transitions in "
@@ -87,6 +96,19 @@ struct WorkflowBench: ParsableCommand {
                     String(
                         format: "  CPU time (all threads): %.1f µs per transition, %.1f µs per raw row\n",
                         cpu * 1e6 / Double(transitions), rawCPU * 1e6 / Double(transitions)))
+                FileHandleOutput.standardOutput(
+                    String(
+                        format:
+                            "  the store alone (the same steps computed beforehand by the pure interpreter, committed by the same clients): %.0f steps/s (ratio %.2f; %.1f steps per transaction), %.1f µs CPU per step; the interpreter alone: %.1f µs CPU per step\n",
+                        Double(alone.steps) / alone.elapsed, Double(alone.steps) / alone.elapsed / raw,
+                        Double(alone.group.steps) / Double(max(alone.group.transactions, 1)),
+                        alone.cpu * 1e6 / Double(alone.steps), alone.interpreterCPU * 1e6 / Double(alone.steps)))
+                FileHandleOutput.standardOutput(
+                    String(
+                        format:
+                            "  the store's SQL alone (the same steps encoded beforehand, written by one thread, %d per transaction): %.0f steps/s (ratio %.2f)\n",
+                        alone.perTransaction, Double(alone.steps) / alone.sqlElapsed,
+                        Double(alone.steps) / alone.sqlElapsed / raw))
             }
         }
         if json { FileHandleOutput.standardOutput(ValueJSON.encode(figures) + "\n") }
@@ -103,15 +125,23 @@ struct WorkflowBench: ParsableCommand {
         ("approve", "approver", ["approval_note": .string("同意"), "certificate_no": .string("C-1")]),
     ]
 
+    /// The input that opens a bench case, and the one who opens it.
+    static func opening(_ program: Program) -> (input: [String: Value], by: Actor) {
+        (
+            [
+                "position_role": .string("grid_supervisor"), "candidate": Self.candidate(program),
+                "team": .string("haicheng_central_grid"), "selection_year": .number(Number(2024)),
+            ], Actor(id: "unit", roles: ["selecting_unit"])
+        )
+    }
+
+    static let now = Instant("2024-07-01T09:00:00+08:00")!
+
     /// Opens `count` selection cases and takes each through the seven steps, with `clients`
     /// clients acting at once so that their steps share transactions; returns seconds and steps.
     func drive(_ engine: Engine, count: Int) throws -> (Double, Int) {
-        let now = Instant("2024-07-01T09:00:00+08:00")!
-        let opening: [String: Value] = [
-            "position_role": .string("grid_supervisor"), "candidate": Self.candidate(engine.program),
-            "team": .string("haicheng_central_grid"), "selection_year": .number(Number(2024)),
-        ]
-        let opener = Actor(id: "unit", roles: ["selecting_unit"])
+        let now = Self.now
+        let (opening, opener) = Self.opening(engine.program)
         let ack = self.ack
         let shared = Shared()
         @Sendable func acknowledge(_ snapshot: CaseSnapshot) {
@@ -121,9 +151,10 @@ struct WorkflowBench: ParsableCommand {
                 FileHandleOutput.standardOutput("ack \(snapshot.id) \(snapshot.version)\n")
             }
         }
-        @Sendable func client(_ share: Int) {
-            for _ in 0..<share {
-                do throws(EngineError) {
+        let elapsed = runClients(
+            count: count, shared: shared,
+            blocking: { (share: Range<Int>) throws(EngineError) in
+                for _ in share {
                     let opened = try engine.open("selection", input: opening, by: opener, now: now)
                     acknowledge(opened)
                     for (event, role, input) in Self.steps {
@@ -131,15 +162,10 @@ struct WorkflowBench: ParsableCommand {
                             try engine.act(
                                 opened.id, event: event, input: input, by: Actor(id: role, roles: [role]), now: now))
                     }
-                } catch {
-                    shared.failures.withLock { $0.append(error.message) }
-                    return
                 }
-            }
-        }
-        @Sendable func task(_ share: Int) async {
-            for _ in 0..<share {
-                do throws(EngineError) {
+            },
+            async: { (share: Range<Int>) async throws(EngineError) in
+                for _ in share {
                     let opened = try await engine.open("selection", input: opening, by: opener, now: now)
                     acknowledge(opened)
                     for (event, role, input) in Self.steps {
@@ -147,22 +173,126 @@ struct WorkflowBench: ParsableCommand {
                             try await engine.act(
                                 opened.id, event: event, input: input, by: Actor(id: role, roles: [role]), now: now))
                     }
-                } catch {
-                    shared.failures.withLock { $0.append(error.message) }
-                    return
                 }
+            })
+        if let failure = shared.failures.withLock({ $0.first }) { throw CommandError(message: failure) }
+        return (elapsed, shared.transitions.load(ordering: .relaxed))
+    }
+
+    /// What the store alone allows: the same cases' steps, computed beforehand by the pure
+    /// interpreter, committed to a fresh store by the same clients. Returns the CPU seconds the
+    /// interpreter took for all steps, and the seconds, CPU seconds and group figures of the commits.
+    func storeAlone(_ program: Program, count: Int, durability: SQLiteCaseStore.Durability) throws -> (
+        interpreterCPU: Double, elapsed: Double, cpu: Double, steps: Int, group: (steps: Int, transactions: Int),
+        sqlElapsed: Double, perTransaction: Int
+    ) {
+        let interpreter = Interpreter(program: program)
+        let (opening, opener) = Self.opening(program)
+        let actors = Self.steps.map { Actor(id: $0.role, roles: [$0.role]) }
+        let cpuBefore = Self.processCPUSeconds()
+        var cases: [[Step]] = []
+        cases.reserveCapacity(count)
+        for index in 0..<count {
+            var steps: [Step] = []
+            var outcome = interpreter.open(
+                "selection", id: "telecom-selection-\(index + 1)", input: opening, by: opener, now: Self.now)
+            for (number, (event, _, input)) in Self.steps.enumerated() {
+                guard case .advanced(let step) = outcome else {
+                    throw CommandError(message: "the bench case did not advance: \(outcome)")
+                }
+                steps.append(step)
+                outcome = interpreter.step(
+                    step.next, .act(event: event, input: input, by: actors[number]), now: Self.now)
+            }
+            guard case .advanced(let last) = outcome else {
+                throw CommandError(message: "the bench case did not advance: \(outcome)")
+            }
+            steps.append(last)
+            cases.append(steps)
+        }
+        let interpreterCPU = Self.processCPUSeconds() - cpuBefore
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-store-\(UUID().uuidString).sqlite"
+        ).path
+        defer {
+            for suffix in SQLiteCaseStore.fileSuffixes { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: durability) }
+        let prepared = cases
+        let shared = Shared()
+        let commitCPUBefore = Self.processCPUSeconds()
+        let elapsed = runClients(
+            count: count, shared: shared,
+            blocking: { (share: Range<Int>) throws(StoreError) in
+                for index in share {
+                    for step in prepared[index] {
+                        try store.commit(step, expectedVersion: step.next.version == 0 ? nil : step.next.version - 1)
+                    }
+                }
+            },
+            async: { (share: Range<Int>) async throws(StoreError) in
+                for index in share {
+                    for step in prepared[index] {
+                        try await store.commitAsync(
+                            step, expectedVersion: step.next.version == 0 ? nil : step.next.version - 1)
+                    }
+                }
+            })
+        let cpu = Self.processCPUSeconds() - commitCPUBefore
+        if let failure = shared.failures.withLock({ $0.first }) { throw CommandError(message: failure) }
+        let group = store.groupCommitFigures
+        // The same steps once more, pre-encoded and written by one thread in transactions of the
+        // size the clients' group commit reached.
+        let sqlPath = path + "-sql"
+        defer {
+            for suffix in SQLiteCaseStore.fileSuffixes {
+                try? FileManager.default.removeItem(atPath: sqlPath + suffix)
             }
         }
+        let sqlStore = try storeRun { () throws(StoreError) in
+            try SQLiteCaseStore(path: sqlPath, durability: durability)
+        }
+        let inFlight = min(clients, count)
+        var interleaved: [Step] = []
+        for first in stride(from: 0, to: count, by: inFlight) {
+            for number in 0..<prepared[0].count {
+                for index in first..<min(first + inFlight, count) { interleaved.append(prepared[index][number]) }
+            }
+        }
+        let perTransaction = max(1, Int((Double(group.steps) / Double(max(group.transactions, 1))).rounded()))
+        let sqlElapsed = try storeRun { () throws(StoreError) in
+            try sqlStore.writeOnly(interleaved, perTransaction: perTransaction)
+        }
+        return (
+            interpreterCPU, elapsed, cpu, prepared.reduce(0) { $0 + $1.count }, group, sqlElapsed, perTransaction
+        )
+    }
+
+    /// Runs `clients` clients at once, each with its share of `count` cases: on threads of their
+    /// own through `blocking`, or as tasks through `async`. Returns the seconds until all are done;
+    /// a client's error stops that client and is kept in `shared.failures`.
+    func runClients<Failure: Error & CustomStringConvertible>(
+        count: Int, shared: Shared, blocking: @escaping @Sendable (Range<Int>) throws(Failure) -> Void,
+        async: @escaping @Sendable (Range<Int>) async throws(Failure) -> Void
+    ) -> Double {
         let clients = min(self.clients, count)
-        let shares = (0..<clients).map { count / clients + ($0 < count % clients ? 1 : 0) }
+        var shares: [Range<Int>] = []
+        var start = 0
+        for client in 0..<clients {
+            let size = count / clients + (client < count % clients ? 1 : 0)
+            shares.append(start..<start + size)
+            start += size
+        }
         let clock = ContinuousClock()
-        let start = clock.now
+        let began = clock.now
         let done = DispatchGroup()
         if threads {
             for share in shares {
                 done.enter()
                 let thread = Thread {
-                    client(share)
+                    do throws(Failure) { try blocking(share) } catch {
+                        shared.failures.withLock { $0.append(error.description) }
+                    }
                     done.leave()
                 }
                 thread.stackSize = 1 << 20
@@ -172,18 +302,20 @@ struct WorkflowBench: ParsableCommand {
             done.enter()
             Task {
                 await withTaskGroup(of: Void.self) { group in
-                    for share in shares { group.addTask { await task(share) } }
+                    for share in shares {
+                        group.addTask {
+                            do throws(Failure) { try await async(share) } catch {
+                                shared.failures.withLock { $0.append(error.description) }
+                            }
+                        }
+                    }
                 }
                 done.leave()
             }
         }
         done.wait()
-        let elapsed = clock.now - start
-        if let failure = shared.failures.withLock({ $0.first }) { throw CommandError(message: failure) }
-        return (
-            Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18,
-            shared.transitions.load(ordering: .relaxed)
-        )
+        let elapsed = clock.now - began
+        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
     }
 
     /// What the client threads share.

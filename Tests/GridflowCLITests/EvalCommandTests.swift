@@ -79,6 +79,33 @@ import Testing
         #expect(figures?.map { $0["name"] as? String } == ["a_guard", "b_appraisal", "c_count"])
         #expect(figures?.allSatisfy { ($0["nanosecondsPerEvaluation"] as? Double ?? 0) > 0 } == true)
     }
+
+    /// The engine's run, the store alone, the store's SQL alone and the raw inserts all report
+    /// their figures; every bench case went through all seven steps, with tasks and with threads.
+    @Test(arguments: [false, true]) func workflowReportsEveryStageAndFinishesEveryCase(threads: Bool) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("bench.sqlite").path
+        let run = try gridflow(
+            ["bench", "workflow", "--cases", "40", "--clients", "4", "--durability", "normal", "--db", db, "--json"]
+                + (threads ? ["--threads"] : []))
+        #expect(run.status == 0, "\(run.stderr)")
+        let figures = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        for name in [
+            "cases_per_second", "transitions_per_second", "raw_batched_inserts_per_second", "steps_per_transaction",
+            "store_alone_steps_per_second", "store_sql_alone_steps_per_second", "cpu_microseconds_per_transition",
+            "cpu_microseconds_per_interpreter_step",
+        ] {
+            #expect((figures?["\(name)_normal"] as? Double ?? 0) > 0, "\(name)")
+        }
+        let appointed = try gridflow(["case", "list", "--db", db, "--state", "appointed", "--json"])
+        #expect(appointed.status == 0, "\(appointed.stderr)")
+        let cases = try JSONSerialization.jsonObject(with: Data(appointed.stdout.utf8)) as? [[String: Any]]
+        #expect(cases?.count == 40)
+        #expect(cases?.allSatisfy { $0["version"] as? Int == 7 } == true)
+    }
 }
 
 /// `gridflow eval --unit` counts working days with the unit's calendar.
