@@ -290,3 +290,8 @@ enum DecimalText {
         }
     }
 }
+
+extension Swift.Duration {
+    /// The duration in seconds, with its fraction (for figures and timings).
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

@@ -152,8 +152,7 @@ extension Engine {
         var outcome = AppraisalOutcome()
         let clock = ContinuousClock()
         func seconds(since start: ContinuousClock.Instant) -> Double {
-            let elapsed = clock.now - start
-            return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            (clock.now - start).inSeconds
         }
         if let role, appraisal.package(for: role) == nil {
             throw EngineError(

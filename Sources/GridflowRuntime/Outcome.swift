@@ -27,6 +27,10 @@ public struct Step: Sendable {
     public var cancelTimers: Bool
     public var effects: [EffectRequest]
     public var incidents: [Incident]
+
+    /// The version of the case the step was computed from, which the store must still hold:
+    /// none for the step that opens the case.
+    public var expectedVersion: Int? { next.version == 0 ? nil : next.version - 1 }
 }
 
 /// Why an event was refused.

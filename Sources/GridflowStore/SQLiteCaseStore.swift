@@ -408,9 +408,9 @@ public final class SQLiteCaseStore: CaseStore {
 
     /// For `gridflow bench workflow`: what the storage itself costs. Encodes all `steps` first,
     /// then writes them on the calling thread, `perTransaction` in each transaction, with the
-    /// statements a commit runs; returns the seconds the writing took. Each step expects the
-    /// version before its own (none for an opening step).
-    @_spi(Bench) public func writeOnly(_ steps: [Step], perTransaction: Int) throws(StoreError) -> Double {
+    /// statements a commit runs; returns how long the writing took. Each step expects its
+    /// `expectedVersion`.
+    @_spi(Bench) public func writeOnly(_ steps: [Step], perTransaction: Int) throws(StoreError) -> Swift.Duration {
         let encoded = steps.map(EncodedStep.init)
         let clock = ContinuousClock()
         let start = clock.now
@@ -418,16 +418,14 @@ public final class SQLiteCaseStore: CaseStore {
             for first in stride(from: 0, to: encoded.count, by: max(perTransaction, 1)) {
                 try pool.write { db in
                     for step in encoded[first..<min(first + perTransaction, encoded.count)] {
-                        let version = step.step.next.version
-                        try Self.commitStep(step, expectedVersion: version == 0 ? nil : version - 1, db)
+                        try Self.commitStep(step, expectedVersion: step.step.expectedVersion, db)
                     }
                 }
             }
         } catch {
             throw StoreError(.database, "\(path): \(error)")
         }
-        let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return clock.now - start
     }
 
     /// Steps and shared transactions written so far by this store, for benchmarks.

@@ -21,12 +21,8 @@ struct AppraisalBench: ParsableCommand {
         guard people > 0, reports >= 0 else {
             throw ValidationError("--people must be positive, --reports not negative")
         }
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-appraisal-bench-\(UUID().uuidString).sqlite"
-        ).path
-        defer {
-            for suffix in SQLiteCaseStore.fileSuffixes { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
+        let path = temporaryStorePath("appraisal-bench")
+        defer { removeStoreFiles(path) }
         let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: .normal) }
         let options = try StoreOptions.parse(["--root", root])
         let engine = try options.engine(unit: "telecom", store: store)
@@ -69,7 +65,7 @@ struct AppraisalBench: ParsableCommand {
         var imported = ImportedFacts()
         let csvStart = clock.now
         let problems = imported.read(csv: csv, file: "bench.csv", for: appraisal)
-        let csvSeconds = Self.seconds(clock.now - csvStart)
+        let csvSeconds = (clock.now - csvStart).inSeconds
         guard problems.isEmpty else { throw CommandError(message: problems.joined(separator: "\n")) }
 
         let start = clock.now
@@ -78,7 +74,7 @@ struct AppraisalBench: ParsableCommand {
                 appraisal, window: AppraisalWindow("2024-Q3")!, role: nil, imported: imported,
                 now: Instant("2024-10-08T09:00:00+08:00")!)
         }
-        let whole = Self.seconds(clock.now - start) + csvSeconds
+        let whole = (clock.now - start).inSeconds + csvSeconds
         let scored = outcome.entries.count
         let perSecond = Double(scored) / max(outcome.seconds.scoring, 1e-9)
         if json {
@@ -105,9 +101,5 @@ struct AppraisalBench: ParsableCommand {
                 grades.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
                 reports, whole, csvSeconds, outcome.seconds.people, outcome.seconds.facts, outcome.casesRead,
                 outcome.seconds.scoring, perSecond, outcome.performed.count, outcome.seconds.saving))
-    }
-
-    static func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
     }
 }

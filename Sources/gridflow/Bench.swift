@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import GridflowExpressions
+import GridflowStore
 
 /// `gridflow bench`: speed figures, kept out of the tests.
 struct Bench: ParsableCommand {
@@ -78,9 +79,7 @@ struct ExpressionBench: ParsableCommand {
             let clock = ContinuousClock()
             let start = clock.now
             for _ in 0..<iterations { _ = try compiled.evaluate(frame) }
-            let elapsed = clock.now - start
-            let nanoseconds =
-                Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
+            let nanoseconds = (clock.now - start).inSeconds * 1e9
             figures.append(
                 Figure(
                     name: name, expression: text, nanosecondsPerEvaluation: nanoseconds / Double(iterations),
@@ -100,4 +99,14 @@ struct ExpressionBench: ParsableCommand {
             }
         }
     }
+}
+
+/// A path for a benchmark's store in the temporary folder; `removeStoreFiles` removes it after.
+func temporaryStorePath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("gridflow-\(name)-\(UUID().uuidString).sqlite").path
+}
+
+/// Removes a store's files: the database, its write-ahead log and shared memory.
+func removeStoreFiles(_ path: String) {
+    for suffix in SQLiteCaseStore.fileSuffixes { try? FileManager.default.removeItem(atPath: path + suffix) }
 }

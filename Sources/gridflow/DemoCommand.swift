@@ -135,7 +135,7 @@ enum DemoText {
     static func summary(
         _ summary: DemoSummary, demo: CompiledDemo, unit: String, path: String, scale: Double, elapsed: Swift.Duration
     ) -> String {
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let seconds = elapsed.inSeconds
         var out = "demo \(demo.name) of \(unit), \(demo.year)\(scale == 1 ? "" : ", scale \(scale)"): store \(path)\n"
         out += "  \(summary.people) people; clock from \(summary.start) to \(summary.end)\n"
         let opened = summary.opened.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")

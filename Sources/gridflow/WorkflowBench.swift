@@ -44,25 +44,23 @@ struct WorkflowBench: ParsableCommand {
         let options = try StoreOptions.parse(["--root", root])
         var figures: [String: Value] = [:]
         for mode in modes {
-            let path =
-                db
-                ?? FileManager.default.temporaryDirectory.appendingPathComponent(
-                    "gridflow-bench-\(UUID().uuidString).sqlite"
-                ).path
-            defer {
-                if db == nil {
-                    for suffix in SQLiteCaseStore.fileSuffixes {
-                        try? FileManager.default.removeItem(atPath: path + suffix)
-                    }
-                }
-            }
+            let path = db ?? temporaryStorePath("bench")
+            defer { if db == nil { removeStoreFiles(path) } }
             let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: mode) }
             let engine = try options.engine(unit: "telecom", store: store)
             let cpuBefore = Self.processCPUSeconds()
             let (elapsed, transitions) = try drive(engine, count: cases)
             let cpu = Self.processCPUSeconds() - cpuBefore
             let group = store.groupCommitFigures
-            let alone = try storeAlone(engine.program, count: cases, durability: mode)
+            // The same steps without the engine: the interpreter, the store, the store's SQL.
+            let interpreterCPUBefore = Self.processCPUSeconds()
+            let prepared = try Self.precomputed(engine.program, count: cases)
+            let interpreterCPU = Self.processCPUSeconds() - interpreterCPUBefore
+            let steps = prepared.reduce(0) { $0 + $1.count }
+            let alone = try commitAlone(prepared, durability: mode)
+            let perTransaction = max(
+                1, Int((Double(alone.group.steps) / Double(max(alone.group.transactions, 1))).rounded()))
+            let sqlSeconds = try sqlAlone(prepared, durability: mode, perTransaction: perTransaction)
             let rawCPUBefore = Self.processCPUSeconds()
             let raw = try rawInsertRate(rows: transitions, durability: mode)
             let rawCPU = Self.processCPUSeconds() - rawCPUBefore
@@ -76,13 +74,13 @@ struct WorkflowBench: ParsableCommand {
             figures["steps_per_transaction_\(mode.rawValue)"] = .number(
                 Number(group.steps / max(group.transactions, 1)))
             figures["store_alone_steps_per_second_\(mode.rawValue)"] = .number(
-                Number(Int(Double(alone.steps) / alone.elapsed)))
+                Number(Int(Double(steps) / alone.elapsed)))
             figures["cpu_microseconds_per_store_alone_step_\(mode.rawValue)"] = .number(
-                Number(Int(alone.cpu * 1e6 / Double(alone.steps))))
+                Number(Int(alone.cpu * 1e6 / Double(steps))))
             figures["store_sql_alone_steps_per_second_\(mode.rawValue)"] = .number(
-                Number(Int(Double(alone.steps) / alone.sqlElapsed)))
+                Number(Int(Double(steps) / sqlSeconds)))
             figures["cpu_microseconds_per_interpreter_step_\(mode.rawValue)"] = .number(
-                Number(Int(alone.interpreterCPU * 1e6 / Double(alone.steps))))
+                Number(Int(interpreterCPU * 1e6 / Double(steps))))
             if !json {
                 FileHandleOutput.standardOutput(
                     "synchronous=\(mode.rawValue.uppercased()): \(cases) cases, \(transitions) transitions in "
@@ -100,15 +98,14 @@ struct WorkflowBench: ParsableCommand {
                     String(
                         format:
                             "  the store alone (the same steps computed beforehand by the pure interpreter, committed by the same clients): %.0f steps/s (ratio %.2f; %.1f steps per transaction), %.1f µs CPU per step; the interpreter alone: %.1f µs CPU per step\n",
-                        Double(alone.steps) / alone.elapsed, Double(alone.steps) / alone.elapsed / raw,
+                        Double(steps) / alone.elapsed, Double(steps) / alone.elapsed / raw,
                         Double(alone.group.steps) / Double(max(alone.group.transactions, 1)),
-                        alone.cpu * 1e6 / Double(alone.steps), alone.interpreterCPU * 1e6 / Double(alone.steps)))
+                        alone.cpu * 1e6 / Double(steps), interpreterCPU * 1e6 / Double(steps)))
                 FileHandleOutput.standardOutput(
                     String(
                         format:
                             "  the store's SQL alone (the same steps encoded beforehand, written by one thread, %d per transaction): %.0f steps/s (ratio %.2f)\n",
-                        alone.perTransaction, Double(alone.steps) / alone.sqlElapsed,
-                        Double(alone.steps) / alone.sqlElapsed / raw))
+                        perTransaction, Double(steps) / sqlSeconds, Double(steps) / sqlSeconds / raw))
             }
         }
         if json { FileHandleOutput.standardOutput(ValueJSON.encode(figures) + "\n") }
@@ -179,93 +176,74 @@ struct WorkflowBench: ParsableCommand {
         return (elapsed, shared.transitions.load(ordering: .relaxed))
     }
 
-    /// What the store alone allows: the same cases' steps, computed beforehand by the pure
-    /// interpreter, committed to a fresh store by the same clients. Returns the CPU seconds the
-    /// interpreter took for all steps, and the seconds, CPU seconds and group figures of the commits.
-    func storeAlone(_ program: Program, count: Int, durability: SQLiteCaseStore.Durability) throws -> (
-        interpreterCPU: Double, elapsed: Double, cpu: Double, steps: Int, group: (steps: Int, transactions: Int),
-        sqlElapsed: Double, perTransaction: Int
-    ) {
+    /// Each bench case's steps, opening first, as the pure interpreter computes them.
+    static func precomputed(_ program: Program, count: Int) throws -> [[Step]] {
         let interpreter = Interpreter(program: program)
         let (opening, opener) = Self.opening(program)
         let actors = Self.steps.map { Actor(id: $0.role, roles: [$0.role]) }
-        let cpuBefore = Self.processCPUSeconds()
-        var cases: [[Step]] = []
-        cases.reserveCapacity(count)
-        for index in 0..<count {
+        return try (0..<count).map { index in
             var steps: [Step] = []
             var outcome = interpreter.open(
                 "selection", id: "telecom-selection-\(index + 1)", input: opening, by: opener, now: Self.now)
-            for (number, (event, _, input)) in Self.steps.enumerated() {
+            for number in 0...Self.steps.count {
                 guard case .advanced(let step) = outcome else {
                     throw CommandError(message: "the bench case did not advance: \(outcome)")
                 }
                 steps.append(step)
+                guard number < Self.steps.count else { break }
+                let (event, _, input) = Self.steps[number]
                 outcome = interpreter.step(
                     step.next, .act(event: event, input: input, by: actors[number]), now: Self.now)
             }
-            guard case .advanced(let last) = outcome else {
-                throw CommandError(message: "the bench case did not advance: \(outcome)")
-            }
-            steps.append(last)
-            cases.append(steps)
+            return steps
         }
-        let interpreterCPU = Self.processCPUSeconds() - cpuBefore
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-store-\(UUID().uuidString).sqlite"
-        ).path
-        defer {
-            for suffix in SQLiteCaseStore.fileSuffixes { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
+    }
+
+    /// What the store alone allows: the steps, computed beforehand, committed to a fresh store
+    /// by the same clients. Returns the seconds and CPU seconds the commits took, and their groups.
+    func commitAlone(_ cases: [[Step]], durability: SQLiteCaseStore.Durability) throws -> (
+        elapsed: Double, cpu: Double, group: (steps: Int, transactions: Int)
+    ) {
+        let path = temporaryStorePath("store")
+        defer { removeStoreFiles(path) }
         let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: durability) }
-        let prepared = cases
         let shared = Shared()
-        let commitCPUBefore = Self.processCPUSeconds()
+        let cpuBefore = Self.processCPUSeconds()
         let elapsed = runClients(
-            count: count, shared: shared,
+            count: cases.count, shared: shared,
             blocking: { (share: Range<Int>) throws(StoreError) in
                 for index in share {
-                    for step in prepared[index] {
-                        try store.commit(step, expectedVersion: step.next.version == 0 ? nil : step.next.version - 1)
-                    }
+                    for step in cases[index] { try store.commit(step, expectedVersion: step.expectedVersion) }
                 }
             },
             async: { (share: Range<Int>) async throws(StoreError) in
                 for index in share {
-                    for step in prepared[index] {
-                        try await store.commitAsync(
-                            step, expectedVersion: step.next.version == 0 ? nil : step.next.version - 1)
+                    for step in cases[index] {
+                        try await store.commitAsync(step, expectedVersion: step.expectedVersion)
                     }
                 }
             })
-        let cpu = Self.processCPUSeconds() - commitCPUBefore
+        let cpu = Self.processCPUSeconds() - cpuBefore
         if let failure = shared.failures.withLock({ $0.first }) { throw CommandError(message: failure) }
-        let group = store.groupCommitFigures
-        // The same steps once more, pre-encoded and written by one thread in transactions of the
-        // size the clients' group commit reached.
-        let sqlPath = path + "-sql"
-        defer {
-            for suffix in SQLiteCaseStore.fileSuffixes {
-                try? FileManager.default.removeItem(atPath: sqlPath + suffix)
-            }
-        }
-        let sqlStore = try storeRun { () throws(StoreError) in
-            try SQLiteCaseStore(path: sqlPath, durability: durability)
-        }
-        let inFlight = min(clients, count)
+        return (elapsed, cpu, store.groupCommitFigures)
+    }
+
+    /// What the store's SQL alone allows: the steps, encoded beforehand, written to a fresh store
+    /// by one thread, `perTransaction` in each transaction, in the order the clients would send
+    /// them (each client's case a step at a time). Returns the seconds the writing took.
+    func sqlAlone(_ cases: [[Step]], durability: SQLiteCaseStore.Durability, perTransaction: Int) throws -> Double {
+        let path = temporaryStorePath("sql")
+        defer { removeStoreFiles(path) }
+        let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: durability) }
+        let inFlight = min(clients, cases.count)
         var interleaved: [Step] = []
-        for first in stride(from: 0, to: count, by: inFlight) {
-            for number in 0..<prepared[0].count {
-                for index in first..<min(first + inFlight, count) { interleaved.append(prepared[index][number]) }
-            }
+        for first in stride(from: 0, to: cases.count, by: inFlight) {
+            let together = cases[first..<min(first + inFlight, cases.count)]
+            for number in 0...Self.steps.count { interleaved += together.map { $0[number] } }
         }
-        let perTransaction = max(1, Int((Double(group.steps) / Double(max(group.transactions, 1))).rounded()))
-        let sqlElapsed = try storeRun { () throws(StoreError) in
-            try sqlStore.writeOnly(interleaved, perTransaction: perTransaction)
-        }
-        return (
-            interpreterCPU, elapsed, cpu, prepared.reduce(0) { $0 + $1.count }, group, sqlElapsed, perTransaction
-        )
+        return try storeRun { () throws(StoreError) in
+            try store.writeOnly(interleaved, perTransaction: perTransaction)
+        }.inSeconds
     }
 
     /// Runs `clients` clients at once, each with its share of `count` cases: on threads of their
@@ -314,8 +292,7 @@ struct WorkflowBench: ParsableCommand {
             }
         }
         done.wait()
-        let elapsed = clock.now - began
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        return (clock.now - began).inSeconds
     }
 
     /// What the client threads share.
@@ -327,12 +304,8 @@ struct WorkflowBench: ParsableCommand {
 
     /// Rows per second inserted with GRDB in batches of 100 per transaction, rows shaped like history rows.
     func rawInsertRate(rows: Int, durability: SQLiteCaseStore.Durability) throws -> Double {
-        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-raw-\(UUID().uuidString).sqlite"
-        ).path
-        defer {
-            for suffix in SQLiteCaseStore.fileSuffixes { try? FileManager.default.removeItem(atPath: path + suffix) }
-        }
+        let path = temporaryStorePath("raw")
+        defer { removeStoreFiles(path) }
         var configuration = Configuration()
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
@@ -359,7 +332,7 @@ struct WorkflowBench: ParsableCommand {
             }
         }
         let elapsed = clock.now - start
-        return Double(rows) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return Double(rows) / elapsed.inSeconds
     }
 
     /// User and system CPU time of the whole process so far, in seconds: with several threads
