@@ -73,11 +73,10 @@ struct TestCommand: ParsableCommand {
                 program = try options.program(unit: unit)
                 engines[unit] = program
             }
-            let runner = ScenarioRunner(program: program) {
-                let path = FileManager.default.temporaryDirectory
-                    .appendingPathComponent("gridflow-test-\(UUID().uuidString).sqlite").path
-                return try SQLiteCaseStore(path: path, durability: .normal)
-            }
+            // Each scenario runs on a store of its own, removed once the scenario is done.
+            let path = temporaryStorePath("test")
+            defer { removeStoreFiles(path) }
+            let runner = ScenarioRunner(program: program) { try SQLiteCaseStore(path: path, durability: .normal) }
             let result = runner.run(scenario)
             taken[unit, default: []].formUnion(result.transitions)
             if result.passed {

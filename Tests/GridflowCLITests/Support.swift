@@ -22,11 +22,16 @@ struct Run {
 }
 
 /// Runs `gridflow` with `arguments` in `directory`, as a user would from a shell.
-func gridflow(_ arguments: [String], in directory: URL = packageRoot) throws -> Run {
+func gridflow(_ arguments: [String], in directory: URL = packageRoot, environment: [String: String] = [:]) throws
+    -> Run
+{
     let process = Process()
     process.executableURL = gridflowBinary
     process.arguments = arguments
     process.currentDirectoryURL = directory
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err

@@ -50,7 +50,13 @@ import Testing
     }
 
     @Test func shippedScenariosPassAndTakeEveryTransition() throws {
-        let run = try gridflow(["test", "--coverage"])
+        // Each scenario's temporary store is removed when it is done.
+        let temporary = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-tmp-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: temporary, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: temporary) }
+        let run = try gridflow(["test", "--coverage"], environment: ["TMPDIR": temporary.path])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temporary.path) == [])
         #expect(run.status == 0, "\(run.stdout)")
         #expect(!run.stdout.contains("not taken:"), "\(run.stdout)")
         #expect(run.stdout.contains("coverage oilfield: 45 of 45 transitions taken\n"))
