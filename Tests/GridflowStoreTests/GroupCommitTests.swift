@@ -30,13 +30,7 @@ import Testing
         let outcomes = Outcomes()
         let done = DispatchGroup()
         for (index, (step, version)) in steps.enumerated() {
-            done.enter()
-            Thread {
-                var outcome: StoreError?
-                do throws(StoreError) { try store.commit(step, expectedVersion: version) } catch { outcome = error }
-                outcomes.set(index, outcome)
-                done.leave()
-            }.start()
+            outcomes.commitOnThread(store, step, expectedVersion: version, at: index, done)
         }
         let deadline = Date().addingTimeInterval(10)
         while store.requestsInFlight < steps.count, Date() < deadline { usleep(1_000) }
@@ -99,13 +93,7 @@ import Testing
         for (position, index) in order.enumerated() {
             let (step, version) = steps[index]
             if fromThreads.contains(index) {
-                threads.enter()
-                Thread {
-                    var outcome: StoreError?
-                    do throws(StoreError) { try store.commit(step, expectedVersion: version) } catch { outcome = error }
-                    outcomes.set(index, outcome)
-                    threads.leave()
-                }.start()
+                outcomes.commitOnThread(store, step, expectedVersion: version, at: index, threads)
             } else {
                 tasks.add {
                     var outcome: StoreError?
@@ -259,6 +247,20 @@ final class Outcomes: @unchecked Sendable {
 
     func set(_ index: Int, _ error: StoreError?) { lock.withLock { values[index] = error } }
     var all: [Int: StoreError?] { lock.withLock { values } }
+
+    /// Commits `step` on a thread of its own through the blocking API and keeps its outcome at
+    /// `index`; `group` is entered now and left when the commit has returned.
+    func commitOnThread(
+        _ store: SQLiteCaseStore, _ step: Step, expectedVersion: Int?, at index: Int, _ group: DispatchGroup
+    ) {
+        group.enter()
+        Thread {
+            var outcome: StoreError?
+            do throws(StoreError) { try store.commit(step, expectedVersion: expectedVersion) } catch { outcome = error }
+            self.set(index, outcome)
+            group.leave()
+        }.start()
+    }
 }
 
 extension StoreError: Equatable {
