@@ -54,6 +54,7 @@ extension Validator {
             }
         }
         let workflows = definitions.workflows.map(\.name.text)
+        let calendar = unit.workCalendar
         for opening in demo.openings {
             let place = "the opening of \(opening.workflow.text)"
             guard resolve(opening.workflow, among: workflows, as: "workflow", in: "demo '\(demo.name.text)'"),
@@ -66,12 +67,12 @@ extension Validator {
                 for day in [opening.from, opening.to].compactMap({ $0 }) where day.components.year != year {
                     error("demo-date", "\(place) opens cases on \(day), outside the demo's year \(year)", at: span)
                 }
-                let from = opening.from ?? Day(year: year, month: 1, day: 1)!
-                let to = opening.to ?? Day(year: year, month: 12, day: 31)!
+                guard let from = opening.from ?? Day(year: year, month: 1, day: 1),
+                    let to = opening.to ?? Day(year: year, month: 12, day: 31)
+                else { continue }
                 if to < from {
                     error("demo-date", "\(place) ends (\(to)) before it starts (\(from))", at: span)
-                } else if !(from.number...to.number).contains(where: { unit.workCalendar.isWorkingDay(Day(number: $0)) }
-                ) {
+                } else if !(from.number...to.number).contains(where: { calendar.isWorkingDay(Day(number: $0)) }) {
                     error(
                         "demo-date", "\(place) has no working day from \(from) to \(to) to open cases on", at: span,
                         hint: "cases open on the unit's working days")

@@ -19,15 +19,15 @@ public struct DiagnosticRenderer: Sendable {
         if let location = diagnostic.location {
             out += "\(location): "
         }
-        out += "\(diagnostic.severity.rawValue): \(diagnostic.message)\n"
+        out += "\(diagnostic.severity.rawValue): \(Self.shortened(diagnostic.message))\n"
         if let span = diagnostic.span {
             out += excerpt(span)
         }
         if let hint = diagnostic.hint {
-            out += "  hint: \(hint)\n"
+            out += "  hint: \(Self.shortened(hint))\n"
         }
         for note in diagnostic.notes {
-            out += "\(note.span.start): note: \(note.message)\n"
+            out += "\(note.span.start): note: \(Self.shortened(note.message))\n"
             out += excerpt(note.span)
         }
         return out
@@ -38,20 +38,82 @@ public struct DiagnosticRenderer: Sendable {
         diagnostics.sorted(by: Diagnostic.sourceOrder).map(render).joined()
     }
 
+    /// The widest excerpt of a source line quoted, in characters; a longer line is cut around
+    /// the span, with `…` where text was left out.
+    static let excerptWidth = 120
+
     /// The quoted line and caret for a span, or the empty string when the line is unknown.
     private func excerpt(_ span: SourceSpan) -> String {
         guard let source = sources[span.start.file], let line = source.line(span.start.line) else { return "" }
-        let scalars = Array(line.unicodeScalars)
-        let startIndex = min(max(span.start.column - 1, 0), scalars.count)
+        var scalars = Array(line.unicodeScalars)
+        var startIndex = min(max(span.start.column - 1, 0), scalars.count)
+        var endIndex = min(startIndex + max(span.length, 1), scalars.count)
+        if scalars.count > Self.excerptWidth {
+            // Keep some context before the span and as much of it as fits.
+            let from = max(0, startIndex - Self.excerptWidth / 3)
+            let to = min(scalars.count, from + Self.excerptWidth)
+            var window = Array(scalars[from..<to])
+            var shift = from
+            if from > 0 {
+                window.insert("…", at: 0)
+                shift -= 1
+            }
+            if to < scalars.count { window.append("…") }
+            scalars = window
+            startIndex -= shift
+            endIndex = min(endIndex - shift, to - shift)
+        }
         var padding = ""
         for scalar in scalars[..<startIndex] {
             padding += scalar == "\t" ? "\t" : String(repeating: " ", count: Self.displayWidth(scalar))
         }
-        let endIndex = min(startIndex + max(span.length, 1), scalars.count)
         var width = 0
-        for scalar in scalars[startIndex..<endIndex] { width += Self.displayWidth(scalar) }
+        for scalar in scalars[startIndex..<max(endIndex, startIndex)] { width += Self.displayWidth(scalar) }
         let marker = "^" + String(repeating: "~", count: max(width - 1, 0))
-        return "    \(line)\n    \(padding)\(marker)\n"
+        var quoted = ""
+        quoted.unicodeScalars.append(contentsOf: scalars)
+        return "    \(quoted)\n    \(padding)\(marker)\n"
+    }
+
+    /// The longest name quoted in a message ('…') before its middle is left out.
+    static let quotedWidth = 64
+
+    /// `text` with each quoted name (no spaces) longer than `quotedWidth` cut in the middle, and the whole
+    /// cut to 1,000 characters: a hostile 1 MB name must not make a 1 MB message.
+    static func shortened(_ text: String) -> String {
+        guard text.unicodeScalars.count > quotedWidth else { return text }
+        var out = String.UnicodeScalarView()
+        var quoted: [Unicode.Scalar] = []
+        var inQuote = false
+        func flush() {
+            // A name has no spaces: a run with spaces is prose between apostrophes ("round()'s …").
+            if quoted.count > quotedWidth, !quoted.contains(where: \.properties.isWhitespace) {
+                out.append(contentsOf: quoted[..<(quotedWidth - 16)])
+                out.append("…")
+                out.append(contentsOf: quoted[(quoted.count - 15)...])
+            } else {
+                out.append(contentsOf: quoted)
+            }
+            quoted.removeAll()
+        }
+        for scalar in text.unicodeScalars {
+            if scalar == "'" {
+                if inQuote { flush() }
+                inQuote.toggle()
+                out.append(scalar)
+            } else if inQuote {
+                quoted.append(scalar)
+            } else {
+                out.append(scalar)
+            }
+        }
+        flush()
+        if out.count > 1_000 {
+            var cut = String.UnicodeScalarView(out.prefix(1_000))
+            cut.append("…")
+            return String(cut)
+        }
+        return String(out)
     }
 
     /// Columns a terminal gives a character: 2 for East Asian wide characters, else 1.

@@ -150,7 +150,8 @@ extension Compiler {
         case "??":
             let left = try check(leftSyntax)
             let right = try check(rightSyntax)
-            guard let type = unify(left.type.unwrapped, right.type) else {
+            // A left side that is always null (a JSON null in --data) leaves the right side's type.
+            guard let type = left.type == .null ? right.type : unify(left.type.unwrapped, right.type) else {
                 throw fail("type", "the two sides of '??' differ: \(left.type.unwrapped) and \(right.type)", range)
             }
             let a = left.code, b = right.code

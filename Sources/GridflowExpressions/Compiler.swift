@@ -86,7 +86,7 @@ public struct Compiler {
         guard tracing else { return code }
         return { frame throws(EvaluationError) in
             let value = try code(frame)
-            frame.trace?.append((range, value))
+            frame.record(range, value)
             return value
         }
     }

@@ -43,6 +43,17 @@ public final class Frame {
         self.trace = tracing ? [] : nil
     }
 
+    /// The most sub-expression values a trace keeps; a list function over a million elements
+    /// would otherwise trace a million lines.
+    public static let traceLimit = 1_000
+    /// Values evaluated after the trace was full.
+    public private(set) var untraced = 0
+
+    func record(_ range: TextRange, _ value: Value) {
+        guard trace != nil else { return }
+        if trace!.count < Self.traceLimit { trace!.append((range, value)) } else { untraced += 1 }
+    }
+
     @inline(__always)
     func step(_ range: TextRange) throws(EvaluationError) {
         stepsLeft -= 1

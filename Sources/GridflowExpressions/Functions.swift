@@ -8,6 +8,28 @@ enum Functions {
         "contains", "starts_with", "ends_with",
     ]
     static let listFunctions: Set<String> = ["count", "any", "all", "filter", "map", "sum", "avg", "min", "max"]
+
+    /// Whether `part` occurs in `text`, comparing code points exactly (as `starts_with` and
+    /// `ends_with` do), in time linear in the lengths (Knuth–Morris–Pratt over UTF-8), so a long
+    /// hostile string cannot stall an evaluation.
+    static func contains(_ text: String, _ part: String) -> Bool {
+        let needle = Array(part.utf8)
+        guard !needle.isEmpty else { return true }
+        var failure = [Int](repeating: 0, count: needle.count)
+        var k = 0
+        for i in 1..<max(needle.count, 1) {
+            while k > 0 && needle[i] != needle[k] { k = failure[k - 1] }
+            if needle[i] == needle[k] { k += 1 }
+            failure[i] = k
+        }
+        var matched = 0
+        for byte in text.utf8 {
+            while matched > 0 && byte != needle[matched] { matched = failure[matched - 1] }
+            if byte == needle[matched] { matched += 1 }
+            if matched == needle.count { return true }
+        }
+        return false
+    }
 }
 
 extension Compiler {
@@ -60,7 +82,7 @@ extension Compiler {
         case "today":
             try arity(0...0)
             return Typed(
-                type: .date, code: { frame in .date(frame.now.day(offset: frame.calendar.utcOffset)) }, cost: 1,
+                type: .date, code: { frame in .date(frame.calendar.zone.day(of: frame.now)) }, cost: 1,
                 range: range)
 
         case let list
@@ -180,7 +202,7 @@ extension Compiler {
                     let day: Day
                     switch try code(frame) {
                     case .date(let d): day = d
-                    case .datetime(let i): day = i.day(offset: frame.calendar.utcOffset)
+                    case .datetime(let i): day = frame.calendar.zone.day(of: i)
                     default: throw EvaluationError("null", "null date", at: range)
                     }
                     let (y, m, _) = day.components
@@ -209,14 +231,19 @@ extension Compiler {
                     func day(_ v: Value) throws(EvaluationError) -> Day {
                         switch v {
                         case .date(let d): return d
-                        case .datetime(let i): return i.day(offset: frame.calendar.utcOffset)
+                        case .datetime(let i): return frame.calendar.zone.day(of: i)
                         default: throw EvaluationError("null", "null date", at: range)
                         }
                     }
                     let start = try day(try a(frame)), end = try day(try b(frame))
                     if working {
                         try frame.step(range)
-                        return .number(Number(frame.calendar.workingDays(from: start, to: end)))
+                        do throws(CalendarError) {
+                            return .number(
+                                Number(try frame.calendar.workingDays(from: start, to: end, steps: &frame.stepsLeft)))
+                        } catch {
+                            throw EvaluationError(error.code, error.description, at: range)
+                        }
                     }
                     return .number(Number(end.number - start.number))
                 }, cost: from.cost + to.cost + 10, range: range)
@@ -235,9 +262,9 @@ extension Compiler {
                         throw EvaluationError("null", "null string", at: range)
                     }
                     switch kind {
-                    case "contains": return .bool(s.contains(p))
-                    case "starts_with": return .bool(s.hasPrefix(p))
-                    default: return .bool(s.hasSuffix(p))
+                    case "contains": return .bool(Functions.contains(s, p))
+                    case "starts_with": return .bool(s.utf8.starts(with: p.utf8))
+                    default: return .bool(s.utf8.reversed().starts(with: p.utf8.reversed()))
                     }
                 }, cost: text.cost + part.cost + 1, range: range)
         }
@@ -383,6 +410,11 @@ extension Compiler {
                     return .list(result)
                 }, cost: cost, range: range)
         default:  // sum, avg, min, max
+            if itemType == .null, body == nil, case .list(let literal, _) = arguments[0], literal.isEmpty {
+                // `[]` written out: its sum is 0; the others have no value to give.
+                guard name == "sum" else { throw fail("empty-list", "\(name)() of an empty list", list.range) }
+                return Typed(type: .integer, code: { _ in .number(.zero) }, cost: 1, range: range)
+            }
             if itemType.isOptional {
                 throw fail(
                     "nullable", "the values \(name)() works on may be null; handle them with ?? inside the lambda",

@@ -107,12 +107,13 @@ struct Lexer {
             let literal = text(start, end)
             position = end
             let range = TextRange(offset: start, length: end - start)
-            guard let span = Span(literal) else {
+            switch Span.parse(literal) {
+            case .success(let span): return Token(kind: .duration(span), range: range)
+            case .failure(let problem):
                 throw ExpressionProblem(
-                    "bad-literal", "'\(literal)' is not a duration", at: range,
+                    "bad-literal", "'\(literal)' is not a duration: \(problem)", at: range,
                     hint: "write e.g. 30m, 36h, 3d, 2w, 1d12h, or 5wd for working days")
             }
-            return Token(kind: .duration(span), range: range)
         }
         if position < scalars.count, isIdentifierStart(scalars[position]) {
             var end = position

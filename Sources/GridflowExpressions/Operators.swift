@@ -99,6 +99,13 @@ enum Operators {
         EvaluationError("null", "a number is null", at: range)
     }
 
+    /// A duration arithmetic result longer than the range of dates.
+    static func durationOverflow(_ op: String, _ range: TextRange) -> EvaluationError {
+        EvaluationError(
+            "overflow", "the duration '\(op)' gives is longer than the range of dates (0001-01-01 to 9999-12-31)",
+            at: range)
+    }
+
     /// -1, 0 or 1.
     static func compare(_ x: Value, _ y: Value, _ range: TextRange) throws(EvaluationError) -> Int {
         switch (x, y) {
@@ -215,14 +222,14 @@ enum Operators {
                 guard case .duration(let span) = y else {
                     throw EvaluationError("null", "the duration is null", at: range)
                 }
-                return shift(x, by: span, sign: sign, calendar: frame.calendar, range: range)
+                return try shift(x, by: span, sign: sign, frame: frame, range: range)
             }
         case (.duration, "+", .date), (.duration, "+", .datetime):
             return make(right.type) { x, y, frame throws(EvaluationError) in
                 guard case .duration(let span) = x else {
                     throw EvaluationError("null", "the duration is null", at: range)
                 }
-                return shift(y, by: span, sign: 1, calendar: frame.calendar, range: range)
+                return try shift(y, by: span, sign: 1, frame: frame, range: range)
             }
         case (.date, "-", .date), (.datetime, "-", .datetime):
             return make(.duration) { x, y, _ throws(EvaluationError) in
@@ -235,22 +242,23 @@ enum Operators {
         case (.duration, "+", .duration), (.duration, "-", .duration):
             let sign = op == "+" ? 1 : -1
             return make(.duration) { x, y, _ throws(EvaluationError) in
-                switch (x, y) {
-                case (.duration(.seconds(let p)), .duration(.seconds(let q))): return .duration(.seconds(p + sign * q))
-                case (.duration(.workingDays(let p)), .duration(.workingDays(let q))):
-                    return .duration(.workingDays(p + sign * q))
-                default: throw EvaluationError("duration-kind", "cannot add calendar time and working days", at: range)
+                guard case .duration(let p) = x, case .duration(let q) = y else {
+                    throw EvaluationError("null", "a duration is null", at: range)
+                }
+                switch (p, q) {
+                case (.seconds, .workingDays), (.workingDays, .seconds):
+                    throw EvaluationError("duration-kind", "cannot add calendar time and working days", at: range)
+                default:
+                    guard let sum = p.adding(q, sign: sign) else { throw durationOverflow(op, range) }
+                    return .duration(sum)
                 }
             }
         case (.duration, "*", .integer), (.integer, "*", .duration):
             return make(.duration) { x, y, _ throws(EvaluationError) in
                 switch (x, y) {
                 case (.duration(let s), .number(let n)), (.number(let n), .duration(let s)):
-                    let k = n.int ?? 0
-                    switch s {
-                    case .seconds(let v): return .duration(.seconds(v * k))
-                    case .workingDays(let v): return .duration(.workingDays(v * k))
-                    }
+                    guard let k = n.int, let product = s.multiplied(by: k) else { throw durationOverflow(op, range) }
+                    return .duration(product)
                 default: throw EvaluationError("null", "a value is null", at: range)
                 }
             }
@@ -259,22 +267,29 @@ enum Operators {
         }
     }
 
-    /// A date or datetime moved by a duration; working days count with the unit's calendar.
-    static func shift(_ value: Value, by span: Span, sign: Int, calendar: WorkCalendar, range: TextRange) -> Value {
-        switch (value, span) {
-        case (.date(let day), .seconds(let s)):
-            let days = (sign * s) >= 0 ? (sign * s) / 86_400 : -((-(sign * s) + 86_399) / 86_400)
-            return .date(Day(number: day.number + days))
-        case (.date(let day), .workingDays(let n)):
-            return .date(calendar.adding(workingDays: sign * n, to: day))
-        case (.datetime(let instant), .seconds(let s)):
-            return .datetime(Instant(seconds: instant.seconds + sign * s))
-        case (.datetime(let instant), .workingDays(let n)):
-            let day = instant.day(offset: calendar.utcOffset)
-            let moved = calendar.adding(workingDays: sign * n, to: day)
-            return .datetime(Instant(seconds: instant.seconds + (moved.number - day.number) * 86_400))
-        default:
-            return .null
+    /// A date or datetime moved by a duration; working days count with the unit's calendar and
+    /// take a step from the budget for each day walked. Leaving the range of dates is an error.
+    static func shift(_ value: Value, by span: Span, sign: Int, frame: Frame, range: TextRange)
+        throws(EvaluationError) -> Value
+    {
+        let calendar = frame.calendar
+        do throws(CalendarError) {
+            switch (value, span) {
+            case (.date(let day), .seconds(let s)):
+                let days = (sign * s) >= 0 ? (sign * s) / 86_400 : -((-(sign * s) + 86_399) / 86_400)
+                guard let moved = Day.checked(day.number + days) else { throw CalendarError.outOfRange }
+                return .date(moved)
+            case (.date(let day), .workingDays(let n)):
+                return .date(try calendar.adding(workingDays: sign * n, to: day, steps: &frame.stepsLeft))
+            case (.datetime(let instant), .seconds(let s)):
+                return .datetime(try calendar.adding(.seconds(sign * s), to: instant, steps: &frame.stepsLeft))
+            case (.datetime(let instant), .workingDays(let n)):
+                return .datetime(try calendar.adding(.workingDays(sign * n), to: instant, steps: &frame.stepsLeft))
+            default:
+                throw CalendarError.null
+            }
+        } catch {
+            throw EvaluationError(error.code, error.description, at: range)
         }
     }
 }

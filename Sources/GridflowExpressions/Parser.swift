@@ -8,7 +8,13 @@ struct Parser {
     private var position = 0
     /// Deepest nesting accepted, so hostile input cannot exhaust the stack.
     static let maximumDepth = 64
+    /// The tallest syntax tree accepted. Nesting is capped by `maximumDepth`, but a flat chain
+    /// (`a and b and …`, `x.a.b…`, `l[0][0]…`) builds a tree as tall as it is long, and the checker,
+    /// the compiled closures and the trace all walk trees recursively: the height bounds them all.
+    static let maximumHeight = 256
     private var depth = 0
+    /// The height of the tree the last parsing function returned.
+    private var height = 0
 
     static let keywords: Set<String> = ["and", "or", "not", "in", "true", "false", "null"]
 
@@ -34,6 +40,17 @@ struct Parser {
     }
 
     private var peek: Token { tokens[position] }
+
+    /// Records the height of a node built over children of height `children`, refusing a tree
+    /// taller than `maximumHeight`.
+    private mutating func built(over children: Int, at range: TextRange) throws(ExpressionProblem) {
+        height = children + 1
+        guard height <= Self.maximumHeight else {
+            throw ExpressionProblem(
+                "too-deep", "the expression is nested or chained more than \(Self.maximumHeight) levels deep",
+                at: range, hint: "split it: name parts as fields, or use a decision table")
+        }
+    }
 
     private mutating func advance() -> Token {
         let token = tokens[position]
@@ -84,19 +101,25 @@ struct Parser {
         }
         let condition = try or()
         guard isSymbol("?") else { return condition }
+        var tallest = height
         _ = advance()
         let then = try expression()
+        tallest = max(tallest, height)
         _ = try expect(":", "between the branches of '? :'")
         let otherwise = try expression()
-        return .conditional(condition, then, otherwise, condition.range.to(otherwise.range))
+        let range = condition.range.to(otherwise.range)
+        try built(over: max(tallest, height), at: range)
+        return .conditional(condition, then, otherwise, range)
     }
 
     private mutating func or() throws(ExpressionProblem) -> Syntax {
         var left = try and()
         while isKeyword("or") || isSymbol("||") {
             _ = advance()
+            let leftHeight = height
             let right = try and()
             left = .binary("or", left, right, left.range.to(right.range))
+            try built(over: max(leftHeight, height), at: right.range)
         }
         return left
     }
@@ -105,8 +128,10 @@ struct Parser {
         var left = try not()
         while isKeyword("and") || isSymbol("&&") {
             _ = advance()
+            let leftHeight = height
             let right = try not()
             left = .binary("and", left, right, left.range.to(right.range))
+            try built(over: max(leftHeight, height), at: right.range)
         }
         return left
     }
@@ -121,6 +146,7 @@ struct Parser {
                 "too-deep", "the expression nests deeper than \(Self.maximumDepth) levels", at: op.range)
         }
         let operand = try not()
+        try built(over: height, at: op.range.to(operand.range))
         return .unary("not", operand, op.range.to(operand.range))
     }
 
@@ -133,29 +159,44 @@ struct Parser {
         if isKeyword("in") { op = "in" }
         guard let op else { return left }
         _ = advance()
+        let leftHeight = height
         let right = try coalesce()
         if case .symbol(let s) = peek.kind, Self.comparisons.contains(s) {
             throw ExpressionProblem(
                 "syntax", "comparisons do not chain", at: peek.range,
                 hint: "write a < b and b < c")
         }
+        try built(over: max(leftHeight, height), at: left.range.to(right.range))
         return .binary(op, left, right, left.range.to(right.range))
     }
 
+    /// `a ?? b ?? c` groups to the right, `a ?? (b ?? c)`; the operands are read in a loop so a
+    /// long chain does not recurse.
     private mutating func coalesce() throws(ExpressionProblem) -> Syntax {
-        let left = try additive()
-        guard isSymbol("??") else { return left }
-        _ = advance()
-        let right = try coalesce()
-        return .binary("??", left, right, left.range.to(right.range))
+        let first = try additive()
+        guard isSymbol("??") else { return first }
+        var operands = [(first, height)]
+        while isSymbol("??") {
+            _ = advance()
+            operands.append((try additive(), height))
+        }
+        var (right, rightHeight) = operands.removeLast()
+        while let (left, leftHeight) = operands.popLast() {
+            right = .binary("??", left, right, left.range.to(right.range))
+            try built(over: max(leftHeight, rightHeight), at: left.range)
+            rightHeight = height
+        }
+        return right
     }
 
     private mutating func additive() throws(ExpressionProblem) -> Syntax {
         var left = try multiplicative()
         while isSymbol("+") || isSymbol("-") {
             guard case .symbol(let op) = advance().kind else { break }
+            let leftHeight = height
             let right = try multiplicative()
             left = .binary(op, left, right, left.range.to(right.range))
+            try built(over: max(leftHeight, height), at: right.range)
         }
         return left
     }
@@ -164,8 +205,10 @@ struct Parser {
         var left = try unary()
         while isSymbol("*") || isSymbol("/") || isSymbol("%") {
             guard case .symbol(let op) = advance().kind else { break }
+            let leftHeight = height
             let right = try unary()
             left = .binary(op, left, right, left.range.to(right.range))
+            try built(over: max(leftHeight, height), at: right.range)
         }
         return left
     }
@@ -181,6 +224,7 @@ struct Parser {
             }
             let operand = try unary()
             guard case .symbol(let symbol) = op.kind else { return operand }
+            try built(over: height, at: op.range.to(operand.range))
             return .unary(symbol == "!" ? "not" : "-", operand, op.range.to(operand.range))
         }
         return try postfix()
@@ -197,11 +241,14 @@ struct Parser {
                 }
                 let token = advance()
                 value = .member(value, name, value.range.to(token.range))
+                try built(over: height, at: token.range)
             } else if isSymbol("[") {
                 _ = advance()
+                let valueHeight = height
                 let index = try expression()
                 let close = try expect("]", "to close the index")
                 value = .index(value, index, value.range.to(close.range))
+                try built(over: max(valueHeight, height), at: index.range)
             } else {
                 return value
             }
@@ -210,6 +257,7 @@ struct Parser {
 
     private mutating func primary() throws(ExpressionProblem) -> Syntax {
         let token = advance()
+        height = 1
         switch token.kind {
         case .number(let text):
             guard let number = Number(text) else {
@@ -229,16 +277,20 @@ struct Parser {
         case .symbol("("):
             let inner = try expression()
             let close = try expect(")", "to close '('")
+            try built(over: height, at: token.range.to(close.range))
             return .parenthesized(inner, token.range.to(close.range))
         case .symbol("["):
             var items: [Syntax] = []
+            var tallest = 0
             if !isSymbol("]") {
                 repeat {
                     if !items.isEmpty { _ = advance() }
                     items.append(try expression())
+                    tallest = max(tallest, height)
                 } while isSymbol(",")
             }
             let close = try expect("]", "to close the list")
+            try built(over: tallest, at: token.range.to(close.range))
             return .list(items, token.range.to(close.range))
         case .end:
             throw ExpressionProblem(
@@ -252,6 +304,7 @@ struct Parser {
     private mutating func call(_ name: String, _ nameRange: TextRange) throws(ExpressionProblem) -> Syntax {
         _ = advance()  // (
         var arguments: [Syntax] = []
+        var tallest = 0
         if !isSymbol(")") {
             repeat {
                 if !arguments.isEmpty { _ = advance() }
@@ -262,13 +315,16 @@ struct Parser {
                     let parameterToken = advance()
                     _ = advance()
                     let body = try expression()
+                    try built(over: height, at: parameterToken.range.to(body.range))
                     arguments.append(.lambda(parameter, parameterToken.range, body))
                 } else {
                     arguments.append(try expression())
                 }
+                tallest = max(tallest, height)
             } while isSymbol(",")
         }
         let close = try expect(")", "to close the call of \(name)()")
+        try built(over: tallest, at: nameRange.to(close.range))
         return .call(name, nameRange, arguments, nameRange.to(close.range))
     }
 }

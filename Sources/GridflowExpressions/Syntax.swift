@@ -7,6 +7,21 @@ public struct TextRange: Sendable, Hashable {
         self.length = length
     }
 
+    /// The text of `range` in `scalars`, cut to about 80 characters for traces.
+    public static func excerpt(of scalars: [Unicode.Scalar], _ range: TextRange) -> String {
+        let start = min(max(range.offset, 0), scalars.count)
+        let end = min(start + max(range.length, 0), scalars.count)
+        var text = ""
+        if end - start > 80 {
+            text.unicodeScalars.append(contentsOf: scalars[start..<(start + 60)])
+            text += " … "
+            text.unicodeScalars.append(contentsOf: scalars[(end - 16)..<end])
+        } else {
+            text.unicodeScalars.append(contentsOf: scalars[start..<end])
+        }
+        return text
+    }
+
     /// The range covering both.
     public func to(_ other: TextRange) -> TextRange {
         let start = min(offset, other.offset)

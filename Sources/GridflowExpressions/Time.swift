@@ -2,14 +2,26 @@ import Foundation
 
 /// A calendar day, counted from 1970-01-01 (proleptic Gregorian), so dates compare and subtract
 /// as integers.
+///
+/// Dates run from 0001-01-01 to 9999-12-31 (`Day.range`); arithmetic that leaves the range is an
+/// error, never a wrapped or trapped integer.
 public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var number: Int
 
     public init(number: Int) { self.number = number }
 
-    /// The day of a year, month and day; `nil` when no such day exists.
+    /// The day numbers of 0001-01-01 and 9999-12-31.
+    public static let range = -719_162...2_932_896
+
+    /// The day `number`, or `nil` outside 0001-01-01 … 9999-12-31.
+    public static func checked(_ number: Int) -> Day? { range.contains(number) ? Day(number: number) : nil }
+
+    /// The day of a year, month and day; `nil` when no such day exists or the year is outside
+    /// 1 … 9999.
     public init?(year: Int, month: Int, day: Int) {
-        guard (1...12).contains(month), day >= 1, day <= Day.daysIn(month: month, year: year) else { return nil }
+        guard (1...9999).contains(year), (1...12).contains(month), day >= 1,
+            day <= Day.daysIn(month: month, year: year)
+        else { return nil }
         let y = month <= 2 ? year - 1 : year
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -72,11 +84,20 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 }
 
-/// An instant, in seconds since 1970-01-01T00:00:00Z.
+/// An instant, in seconds since 1970-01-01T00:00:00Z, from 0001-01-01T00:00:00Z to
+/// 9999-12-31T23:59:59Z (`Instant.range`).
 public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     public var seconds: Int
 
     public init(seconds: Int) { self.seconds = seconds }
+
+    /// The seconds of 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z.
+    public static let range = (Day.range.lowerBound * 86_400)...(Day.range.upperBound * 86_400 + 86_399)
+
+    /// The instant `seconds`, or `nil` outside `range`.
+    public static func checked(_ seconds: Int) -> Instant? {
+        range.contains(seconds) ? Instant(seconds: seconds) : nil
+    }
 
     /// Parses ISO 8601 `YYYY-MM-DDTHH:MM[:SS](Z|±HH:MM)`; an offset is required.
     public init?(_ text: some StringProtocol) {
@@ -103,6 +124,7 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         let s = clock.count == 3 ? Int(clock[2]) ?? 60 : 0
         guard s < 60 else { return nil }
         seconds = day.number * 86_400 + h * 3600 + m * 60 + s - offset
+        guard Self.range.contains(seconds) else { return nil }
     }
 
     public static func < (a: Instant, b: Instant) -> Bool { a.seconds < b.seconds }
@@ -135,9 +157,46 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
 }
 
 /// A duration: calendar seconds, or working days counted with a unit's calendar.
+///
+/// A duration is never longer than the whole range of dates (`Span.maximumSeconds`,
+/// `Span.maximumWorkingDays`), so adding one to a date cannot overflow.
 public enum Span: Sendable, Hashable, CustomStringConvertible {
     case seconds(Int)
     case workingDays(Int)
+
+    /// The seconds from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
+    public static let maximumSeconds = Instant.range.upperBound - Instant.range.lowerBound
+    /// The days from 0001-01-01 to 9999-12-31: no walk of working days can be longer.
+    public static let maximumWorkingDays = Day.range.upperBound - Day.range.lowerBound
+
+    /// The span, or `nil` when it is longer than the range of dates.
+    public static func checked(_ span: Span) -> Span? {
+        switch span {
+        case .seconds(let s): abs(s) <= maximumSeconds ? span : nil
+        case .workingDays(let n): abs(n) <= maximumWorkingDays ? span : nil
+        }
+    }
+
+    /// `self * factor`, or `nil` when the product is longer than the range of dates.
+    public func multiplied(by factor: Int) -> Span? {
+        switch self {
+        case .seconds(let s):
+            let (product, overflow) = s.multipliedReportingOverflow(by: factor)
+            return overflow ? nil : Span.checked(.seconds(product))
+        case .workingDays(let n):
+            let (product, overflow) = n.multipliedReportingOverflow(by: factor)
+            return overflow ? nil : Span.checked(.workingDays(product))
+        }
+    }
+
+    /// `self + other × sign`, or `nil` when the kinds differ or the sum is too long.
+    public func adding(_ other: Span, sign: Int = 1) -> Span? {
+        switch (self, other) {
+        case (.seconds(let p), .seconds(let q)): Span.checked(.seconds(p + sign * q))
+        case (.workingDays(let p), .workingDays(let q)): Span.checked(.workingDays(p + sign * q))
+        default: nil
+        }
+    }
 
     /// Parses `30m`, `36h`, `3d`, `2w`, `1d12h`, `5wd`.
     public init?(_ text: some StringProtocol) {
@@ -157,10 +216,12 @@ public enum Span: Sendable, Hashable, CustomStringConvertible {
         guard !trimmed.isEmpty else { return .failure(Problem("it is empty")) }
         if trimmed.contains("wd") {
             let digits = trimmed.dropLast(2)
-            guard trimmed.hasSuffix("wd"), !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let days = Int(digits)
+            guard trimmed.hasSuffix("wd"), !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber })
             else {
                 return .failure(Problem("working days are a whole number followed by 'wd' and combine with nothing"))
+            }
+            guard let days = Int(digits), days <= maximumWorkingDays else {
+                return .failure(Problem("it is longer than the range of dates (\(maximumWorkingDays)wd at most)"))
             }
             return .success(.workingDays(days))
         }
@@ -181,12 +242,17 @@ public enum Span: Sendable, Hashable, CustomStringConvertible {
                 return .failure(Problem("units must go from largest to smallest, once each"))
             }
             let (product, overflow) = value.multipliedReportingOverflow(by: units[position].1)
-            guard !overflow, total <= Int.max - product else { return .failure(Problem("it is too long")) }
+            guard !overflow, total <= Int.max - product else {
+                return .failure(Problem("it is longer than the range of dates (0001-01-01 to 9999-12-31)"))
+            }
             total += product
             lastUnit = position
             number = ""
         }
         guard number.isEmpty else { return .failure(Problem("the number '\(number)' has no unit")) }
+        guard total <= maximumSeconds else {
+            return .failure(Problem("it is longer than the range of dates (0001-01-01 to 9999-12-31)"))
+        }
         return .success(.seconds(total))
     }
 
@@ -206,23 +272,37 @@ public enum Span: Sendable, Hashable, CustomStringConvertible {
     }
 }
 
-/// Working days, holidays and make-up days of a unit, with its UTC offset.
+/// Why a date computation has no answer: it left the range of dates, or its walk over the
+/// calendar ran out of steps.
+public struct CalendarError: Error, Sendable, Hashable, CustomStringConvertible {
+    /// `date-range` or `step-budget`.
+    public var code: String
+    public var description: String
+
+    static let outOfRange = CalendarError(
+        code: "date-range", description: "the result is outside the range of dates (0001-01-01 to 9999-12-31)")
+    static let null = CalendarError(code: "null", description: "the date or the duration is null")
+    static let budget = CalendarError(
+        code: "step-budget", description: "counting working days took more steps than the budget allows")
+}
+
+/// Working days, holidays and make-up days of a unit, with its time zone.
 public struct WorkCalendar: Sendable {
     /// Working weekdays, 1 = Monday … 7 = Sunday.
     public var workingWeekdays: Set<Int>
     public var holidays: Set<Day>
     public var extraWorkingDays: Set<Day>
-    /// The unit's offset from UTC in seconds (Asia/Shanghai: 28,800).
-    public var utcOffset: Int
+    /// The unit's time zone: the local day of an instant uses the offset in force at that instant.
+    public var zone: Zone
 
     public init(
         workingWeekdays: Set<Int> = [1, 2, 3, 4, 5], holidays: Set<Day> = [], extraWorkingDays: Set<Day> = [],
-        utcOffset: Int = 0
+        zone: Zone = .utc
     ) {
         self.workingWeekdays = workingWeekdays
         self.holidays = holidays
         self.extraWorkingDays = extraWorkingDays
-        self.utcOffset = utcOffset
+        self.zone = zone
     }
 
     public func isWorkingDay(_ day: Day) -> Bool {
@@ -231,9 +311,12 @@ public struct WorkCalendar: Sendable {
         return workingWeekdays.contains(day.weekday)
     }
 
-    /// Working days after `start` up to and including `end` (negative when `end` is earlier).
-    public func workingDays(from start: Day, to end: Day) -> Int {
-        if end < start { return -workingDays(from: end, to: start) }
+    /// Working days after `start` up to and including `end` (negative when `end` is earlier);
+    /// each day looked at takes a step from `steps`.
+    public func workingDays(from start: Day, to end: Day, steps: inout Int) throws(CalendarError) -> Int {
+        if end < start { return -(try workingDays(from: end, to: start, steps: &steps)) }
+        steps -= end.number - start.number
+        guard steps >= 0 else { throw .budget }
         var count = 0
         var day = start.number + 1
         while day <= end.number {
@@ -244,27 +327,46 @@ public struct WorkCalendar: Sendable {
     }
 
     /// The instant `span` after `instant`: calendar time as is, working days by this calendar
-    /// (keeping the time of day).
-    public func adding(_ span: Span, to instant: Instant) -> Instant {
+    /// (keeping the local time of day, in the zone's offset on the day reached).
+    public func adding(_ span: Span, to instant: Instant, steps: inout Int) throws(CalendarError) -> Instant {
         switch span {
-        case .seconds(let s): return Instant(seconds: instant.seconds + s)
+        case .seconds(let s):
+            guard let moved = Instant.checked(instant.seconds + s) else { throw .outOfRange }
+            return moved
         case .workingDays(let n):
-            let day = instant.day(offset: utcOffset)
-            let moved = adding(workingDays: n, to: day)
-            return Instant(seconds: instant.seconds + (moved.number - day.number) * 86_400)
+            let day = zone.day(of: instant)
+            let moved = try adding(workingDays: n, to: day, steps: &steps)
+            return zone.instant(on: moved, at: zone.secondOfDay(of: instant))
         }
     }
 
-    /// The day `n` working days after `start` (before it when `n` is negative).
-    public func adding(workingDays n: Int, to start: Day) -> Day {
+    /// `adding(_:to:steps:)` with steps enough to walk the whole range of dates (for the
+    /// engine's timers and clocks, whose spans were checked when the definitions loaded).
+    public func adding(_ span: Span, to instant: Instant) throws(CalendarError) -> Instant {
+        var steps = Span.maximumWorkingDays
+        return try adding(span, to: instant, steps: &steps)
+    }
+
+    /// The day `n` working days after `start` (before it when `n` is negative); each day walked
+    /// takes a step from `steps`.
+    public func adding(workingDays n: Int, to start: Day, steps: inout Int) throws(CalendarError) -> Day {
         var day = start.number
         var left = abs(n)
         let step = n < 0 ? -1 : 1
         while left > 0 {
             day += step
+            steps -= 1
+            guard Day.range.contains(day) else { throw .outOfRange }
+            guard steps >= 0 else { throw .budget }
             if isWorkingDay(Day(number: day)) { left -= 1 }
         }
         return Day(number: day)
+    }
+
+    /// `adding(workingDays:to:steps:)` with steps enough to walk the whole range of dates.
+    public func adding(workingDays n: Int, to start: Day) throws(CalendarError) -> Day {
+        var steps = Span.maximumWorkingDays
+        return try adding(workingDays: n, to: start, steps: &steps)
     }
 }
 

@@ -46,9 +46,9 @@ public struct AppraisalWindow: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// The instants `[from, to)` of the period at a UTC offset.
-    public func instants(utcOffset: Int) -> (from: Instant, to: Instant) {
-        (Instant(seconds: start.number * 86_400 - utcOffset), Instant(seconds: end.number * 86_400 - utcOffset))
+    /// The instants `[from, to)` of the period: local midnights in `zone`.
+    public func instants(in zone: Zone) -> (from: Instant, to: Instant) {
+        (zone.instant(on: start), zone.instant(on: end))
     }
 }
 

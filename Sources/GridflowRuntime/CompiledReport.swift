@@ -139,7 +139,7 @@ extension Engine {
     public func figures(of report: CompiledReport, window: AppraisalWindow, now: Instant) throws(EngineError)
         -> ReportFigures
     {
-        let (from, to) = window.instants(utcOffset: program.calendar.utcOffset)
+        let (from, to) = window.instants(in: program.calendar.zone)
         let cases = try storeCall { () throws(StoreError) in
             try store.cases(unit: program.unit, workflow: report.workflow, openedFrom: from, to: to)
         }

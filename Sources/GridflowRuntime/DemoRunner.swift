@@ -77,7 +77,7 @@ public struct DemoRunner {
         self.progress = progress
         random = DemoRandom(seed: demo.seed)
         let start = Day(year: demo.year, month: 1, day: 1)!
-        clock = Instant(seconds: start.number * 86_400 - engine.program.calendar.utcOffset)
+        clock = engine.program.calendar.zone.instant(on: start)
         var transitions: [String: [String: [String: CompiledTransition]]] = [:]
         for (name, workflow) in engine.program.workflows {
             for (key, list) in workflow.transitions {
@@ -98,10 +98,9 @@ public struct DemoRunner {
         summary.start = clock
         try makePeople()
         scheduleOpenings()
-        scheduleAppraisals()
+        try scheduleAppraisals()
         let firstDay = Day(year: demo.year, month: 1, day: 1)!.number
-        let horizon = Instant(
-            seconds: (Day(year: demo.year + 1, month: 1, day: 1)!.number + 180) * 86_400 - calendar.utcOffset)
+        let horizon = calendar.zone.instant(on: Day(number: Day(year: demo.year + 1, month: 1, day: 1)!.number + 180))
         var handled = 0
         var stuck = (clock: clock, rounds: 0)
         while true {
@@ -134,7 +133,7 @@ public struct DemoRunner {
             }
             handled += 1
             if handled % 64 == 0 {
-                progress?(clock.day(offset: calendar.utcOffset).number - firstDay, 366)
+                progress?(calendar.zone.day(of: clock).number - firstDay, 366)
             }
         }
         summary.end = clock
@@ -230,7 +229,7 @@ public struct DemoRunner {
     }
 
     /// Each period of the appraisal in the year, five working days after it ends.
-    mutating func scheduleAppraisals() {
+    mutating func scheduleAppraisals() throws(EngineError) {
         guard let appraise = demo.appraise, let appraisal = program.appraisals[appraise.appraisal] else { return }
         let year = demo.year
         let periods: [String] =
@@ -242,45 +241,50 @@ public struct DemoRunner {
             }
         for period in periods {
             guard let window = AppraisalWindow(period) else { continue }
-            let day = calendar.adding(workingDays: 5, to: Day(number: window.end.number - 1))
+            let day: Day
+            do throws(CalendarError) {
+                day = try calendar.adding(workingDays: 5, to: Day(number: window.end.number - 1))
+            } catch {
+                throw EngineError(error, "the appraisal of \(period)")
+            }
             queue.push(at: workingTime(on: day).seconds, .appraise(period: period))
         }
     }
 
     /// A random moment of the working hours (08:30 to 17:30) of `day`.
     mutating func workingTime(on day: Day) -> Instant {
-        Instant(seconds: day.number * 86_400 - calendar.utcOffset + random.int(30_600...63_000))
+        calendar.zone.instant(on: day, at: random.int(30_600...63_000))
     }
 
     /// `instant`, or the start of the next working hours when it falls outside them.
-    mutating func withinWorkingHours(_ instant: Instant) -> Instant {
-        let day = instant.day(offset: calendar.utcOffset)
-        let second = instant.seconds + calendar.utcOffset - day.number * 86_400
+    mutating func withinWorkingHours(_ instant: Instant) throws(CalendarError) -> Instant {
+        let day = calendar.zone.day(of: instant)
+        let second = calendar.zone.secondOfDay(of: instant)
         if calendar.isWorkingDay(day), (30_600..<63_000).contains(second) { return instant }
         var next = day
-        if !calendar.isWorkingDay(day) || second >= 63_000 { next = calendar.adding(workingDays: 1, to: day) }
-        return Instant(seconds: next.number * 86_400 - calendar.utcOffset + 30_600 + random.int(0...3_600))
+        if !calendar.isWorkingDay(day) || second >= 63_000 { next = try calendar.adding(workingDays: 1, to: day) }
+        return calendar.zone.instant(on: next, at: 30_600 + random.int(0...3_600))
     }
 
-    mutating func delay(_ step: CompiledDemo.Step) -> Instant {
+    mutating func delay(_ step: CompiledDemo.Step) throws(CalendarError) -> Instant {
         switch (step.low, step.high) {
         case (.workingDays(let low), .workingDays(let high)):
             let days = random.int(low...max(low, high))
-            if days == 0 { return withinWorkingHours(Instant(seconds: clock.seconds + random.int(0...7_200))) }
-            return workingTime(on: calendar.adding(workingDays: days, to: clock.day(offset: calendar.utcOffset)))
+            if days == 0 { return try withinWorkingHours(Instant(seconds: clock.seconds + random.int(0...7_200))) }
+            return workingTime(on: try calendar.adding(workingDays: days, to: calendar.zone.day(of: clock)))
         default:
             // Between the two moments, then into working hours.
-            let low = calendar.adding(step.low, to: clock).seconds
-            let high = max(low, calendar.adding(step.high, to: clock).seconds)
-            return withinWorkingHours(Instant(seconds: random.int(low...high)))
+            let low = try calendar.adding(step.low, to: clock).seconds
+            let high = max(low, try calendar.adding(step.high, to: clock).seconds)
+            return try withinWorkingHours(Instant(seconds: random.int(low...high)))
         }
     }
 
     // MARK: The clock
 
     mutating func tick() throws(EngineError) {
-        let day = clock.day(offset: calendar.utcOffset)
-        if day != lastTick.day(offset: calendar.utcOffset) { try refreshAppointments() }
+        let day = calendar.zone.day(of: clock)
+        if day != calendar.zone.day(of: lastTick) { try refreshAppointments() }
         lastTick = clock
         let report = try engine.tick(now: clock)
         summary.timersFired += report.timersFired
@@ -399,7 +403,12 @@ public struct DemoRunner {
             }
             pick -= option.weight
         }
-        let at = delay(chosen)
+        let at: Instant
+        do throws(CalendarError) {
+            at = try delay(chosen)
+        } catch {
+            throw EngineError(error, "planning '\(chosen.transition)' of case \(snapshot.id)")
+        }
         queue.push(
             at: max(at.seconds, clock.seconds),
             .act(caseID: snapshot.id, transition: chosen.transition, version: snapshot.version))

@@ -179,7 +179,7 @@ extension Engine {
         // Facts counted from cases: one pass over each workflow's cases of the period.
         start = clock.now
         var counted: [String: [Int: Number]] = [:]
-        let (from, to) = window.instants(utcOffset: program.calendar.utcOffset)
+        let (from, to) = window.instants(in: program.calendar.zone)
         let interpreter = self.interpreter
         for workflowName in Set(appraisal.storeFacts.map(\.workflow)).sorted() {
             let facts = appraisal.storeFacts.filter { $0.workflow == workflowName }

@@ -298,7 +298,7 @@ public struct Engine: Sendable {
 /// Why the engine could not do what was asked.
 public struct EngineError: Error, Sendable, CustomStringConvertible {
     public enum Code: String, Sendable {
-        case rejected, incident, notFound = "not-found", conflict, store, version
+        case rejected, incident, notFound = "not-found", conflict, store, version, calendar
     }
 
     public var code: Code
@@ -316,6 +316,11 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
         self.code = .rejected
         self.message = rejection.message
         self.rejection = rejection
+    }
+
+    /// A date computation that has no answer (out of the range of dates, or over its budget).
+    init(_ error: CalendarError, _ what: String) {
+        self.init(.calendar, "\(what): \(error.description)")
     }
 
     public var description: String { message }

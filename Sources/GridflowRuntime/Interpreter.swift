@@ -275,8 +275,17 @@ public struct Interpreter: Sendable {
         var timers: [TimerRequest] = []
         for timer in compiled.timers {
             if let span = timer.after {
-                timers.append(
-                    TimerRequest(name: timer.name, event: timer.event, due: program.calendar.adding(span, to: now)))
+                do throws(CalendarError) {
+                    let due = try program.calendar.adding(span, to: now)
+                    timers.append(TimerRequest(name: timer.name, event: timer.event, due: due))
+                } catch {
+                    incidents.append(
+                        Incident(
+                            code: "timer-time-\(error.code)",
+                            message:
+                                "timer '\(timer.name ?? timer.event)' of state '\(state)' has no time: \(error); it does not start",
+                            transition: nil))
+                }
             } else if let at = timer.at {
                 let frame = Frame(
                     roots: [.record(snapshot.fields), actorRecord(actor, workflow: workflow)], now: now,
@@ -285,7 +294,7 @@ public struct Interpreter: Sendable {
                     switch try at.evaluate(frame) {
                     case .datetime(let due): timers.append(TimerRequest(name: timer.name, event: timer.event, due: due))
                     case .date(let day):
-                        let midnight = Instant(seconds: day.number * 86_400 - program.calendar.utcOffset)
+                        let midnight = program.calendar.zone.instant(on: day)
                         timers.append(TimerRequest(name: timer.name, event: timer.event, due: midnight))
                     default:
                         incidents.append(
@@ -344,12 +353,7 @@ public struct Interpreter: Sendable {
         let frame = Frame(roots: [.record(draft), actor], now: now, calendar: program.calendar, tracing: true)
         _ = try? guardCode.traced.evaluate(frame)
         let scalars = Array(guardCode.text.unicodeScalars)
-        return (frame.trace ?? []).map { range, value in
-            var text = ""
-            text.unicodeScalars.append(
-                contentsOf: scalars[range.offset..<min(range.offset + range.length, scalars.count)])
-            return (text, value)
-        }
+        return (frame.trace ?? []).map { range, value in (TextRange.excerpt(of: scalars, range), value) }
     }
 
     private func incident(_ error: EvaluationError, transition: String?, text: String?, what: String) -> Incident {

@@ -155,7 +155,12 @@ public struct ScenarioRunner {
                     outcome = .failure(error)
                 }
             case .wait(let duration):
-                now = program.calendar.adding(duration.amount, to: now)
+                do throws(CalendarError) {
+                    now = try program.calendar.adding(duration.amount, to: now)
+                } catch {
+                    fail("waiting \(duration.text): \(error)", at: step.span)
+                    return finish(result, store)
+                }
                 do throws(EngineError) {
                     let report = try engine.tick(now: now)
                     for incident in report.incidents where step.expect?.incident == nil {

@@ -153,10 +153,10 @@ func run<T>(_ body: () throws(EngineError) -> T) throws -> T {
         case .rejected:
             var message = "rejected: \(error.message)"
             if let trace = error.rejection?.trace, !trace.isEmpty {
-                message += "\n" + trace.map { "  \($0.text) = \($0.value)" }.joined(separator: "\n")
+                message += "\n" + trace.map { "  \($0.text) = \($0.value.summary())" }.joined(separator: "\n")
             }
             throw CommandError(message: message, status: 1)
-        case .incident, .conflict: throw CommandError(message: error.message, status: 1)
+        case .incident, .conflict, .calendar: throw CommandError(message: error.message, status: 1)
         case .notFound, .store, .version: throw CommandError(message: error.message, status: 2)
         }
     }

@@ -60,7 +60,7 @@ struct Eval: ParsableCommand {
                 renderer.render(Self.diagnostic(error.code, error.message, error.range, hint: error.hint)))
             throw ExitCode(1)
         }
-        var calendar = WorkCalendar(utcOffset: 0)
+        var calendar = WorkCalendar()
         if let unit {
             let result = Loader().load(paths: ["Workflows/\(unit)/unit.yaml"])
             guard let definitions = result.units[unit], !result.diagnostics.hasErrors else {
@@ -77,10 +77,11 @@ struct Eval: ParsableCommand {
             if explain, let trace = frame.trace {
                 let scalars = Array(expression.unicodeScalars)
                 for (range, value) in trace {
-                    var text = ""
-                    text.unicodeScalars.append(
-                        contentsOf: scalars[range.offset..<min(range.offset + range.length, scalars.count)])
-                    FileHandleOutput.standardOutput("  \(text) = \(value)\n")
+                    let text = TextRange.excerpt(of: scalars, range)
+                    FileHandleOutput.standardOutput("  \(text) = \(value.summary())\n")
+                }
+                if frame.untraced > 0 {
+                    FileHandleOutput.standardOutput("  … \(frame.untraced) more values, not traced\n")
                 }
             }
             FileHandleOutput.standardOutput("\(value) : \(compiled.type)\n")

@@ -29,6 +29,35 @@ import Testing
                 """)
     }
 
+    /// A hostile line of a megabyte is quoted as a window around the span, and a long name in
+    /// the message is cut in its middle, so one diagnostic stays a few lines long.
+    @Test func longLinesAndNamesAreCut() {
+        let name = String(repeating: "s", count: 1_000_000)
+        let source = SourceFile(path: "w.yaml", text: "states: {\(name): {}, b: {}}\n")
+        let diagnostic = Diagnostic(
+            .warning, "unreachable", "state '\(name)' cannot be reached; did you mean 'round()'s value'?",
+            at: SourceSpan(start: SourceLocation(file: "w.yaml", line: 1, column: 10), length: name.count))
+        let text = DiagnosticRenderer(sources: [source]).render(diagnostic)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 3)
+        #expect(
+            lines[0]
+                == "w.yaml:1:10: warning: state '\(String(repeating: "s", count: 48))…\(String(repeating: "s", count: 15))' cannot be reached; did you mean 'round()'s value'?"
+        )
+        #expect(lines[1] == "    states: {" + String(repeating: "s", count: 111) + "…")
+        #expect(lines[2] == "             ^" + String(repeating: "~", count: 110))
+        // Far into the line: the window starts with '…' and keeps 40 characters before the span.
+        let far = SourceFile(
+            path: "f.yaml", text: String(repeating: "x", count: 500) + "HERE" + String(repeating: "y", count: 500))
+        let late = Diagnostic(
+            .error, "e", "here", at: SourceSpan(start: SourceLocation(file: "f.yaml", line: 1, column: 501), length: 4))
+        let farLines = DiagnosticRenderer(sources: [far]).render(late).split(separator: "\n")
+        #expect(
+            farLines[1] == "    …" + String(repeating: "x", count: 40) + "HERE" + String(repeating: "y", count: 76)
+                + "…")
+        #expect(farLines[2] == "    " + String(repeating: " ", count: 41) + "^~~~")
+    }
+
     @Test func caretsLineUpUnderWideCharacters() {
         let source = SourceFile(path: "u.yaml", text: "title: 基层监督 x\n")
         let diagnostic = Diagnostic(

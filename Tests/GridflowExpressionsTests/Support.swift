@@ -68,7 +68,7 @@ enum Fixture {
             ]))
 
     static func frame(reporter: Value = .null, bonus: Value = .null, reports: Int = 3, tracing: Bool = false) -> Frame {
-        var calendar = WorkCalendar(utcOffset: 8 * 3600)
+        var calendar = WorkCalendar(zone: Zone(identifier: "Asia/Shanghai")!)
         calendar.holidays = [Day("2024-10-01")!, Day("2024-10-02")!, Day("2024-10-03")!]
         calendar.extraWorkingDays = [Day("2024-09-29")!]
         return Frame(

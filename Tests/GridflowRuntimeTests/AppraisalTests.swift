@@ -16,7 +16,7 @@ import Testing
         let window = try #require(AppraisalWindow(text))
         #expect(window.start == Day(start)!)
         #expect(window.end == Day(end)!)
-        let (from, to) = window.instants(utcOffset: 8 * 3600)
+        let (from, to) = window.instants(in: Zone(identifier: "Asia/Shanghai")!)
         #expect(from == Instant(start + "T00:00:00+08:00")!)
         #expect(to == Instant(end + "T00:00:00+08:00")!)
     }
