@@ -12,6 +12,8 @@ let package = Package(
     products: [
         .executable(name: "gridflow", targets: ["gridflow"]),
         .library(name: "GridflowDefinitions", targets: ["GridflowDefinitions"]),
+        // What the libFuzzer targets in Fuzz/ run; the tests replay its corpus through it.
+        .library(name: "GridflowFuzzing", targets: ["GridflowFuzzing"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -29,6 +31,9 @@ let package = Package(
         .target(
             name: "GridflowDefinitions", dependencies: ["GridflowYAML", "GridflowDiagnostics", "GridflowExpressions"]),
         .target(name: "GridflowGraph", dependencies: ["GridflowDefinitions"]),
+        .target(
+            name: "GridflowFuzzing",
+            dependencies: ["GridflowDefinitions", "GridflowExpressions", "GridflowDiagnostics"]),
         .target(
             name: "GridflowRuntime",
             dependencies: ["GridflowDefinitions", "GridflowExpressions", "GridflowYAML", "GridflowDiagnostics"]
@@ -50,6 +55,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GridflowDiagnosticsTests", dependencies: ["GridflowDiagnostics"]),
+        .testTarget(name: "GridflowFuzzingTests", dependencies: ["GridflowFuzzing"]),
         .testTarget(name: "GridflowYAMLTests", dependencies: ["GridflowYAML"]),
         .testTarget(name: "GridflowExpressionsTests", dependencies: ["GridflowExpressions", "GridflowDiagnostics"]),
         .testTarget(name: "GridflowDefinitionsTests", dependencies: ["GridflowDefinitions", "GridflowGraph"]),
