@@ -315,20 +315,50 @@ public struct StoredIncident: Sendable, Hashable {
     }
 }
 
-/// A store failure: a conflict a caller can retry, a file that is not a Gridflow store, or an
-/// error of the database.
-public struct StoreError: Error, Sendable, CustomStringConvertible {
+/// A store failure: a conflict a caller can retry, a store that is missing, busy, read-only or
+/// on a full disk, a file that is not a Gridflow store, or another error of the database.
+public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugStringConvertible {
+    /// What kind of failure it is.
     public enum Code: String, Sendable {
-        case conflict, notAStore = "not-a-store", notFound = "not-found", database
+        /// Another writer changed the row first; retrying may succeed.
+        case conflict
+        /// The file is not an SQLite database, or one of another application.
+        case notAStore = "not-a-store"
+        /// A case, incident or other row that is not there.
+        case notFound = "not-found"
+        /// Any other failure of the database.
+        case database
+        /// There is no store at the path, and the caller did not ask for one to be created.
+        case missing
+        /// Another process held the store locked for longer than the busy timeout.
+        case busy
+        /// The store's file, or the folder it needs to write beside it, may not be written.
+        case readOnly = "read-only"
+        /// The disk holding the store is full.
+        case diskFull = "disk-full"
+        /// The file cannot be opened: a missing folder, a folder in its place, no permission.
+        case cannotOpen = "cannot-open"
+        /// The store was written by a newer build whose schema this one does not know.
+        case newerSchema = "newer-schema"
     }
 
+    /// What kind of failure it is.
     public var code: Code
+    /// One line for people: the file and the cause.
     public var message: String
+    /// The underlying library's own words, for `debugDescription`.
+    public var details: String?
 
-    public init(_ code: Code, _ message: String) {
+    /// A failure with its kind, message and, optionally, the library's own words.
+    public init(_ code: Code, _ message: String, details: String? = nil) {
         self.code = code
         self.message = message
+        self.details = details
     }
 
+    /// The message.
     public var description: String { message }
+
+    /// The message and the underlying library's words.
+    public var debugDescription: String { details.map { "\(message) [\($0)]" } ?? message }
 }

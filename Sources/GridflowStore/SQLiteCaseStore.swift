@@ -16,7 +16,10 @@ public final class SQLiteCaseStore: CaseStore {
     public static let fileSuffixes = ["", "-wal", "-shm"]
 
     private let pool: DatabasePool
+    /// The database file.
     public let path: String
+    /// The file's checks and the meaning of SQLite's errors for it.
+    private let file: StoreFile
     private let group = GroupCommit()
     /// Case ids reserved from the `counters` table, per `unit/workflow`.
     private let reservedIDs = Mutex<[String: ReservedIDs]>([:])
@@ -44,61 +47,85 @@ public final class SQLiteCaseStore: CaseStore {
         case normal
     }
 
-    /// Opens (or creates) the store at `path`.
-    /// - Throws: `StoreError.notAStore` for a file that is not SQLite or not a Gridflow store; the
-    ///   file is left untouched.
-    public convenience init(path: String, durability: Durability = .full) throws(StoreError) {
-        try self.init(path: path, durability: durability, grouping: Grouping())
+    /// Whether opening a store may create it.
+    public enum Opening: Sendable {
+        /// Only an existing store is opened; a missing one is `StoreError.Code.missing`.
+        case existing
+        /// A missing store is created (complete, or not at all).
+        case createIfMissing
     }
 
-    init(path: String, durability: Durability, grouping: Grouping) throws(StoreError) {
+    /// Whether this open created the store's file.
+    public let created: Bool
+
+    /// Opens the store at `path`, creating it if it is missing and `opening` allows.
+    /// - Throws: a `StoreError` naming the file and the cause: `.missing`, `.notAStore` (not
+    ///   SQLite, or another application's database; the file is left untouched), `.newerSchema`,
+    ///   `.busy` (after the busy timeout), `.readOnly`, `.diskFull`, `.cannotOpen`. A failed open
+    ///   leaves no file behind that was not there before.
+    public convenience init(
+        path: String, durability: Durability = .full, opening: Opening = .createIfMissing
+    ) throws(StoreError) {
+        try self.init(path: path, durability: durability, grouping: Grouping(), opening: opening)
+    }
+
+    init(path: String, durability: Durability, grouping: Grouping, opening: Opening = .createIfMissing)
+        throws(StoreError)
+    {
         self.path = path
         self.grouping = grouping
-        try Self.checkExisting(path)
+        let file = StoreFile(path: path)
+        self.file = file
+        let configuration = Self.configuration(durability)
+        do throws(StoreError) {
+            var created = false
+            if file.existed {
+                try file.checkAccess(creating: false)
+                try file.checkFormat(Self.migrator)
+            } else {
+                guard opening == .createIfMissing else { throw StoreError(.missing, "no store at \(path)") }
+                try file.checkAccess(creating: true)
+                created = try file.create(configuration, Self.migrator)
+                if !created { try file.checkFormat(Self.migrator) }
+            }
+            self.created = created
+            self.pool = try Self.openPool(file, configuration)
+        } catch {
+            // What a failure of the disk left goes; after other failures (a busy store) the
+            // files may be another process's.
+            if [StoreError.Code.diskFull, .readOnly, .cannotOpen].contains(error.code) { file.removeLeftovers() }
+            throw error
+        }
+    }
+
+    /// The connections to an existing store, its migrations run.
+    private static func openPool(_ file: StoreFile, _ configuration: Configuration) throws(StoreError) -> DatabasePool {
+        do {
+            let pool = try DatabasePool(path: file.path, configuration: configuration)
+            do {
+                try Self.migrator.migrate(pool)
+            } catch {
+                try? pool.close()
+                throw error
+            }
+            return pool
+        } catch {
+            throw file.error(error)
+        }
+    }
+
+    /// The connections' settings: several processes may share the file, so a connection waits
+    /// for another's lock (up to `StoreFile.busyTimeout`) instead of failing at once.
+    static func configuration(_ durability: Durability) -> Configuration {
         var configuration = Configuration()
-        // Several processes may share the file: a writer waits for another's transaction instead
-        // of failing at once.
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(StoreFile.busyTimeout)
         configuration.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
         }
-        do {
-            pool = try DatabasePool(path: path, configuration: configuration)
-            try Self.migrator.migrate(pool)
-        } catch {
-            throw StoreError(.database, "cannot open \(path): \(error)")
-        }
+        return configuration
     }
 
     deinit { group.stopWriter() }
-
-    /// Refuses files that are not a Gridflow store before anything writes to them.
-    private static func checkExisting(_ path: String) throws(StoreError) {
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-            let size = attributes[.size] as? NSNumber, size.intValue > 0
-        else { return }
-        var configuration = Configuration()
-        configuration.readonly = true
-        do {
-            let queue = try DatabaseQueue(path: path, configuration: configuration)
-            let isStore = try queue.read { db -> Bool in
-                if try db.tableExists("gridflow_meta") {
-                    return try String.fetchOne(db, sql: "SELECT value FROM gridflow_meta WHERE key = 'application'")
-                        == "gridflow"
-                }
-                return try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master") == 0
-            }
-            try queue.close()
-            if !isStore {
-                throw StoreError(
-                    .notAStore, "\(path) is an SQLite database of another application, not a Gridflow store")
-            }
-        } catch let error as StoreError {
-            throw error
-        } catch {
-            throw StoreError(.notAStore, "\(path) is not a Gridflow store (not an SQLite database)")
-        }
-    }
 
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -183,7 +210,7 @@ public final class SQLiteCaseStore: CaseStore {
         } catch let error as StoreError {
             throw error
         } catch {
-            throw StoreError(.database, "\(path): \(error)")
+            throw file.error(error)
         }
     }
 
@@ -191,7 +218,7 @@ public final class SQLiteCaseStore: CaseStore {
         do {
             return try pool.read(body)
         } catch {
-            throw StoreError(.database, "\(path): \(error)")
+            throw file.error(error)
         }
     }
 
@@ -383,7 +410,7 @@ public final class SQLiteCaseStore: CaseStore {
                         } catch {
                             // An error SQLite ended the transaction for fails the whole group.
                             guard db.isInsideTransaction else { throw error }
-                            request.error = StoreError(.database, "\(path): \(error)")
+                            request.error = file.error(error)
                         }
                     }
                     return .commit
@@ -391,7 +418,7 @@ public final class SQLiteCaseStore: CaseStore {
             }
         } catch {
             for request in batch {
-                request.error = StoreError(.database, "\(path): \(error)")
+                request.error = file.error(error)
             }
         }
     }
@@ -423,7 +450,7 @@ public final class SQLiteCaseStore: CaseStore {
                 }
             }
         } catch {
-            throw StoreError(.database, "\(path): \(error)")
+            throw file.error(error)
         }
         return clock.now - start
     }
