@@ -72,7 +72,10 @@ let package = Package(
         ),
         .testTarget(
             name: "GridflowCLITests",
-            dependencies: ["gridflow", "GridflowStore", "GridflowRuntime", "GridflowExpressions"]),
+            dependencies: [
+                "gridflow", "GridflowStore", "GridflowRuntime", "GridflowExpressions",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -37,8 +37,25 @@ struct StoreOptions: ParsableArguments {
         return instant
     }
 
+    /// The existing store at `--db`; a missing one is an error that says how to create one.
     func store() throws -> SQLiteCaseStore {
-        try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: db) }
+        do {
+            return try SQLiteCaseStore(path: db, opening: .existing)
+        } catch {
+            guard error.code == .missing else { throw CommandError(message: error.message) }
+            throw CommandError(
+                message:
+                    "no store at \(db) (create one with 'gridflow case open' or 'gridflow people import', or name an existing one with --db)"
+            )
+        }
+    }
+
+    /// The store at `--db`, created if missing (for commands that write): a new store is
+    /// announced on standard error.
+    func storeCreatingIfMissing() throws -> SQLiteCaseStore {
+        let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: db, opening: .createIfMissing) }
+        if store.created { FileHandleOutput.standardError("created store \(db)\n") }
+        return store
     }
 
     /// The engine for `unit`, with its definitions validated and compiled.
@@ -174,15 +191,16 @@ struct CaseOpen: ParsableCommand {
     func run() throws {
         let parts = workflow.split(separator: "/").map(String.init)
         guard parts.count == 2 else { throw ValidationError("name the workflow as UNIT/WORKFLOW, e.g. oilfield/issue") }
-        let store = try options.store()
-        let engine = try options.engine(unit: parts[0], store: store)
-        guard let compiled = engine.program.workflow(parts[1]) else {
+        // Everything that can be checked without the store first: a mistake creates no store.
+        let program = try options.program(unit: parts[0])
+        guard let compiled = program.workflow(parts[1]) else {
             throw CommandError(
                 message: "unit '\(parts[0])' has no workflow '\(parts[1])'"
-                    + Suggestion.didYouMean(parts[1], in: engine.program.workflows.keys))
+                    + Suggestion.didYouMean(parts[1], in: program.workflows.keys))
         }
         let values = try input.values(for: compiled)
         let now = try options.instant()
+        let engine = Engine(program: program, store: try options.storeCreatingIfMissing())
         let actor = try self.actor.actor(engine, now: now)
         let opened = try gridflow.run { () throws(EngineError) in
             try engine.open(parts[1], input: values, by: actor, now: now)
@@ -295,7 +313,7 @@ struct Tick: ParsableCommand {
         var incidents: [String] = []
         for unit in units {
             // Only units that have cases here need their definitions.
-            let cases = (try? store.list(unit: unit, workflow: nil, state: nil)) ?? []
+            let cases = try storeRun { () throws(StoreError) in try store.list(unit: unit, workflow: nil, state: nil) }
             guard !cases.isEmpty else { continue }
             let engine = try options.engine(unit: unit, store: store)
             let report = try gridflow.run { () throws(EngineError) in try engine.tick(now: now) }

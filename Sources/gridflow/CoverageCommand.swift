@@ -15,13 +15,13 @@ struct CoverageCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let store = try options.store()
-        let engine = try options.engine(unit: unit, store: store)
-        let now = try options.instant()
-        guard !engine.program.coverages.isEmpty else {
+        let program = try options.program(unit: unit)
+        guard !program.coverages.isEmpty else {
             FileHandleOutput.standardOutput("\(unit) has no coverage rules\n")
             return
         }
+        let engine = Engine(program: program, store: try options.store())
+        let now = try options.instant()
         var gaps = 0
         var reports: [Value] = []
         var text = ""

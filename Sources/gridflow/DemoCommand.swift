@@ -46,6 +46,7 @@ struct DemoCommand: ParsableCommand {
             demo, from: program.demos, kind: "demo", option: "demo", unit: unit,
             noneHint: "; write one (kind: Demo) in Workflows/\(unit)/, see docs/reference.md")
         try prepare(path)
+        let existed = FileManager.default.fileExists(atPath: path)
         // The year is built in a file of its own and takes the store's place only when it is
         // complete: a failure leaves the previous store as it was.
         let building = path + ".building"
@@ -64,6 +65,7 @@ struct DemoCommand: ParsableCommand {
                     message: "cannot move the new store to \(path + suffix): \(error.localizedDescription)")
             }
         }
+        if !existed { FileHandleOutput.standardError("created store \(path)\n") }
         if format == .md {
             FileHandleOutput.standardOutput(output.summary + output.bulletins)
         } else {

@@ -29,8 +29,8 @@ struct PeopleImport: ParsableCommand {
         do { json = try JSONReader.read(contents) } catch {
             throw CommandError(message: "\(file):\(error.line):\(error.column): not valid JSON: \(error.message)")
         }
-        let store = try options.store()
-        let engine = try options.engine(unit: unit, store: store)
+        let program = try options.program(unit: unit)
+        let engine = Engine(program: program, store: try options.storeCreatingIfMissing())
         let count: Int
         do {
             count = try engine.importPeople(json, replacing: replace)

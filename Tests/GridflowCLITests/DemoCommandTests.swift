@@ -21,8 +21,8 @@ import Testing
     @Test func theOilfieldYearLandsNearTheSeed() throws {
         let run = try gf(["demo", "oilfield"])
         #expect(run.status == 0, "\(run.stderr)")
-        // Piped, so no progress line.
-        #expect(run.stderr.isEmpty)
+        // Piped, so no progress line: only the new store is announced.
+        #expect(run.stderr == "created store demo-oilfield.sqlite\n")
         let out = run.stdout
         #expect(out.contains("store demo-oilfield.sqlite"))
         #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("demo-oilfield.sqlite").path))
