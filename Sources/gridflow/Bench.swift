@@ -6,6 +6,7 @@ import GridflowStore
 /// `gridflow bench`: speed figures, kept out of the tests.
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "bench",
         abstract:
             "Measure speed: expressions (ns per evaluation), workflows (transitions per second), appraisal (people per second).",
         subcommands: [ExpressionBench.self, WorkflowBench.self, AppraisalBench.self]

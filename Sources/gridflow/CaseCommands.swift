@@ -29,6 +29,13 @@ struct StoreOptions: ParsableArguments {
     @Flag(help: "Print JSON for tools.")
     var json = false
 
+    /// A `--now` that is not a datetime is a usage error, whether or not the command uses it.
+    func validate() throws {
+        if let now, Instant(now) == nil {
+            throw ValidationError("--now must be a datetime such as 2024-07-01T09:00:00+08:00")
+        }
+    }
+
     func instant() throws -> Instant {
         guard let now else { return Instant(seconds: Int(Date().timeIntervalSince1970)) }
         guard let instant = Instant(now) else {
@@ -300,6 +307,7 @@ struct CaseList: ParsableCommand {
 /// `gridflow tick`: fire due timers and perform pending effects, for every unit.
 struct Tick: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "tick",
         abstract: "Fire the timers due now (never earlier) and perform pending effects, each exactly once.")
 
     @OptionGroup var options: StoreOptions

@@ -7,6 +7,7 @@ import GridflowGraph
 /// `gridflow graph`: draws a workflow as Mermaid or DOT.
 struct Graph: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "graph",
         abstract: "Draw a workflow's states and transitions as Mermaid or Graphviz DOT."
     )
 

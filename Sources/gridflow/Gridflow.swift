@@ -17,4 +17,22 @@ struct Gridflow: ParsableCommand {
             TestCommand.self, Bench.self,
         ]
     )
+
+    /// The names typed to reach `target` from the root, e.g. `gridflow case open`; `nil` when
+    /// it is not a command of this tree.
+    static func names(of target: ParsableCommand.Type, from root: ParsableCommand.Type = Gridflow.self) -> [String]? {
+        let name = root.configuration.commandName ?? String(describing: root).lowercased()
+        if root == target { return [name] }
+        for subcommand in root.configuration.subcommands {
+            if let path = names(of: target, from: subcommand) { return [name] + path }
+        }
+        return nil
+    }
+
+    /// A usage error of `command` as ArgumentParser prints those it finds while parsing: the
+    /// message, the command's own usage, and where to read more.
+    static func usageError(_ message: String, in command: ParsableCommand.Type) -> String {
+        let path = (names(of: command) ?? ["gridflow"]).joined(separator: " ")
+        return "Error: \(message)\nUsage: \(usageString(for: command))\n  See '\(path) --help' for more information.\n"
+    }
 }

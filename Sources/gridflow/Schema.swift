@@ -5,6 +5,7 @@ import GridflowDefinitions
 /// `gridflow schema`: writes (or checks) the JSON Schemas of the definition kinds.
 struct Schema: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "schema",
         abstract: "Write the JSON Schema of every definition kind (for editors), or check they are current."
     )
 

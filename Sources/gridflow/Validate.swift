@@ -6,6 +6,7 @@ import GridflowDiagnostics
 /// `gridflow validate`: checks definitions and prints every problem like a compiler.
 struct Validate: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "validate",
         abstract: "Check definitions and report every problem at once.",
         discussion: "Exits 0 when there are no errors, 1 when there are, 2 on usage errors."
     )
