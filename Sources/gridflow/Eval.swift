@@ -7,6 +7,7 @@ import GridflowExpressions
 /// `gridflow eval`: try an expression before putting it in a definition.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "eval",
         abstract: "Evaluate an expression and print its value and type, or the problem with a caret.",
         discussion: """
             The data file is a JSON object whose keys are the names the expression reads, e.g.
@@ -15,8 +16,36 @@ struct Eval: ParsableCommand {
             """
     )
 
-    @Argument(help: "The expression.")
-    var expression: String
+    /// The expression: every argument that is not one of the options, so that one starting
+    /// with `-` (`gridflow eval -1`, `gridflow eval '-x + 1' --data d.json`) is not read as an option.
+    @Argument(
+        parsing: .allUnrecognized,
+        help: ArgumentHelp("The expression (it may start with '-').", valueName: "expression"))
+    var arguments: [String] = []
+
+    /// The arguments that make the expression: all but a `--` that ends the options.
+    var words: [String] {
+        guard let end = arguments.firstIndex(of: "--") else { return arguments }
+        var words = arguments
+        words.remove(at: end)
+        return words
+    }
+
+    /// The expression, as one argument.
+    var expression: String { words.first ?? "" }
+
+    func validate() throws {
+        if words.count > 1, let option = words.first(where: { $0.hasPrefix("--") && $0.count > 2 }) {
+            throw ValidationError("unknown option '\(option)'")
+        }
+        guard words.count == 1 else {
+            throw ValidationError(
+                words.isEmpty
+                    ? "give the expression to evaluate"
+                    : "give the expression as one argument (quote it), not \(words.count): "
+                        + words.map { "'\($0)'" }.joined(separator: " "))
+        }
+    }
 
     @Option(help: "A JSON file with the values the expression reads.")
     var data: String?

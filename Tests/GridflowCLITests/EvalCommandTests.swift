@@ -55,6 +55,25 @@ import Testing
         #expect(zero.stderr.contains("error: division by zero"))
     }
 
+    @Test func anExpressionMayStartWithAMinus() throws {
+        #expect(try gridflow(["eval", "-1"]).stdout == "-1 : integer\n")
+        #expect(try gridflow(["eval", "--", "-1"]).stdout == "-1 : integer\n")
+        #expect(try gridflow(["eval", "-score + 1", "--data", Self.data]).stdout == "-71.5 : decimal\n")
+        #expect(try gridflow(["eval", "--explain", "-1"]).stdout == "  1 = 1\n  -1 = -1\n-1 : integer\n")
+        let two = try gridflow(["eval", "-1", "+ 2"])
+        #expect(two.status == 2)
+        #expect(
+            two.stderr == """
+                Error: give the expression as one argument (quote it), not 2: '-1' '+ 2'
+                Usage: gridflow eval [<expression> ...] [--data <data>] [--now <now>] [--explain] [--unit <unit>]
+                  See 'gridflow eval --help' for more information.
+
+                """)
+        let unknown = try gridflow(["eval", "1", "--explian"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr.hasPrefix("Error: unknown option '--explian'\n"))
+    }
+
     @Test func badDataIsAUsageError() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "gridflow-eval-\(UUID().uuidString)")
