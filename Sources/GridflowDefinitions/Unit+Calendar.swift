@@ -15,4 +15,9 @@ extension Unit {
             extraWorkingDays: Set(calendar.extraWorkingDays),
             zone: zone)
     }
+
+    /// The unit's time zone (`timezone:`), UTC when it names none.
+    public var timeZone: TimeZone {
+        timezone.flatMap { TimeZone(identifier: $0.text) } ?? TimeZone(identifier: "UTC")!
+    }
 }

@@ -142,9 +142,13 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// Appends `YYYY-MM-DDTHH:MM:SSZ`, in UTC.
-    public func write(to out: inout [UInt8]) {
-        let day = self.day(offset: 0)
-        let s = seconds - day.number * 86_400
+    public func write(to out: inout [UInt8]) { write(to: &out, offset: 0) }
+
+    /// Appends the local time at `offset` seconds from UTC with that offset,
+    /// `YYYY-MM-DDTHH:MM:SS+HH:MM` (`Z` for UTC): the same instant, as people there read it.
+    public func write(to out: inout [UInt8], offset: Int) {
+        let day = self.day(offset: offset)
+        let s = seconds + offset - day.number * 86_400
         day.write(to: &out)
         out.append(UInt8(ascii: "T"))
         DecimalText.write(s / 3600, width: 2, to: &out)
@@ -152,8 +156,44 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
         DecimalText.write(s % 3600 / 60, width: 2, to: &out)
         out.append(UInt8(ascii: ":"))
         DecimalText.write(s % 60, width: 2, to: &out)
-        out.append(UInt8(ascii: "Z"))
+        guard offset != 0 else {
+            out.append(UInt8(ascii: "Z"))
+            return
+        }
+        out.append(UInt8(ascii: offset < 0 ? "-" : "+"))
+        let minutes = abs(offset) / 60
+        DecimalText.write(minutes / 60, width: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        DecimalText.write(minutes % 60, width: 2, to: &out)
     }
+
+    /// The local time at `offset` seconds from UTC, with that offset.
+    public func description(offset: Int) -> String {
+        var out: [UInt8] = []
+        write(to: &out, offset: offset)
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// How datetimes are shown to people: in a time zone, each instant with the offset the zone
+/// has at that instant. Stored data stays in UTC; this is for what commands print.
+public struct LocalTime: Sendable {
+    /// The offset from UTC, in seconds, at an instant.
+    public let offset: @Sendable (Instant) -> Int
+
+    /// A zone given by its offset at each instant.
+    public init(offset: @escaping @Sendable (Instant) -> Int) { self.offset = offset }
+
+    /// A named zone (daylight saving time included), e.g. Asia/Shanghai.
+    public init(zone: TimeZone) {
+        offset = { zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval($0.seconds))) }
+    }
+
+    /// UTC.
+    public static let utc = LocalTime { _ in 0 }
+
+    /// An instant as people in the zone read it, with the offset.
+    public func text(_ instant: Instant) -> String { instant.description(offset: offset(instant)) }
 }
 
 /// A duration: calendar seconds, or working days counted with a unit's calendar.

@@ -15,20 +15,27 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     /// A record laid out by its type: fields are read by slot, never by name.
     case record(Record)
 
-    public var description: String {
+    public var description: String { description(in: nil) }
+
+    /// The value as `description` writes it, with datetimes in `time` (UTC when `nil`).
+    public func description(in time: LocalTime?) -> String {
         switch self {
         case .null: "null"
         case .bool(let b): "\(b)"
         case .number(let n): n.description
         case .string(let s): "\"\(s)\""
         case .date(let d): d.description
-        case .datetime(let i): i.description
+        case .datetime(let i): time?.text(i) ?? i.description
         case .duration(let s): s.description
-        case .list(let items): "[" + items.map(\.description).joined(separator: ", ") + "]"
+        case .list(let items): "[" + items.map { $0.description(in: time) }.joined(separator: ", ") + "]"
         case .map(let entries):
-            "{" + entries.map { "\($0.key): \($0.value)" }.sorted().joined(separator: ", ") + "}"
+            "{"
+                + entries.map { "\($0.key.description(in: time)): \($0.value.description(in: time))" }.sorted()
+                .joined(separator: ", ") + "}"
         case .record(let record):
-            "{" + zip(record.layout.names, record.slots).map { "\($0): \($1)" }.joined(separator: ", ") + "}"
+            "{"
+                + zip(record.layout.names, record.slots).map { "\($0): \($1.description(in: time))" }.joined(
+                    separator: ", ") + "}"
         }
     }
 }

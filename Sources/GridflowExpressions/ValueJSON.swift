@@ -4,33 +4,33 @@ import Foundation
 /// datetimes in ISO 8601 UTC, durations as written (`5wd`, `1d12h`), records as objects.
 /// `DataBinding.value(_:as:path:)` reads them back with their type.
 public enum ValueJSON {
-    /// The JSON text of a value.
-    public static func encode(_ value: Value) -> String {
+    /// The JSON text of a value; datetimes in `time` (UTC when `nil`), still exact instants.
+    public static func encode(_ value: Value, time: LocalTime? = nil) -> String {
         var out: [UInt8] = []
         if case .record(let record) = value {
             out.reserveCapacity(64 * record.slots.count)
         } else {
             out.reserveCapacity(256)
         }
-        write(value, to: &out)
+        write(value, to: &out, time: time)
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// The JSON text of named values, keys sorted.
-    public static func encode(_ fields: [String: Value]) -> String {
+    /// The JSON text of named values, keys sorted; datetimes in `time` (UTC when `nil`).
+    public static func encode(_ fields: [String: Value], time: LocalTime? = nil) -> String {
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (index, key) in fields.keys.sorted().enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             write(string: key, to: &out)
             out.append(UInt8(ascii: ":"))
-            write(fields[key]!, to: &out)
+            write(fields[key]!, to: &out, time: time)
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Appends the JSON text of a value.
-    public static func write(_ value: Value, to out: inout [UInt8]) {
+    /// Appends the JSON text of a value; datetimes in `time` (UTC when `nil`).
+    public static func write(_ value: Value, to out: inout [UInt8], time: LocalTime? = nil) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -42,7 +42,7 @@ public enum ValueJSON {
             out.append(UInt8(ascii: "\""))
         case .datetime(let i):
             out.append(UInt8(ascii: "\""))
-            i.write(to: &out)
+            if let time { i.write(to: &out, offset: time.offset(i)) } else { i.write(to: &out) }
             out.append(UInt8(ascii: "\""))
         case .duration(let s): write(string: s.description, to: &out)
         case .list(let items):
@@ -51,7 +51,7 @@ public enum ValueJSON {
             for item in items {
                 if !first { out.append(UInt8(ascii: ",")) }
                 first = false
-                write(item, to: &out)
+                write(item, to: &out, time: time)
             }
             out.append(UInt8(ascii: "]"))
         case .map(let entries):
@@ -63,7 +63,7 @@ public enum ValueJSON {
                 first = false
                 write(string: entry.key, to: &out)
                 out.append(UInt8(ascii: ":"))
-                write(entry.value, to: &out)
+                write(entry.value, to: &out, time: time)
             }
             out.append(UInt8(ascii: "}"))
         case .record(let record):
@@ -74,7 +74,7 @@ public enum ValueJSON {
                     if index > 0 { out.append(UInt8(ascii: ",")) }
                     write(string: names[index], to: &out)
                     out.append(UInt8(ascii: ":"))
-                    write(slots[index], to: &out)
+                    write(slots[index], to: &out, time: time)
                 }
             }
             out.append(UInt8(ascii: "}"))

@@ -284,21 +284,27 @@ struct CaseList: ParsableCommand {
         let cases = try storeRun { () throws(StoreError) in
             try store.list(unit: unit, workflow: workflow, state: state)
         }
+        // Each case's times in its unit's time zone (UTC for a unit whose definitions do not load).
+        var zones: [String: LocalTime] = [:]
+        for unit in Set(cases.map(\.unit)) {
+            zones[unit] = (try? options.program(unit: unit))?.localTime ?? .utc
+        }
         if options.json {
             let rows = cases.map {
-                ValueJSON.encode([
-                    "id": .string($0.id), "unit": .string($0.unit), "workflow": .string($0.workflow),
-                    "state": .string($0.state), "version": .number(Number($0.version)),
-                    "opened_at": .datetime($0.openedAt), "updated_at": .datetime($0.updatedAt),
-                ])
+                ValueJSON.encode(
+                    [
+                        "id": .string($0.id), "unit": .string($0.unit), "workflow": .string($0.workflow),
+                        "state": .string($0.state), "version": .number(Number($0.version)),
+                        "opened_at": .datetime($0.openedAt), "updated_at": .datetime($0.updatedAt),
+                    ], time: zones[$0.unit])
             }
             FileHandleOutput.standardOutput("[" + rows.joined(separator: ",") + "]\n")
             return
         }
         for stored in cases {
+            let updated = (zones[stored.unit] ?? .utc).text(stored.updatedAt)
             FileHandleOutput.standardOutput(
-                "\(stored.id)  \(stored.unit)/\(stored.workflow)  \(stored.state)  v\(stored.version)  \(stored.updatedAt)\n"
-            )
+                "\(stored.id)  \(stored.unit)/\(stored.workflow)  \(stored.state)  v\(stored.version)  \(updated)\n")
         }
         FileHandleOutput.standardOutput("\(cases.count) case\(cases.count == 1 ? "" : "s")\n")
     }

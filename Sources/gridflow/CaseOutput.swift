@@ -19,6 +19,8 @@ enum CaseOutput {
         // History and incidents are read only for `show`, which prints them.
         let history = full ? (try? engine.store.history(snapshot.id)) ?? [] : []
         let incidents = full ? (try? engine.store.incidents(caseID: snapshot.id)) ?? [] : []
+        // Times as the unit's people read them, with the offset: still exact instants.
+        let time = engine.program.localTime
         if json {
             var object: [String: Value] = [
                 "id": .string(snapshot.id), "unit": .string(snapshot.unit), "workflow": .string(snapshot.workflow),
@@ -29,14 +31,17 @@ enum CaseOutput {
             ]
             let names = fields.map(\.name)
             object["fields"] = .record(Record(layout: RecordLayout(names: names), slots: fields.map(\.value)))
-            var text = ValueJSON.encode(object)
+            var text = ValueJSON.encode(object, time: time)
             if full {
+                let workflow = engine.program.workflow(snapshot.workflow)
+                let hiddenNames = Set(hidden.map(\.name))
                 let historyJSON = history.map {
-                    "{\"sequence\":\($0.sequence),\"at\":" + ValueJSON.encode(Value.datetime($0.at)) + ",\"actor\":"
-                        + ValueJSON.encode(Value.string($0.actor)) + ",\"event\":"
+                    "{\"sequence\":\($0.sequence),\"at\":" + ValueJSON.encode(Value.datetime($0.at), time: time)
+                        + ",\"actor\":" + ValueJSON.encode(Value.string($0.actor)) + ",\"event\":"
                         + ValueJSON.encode(Value.string($0.event))
                         + ",\"from\":" + ValueJSON.encode($0.from.map(Value.string) ?? .null) + ",\"to\":"
-                        + ValueJSON.encode(Value.string($0.to)) + ",\"changes\":" + $0.changesJSON + "}"
+                        + ValueJSON.encode(Value.string($0.to)) + ",\"changes\":"
+                        + changes($0.changesJSON, of: workflow, hiding: hiddenNames, time: time) + "}"
                 }
                 let incidentJSON = incidents.map {
                     ValueJSON.encode([
@@ -56,7 +61,7 @@ enum CaseOutput {
             "case \(snapshot.id) (\(snapshot.unit)/\(snapshot.workflow)) · state \(snapshot.state) · version \(snapshot.version)\n"
         out += "fields:\n"
         for (name, value) in fields where value != .null {
-            out += "  \(name): \(display(value))\n"
+            out += "  \(name): \(display(value, time: time))\n"
         }
         let empty = fields.filter { $0.value == .null }.count
         if full, empty > 0 { out += "  (\(empty) more field\(empty == 1 ? "" : "s") empty)\n" }
@@ -68,7 +73,7 @@ enum CaseOutput {
             out += "history:\n"
             for entry in history {
                 let move = entry.from.map { "\($0) → \(entry.to)" } ?? "→ \(entry.to)"
-                out += "  \(entry.sequence)  \(entry.at)  \(entry.actor)  \(entry.event)  \(move)\n"
+                out += "  \(entry.sequence)  \(time.text(entry.at))  \(entry.actor)  \(entry.event)  \(move)\n"
             }
             out += "incidents: " + (incidents.isEmpty ? "none" : "") + "\n"
             for incident in incidents {
@@ -78,11 +83,55 @@ enum CaseOutput {
         FileHandleOutput.standardOutput(out)
     }
 
-    static func display(_ value: Value) -> String {
+    /// A field's value for people: a person as name (id), datetimes in the unit's time zone.
+    static func display(_ value: Value, time: LocalTime) -> String {
         if case .record(let record) = value, let name = record["name"], case .string(let text) = name {
             if case .string(let id)? = record["id"] { return "\(text) (\(id))" }
             return text
         }
-        return value.description
+        return value.description(in: time)
+    }
+
+    /// A history entry's changes as JSON for the viewer: changes of fields hidden from them are
+    /// left out, as their values are, and values are read with their field's type so that
+    /// datetimes are written in the unit's time zone.
+    static func changes(_ json: String, of workflow: CompiledWorkflow?, hiding hidden: Set<String>, time: LocalTime)
+        -> String
+    {
+        guard case .array(let items)? = try? JSONReader.read(json) else { return hidden.isEmpty ? json : "[]" }
+        var out = "["
+        for item in items {
+            guard let field = item["field"]?.string, !hidden.contains(field) else { continue }
+            func value(_ key: String) -> String {
+                let raw = item[key] ?? .null
+                if let type = workflow?.fieldTypes[field],
+                    let typed = try? DataBinding.value(raw, as: type, path: field)
+                {
+                    return ValueJSON.encode(typed, time: time)
+                }
+                return jsonText(raw)
+            }
+            if out.count > 1 { out += "," }
+            out +=
+                "{\"field\":" + ValueJSON.encode(Value.string(field)) + ",\"old\":" + value("old") + ",\"new\":"
+                + value("new") + "}"
+        }
+        return out + "]"
+    }
+
+    /// JSON as read, written back.
+    static func jsonText(_ json: JSON) -> String {
+        switch json {
+        case .null: "null"
+        case .bool(let value): value ? "true" : "false"
+        case .number(let text): text
+        case .string(let text): ValueJSON.encode(Value.string(text))
+        case .array(let items): "[" + items.map(jsonText).joined(separator: ",") + "]"
+        case .object(let object):
+            "{"
+                + object.entries.map { ValueJSON.encode(Value.string($0.0)) + ":" + jsonText($0.1) }.joined(
+                    separator: ",")
+                + "}"
+        }
     }
 }

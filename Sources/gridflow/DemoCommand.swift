@@ -92,7 +92,8 @@ struct DemoCommand: ParsableCommand {
         let summary = try gridflow.run { () throws(EngineError) in try runner.run() }
         progress.clear()
         let elapsed = ContinuousClock.now - started
-        var text = DemoText.summary(summary, demo: compiled, unit: unit, path: path, scale: scale, elapsed: elapsed)
+        var text = DemoText.summary(
+            summary, demo: compiled, unit: unit, path: path, scale: scale, elapsed: elapsed, time: program.localTime)
         for rule in program.coverages {
             let coverage = try gridflow.run { () throws(EngineError) in try engine.coverage(rule, now: summary.end) }
             text +=
@@ -135,11 +136,12 @@ struct DemoCommand: ParsableCommand {
 /// What `demo` prints about the year.
 enum DemoText {
     static func summary(
-        _ summary: DemoSummary, demo: CompiledDemo, unit: String, path: String, scale: Double, elapsed: Swift.Duration
+        _ summary: DemoSummary, demo: CompiledDemo, unit: String, path: String, scale: Double, elapsed: Swift.Duration,
+        time: LocalTime
     ) -> String {
         let seconds = elapsed.inSeconds
         var out = "demo \(demo.name) of \(unit), \(demo.year)\(scale == 1 ? "" : ", scale \(scale)"): store \(path)\n"
-        out += "  \(summary.people) people; clock from \(summary.start) to \(summary.end)\n"
+        out += "  \(summary.people) people; clock from \(time.text(summary.start)) to \(time.text(summary.end))\n"
         let opened = summary.opened.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
         out += "  cases opened: \(opened.isEmpty ? "none" : opened)\n"
         out +=

@@ -90,6 +90,7 @@ struct Eval: ParsableCommand {
             throw ExitCode(1)
         }
         var calendar = WorkCalendar()
+        var time: LocalTime?
         if let unit {
             let result = Loader().load(paths: ["Workflows/\(unit)/unit.yaml"])
             guard let definitions = result.units[unit], !result.diagnostics.hasErrors else {
@@ -99,6 +100,7 @@ struct Eval: ParsableCommand {
                         : "no unit '\(unit)': Workflows/\(unit)/unit.yaml does not exist")
             }
             calendar = definitions.unit.workCalendar
+            time = LocalTime(zone: definitions.unit.timeZone)
         }
         let frame = Frame(roots: roots, now: instant, calendar: calendar, tracing: explain)
         do {
@@ -113,7 +115,7 @@ struct Eval: ParsableCommand {
                     FileHandleOutput.standardOutput("  … \(frame.untraced) more values, not traced\n")
                 }
             }
-            FileHandleOutput.standardOutput("\(value) : \(compiled.type)\n")
+            FileHandleOutput.standardOutput("\(value.description(in: time)) : \(compiled.type)\n")
         } catch {
             FileHandleOutput.standardError(
                 renderer.render(Self.diagnostic(error.code, error.message, error.range, hint: nil)))

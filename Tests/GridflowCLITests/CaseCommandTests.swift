@@ -115,6 +115,25 @@ import Testing
         #expect(try String(contentsOf: foreign, encoding: .utf8) == "not a database")
     }
 
+    /// The store keeps UTC; people read times in their unit's zone (Asia/Shanghai), with the offset.
+    @Test func timesAreShownInTheUnitsTimeZone() throws {
+        let opened = try gf(
+            [
+                "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
+                "--set", "description=x", "--now", "2024-07-01T09:30:00Z",
+            ])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let shown = try gf(["case", "show", "oilfield-issue-1"])
+        #expect(shown.stdout.contains("\n  0  2024-07-01T17:30:00+08:00  wang  open  → submitted\n"), "\(shown.stdout)")
+        let history = try #require(
+            try json(try gf(["case", "show", "oilfield-issue-1", "--json"]))["history"] as? [[String: Any]])
+        #expect(history.first?["at"] as? String == "2024-07-01T17:30:00+08:00")
+        let list = try gf(["case", "list"])
+        #expect(list.stdout == "oilfield-issue-1  oilfield/issue  submitted  v0  2024-07-01T17:30:00+08:00\n1 case\n")
+        let rows = try JSONSerialization.jsonObject(with: Data(try gf(["case", "list", "--json"]).stdout.utf8))
+        #expect((rows as? [[String: Any]])?.first?["opened_at"] as? String == "2024-07-01T17:30:00+08:00")
+    }
+
     @Test func restrictedFieldsAreShownOnlyToTheirRoles() throws {
         let reporter =
             #"{"id": "wang", "name": "王", "roles": [], "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}}"#
@@ -134,6 +153,10 @@ import Testing
             text.stdout.contains(
                 "  reporter: hidden from li (visible to discipline_office_staff, oilfield_discipline_committee, plant_discipline_committee)\n"
             ))
+        // Nor do the changes in its history: the reporter was set when the case opened.
+        let history = try #require(asEmployee["history"] as? [[String: Any]])
+        let changed = (history.first?["changes"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
+        #expect(changed == ["channel", "description"])
         let asOffice = try json(
             try gf(["case", "show", id, "--as", "he", "--role", "discipline_office_staff", "--json"]))
         #expect((asOffice["fields"] as? [String: Any])?["reporter"] != nil)

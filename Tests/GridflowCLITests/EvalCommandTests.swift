@@ -137,6 +137,8 @@ import Testing
         #expect(unit.stdout == "2024-10-08 : date\n")
         let between = try gridflow(["eval", "working_days_between(2024-09-27, 2024-10-12)", "--unit", "telecom"])
         #expect(between.stdout == "7 : integer\n")
+        let now = try gridflow(["eval", "now() + 1h", "--unit", "telecom", "--now", "2024-07-01T20:00:00Z"])
+        #expect(now.stdout == "2024-07-02T05:00:00+08:00 : datetime\n", "shown in the unit's time zone")
         let today = try gridflow(["eval", "today()", "--unit", "telecom", "--now", "2024-07-01T20:00:00Z"])
         #expect(today.stdout == "2024-07-02 : date\n")
     }
