@@ -44,13 +44,13 @@ extension Value {
     /// The value as `description` writes it, cut for people to read in traces and explanations:
     /// at most `items` elements of a list or map (then `… N more`), strings cut in their middle,
     /// and the whole at most `characters` long. A trace of a million-element list prints a line.
-    public func summary(items: Int = 10, characters: Int = 200) -> String {
+    public func summary(in time: LocalTime? = nil, items: Int = 10, characters: Int = 200) -> String {
         var out = ""
-        write(into: &out, items: items, budget: characters)
+        write(into: &out, time: time, items: items, budget: characters)
         return out.count > characters ? String(out.prefix(characters)) + "…" : out
     }
 
-    private func write(into out: inout String, items limit: Int, budget: Int) {
+    private func write(into out: inout String, time: LocalTime?, items limit: Int, budget: Int) {
         func list<S: Collection>(
             _ elements: S, _ open: String, _ close: String, _ each: (S.Element, inout String) -> Void
         ) {
@@ -69,20 +69,20 @@ extension Value {
         case .string(let text) where text.count > 80:
             out += "\"\(text.prefix(60))… (\(text.count) characters)\""
         case .list(let values):
-            list(values, "[", "]") { value, out in value.write(into: &out, items: limit, budget: budget) }
+            list(values, "[", "]") { value, out in value.write(into: &out, time: time, items: limit, budget: budget) }
         case .map(let entries):
             let sorted = entries.sorted { "\($0.key)" < "\($1.key)" }
             list(sorted, "{", "}") { entry, out in
                 out += "\(entry.key.summary(items: limit, characters: budget)): "
-                entry.value.write(into: &out, items: limit, budget: budget)
+                entry.value.write(into: &out, time: time, items: limit, budget: budget)
             }
         case .record(let record):
             list(Array(zip(record.layout.names, record.slots)), "{", "}") { pair, out in
                 out += "\(pair.0): "
-                pair.1.write(into: &out, items: limit, budget: budget)
+                pair.1.write(into: &out, time: time, items: limit, budget: budget)
             }
         default:
-            out += description
+            out += description(in: time)
         }
     }
 }

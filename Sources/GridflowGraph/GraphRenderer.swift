@@ -8,7 +8,12 @@ import GridflowDefinitions
 public struct GraphRenderer: Sendable {
     /// The output formats.
     public enum Format: String, Sendable, CaseIterable {
-        case mermaid, dot
+        /// Mermaid, which renders on Git forges.
+        case mermaid
+        /// Graphviz DOT.
+        case dot
+        /// JSON for tools: states as nodes, transitions as edges.
+        case json
     }
 
     public init() {}
@@ -18,6 +23,7 @@ public struct GraphRenderer: Sendable {
         switch format {
         case .mermaid: mermaid(workflow)
         case .dot: dot(workflow)
+        case .json: json(workflow)
         }
     }
 

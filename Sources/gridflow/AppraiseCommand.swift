@@ -72,6 +72,11 @@ struct AppraiseCommand: ParsableCommand {
                 throw CommandError(
                     message: "'\(explain)' was not appraised in \(compiled.name) \(window)\(why)", status: 1)
             }
+            if options.json {
+                let objects = entries.map { AppraisalText.explainJSON($0, appraisal: compiled, window: window) }
+                FileHandleOutput.standardOutput(ValueJSON.encode(Value.list(objects)) + "\n")
+                return
+            }
             for entry in entries {
                 FileHandleOutput.standardOutput(
                     AppraisalText.explain(entry, appraisal: compiled, window: window, imported: imported))
@@ -215,6 +220,42 @@ enum AppraisalText {
             "appraisal": .string(appraisal.name), "period": .string(window.description), "results": .list(results),
             "consequences": .list(consequences), "already_performed": .number(Number(outcome.alreadyPerformed)),
             "not_appraised": .list(incomplete), "failed": .list(outcome.failed.map(Value.string)),
+        ])
+    }
+
+    /// `--explain` for tools: the facts, each dimension's score, weight and contribution, the
+    /// bonus and deduction items, the total, the grade and its consequences.
+    static func explainJSON(_ entry: AppraisalOutcome.Entry, appraisal: CompiledAppraisal, window: AppraisalWindow)
+        -> Value
+    {
+        let package = appraisal.package(for: entry.score.role)
+        func items(_ results: [AppraisalScore.ItemResult]) -> Value {
+            .list(
+                results.map {
+                    .map([
+                        .string("name"): .string($0.name), .string("count"): .number($0.count),
+                        .string("points"): .number($0.points), .string("capped"): .bool($0.capped),
+                    ])
+                })
+        }
+        let weights = Dictionary(
+            (package?.dimensions ?? []).map { ($0.name, $0.weight) }, uniquingKeysWith: { first, _ in first })
+        return .map([
+            .string("person"): .string(entry.person), .string("name"): .string(entry.name),
+            .string("role"): .string(entry.score.role), .string("appraisal"): .string(appraisal.name),
+            .string("period"): .string(window.description), .string("facts"): .record(entry.facts),
+            .string("dimensions"): .list(
+                entry.score.dimensions.map {
+                    .map([
+                        .string("name"): .string($0.name), .string("score"): .number($0.score),
+                        .string("weight"): weights[$0.name].map(Value.number) ?? .null,
+                        .string("contribution"): .number($0.contribution),
+                    ])
+                }),
+            .string("bonus"): items(entry.score.bonus), .string("deductions"): items(entry.score.deductions),
+            .string("total"): .number(entry.score.total), .string("grade"): .string(entry.score.grade),
+            .string("consequences"): .list(
+                (package?.consequenceSummary(entry.score.grade) ?? []).map(Value.string)),
         ])
     }
 

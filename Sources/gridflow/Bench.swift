@@ -87,9 +87,7 @@ struct ExpressionBench: ParsableCommand {
                     target: target))
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            FileHandleOutput.standardOutput(String(decoding: try encoder.encode(figures), as: UTF8.self) + "\n")
+            FileHandleOutput.standardOutput(DiagnosticJSON.text(figures))
         } else {
             for figure in figures {
                 let verdict = figure.nanosecondsPerEvaluation <= figure.target ? "within" : "over"

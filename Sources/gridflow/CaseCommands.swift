@@ -335,6 +335,14 @@ struct Tick: ParsableCommand {
             performed += report.effectsPerformed
             incidents += report.incidents
         }
+        if options.json {
+            FileHandleOutput.standardOutput(
+                ValueJSON.encode([
+                    "timers_fired": .number(Number(fired)), "effects_performed": .number(Number(performed)),
+                    "incidents": .list(incidents.map(Value.string)),
+                ]) + "\n")
+            return
+        }
         FileHandleOutput.standardOutput(
             "fired \(fired) timer\(fired == 1 ? "" : "s"), performed \(performed) effect\(performed == 1 ? "" : "s")"
                 + (incidents.isEmpty ? "" : ", \(incidents.count) incident\(incidents.count == 1 ? "" : "s")") + "\n")
@@ -358,6 +366,17 @@ struct IncidentList: ParsableCommand {
     func run() throws {
         let store = try options.store()
         let incidents = try storeRun { () throws(StoreError) in try store.incidents(caseID: caseID) }
+        if options.json {
+            let rows = incidents.map {
+                ValueJSON.encode([
+                    "id": .number(Number($0.id)), "case_id": .string($0.caseID), "code": .string($0.code),
+                    "message": .string($0.message), "transition": $0.transition.map(Value.string) ?? .null,
+                    "event": .string($0.event), "actor": .string($0.actor.id),
+                ])
+            }
+            FileHandleOutput.standardOutput("[" + rows.joined(separator: ",") + "]\n")
+            return
+        }
         for incident in incidents {
             FileHandleOutput.standardOutput(
                 "#\(incident.id)  \(incident.caseID)  \(incident.code)  '\(incident.event)' by \(incident.actor.id)  \(incident.message)\n"
@@ -380,7 +399,8 @@ struct IncidentRetry: ParsableCommand {
         let engine = try CaseOutput.engine(for: stored.caseID, store: store, options: options)
         let now = try options.instant()
         let next = try gridflow.run { () throws(EngineError) in try engine.retry(id, now: now) }
-        FileHandleOutput.standardOutput("incident #\(id) resolved\n")
+        // With --json only the case is printed, as `case act --json` prints it.
+        if !options.json { FileHandleOutput.standardOutput("incident #\(id) resolved\n") }
         CaseOutput.print(engine: engine, next, actor: stored.actor, json: options.json)
     }
 }

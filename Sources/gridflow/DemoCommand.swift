@@ -32,6 +32,12 @@ struct DemoCommand: ParsableCommand {
     )
     var format: ReportCommand.Format = .md
 
+    @Flag(help: "The same as --format json: each bulletin as one JSON object per line, the summary to standard error.")
+    var json = false
+
+    /// The bulletins' format: `--json` is `--format json`.
+    var bulletinFormat: ReportCommand.Format { json ? .json : format }
+
     func validate() throws {
         guard scale >= 0.01, scale <= 100 else {
             throw ValidationError("--scale takes a factor from 0.01 to 100, not \(scale)")
@@ -66,7 +72,7 @@ struct DemoCommand: ParsableCommand {
             }
         }
         if !existed { FileHandleOutput.standardError("created store \(path)\n") }
-        if format == .md {
+        if bulletinFormat == .md {
             FileHandleOutput.standardOutput(output.summary + output.bulletins)
         } else {
             FileHandleOutput.standardError(output.summary)
@@ -107,7 +113,8 @@ struct DemoCommand: ParsableCommand {
             let figures = try gridflow.run { () throws(EngineError) in
                 try engine.figures(of: program.reports[name]!, window: window, now: summary.end)
             }
-            bulletins += (format == .md ? "\n" : "") + BulletinText.render(figures, as: format, unit: unit)
+            bulletins +=
+                (bulletinFormat == .md ? "\n" : "") + BulletinText.render(figures, as: bulletinFormat, unit: unit)
         }
         return (text, bulletins)
     }

@@ -59,6 +59,9 @@ struct Eval: ParsableCommand {
     @Option(help: "Use this unit's working calendar and time zone (from Workflows/UNIT/unit.yaml).")
     var unit: String?
 
+    @Flag(help: "Print JSON: the value, its type and, with --explain, every sub-expression's value.")
+    var json = false
+
     func run() throws {
         var environment = Environment(roots: [])
         var roots: [Value] = []
@@ -105,15 +108,23 @@ struct Eval: ParsableCommand {
         let frame = Frame(roots: roots, now: instant, calendar: calendar, tracing: explain)
         do {
             let value = try compiled.evaluate(frame)
-            if explain, let trace = frame.trace {
-                let scalars = Array(expression.unicodeScalars)
-                for (range, value) in trace {
-                    let text = TextRange.excerpt(of: scalars, range)
-                    FileHandleOutput.standardOutput("  \(text) = \(value.summary())\n")
+            let scalars = Array(expression.unicodeScalars)
+            let trace = (frame.trace ?? []).map { range, value in (TextRange.excerpt(of: scalars, range), value) }
+            if json {
+                var object: [String: Value] = ["value": value, "type": .string("\(compiled.type)")]
+                if explain {
+                    object["trace"] = .list(
+                        trace.map { .map([.string("expression"): .string($0.0), .string("value"): $0.1]) })
+                    object["untraced"] = .number(Number(frame.untraced))
                 }
-                if frame.untraced > 0 {
-                    FileHandleOutput.standardOutput("  … \(frame.untraced) more values, not traced\n")
-                }
+                FileHandleOutput.standardOutput(ValueJSON.encode(object, time: time) + "\n")
+                return
+            }
+            for (text, value) in trace {
+                FileHandleOutput.standardOutput("  \(text) = \(value.summary(in: time))\n")
+            }
+            if frame.untraced > 0 {
+                FileHandleOutput.standardOutput("  … \(frame.untraced) more values, not traced\n")
             }
             FileHandleOutput.standardOutput("\(value.description(in: time)) : \(compiled.type)\n")
         } catch {

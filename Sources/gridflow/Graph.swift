@@ -14,8 +14,11 @@ struct Graph: ParsableCommand {
     @Argument(help: "The workflow, as UNIT/WORKFLOW (e.g. telecom/selection).")
     var workflow: String
 
-    @Option(help: "mermaid (renders on Git forges) or dot (Graphviz).")
+    @Option(help: "mermaid (renders on Git forges), dot (Graphviz) or json (nodes and edges, for tools).")
     var format: GraphRenderer.Format = .mermaid
+
+    @Flag(help: "Print the graph as JSON (the same as --format json).")
+    var json = false
 
     @Option(help: "The folder holding Workflows/ and Rules/.")
     var root: String = "."
@@ -46,7 +49,7 @@ struct Graph: ParsableCommand {
         if result.diagnostics.contains(where: { $0.severity == .error && $0.location?.file == found.file }) {
             try fail(result, only: found.file)
         }
-        FileHandleOutput.standardOutput(GraphRenderer().render(found, format: format))
+        FileHandleOutput.standardOutput(GraphRenderer().render(found, format: json ? .json : format))
     }
 
     private func fail(_ result: LoadResult, only file: String? = nil) throws -> Never {

@@ -38,6 +38,13 @@ struct PeopleImport: ParsableCommand {
             throw CommandError(
                 message: "\(file): \(error.message); nothing was imported", status: error.code == .store ? 2 : 1)
         }
+        if options.json {
+            FileHandleOutput.standardOutput(
+                ValueJSON.encode([
+                    "unit": .string(unit), "imported": .number(Number(count)), "replaced": .bool(replace),
+                ]) + "\n")
+            return
+        }
         FileHandleOutput.standardOutput(
             "imported \(count) \(count == 1 ? "person" : "people") into \(unit)\(replace ? " (directory replaced)" : "")\n"
         )
@@ -70,7 +77,13 @@ struct PeopleList: ParsableCommand {
         }
         if let role { people = people.filter { $0.roles.contains(role) } }
         if options.json {
-            FileHandleOutput.standardOutput("[" + people.map(\.person.recordJSON).joined(separator: ",") + "]\n")
+            // Each person's id, every role they hold (as the text lists them) and their record.
+            let rows = people.map {
+                "{\"id\":" + ValueJSON.encode(Value.string($0.person.id)) + ",\"roles\":"
+                    + ValueJSON.encode(Value.list($0.roles.map(Value.string))) + ",\"record\":" + $0.person.recordJSON
+                    + "}"
+            }
+            FileHandleOutput.standardOutput("[" + rows.joined(separator: ",") + "]\n")
             return
         }
         for (person, roles) in people {

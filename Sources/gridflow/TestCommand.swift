@@ -20,6 +20,38 @@ struct TestCommand: ParsableCommand {
     @Option(help: "The folder holding Workflows/ and Rules/.")
     var root: String = "."
 
+    @Flag(help: "Print the results as JSON: each scenario with its failures, the totals and the coverage.")
+    var json = false
+
+    /// What `--json` prints: a scenario's outcome.
+    struct ScenarioJSON: Encodable {
+        var name: String
+        var file: String
+        var passed: Bool
+        var failures: [DiagnosticJSON.Entry]
+    }
+
+    /// What `--json` prints: the transitions of a unit no scenario took.
+    struct CoverageJSON: Encodable {
+        var unit: String
+        var transitions: Int
+        var taken: Int
+        var notTaken: [String]
+    }
+
+    /// What `--json` prints.
+    struct ResultsJSON: Encodable {
+        var passed: Int
+        var failed: Int
+        var scenarios: [ScenarioJSON]
+        var coverage: [CoverageJSON]?
+    }
+
+    /// Standard output, unless JSON is asked for.
+    func say(_ text: String) {
+        if !json { FileHandleOutput.standardOutput(text) }
+    }
+
     func run() throws {
         let base = root == "." ? "" : (root.hasSuffix("/") ? root : root + "/")
         var files: [String] = []
@@ -45,6 +77,7 @@ struct TestCommand: ParsableCommand {
         var engines: [String: Program] = [:]
         var passed = 0, failed = 0
         var taken: [String: Set<String>] = [:]
+        var results: [ScenarioJSON] = []
         let options = try StoreOptions.parse(["--root", root])
         for file in files {
             let parsed = Loader.parse(path: file)
@@ -62,7 +95,9 @@ struct TestCommand: ParsableCommand {
                             .error, "not-a-scenario", "a scenario file says 'kind: Scenario'",
                             at: SourceSpan(start: SourceLocation(file: file, line: 1, column: 1))))
                 }
-                FileHandleOutput.standardOutput(renderer.render(problems))
+                say(renderer.render(problems))
+                results.append(
+                    ScenarioJSON(name: file, file: file, passed: false, failures: problems.map(DiagnosticJSON.entry)))
                 failed += 1
                 continue
             }
@@ -79,24 +114,37 @@ struct TestCommand: ParsableCommand {
             let runner = ScenarioRunner(program: program) { try SQLiteCaseStore(path: path, durability: .normal) }
             let result = runner.run(scenario)
             taken[unit, default: []].formUnion(result.transitions)
+            results.append(
+                ScenarioJSON(
+                    name: scenario.name, file: file, passed: result.passed,
+                    failures: result.failures.map(DiagnosticJSON.entry)))
             if result.passed {
                 passed += 1
-                FileHandleOutput.standardOutput("PASS \(scenario.name) (\(file))\n")
+                say("PASS \(scenario.name) (\(file))\n")
             } else {
                 failed += 1
-                FileHandleOutput.standardOutput("FAIL \(scenario.name)\n" + renderer.render(result.failures))
+                say("FAIL \(scenario.name)\n" + renderer.render(result.failures))
             }
         }
+        var coverages: [CoverageJSON] = []
         if coverage {
             for (unit, program) in engines.sorted(by: { $0.key < $1.key }) {
                 let all = program.transitionNames
                 let missing = all.subtracting(taken[unit] ?? []).sorted()
-                FileHandleOutput.standardOutput(
-                    "coverage \(unit): \(all.count - missing.count) of \(all.count) transitions taken\n")
-                for name in missing { FileHandleOutput.standardOutput("  not taken: \(unit)/\(name)\n") }
+                coverages.append(
+                    CoverageJSON(
+                        unit: unit, transitions: all.count, taken: all.count - missing.count, notTaken: missing))
+                say("coverage \(unit): \(all.count - missing.count) of \(all.count) transitions taken\n")
+                for name in missing { say("  not taken: \(unit)/\(name)\n") }
             }
         }
-        FileHandleOutput.standardOutput("\(passed) passed, \(failed) failed\n")
+        say("\(passed) passed, \(failed) failed\n")
+        if json {
+            FileHandleOutput.standardOutput(
+                DiagnosticJSON.text(
+                    ResultsJSON(
+                        passed: passed, failed: failed, scenarios: results, coverage: coverage ? coverages : nil)))
+        }
         if failed > 0 { throw ExitCode(1) }
     }
 }

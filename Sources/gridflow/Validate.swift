@@ -21,6 +21,9 @@ struct Validate: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Format = .text
 
+    @Flag(help: "Print JSON (the same as --format json).")
+    var json = false
+
     @Flag(help: "Treat warnings as errors (exit 1 when there are any).")
     var strict = false
 
@@ -31,7 +34,7 @@ struct Validate: ParsableCommand {
         }
         let errors = result.diagnostics.count(.error)
         let warnings = result.diagnostics.count(.warning)
-        switch format {
+        switch json ? .json : format {
         case .text:
             let renderer = DiagnosticRenderer(sources: result.sources)
             var out = renderer.render(result.diagnostics)
@@ -79,20 +82,31 @@ enum DiagnosticJSON {
     }
 
     static func encode(_ diagnostics: [Diagnostic], files: [String]) -> String {
-        let document = Document(
-            files: files, errors: diagnostics.count(.error), warnings: diagnostics.count(.warning),
-            diagnostics: diagnostics.map { d in
-                Entry(
-                    file: d.location?.file, line: d.location?.line, column: d.location?.column, length: d.span?.length,
-                    severity: d.severity.rawValue, code: d.code.rawValue, message: d.message, hint: d.hint,
-                    notes: d.notes.map {
-                        Note(
-                            file: $0.span.start.file, line: $0.span.start.line, column: $0.span.start.column,
-                            message: $0.message)
-                    })
+        text(
+            Document(
+                files: files, errors: diagnostics.count(.error), warnings: diagnostics.count(.warning),
+                diagnostics: diagnostics.map(entry)))
+    }
+
+    /// A diagnostic for tools.
+    static func entry(_ d: Diagnostic) -> Entry {
+        Entry(
+            file: d.location?.file, line: d.location?.line, column: d.location?.column, length: d.span?.length,
+            severity: d.severity.rawValue, code: d.code.rawValue, message: d.message, hint: d.hint,
+            notes: d.notes.map {
+                Note(
+                    file: $0.span.start.file, line: $0.span.start.line, column: $0.span.start.column,
+                    message: $0.message)
             })
+    }
+
+    /// A document as the commands print JSON made of Swift types: indented, keys sorted and in
+    /// snake_case, ending with a newline.
+    static func text(_ document: some Encodable) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try! encoder.encode(document), as: UTF8.self) + "\n"
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        // Strings, numbers, Booleans and arrays of them: encoding cannot fail.
+        return String(decoding: (try? encoder.encode(document)) ?? Data("{}".utf8), as: UTF8.self) + "\n"
     }
 }

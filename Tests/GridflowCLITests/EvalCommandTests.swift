@@ -65,7 +65,7 @@ import Testing
         #expect(
             two.stderr == """
                 Error: give the expression as one argument (quote it), not 2: '-1' '+ 2'
-                Usage: gridflow eval [<expression> ...] [--data <data>] [--now <now>] [--explain] [--unit <unit>]
+                Usage: gridflow eval [<expression> ...] [--data <data>] [--now <now>] [--explain] [--unit <unit>] [--json]
                   See 'gridflow eval --help' for more information.
 
                 """)
@@ -96,7 +96,7 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
         let figures = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [[String: Any]]
         #expect(figures?.map { $0["name"] as? String } == ["a_guard", "b_appraisal", "c_count"])
-        #expect(figures?.allSatisfy { ($0["nanosecondsPerEvaluation"] as? Double ?? 0) > 0 } == true)
+        #expect(figures?.allSatisfy { ($0["nanoseconds_per_evaluation"] as? Double ?? 0) > 0 } == true)
     }
 
     /// The engine's run, the store alone, the store's SQL alone and the raw inserts all report

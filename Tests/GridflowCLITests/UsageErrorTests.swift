@@ -19,7 +19,7 @@ import Testing
         #expect(
             graph.stderr == """
                 Error: name the workflow as UNIT/WORKFLOW, e.g. telecom/selection
-                Usage: gridflow graph <workflow> [--format <format>] [--root <root>]
+                Usage: gridflow graph <workflow> [--format <format>] [--json] [--root <root>]
                   See 'gridflow graph --help' for more information.
 
                 """)
