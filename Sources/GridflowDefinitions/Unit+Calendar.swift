@@ -16,8 +16,4 @@ extension Unit {
             zone: zone)
     }
 
-    /// The unit's time zone (`timezone:`), UTC when it names none.
-    public var timeZone: TimeZone {
-        timezone.flatMap { TimeZone(identifier: $0.text) } ?? TimeZone(identifier: "UTC")!
-    }
 }

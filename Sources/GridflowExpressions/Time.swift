@@ -175,27 +175,6 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 }
 
-/// How datetimes are shown to people: in a time zone, each instant with the offset the zone
-/// has at that instant. Stored data stays in UTC; this is for what commands print.
-public struct LocalTime: Sendable {
-    /// The offset from UTC, in seconds, at an instant.
-    public let offset: @Sendable (Instant) -> Int
-
-    /// A zone given by its offset at each instant.
-    public init(offset: @escaping @Sendable (Instant) -> Int) { self.offset = offset }
-
-    /// A named zone (daylight saving time included), e.g. Asia/Shanghai.
-    public init(zone: TimeZone) {
-        offset = { zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval($0.seconds))) }
-    }
-
-    /// UTC.
-    public static let utc = LocalTime { _ in 0 }
-
-    /// An instant as people in the zone read it, with the offset.
-    public func text(_ instant: Instant) -> String { instant.description(offset: offset(instant)) }
-}
-
 /// A duration: calendar seconds, or working days counted with a unit's calendar.
 ///
 /// A duration is never longer than the whole range of dates (`Span.maximumSeconds`,

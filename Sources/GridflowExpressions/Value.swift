@@ -18,7 +18,7 @@ public enum Value: Sendable, Hashable, CustomStringConvertible {
     public var description: String { description(in: nil) }
 
     /// The value as `description` writes it, with datetimes in `time` (UTC when `nil`).
-    public func description(in time: LocalTime?) -> String {
+    public func description(in time: Zone?) -> String {
         switch self {
         case .null: "null"
         case .bool(let b): "\(b)"
@@ -44,13 +44,13 @@ extension Value {
     /// The value as `description` writes it, cut for people to read in traces and explanations:
     /// at most `items` elements of a list or map (then `… N more`), strings cut in their middle,
     /// and the whole at most `characters` long. A trace of a million-element list prints a line.
-    public func summary(in time: LocalTime? = nil, items: Int = 10, characters: Int = 200) -> String {
+    public func summary(in time: Zone? = nil, items: Int = 10, characters: Int = 200) -> String {
         var out = ""
         write(into: &out, time: time, items: items, budget: characters)
         return out.count > characters ? String(out.prefix(characters)) + "…" : out
     }
 
-    private func write(into out: inout String, time: LocalTime?, items limit: Int, budget: Int) {
+    private func write(into out: inout String, time: Zone?, items limit: Int, budget: Int) {
         func list<S: Collection>(
             _ elements: S, _ open: String, _ close: String, _ each: (S.Element, inout String) -> Void
         ) {

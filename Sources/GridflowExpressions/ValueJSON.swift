@@ -5,7 +5,7 @@ import Foundation
 /// `DataBinding.value(_:as:path:)` reads them back with their type.
 public enum ValueJSON {
     /// The JSON text of a value; datetimes in `time` (UTC when `nil`), still exact instants.
-    public static func encode(_ value: Value, time: LocalTime? = nil) -> String {
+    public static func encode(_ value: Value, time: Zone? = nil) -> String {
         var out: [UInt8] = []
         if case .record(let record) = value {
             out.reserveCapacity(64 * record.slots.count)
@@ -17,7 +17,7 @@ public enum ValueJSON {
     }
 
     /// The JSON text of named values, keys sorted; datetimes in `time` (UTC when `nil`).
-    public static func encode(_ fields: [String: Value], time: LocalTime? = nil) -> String {
+    public static func encode(_ fields: [String: Value], time: Zone? = nil) -> String {
         var out: [UInt8] = [UInt8(ascii: "{")]
         for (index, key) in fields.keys.sorted().enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
@@ -30,7 +30,7 @@ public enum ValueJSON {
     }
 
     /// Appends the JSON text of a value; datetimes in `time` (UTC when `nil`).
-    public static func write(_ value: Value, to out: inout [UInt8], time: LocalTime? = nil) {
+    public static func write(_ value: Value, to out: inout [UInt8], time: Zone? = nil) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
         case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -42,7 +42,7 @@ public enum ValueJSON {
             out.append(UInt8(ascii: "\""))
         case .datetime(let i):
             out.append(UInt8(ascii: "\""))
-            if let time { i.write(to: &out, offset: time.offset(i)) } else { i.write(to: &out) }
+            i.write(to: &out, offset: time?.offset(at: i) ?? 0)
             out.append(UInt8(ascii: "\""))
         case .duration(let s): write(string: s.description, to: &out)
         case .list(let items):

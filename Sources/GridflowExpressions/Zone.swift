@@ -89,14 +89,9 @@ public struct Zone: Sendable, Hashable, CustomStringConvertible {
         return Instant(seconds: best ?? local - before)
     }
 
-    /// The zone's offset at `instant` as `+08:00`.
-    public func offsetText(at instant: Instant) -> String {
-        let offset = self.offset(at: instant)
-        let minutes = abs(offset) / 60
-        let hours = minutes / 60
-        return (offset < 0 ? "-" : "+") + (hours < 10 ? "0" : "") + "\(hours):" + (minutes % 60 < 10 ? "0" : "")
-            + "\(minutes % 60)"
-    }
+    /// An instant as people in the zone read it, with the zone's offset at that instant:
+    /// `2024-07-01T17:30:00+08:00` (`Z` in UTC). Stored data stays in UTC; this is for output.
+    public func text(_ instant: Instant) -> String { instant.description(offset: offset(at: instant)) }
 
     public var description: String { identifier }
 }

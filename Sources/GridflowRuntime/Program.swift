@@ -8,8 +8,6 @@ public final class Program: Sendable {
     /// The content hash of the definitions this program was compiled from.
     public let version: String
     public let calendar: WorkCalendar
-    /// How the unit's people read times: its time zone, for what commands print.
-    public let localTime: LocalTime
     public let types: UnitTypes
     /// The person record as kept in the directory: every field may be missing.
     public let storedPersonType: RecordType
@@ -39,7 +37,6 @@ public final class Program: Sendable {
         unit = definitions.unit.name.text
         self.version = version
         calendar = definitions.unit.workCalendar
-        localTime = LocalTime(zone: definitions.unit.timeZone)
         types = UnitTypes(unit: definitions.unit)
         roleNames = definitions.unit.roleNames
         storedPersonType = RecordType(

@@ -285,9 +285,9 @@ struct CaseList: ParsableCommand {
             try store.list(unit: unit, workflow: workflow, state: state)
         }
         // Each case's times in its unit's time zone (UTC for a unit whose definitions do not load).
-        var zones: [String: LocalTime] = [:]
+        var zones: [String: Zone] = [:]
         for unit in Set(cases.map(\.unit)) {
-            zones[unit] = (try? options.program(unit: unit))?.localTime ?? .utc
+            zones[unit] = (try? options.program(unit: unit))?.calendar.zone ?? .utc
         }
         if options.json {
             let rows = cases.map {

@@ -20,7 +20,7 @@ enum CaseOutput {
         let history = full ? (try? engine.store.history(snapshot.id)) ?? [] : []
         let incidents = full ? (try? engine.store.incidents(caseID: snapshot.id)) ?? [] : []
         // Times as the unit's people read them, with the offset: still exact instants.
-        let time = engine.program.localTime
+        let time = engine.program.calendar.zone
         if json {
             var object: [String: Value] = [
                 "id": .string(snapshot.id), "unit": .string(snapshot.unit), "workflow": .string(snapshot.workflow),
@@ -84,7 +84,7 @@ enum CaseOutput {
     }
 
     /// A field's value for people: a person as name (id), datetimes in the unit's time zone.
-    static func display(_ value: Value, time: LocalTime) -> String {
+    static func display(_ value: Value, time: Zone) -> String {
         if case .record(let record) = value, let name = record["name"], case .string(let text) = name {
             if case .string(let id)? = record["id"] { return "\(text) (\(id))" }
             return text
@@ -95,7 +95,7 @@ enum CaseOutput {
     /// A history entry's changes as JSON for the viewer: changes of fields hidden from them are
     /// left out, as their values are, and values are read with their field's type so that
     /// datetimes are written in the unit's time zone.
-    static func changes(_ json: String, of workflow: CompiledWorkflow?, hiding hidden: Set<String>, time: LocalTime)
+    static func changes(_ json: String, of workflow: CompiledWorkflow?, hiding hidden: Set<String>, time: Zone)
         -> String
     {
         guard case .array(let items)? = try? JSONReader.read(json) else { return hidden.isEmpty ? json : "[]" }

@@ -99,7 +99,8 @@ struct DemoCommand: ParsableCommand {
         progress.clear()
         let elapsed = ContinuousClock.now - started
         var text = DemoText.summary(
-            summary, demo: compiled, unit: unit, path: path, scale: scale, elapsed: elapsed, time: program.localTime)
+            summary, demo: compiled, unit: unit, path: path, scale: scale, elapsed: elapsed, time: program.calendar.zone
+        )
         for rule in program.coverages {
             let coverage = try gridflow.run { () throws(EngineError) in try engine.coverage(rule, now: summary.end) }
             text +=
@@ -144,7 +145,7 @@ struct DemoCommand: ParsableCommand {
 enum DemoText {
     static func summary(
         _ summary: DemoSummary, demo: CompiledDemo, unit: String, path: String, scale: Double, elapsed: Swift.Duration,
-        time: LocalTime
+        time: Zone
     ) -> String {
         let seconds = elapsed.inSeconds
         var out = "demo \(demo.name) of \(unit), \(demo.year)\(scale == 1 ? "" : ", scale \(scale)"): store \(path)\n"

@@ -93,7 +93,7 @@ struct Eval: ParsableCommand {
             throw ExitCode(1)
         }
         var calendar = WorkCalendar()
-        var time: LocalTime?
+        var time: Zone?
         if let unit {
             let result = Loader().load(paths: ["Workflows/\(unit)/unit.yaml"])
             guard let definitions = result.units[unit], !result.diagnostics.hasErrors else {
@@ -103,7 +103,7 @@ struct Eval: ParsableCommand {
                         : "no unit '\(unit)': Workflows/\(unit)/unit.yaml does not exist")
             }
             calendar = definitions.unit.workCalendar
-            time = LocalTime(zone: definitions.unit.timeZone)
+            time = calendar.zone
         }
         let frame = Frame(roots: roots, now: instant, calendar: calendar, tracing: explain)
         do {

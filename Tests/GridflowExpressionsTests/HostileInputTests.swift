@@ -186,7 +186,7 @@ import Testing
     @Test func fixedOffsetsNameThemselves() {
         #expect(Zone(fixedOffset: 8 * 3600).identifier == "UTC+08:00")
         #expect(Zone(fixedOffset: -(9 * 3600 + 1800)).identifier == "UTC-09:30")
-        #expect(Zone.utc.offsetText(at: Instant(seconds: 0)) == "+00:00")
-        #expect(Zone(identifier: "Asia/Kolkata")!.offsetText(at: Instant(seconds: 0)) == "+05:30")
+        #expect(Zone(fixedOffset: 8 * 3600).text(Instant(seconds: 0)) == "1970-01-01T08:00:00+08:00")
+        #expect(Zone(identifier: "Asia/Kolkata")!.text(Instant(seconds: 0)) == "1970-01-01T05:30:00+05:30")
     }
 }
