@@ -95,7 +95,7 @@ public enum DataBinding {
         case (.bool, .bool(let b)): return .bool(b)
         case (.integer, .number(let text)), (.decimal, .number(let text)):
             guard let number = Number(text) else {
-                throw Problem(description: "\(path): \(text) is beyond the 38 digits a number may have")
+                throw Problem(description: "\(path): \(text) \(Number.problem(parsing: text) ?? "is not a number")")
             }
             if type.unwrapped == .integer, !number.isInteger {
                 throw Problem(description: "\(path) must be a whole number, not \(text)")

@@ -433,26 +433,27 @@ extension Compiler {
                 type: type,
                 code: { frame throws(EvaluationError) in
                     let values = try items(frame)
-                    func total() throws(EvaluationError) -> Number {
-                        var total = Number.zero
+                    // The exact total, rounded once by sum() or avg().
+                    func total() throws(EvaluationError) -> Number.Total {
+                        var total = Number.Total()
                         for value in values {
                             guard case .number(let n) = try each(frame, value) else {
                                 throw EvaluationError("null", "null number", at: range)
                             }
-                            guard let next = Number.adding(total, n) else {
-                                throw EvaluationError("overflow", "the sum has more than 38 digits", at: range)
-                            }
-                            total = next
+                            total.add(n)
                         }
                         return total
                     }
-                    if kind == "sum" { return .number(try total()) }
+                    if kind == "sum" {
+                        guard let sum = try total().sum else { throw Operators.overflow("the sum", range) }
+                        return .number(sum)
+                    }
                     guard !values.isEmpty else {
                         throw EvaluationError("empty-list", "\(kind)() of an empty list", at: range)
                     }
                     if kind == "avg" {
-                        guard let average = Number.divide(try total(), Number(values.count)) else {
-                            throw EvaluationError("overflow", "the average has more than 38 digits", at: range)
+                        guard let average = try total().average() else {
+                            throw Operators.overflow("the average", range)
                         }
                         return .number(average)
                     }

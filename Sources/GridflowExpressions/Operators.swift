@@ -91,8 +91,9 @@ enum Operators {
         }
     }
 
-    static func overflow(_ range: TextRange) -> EvaluationError {
-        EvaluationError("overflow", "the result has more than 38 digits", at: range)
+    /// A result of 10^38 or more, named by what it is ("the product").
+    static func overflow(_ what: String, _ range: TextRange) -> EvaluationError {
+        EvaluationError("overflow", "\(what) is 10^38 or more, beyond the 38 digits a number holds", at: range)
     }
 
     static func nullNumber(_ range: TextRange) -> EvaluationError {
@@ -147,23 +148,23 @@ enum Operators {
             switch op {
             case "+":
                 operation = { p, q throws(EvaluationError) in
-                    guard let r = Number.adding(p, q) else { throw overflow(range) }
+                    guard let r = Number.adding(p, q) else { throw overflow("the sum", range) }
                     return r
                 }
             case "-":
                 operation = { p, q throws(EvaluationError) in
-                    guard let r = Number.adding(p, -q) else { throw overflow(range) }
+                    guard let r = Number.subtracting(p, q) else { throw overflow("the difference", range) }
                     return r
                 }
             case "*":
                 operation = { p, q throws(EvaluationError) in
-                    guard let r = Number.multiplying(p, q) else { throw overflow(range) }
+                    guard let r = Number.multiplying(p, q) else { throw overflow("the product", range) }
                     return r
                 }
             case "/":
                 operation = { p, q throws(EvaluationError) in
                     guard q != .zero else { throw EvaluationError("division-by-zero", "division by zero", at: range) }
-                    guard let r = Number.divide(p, q) else { throw overflow(range) }
+                    guard let r = Number.divide(p, q) else { throw overflow("the quotient", range) }
                     return r
                 }
             default:

@@ -261,7 +261,8 @@ struct Parser {
         switch token.kind {
         case .number(let text):
             guard let number = Number(text) else {
-                throw ExpressionProblem("bad-literal", "'\(text)' is not a number", at: token.range)
+                let reason = Number.problem(parsing: text) ?? "is not a number"
+                throw ExpressionProblem("bad-literal", "'\(text)' \(reason)", at: token.range)
             }
             return .literal(.number(number), token.range)
         case .string(let s): return .literal(.string(s), token.range)

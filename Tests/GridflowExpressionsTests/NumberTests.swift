@@ -24,8 +24,8 @@ import Testing
         #expect(n("2.50") == n("2.5"))
         #expect(n("2.50").hashValue == n("2.5").hashValue)
         #expect(n("1.1") - n("2.2") == n("-1.1"))
-        #expect(Number.divide(n("1"), n("3"))!.description == "0.333333333333333333")
-        #expect(Number.divide(n("2"), n("3"))!.description == "0.666666666666666667")
+        #expect(Number.divide(n("1"), n("3"))!.description == "0.33333333333333333333333333333333333333")
+        #expect(Number.divide(n("2"), n("3"))!.description == "0.66666666666666666666666666666666666667")
         #expect(Number.divide(n("10"), n("4")) == n("2.5"))
         #expect(Number.divide(n("1"), n("0")) == nil)
         #expect(Number.remainder(n("7.5"), n("2")) == n("1.5"))
@@ -53,9 +53,11 @@ import Testing
         #expect(Number.divide(big, n("7"))!.description == "14285714285714285714285714285714285714")
     }
 
-    @Test func tinyProductsRoundToZero() {
+    @Test func tinyProductsKeepSeventySixPlaces() {
         let tiny = n("0.00000000000000000000000000000000000001")
-        #expect(Number.multiplying(tiny, tiny) == n("0"))
+        #expect(Number.multiplying(tiny, tiny) == n("1e-76"))
+        #expect(Number.multiplying(tiny, n("0.000000000000000000000000000000000000005")) == n("1e-76"))
+        #expect(Number.multiplying(tiny, n("0.000000000000000000000000000000000000004")) == .zero)
         #expect(tiny.rounded(2) == n("0"))
     }
 
@@ -64,5 +66,113 @@ import Testing
         #expect(n("42.0").int == 42)
         #expect(n("42.5").int == nil)
         #expect(n("42.0").isInteger)
+    }
+
+    @Test func parsesExactlyOrRefuses() {
+        #expect(n("1.000000000000000000000000000000000000000000") == n("1"))
+        #expect(
+            n("0.000000000000000000000000000000000000001").description == "0.000000000000000000000000000000000000001")
+        #expect(n("1e-76").scale == 76)
+        #expect(n("12e36").description == "12000000000000000000000000000000000000")
+        #expect(n("0e999999999999") == .zero)
+        #expect(Number("1e-77") == nil)
+        #expect(Number("1e38") == nil)
+        #expect(Number("1.0000000000000000000000000000000000000001") == nil)
+        #expect(
+            Number.problem(parsing: "1.0000000000000000000000000000000000000001")
+                == "has more than 38 significant digits")
+        #expect(Number.problem(parsing: "100000000000000000000000000000000000000") == "is 10^38 or more")
+        #expect(Number.problem(parsing: "1e-77") == "has more than 76 decimal places")
+        #expect(Number.problem(parsing: "1x") == "is not a number")
+        #expect(Number.problem(parsing: "1e") == "is not a number")
+        #expect(Number.problem(parsing: "12.5") == nil)
+    }
+
+    /// The examples of the issue: each one trapped, truncated or overflowed before.
+    @Test func roundsOnceToThirtyEightDigits() {
+        #expect(n("0.333333333333333333333") * n("3") == n("0.999999999999999999999"))
+        #expect(Number.divide(n("1"), n("99999999999999999999999999999999999999")) == n("1e-38"))
+        #expect(
+            Number.divide(n("281"), n("842970997560595496789460958"))
+                == n("3.3334480167545836135399339535566901349e-25"))
+        #expect(
+            Number.divide(n("20000000000000000000"), n("3"))!.description == "6666666666666666666.6666666666666666667")
+        #expect(
+            Number.divide(n("1181590830.166131860913"), n("1996030824.628194821993518190"))!.description
+                == "0.59197023191574682137735651777525833158")
+        let third = Number.divide(n("100"), n("3"))!
+        #expect(Number.multiplying(third, third)!.description == "1111.1111111111111111111111111111111111")
+        #expect(
+            Number.divide(n("2.00000000000000000000"), n("3"))!.description
+                == "0.66666666666666666666666666666666666667")
+        #expect(Number.adding(n("1.0000000000000000000000000000000000000"), n("10")) == n("11"))
+        #expect(
+            Number.adding(n("99999999999999999999999999999999999999"), n("0.49"))
+                == n("99999999999999999999999999999999999999"))
+        #expect(Number.adding(n("99999999999999999999999999999999999999"), n("0.5")) == nil)
+        #expect(Number.adding(n("1"), n("1e-76")) == n("1"))
+        #expect(Number.subtracting(n("1"), n("1e-76")) == n("1"))
+        #expect(
+            Number.subtracting(n("1e-38"), n("1e-76"))
+                == n("0.0000000000000000000000000000000000000099999999999999999999999999999999999999"))
+    }
+
+    @Test func remainderIsExact() {
+        #expect(Number.remainder(n("99999999999999999999999999999999999999"), n("0.3")) == .zero)
+        #expect(Number.remainder(n("99999999999999999999999999999999999999"), n("0.7")) == n("0.3"))
+        #expect(Number.remainder(n("-7"), n("1e-76")) == .zero)
+        #expect(Number.remainder(n("1e-76"), n("7")) == n("1e-76"))
+        #expect(Number.remainder(n("-5.5"), n("2")) == n("-1.5"))
+        #expect(Number.remainder(n("5"), n("0")) == nil)
+    }
+
+    @Test func comparesAcrossTheWholeDomain() {
+        let tiny = n("0.000000000000000000000000000000000000001")
+        #expect(tiny > .zero)
+        #expect(tiny < n("1"))
+        #expect(-tiny < .zero)
+        #expect(tiny != n("1e-38"))
+        #expect(n("1e-76") < tiny)
+        #expect(n("-99999999999999999999999999999999999999") < -tiny)
+        #expect(n("99999999999999999999999999999999999999") > n("9999999999999999999999999999999999999.9"))
+        #expect(max(tiny, n("1e-76")) == tiny)
+        #expect(Set([n("0.5"), n("0.50"), n("5e-1")]).count == 1)
+        #expect(tiny.floor() == .zero)
+        #expect(tiny.ceiling() == n("1"))
+        #expect((-tiny).floor() == n("-1"))
+        #expect((-tiny).ceiling() == .zero)
+        #expect(!tiny.isInteger)
+        #expect(tiny.int == nil)
+        #expect(tiny.rounded(38) == .zero)
+        #expect(tiny.rounded(39) == tiny)
+        #expect(n("5e-39").rounded(38) == n("1e-38"))
+        #expect(tiny.magnitude == tiny)
+        #expect(n("-1e-76").description == "-0.\(String(repeating: "0", count: 75))1")
+    }
+
+    @Test func totalsRoundOnce() {
+        var total = Number.Total()
+        let big = n("90000000000000000000000000000000000000")
+        for value in [big, big, -big, n("1e-76"), n("0.5")] { total.add(value) }
+        #expect(total.sum == n("90000000000000000000000000000000000001"))
+        // 90000000000000000000000000000000000000.5000…01 / 5 has 38 digits before the point.
+        #expect(total.average() == n("18000000000000000000000000000000000000"))
+        var over = Number.Total()
+        over.add(big)
+        over.add(big)
+        #expect(over.sum == nil)
+        #expect(over.average() == big)
+        #expect(Number.Total().average() == nil)
+        #expect(Number.Total().sum == .zero)
+    }
+
+    @Test func outOfDomainPairsAreNormalized() {
+        #expect(Number(mantissa: 123, scale: -2) == n("12300"))
+        #expect(Number(mantissa: 1, scale: 77) == .zero)
+        #expect(Number(mantissa: 0, scale: -1000) == .zero)
+        #expect(Number(mantissa: 7, scale: 1_000_000) == .zero)
+        #expect(Number(mantissa: -10, scale: -36) == n("-1e37"))
+        #expect(Number(mantissa: 5, scale: 77) == n("1e-76"))
+        #expect(Number(mantissa: Int128.max, scale: 1).description == "17014118346046923173168730371588410573")
     }
 }

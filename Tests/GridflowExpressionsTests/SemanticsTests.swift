@@ -10,8 +10,10 @@ import Testing
     @Test func decimalsAreExact() throws {
         #expect(try value("0.1 + 0.2 == 0.3") == .bool(true))
         #expect(try value("0.1 + 0.2") == number("0.3"))
-        // 1/3 keeps 18 places, so three thirds are 0.999999999999999999, as in any decimal arithmetic.
+        // 1/3 keeps 38 digits, so three thirds are 0.99999999999999999999999999999999999999, as in any
+        // decimal arithmetic.
         #expect(try value("1 / 3 * 3 == 1") == .bool(false))
+        #expect(try value("1 / 3 * 3") == number("0.99999999999999999999999999999999999999"))
         #expect(try value("10 / 4") == number("2.5"))
         #expect(try value("7 % 3") == number("1"))
         #expect(try value("case.score * 2") == number("145"))
