@@ -112,7 +112,9 @@ public struct CompiledAppraisal: Sendable {
                 importFacts.append(
                     ImportFact(
                         name: fact.name.text, slot: slot, type: factsType.fields[slot].type,
-                        defaultValue: fact.defaultValue.flatMap { Number("\($0)") }))
+                        defaultValue: try fact.defaultValue.map { (value) throws(Program.CompileError) in
+                            try Program.number(value, "\(place), default")
+                        }))
             }
         }
         self.storeFacts = storeFacts
@@ -186,7 +188,9 @@ public struct CompiledPackage: Sendable {
         role = package.role.text
         title = package.title
         let place = "appraisal \(appraisal), package \(role)"
-        func number(_ decimal: Decimal?) -> Number? { decimal.flatMap { Number("\($0)") } }
+        func number(_ decimal: Decimal?, _ what: String) throws(Program.CompileError) -> Number? {
+            try decimal.map { (value) throws(Program.CompileError) in try Program.number(value, "\(place), \(what)") }
+        }
         func reads(_ text: String) -> [String] {
             var names: [String] = []
             var rest = Substring(text)
@@ -202,7 +206,8 @@ public struct CompiledPackage: Sendable {
             guard let score = dimension.score else { continue }
             dimensions.append(
                 Dimension(
-                    name: dimension.name.text, title: dimension.title, weight: number(dimension.weight) ?? .zero,
+                    name: dimension.name.text, title: dimension.title,
+                    weight: try number(dimension.weight, "weight of \(dimension.name.text)") ?? .zero,
                     formula: score.text, reads: reads(score.text),
                     score: try CompiledWorkflow.compile(score.text, roots, .decimal, place)))
         }
@@ -214,15 +219,18 @@ public struct CompiledPackage: Sendable {
                 let per = item.per?.text ?? "1"
                 items.append(
                     Item(
-                        name: item.name.text, points: number(item.points) ?? Number(1),
-                        max: number(item.max), formula: per,
+                        name: item.name.text,
+                        points: try number(item.points, "points of \(item.name.text)") ?? Number(1),
+                        max: try number(item.max, "max of \(item.name.text)"), formula: per,
                         per: try CompiledWorkflow.compile(per, roots, .decimal, place)))
             }
             return items
         }
         bonus = try items(package.bonus)
         deductions = try items(package.deductions)
-        bands = package.grades.map { Band(grade: $0.grade.text, min: number($0.min)) }
+        bands = try package.grades.map { (band) throws(Program.CompileError) in
+            Band(grade: band.grade.text, min: try number(band.min, "min of grade \(band.grade.text)"))
+        }
         var consequences: [String: [CompiledEffect]] = [:]
         for (grade, effects) in package.consequences {
             consequences[grade.text] = try effects.map { (effect) throws(Program.CompileError) in

@@ -78,7 +78,7 @@ public struct ReportFigures: Sendable {
     public var groups: [(group: CompiledReport.Group, rows: [Row])]
 }
 
-/// A measure's sum needs more than the 38 digits a number holds.
+/// A measure's sum is 10^38 or more, beyond the 38 digits a number holds.
 struct Overflow: Error {}
 
 /// Accumulates a measure's inputs for one row.
@@ -96,34 +96,31 @@ struct MeasureAccumulator {
         }
     }
 
-    /// The measure's value; a sum beyond 38 digits is an error, never a value left out.
+    /// The measure's value, rounded once (a share, average or median to one place); a sum of
+    /// 10^38 or more is an error, never a value left out.
     func result(_ kind: Report.Kind) throws(Overflow) -> Number? {
-        func total() throws(Overflow) -> Number {
-            var sum = Number.zero
-            for value in values {
-                guard let next = Number.adding(sum, value) else { throw Overflow() }
-                sum = next
-            }
-            return sum
+        func total(_ values: some Sequence<Number>) -> Number.Total {
+            var total = Number.Total()
+            for value in values { total.add(value) }
+            return total
         }
         switch kind {
         case .count: return Number(count)
         case .share:
             guard count > 0 else { return nil }
-            return Number.divide(Number(hits * 100), Number(count))?.rounded(1).trimmed()
+            // At most 100: never beyond 38 digits.
+            return Number.divide(Number(hits * 100), Number(count), places: 1)
         case .sum:
-            return try total()
+            guard let sum = total(values).sum else { throw Overflow() }
+            return sum
         case .average:
-            guard !values.isEmpty else { return nil }
-            return Number.divide(try total(), Number(values.count))?.rounded(1).trimmed()
+            // Between the smallest and the largest value: never beyond 38 digits.
+            return total(values).average(places: 1)
         case .median:
             guard !values.isEmpty else { return nil }
             let sorted = values.sorted()
             if sorted.count % 2 == 1 { return sorted[sorted.count / 2].rounded(1).trimmed() }
-            guard let middle = Number.adding(sorted[sorted.count / 2 - 1], sorted[sorted.count / 2]) else {
-                throw Overflow()
-            }
-            return Number.divide(middle, Number(2))?.rounded(1).trimmed()
+            return total(sorted[(sorted.count / 2 - 1)...(sorted.count / 2)]).average(places: 1)
         case .p90:
             // Nearest rank: the smallest value at least 90% of the values do not exceed.
             guard !values.isEmpty else { return nil }
@@ -203,7 +200,7 @@ extension Engine {
                 do { values.append(try accumulator.result(measure.kind)) } catch {
                     throw EngineError(
                         .incident,
-                        "report \(report.name), measure \(measure.name), row \(key): the \(measure.kind.rawValue) needs more than 38 digits"
+                        "report \(report.name), measure \(measure.name), row \(key): the \(measure.kind.rawValue) is 10^38 or more"
                     )
                 }
             }

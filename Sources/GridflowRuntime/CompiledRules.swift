@@ -33,21 +33,24 @@ struct CompiledCell: Sendable {
         self.input = input
         switch cell.test {
         case .any: test = .any
-        case .oneOf(let literals): test = .oneOf(literals.map(Self.value))
-        case .compare(let op, let literal): test = .compare(op, Self.value(literal))
+        case .oneOf(let literals):
+            test = .oneOf(
+                try literals.map { (literal) throws(Program.CompileError) in try Self.value(literal, for: input) })
+        case .compare(let op, let literal): test = .compare(op, try Self.value(literal, for: input))
         case .interval(let low, let lowClosed, let high, let highClosed):
             test = .interval(
-                low: Number(low.description) ?? .zero, lowClosed: lowClosed, high: Number(high.description) ?? .zero,
-                highClosed: highClosed)
+                low: try Program.number(low, "a cell for '\(input)'"), lowClosed: lowClosed,
+                high: try Program.number(high, "a cell for '\(input)'"), highClosed: highClosed)
         case .expression(let expression):
             let text = Cell.replacingPlaceholder(expression.text)
             test = .expression(try CompiledWorkflow.compile(text, [("_", type)], .bool, "a cell for '\(input)'"))
         }
     }
 
-    static func value(_ literal: Literal) -> Value {
+    /// The value of a literal in a cell or an output for `name`.
+    static func value(_ literal: Literal, for name: String) throws(Program.CompileError) -> Value {
         switch literal.value {
-        case .number(let n): .number(Number(n.description) ?? .zero)
+        case .number(let n): .number(try Program.number(n, "a value for '\(name)'"))
         case .string(let s): .string(s)
         case .bool(let b): .bool(b)
         }
@@ -105,7 +108,9 @@ struct CompiledTable: Sendable {
         for row in table.rows {
             let cells = try Self.cells(row.when, inputs: table.inputs, types: types)
             var outputs: [String: Value] = [:]
-            for (output, literal) in row.then { outputs[output.text] = CompiledCell.value(literal) }
+            for (output, literal) in row.then {
+                outputs[output.text] = try CompiledCell.value(literal, for: output.text)
+            }
             rows.append(Row(cells: cells, outputs: outputs))
         }
         self.rows = rows
@@ -189,7 +194,18 @@ struct CompiledTable: Sendable {
                     return nil
                 }
                 switch hit {
-                case .collectSum: outputs[name] = .number(numbers.reduce(.zero) { Number.adding($0, $1) ?? $0 })
+                case .collectSum:
+                    var total = Number.Total()
+                    for number in numbers { total.add(number) }
+                    guard let sum = total.sum else {
+                        return .failure(
+                            Incident(
+                                code: "overflow",
+                                message:
+                                    "the sum of '\(name)' over \(matched.count) rows of '\(self.name)' is 10^38 or more",
+                                transition: nil))
+                    }
+                    outputs[name] = .number(sum)
                 case .collectMin: outputs[name] = numbers.min().map(Value.number) ?? .null
                 case .collectMax: outputs[name] = numbers.max().map(Value.number) ?? .null
                 default: outputs[name] = .number(Number(matched.count))
@@ -233,7 +249,9 @@ struct CompiledEligibility: Sendable {
                 result.append(
                     Rule(
                         name: rule.name.text, reason: rule.reason ?? rule.name.text,
-                        points: rule.points.flatMap { Number($0.description) } ?? Number(1),
+                        points: try rule.points.map { (points) throws(Program.CompileError) in
+                            try Program.number(points, "the points of rule '\(rule.name.text)'")
+                        } ?? Number(1),
                         code: try CompiledWorkflow.compile(when.text, roots, .bool, "rule '\(rule.name.text)'"),
                         text: when.text))
             }
@@ -263,7 +281,14 @@ struct CompiledEligibility: Sendable {
                 reasons.append(.string("not met (\(rule.name)): \(rule.reason)"))
             }
             for rule in prefer where try rule.code.evaluate(frame) == .bool(true) {
-                points = Number.adding(points, rule.points) ?? points
+                guard let sum = Number.adding(points, rule.points) else {
+                    return .failure(
+                        Incident(
+                            code: "overflow",
+                            message: "the points of '\(name)' are 10^38 or more after rule '\(rule.name)'",
+                            transition: nil))
+                }
+                points = sum
                 reasons.append(.string("preferred (\(rule.name)): \(rule.reason)"))
             }
         } catch {

@@ -61,7 +61,8 @@ public struct ImportedFacts: Sendable {
                 let text = record.fields[index].trimmingCharacters(in: .whitespaces)
                 if text.isEmpty { continue }
                 guard let number = Number(text) else {
-                    problems.append("\(file):\(record.line): column '\(fact.name)': '\(text)' is not a number")
+                    let reason = Number.problem(parsing: text) ?? "is not a number"
+                    problems.append("\(file):\(record.line): column '\(fact.name)': '\(text)' \(reason)")
                     continue
                 }
                 if fact.type.unwrapped == .integer, !number.isInteger {

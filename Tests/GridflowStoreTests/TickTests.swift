@@ -198,7 +198,7 @@ import Testing
             let figures = try engine.figures(of: report, window: window, now: fixture.now)
             Issue.record("the sum cannot be \(figures.overall.values)")
         } catch {
-            #expect(error.message == "report scores, measure total, row all: the sum needs more than 38 digits")
+            #expect(error.message == "report scores, measure total, row all: the sum is 10^38 or more")
         }
     }
 }
