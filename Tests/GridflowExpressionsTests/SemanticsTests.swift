@@ -27,6 +27,72 @@ import Testing
         #expect(try value(expression) == number(expected))
     }
 
+    /// The examples of docs/expressions.md, "Numbers", through the language.
+    @Test(arguments: [
+        ("0.333333333333333333333 * 3", "0.999999999999999999999"),
+        ("1 / 99999999999999999999999999999999999999", "0.00000000000000000000000000000000000001"),
+        ("20000000000000000000 / 3", "6666666666666666666.6666666666666666667"),
+        ("(100 / 3) * (100 / 3)", "1111.1111111111111111111111111111111111"),
+        ("2.00000000000000000000 / 3", "0.66666666666666666666666666666666666667"),
+        ("99999999999999999999999999999999999999 % 0.3", "0"),
+        ("floor(0 - 0.000000000000000000000000000000000000001)", "-1"),
+        ("max(0.000000000000000000000000000000000000001, 0)", "0.000000000000000000000000000000000000001"),
+        (
+            "sum([90000000000000000000000000000000000000, 90000000000000000000000000000000000000, 0 - 90000000000000000000000000000000000000, 0.5])",
+            "90000000000000000000000000000000000001"
+        ),
+        ("avg([1, 2, 2])", "1.6666666666666666666666666666666666667"),
+    ])
+    func numbersKeepThirtyEightDigits(_ expression: String, _ expected: String) throws {
+        #expect(try value(expression) == number(expected))
+    }
+
+    @Test(arguments: [
+        ("99999999999999999999999999999999999999 + 1", "the sum is 10^38 or more, beyond the 38 digits a number holds"),
+        (
+            "0 - 99999999999999999999999999999999999999 - 0.5",
+            "the difference is 10^38 or more, beyond the 38 digits a number holds"
+        ),
+        (
+            "10000000000000000000 * 10000000000000000000",
+            "the product is 10^38 or more, beyond the 38 digits a number holds"
+        ),
+        (
+            "1 / 0.000000000000000000000000000000000000001",
+            "the quotient is 10^38 or more, beyond the 38 digits a number holds"
+        ),
+        (
+            "sum([90000000000000000000000000000000000000, 10000000000000000000000000000000000000])",
+            "the sum is 10^38 or more, beyond the 38 digits a number holds"
+        ),
+    ])
+    func resultsOfTenToTheThirtyEightAreErrors(_ expression: String, _ message: String) {
+        do {
+            _ = try value(expression)
+            Issue.record("\(expression) must fail")
+        } catch let error as EvaluationError {
+            #expect(error.code == "overflow")
+            #expect(error.message == message)
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+
+    @Test func literalsBeyondTheRangeAreRefusedWithTheReason() {
+        for (literal, reason) in [
+            ("1.0000000000000000000000000000000000000001", "has more than 38 significant digits"),
+            ("100000000000000000000000000000000000000", "is 10^38 or more"),
+            ("0.\(String(repeating: "0", count: 76))1", "has more than 76 decimal places"),
+        ] {
+            #expect(
+                throws: ExpressionProblem(
+                    "bad-literal", "'\(literal)' \(reason)", at: TextRange(offset: 0, length: literal.count))
+            ) {
+                try value(literal)
+            }
+        }
+    }
+
     @Test func divisionByZeroIsAnError() {
         #expect(throws: EvaluationError.self) { try value("case.score / (case.count - 4)") }
         do {
@@ -164,6 +230,21 @@ import Testing
         let compiled = try Compiler.compile(
             "ok and n * score > 200 and size(items) == 2 and (items[1].b ?? \"\") == \"x\"", in: environment)
         #expect(try compiled.evaluate(Frame(roots: roots)) == .bool(true))
+    }
+
+    @Test func jsonNumbersAreExactOrRefused() throws {
+        let json =
+            #"{"tiny": 0.000000000000000000000000000000000000001, "one": 1.000000000000000000000000000000000000000000}"#
+        let (environment, roots) = try DataBinding.bind(json: Data(json.utf8))
+        let compiled = try Compiler.compile(
+            "tiny > 0 and tiny < 0.000000000000000000000000000000000000002 and one == 1", in: environment)
+        #expect(try compiled.evaluate(Frame(roots: roots)) == .bool(true))
+        #expect(throws: DataBinding.Problem.self) { try DataBinding.bind(json: Data(#"{"x": 1e40}"#.utf8)) }
+        do {
+            _ = try DataBinding.bind(json: Data(#"{"x": 1e40}"#.utf8))
+        } catch {
+            #expect(error.description == "x: 1e40 is 10^38 or more")
+        }
     }
 }
 
