@@ -318,15 +318,26 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         guard a.mantissa != 0 else { return .zero }
         let x = a.mantissa.magnitude, y = b.mantissa.magnitude
         let negative = (a.mantissa < 0) != (b.mantissa < 0)
-        if x <= UInt64.max, y <= UInt64.max, a.scale >= b.scale, a.scale - b.scale <= places {
-            // A whole quotient in 64-bit arithmetic (a 128-bit division is a slow library call).
+        if x <= UInt64.max, y <= UInt64.max, a.scale >= b.scale {
+            // A quotient that ends within 19 more places (x / 4, x / 100, an average over a few
+            // values) is exact here, in 64-bit arithmetic where it can be.
             let (q, r) = UInt64(x).quotientAndRemainder(dividingBy: UInt64(y))
-            if r == 0 { return Number(unchecked: negative ? -Int128(q) : Int128(q), scale: a.scale - b.scale) }
+            let scale = a.scale - b.scale
+            if r == 0, scale <= places { return Number(unchecked: negative ? -Int128(q) : Int128(q), scale: scale) }
+            if r != 0, q < UInt64(tenTo(19)) {
+                let (fraction, rest) = (UInt128(r) * tenTo(19)).quotientAndRemainder(dividingBy: y)
+                if rest == 0 {
+                    let m = Int128(UInt128(q) * tenTo(19) + fraction)
+                    let exact = Number(unchecked: negative ? -m : m, scale: scale + 19).trimmed()
+                    if exact.scale <= places { return exact }
+                }
+            }
         }
-        // x·10^76 / y has at least 39 digits (x ≥ 1, y < 10^38), each one exact: rounding half
-        // away from zero needs only the first digit it drops.
-        let (quotient, _) = Wide(x, shiftedBy: 76).divided(by: y)
-        return rounding(quotient, negative: negative, scale: a.scale - b.scale + 76, places: places)
+        // x·10^38 / y when x ≥ y, else x·10^76 / y: at least 39 digits (y < 10^38), each one exact;
+        // rounding half away from zero needs only the first digit it drops.
+        let shift = x >= y ? 38 : 76
+        let (quotient, _) = Wide(x, shiftedBy: shift).divided(by: y)
+        return rounding(quotient, negative: negative, scale: a.scale - b.scale + shift, places: places)
     }
 
     /// The exact remainder of truncating division (the sign of `a`, smaller than `b` in magnitude),
@@ -395,6 +406,10 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The same value with no trailing zeros after the point (2.50 → 2.5).
     public func trimmed() -> Number {
         guard scale > 0, mantissa != 0 else { return scale > 0 ? .zero : self }
+        // The last digit from 64-bit remainders (2^64 ≡ 6 mod 10; a 128-bit one is a library call).
+        let magnitude = mantissa.magnitude
+        let high = UInt64(truncatingIfNeeded: magnitude >> 64), low = UInt64(truncatingIfNeeded: magnitude)
+        guard (high % 10 * 6 + low % 10) % 10 == 0 else { return self }
         var m = mantissa, s = scale
         while s >= 8, m % 100_000_000 == 0 {
             m /= 100_000_000
@@ -652,12 +667,17 @@ struct Wide: Sendable, Comparable {
 
     /// The number of decimal digits (0 for zero).
     var digitCount: Int {
-        for i in (0..<4).reversed() where self[i] != 0 {
-            var digits = 1
-            while digits < 38, self[i] >= Number.tenTo(digits) { digits += 1 }
-            return 38 * i + digits
-        }
+        for i in (0..<4).reversed() where self[i] != 0 { return 38 * i + Self.digitCount(self[i]) }
         return 0
+    }
+
+    /// The number of decimal digits of a limb (below 10^38; 0 for zero), from its bit length:
+    /// ⌊bits · log10 2⌋ is the digit count or one less.
+    @inline(__always)
+    static func digitCount(_ limb: UInt128) -> Int {
+        guard limb != 0 else { return 0 }
+        let estimate = ((128 - limb.leadingZeroBitCount) * 1233) >> 12
+        return limb >= Number.tenTo(estimate) ? estimate + 1 : estimate
     }
 
     /// The quotient and remainder of division by `d` (not 0, below 10^38): schoolbook division, one
@@ -666,8 +686,9 @@ struct Wide: Sendable, Comparable {
         var quotient = Wide()
         var remainder: UInt128 = 0
         for i in (0..<4).reversed() {
-            if remainder == 0 && self[i] < d {
-                remainder = self[i]
+            if remainder == 0 {
+                // The top limb alone: a 128-bit division.
+                (quotient[i], remainder) = self[i] < d ? (0, self[i]) : self[i].quotientAndRemainder(dividingBy: d)
                 continue
             }
             // remainder·10^38 + limb, below d·10^38.
@@ -684,6 +705,10 @@ struct Wide: Sendable, Comparable {
         guard k > 0 else { return (l0, false) }
         let (q, r) = k.quotientAndRemainder(dividingBy: 38)
         if r == 0 { return (self[q], self[q - 1] >= 5 * Number.tenTo(37)) }
+        if self[q + 1] == 0 {
+            let (kept, rest) = self[q].quotientAndRemainder(dividingBy: Number.tenTo(r))
+            return (kept, rest >= 5 * Number.tenTo(r - 1))
+        }
         // limb q+1 and limb q make a 256-bit value; dividing by 10^r leaves a quotient below 10^38.
         let (high, low) = self[q + 1].multipliedFullWidth(by: Self.base)
         let (sum, carry) = low.addingReportingOverflow(self[q])

@@ -117,6 +117,26 @@ import Testing
                 == n("0.0000000000000000000000000000000000000099999999999999999999999999999999999999"))
     }
 
+    @Test func quotientsRoundOnceToFewerPlaces() {
+        let a = n("0.099999999999999999999999999999999999999")
+        // a / 2 = 0.0499…95 (39 digits): once to one place it is 0.0; rounded to 38 digits first, 0.1.
+        #expect(Number.divide(a, n("2"), places: 1) == .zero)
+        #expect(Number.divide(a, n("2"))!.rounded(1) == n("0.1"))
+        #expect(Number.divide(n("1"), n("4"), places: 1) == n("0.3"))
+        #expect(Number.divide(n("-1"), n("4"), places: 1) == n("-0.3"))
+        #expect(Number.divide(n("10"), n("4"), places: 0) == n("3"))
+        #expect(Number.divide(n("1"), n("8")) == n("0.125"))
+        #expect(Number.divide(n("7.5"), n("0.03")) == n("250"))
+        #expect(Number.divide(n("1"), n("1024"))!.description == "0.0009765625")
+        var total = Number.Total()
+        total.add(a)
+        total.add(.zero)
+        total.add(.zero)
+        total.add(.zero)
+        #expect(total.average(places: 1) == .zero)
+        #expect(total.average(places: 2) == n("0.02"))
+    }
+
     @Test func remainderIsExact() {
         #expect(Number.remainder(n("99999999999999999999999999999999999999"), n("0.3")) == .zero)
         #expect(Number.remainder(n("99999999999999999999999999999999999999"), n("0.7")) == n("0.3"))
