@@ -200,15 +200,25 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
         guard chars.isEmpty else { return .failure(.syntax) }
         if tooManyDigits { return .failure(.digits) }
-        guard coefficient != 0 else { return .success(.zero) }
+        // The places as written (`2.50` has two, `1.0` one): kept when they fit, so a literal or
+        // a JSON value written with a point is a decimal, not an integer.
+        let written = min(max(fractionDigits - exponent, 0), maximumScale)
+        guard coefficient != 0 else { return .success(Number(unchecked: 0, scale: written)) }
         let shift = pendingZeros - fractionDigits + exponent
+        var result: Number
         if shift >= 0 {
             guard significant + shift <= significantDigits else { return .failure(.magnitude) }
             let m = coefficient * power(shift)
-            return .success(Number(unchecked: negative ? -m : m, scale: 0))
+            result = Number(unchecked: negative ? -m : m, scale: 0)
+        } else {
+            guard -shift <= maximumScale else { return .failure(.places) }
+            result = Number(unchecked: negative ? -coefficient : coefficient, scale: -shift)
         }
-        guard -shift <= maximumScale else { return .failure(.places) }
-        return .success(Number(unchecked: negative ? -coefficient : coefficient, scale: -shift))
+        let digits = max(significant + max(shift, 0), 1)
+        if written > result.scale, digits + written - result.scale <= significantDigits {
+            result = Number(unchecked: result.mantissa * power(written - result.scale), scale: written)
+        }
+        return .success(result)
     }
 
     /// 0.

@@ -65,6 +65,13 @@ import Testing
         #expect(try Fixture.evaluate("2024-10-08 - 5wd") == .date(Day("2024-09-27")!))
     }
 
+    @Test func literalsWrittenWithAPointAreDecimals() throws {
+        #expect(try Compiler.compile("1.0", in: Fixture.environment).type == .decimal)
+        #expect(try Compiler.compile("1", in: Fixture.environment).type == .integer)
+        let (environment, _) = try DataBinding.bind(json: Data(#"{"x": 72.0, "y": 72}"#.utf8))
+        #expect(environment.roots.map(\.type) == [.decimal, .integer])
+    }
+
     @Test func emptyListsAndNullDataHaveValues() throws {
         #expect(try Fixture.evaluate("sum([])") == .number(.zero))
         let avg = #expect(throws: ExpressionProblem.self) { try Compiler.compile("avg([])", in: Fixture.environment) }

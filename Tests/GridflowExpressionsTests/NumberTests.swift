@@ -73,6 +73,9 @@ import Testing
         #expect(
             n("0.000000000000000000000000000000000000001").description == "0.000000000000000000000000000000000000001")
         #expect(n("1e-76").scale == 76)
+        // The places as written are kept where they fit: a value written with a point is a decimal.
+        #expect(n("1.0").scale == 1 && n("2.50").scale == 2 && n("0.0").scale == 1 && n("12").scale == 0)
+        #expect(n("1.0") == n("1") && n("1.0").hashValue == n("1").hashValue)
         #expect(n("12e36").description == "12000000000000000000000000000000000000")
         #expect(n("0e999999999999") == .zero)
         #expect(Number("1e-77") == nil)
