@@ -26,6 +26,12 @@ public struct Scenario: Sendable {
         public enum Action: Sendable {
             case open(as: Name, with: [(field: Name, value: Node)])
             case act(event: Name, as: Name, with: [(field: Name, value: Node)])
+            /// The engine opens the case, as another case's `open:` effect or an appraisal
+            /// consequence does (a workflow `started_by: system`).
+            case engineOpen(with: [(field: Name, value: Node)])
+            /// The engine delivers an event to the case as a signal from another case does: it
+            /// may take a transition whose role is `system`.
+            case signal(event: Name)
             case wait(Duration)
             /// Appraise the scenario's people for a period, with imported facts per person.
             case appraise(period: Name, appraisal: Name?, facts: [(person: Name, values: [(fact: Name, value: Node)])])
@@ -74,6 +80,10 @@ public struct Scenario: Sendable {
                 action = .open(as: actor, with: pairs(open["with"]))
             } else if let act = node["act"], let event = act["event"]?.name, let actor = act["as"]?.name {
                 action = .act(event: event, as: actor, with: pairs(act["with"]))
+            } else if let open = node["engine_open"] {
+                action = .engineOpen(with: pairs(open["with"]))
+            } else if let event = node["signal"]?.name {
+                action = .signal(event: event)
             } else if let wait = node["wait"]?.duration {
                 action = .wait(wait)
             } else if let appraise = node["appraise"], let period = appraise["period"]?.name {

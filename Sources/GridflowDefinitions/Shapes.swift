@@ -599,8 +599,9 @@ public enum Shapes {
     // MARK: Scenario
 
     static let scenarioStep = ObjectShape(
-        "a scenario step", plural: "scenario steps", exclusive: [["open", "act", "wait", "appraise", "coverage"]],
-        oneRequired: [["open", "act", "wait", "appraise", "coverage"]],
+        "a scenario step", plural: "scenario steps",
+        exclusive: [["open", "act", "engine_open", "signal", "wait", "appraise", "coverage"]],
+        oneRequired: [["open", "act", "engine_open", "signal", "wait", "appraise", "coverage"]],
         [
             key(
                 "open",
@@ -621,6 +622,17 @@ public enum Shapes {
                             required("as", .identifier, "Who fires it."),
                             key("with", .map(entity: "field", .any), "Input field values."),
                         ])), "Fire an event."),
+            key(
+                "engine_open",
+                .object(
+                    ObjectShape(
+                        "an 'engine_open' step", plural: "'engine_open' steps",
+                        [key("with", .map(entity: "field", .any), "Field values; \"@NAME\" is a person.")])),
+                "The engine opens the case, as another case's `open:` effect does (`started_by: system`)."),
+            key(
+                "signal", .identifier,
+                "The engine delivers this event as a signal from another case: it may take a `role: system` transition."
+            ),
             key("wait", .duration, "Advance the clock; due timers fire and effects run."),
             key(
                 "appraise",

@@ -29,7 +29,7 @@ extension Validator {
             for department in batch.departments {
                 resolve(department, among: departments, as: "department", in: place)
             }
-            for role in batch.roles { checkRole(role, in: place) }
+            for role in batch.roles { checkPersonRole(role, in: place) }
             checkCount(batch.count, at: batch.span, place)
             let roots = types.demoPeopleRoots
             if let name = batch.displayName {
@@ -61,7 +61,7 @@ extension Validator {
                 let workflow = definitions.workflow(opening.workflow.text)
             else { continue }
             if let per = opening.per { resolve(per, among: levels, as: "org level", in: place) }
-            if let by = opening.by { checkRole(by, in: place) }
+            if let by = opening.by { checkPersonRole(by, in: place) }
             checkCount(opening.count, at: opening.span, place)
             if let year = demo.year, let span = opening.fromSpan ?? Optional(opening.span) {
                 for day in [opening.from, opening.to].compactMap({ $0 }) where day.components.year != year {

@@ -71,6 +71,18 @@ struct Validator {
             hint: "roles are declared under 'roles:' in \(unit.file)")
     }
 
+    /// Checks a role given to a person (a demo's people, who opens its cases, an appointment):
+    /// a role of the unit, and not `system`, which is the engine's alone.
+    mutating func checkPersonRole(_ name: Name, in place: String) {
+        if let problem = PersonID.roleProblem(name.text) {
+            error(
+                "reserved-name", "\(place): \(problem)", at: name.span,
+                hint: "transitions whose role is system are taken by timers and signals; give a role of the unit")
+            return
+        }
+        checkRole(name, in: place)
+    }
+
     /// Checks a field's type: enums have values, lists have element types, visible_to names roles.
     mutating func checkField(_ field: Field, in place: String) {
         checkType(field.type, field: field, in: place)
@@ -177,7 +189,7 @@ struct Validator {
             case .commend:
                 break
             case .appoint(let role, let person, let at, let shift):
-                checkRole(role, in: place)
+                checkPersonRole(role, in: place)
                 checkExpression(person, roots: roots, expecting: .record(personType), what: "the person appointed")
                 if let at {
                     checkExpression(at, roots: roots, expecting: .string, what: "the org node of the appointment")

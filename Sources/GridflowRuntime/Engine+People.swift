@@ -1,3 +1,4 @@
+import GridflowDefinitions
 import GridflowDiagnostics
 import GridflowExpressions
 
@@ -6,8 +7,12 @@ extension Engine {
     /// directory gives them and those whose `held_by` holds for their record (or the subset
     /// `roles` names), with their record as `actor`; a role they do not hold is refused. While the directory is empty, anyone may act with the
     /// roles they name, which is how a unit starts before its people are imported.
+    /// The engine's own id and role are refused: no person acts as the engine.
     public func actor(_ id: String, roles: Set<String>, now: Instant) throws(EngineError) -> Actor {
-        if id == Actor.system.id { return .system }
+        if let problem = PersonID.problem(id) { throw EngineError(.rejected, problem) }
+        for role in roles.sorted() {
+            if let problem = PersonID.roleProblem(role) { throw EngineError(.rejected, problem) }
+        }
         for role in roles where !program.roleNames.contains(role) {
             throw EngineError(
                 .notFound,
@@ -55,7 +60,9 @@ extension Engine {
                 try store.appointments(unit: program.unit, person: id).map(\.role)
             }
         }
+        // A role named `system` in an old directory entry gives nothing: it is the engine's alone.
         let held = Set(stored.roles).union(try program.derivedRoles(of: record, now: now)).union(appointedRoles)
+            .subtracting([Unit.Role.system])
         let missing = roles.subtracting(held)
         guard missing.isEmpty else {
             throw EngineError(
@@ -102,6 +109,11 @@ extension Engine {
         }
         guard case .record(let record) = value else { throw EngineError(.rejected, "\(path) must be an object") }
         if case .list(let roles)? = record["roles"] {
+            for case .string(let role) in roles {
+                if let problem = PersonID.roleProblem(role) {
+                    throw EngineError(.rejected, "\(path).roles: \(problem)")
+                }
+            }
             for case .string(let role) in roles where !program.roleNames.contains(role) {
                 throw EngineError(
                     .rejected,
@@ -125,6 +137,9 @@ extension Engine {
         for (index, item) in items.enumerated() {
             guard case .string(let id)? = item["id"] else {
                 throw EngineError(.rejected, "person [\(index)] needs an \"id\" string")
+            }
+            if let problem = PersonID.problem(id) {
+                throw EngineError(.rejected, "person [\(index)]: id: \(problem)")
             }
             if let first = seen[id] {
                 throw EngineError(.rejected, "person [\(index)] repeats the id '\(id)' of person [\(first)]")

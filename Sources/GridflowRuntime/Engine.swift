@@ -94,6 +94,14 @@ public struct Engine: Sendable {
         }
     }
 
+    /// Delivers `event` to a case as a signal from case `from`, as the outbox delivers a
+    /// `signal:` effect: the engine's path, which may take transitions whose role is `system`.
+    public func signal(_ caseID: String, event: String, from: String, now: Instant) throws(EngineError)
+        -> CaseSnapshot
+    {
+        try apply(caseID, .signal(event: event, from: from), input: [:], now: now)
+    }
+
     func apply(_ caseID: String, _ event: Event, input: [String: Value], now: Instant) throws(EngineError)
         -> CaseSnapshot
     {
@@ -255,7 +263,9 @@ public struct Engine: Sendable {
         guard let workflow = program.workflow(snapshot.workflow) else { return [] }
         return workflow.caseType.fields.compactMap { field in
             guard workflow.fieldTypes[field.name] != nil else { return nil }
-            if let allowed = workflow.visibility[field.name], allowed.isDisjoint(with: actor.roles) { return nil }
+            if !actor.isEngine, let allowed = workflow.visibility[field.name], allowed.isDisjoint(with: actor.roles) {
+                return nil
+            }
             return (field.name, snapshot[field.name] ?? .null)
         }
     }
@@ -265,7 +275,8 @@ public struct Engine: Sendable {
     public func hiddenFields(_ snapshot: CaseSnapshot, from actor: Actor) -> [(name: String, roles: [String])] {
         guard let workflow = program.workflow(snapshot.workflow) else { return [] }
         return workflow.caseType.fields.compactMap { field in
-            guard let allowed = workflow.visibility[field.name], allowed.isDisjoint(with: actor.roles) else {
+            guard !actor.isEngine, let allowed = workflow.visibility[field.name], allowed.isDisjoint(with: actor.roles)
+            else {
                 return nil
             }
             return (field.name, allowed.sorted())

@@ -21,12 +21,17 @@ public struct Interpreter: Sendable {
                     code: .unknownEvent, message: "unit '\(program.unit)' has no workflow '\(workflowName)'", trace: [])
             )
         }
-        if !actor.roles.contains("system"), workflow.startedBy.isDisjoint(with: actor.roles) {
+        // `started_by: system` is the engine alone (an `open:` effect, an appraisal consequence).
+        let openers = workflow.startedBy.subtracting([Unit.Role.system])
+        if !actor.isEngine, openers.isDisjoint(with: actor.roles) {
             return .rejected(
                 Rejection(
                     code: .notPermitted,
-                    message: "'\(actor.id)' may not open a \(workflowName) case; it takes one of the roles "
-                        + workflow.startedBy.sorted().joined(separator: ", "), trace: []))
+                    message: "'\(actor.id)' may not open a \(workflowName) case; "
+                        + (openers.isEmpty
+                            ? "only the engine opens one (started_by: system)"
+                            : "it takes one of the roles " + openers.sorted().joined(separator: ", ")),
+                    trace: []))
         }
         var slots = [Value](repeating: .null, count: workflow.caseType.fields.count)
         for (name, value) in input.sorted(by: { $0.key < $1.key }) {
@@ -88,12 +93,15 @@ public struct Interpreter: Sendable {
         let actor = event.actor
         let permitted = candidates.filter { may(actor, fire: $0, on: current, event: event) }
         guard !permitted.isEmpty else {
-            let roles = Set(candidates.flatMap(\.roles)).sorted()
+            let roles = Set(candidates.flatMap(\.roles)).subtracting([Unit.Role.system]).sorted()
+            let engineOnly = roles.isEmpty && candidates.allSatisfy { $0.personSlot == nil }
             return .rejected(
                 Rejection(
                     code: .notPermitted,
                     message: "'\(actor.id)' may not fire '\(event.name)' in state '\(current.state)'"
-                        + (roles.isEmpty ? "" : "; it takes one of the roles " + roles.joined(separator: ", ")),
+                        + (engineOnly
+                            ? "; only the engine takes it (role: system: a timer or a signal)"
+                            : roles.isEmpty ? "" : "; it takes one of the roles " + roles.joined(separator: ", ")),
                     trace: []))
         }
         var input: [String: Value] = [:]
@@ -112,13 +120,14 @@ public struct Interpreter: Sendable {
     }
 
     /// Whether `actor` may fire `transition`: by role, as the person in its `person` field, or as
-    /// the engine for timers and signals.
+    /// the engine for timers and signals. The role `system` is the engine's timers and signals
+    /// alone: an event fired by anyone (the engine's own actor too) never takes it.
     func may(_ actor: Actor, fire transition: CompiledTransition, on current: CaseSnapshot, event: Event) -> Bool {
         switch event {
         case .timer, .signal: return true
         default: break
         }
-        if !transition.roles.isDisjoint(with: actor.roles) { return true }
+        if transition.roles.contains(where: { $0 != Unit.Role.system && actor.roles.contains($0) }) { return true }
         if let slot = transition.personSlot, case .record(let person) = current.fields.slots[slot],
             person["id"] == .string(actor.id)
         {

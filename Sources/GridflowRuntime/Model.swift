@@ -6,15 +6,29 @@ public struct Actor: Sendable, Hashable {
     public var roles: Set<String>
     /// The person record expressions read as `actor`; `nil` for the engine.
     public var person: Record?
+    /// Whether this is the engine itself (`Actor.system`), which opens cases `started_by: system`.
+    /// No actor made from a person's id and roles is: a person holding a role named `system`
+    /// still takes no transition whose role is `system`.
+    public let isEngine: Bool
 
+    /// A person acting with `roles`.
     public init(id: String, roles: Set<String>, person: Record? = nil) {
         self.id = id
         self.roles = roles
         self.person = person
+        isEngine = false
     }
 
-    /// The engine itself: timers, signals and effects.
-    public static let system = Actor(id: "system", roles: ["system"])
+    private init(engine id: String) {
+        self.id = id
+        roles = [id]
+        person = nil
+        isEngine = true
+    }
+
+    /// The engine itself: timers, signals and effects. Only the engine's own paths (`tick`,
+    /// signals, the outbox, appraisal consequences) act as it.
+    public static let system = Actor(engine: "system")
 }
 
 /// What happens to a case.

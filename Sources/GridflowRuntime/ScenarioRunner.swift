@@ -47,6 +47,16 @@ public struct ScenarioRunner {
         var records: [String: Value] = [:]
         let personType = program.types.personType
         for person in scenario.people {
+            if let problem = PersonID.problem(person.name.text) {
+                fail("people: \(problem)", at: person.name.span)
+                continue
+            }
+            if let role = person.roles.first(where: { PersonID.roleProblem($0) != nil }),
+                let problem = PersonID.roleProblem(role)
+            {
+                fail("person '\(person.name.text)': \(problem)", at: person.name.span)
+                continue
+            }
             var object = JSONObject(person.fields.map { ($0.0.text, $0.1.plainValue) })
             object["id"] = .string(person.name.text)
             object["name"] = object["name"] ?? .string(person.name.text)
@@ -104,8 +114,13 @@ public struct ScenarioRunner {
             }
         }
         func actor(_ name: Name) -> Actor? {
-            if name.text == Actor.system.id { return .system }
             if let actor = actors[name.text] { return actor }
+            if PersonID.reserved.contains(name.text.lowercased()) {
+                fail(
+                    "'\(name.text)' is the engine, not a person: write 'engine_open: {with: …}' for a case the engine opens, "
+                        + "'signal: EVENT' for an event another case sends, or 'wait:' for a timer", at: name.span)
+                return nil
+            }
             fail("no person '\(name.text)' in 'people'", at: name.span)
             return nil
         }
@@ -151,6 +166,25 @@ public struct ScenarioRunner {
                 stepActor = who
                 do throws(EngineError) {
                     outcome = .success(try engine.act(id, event: event.text, input: input, by: who, now: now))
+                } catch {
+                    outcome = .failure(error)
+                }
+            case .engineOpen(let with):
+                guard let input = values(with) else { return finish(result, store) }
+                do throws(EngineError) {
+                    let opened = try engine.open(workflow.name, input: input, by: .system, now: now)
+                    caseID = opened.id
+                    outcome = .success(opened)
+                } catch {
+                    outcome = .failure(error)
+                }
+            case .signal(let event):
+                guard let id = caseID else {
+                    fail("no case is open yet; start with an 'open' step", at: step.span)
+                    return finish(result, store)
+                }
+                do throws(EngineError) {
+                    outcome = .success(try engine.signal(id, event: event.text, from: "scenario", now: now))
                 } catch {
                     outcome = .failure(error)
                 }

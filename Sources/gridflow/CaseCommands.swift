@@ -105,8 +105,24 @@ struct ActorOptions: ParsableArguments {
         help: "Act in this role (repeat for several); it must be one the directory gives the person.")
     var roles: [String] = []
 
+    /// The engine's own id and role are refused before anything runs: no person acts as it.
+    func validate() throws {
+        try PersonOptions.check(id: id, roles: roles)
+    }
+
     func actor(_ engine: Engine, now: Instant) throws -> Actor {
         try gridflow.run { () throws(EngineError) in try engine.actor(id, roles: Set(roles), now: now) }
+    }
+}
+
+/// The checks every `--as` and `--role` goes through.
+enum PersonOptions {
+    /// Refuses an id that is not a person's (`system` among them) and the role `system`.
+    static func check(id: String?, roles: [String]) throws {
+        if let id, let problem = PersonID.problem(id) { throw ValidationError("--as: \(problem)") }
+        for role in roles {
+            if let problem = PersonID.roleProblem(role) { throw ValidationError("--role: \(problem)") }
+        }
     }
 }
 
@@ -257,6 +273,10 @@ struct CaseShow: ParsableCommand {
     @Option(name: .customLong("role"), help: "As that person acting in this role (repeat for several).")
     var roles: [String] = []
     @OptionGroup var options: StoreOptions
+
+    func validate() throws {
+        try PersonOptions.check(id: id, roles: roles)
+    }
 
     func run() throws {
         let store = try options.store()

@@ -14,7 +14,7 @@ enum CaseOutput {
 
     static func print(engine: Engine, _ snapshot: CaseSnapshot, actor: Actor, json: Bool, full: Bool = false) {
         let fields = engine.visibleFields(snapshot, to: actor)
-        let hidden = actor.roles.contains("system") ? [] : engine.hiddenFields(snapshot, from: actor)
+        let hidden = engine.hiddenFields(snapshot, from: actor)
         let actions = engine.actions(snapshot, for: actor)
         // History and incidents are read only for `show`, which prints them.
         let history = full ? (try? engine.store.history(snapshot.id)) ?? [] : []

@@ -160,6 +160,41 @@ import Testing
         #expect(third.history.actor == "system")
     }
 
+    /// A `role: system` transition is the engine's timers and signals alone: a person holding a
+    /// role named system, or an event fired as the engine's actor, does not take it.
+    @Test func onlyTimersAndSignalsTakeSystemTransitions() throws {
+        let current = try opened()
+        for actor in [
+            Actor(id: "mallory", roles: ["system"]), Actor(id: "system", roles: ["system", "reviewer"]), .system,
+        ] {
+            let refused = try rejection(
+                interpreter.step(current, .act(event: "remind", input: [:], by: actor), now: monday))
+            #expect(refused.code == .notPermitted)
+            #expect(
+                refused.message
+                    == "'\(actor.id)' may not fire 'remind' in state 'submitted'; only the engine takes it (role: system: a timer or a signal)"
+            )
+        }
+        #expect(try advanced(interpreter.step(current, .timer(event: "remind"), now: monday)).next.state == "submitted")
+        let signalled = try advanced(interpreter.step(current, .signal(event: "remind", from: "c0"), now: monday))
+        #expect(signalled.history.actor == "system")
+    }
+
+    /// A workflow `started_by: system` is opened by the engine only, whatever roles a person names.
+    @Test func onlyTheEngineOpensWhatTheSystemStarts() throws {
+        let forged = try rejection(
+            interpreter.open(
+                "followup", id: "f1", input: ["origin": .string("c1")], by: Actor(id: "mallory", roles: ["system"]),
+                now: monday))
+        #expect(forged.code == .notPermitted)
+        #expect(
+            forged.message == "'mallory' may not open a followup case; only the engine opens one (started_by: system)")
+        let opened = try advanced(
+            interpreter.open("followup", id: "f1", input: ["origin": .string("c1")], by: .system, now: monday))
+        #expect(opened.history.actor == "system")
+        #expect(!Actor(id: "system", roles: ["system"]).isEngine)
+    }
+
     @Test func thePersonFieldMayActAndOthersMayNot() throws {
         var current = try opened()
         current = try advanced(

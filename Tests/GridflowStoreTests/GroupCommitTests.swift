@@ -199,7 +199,7 @@ import Testing
         // A step computed from a stale copy that the stored case also allows is computed again
         // on the stored case: the other engine's change is kept, not lost.
         let second = try fixture.openCase(mine)
-        let reminded = try theirs.act(second.id, event: "remind", input: [:], by: .system, now: fixture.now)
+        let reminded = try theirs.signal(second.id, event: "remind", from: "test", now: fixture.now)
         #expect(reminded["escalations"] == .number(Number(1)))
         let accepted = try mine.act(
             second.id, event: "accept", input: ["score": .number(Number(61))], by: fixture.reviewer, now: fixture.now)
