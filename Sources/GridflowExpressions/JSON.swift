@@ -80,6 +80,46 @@ public struct JSONError: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "\(line):\(column): \(message)" }
 }
 
+/// Where a value of a JSON text starts (its byte offset), with the places of its items or
+/// member values in the order written, for messages that name a value's line and column.
+public struct JSONPlace: Sendable {
+    public var offset: Int
+    public var children: [JSONPlace]
+}
+
+/// A JSON value with the place of every value in it.
+public struct LocatedJSON: Sendable {
+    public var value: JSON
+    public var place: JSONPlace
+    /// The byte offset where each line starts.
+    private let lineStarts: [Int]
+    private let bytes: [UInt8]
+
+    init(value: JSON, place: JSONPlace, bytes: [UInt8]) {
+        self.value = value
+        self.place = place
+        self.bytes = bytes
+        var starts = [0]
+        for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(offset + 1) }
+        lineStarts = starts
+    }
+
+    /// The line and column (from 1, columns counting Unicode scalars) of a place.
+    public func location(of place: JSONPlace) -> (line: Int, column: Int) { location(ofOffset: place.offset) }
+
+    /// The line and column (from 1, columns counting Unicode scalars) of a byte offset.
+    public func location(ofOffset offset: Int) -> (line: Int, column: Int) {
+        var low = 0
+        var high = lineStarts.count - 1
+        while low < high {
+            let middle = (low + high + 1) / 2
+            if lineStarts[middle] <= offset { low = middle } else { high = middle - 1 }
+        }
+        let column = bytes[lineStarts[low]..<min(offset, bytes.count)].count { $0 & 0xC0 != 0x80 } + 1
+        return (low + 1, column)
+    }
+}
+
 /// A strict RFC 8259 reader: one value, optionally surrounded by whitespace; no comments, no
 /// trailing commas, no duplicate keys, valid UTF-8, nesting at most 512 deep.
 public struct JSONReader {
@@ -88,7 +128,23 @@ public struct JSONReader {
     private var depth = 0
     static let maximumDepth = 512
 
+    /// The places of the values being read, innermost container last; `nil` when not recorded.
+    private var places: [[JSONPlace]]?
+
     private init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    /// Reads one JSON value from `bytes`, with the place of every value in it.
+    public static func readLocated(_ bytes: some Sequence<UInt8>) throws(JSONError) -> LocatedJSON {
+        var reader = JSONReader(Array(bytes))
+        reader.places = [[]]
+        reader.skipWhitespace()
+        let value = try reader.value()
+        reader.skipWhitespace()
+        guard reader.position == reader.bytes.count else {
+            throw reader.error("unexpected text after the JSON value")
+        }
+        return LocatedJSON(value: value, place: reader.places![0][0], bytes: reader.bytes)
+    }
 
     /// Reads one JSON value from `bytes`.
     public static func read(_ bytes: some Sequence<UInt8>) throws(JSONError) -> JSON {
@@ -134,6 +190,16 @@ public struct JSONReader {
     }
 
     private mutating func value() throws(JSONError) -> JSON {
+        guard places != nil else { return try plainValue() }
+        let start = position
+        places!.append([])
+        let json = try plainValue()
+        let children = places!.removeLast()
+        places![places!.count - 1].append(JSONPlace(offset: start, children: children))
+        return json
+    }
+
+    private mutating func plainValue() throws(JSONError) -> JSON {
         guard position < bytes.count else { throw error("the JSON text ends where a value should be") }
         switch bytes[position] {
         case UInt8(ascii: "{"): return try object()

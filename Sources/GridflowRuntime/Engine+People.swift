@@ -124,45 +124,40 @@ extension Engine {
         return record
     }
 
-    /// Checks a directory given as a JSON array of person objects and stores it in one
-    /// transaction, or stores nothing and says which entry and field are wrong.
+    /// Checks a directory given as a JSON array of person objects (`PeopleChecker`) and stores it
+    /// in one transaction, or stores nothing and says which entries and fields are wrong.
     /// - Returns: how many people were imported.
     @discardableResult
     public func importPeople(_ json: JSON, replacing: Bool) throws(EngineError) -> Int {
-        guard case .array(let items) = json else {
-            throw EngineError(.rejected, "the people file must be a JSON array of person objects, not \(json.kind)")
+        switch try checkPeople(json, place: nil, replacing: replacing) {
+        case .success(let checked):
+            return try importPeople(checked, replacing: replacing)
+        case .failure(let failure):
+            throw EngineError(
+                .rejected,
+                failure.problems.map { $0.index < 0 ? $0.text : "person [\($0.index)]: \($0.text)" }.joined(
+                    separator: "; "))
         }
-        var people: [StoredPerson] = []
-        var seen: [String: Int] = [:]
-        for (index, item) in items.enumerated() {
-            guard case .string(let id)? = item["id"] else {
-                throw EngineError(.rejected, "person [\(index)] needs an \"id\" string")
-            }
-            if let problem = PersonID.problem(id) {
-                throw EngineError(.rejected, "person [\(index)]: id: \(problem)")
-            }
-            if let first = seen[id] {
-                throw EngineError(.rejected, "person [\(index)] repeats the id '\(id)' of person [\(first)]")
-            }
-            seen[id] = index
-            var object = item
-            if case .object(var fields) = item, fields["roles"] == nil {
-                fields["roles"] = .array([])
-                object = .object(fields)
-            }
-            let record: Record
-            do { record = try person(object, path: id) } catch {
-                throw EngineError(.rejected, "person [\(index)]: \(error.message)")
-            }
-            var roles: [String] = []
-            if case .list(let values)? = record["roles"] {
-                for case .string(let role) in values { roles.append(role) }
-            }
-            people.append(StoredPerson(id: id, roles: roles, recordJSON: ValueJSON.encode(Value.record(record))))
-        }
+    }
+
+    /// Checks people against the unit; a person field may name someone of the file or, unless
+    /// the directory is replaced, of the directory.
+    public func checkPeople(_ json: JSON, place: JSONPlace?, replacing: Bool) throws(EngineError) -> Result<
+        CheckedPeople, PeopleFailure
+    > {
+        let existing =
+            replacing
+            ? [] : try storeCall { () throws(StoreError) in try store.people(unit: program.unit).map(\.id) }
+        return PeopleChecker(program: program, existing: Set(existing)).check(json, place: place)
+    }
+
+    /// Stores checked people in one transaction.
+    /// - Returns: how many people were imported.
+    @discardableResult
+    public func importPeople(_ checked: CheckedPeople, replacing: Bool) throws(EngineError) -> Int {
         try storeCall { () throws(StoreError) in
-            try store.importPeople(unit: program.unit, people, replacing: replacing)
+            try store.importPeople(unit: program.unit, checked.people, replacing: replacing)
         }
-        return people.count
+        return checked.people.count
     }
 }

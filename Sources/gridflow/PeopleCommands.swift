@@ -25,15 +25,39 @@ struct PeopleImport: ParsableCommand {
         guard let contents = FileManager.default.contents(atPath: file) else {
             throw CommandError(message: "cannot read \(file)")
         }
-        let json: JSON
-        do { json = try JSONReader.read(contents) } catch {
+        let located: LocatedJSON
+        do { located = try JSONReader.readLocated(contents) } catch {
             throw CommandError(message: "\(file):\(error.line):\(error.column): not valid JSON: \(error.message)")
         }
         let program = try options.program(unit: unit)
-        let engine = Engine(program: program, store: try options.storeCreatingIfMissing())
+        // The file is checked before a store is created: an invalid one leaves no store behind.
+        let existing = FileManager.default.fileExists(atPath: options.db) ? try options.store() : nil
+        let outcome: Result<CheckedPeople, PeopleFailure>
+        if let existing {
+            outcome = try gridflow.run { () throws(EngineError) in
+                try Engine(program: program, store: existing).checkPeople(
+                    located.value, place: located.place, replacing: replace)
+            }
+        } else {
+            outcome = PeopleChecker(program: program, existing: []).check(located.value, place: located.place)
+        }
+        let checked: CheckedPeople
+        switch outcome {
+        case .success(let people): checked = people
+        case .failure(let failure):
+            for problem in failure.problems {
+                let place = problem.offset.map { located.location(ofOffset: $0) }
+                FileHandleOutput.standardError(
+                    "\(file):" + (place.map { "\($0.line):\($0.column): " } ?? " ") + problem.text + "\n")
+            }
+            let count = failure.problems.count
+            throw CommandError(
+                message: "\(file): \(count) problem\(count == 1 ? "" : "s"); nothing was imported", status: 1)
+        }
+        let engine = Engine(program: program, store: try existing ?? options.storeCreatingIfMissing())
         let count: Int
         do {
-            count = try engine.importPeople(json, replacing: replace)
+            count = try engine.importPeople(checked, replacing: replace)
         } catch {
             throw CommandError(
                 message: "\(file): \(error.message); nothing was imported", status: error.code == .store ? 2 : 1)

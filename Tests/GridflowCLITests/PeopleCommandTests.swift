@@ -23,30 +23,95 @@ import Testing
                 "[\n  {\"id\": \"wang\",\n   \"name\": 王}\n]",
                 "broken.json:3:12: not valid JSON: expected a JSON value", 2
             ),
-            ("{\"id\": \"wang\"}", "the people file must be a JSON array of person objects, not an object", 1),
+            (
+                "{\"id\": \"wang\"}",
+                "people1.json:1:1: the people file must be a JSON array of person objects, not an object\n", 1
+            ),
             (
                 "[" + Self.person("wang") + ", {\"id\": \"li\", \"name\": \"li\"}]",
-                "person [1]: li.party_member is missing; nothing was imported", 1
+                "people2.json:1:\(Self.person("wang").count + 4): missing the required fields party_member, branch_committee_member, leadership_member, key_post, party_rep, worker_rep, union_rep, politically_reliable, frontline_familiar, performance\n",
+                1
             ),
             (
                 "[" + Self.person("wang", roles: ["grid_membr"]) + "]",
-                "person [0]: wang.roles: unit 'oilfield' has no role 'grid_membr'; did you mean 'grid_member'?", 1
+                "roles[0]: unit 'oilfield' has no role 'grid_membr'; did you mean 'grid_member'?\n", 1
             ),
             (
-                "[" + Self.person("wang") + ", " + Self.person("wang") + "]",
-                "person [1] repeats the id 'wang' of person [0]", 1
+                "[" + Self.person("wang") + ",\n " + Self.person("wang") + "]",
+                "people4.json:2:9: id: 'wang' is the id of person [0] already\n", 1
             ),
-            ("[" + Self.person("wang", extra: #", "age": 40"#) + "]", "wang has no field 'age'", 1),
+            (
+                "[" + Self.person("wang", extra: #", "age": 40"#) + "]",
+                "age: not a person field of oilfield; fields: party_member, branch_committee_member, leadership_member, key_post, party_rep, worker_rep, union_rep, politically_reliable, frontline_familiar, performance, department, team, shift\n",
+                1
+            ),
             ("[" + Self.person("wang", extra: #", "key_post": "boss""#) + "]", "duplicate key 'key_post'", 2),
         ]
         for (index, (text, message, status)) in cases.enumerated() {
-            let path = try write(index == 0 ? "broken.json" : "people\(index).json", text)
-            let run = try gf(["people", "import", "oilfield", path])
+            let name = index == 0 ? "broken.json" : "people\(index).json"
+            _ = try write(name, text)
+            let run = try gf(["people", "import", "oilfield", name])
             #expect(run.status == status, "\(text)")
             #expect(run.stderr.contains(message), "\(run.stderr)")
         }
-        let list = try gf(["people", "list", "oilfield"])
-        #expect(list.stdout == "0 people\n")
+        // Nothing was imported, and no store was created.
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("gridflow.sqlite").path))
+        #expect(try gf(["people", "list", "oilfield"]).status == 2)
+    }
+
+    /// Every record is checked against the unit's person fields, roles and org: each kind of
+    /// invalid value is named at its line and column with its path, all at once, and nothing is
+    /// imported — no store is created, and an existing one keeps its people.
+    @Test func importListsEveryInvalidValueAndImportsNothing() throws {
+        let text = """
+            [
+              {"id": "wang", "name": "王", "party_member": true, "branch_committee_member": false,
+               "leadership_member": false, "key_post": "boss", "party_rep": false, "worker_rep": true,
+               "union_rep": false, "politically_reliable": "yes", "frontline_familiar": true,
+               "performance": {"2023": "superb", "2022": "good", "last": "good"},
+               "team": "nowhere", "shift": "shift_z", "department": "hrr"},
+              {"id": "system", "name": "s", "roles": ["system", "employee"]},
+              {"id": "a1' OR '1'='1", "name": 3},
+              {"id": "", "name": "nobody"},
+              "li"
+            ]
+            """
+        _ = try write("people.json", text)
+        let run = try gf(["people", "import", "oilfield", "people.json"])
+        #expect(run.status == 1)
+        let required =
+            "party_member, branch_committee_member, leadership_member, key_post, party_rep, worker_rep, union_rep, politically_reliable, frontline_familiar, performance"
+        #expect(
+            run.stderr == """
+                people.json:3:44: key_post: 'boss' is not one of none, personnel, finance, procurement, materials
+                people.json:4:48: politically_reliable: must be true or false, not a string
+                people.json:5:28: performance["2023"]: 'superb' is not one of excellent, good, qualified, unqualified
+                people.json:5:62: performance["last"]: the key 'last' is not a whole number
+                people.json:6:12: team: 'nowhere' is not an org node of oilfield
+                people.json:6:32: shift: 'shift_z' is not a shift of oilfield (day, shift_a, shift_b, shift_c); did you mean 'shift_a'?
+                people.json:6:57: department: 'hrr' is not a department of oilfield (oilfield_discipline_committee, party_committee, plant_party_committee, discipline_committee, discipline_office, production, hr, finance, procurement, safety, trade_union); did you mean 'hr'?
+                people.json:7:10: id: 'system' is the engine's own id (timers, signals, effects); no person can have it
+                people.json:7:43: roles[0]: 'system' is the engine's own role (timers, signals, effects); no person can hold it
+                people.json:7:3: missing the required fields \(required)
+                people.json:8:10: id: 'a1' OR '1'='1' is not a person's id: 1 to 64 letters (A-Z, a-z), digits, '.', '_' or '-', starting with a letter or digit
+                people.json:8:35: name: must be a string, not a number
+                people.json:8:3: missing the required fields \(required)
+                people.json:9:10: id: a person's id cannot be empty
+                people.json:9:3: missing the required fields \(required)
+                people.json:10:3: a person is a JSON object, not a string
+                gridflow: error: people.json: 16 problems; nothing was imported
+
+                """)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["people.json"])
+
+        // With a store: its people are left as they were.
+        _ = try write("good.json", "[" + Self.person("zhang", roles: ["plant_discipline_committee"]) + "]")
+        #expect(try gf(["people", "import", "oilfield", "good.json"]).status == 0)
+        let before = try gf(["people", "list", "oilfield", "--json"]).stdout
+        let again = try gf(["people", "import", "oilfield", "people.json", "--replace"])
+        #expect(again.status == 1)
+        #expect(again.stderr.hasSuffix("gridflow: error: people.json: 16 problems; nothing was imported\n"))
+        #expect(try gf(["people", "list", "oilfield", "--json"]).stdout == before)
     }
 
     @Test func peopleActInTheRolesTheDirectoryGivesThem() throws {
