@@ -19,6 +19,16 @@ public struct Field: Sendable {
     public var defaultValue: Decimal?
     /// The node of `source`, for diagnostics.
     public var sourceSpan: SourceSpan?
+    /// For `import` facts: the least and the greatest value a person may have, with their nodes.
+    public var bounds: (min: Bound?, max: Bound?) = (nil, nil)
+
+    /// A bound of an imported fact as written.
+    public struct Bound: Sendable {
+        public var value: Decimal
+        /// The number as written (`0`, `100`, `2.5`).
+        public var text: String
+        public var span: SourceSpan
+    }
 }
 
 /// How a `store` fact is derived: over the cases of a workflow opened in the period, for the
@@ -84,6 +94,11 @@ extension Field {
         field.type = FieldType.read(node)
         field.sourceSpan = node["source"]?.span
         field.defaultValue = node["default"]?.decimal
+        func bound(_ key: String) -> Bound? {
+            guard let bound = node[key], let value = bound.decimal, let text = bound.scalar?.value else { return nil }
+            return Bound(value: value, text: text, span: bound.span)
+        }
+        field.bounds = (bound("min"), bound("max"))
         if let from = node["from"] {
             field.from = FactQuery(
                 workflow: from["workflow"]?.name, person: from["person"]?.expression, filter: from["where"]?.expression,

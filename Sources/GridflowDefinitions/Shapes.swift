@@ -83,6 +83,8 @@ public enum Shapes {
                             key("sum", .expression, "Over `case`: add this up instead of counting cases."),
                         ])), "For `store` facts: how the fact is counted from cases."),
             key("default", .number, "For `import` facts: the value of a person with none imported."),
+            key("min", .number, "For `import` facts: the least value a person may have; a smaller one is refused."),
+            key("max", .number, "For `import` facts: the greatest value a person may have; a larger one is refused."),
         ])
 
     static let orgNode = ObjectShape(

@@ -269,6 +269,7 @@ extension Validator {
             error(
                 "fact-type", "\(what) is a \(fact.type.keyword); facts are numbers (integer or decimal)", at: fact.span)
         }
+        checkBounds(fact, what: what)
         if fact.source == "store" {
             if fact.defaultValue != nil {
                 error(
@@ -305,6 +306,55 @@ extension Validator {
                 "fact-query-import", "\(what) is imported; 'from' is for facts counted from cases", at: from.span,
                 hint: "write source: store to count it from cases")
         }
+    }
+
+    /// `min` and `max` of an imported number: whole for an integer fact, the least not above the
+    /// greatest, the default between them.
+    mutating func checkBounds(_ fact: Field, what: String) {
+        let bounds = [("min", fact.bounds.min), ("max", fact.bounds.max)].compactMap { key, bound in
+            bound.map { (key, $0) }
+        }
+        guard !bounds.isEmpty else { return }
+        if fact.source == "store" {
+            error(
+                "fact-bounds", "\(what) is counted from cases; 'min' and 'max' are for imported facts",
+                at: bounds[0].1.span, hint: "the engine counts a store fact; bounds check what is imported")
+            return
+        }
+        switch fact.type {
+        case .integer:
+            for (key, bound) in bounds where !Self.isWhole(bound.value) {
+                error(
+                    "fact-bounds", "'\(key)' of \(what) is \(bound.text); an integer fact takes whole bounds",
+                    at: bound.span)
+            }
+        case .decimal: break
+        default:
+            error(
+                "fact-bounds", "'min' and 'max' are for numbers; \(what) is a \(fact.type.keyword)",
+                at: bounds[0].1.span)
+            return
+        }
+        if let low = fact.bounds.min, let high = fact.bounds.max, low.value > high.value {
+            error(
+                "fact-bounds", "\(what) has 'min' \(low.text) above its 'max' \(high.text)", at: low.span,
+                hint: "the least value comes first: min ≤ max")
+        }
+        if let value = fact.defaultValue {
+            if let low = fact.bounds.min, value < low.value {
+                error("fact-bounds", "the default of \(what), \(value), is below its 'min' \(low.text)", at: low.span)
+            }
+            if let high = fact.bounds.max, value > high.value {
+                error("fact-bounds", "the default of \(what), \(value), is above its 'max' \(high.text)", at: high.span)
+            }
+        }
+    }
+
+    static func isWhole(_ value: Decimal) -> Bool {
+        var value = value
+        var whole = Decimal()
+        NSDecimalRound(&whole, &value, 0, .plain)
+        return whole == value
     }
 
     mutating func check(_ coverage: Coverage) {

@@ -6,6 +6,38 @@ public enum CSV {
     public struct Record: Sendable, Equatable {
         public var line: Int
         public var fields: [String]
+        /// The byte offset in the text where each field starts (its opening quote, if quoted).
+        public var offsets: [Int] = []
+    }
+
+    /// The line and column (from 1, columns counting Unicode scalars) of byte offsets of a text,
+    /// for messages that name a cell.
+    public struct Locator: Sendable {
+        private let bytes: [UInt8]
+        private let lineStarts: [Int]
+
+        /// A locator over `text`.
+        public init(_ text: String) {
+            bytes = Array(text.utf8)
+            var starts = [0]
+            for (offset, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") { starts.append(offset + 1) }
+            lineStarts = starts
+        }
+
+        /// `line:column` of the byte at `offset`.
+        public func place(_ offset: Int) -> String {
+            var low = 0
+            var high = lineStarts.count - 1
+            while low < high {
+                let middle = (low + high + 1) / 2
+                if lineStarts[middle] <= offset { low = middle } else { high = middle - 1 }
+            }
+            let start = lineStarts[low]
+            // A byte order mark at the start of the file is not a column.
+            let from = low == 0 && bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : start
+            let column = bytes[min(from, offset)..<min(offset, bytes.count)].count { $0 & 0xC0 != 0x80 } + 1
+            return "\(low + 1):\(column)"
+        }
     }
 
     public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
@@ -20,19 +52,22 @@ public enum CSV {
         var position = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var records: [Record] = []
         var fields: [String] = []
+        var offsets: [Int] = []
         var line = 1
         var recordLine = 1
         let comma = UInt8(ascii: ","), quote = UInt8(ascii: "\""), cr = UInt8(ascii: "\r"), lf = UInt8(ascii: "\n")
 
         func endRecord() {
             if !(fields.count == 1 && fields[0].isEmpty) {
-                records.append(Record(line: recordLine, fields: fields))
+                records.append(Record(line: recordLine, fields: fields, offsets: offsets))
             }
             fields = []
+            offsets = []
         }
 
         while position < bytes.count {
             // One field.
+            offsets.append(position)
             if bytes[position] == quote {
                 let quoteLine = line
                 position += 1
@@ -74,7 +109,10 @@ public enum CSV {
             switch bytes[position] {
             case comma:
                 position += 1
-                if position == bytes.count { fields.append("") }
+                if position == bytes.count {
+                    offsets.append(position)
+                    fields.append("")
+                }
             case cr:
                 position += 1
                 if position < bytes.count, bytes[position] == lf { position += 1 }

@@ -79,6 +79,18 @@ public struct CompiledAppraisal: Sendable {
         public let slot: Int
         public let type: ValueType
         public let defaultValue: Number?
+        /// The least and the greatest value a person may have (`min`, `max`).
+        public let minimum: Number?
+        public let maximum: Number?
+
+        /// Why `value` cannot be this fact's, or `nil` when it can: a whole number for an
+        /// integer fact, within its bounds. The reason follows the value: "is above …".
+        public func problem(_ value: Number) -> String? {
+            if type.unwrapped == .integer, !value.isInteger { return "is not a whole number" }
+            if let minimum, value < minimum { return "is below the least value \(minimum) (min)" }
+            if let maximum, value > maximum { return "is above the greatest value \(maximum) (max)" }
+            return nil
+        }
     }
 
     public func package(for role: String) -> CompiledPackage? { packages.first { $0.role == role } }
@@ -114,6 +126,12 @@ public struct CompiledAppraisal: Sendable {
                         name: fact.name.text, slot: slot, type: factsType.fields[slot].type,
                         defaultValue: try fact.defaultValue.map { (value) throws(Program.CompileError) in
                             try Program.number(value, "\(place), default")
+                        },
+                        minimum: try fact.bounds.min.map { (bound) throws(Program.CompileError) in
+                            try Program.number(bound.value, "\(place), min")
+                        },
+                        maximum: try fact.bounds.max.map { (bound) throws(Program.CompileError) in
+                            try Program.number(bound.value, "\(place), max")
                         }))
             }
         }

@@ -1,3 +1,4 @@
+import GridflowDefinitions
 import GridflowDiagnostics
 import GridflowExpressions
 
@@ -44,6 +45,11 @@ public struct ImportedFacts: Sendable {
         guard let personColumn else {
             return problems + ["\(file):\(header.line): the header has no 'person' column (the person's id)"]
         }
+        let locator = CSV.Locator(text)
+        /// `file:line:column` of a cell.
+        func cell(_ record: CSV.Record, _ index: Int) -> String {
+            index < record.offsets.count ? "\(file):\(locator.place(record.offsets[index]))" : "\(file):\(record.line)"
+        }
         var values = self.values
         var origins = self.origins
         for record in records.dropFirst() {
@@ -54,7 +60,11 @@ public struct ImportedFacts: Sendable {
             }
             let person = record.fields[personColumn].trimmingCharacters(in: .whitespaces)
             guard !person.isEmpty else {
-                problems.append("\(file):\(record.line): column 'person' is empty")
+                problems.append("\(cell(record, personColumn)): column 'person' is empty")
+                continue
+            }
+            if let problem = PersonID.problem(person) {
+                problems.append("\(cell(record, personColumn)): column 'person': \(problem)")
                 continue
             }
             for (index, fact) in columns {
@@ -62,12 +72,11 @@ public struct ImportedFacts: Sendable {
                 if text.isEmpty { continue }
                 guard let number = Number(text) else {
                     let reason = Number.problem(parsing: text) ?? "is not a number"
-                    problems.append("\(file):\(record.line): column '\(fact.name)': '\(text)' \(reason)")
+                    problems.append("\(cell(record, index)): column '\(fact.name)': '\(text)' \(reason)")
                     continue
                 }
-                if fact.type.unwrapped == .integer, !number.isInteger {
-                    problems.append(
-                        "\(file):\(record.line): column '\(fact.name)': '\(text)' is not a whole number")
+                if let problem = fact.problem(number) {
+                    problems.append("\(cell(record, index)): column '\(fact.name)': '\(text)' \(problem)")
                     continue
                 }
                 if let first = origins[person]?[fact.slot] {
@@ -96,9 +105,7 @@ public struct ImportedFacts: Sendable {
             return "'\(fact)' is not an imported fact of \(appraisal.name)"
                 + Suggestion.didYouMean(fact, in: appraisal.importFacts.map(\.name))
         }
-        if imported.type.unwrapped == .integer, !value.isInteger {
-            return "'\(fact)' takes a whole number, not \(value)"
-        }
+        if let problem = imported.problem(value) { return "'\(fact)' of \(person): \(value) \(problem)" }
         values[person, default: [:]][imported.slot] = value
         origins[person, default: [:]][imported.slot] = origin
         return nil

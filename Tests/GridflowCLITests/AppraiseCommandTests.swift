@@ -91,7 +91,7 @@ import Testing
         #expect(
             bad.stderr == """
                 gridflow: error: bad.csv:1: column 'problems_found' is a fact counted from cases (source: store), not imported
-                bad.csv:2: column 'exam_score': '9x' is not a number
+                bad.csv:2:6: column 'exam_score': '9x' is not a number
                 bad.csv:3: 2 fields, but the header has 3
                 3 problems in the facts; nothing was appraised
 

@@ -65,13 +65,43 @@ import Testing
             problems == [
                 "facts.csv:1: column 'problems_found' is a fact counted from cases (source: store), not imported",
                 "facts.csv:1: column 'exam_scor' is not an imported fact of supervisor_appraisal; did you mean 'exam_score'?; imported facts: feedback_due, feedback_on_time, supporting_materials, warning_education_records, trainings_attended, trainings_required, exam_score, good_cases, late_feedback, missed_trainings",
-                "facts.csv:3: column 'exam_score': 'ninety' is not a number",
-                "facts.csv:3: column 'good_cases': '1.5' is not a whole number",
-                "facts.csv:4: column 'person' is empty",
+                "facts.csv:3:4: column 'exam_score': 'ninety' is not a number",
+                "facts.csv:3:11: column 'good_cases': '1.5' is not a whole number",
+                "facts.csv:4:1: column 'person' is empty",
                 "facts.csv:5: 'wang' has 'exam_score' already, from facts.csv:2",
                 "facts.csv:6: 2 fields, but the header has 5",
             ])
         #expect(facts.people.isEmpty, "a file with problems adds nothing")
+    }
+
+    /// Imported values outside the bounds the appraisal declares (`min`, `max`) and person ids
+    /// outside the documented set are refused at their cell, all at once.
+    @Test func importedFactsOutsideTheirBoundsAreRefusedAtTheirCell() {
+        var facts = ImportedFacts()
+        let problems = facts.read(
+            csv: """
+                person,exam_score,feedback_due,good_cases
+                wang,120,3,0
+                li,-1,1e3,-2
+                "a1' OR '1'='1",80,3,0
+                system,80,3,0
+                zhao,100,92,0
+                """, file: "facts.csv", for: Self.appraisal)
+        #expect(
+            problems == [
+                "facts.csv:2:6: column 'exam_score': '120' is above the greatest value 100 (max)",
+                "facts.csv:3:4: column 'exam_score': '-1' is below the least value 0 (min)",
+                "facts.csv:3:7: column 'feedback_due': '1e3' is above the greatest value 92 (max)",
+                "facts.csv:3:11: column 'good_cases': '-2' is below the least value 0 (min)",
+                "facts.csv:4:1: column 'person': 'a1' OR '1'='1' is not a person's id: 1 to 64 letters (A-Z, a-z), digits, '.', '_' or '-', starting with a letter or digit",
+                "facts.csv:5:1: column 'person': 'system' is the engine's own id (timers, signals, effects); no person can have it",
+            ])
+        #expect(facts.people.isEmpty, "a file with problems adds nothing")
+        var scenario = ImportedFacts()
+        #expect(
+            scenario.set("wang", "exam_score", Number(101), origin: "test", for: Self.appraisal)
+                == "'exam_score' of wang: 101 is above the greatest value 100 (max)")
+        #expect(scenario.set("wang", "exam_score", Number(100), origin: "test", for: Self.appraisal) == nil)
     }
 
     /// Every grade band of every telecom package, and the bonus and deduction caps.
