@@ -8,11 +8,14 @@ struct LoadSession {
     private(set) var diagnostics: [Diagnostic] = []
     private(set) var units: [String: UnitDefinitions] = [:]
     private var places: [FilePlace] = []
-    private var requested: [String] = []
+    private var knownPlaces = Set<FilePlace>()
+    private var requested = Set<String>()
+    private var requestOrder: [String] = []
 
     /// Reads a requested file and remembers its unit for validation.
     mutating func request(_ path: String) {
-        requested.append(path)
+        guard requested.insert(path).inserted else { return }
+        requestOrder.append(path)
         let file = read(path)
         diagnostics += file.diagnostics
         guard let place = FilePlace(path) else {
@@ -24,7 +27,7 @@ struct LoadSession {
             )
             return
         }
-        if !places.contains(place) { places.append(place) }
+        if knownPlaces.insert(place).inserted { places.append(place) }
         if let kind = file.kind, kind != .scenario {
             let belongs = [.unit, .workflow, .demo].contains(kind) ? "Workflows" : "Rules"
             if belongs != place.area {
@@ -75,7 +78,8 @@ struct LoadSession {
                 }
             }
         }
-        for path in requested where FilePlace(path) == place && !paths.contains(path) { paths.append(path) }
+        var listed = Set(paths)
+        for path in requestOrder where FilePlace(path) == place && listed.insert(path).inserted { paths.append(path) }
 
         let unitFile = read(place.unitFile)
         guard case .unit(var unit) = unitFile.definition, FileManager.default.fileExists(atPath: place.unitFile) else {

@@ -29,12 +29,13 @@ public struct Loader {
     public func load(paths: [String]) -> LoadResult {
         var missing: [String] = []
         var requested: [String] = []
+        var seen = Set<String>()
         for path in paths {
             guard let files = Self.definitionFiles(at: path) else {
                 missing.append(path)
                 continue
             }
-            for file in files where !requested.contains(file) { requested.append(file) }
+            for file in files where seen.insert(file).inserted { requested.append(file) }
         }
         var session = LoadSession()
         for file in requested { session.request(file) }

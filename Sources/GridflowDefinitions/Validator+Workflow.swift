@@ -10,7 +10,11 @@ extension Validator {
     /// timers, tasks, decisions and effects.
     mutating func check(_ workflow: Workflow, _ file: DefinitionFile) {
         let place = "workflow '\(workflow.name.text)'"
-        let stateNames = workflow.states.map(\.name.text)
+        // Looked up by name, never searched, so checking stays linear in the number of states.
+        let stateNames = Set(workflow.states.map(\.name.text))
+        let statesByName = Dictionary(
+            workflow.states.map { ($0.name.text, $0) }, uniquingKeysWith: { first, _ in first })
+        let statesHint = Self.listed(workflow.states.map(\.name.text), as: "states of \(place)")
         let fieldNames = Set(workflow.fields.map(\.name.text))
         let person = ValueType.record(personType)
         let stateRoots: [(name: String, type: ValueType)] = [("case", .record(caseType(workflow)))]
@@ -53,7 +57,7 @@ extension Validator {
             if case .states(let sources) = transition.from {
                 for source in sources {
                     guard resolve(source, among: stateNames, as: "state", in: tplace) else { continue }
-                    if workflow.state(source.text)?.final == true {
+                    if statesByName[source.text]?.final == true {
                         error(
                             "leaves-final-state", "\(tplace) leaves final state '\(source.text)'", at: source.span,
                             hint: "a final state ends the case; remove 'final: true' or the transition")
@@ -66,7 +70,7 @@ extension Validator {
             if let target = transition.to {
                 resolve(
                     target, among: stateNames, as: "state", in: tplace,
-                    hint: "states of \(place): " + stateNames.joined(separator: ", "))
+                    hint: statesHint)
             }
             for role in transition.roles { checkRole(role, in: tplace) }
             if let person = transition.person { checkPersonField(person, workflow, in: tplace) }

@@ -13,10 +13,13 @@ struct Validator {
 
     /// The types of the unit's vocabulary, made once.
     let types: UnitTypes
+    /// The unit's role names, made once (every transition names one).
+    let roleNames: Set<String>
 
     init(unit: UnitDefinitions) {
         self.definitions = unit
         self.types = UnitTypes(unit: unit.unit)
+        self.roleNames = unit.unit.roleNames
     }
 
     var unit: Unit { definitions.unit }
@@ -67,7 +70,7 @@ struct Validator {
 
     mutating func checkRole(_ name: Name, in place: String) {
         resolve(
-            name, among: unit.roleNames, as: "role", in: place,
+            name, among: roleNames, as: "role", in: place,
             hint: "roles are declared under 'roles:' in \(unit.file)")
     }
 
@@ -141,6 +144,12 @@ struct Validator {
         guard !known.isEmpty else { return nil }
         let shown = known.sorted().prefix(12).joined(separator: ", ")
         return "known \(what)s: " + shown + (known.count > 12 ? ", … (\(known.count) in all)" : "")
+    }
+
+    /// "LABEL: a, b, c" in the order given, cut after 12 names with how many there are in all.
+    static func listed(_ names: [String], as label: String) -> String {
+        label + ": " + names.prefix(12).joined(separator: ", ")
+            + (names.count > 12 ? ", … (\(names.count) in all)" : "")
     }
 
     /// Reports repeated names in a list of named items.

@@ -12,6 +12,17 @@ import Testing
         #expect(Suggestion.editDistance("kitten", "sitting") == 3)
     }
 
+    @Test func suggestionsSkipLongNamesAndFarLengths() {
+        let long = String(repeating: "a", count: 65)
+        #expect(Suggestion.closest(to: long, in: [long + "b"]) == nil)
+        #expect(Suggestion.closest(to: "abc", in: [long, "abd"]) == "abd")
+        // Too different in length to be within a third of the longer name.
+        #expect(Suggestion.closest(to: "ab", in: ["abcdefgh"]) == nil)
+        #expect(Suggestion.closest(to: "state_one", in: ["state_onex", "state_on"]) == "state_on")
+        #expect(Suggestion.editDistance("", "abc") == 3)
+        #expect(Suggestion.editDistance("ab", "ba") == 1)
+    }
+
     @Test func rendersLikeACompiler() {
         let source = SourceFile(path: "Workflows/t/issue.yaml", text: "states:\n  close:\n    to: aproved\n")
         let diagnostic = Diagnostic(

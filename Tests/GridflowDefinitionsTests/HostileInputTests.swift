@@ -1,0 +1,116 @@
+import Foundation
+import GridflowDiagnostics
+import Testing
+
+@testable import GridflowDefinitions
+
+/// A folder of definition files written by a test, removed when the test is done.
+struct TemporaryTree: ~Copyable {
+    let root: URL
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("gridflow-hostile-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: root) }
+
+    /// Writes `text` (or `bytes`) at `path`, relative to the tree.
+    func write(_ path: String, _ text: String) throws { try write(path, bytes: Array(text.utf8)) }
+
+    func write(_ path: String, bytes: [UInt8]) throws {
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: url)
+    }
+
+    /// Loads `paths` (relative to the tree) as `gridflow validate` does and renders what it reports,
+    /// with the tree's folder left out of the paths.
+    func validate(_ paths: [String]) -> (result: LoadResult, text: String) {
+        let result = Loader().load(paths: paths.map { root.path + "/" + $0 })
+        let text = DiagnosticRenderer(sources: result.sources).render(result.diagnostics)
+        return (result, text.replacingOccurrences(of: root.path + "/", with: ""))
+    }
+
+    /// A minimal unit `NAME` with a role `clerk`, and whatever `extra` adds to its YAML.
+    func writeUnit(_ name: String, extra: String = "") throws {
+        try write(
+            "Workflows/\(name)/unit.yaml",
+            """
+            kind: Unit
+            schema: 1
+            name: \(name)
+            timezone: Asia/Shanghai
+            calendar:
+              working_days: [mon, tue, wed, thu, fri]
+            org:
+              levels: [{name: company}]
+              tree: {name: \(name)}
+            roles:
+              clerk: {title: Clerk}
+
+            """ + extra)
+    }
+}
+
+/// Definitions written to mislead or to be slow: the validator reports the real cause, at the
+/// real place, in time linear in the input.
+@Suite struct HostileInputTests {
+    /// A workflow of `count` states chained by transitions, the first initial and the last final.
+    static func chain(_ count: Int, extraTransitions: String = "") -> String {
+        var text = "kind: Workflow\nschema: 1\nname: big\nstarted_by: clerk\nstates:\n"
+        for i in 0..<count {
+            text += "  s\(i): \(i == 0 ? "{initial: true}" : i == count - 1 ? "{final: true}" : "{}")\n"
+        }
+        text += "transitions:\n"
+        for i in 0..<(count - 1) { text += "  t\(i): {from: s\(i), to: s\(i + 1), role: clerk}\n" }
+        return text + extraTransitions
+    }
+
+    @Test func twentyThousandStatesAreCheckedAndReported() throws {
+        let tree = try TemporaryTree()
+        try tree.writeUnit("b")
+        // One transition to a misspelt state leaves the chain's tail unreachable from s12345 on.
+        var text = Self.chain(20_000)
+        text = text.replacingOccurrences(
+            of: "  t12344: {from: s12344, to: s12345, role: clerk}\n",
+            with: "  t12344: {from: s12344, to: s12345x, role: clerk}\n")
+        try tree.write("Workflows/b/big.yaml", text)
+        let (result, rendered) = tree.validate(["Workflows/b/big.yaml"])
+        let errors = result.diagnostics.filter { $0.severity == .error }
+        #expect(errors.map(\.message) == ["transition 't12344' names unknown state 's12345x'; did you mean 's12345'?"])
+        #expect(
+            errors.first?.hint
+                == "states of workflow 'big': s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, s10, s11, … (20000 in all)")
+        let unreachable = result.diagnostics.filter { $0.code == "unreachable-state" }
+        #expect(unreachable.count == 20_000 - 12_345)
+        #expect(unreachable.first?.message == "state 's12345' cannot be reached from the initial state 's0'")
+        #expect(rendered.hasPrefix("Workflows/b/big.yaml:"))
+    }
+
+    @Test func aLongNameIsNotComparedForSuggestions() throws {
+        let tree = try TemporaryTree()
+        try tree.writeUnit("b")
+        let long = "s" + String(repeating: "a", count: 100_000)
+        try tree.write(
+            "Workflows/b/long.yaml",
+            """
+            kind: Workflow
+            schema: 1
+            name: long
+            started_by: clerk
+            states:
+              start: {initial: true}
+              ? \(long)
+              : {}
+              done: {final: true}
+            transitions:
+              go: {from: start, to: \(long)x, role: clerk}
+              end: {from: \(long), to: done, role: clerk}
+
+            """)
+        let (result, _) = tree.validate(["Workflows/b/long.yaml"])
+        let unknown = try #require(result.diagnostics.first { $0.code == "unknown-state" })
+        #expect(unknown.message == "transition 'go' names unknown state '\(long)x'")
+    }
+}
