@@ -182,11 +182,14 @@ struct LoadSession {
                 break
             }
             if !found.abstract, bases.isEmpty {
+                // A concrete unit is validated, run and reported on as itself; a second unit built
+                // on it would silently change when it changes.
                 problems.append(
                     Diagnostic(
-                        .warning, "extends-concrete",
-                        "unit '\(name.text)' is not abstract; units usually extend a group-level base",
-                        at: name.span, hint: "mark the base unit 'abstract: true'"))
+                        .error, "extends-concrete",
+                        "unit '\(name.text)' is not abstract; a unit extends only an abstract base",
+                        at: name.span,
+                        hint: "mark unit '\(name.text)' 'abstract: true' in \(path), or extend a group-level base"))
             }
             bases.append(found)
             next = found.extends
