@@ -23,12 +23,16 @@ public enum JSONSchema {
     static let durationPattern =
         "^(?:[0-9]+wd|(?=[0-9])(?:[0-9]+w)?(?:[0-9]+d)?(?:[0-9]+h)?(?:[0-9]+m)?(?:[0-9]+s)?)$"
 
+    /// A duration with a digit other than 0 somewhere: longer than zero.
+    static let positiveDurationPattern = "^(?=[^1-9]*[1-9])" + durationPattern.dropFirst()
+
     static func schema(_ shape: Shape) -> [String: Any] {
         switch shape {
         case .text: return ["type": ["string", "number"]]
         case .identifier: return ["type": "string", "pattern": identifierPattern]
         case .expression: return ["type": "string", "pattern": "\\S"]
         case .duration: return ["type": "string", "pattern": durationPattern]
+        case .positiveDuration: return ["type": "string", "pattern": positiveDurationPattern]
         case .date: return ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date"]
         case .integer: return ["type": "integer"]
         case .number: return ["type": "number"]

@@ -13,6 +13,8 @@ public indirect enum Shape: Sendable {
     case expression
     /// A duration: `3d`, `36h`, `1d12h`, or working days `5wd`.
     case duration
+    /// A duration longer than zero, where zero makes no sense; `why` says so in the hint.
+    case positiveDuration(why: String)
     /// A date `YYYY-MM-DD`.
     case date
     case integer
@@ -47,6 +49,7 @@ public indirect enum Shape: Sendable {
         case .identifier: "a name"
         case .expression: "an expression"
         case .duration: "a duration (e.g. 3d, 36h or 5wd)"
+        case .positiveDuration: "a duration longer than zero (e.g. 3d, 36h or 5wd)"
         case .date: "a date (YYYY-MM-DD)"
         case .integer: "an integer"
         case .number: "a number"

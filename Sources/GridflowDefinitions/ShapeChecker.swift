@@ -37,13 +37,28 @@ struct ShapeChecker {
                         .error, "empty-expression", "'\(key)' is an empty expression", at: node.span,
                         hint: "write a condition or formula, e.g. case.area == \"off_duty\""))
             }
-        case .duration:
+        case .duration, .positiveDuration:
             guard let text = scalarText(node, shape, key) else { return }
-            if case .failure(let problem) = Duration.parse(text) {
+            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            if trimmed.hasPrefix("-"), case .success = Duration.parse(String(trimmed.dropFirst())) {
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "invalid-duration", "'\(key)' is \(trimmed); a duration cannot be negative",
+                        at: node.span, hint: "durations count forward from when they start; write e.g. 3d"))
+                return
+            }
+            switch Duration.parse(text) {
+            case .failure(let problem):
                 diagnostics.append(
                     Diagnostic(
                         .error, "invalid-duration", "'\(text)' is not a duration: \(problem)", at: node.span,
                         hint: "write e.g. 30m, 36h, 3d, 2w, 1d12h, or 5wd for working days"))
+            case .success(let duration):
+                guard case .positiveDuration(let why) = shape, duration.amount.isZero else { return }
+                diagnostics.append(
+                    Diagnostic(
+                        .error, "zero-duration", "'\(key)' is \(duration.text); it must be longer than zero",
+                        at: node.span, hint: why))
             }
         case .date:
             guard let text = scalarText(node, shape, key) else { return }

@@ -266,7 +266,11 @@ public enum Shapes {
         [
             key("name", .identifier, "The timer's name."),
             key("title", .text, "A label shown to people."),
-            key("after", .duration, "Fire this long after entering the state."),
+            key(
+                "after",
+                .positiveDuration(
+                    why: "a timer of 0 would fire as the state is entered; a transition taken at once needs no timer"),
+                "Fire this long after entering the state."),
             key("at", .expression, "Fire at this date or datetime."),
             required("event", .identifier, "The event sent when it fires."),
         ])
@@ -287,7 +291,11 @@ public enum Shapes {
                             required("title", .text, "What is to be done."),
                             key("role", .identifier, "The role assigned."),
                             key("person", .identifier, "A person field whose holder is assigned instead."),
-                            key("due", .duration, "When it is due, from entering the state."),
+                            key(
+                                "due",
+                                .positiveDuration(
+                                    why: "a task due as soon as it is given is overdue at once; give it time, e.g. 3wd"),
+                                "When it is due, from entering the state."),
                             key("description", .text, "Free text."),
                         ])), "A human task while the case is here."),
             key("timers", .list(.object(timer)), "Timers started on entering the state."),
@@ -364,7 +372,11 @@ public enum Shapes {
                             [
                                 key("when", .map(entity: "input", cell), "Input cells; absent means any."),
                                 required("department", .identifier, "The responsible department."),
-                                required("deadline", .duration, "The deadline for an answer."),
+                                required(
+                                    "deadline",
+                                    .positiveDuration(
+                                        why: "a deadline of 0 is missed as soon as the case is routed; e.g. 5wd"),
+                                    "The deadline for an answer."),
                                 key("role", .identifier, "The role that claims the case."),
                                 key("note", .text, "Free text."),
                             ]))), "The routes."),

@@ -113,4 +113,12 @@ struct TemporaryTree: ~Copyable {
         let unknown = try #require(result.diagnostics.first { $0.code == "unknown-state" })
         #expect(unknown.message == "transition 'go' names unknown state '\(long)x'")
     }
+
+    @Test(arguments: [("0d", false), ("0wd", false), ("0h0m", false), ("0h30m", true), ("5wd", true), ("10d", true)])
+    func theSchemaRefusesZeroWhereTheLoaderDoes(_ text: String, _ accepted: Bool) throws {
+        let regex = try NSRegularExpression(pattern: JSONSchema.positiveDurationPattern)
+        let range = NSRange(text.startIndex..., in: text)
+        #expect((regex.firstMatch(in: text, range: range) != nil) == accepted)
+        #expect(try !Duration.parse(text).get().amount.isZero == accepted)
+    }
 }
