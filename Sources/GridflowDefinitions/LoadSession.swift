@@ -28,7 +28,25 @@ struct LoadSession {
             return
         }
         if knownPlaces.insert(place).inserted { places.append(place) }
-        if let kind = file.kind, kind != .scenario {
+        // `gridflow test` runs the scenarios of Workflows/UNIT/tests/ and no others: one elsewhere
+        // would be checked here and never run, a test that seems to pass.
+        if file.kind == .scenario, !(place.inTests && place.area == "Workflows") {
+            diagnostics.append(
+                Diagnostic(
+                    .error, "misplaced-file",
+                    "a Scenario runs only from Workflows/\(place.unit)/tests/; here it would never be run",
+                    at: file.span(ofKey: "kind"), hint: "move it to Workflows/\(place.unit)/tests/"))
+        }
+        if let kind = file.kind, kind != .scenario, place.inTests {
+            diagnostics.append(
+                Diagnostic(
+                    .error, "misplaced-file", "tests/ holds scenarios, not a \(kind.rawValue)",
+                    at: file.span(ofKey: "kind"),
+                    hint:
+                        "move it to \(kind == .unit || kind == .workflow || kind == .demo ? "Workflows" : "Rules")/\(place.unit)/"
+                ))
+        }
+        if let kind = file.kind, kind != .scenario, !place.inTests {
             let belongs = [.unit, .workflow, .demo].contains(kind) ? "Workflows" : "Rules"
             if belongs != place.area {
                 diagnostics.append(

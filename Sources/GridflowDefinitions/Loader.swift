@@ -145,14 +145,15 @@ struct FilePlace: Hashable {
     var root: String
     var area: String
     var unit: String
+    /// Whether the file sits in the unit's `tests/` folder, where scenarios live.
+    var inTests: Bool
 
     init?(_ path: String) {
         let all = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard all.count >= 3 else { return nil }
         // Scenarios sit one folder deeper: Workflows/UNIT/tests/FILE.
-        let components =
-            all.count >= 4 && all[all.count - 2] == "tests"
-            ? Array(all.dropLast(2)) + [all.last!] : all
+        inTests = all.count >= 4 && all[all.count - 2] == "tests"
+        let components = inTests ? Array(all.dropLast(2)) + [all.last!] : all
         let area = components[components.count - 3]
         guard area == "Workflows" || area == "Rules" else { return nil }
         self.area = area

@@ -121,4 +121,28 @@ struct TemporaryTree: ~Copyable {
         #expect((regex.firstMatch(in: text, range: range) != nil) == accepted)
         #expect(try !Duration.parse(text).get().amount.isZero == accepted)
     }
+
+    @Test func scenariosRunOnlyFromTests() throws {
+        let tree = try TemporaryTree()
+        try tree.writeUnit("b")
+        let scenario = "kind: Scenario\nschema: 1\nname: s\nworkflow: w\nsteps: []\n"
+        try tree.write("Workflows/b/tests/fine.yaml", scenario)
+        try tree.write("Rules/b/stray.yaml", scenario)
+        try tree.write("Workflows/b/tests/wf.yaml", "kind: Coverage\nschema: 1\nname: c\nrole: clerk\nlevel: company\n")
+        let (_, text) = tree.validate([
+            "Workflows/b/tests/fine.yaml", "Rules/b/stray.yaml", "Workflows/b/tests/wf.yaml",
+        ])
+        #expect(
+            text == """
+                Rules/b/stray.yaml:1:1: error: a Scenario runs only from Workflows/b/tests/; here it would never be run
+                    kind: Scenario
+                    ^~~~
+                  hint: move it to Workflows/b/tests/
+                Workflows/b/tests/wf.yaml:1:1: error: tests/ holds scenarios, not a Coverage
+                    kind: Coverage
+                    ^~~~
+                  hint: move it to Rules/b/
+
+                """)
+    }
 }
