@@ -80,16 +80,13 @@ public struct Loader {
                     Diagnostic(.error, "unreadable-file", "cannot read the file", at: SourceSpan(start: start))
                 ])
         }
-        guard let text = String(data: data, encoding: .utf8) else {
+        // Bad bytes are reported where they are; libyaml would put them at the file's start.
+        let (source, problem) = SourceBytes.decode(Array(data), path: path)
+        if let problem {
             return DefinitionFile(
-                path: path, source: SourceFile(path: path, text: ""), root: nil, kind: nil, definition: nil,
-                diagnostics: [
-                    Diagnostic(
-                        .error, "not-utf8", "the file is not UTF-8 text", at: SourceSpan(start: start),
-                        hint: "save definitions as UTF-8")
-                ])
+                path: path, source: source, root: nil, kind: nil, definition: nil, diagnostics: [problem])
         }
-        return parse(SourceFile(path: path, text: text))
+        return parse(source)
     }
 
     /// Parses one file's text.

@@ -1,5 +1,6 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowYAML
 import Testing
 
 @testable import GridflowDefinitions
@@ -144,5 +145,50 @@ struct TemporaryTree: ~Copyable {
                   hint: move it to Rules/b/
 
                 """)
+    }
+
+    @Test func badBytesAreReportedWhereTheyAre() throws {
+        let tree = try TemporaryTree()
+        try tree.writeUnit("b")
+        let head = Array("kind: Workflow\nschema: 1\nname: w\n".utf8)
+        try tree.write("Workflows/b/latin1.yaml", bytes: head + Array("title: 基层 caf".utf8) + [0xE9, 0x0A])
+        try tree.write("Workflows/b/nul.yaml", bytes: head + Array("title: \"a".utf8) + [0x00] + Array("b\"\n".utf8))
+        try tree.write("Workflows/b/utf16.yaml", bytes: [0xFF, 0xFE] + Array("k".utf8) + [0x00])
+        try tree.write("Workflows/b/cut.yaml", bytes: head + Array("title: 中".utf8) + [0xE6, 0x96])
+        let (result, text) = tree.validate([
+            "Workflows/b/latin1.yaml", "Workflows/b/nul.yaml", "Workflows/b/utf16.yaml", "Workflows/b/cut.yaml",
+        ])
+        #expect(
+            text == """
+                Workflows/b/cut.yaml:4:9: error: invalid UTF-8 (byte 0xE6 at offset 43)
+                    title: 中\u{FFFD}
+                             ^
+                  hint: save definitions as UTF-8; this byte is from another encoding or a damaged file
+                Workflows/b/latin1.yaml:4:14: error: invalid UTF-8 (byte 0xE9 at offset 50)
+                    title: 基层 caf\u{FFFD}
+                                   ^
+                  hint: save definitions as UTF-8; this byte is from another encoding or a damaged file
+                Workflows/b/nul.yaml:4:10: error: a NUL byte (0x00 at offset 42); definitions are text
+                    title: "a\u{2400}b"
+                             ^
+                  hint: the file may be binary or saved as UTF-16; save definitions as UTF-8 text
+                Workflows/b/utf16.yaml:1:1: error: invalid UTF-8 (byte 0xFF at offset 0)
+                    \u{FFFD}\u{FFFD}k\u{2400}
+                    ^
+                  hint: the file starts with a UTF-16 byte-order mark; save definitions as UTF-8
+
+                """)
+        #expect(result.diagnostics.allSatisfy { $0.severity == .error })
+    }
+
+    @Test func utf8IsCheckedByTheStandard() {
+        func bad(_ bytes: [UInt8]) -> Int? { SourceBytes.firstBadByte(in: bytes)?.offset }
+        #expect(bad(Array("基层监督 ok\n".utf8)) == nil)
+        #expect(bad([0x61, 0xC0, 0x80]) == 1)  // overlong NUL
+        #expect(bad([0xED, 0xA0, 0x80]) == 0)  // a UTF-16 surrogate
+        #expect(bad([0xF4, 0x90, 0x80, 0x80]) == 0)  // past U+10FFFF
+        #expect(bad([0xF0, 0x9F, 0x98, 0x80]) == nil)  // an emoji
+        #expect(bad([0x61, 0x80]) == 1)  // a stray continuation byte
+        #expect(SourceBytes.firstBadByte(in: [0x61, 0x00])! == (1, true))
     }
 }
