@@ -65,7 +65,8 @@ extension Unit.Role {
     public static let system = "system"
 }
 
-/// Working days, holidays and make-up working days.
+/// Working days, holidays and make-up working days. In a unit that extends a base, the lists hold
+/// the base's entries and then the unit's; the nodes keep where each entry is written.
 public struct WorkingCalendar: Sendable {
     public var workingDays: [Weekday]?
     public var holidays: [Day]
@@ -154,6 +155,9 @@ extension Unit {
         if calendar.workingDays == nil { merged.calendar.workingDays = base.calendar.workingDays }
         merged.calendar.holidays = base.calendar.holidays + calendar.holidays
         merged.calendar.extraWorkingDays = base.calendar.extraWorkingDays + calendar.extraWorkingDays
+        // The base's entries keep their place in the base's file, for naming both sides of a conflict.
+        merged.calendar.holidayNodes = base.calendar.holidayNodes + calendar.holidayNodes
+        merged.calendar.extraNodes = base.calendar.extraNodes + calendar.extraNodes
         merged.enums = merge(enums, base.enums) { $0.name.text }
         merged.departments = merge(departments, base.departments) { $0.name.text }
         merged.roles = merge(roles, base.roles) { $0.name.text }

@@ -72,25 +72,61 @@ extension Validator {
         for field in own.peopleFields { checkField(field, in: "people") }
     }
 
+    /// Checks the unit's own calendar entries, and each against those it inherits: a day is a
+    /// holiday or a make-up working day, never both (the make-up day would silently win).
     private mutating func checkCalendar(_ unit: Unit) {
         let working = Set((self.unit.calendar.workingDays ?? []).map(\.rawValue))
-        var seen: [Day: Node] = [:]
+        var holidays: [Day: Node] = [:]
         for node in unit.calendar.holidayNodes {
             guard let date = node.date else { continue }
-            if seen[date] != nil {
+            if holidays[date] != nil {
                 warning("duplicate-date", "holiday \(date) is listed twice", at: node.span)
+            } else {
+                holidays[date] = node
             }
-            seen[date] = node
+        }
+        // The inherited entries: those of the merged calendar written in another file.
+        func inherited(_ nodes: [Node]) -> [Day: Node] {
+            var days: [Day: Node] = [:]
+            for node in nodes where node.location.file != unit.file {
+                if let date = node.date, days[date] == nil { days[date] = node }
+            }
+            return days
+        }
+        let baseHolidays = inherited(self.unit.calendar.holidayNodes)
+        let baseExtras = inherited(self.unit.calendar.extraNodes)
+        let hint = "a day is either a holiday or an extra working day; remove one of the two"
+        for node in unit.calendar.holidayNodes {
+            guard let date = node.date, let other = baseExtras[date] else { continue }
+            error(
+                "calendar-conflict",
+                "\(date) is a holiday here but an extra working day of base unit '\(Self.unitName(of: other))'",
+                at: node.span, hint: hint + " (the base's applies to every unit that extends it)",
+                notes: [Diagnostic.Note(span: other.span, message: "\(date) is an extra working day here")])
         }
         for node in unit.calendar.extraNodes {
             guard let date = node.date else { continue }
             let day = Weekday.allCases[date.weekday - 1].rawValue
-            if seen[date] != nil {
-                error("calendar-conflict", "\(date) is both a holiday and an extra working day", at: node.span)
+            if let holiday = holidays[date] {
+                error(
+                    "calendar-conflict", "\(date) is both a holiday and an extra working day", at: node.span,
+                    hint: hint, notes: [Diagnostic.Note(span: holiday.span, message: "\(date) is a holiday here")])
+            } else if let other = baseHolidays[date] {
+                error(
+                    "calendar-conflict",
+                    "\(date) is an extra working day here but a holiday of base unit '\(Self.unitName(of: other))'",
+                    at: node.span, hint: hint + " (the base's applies to every unit that extends it)",
+                    notes: [Diagnostic.Note(span: other.span, message: "\(date) is a holiday here")])
             } else if working.contains(day) {
                 warning("redundant-working-day", "\(date) is a \(day), already a working day", at: node.span)
             }
         }
+    }
+
+    /// The unit whose `unit.yaml` holds `node`: the name of the file's folder.
+    private static func unitName(of node: Node) -> String {
+        let parts = node.location.file.split(separator: "/")
+        return parts.count >= 2 ? String(parts[parts.count - 2]) : node.location.file
     }
 
     private mutating func checkTree(_ tree: OrgNode, unit: Unit) {

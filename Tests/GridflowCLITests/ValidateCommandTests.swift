@@ -7,6 +7,7 @@ import Testing
     /// The fixtures folder's valid files: the context the broken ones refer to.
     static let validFixtures: Set<String> = [
         "Workflows/fx/unit.yaml", "Workflows/fx/valid_base.yaml", "Workflows/ulimit/unit.yaml",
+        "Workflows/ubase_calendar/unit.yaml",
     ]
     static let brokenFixtures = yamlFiles(under: fixtures).filter { !validFixtures.contains($0) }
 
