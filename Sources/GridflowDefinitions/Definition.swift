@@ -56,6 +56,11 @@ public struct DefinitionFile: Sendable {
     public var definition: Definition?
     public var diagnostics: [Diagnostic]
 
+    /// The file's first error in source order, if it has one: why it did not load as written.
+    var firstError: Diagnostic? {
+        diagnostics.filter { $0.severity == .error }.min(by: Diagnostic.sourceOrder)
+    }
+
     /// Where `key` of the top-level mapping is written, or the file's start.
     func span(ofKey key: String) -> SourceSpan {
         root?.keySpan(key) ?? root?.span ?? SourceSpan(start: SourceLocation(file: path, line: 1, column: 1))

@@ -100,16 +100,17 @@ struct LoadSession {
         for path in requestOrder where FilePlace(path) == place && listed.insert(path).inserted { paths.append(path) }
 
         let unitFile = read(place.unitFile)
+        let unitCause = unitFile.firstError
         guard case .unit(var unit) = unitFile.definition, FileManager.default.fileExists(atPath: place.unitFile) else {
             for path in paths where requested.contains(path) && path != place.unitFile {
-                diagnostics.append(
-                    Diagnostic(
-                        .error, "unit-unavailable",
-                        FileManager.default.fileExists(atPath: place.unitFile)
-                            ? "unit '\(place.unit)' cannot be read; fix \(place.unitFile) first"
-                            : "unit '\(place.unit)' has no \(place.unitFile)",
-                        at: read(path).span(ofKey: "kind"),
-                        hint: "every unit folder has a unit.yaml defining its roles, departments and org"))
+                let problem = Diagnostic(
+                    .error, "unit-unavailable",
+                    FileManager.default.fileExists(atPath: place.unitFile)
+                        ? "unit '\(place.unit)' cannot be read; fix \(place.unitFile) first"
+                        : "unit '\(place.unit)' has no \(place.unitFile)",
+                    at: read(path).span(ofKey: "kind"),
+                    hint: "every unit folder has a unit.yaml defining its roles, departments and org")
+                diagnostics.append(unitCause.map(problem.following) ?? problem)
             }
             return
         }
@@ -121,23 +122,37 @@ struct LoadSession {
                     at: unit.name.span,
                     hint: "a unit's name equals its folder's name"))
         }
+        var unloadedBase: (name: String, cause: Diagnostic)?
         if let base = unit.extends {
-            unit = inherit(unit, base: base, place: place, problems: &problems)
+            unit = inherit(unit, base: base, place: place, problems: &problems, unloaded: &unloadedBase)
         }
-        if !requested.contains(place.unitFile), unitFile.diagnostics.hasErrors {
+        if !requested.contains(place.unitFile), let unitCause {
             for path in paths where requested.contains(path) {
                 diagnostics.append(
                     Diagnostic(
                         .error, "unit-unavailable", "unit '\(place.unit)' has errors; fix \(place.unitFile) first",
-                        at: read(path).span(ofKey: "kind")))
+                        at: read(path).span(ofKey: "kind")
+                    ).following(unitCause))
             }
         }
 
         var definitions = UnitDefinitions(unit: unit)
         var owners: [String: (kind: String, name: Name)] = [:]
         var readable: [DefinitionFile] = []
+        // Definitions whose files did not load, by what a reference would call them: a reference
+        // to one follows from the file's error and is not reported as a name that is unknown.
+        var unloaded: [String: Diagnostic] = [:]
         for path in paths where path != place.unitFile {
             let file = read(path)
+            if file.definition == nil, file.kind != .scenario, file.kind != .unit, let cause = file.firstError {
+                let inWorkflows = FilePlace(path)?.area == "Workflows"
+                let family =
+                    file.kind.map { $0 == .workflow ? "workflow" : "rule set" }
+                    ?? (inWorkflows ? "workflow" : "rule set")
+                for name in Self.names(file) where unloaded[family + " " + name] == nil {
+                    unloaded[family + " " + name] = cause
+                }
+            }
             guard let definition = file.definition, let kind = file.kind, kind != .unit else { continue }
             let family = kind == .workflow ? "workflow" : "rule set"
             let key = family + " " + definition.name.text
@@ -166,6 +181,8 @@ struct LoadSession {
         }
 
         var validator = Validator(unit: definitions)
+        validator.unloaded = unloaded.filter { key, _ in !owners.keys.contains(key) }
+        validator.unloadedBase = unloadedBase
         validator.checkUnit(unitFile)
         for file in readable { validator.check(file) }
         problems += validator.diagnostics
@@ -173,8 +190,26 @@ struct LoadSession {
         units[place.unit] = definitions
     }
 
+    /// The names a file that did not load may define: its `name:` as far as it was read, the
+    /// value of a `name:` line at the start of a line of its text, and the file's own name.
+    static func names(_ file: DefinitionFile) -> Set<String> {
+        var names: Set<String> = []
+        if let name = file.root?["name"]?.scalar?.string { names.insert(name) }
+        for line in file.source.lines where line.hasPrefix("name:") {
+            let value = line.dropFirst(5).prefix { $0 != "#" }.trimmingCharacters(in: .whitespaces)
+            if Identifier.isValid(value) { names.insert(value) }
+        }
+        let stem = ((file.path as NSString).lastPathComponent as NSString).deletingPathExtension
+        if Identifier.isValid(stem) { names.insert(stem) }
+        return names
+    }
+
     /// Merges the abstract unit `base` (and its own bases) into `unit`.
-    private mutating func inherit(_ unit: Unit, base: Name, place: FilePlace, problems: inout [Diagnostic]) -> Unit {
+    /// A base whose file did not load is left out, and named with its file's first error in `unloaded`.
+    private mutating func inherit(
+        _ unit: Unit, base: Name, place: FilePlace, problems: inout [Diagnostic],
+        unloaded: inout (name: String, cause: Diagnostic)?
+    ) -> Unit {
         var chain: [String] = [unit.name.text]
         var bases: [Unit] = []
         var next: Name? = base
@@ -189,6 +224,17 @@ struct LoadSession {
             }
             chain.append(name.text)
             let path = "\(place.root)Workflows/\(name.text)/unit.yaml"
+            if FileManager.default.fileExists(atPath: path), read(path).definition == nil,
+                let cause = read(path).firstError
+            {
+                problems.append(
+                    Diagnostic(
+                        .error, "unloaded-unit", "base unit '\(name.text)' did not load; fix \(path) first",
+                        at: name.span
+                    ).following(cause))
+                unloaded = (name.text, cause)
+                break
+            }
             guard FileManager.default.fileExists(atPath: path), case .unit(let found) = read(path).definition else {
                 let siblings = (try? FileManager.default.contentsOfDirectory(atPath: "\(place.root)Workflows")) ?? []
                 problems.append(

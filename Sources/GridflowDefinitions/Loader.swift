@@ -41,8 +41,14 @@ public struct Loader {
         for file in requested { session.request(file) }
         session.validateUnits()
         let wanted = Set(requested)
+        // Files that did not load as written come first: other problems may follow from theirs.
+        let unloaded = Set(session.files.values.filter { $0.diagnostics.hasErrors }.map(\.path))
         let diagnostics = session.diagnostics.filter { diagnostic in
             diagnostic.location.map { wanted.contains($0.file) } ?? true
+        }.map { diagnostic in
+            var marked = diagnostic
+            marked.inUnloadedFile = diagnostic.location.map { unloaded.contains($0.file) } ?? false
+            return marked
         }
         return LoadResult(
             diagnostics: diagnostics.sorted(by: Diagnostic.sourceOrder), sources: session.files.values.map(\.source),

@@ -15,7 +15,8 @@ extension Validator {
                 "unknown-timezone", "unknown time zone '\(zone.text)'" + Suggestion.didYouMean(zone.text, in: known),
                 at: zone.span, hint: "use an IANA name such as Asia/Shanghai")
         }
-        if !own.abstract {
+        // Without its base, a unit may lack what it would inherit; that follows from the base's error.
+        if !own.abstract, unloadedBase == nil {
             if unit.timezone == nil {
                 error(
                     "missing-key", "unit '\(own.name.text)' needs a 'timezone' (or a base unit that has one)",
@@ -27,6 +28,8 @@ extension Validator {
                     "unit '\(own.name.text)' needs 'calendar.working_days' (or a base unit that has them)",
                     at: own.name.span)
             }
+        }
+        if !own.abstract {
             if own.tree == nil {
                 error(
                     "missing-key", "unit '\(own.name.text)' needs an org tree ('org.tree')",

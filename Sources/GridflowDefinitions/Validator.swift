@@ -10,6 +10,13 @@ struct Validator {
     var diagnostics: [Diagnostic] = []
     /// The file being checked, for placing problems inside expressions.
     var source: SourceFile?
+    /// Workflows and rule sets whose files did not load, as "workflow NAME" or "rule set NAME",
+    /// with each file's first error: a reference to one follows from that error.
+    var unloaded: [String: Diagnostic] = [:]
+    /// The unit's base (or a base of it) when its file did not load, with the file's first error:
+    /// what the unit would inherit from it is missing, so a role, department or enum that is
+    /// not found may be the base's, and a missing time zone or calendar may be inherited.
+    var unloadedBase: (name: String, cause: Diagnostic)?
 
     /// The types of the unit's vocabulary, made once.
     let types: UnitTypes
@@ -59,6 +66,24 @@ struct Validator {
         _ name: Name, among known: some Collection<String>, as what: String, in place: String, hint: String? = nil
     ) -> Bool {
         guard !known.contains(name.text) else { return true }
+        if let cause = unloaded[what + " " + name.text] {
+            diagnostics.append(
+                Diagnostic(
+                    .error, Diagnostic.Code(rawValue: "unloaded-" + what.replacingOccurrences(of: " ", with: "-")),
+                    "\(place) names \(what) '\(name.text)', whose file did not load", at: name.span,
+                    hint: "fix \(cause.location?.file ?? "that file") first"
+                ).following(cause))
+            return false
+        }
+        if let (base, cause) = unloadedBase, ["role", "department", "enum"].contains(what) {
+            diagnostics.append(
+                Diagnostic(
+                    .error, Diagnostic.Code(rawValue: "unloaded-" + what),
+                    "\(place) names \(what) '\(name.text)', which is not defined here and may be inherited from base unit '\(base)', which did not load",
+                    at: name.span, hint: "fix \(cause.location?.file ?? "the base unit") first"
+                ).following(cause))
+            return false
+        }
         error(
             Diagnostic.Code(rawValue: "unknown-" + what.replacingOccurrences(of: " ", with: "-")),
             "\(place) names unknown \(what) '\(name.text)'" + Suggestion.didYouMean(name.text, in: known),

@@ -47,6 +47,13 @@ public struct Diagnostic: Sendable, Hashable {
     /// What the user can do about it.
     public var hint: String?
     public var notes: [Note]
+    /// Whether the diagnostic is in a file that could not be loaded as written (its bytes, YAML,
+    /// kind or shape are wrong). Such diagnostics come first in source order: other problems may
+    /// follow from them.
+    public var inUnloadedFile = false
+    /// Whether this problem follows from another one, which its last note points at (e.g. a
+    /// reference to a workflow whose file did not load). Fixing that one usually clears this one.
+    public var isFollowOn = false
 
     /// Creates a diagnostic.
     public init(
@@ -64,13 +71,26 @@ public struct Diagnostic: Sendable, Hashable {
     /// The location the diagnostic points at.
     public var location: SourceLocation? { span?.start }
 
-    /// Orders diagnostics by file, line and column; diagnostics with no location come first.
+    /// This diagnostic marked as following from `cause`, with a note that points at the cause and
+    /// quotes its message.
+    public func following(_ cause: Diagnostic) -> Diagnostic {
+        var marked = self
+        marked.isFollowOn = true
+        if let span = cause.span {
+            marked.notes.append(Note(span: span, message: "this follows from the error here: \(cause.message)"))
+        }
+        return marked
+    }
+
+    /// Orders diagnostics by file, line and column; diagnostics with no location come first, then
+    /// those in files that could not be loaded (the likely causes of others), then the rest.
     public static func sourceOrder(_ lhs: Diagnostic, _ rhs: Diagnostic) -> Bool {
         switch (lhs.location, rhs.location) {
         case (nil, nil): return lhs.message < rhs.message
         case (nil, _): return true
         case (_, nil): return false
         case (let l?, let r?):
+            if lhs.inUnloadedFile != rhs.inUnloadedFile { return lhs.inUnloadedFile }
             if l != r { return l < r }
             if lhs.severity != rhs.severity { return lhs.severity < rhs.severity }
             return lhs.message < rhs.message
@@ -83,4 +103,6 @@ extension Array where Element == Diagnostic {
     public var hasErrors: Bool { contains { $0.severity == .error } }
     /// The number of diagnostics of one severity.
     public func count(_ severity: Diagnostic.Severity) -> Int { filter { $0.severity == severity }.count }
+    /// The errors that follow from other errors.
+    public var followOnErrors: Int { filter { $0.severity == .error && $0.isFollowOn }.count }
 }

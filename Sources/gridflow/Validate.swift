@@ -38,7 +38,10 @@ struct Validate: ParsableCommand {
         case .text:
             let renderer = DiagnosticRenderer(sources: result.sources)
             var out = renderer.render(result.diagnostics)
-            out += Self.summary(files: result.files.count, errors: errors, warnings: warnings) + "\n"
+            out +=
+                Self.summary(
+                    files: result.files.count, errors: errors, warnings: warnings,
+                    followOns: result.diagnostics.followOnErrors) + "\n"
             FileHandleOutput.standardOutput(out)
         case .json:
             FileHandleOutput.standardOutput(DiagnosticJSON.encode(result.diagnostics, files: result.files))
@@ -46,10 +49,13 @@ struct Validate: ParsableCommand {
         if errors > 0 || (strict && warnings > 0) { throw ExitCode(1) }
     }
 
-    static func summary(files: Int, errors: Int, warnings: Int) -> String {
+    /// The last line: files checked, errors (and how many of them follow from others), warnings.
+    static func summary(files: Int, errors: Int, warnings: Int, followOns: Int = 0) -> String {
         func plural(_ n: Int, _ word: String) -> String { "\(n) \(word)\(n == 1 ? "" : "s")" }
         if errors == 0 && warnings == 0 { return "\(plural(files, "file")) checked, no problems" }
-        return "\(plural(files, "file")) checked: \(plural(errors, "error")), \(plural(warnings, "warning"))"
+        let following = followOns == 0 ? "" : " (\(followOns) \(followOns == 1 ? "follows" : "follow") from others)"
+        return
+            "\(plural(files, "file")) checked: \(plural(errors, "error"))\(following), \(plural(warnings, "warning"))"
     }
 }
 
@@ -72,6 +78,13 @@ enum DiagnosticJSON {
         var message: String
         var hint: String?
         var notes: [Note]
+        /// `true` when the problem follows from another one (its last note); left out otherwise.
+        var followOn: Bool?
+
+        enum CodingKeys: String, CodingKey {
+            case file, line, column, length, severity, code, message, hint, notes
+            case followOn = "follow_on"
+        }
     }
 
     struct Note: Encodable {
@@ -97,7 +110,7 @@ enum DiagnosticJSON {
                 Note(
                     file: $0.span.start.file, line: $0.span.start.line, column: $0.span.start.column,
                     message: $0.message)
-            })
+            }, followOn: d.isFollowOn ? true : nil)
     }
 
     /// A document as the commands print JSON made of Swift types: indented, keys sorted and in

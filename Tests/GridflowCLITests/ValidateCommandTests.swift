@@ -65,6 +65,21 @@ import Testing
         #expect(errors >= inTheseFolders.count)
     }
 
+    /// A tree where files do not load (YAML errors in a workflow, a routing table and the base
+    /// unit): their errors print first, and references to what they define are marked as
+    /// following from them, not reported as unknown names.
+    @Test func rootCausesComeFirstAndFollowOnsAreMarked() throws {
+        let folder = packageRoot.appendingPathComponent("Tests/Fixtures/followon")
+        let run = try gridflow(["validate", "Workflows", "Rules"], in: folder)
+        #expect(run.status == 1)
+        try expectGolden(run.stdout, "Tests/Fixtures/followon/expected.txt")
+        let json = try gridflow(["validate", "--format", "json", "Workflows", "Rules"], in: folder)
+        let object = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any]
+        let diagnostics = try #require(object?["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.filter { $0["follow_on"] as? Bool == true }.count == 4)
+        #expect(diagnostics.prefix(3).map { $0["code"] as? String } == ["yaml-syntax", "yaml-syntax", "yaml-syntax"])
+    }
+
     @Test func usageErrorsExitWithTwo() throws {
         let missing = try gridflow(["validate", "no/such/folder"])
         #expect(missing.status == 2)

@@ -85,6 +85,22 @@ import Testing
         #expect(DiagnosticRenderer(sources: [source]).render(diagnostic) == "e.yaml:9:1: error: x\n")
     }
 
+    @Test func filesThatDidNotLoadComeFirstAndFollowOnsPointAtTheirCause() {
+        var cause = Diagnostic(
+            .error, "yaml-syntax", "bad", at: SourceSpan(start: SourceLocation(file: "z", line: 3, column: 5)))
+        cause.inUnloadedFile = true
+        let reference = Diagnostic(
+            .error, "unloaded-workflow", "names workflow 'z'",
+            at: SourceSpan(start: SourceLocation(file: "a", line: 1, column: 1))
+        ).following(cause)
+        #expect(
+            [reference, cause].sorted(by: Diagnostic.sourceOrder).map(\.code) == ["yaml-syntax", "unloaded-workflow"])
+        #expect(reference.isFollowOn)
+        #expect(reference.notes.map(\.message) == ["this follows from the error here: bad"])
+        #expect(reference.notes.first?.span.start.description == "z:3:5")
+        #expect([reference, cause].followOnErrors == 1)
+    }
+
     @Test func sortsBySourcePosition() {
         let a = Diagnostic(.error, "a", "a", at: SourceSpan(start: SourceLocation(file: "f", line: 2, column: 1)))
         let b = Diagnostic(.warning, "b", "b", at: SourceSpan(start: SourceLocation(file: "f", line: 1, column: 9)))
