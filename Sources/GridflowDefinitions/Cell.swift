@@ -240,17 +240,4 @@ enum ValueSet {
         case (.numbers, .values), (.values, .numbers): return false
         }
     }
-
-    /// Whether the set accepts `value`; `nil` when that cannot be decided.
-    func contains(_ value: Literal.Value) -> Bool? {
-        switch self {
-        case .unknown: return nil
-        case .all: return true
-        case .values(let set): return set.contains(value)
-        case .allExcept(let set): return !set.contains(value)
-        case .numbers(let ranges):
-            guard case .number(let n) = value else { return false }
-            return ranges.contains { $0.overlaps(Range(low: n, lowClosed: true, high: n, highClosed: true)) }
-        }
-    }
 }

@@ -4,7 +4,7 @@ import GridflowExpressions
 import GridflowYAML
 
 extension Validator {
-    mutating func check(_ table: DecisionTable) {
+    mutating func check(_ table: DecisionTable, _ file: DefinitionFile) {
         let place = "decision table '\(table.name.text)'"
         for field in table.inputs + table.outputs { checkField(field, in: place) }
         for (index, row) in table.rows.enumerated() {
@@ -21,6 +21,9 @@ extension Validator {
                     at: row.span)
             }
         }
+        checkCompleteness(
+            table.rows.map { ($0.when, $0.span) }, inputs: table.inputs, hit: table.hit,
+            what: (place, "row"), code: "decision-gap", at: file.span(ofKey: "rules"))
         guard let hit = table.hit else { return }
         if hit == .unique || hit == .any {
             checkOverlaps(table.rows.map { ($0.when, $0.span) }, inputs: table.inputs, policy: hit, place: place) {
@@ -49,24 +52,10 @@ extension Validator {
             checkOverlaps(table.routes.map { ($0.when, $0.span) }, inputs: table.inputs, policy: .unique, place: place)
             { _, _ in false }
         }
-        // Gaps: every value of every enum input must be routed somewhere.
-        for input in table.inputs {
-            guard let values = enumValues(input.type) else { continue }
-            for value in values {
-                let routed = table.routes.contains { route in
-                    guard let cell = route.when.first(where: { $0.input.text == input.name.text })?.cell else {
-                        return true
-                    }
-                    return ValueSet(cell.test).contains(.string(value)) ?? true
-                }
-                if !routed {
-                    error(
-                        "routing-gap", "\(place) routes no case whose \(input.name.text) is '\(value)'",
-                        at: file.span(ofKey: "routes"),
-                        hint: "add a route for '\(value)' or a catch-all route with no 'when'")
-                }
-            }
-        }
+        // Gaps: every combination of enum and bool input values must be routed somewhere.
+        checkCompleteness(
+            table.routes.map { ($0.when, $0.span) }, inputs: table.inputs, hit: table.hit,
+            what: (place, "route"), code: "routing-gap", at: file.span(ofKey: "routes"))
     }
 
     private mutating func checkCells(_ cells: [(input: Name, cell: Cell)], inputs: [Field], row: Int) {

@@ -46,7 +46,7 @@ struct Validator {
         source = file.source
         switch file.definition {
         case .workflow(let workflow)?: check(workflow, file)
-        case .decisionTable(let table)?: check(table)
+        case .decisionTable(let table)?: check(table, file)
         case .routingTable(let table)?: check(table, file)
         case .eligibility(let eligibility)?: check(eligibility)
         case .appraisal(let appraisal)?: check(appraisal)

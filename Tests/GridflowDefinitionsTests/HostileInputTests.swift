@@ -191,4 +191,68 @@ struct TemporaryTree: ~Copyable {
         #expect(bad([0x61, 0x80]) == 1)  // a stray continuation byte
         #expect(SourceBytes.firstBadByte(in: [0x61, 0x00])! == (1, true))
     }
+
+    @Test func completenessSplitsTheSpaceInsteadOfWalkingIt() {
+        // Ten inputs of ten values: 10^10 combinations, one row for each value of the first input but 3.
+        let inputs = (0..<10).map { index in
+            Completeness.Input(
+                name: "i\(index)", values: (0..<10).map { .string("v\($0)") }, shown: (0..<10).map { "v\($0)" })
+        }
+        let all = Completeness.Values(0..<10)
+        let rows = (0..<10).filter { $0 != 3 }.map { value in
+            [Completeness.Values([value])] + Array(repeating: all, count: 9)
+        }
+        let completeness = Completeness(inputs: inputs)
+        guard case .gaps(let count, let first) = completeness.check(rows, listing: 2) else {
+            Issue.record("expected gaps")
+            return
+        }
+        #expect(count == 1_000_000_000)
+        #expect(
+            first.map(completeness.describe) == [
+                "{i0: v3, i1: v0, i2: v0, i3: v0, i4: v0, i5: v0, i6: v0, i7: v0, i8: v0, i9: v0}",
+                "{i0: v3, i1: v0, i2: v0, i3: v0, i4: v0, i5: v0, i6: v0, i7: v0, i8: v0, i9: v1}",
+            ])
+        // A catch-all row closes every gap.
+        #expect(
+            {
+                if case .complete = completeness.check(rows + [Array(repeating: all, count: 10)]) {
+                    true
+                } else {
+                    false
+                }
+            }())
+    }
+
+    @Test func completenessListsGapsInOrderAcrossGroupsAndGivesUpWhenTooFragmented() {
+        let inputs = (0..<3).map {
+            Completeness.Input(name: "b\($0)", values: [.bool(true), .bool(false)], shown: ["true", "false"])
+        }
+        let completeness = Completeness(inputs: inputs)
+        let both = Completeness.Values([0, 1])
+        // Rows for b0 = true and for b2 = true; left: b0 = false and b2 = false, either b1. One row
+        // matching only all-true leaves three groups, more than a limit of two.
+        let rows = [[Completeness.Values([0]), both, both], [both, both, Completeness.Values([0])]]
+        guard case .gaps(let count, let first) = completeness.check(rows) else {
+            Issue.record("expected gaps")
+            return
+        }
+        #expect(count == 2)
+        #expect(
+            first.map(completeness.describe) == [
+                "{b0: false, b1: true, b2: false}", "{b0: false, b1: false, b2: false}",
+            ])
+        #expect(
+            {
+                if case .tooLarge = completeness.check([Array(repeating: Completeness.Values([0]), count: 3)], boxes: 2)
+                {
+                    true
+                } else {
+                    false
+                }
+            }())
+        // An input without values (reported elsewhere) leaves nothing to match, and nothing to list.
+        let empty = Completeness(inputs: [Completeness.Input(name: "e", values: [], shown: [])] + inputs)
+        #expect({ if case .complete = empty.check([]) { true } else { false } }())
+    }
 }
