@@ -1,11 +1,12 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 /// A literal value in a rule: a number (decimal), a string or a bool.
 public struct Literal: Sendable, Hashable, CustomStringConvertible {
     public enum Value: Sendable, Hashable {
-        case number(Decimal)
+        case number(Number)
         case string(String)
         case bool(Bool)
     }
@@ -24,7 +25,7 @@ public struct Literal: Sendable, Hashable, CustomStringConvertible {
         case .null: return nil
         case .bool(let b): value = .bool(b)
         case .int, .float:
-            guard let number = node.decimal else { return nil }
+            guard let number = node.number else { return nil }
             value = .number(number)
         case .string: value = .string(scalar.value)
         }
@@ -51,7 +52,7 @@ public struct Cell: Sendable {
         /// `">= 90"`, `"!= x"`.
         case compare(Comparison, Literal)
         /// `"[80..90)"`.
-        case interval(low: Decimal, lowClosed: Bool, high: Decimal, highClosed: Bool)
+        case interval(low: Number, lowClosed: Bool, high: Number, highClosed: Bool)
         /// Anything else: an expression in which `?` stands for the input.
         case expression(Expression)
     }
@@ -126,10 +127,7 @@ public struct Cell: Sendable {
     }
 
     private static func literal(_ text: String, span: SourceSpan) -> Literal {
-        if let number = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), text.first?.isLetter == false
-        {
-            return Literal(value: .number(number), span: span)
-        }
+        if let number = Number(text) { return Literal(value: .number(number), span: span) }
         if text == "true" || text == "false" { return Literal(value: .bool(text == "true"), span: span) }
         var unquoted = text
         if unquoted.count >= 2, let first = unquoted.first, first == unquoted.last, first == "\"" || first == "'" {
@@ -145,11 +143,8 @@ public struct Cell: Sendable {
         let inner = text.dropFirst().dropLast()
         let bounds = inner.components(separatedBy: "..")
         guard bounds.count == 2 else { return nil }
-        let posix = Locale(identifier: "en_US_POSIX")
-        guard let low = Decimal(string: bounds[0].trimmingCharacters(in: .whitespaces), locale: posix),
-            let high = Decimal(string: bounds[1].trimmingCharacters(in: .whitespaces), locale: posix),
-            !bounds[0].trimmingCharacters(in: .whitespaces).isEmpty,
-            !bounds[1].trimmingCharacters(in: .whitespaces).isEmpty
+        guard let low = Number(bounds[0].trimmingCharacters(in: .whitespaces)),
+            let high = Number(bounds[1].trimmingCharacters(in: .whitespaces))
         else { return nil }
         return .interval(low: low, lowClosed: open == "[", high: high, highClosed: close == "]")
     }
@@ -159,13 +154,13 @@ public struct Cell: Sendable {
 enum ValueSet {
     /// One numeric range; `nil` bounds are infinite.
     struct Range {
-        var low: Decimal?
+        var low: Number?
         var lowClosed: Bool
-        var high: Decimal?
+        var high: Number?
         var highClosed: Bool
 
         func overlaps(_ other: Range) -> Bool {
-            func below(_ a: (Decimal?, Bool), _ b: (Decimal?, Bool)) -> Bool {
+            func below(_ a: (Number?, Bool), _ b: (Number?, Bool)) -> Bool {
                 // Is the high end `a` strictly below the low end `b`?
                 guard let high = a.0, let low = b.0 else { return false }
                 return high < low || (high == low && !(a.1 && b.1))

@@ -1,5 +1,6 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 /// A typed field: of a case, of a person, or an input or output of a rule set.
@@ -16,7 +17,7 @@ public struct Field: Sendable {
     /// For `store` facts: how the fact is counted from cases.
     public var from: FactQuery?
     /// For `import` facts: the value of a person with none imported.
-    public var defaultValue: Decimal?
+    public var defaultValue: Number?
     /// The node of `source`, for diagnostics.
     public var sourceSpan: SourceSpan?
     /// For `import` facts: the least and the greatest value a person may have, with their nodes.
@@ -24,7 +25,7 @@ public struct Field: Sendable {
 
     /// A bound of an imported fact as written.
     public struct Bound: Sendable {
-        public var value: Decimal
+        public var value: Number
         /// The number as written (`0`, `100`, `2.5`).
         public var text: String
         public var span: SourceSpan
@@ -93,9 +94,9 @@ extension Field {
             visibleTo: node["visible_to"]?.names ?? [], source: node["source"]?.text, span: name.span)
         field.type = FieldType.read(node)
         field.sourceSpan = node["source"]?.span
-        field.defaultValue = node["default"]?.decimal
+        field.defaultValue = node["default"]?.number
         func bound(_ key: String) -> Bound? {
-            guard let bound = node[key], let value = bound.decimal, let text = bound.scalar?.value else { return nil }
+            guard let bound = node[key], let value = bound.number, let text = bound.scalar?.value else { return nil }
             return Bound(value: value, text: text, span: bound.span)
         }
         field.bounds = (bound("min"), bound("max"))

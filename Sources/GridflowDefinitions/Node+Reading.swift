@@ -32,10 +32,12 @@ extension Node {
         return nil
     }
 
-    var decimal: Decimal? {
+    /// The scalar as an exact number; `nil` when it is not a number or lies outside the domain
+    /// of numbers (the shape checker reports that, with the reason).
+    var number: Number? {
         switch scalar?.resolved {
-        case .int(let value): return Decimal(value)
-        case .float(let text): return Decimal(string: text, locale: Locale(identifier: "en_US_POSIX"))
+        case .int(let value): return Number(value)
+        case .float(let text): return Number(text)
         default: return nil
         }
     }

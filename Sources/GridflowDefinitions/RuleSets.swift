@@ -1,5 +1,6 @@
 import Foundation
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 /// A decision table: rows of input cells and output values, combined by a hit policy.
@@ -16,6 +17,8 @@ public struct DecisionTable: Sendable {
     public struct Row: Sendable {
         public var when: [(input: Name, cell: Cell)]
         public var then: [(output: Name, value: Literal)]
+        /// Outputs the row names whose value could not be read (the shape checker said why).
+        public var unreadOutputs: Set<String> = []
         public var span: SourceSpan
     }
 }
@@ -53,7 +56,7 @@ public struct Eligibility: Sendable {
         public var name: Name
         public var when: Expression?
         public var reason: String?
-        public var points: Decimal?
+        public var points: Number?
     }
 }
 
@@ -81,22 +84,22 @@ public struct Appraisal: Sendable {
     public struct Dimension: Sendable {
         public var name: Name
         public var title: String?
-        public var weight: Decimal?
+        public var weight: Number?
         public var score: Expression?
     }
 
     /// A bonus or deduction item.
     public struct PointItem: Sendable {
         public var name: Name
-        public var points: Decimal?
+        public var points: Number?
         public var per: Expression?
-        public var max: Decimal?
+        public var max: Number?
     }
 
     /// A grade band: totals at or above `min` get `grade`.
     public struct Band: Sendable {
         public var grade: Name
-        public var min: Decimal?
+        public var min: Number?
         public var minSpan: SourceSpan?
     }
 }
@@ -126,10 +129,13 @@ extension DecisionTable {
             name: name, file: file, hit: node["hit"]?.text.flatMap(HitPolicy.init), hitSpan: node["hit"]?.span,
             inputs: Field.readAll(node["inputs"]), outputs: Field.readAll(node["outputs"]),
             rows: node["rules"]?.sequence?.map { row in
-                Row(
+                let entries = row["then"]?.entries ?? []
+                return Row(
                     when: Cell.readAll(row["when"]),
-                    then: row["then"]?.entries.compactMap { entry in Literal(entry.value).map { (entry.name, $0) } }
-                        ?? [],
+                    then: entries.compactMap { entry in Literal(entry.value).map { (entry.name, $0) } },
+                    unreadOutputs: Set(
+                        entries.filter { $0.value.scalar?.resolved != .null && Literal($0.value) == nil }.map(
+                            \.name.text)),
                     span: row.span)
             } ?? [])
     }
@@ -157,7 +163,7 @@ extension Eligibility {
                 rule["name"]?.name.map {
                     Rule(
                         name: $0, when: rule["when"]?.expression, reason: rule["reason"]?.text,
-                        points: rule["points"]?.decimal)
+                        points: rule["points"]?.number)
                 }
             } ?? []
         }
@@ -174,8 +180,8 @@ extension Appraisal {
             node?.sequence?.compactMap { item in
                 item["name"]?.name.map {
                     PointItem(
-                        name: $0, points: item["points"]?.decimal, per: item["per"]?.expression,
-                        max: item["max"]?.decimal)
+                        name: $0, points: item["points"]?.number, per: item["per"]?.expression,
+                        max: item["max"]?.number)
                 }
             } ?? []
         }
@@ -189,14 +195,14 @@ extension Appraisal {
                     dimensions: package["dimensions"]?.sequence?.compactMap { dimension in
                         dimension["name"]?.name.map {
                             Dimension(
-                                name: $0, title: dimension["title"]?.text, weight: dimension["weight"]?.decimal,
+                                name: $0, title: dimension["title"]?.text, weight: dimension["weight"]?.number,
                                 score: dimension["score"]?.expression)
                         }
                     } ?? [],
                     bonus: items(package["bonus"]), deductions: items(package["deductions"]),
                     grades: package["grades"]?.sequence?.compactMap { band in
                         band["grade"]?.name.map {
-                            Band(grade: $0, min: band["min"]?.decimal, minSpan: band["min"]?.span)
+                            Band(grade: $0, min: band["min"]?.number, minSpan: band["min"]?.span)
                         }
                     } ?? [],
                     consequences: package["consequences"]?.entries.map { consequence in

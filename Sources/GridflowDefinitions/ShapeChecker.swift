@@ -71,7 +71,7 @@ struct ShapeChecker {
         case .integer:
             if case .int = node.scalar?.resolved {} else { mismatch(node, shape, key) }
         case .number:
-            if !isPlainNumber(node) { mismatch(node, shape, key) }
+            if !isPlainNumber(node) { mismatch(node, shape, key) } else { checkNumberDomain(node, key) }
         case .bool:
             guard case .bool = node.scalar?.resolved else {
                 let hint =
@@ -90,7 +90,7 @@ struct ShapeChecker {
                         hint: "expected " + shape.summary))
             }
         case .scalar:
-            if node.scalar == nil { mismatch(node, shape, key) }
+            if node.scalar == nil { mismatch(node, shape, key) } else { checkNumberDomain(node, key) }
         case .list(let item):
             guard let items = node.sequence else { return mismatch(node, shape, key) }
             for element in items { check(element, against: item, key: key) }
@@ -204,6 +204,18 @@ struct ShapeChecker {
         case .either(let shapes): shapes.contains { kindFits(node, $0) }
         default: node.scalar != nil
         }
+    }
+
+    /// A number is read exactly or not at all, never rounded on its way in: one that needs more
+    /// than 38 significant digits, is 10^38 or more or has more than 76 places is an error.
+    private mutating func checkNumberDomain(_ node: Node, _ key: String) {
+        guard case .float(let text) = node.scalar?.resolved, Double(text)?.isFinite == true,
+            let problem = Number.problem(parsing: text)
+        else { return }
+        diagnostics.append(
+            Diagnostic(
+                .error, "number-range", "'\(key)' is \(text), which \(problem)", at: node.span,
+                hint: "a number holds 38 significant digits, is below 10^38 and has at most 76 places"))
     }
 
     private func isPlainNumber(_ node: Node) -> Bool {

@@ -15,7 +15,10 @@ extension Validator {
                 else { continue }
                 checkLiteral(value, field: field)
             }
-            for output in table.outputs where !row.then.contains(where: { $0.output.text == output.name.text }) {
+            for output in table.outputs
+            where !row.then.contains(where: { $0.output.text == output.name.text })
+                && !row.unreadOutputs.contains(output.name.text)
+            {
                 error(
                     "missing-output", "row \(index + 1) of \(place) gives no value for output '\(output.name.text)'",
                     at: row.span)
@@ -114,10 +117,8 @@ extension Validator {
         case (.decimal, .number), (.bool, .bool), (.string, .string), (.text, .string), (.date, .string),
             (.datetime, .string), (.duration, .string), (.invalid, _), (.person, .string):
             fits = true
-        case (.integer, .number(var n)):
-            var whole = Decimal()
-            NSDecimalRound(&whole, &n, 0, .plain)
-            fits = whole == n
+        case (.integer, .number(let n)):
+            fits = n.isInteger
         default: fits = false
         }
         if !fits {
@@ -187,12 +188,19 @@ extension Validator {
             checkUnique(package.bonus.map(\.name) + package.deductions.map(\.name), what: "bonus or deduction item")
             let weights = package.dimensions.compactMap(\.weight)
             if weights.count == package.dimensions.count, !weights.isEmpty {
-                let sum = weights.reduce(Decimal(0), +)
-                if sum != 1, let span = package.dimensionsSpan {
+                // Each weight is below 10^38 and there are few: their exact sum, or a total that
+                // no longer fits, which is not 1 either.
+                let sum = weights.reduce(Number?.some(.zero)) { total, weight in
+                    total.flatMap { Number.adding($0, weight) }
+                }
+                if sum != Number(1), let span = package.dimensionsSpan {
                     error(
-                        "weights-sum", "the weights of \(pplace) add up to \(sum), not 1", at: span,
+                        "weights-sum",
+                        "the weights of \(pplace) add up to \(sum.map(\.description) ?? "10^38 or more"), not 1",
+                        at: span,
                         hint: "weights are shares of the total: "
-                            + package.dimensions.map { "\($0.name.text) \($0.weight ?? 0)" }.joined(separator: " + "))
+                            + package.dimensions.map { "\($0.name.text) \($0.weight ?? .zero)" }.joined(
+                                separator: " + "))
                 }
             }
             for dimension in package.dimensions {
@@ -208,7 +216,7 @@ extension Validator {
                     what: "'per' of item '\(item.name.text)' in \(pplace)")
             }
             checkUnique(package.grades.map(\.grade), what: "grade")
-            var previous: Decimal?
+            var previous: Number?
             for (index, band) in package.grades.enumerated() {
                 let last = index == package.grades.count - 1
                 if let min = band.min {
@@ -339,12 +347,7 @@ extension Validator {
         }
     }
 
-    static func isWhole(_ value: Decimal) -> Bool {
-        var value = value
-        var whole = Decimal()
-        NSDecimalRound(&whole, &value, 0, .plain)
-        return whole == value
-    }
+    static func isWhole(_ value: Number) -> Bool { value.isInteger }
 
     mutating func check(_ coverage: Coverage) {
         let place = "coverage rule '\(coverage.name.text)'"

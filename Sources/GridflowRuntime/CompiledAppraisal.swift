@@ -124,15 +124,8 @@ public struct CompiledAppraisal: Sendable {
                 importFacts.append(
                     ImportFact(
                         name: fact.name.text, slot: slot, type: factsType.fields[slot].type,
-                        defaultValue: try fact.defaultValue.map { (value) throws(Program.CompileError) in
-                            try Program.number(value, "\(place), default")
-                        },
-                        minimum: try fact.bounds.min.map { (bound) throws(Program.CompileError) in
-                            try Program.number(bound.value, "\(place), min")
-                        },
-                        maximum: try fact.bounds.max.map { (bound) throws(Program.CompileError) in
-                            try Program.number(bound.value, "\(place), max")
-                        }))
+                        defaultValue: fact.defaultValue, minimum: fact.bounds.min?.value,
+                        maximum: fact.bounds.max?.value))
             }
         }
         self.storeFacts = storeFacts
@@ -206,9 +199,6 @@ public struct CompiledPackage: Sendable {
         role = package.role.text
         title = package.title
         let place = "appraisal \(appraisal), package \(role)"
-        func number(_ decimal: Decimal?, _ what: String) throws(Program.CompileError) -> Number? {
-            try decimal.map { (value) throws(Program.CompileError) in try Program.number(value, "\(place), \(what)") }
-        }
         func reads(_ text: String) -> [String] {
             var names: [String] = []
             var rest = Substring(text)
@@ -225,7 +215,7 @@ public struct CompiledPackage: Sendable {
             dimensions.append(
                 Dimension(
                     name: dimension.name.text, title: dimension.title,
-                    weight: try number(dimension.weight, "weight of \(dimension.name.text)") ?? .zero,
+                    weight: dimension.weight ?? .zero,
                     formula: score.text, reads: reads(score.text),
                     score: try CompiledWorkflow.compile(score.text, roots, .decimal, place)))
         }
@@ -238,8 +228,8 @@ public struct CompiledPackage: Sendable {
                 items.append(
                     Item(
                         name: item.name.text,
-                        points: try number(item.points, "points of \(item.name.text)") ?? Number(1),
-                        max: try number(item.max, "max of \(item.name.text)"), formula: per,
+                        points: item.points ?? Number(1),
+                        max: item.max, formula: per,
                         per: try CompiledWorkflow.compile(per, roots, .decimal, place)))
             }
             return items
@@ -247,7 +237,7 @@ public struct CompiledPackage: Sendable {
         bonus = try items(package.bonus)
         deductions = try items(package.deductions)
         bands = try package.grades.map { (band) throws(Program.CompileError) in
-            Band(grade: band.grade.text, min: try number(band.min, "min of grade \(band.grade.text)"))
+            Band(grade: band.grade.text, min: band.min)
         }
         var consequences: [String: [CompiledEffect]] = [:]
         for (grade, effects) in package.consequences {

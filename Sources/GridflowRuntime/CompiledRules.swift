@@ -39,8 +39,7 @@ struct CompiledCell: Sendable {
         case .compare(let op, let literal): test = .compare(op, try Self.value(literal, for: input))
         case .interval(let low, let lowClosed, let high, let highClosed):
             test = .interval(
-                low: try Program.number(low, "a cell for '\(input)'"), lowClosed: lowClosed,
-                high: try Program.number(high, "a cell for '\(input)'"), highClosed: highClosed)
+                low: low, lowClosed: lowClosed, high: high, highClosed: highClosed)
         case .expression(let expression):
             let text = Cell.replacingPlaceholder(expression.text)
             test = .expression(try CompiledWorkflow.compile(text, [("_", type)], .bool, "a cell for '\(input)'"))
@@ -50,7 +49,7 @@ struct CompiledCell: Sendable {
     /// The value of a literal in a cell or an output for `name`.
     static func value(_ literal: Literal, for name: String) throws(Program.CompileError) -> Value {
         switch literal.value {
-        case .number(let n): .number(try Program.number(n, "a value for '\(name)'"))
+        case .number(let n): .number(n)
         case .string(let s): .string(s)
         case .bool(let b): .bool(b)
         }
@@ -249,9 +248,7 @@ struct CompiledEligibility: Sendable {
                 result.append(
                     Rule(
                         name: rule.name.text, reason: rule.reason ?? rule.name.text,
-                        points: try rule.points.map { (points) throws(Program.CompileError) in
-                            try Program.number(points, "the points of rule '\(rule.name.text)'")
-                        } ?? Number(1),
+                        points: rule.points ?? Number(1),
                         code: try CompiledWorkflow.compile(when.text, roots, .bool, "rule '\(rule.name.text)'"),
                         text: when.text))
             }

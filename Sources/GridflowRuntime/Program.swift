@@ -353,17 +353,3 @@ struct CompiledDecision: Sendable {
     let inputs: [(name: String, code: CompiledExpression)]
     let assign: [(slot: Int, output: String)]
 }
-
-extension Program {
-    /// A number written in a definition (read as a Foundation `Decimal`) as a `Number`, or a
-    /// compile error saying why it is not one (10^38 or more, more than 76 places): never a
-    /// stand-in value.
-    static func number(_ decimal: Decimal, _ place: @autoclosure () -> String) throws(CompileError) -> Number {
-        let text = "\(decimal)"
-        guard let number = Number(text) else {
-            throw CompileError(
-                description: "\(place()): \(text) \(Number.problem(parsing: text) ?? "is not a number")")
-        }
-        return number
-    }
-}

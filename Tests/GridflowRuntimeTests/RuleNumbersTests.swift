@@ -7,7 +7,7 @@ import Testing
 
 /// Numbers in rule sets: a collected sum rounds its exact total once and is an incident at 10^38
 /// or more (it used to drop the value that overflowed); a number a definition writes outside the
-/// 38-digit range is a compile error, never a stand-in zero.
+/// 38-digit range is refused where it is written, never rounded or replaced by a stand-in zero.
 @Suite struct RuleNumbersTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/runtime")
@@ -62,13 +62,28 @@ import Testing
                 == .success(["points": .number(Number("90000000000000000000000000000000000001")!)]))
     }
 
-    @Test func aDefinitionNumberBeyondTheRangeIsACompileError() throws {
-        do {
-            _ = try program(points: ["1e40"])
-            Issue.record("1e40 must not compile")
-        } catch let error as Program.CompileError {
-            #expect(
-                error.description == "a value for 'points': 10000000000000000000000000000000000000000 is 10^38 or more")
-        }
+    /// A number beyond the domain is refused when the definitions load, where it is written.
+    @Test func aDefinitionNumberBeyondTheRangeIsRefusedWhereItIsWritten() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-rule-numbers-\(UUID().uuidString)")
+        try FileManager.default.copyItem(at: Self.fixtures, to: directory)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try """
+        kind: DecisionTable
+        schema: 1
+        name: points
+        hit: first
+        inputs:
+          score: decimal
+        outputs:
+          points: decimal
+        rules:
+          - when: {score: ">= 0"}
+            then: {points: 1e40}
+
+        """.write(to: directory.appendingPathComponent("Rules/rt/points.yaml"), atomically: true, encoding: .utf8)
+        let result = Loader().load(paths: [directory.path + "/Rules/rt/points.yaml"])
+        let messages = result.diagnostics.filter { $0.severity == .error }.map { "\($0.code.rawValue): \($0.message)" }
+        #expect(messages == ["number-range: 'points' is 1e40, which is 10^38 or more"])
     }
 }
