@@ -11,6 +11,14 @@ public struct Field: Sendable {
     public var required: Bool
     /// Roles that may see the value; empty means everyone with access.
     public var visibleTo: [Name]
+    /// For a workflow's field: the condition over `case` under which `visibleTo` may see the
+    /// value at all (`case.real_name`); where it does not hold, or cannot be evaluated, nobody does.
+    public var visibleWhen: Expression?
+    /// For a workflow's `person` field: the person who opens a case is the one this field names,
+    /// so who took the `open` step is as restricted as the field (an anonymous report's opener too).
+    public var opener = false
+    /// The node of `opener`, for diagnostics.
+    public var openerSpan: SourceSpan?
     /// For appraisal facts: `store` or `import`.
     public var source: String?
     public var span: SourceSpan
@@ -93,6 +101,9 @@ extension Field {
             name: name, type: .invalid, title: node["title"]?.text, required: node["required"]?.bool ?? false,
             visibleTo: node["visible_to"]?.names ?? [], source: node["source"]?.text, span: name.span)
         field.type = FieldType.read(node)
+        field.visibleWhen = node["visible_when"]?.expression
+        field.opener = node["opener"]?.bool ?? false
+        field.openerSpan = node["opener"]?.span
         field.sourceSpan = node["source"]?.span
         field.defaultValue = node["default"]?.number
         func bound(_ key: String) -> Bound? {

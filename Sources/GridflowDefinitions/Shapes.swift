@@ -60,6 +60,13 @@ public enum Shapes {
         key("key", .keyword(["string", "integer"]), "For `map`: the key type."),
         key("fields", .map(entity: "field", .ref("field")), "For `record`: its fields."),
         key("visible_to", .list(.identifier), "Roles that may see the value."),
+        key(
+            "visible_when", .expression,
+            "For a workflow's field: over `case`, when `visible_to` may see the value; otherwise nobody does."),
+        key(
+            "opener", .bool,
+            "For a workflow's person field: it names who opens the case, so the opener is as restricted as the field."
+        ),
     ]
 
     static let field = ObjectShape("a field", plural: "fields", fieldKeys)

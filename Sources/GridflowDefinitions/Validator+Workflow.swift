@@ -20,8 +20,31 @@ extension Validator {
         let stateRoots: [(name: String, type: ValueType)] = [("case", .record(caseType(workflow)))]
 
         for role in workflow.startedBy { checkRole(role, in: place) }
+        let anyState: [(name: String, type: ValueType)] = [("case", .record(types.caseTypeInAnyState(workflow)))]
+        var opener: Field?
         for field in workflow.fields {
-            checkField(field, in: place)
+            checkField(field, in: place, inWorkflow: true)
+            if let condition = field.visibleWhen {
+                checkExpression(
+                    condition, roots: anyState, expecting: .bool,
+                    what: "'visible_when' of field '\(field.name.text)'")
+            }
+            if field.opener, let span = field.openerSpan {
+                if case .person = field.type {
+                } else {
+                    error(
+                        "not-a-person",
+                        "'opener' of field '\(field.name.text)': the opener is a person, but the field is \(field.type.keyword)",
+                        at: span)
+                }
+                if let first = opener {
+                    error(
+                        "several-openers",
+                        "\(place) names two fields its opener: '\(first.name.text)' and '\(field.name.text)'", at: span,
+                        hint: "a case has one opener; keep 'opener: true' on one field")
+                }
+                opener = field
+            }
             if Self.builtinCaseFields.contains(field.name.text) {
                 error(
                     "reserved-name", "'\(field.name.text)' is a built-in case field and cannot be declared",

@@ -112,9 +112,21 @@ struct Validator {
     }
 
     /// Checks a field's type: enums have values, lists have element types, visible_to names roles.
-    mutating func checkField(_ field: Field, in place: String) {
+    mutating func checkField(_ field: Field, in place: String, inWorkflow: Bool = false) {
         checkType(field.type, field: field, in: place)
         for role in field.visibleTo { checkRole(role, in: "field '\(field.name.text)'") }
+        guard !inWorkflow else { return }
+        if let condition = field.visibleWhen {
+            error(
+                "not-a-case-field", "'visible_when' of field '\(field.name.text)': only a workflow's fields have it",
+                at: condition.span, hint: "remove it; \(place) has no cases")
+        }
+        if field.opener, let span = field.openerSpan {
+            error(
+                "not-a-case-field", "'opener' of field '\(field.name.text)': only a workflow's fields have it",
+                at: span,
+                hint: "remove it; \(place) has no cases")
+        }
     }
 
     private mutating func checkType(_ type: FieldType, field: Field, in place: String) {

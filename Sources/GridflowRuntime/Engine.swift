@@ -258,31 +258,6 @@ public struct Engine: Sendable {
         return values
     }
 
-    /// The fields `actor` may see, in declaration order; restricted fields of other roles are left out.
-    public func visibleFields(_ snapshot: CaseSnapshot, to actor: Actor) -> [(name: String, value: Value)] {
-        guard let workflow = program.workflow(snapshot.workflow) else { return [] }
-        return workflow.caseType.fields.compactMap { field in
-            guard workflow.fieldTypes[field.name] != nil else { return nil }
-            if !actor.isEngine, let allowed = workflow.visibility[field.name], allowed.isDisjoint(with: actor.roles) {
-                return nil
-            }
-            return (field.name, snapshot[field.name] ?? .null)
-        }
-    }
-
-    /// The restricted fields `actor` may not see, with the roles that may: a denied read is said,
-    /// not silently skipped.
-    public func hiddenFields(_ snapshot: CaseSnapshot, from actor: Actor) -> [(name: String, roles: [String])] {
-        guard let workflow = program.workflow(snapshot.workflow) else { return [] }
-        return workflow.caseType.fields.compactMap { field in
-            guard !actor.isEngine, let allowed = workflow.visibility[field.name], allowed.isDisjoint(with: actor.roles)
-            else {
-                return nil
-            }
-            return (field.name, allowed.sorted())
-        }
-    }
-
     /// The events `actor` may fire now.
     public func actions(_ snapshot: CaseSnapshot, for actor: Actor) -> [String] {
         guard let workflow = program.workflow(snapshot.workflow) else { return [] }

@@ -62,5 +62,16 @@ public struct Incident: Error, Sendable, Hashable, CustomStringConvertible {
     public var expression: String?
     public var range: TextRange?
 
+    /// An incident with its code, message and where it happened.
+    public init(
+        code: String, message: String, transition: String?, expression: String? = nil, range: TextRange? = nil
+    ) {
+        self.code = code
+        self.message = message
+        self.transition = transition
+        self.expression = expression
+        self.range = range
+    }
+
     public var description: String { message }
 }

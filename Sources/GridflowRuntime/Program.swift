@@ -129,6 +129,17 @@ public final class CompiledWorkflow: Sendable {
     public let startedBy: Set<String>
     /// Roles that may see each restricted field; a field missing here is visible to everyone.
     public let visibility: [String: Set<String>]
+    /// Fields whose visibility follows the case (`visible_when`): nobody sees them where the
+    /// condition does not hold or cannot be evaluated.
+    public let visibleWhen: [String: VisibilityCondition]
+    /// The `person` field that names who opens a case (`opener: true`): the actor of the `open`
+    /// step is as restricted as it.
+    public let openerField: String?
+    /// For each transition taken as the person in a field (`person:`), that field: the actor of
+    /// such a step is as restricted as the field.
+    public let personFields: [String: String]
+    /// For each event, the `person:` fields of the transitions that handle it.
+    public let personFieldsByEvent: [String: Set<String>]
     public let initialState: String
     public let states: [String: CompiledState]
     let transitions: [String: [CompiledTransition]]
@@ -170,6 +181,25 @@ public final class CompiledWorkflow: Sendable {
             visibility[field.name.text] = Set(field.visibleTo.map(\.text))
         }
         self.visibility = visibility
+        var visibleWhen: [String: VisibilityCondition] = [:]
+        let anyState: [(name: String, type: ValueType)] = [("case", .record(types.caseTypeInAnyState(workflow)))]
+        for field in workflow.fields {
+            guard let condition = field.visibleWhen else { continue }
+            visibleWhen[field.name.text] = VisibilityCondition(
+                text: condition.text,
+                code: try Self.compile(condition.text, anyState, .bool, "visible_when of field '\(field.name.text)'"))
+        }
+        self.visibleWhen = visibleWhen
+        openerField = workflow.fields.first(where: \.opener)?.name.text
+        var personFields: [String: String] = [:]
+        var personFieldsByEvent: [String: Set<String>] = [:]
+        for transition in workflow.transitions {
+            guard let field = transition.person?.text else { continue }
+            personFields[transition.name.text] = field
+            personFieldsByEvent[transition.event.text, default: []].insert(field)
+        }
+        self.personFields = personFields
+        self.personFieldsByEvent = personFieldsByEvent
         guard let initial = workflow.initialState?.name.text else {
             throw Program.CompileError(description: "workflow '\(workflow.name.text)' has no initial state")
         }
@@ -282,6 +312,13 @@ public final class CompiledWorkflow: Sendable {
             throw Program.CompileError(description: "\(place): \(error.message) (in '\(text)')")
         }
     }
+}
+
+/// A field's `visible_when`, compiled over `case`.
+public struct VisibilityCondition: Sendable {
+    /// The expression as written.
+    public let text: String
+    let code: CompiledExpression
 }
 
 /// A state: whether it ends the case, and the timers it starts.

@@ -115,6 +115,29 @@ struct ActorOptions: ParsableArguments {
     }
 }
 
+/// Who reads: `--as ID` (with `--role`), a person who sees what their roles may; without it,
+/// no one named, who sees no restricted field. The engine's view, which sees everything, is
+/// never printed.
+struct ViewerOptions: ParsableArguments {
+    @Option(
+        name: .customLong("as"),
+        help: "Show what this person may see (and do); default: no one named, so restricted fields are hidden.")
+    var id: String?
+    @Option(name: .customLong("role"), help: "As that person acting in this role (repeat for several).")
+    var roles: [String] = []
+
+    func validate() throws {
+        try PersonOptions.check(id: id, roles: roles)
+        if id == nil, !roles.isEmpty { throw ValidationError("--role names the roles of the person --as names") }
+    }
+
+    /// The viewer, resolved against the directory of `engine`'s unit.
+    func viewer(_ engine: Engine, now: Instant) throws -> Viewer {
+        guard let id else { return .anyone }
+        return .person(try gridflow.run { () throws(EngineError) in try engine.actor(id, roles: Set(roles), now: now) })
+    }
+}
+
 /// The checks every `--as` and `--role` goes through.
 enum PersonOptions {
     /// Refuses an id that is not a person's (`system` among them) and the role `system`.
@@ -185,18 +208,23 @@ func storeRun<T>(_ body: () throws(StoreError) -> T) throws -> T {
 }
 
 /// Turns engine failures into one-line errors: 1 for a refused or failed step, 2 for bad requests.
-func run<T>(_ body: () throws(EngineError) -> T) throws -> T {
+/// With `view`, what is said about the case is said as its viewer may read it: a guard's trace
+/// and the messages pass through `CaseView`, so no value hidden from them is printed.
+func run<T>(view: CaseView? = nil, _ body: () throws(EngineError) -> T) throws -> T {
     do {
         return try body()
     } catch {
+        let said = view.map { $0.scrub(error.message) } ?? error.message
         switch error.code {
         case .rejected:
-            var message = "rejected: \(error.message)"
+            var message = "rejected: \(said)"
             if let trace = error.rejection?.trace, !trace.isEmpty {
-                message += "\n" + trace.map { "  \($0.text) = \($0.value.summary())" }.joined(separator: "\n")
+                let lines =
+                    view.map { $0.trace(trace) } ?? trace.map { ($0.text, $0.value.summary()) }
+                message += "\n" + lines.map { "  \($0.text) = \($0.value)" }.joined(separator: "\n")
             }
             throw CommandError(message: message, status: 1)
-        case .incident, .conflict, .calendar: throw CommandError(message: error.message, status: 1)
+        case .incident, .conflict, .calendar: throw CommandError(message: said, status: 1)
         case .notFound, .store, .version: throw CommandError(message: error.message, status: 2)
         }
     }
@@ -228,7 +256,7 @@ struct CaseOpen: ParsableCommand {
         let opened = try gridflow.run { () throws(EngineError) in
             try engine.open(parts[1], input: values, by: actor, now: now)
         }
-        CaseOutput.print(engine: engine, opened, actor: actor, json: options.json)
+        CaseOutput.print(engine: engine, opened, viewer: .person(actor), now: now, json: options.json)
     }
 }
 
@@ -253,10 +281,12 @@ struct CaseAct: ParsableCommand {
         let values = try input.values(for: compiled)
         let now = try options.instant()
         let actor = try self.actor.actor(engine, now: now)
-        let next = try gridflow.run { () throws(EngineError) in
+        // A refusal is explained as the actor may read the case.
+        let next = try gridflow.run(view: engine.view(current, for: .person(actor), now: now)) {
+            () throws(EngineError) in
             try engine.act(caseID, event: event, input: values, by: actor, now: now)
         }
-        CaseOutput.print(engine: engine, next, actor: actor, json: options.json)
+        CaseOutput.print(engine: engine, next, viewer: .person(actor), now: now, json: options.json)
     }
 }
 
@@ -266,28 +296,17 @@ struct CaseShow: ParsableCommand {
 
     @Argument(help: "The case id.")
     var caseID: String
-    @Option(
-        name: .customLong("as"),
-        help: "Show what this person may see and do; default: the engine, which sees everything.")
-    var id: String?
-    @Option(name: .customLong("role"), help: "As that person acting in this role (repeat for several).")
-    var roles: [String] = []
+    @OptionGroup var viewer: ViewerOptions
     @OptionGroup var options: StoreOptions
-
-    func validate() throws {
-        try PersonOptions.check(id: id, roles: roles)
-    }
 
     func run() throws {
         let store = try options.store()
         let engine = try CaseOutput.engine(for: caseID, store: store, options: options)
         let current = try gridflow.run { () throws(EngineError) in try engine.load(caseID) }
         let now = try options.instant()
-        let actor =
-            try id.map { id in
-                try gridflow.run { () throws(EngineError) in try engine.actor(id, roles: Set(roles), now: now) }
-            } ?? .system
-        CaseOutput.print(engine: engine, current, actor: actor, json: options.json, full: true)
+        CaseOutput.print(
+            engine: engine, current, viewer: try viewer.viewer(engine, now: now), now: now, json: options.json,
+            full: true)
     }
 }
 
@@ -381,25 +400,51 @@ struct IncidentList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List open incidents.")
 
     @Option(name: .customLong("case"), help: "Only this case's.") var caseID: String?
+    @OptionGroup var viewer: ViewerOptions
     @OptionGroup var options: StoreOptions
 
     func run() throws {
         let store = try options.store()
         let incidents = try storeRun { () throws(StoreError) in try store.incidents(caseID: caseID) }
+        let now = try options.instant()
+        // Each incident as the viewer may read its case: who sent an event as the person of a
+        // hidden field is hidden, and so is any hidden value its message names. A case that
+        // cannot be read here says nothing of either.
+        var engines: [String: Engine] = [:]
+        var viewers: [String: Viewer] = [:]
+        func engine(_ unit: String) throws -> Engine {
+            if let engine = engines[unit] { return engine }
+            let engine = try options.engine(unit: unit, store: store)
+            engines[unit] = engine
+            viewers[unit] = try viewer.viewer(engine, now: now)
+            return engine
+        }
+        let seen = try incidents.map { incident -> (actor: String, message: String) in
+            guard let stored = try storeRun({ () throws(StoreError) in try store.load(incident.caseID) }) else {
+                return (CaseView.mark, CaseView.mark)
+            }
+            let engine = try engine(stored.unit)
+            guard let snapshot = try? engine.snapshot(stored, anyVersion: true), let viewer = viewers[stored.unit],
+                let view = engine.view(snapshot, for: viewer, now: now)
+            else { return (CaseView.mark, CaseView.mark) }
+            let read = view.incident(incident)
+            return (read.actor ?? read.actorHidden.map { "‹hidden: \($0.name)›" } ?? CaseView.mark, read.message)
+        }
         if options.json {
-            let rows = incidents.map {
+            let rows = zip(incidents, seen).map { incident, seen in
                 ValueJSON.encode([
-                    "id": .number(Number($0.id)), "case_id": .string($0.caseID), "code": .string($0.code),
-                    "message": .string($0.message), "transition": $0.transition.map(Value.string) ?? .null,
-                    "event": .string($0.event), "actor": .string($0.actor.id),
+                    "id": .number(Number(incident.id)), "case_id": .string(incident.caseID),
+                    "code": .string(incident.code), "message": .string(seen.message),
+                    "transition": incident.transition.map(Value.string) ?? .null, "event": .string(incident.event),
+                    "actor": .string(seen.actor),
                 ])
             }
             FileHandleOutput.standardOutput("[" + rows.joined(separator: ",") + "]\n")
             return
         }
-        for incident in incidents {
+        for (incident, seen) in zip(incidents, seen) {
             FileHandleOutput.standardOutput(
-                "#\(incident.id)  \(incident.caseID)  \(incident.code)  '\(incident.event)' by \(incident.actor.id)  \(incident.message)\n"
+                "#\(incident.id)  \(incident.caseID)  \(incident.code)  '\(incident.event)' by \(seen.actor)  \(seen.message)\n"
             )
         }
         FileHandleOutput.standardOutput("\(incidents.count) open incident\(incidents.count == 1 ? "" : "s")\n")
@@ -410,6 +455,7 @@ struct IncidentRetry: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "retry", abstract: "Apply an incident's event again.")
 
     @Argument(help: "The incident number.") var id: Int
+    @OptionGroup var viewer: ViewerOptions
     @OptionGroup var options: StoreOptions
 
     func run() throws {
@@ -418,9 +464,13 @@ struct IncidentRetry: ParsableCommand {
         guard let stored else { throw CommandError(message: "no incident #\(id) in \(options.db)") }
         let engine = try CaseOutput.engine(for: stored.caseID, store: store, options: options)
         let now = try options.instant()
-        let next = try gridflow.run { () throws(EngineError) in try engine.retry(id, now: now) }
+        let viewer = try self.viewer.viewer(engine, now: now)
+        let current = try gridflow.run { () throws(EngineError) in try engine.load(stored.caseID) }
+        let next = try gridflow.run(view: engine.view(current, for: viewer, now: now)) { () throws(EngineError) in
+            try engine.retry(id, now: now)
+        }
         // With --json only the case is printed, as `case act --json` prints it.
         if !options.json { FileHandleOutput.standardOutput("incident #\(id) resolved\n") }
-        CaseOutput.print(engine: engine, next, actor: stored.actor, json: options.json)
+        CaseOutput.print(engine: engine, next, viewer: viewer, now: now, json: options.json)
     }
 }

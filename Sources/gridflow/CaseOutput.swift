@@ -12,12 +12,18 @@ enum CaseOutput {
         return try options.engine(unit: stored.unit, store: store)
     }
 
-    static func print(engine: Engine, _ snapshot: CaseSnapshot, actor: Actor, json: Bool, full: Bool = false) {
-        let fields = engine.visibleFields(snapshot, to: actor)
-        let hidden = engine.hiddenFields(snapshot, from: actor)
-        let actions = engine.actions(snapshot, for: actor)
+    /// Prints a case as `viewer` may see it: through `CaseView`, the one way case data goes out.
+    static func print(
+        engine: Engine, _ snapshot: CaseSnapshot, viewer: Viewer, now: Instant, json: Bool, full: Bool = false
+    ) {
+        guard let view = engine.view(snapshot, for: viewer, now: now) else { return }
+        let fields = view.fields
+        let hidden = view.hidden
+        var actor: Actor?
+        if case .person(let person) = viewer { actor = person }
+        let actions = actor.map { engine.actions(snapshot, for: $0) } ?? []
         // History and incidents are read only for `show`, which prints them.
-        let history = full ? (try? engine.store.history(snapshot.id)) ?? [] : []
+        let history = full ? view.history((try? engine.store.history(snapshot.id)) ?? []) : []
         let incidents = full ? (try? engine.store.incidents(caseID: snapshot.id)) ?? [] : []
         // Times as the unit's people read them, with the offset: still exact instants.
         let time = engine.program.calendar.zone
@@ -26,26 +32,41 @@ enum CaseOutput {
                 "id": .string(snapshot.id), "unit": .string(snapshot.unit), "workflow": .string(snapshot.workflow),
                 "state": .string(snapshot.state), "version": .number(Number(snapshot.version)),
                 "definition_version": .string(snapshot.definitionVersion),
+                "viewer": viewer.personID.map(Value.string) ?? .null,
                 "actions": .list(actions.map(Value.string)),
                 "hidden": .list(hidden.map { Value.string($0.name) }),
+                "hidden_from_viewer": .list(
+                    hidden.map { field in
+                        .record(
+                            Record(
+                                layout: RecordLayout(names: ["field", "visible_to", "reason"]),
+                                slots: [
+                                    .string(field.name), .list(field.roles.map(Value.string)),
+                                    field.reason.map(Value.string) ?? .null,
+                                ]))
+                    }),
             ]
+            if !view.problems.isEmpty { object["problems"] = .list(view.problems.map(Value.string)) }
             let names = fields.map(\.name)
             object["fields"] = .record(Record(layout: RecordLayout(names: names), slots: fields.map(\.value)))
             var text = ValueJSON.encode(object, time: time)
             if full {
                 let workflow = engine.program.workflow(snapshot.workflow)
-                let hiddenNames = Set(hidden.map(\.name))
-                let historyJSON = history.map {
-                    "{\"sequence\":\($0.sequence),\"at\":" + ValueJSON.encode(Value.datetime($0.at), time: time)
-                        + ",\"actor\":" + ValueJSON.encode(Value.string($0.actor)) + ",\"event\":"
-                        + ValueJSON.encode(Value.string($0.event))
-                        + ",\"from\":" + ValueJSON.encode($0.from.map(Value.string) ?? .null) + ",\"to\":"
-                        + ValueJSON.encode(Value.string($0.to)) + ",\"changes\":"
-                        + changes($0.changesJSON, of: workflow, hiding: hiddenNames, time: time) + "}"
+                let historyJSON = history.map { item in
+                    let entry = item.entry
+                    return "{\"sequence\":\(entry.sequence),\"at\":"
+                        + ValueJSON.encode(Value.datetime(entry.at), time: time)
+                        + ",\"actor\":" + ValueJSON.encode(item.actor.map(Value.string) ?? .null)
+                        + (item.actorHidden.map { ",\"actor_hidden\":" + ValueJSON.encode(Value.string($0.name)) } ?? "")
+                        + ",\"event\":" + ValueJSON.encode(Value.string(entry.event))
+                        + ",\"from\":" + ValueJSON.encode(entry.from.map(Value.string) ?? .null) + ",\"to\":"
+                        + ValueJSON.encode(Value.string(entry.to)) + ",\"changes\":"
+                        + changes(entry.changesJSON, of: workflow, time: time) + "}"
                 }
                 let incidentJSON = incidents.map {
-                    ValueJSON.encode([
-                        "id": .number(Number($0.id)), "code": .string($0.code), "message": .string($0.message),
+                    let seen = view.incident($0)
+                    return ValueJSON.encode([
+                        "id": .number(Number($0.id)), "code": .string($0.code), "message": .string(seen.message),
                         "transition": $0.transition.map(Value.string) ?? .null, "event": .string($0.event),
                     ])
                 }
@@ -59,25 +80,34 @@ enum CaseOutput {
         }
         var out =
             "case \(snapshot.id) (\(snapshot.unit)/\(snapshot.workflow)) · state \(snapshot.state) · version \(snapshot.version)\n"
+        if case .anyone = viewer, full {
+            out += "viewing without --as: restricted fields are hidden; name a viewer with --as ID\n"
+        }
         out += "fields:\n"
         for (name, value) in fields where value != .null {
             out += "  \(name): \(display(value, time: time))\n"
         }
         let empty = fields.filter { $0.value == .null }.count
         if full, empty > 0 { out += "  (\(empty) more field\(empty == 1 ? "" : "s") empty)\n" }
-        for (name, roles) in hidden {
-            out += "  \(name): hidden from \(actor.id) (visible to \(roles.joined(separator: ", ")))\n"
+        let who = viewer.personID ?? "anyone"
+        for field in hidden {
+            out += "  \(field.name): hidden from \(who) (\(field.visibleTo))\n"
         }
-        out += "actions for \(actor.id): " + (actions.isEmpty ? "none" : actions.joined(separator: ", ")) + "\n"
+        for problem in view.problems { out += "  problem: \(problem)\n" }
+        if let actor {
+            out += "actions for \(actor.id): " + (actions.isEmpty ? "none" : actions.joined(separator: ", ")) + "\n"
+        }
         if full {
             out += "history:\n"
-            for entry in history {
+            for item in history {
+                let entry = item.entry
                 let move = entry.from.map { "\($0) → \(entry.to)" } ?? "→ \(entry.to)"
-                out += "  \(entry.sequence)  \(time.text(entry.at))  \(entry.actor)  \(entry.event)  \(move)\n"
+                let by = item.actor ?? item.actorHidden.map { "‹hidden: \($0.name)›" } ?? CaseView.mark
+                out += "  \(entry.sequence)  \(time.text(entry.at))  \(by)  \(entry.event)  \(move)\n"
             }
             out += "incidents: " + (incidents.isEmpty ? "none" : "") + "\n"
             for incident in incidents {
-                out += "  #\(incident.id) \(incident.code) on '\(incident.event)': \(incident.message)\n"
+                out += "  #\(incident.id) \(incident.code) on '\(incident.event)': \(view.incident(incident).message)\n"
             }
         }
         FileHandleOutput.standardOutput(out)
@@ -92,16 +122,14 @@ enum CaseOutput {
         return value.description(in: time)
     }
 
-    /// A history entry's changes as JSON for the viewer: changes of fields hidden from them are
-    /// left out, as their values are, and values are read with their field's type so that
-    /// datetimes are written in the unit's time zone.
-    static func changes(_ json: String, of workflow: CompiledWorkflow?, hiding hidden: Set<String>, time: Zone)
-        -> String
-    {
-        guard case .array(let items)? = try? JSONReader.read(json) else { return hidden.isEmpty ? json : "[]" }
+    /// A history entry's changes as JSON (those of fields hidden from the viewer already left out
+    /// by `CaseView.history`), values read with their field's type so that datetimes are written
+    /// in the unit's time zone.
+    static func changes(_ json: String, of workflow: CompiledWorkflow?, time: Zone) -> String {
+        guard case .array(let items)? = try? JSONReader.read(json) else { return "[]" }
         var out = "["
         for item in items {
-            guard let field = item["field"]?.string, !hidden.contains(field) else { continue }
+            guard let field = item["field"]?.string else { continue }
             func value(_ key: String) -> String {
                 let raw = item[key] ?? .null
                 if let type = workflow?.fieldTypes[field],
