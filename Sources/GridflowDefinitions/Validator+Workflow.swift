@@ -40,10 +40,11 @@ extension Validator {
                 if let first = opener {
                     error(
                         "several-openers",
-                        "\(place) names two fields its opener: '\(first.name.text)' and '\(field.name.text)'", at: span,
+                        "\(place) names two fields as its opener: '\(first.name.text)' and '\(field.name.text)'",
+                        at: span,
                         hint: "a case has one opener; keep 'opener: true' on one field")
                 }
-                opener = field
+                if opener == nil { opener = field }
             }
             if Self.builtinCaseFields.contains(field.name.text) {
                 error(

@@ -101,4 +101,24 @@ import Testing
         let shown = try gf(["case", "show", "oilfield-issue-1", "--as", "li"])
         #expect(shown.stdout.contains("  #1 test on 'confirm': rate failed for '‹hidden›' (‹hidden›)\n"))
     }
+
+    /// Oilfield's reporter is `visible_when: has(case.reporter)`: an anonymous report's opener is
+    /// hidden from the discipline roles too.
+    @Test func anAnonymousReportHidesItsOpenerFromEveryone() throws {
+        try reportByWhistleblower()
+        let opened = try gf([
+            "case", "open", "oilfield/issue", "--as", "whistle-7Q", "--set", "channel=qr_code", "--set",
+            "description=y", "--now", "2024-07-01T09:00:00+08:00",
+        ])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let asCommittee = try gf(["case", "show", "oilfield-issue-2", "--as", "zhang"])
+        #expect(
+            asCommittee.stdout.contains(
+                "  reporter: hidden from zhang (visible to nobody (visible_when has(case.reporter) does not hold))\n"),
+            "\(asCommittee.stdout)")
+        #expect(asCommittee.stdout.contains("  ‹hidden: reporter›  open  → submitted\n"))
+        #expect(!asCommittee.stdout.contains("whistle-7Q"))
+        // The real-name report still shows its reporter to the committee.
+        #expect(try gf(["case", "show", "oilfield-issue-1", "--as", "zhang"]).stdout.contains("whistle-7Q"))
+    }
 }
