@@ -128,10 +128,12 @@ import Testing
         )
 
         // wang holds `employee` through its held_by ("true"), so he may report without --role.
-        let opened = try gf([
-            "case", "open", "oilfield/issue", "--as", "wang", "--set", "channel=qr_code", "--set", "description=x",
-            "--json",
-        ])
+        // A real-name report (an anonymous one shows its reporter to nobody).
+        let report = try write(
+            "report.json",
+            #"{"channel": "qr_code", "description": "x", "reporter": "#
+                + Self.person("wang", roles: ["employee"], department: "production") + "}")
+        let opened = try gf(["case", "open", "oilfield/issue", "--as", "wang", "--data", report, "--json"])
         #expect(opened.status == 0, "\(opened.stderr)")
         let id = try #require(
             (try JSONSerialization.jsonObject(with: Data(opened.stdout.utf8)) as? [String: Any])?["id"] as? String)
