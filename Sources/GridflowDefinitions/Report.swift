@@ -1,4 +1,5 @@
 import GridflowDiagnostics
+import GridflowExpressions
 import GridflowYAML
 
 /// A periodic bulletin over the cases of one workflow opened in the period: measures (counts,
@@ -8,6 +9,9 @@ public struct Report: Sendable {
     public var file: String
     public var title: String?
     public var workflow: Name?
+    /// The roles the bulletin is for (`audience:`): a report that reads a restricted field of its
+    /// workflow must state it, and only people acting in one of these roles may run it.
+    public var audience: [Name] = []
     public var groups: [Group]
     public var measures: [Measure]
 
@@ -41,6 +45,7 @@ extension Report {
         guard let name = node["name"]?.name else { return nil }
         return Report(
             name: name, file: file, title: node["title"]?.text, workflow: node["workflow"]?.name,
+            audience: node["audience"]?.names ?? [],
             groups: node["groups"]?.sequence?.compactMap { group in
                 group["name"]?.name.map { Group(name: $0, title: group["title"]?.text, by: group["by"]?.expression) }
             } ?? [],
@@ -52,5 +57,49 @@ extension Report {
                         filter: measure["where"]?.expression, span: measure.span)
                 }
             } ?? [])
+    }
+}
+
+extension Workflow {
+    /// The fields whose value is not everyone's: those with `visible_to` or `visible_when`, and
+    /// the opener, who names the person who opened a case.
+    public var restrictedFields: [Field] {
+        fields.filter { !$0.visibleTo.isEmpty || $0.visibleWhen != nil || $0.opener }
+    }
+}
+
+extension Report {
+    /// An expression of a report that reads a restricted field of its workflow.
+    public struct RestrictedRead: Sendable {
+        /// The field read.
+        public var field: Field
+        /// Where: `the key of group 'by_reporter'`, `'where' of measure 'mine'`, `the value of …`.
+        public var what: String
+        /// The expression that reads it.
+        public var expression: Expression
+    }
+
+    /// Every place the report reads a restricted field of `workflow` (a field it names, or any
+    /// when it reads `case` whole or by index), in the order written.
+    public func restrictedReads(in workflow: Workflow) -> [RestrictedRead] {
+        let restricted = workflow.restrictedFields
+        guard !restricted.isEmpty else { return [] }
+        var places: [(what: String, expression: Expression)] = []
+        for group in groups {
+            if let by = group.by { places.append(("the key of group '\(group.name.text)'", by)) }
+        }
+        for measure in measures {
+            if let filter = measure.filter { places.append(("'where' of measure '\(measure.name.text)'", filter)) }
+            if let value = measure.value { places.append(("the value of measure '\(measure.name.text)'", value)) }
+        }
+        var result: [RestrictedRead] = []
+        for (what, expression) in places {
+            // Text that does not parse is reported where it is checked; it reads nothing here.
+            guard let reads = Compiler.reads(of: expression.text, root: "case") else { continue }
+            for field in restricted where reads.reads(field.name.text) {
+                result.append(RestrictedRead(field: field, what: what, expression: expression))
+            }
+        }
+        return result
     }
 }

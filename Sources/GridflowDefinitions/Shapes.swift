@@ -464,6 +464,10 @@ public enum Shapes {
         header(.report) + [
             required("workflow", .identifier, "The workflow whose cases opened in the period are reported."),
             key(
+                "audience", .list(.identifier),
+                "The roles the bulletin is for: required, and each a role that may see the field, when a group or measure reads a restricted field (visible_to, visible_when or opener); then only people in one of these roles may run it."
+            ),
+            key(
                 "groups",
                 .list(
                     .object(

@@ -381,6 +381,7 @@ extension Validator {
             let workflow = definitions.workflows.first(where: { $0.name.text == workflowName.text })
         else { return }
         let roots = types.reportRoots(workflow)
+        checkAudience(report, workflow)
         for group in report.groups {
             guard let by = group.by else { continue }
             if let type = checkExpression(by, roots: roots, what: "the key of group '\(group.name.text)'") {
@@ -422,6 +423,46 @@ extension Validator {
                 }
                 // A case without the number (null) is left out of the figure.
                 _ = checkExpression(value, roots: roots, expecting: .optional(.decimal), what: "the value of \(what)")
+            }
+        }
+    }
+}
+
+extension Validator {
+    /// A report that reads a restricted field states an audience, every role of which may see it.
+    /// A `visible_when` field is read only where it holds (elsewhere it reads as empty and a group
+    /// keyed by it is `‹hidden›`), so its audience too must be among its `visible_to`.
+    mutating func checkAudience(_ report: Report, _ workflow: Workflow) {
+        let place = "the audience of report '\(report.name.text)'"
+        for role in report.audience { checkPersonRole(role, in: place) }
+        var reported: Set<String> = []
+        for read in report.restrictedReads(in: workflow) {
+            let field = read.field
+            let name = field.name.text
+            let roles = field.visibleTo.map(\.text)
+            var restriction =
+                roles.isEmpty ? "names who opened the case" : "is visible to \(roles.joined(separator: ", ")) only"
+            if let condition = field.visibleWhen { restriction += ", where \(condition.text) holds" }
+            if report.audience.isEmpty {
+                guard reported.insert(read.what + "\u{0}" + name).inserted else { continue }
+                error(
+                    "report-audience",
+                    "\(read.what) reads field '\(name)' of \(workflow.name.text), which \(restriction); a report that reads it states its 'audience:'",
+                    at: read.expression.span,
+                    hint: roles.isEmpty
+                        ? "add 'audience: [ROLES]', the roles the bulletin is for"
+                        : "add 'audience: [ROLES]' with roles among \(roles.joined(separator: ", ")), or do not read the field"
+                )
+                continue
+            }
+            guard !roles.isEmpty else { continue }
+            for role in report.audience where !roles.contains(role.text) && roleNames.contains(role.text) {
+                guard reported.insert(role.text + "\u{0}" + name).inserted else { continue }
+                error(
+                    "report-audience",
+                    "role '\(role.text)' of the audience of report '\(report.name.text)' may not see field '\(name)' of \(workflow.name.text), which \(read.what) reads: it \(restriction)",
+                    at: role.span,
+                    hint: "keep the audience to roles among \(roles.joined(separator: ", ")), or do not read the field")
             }
         }
     }

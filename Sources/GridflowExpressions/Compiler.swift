@@ -65,6 +65,48 @@ public struct Compiler {
             })
     }
 
+    /// What an expression reads of a root: the members it names (`case.reporter` reads
+    /// `reporter`), and whether it reads the root whole or by index (`case`, `case[key]`), which
+    /// may be any member. `nil` when the text does not parse. A lambda's parameter of the same
+    /// name is counted as the root too, so the answer is never less than what is read.
+    public static func reads(of text: String, root: String) -> RootReads? {
+        guard let syntax = try? Parser.parse(text) else { return nil }
+        var reads = RootReads()
+        func walk(_ syntax: Syntax) {
+            switch syntax {
+            case .literal, .null: break
+            case .name(let name, _): if name == root { reads.whole = true }
+            case .member(let base, let name, _):
+                if case .name(root, _) = unparenthesized(base) {
+                    reads.members.insert(name)
+                } else {
+                    walk(base)
+                }
+            case .index(let base, let index, _):
+                walk(base)
+                walk(index)
+            case .list(let items, _): items.forEach(walk)
+            case .call(_, _, let arguments, _): arguments.forEach(walk)
+            case .lambda(_, _, let body): walk(body)
+            case .unary(_, let operand, _): walk(operand)
+            case .binary(_, let left, let right, _):
+                walk(left)
+                walk(right)
+            case .conditional(let condition, let then, let otherwise, _):
+                walk(condition)
+                walk(then)
+                walk(otherwise)
+            case .parenthesized(let inner, _): walk(inner)
+            }
+        }
+        func unparenthesized(_ syntax: Syntax) -> Syntax {
+            if case .parenthesized(let inner, _) = syntax { return unparenthesized(inner) }
+            return syntax
+        }
+        walk(syntax)
+        return reads
+    }
+
     /// A checked sub-expression.
     struct Typed {
         var type: ValueType
@@ -326,4 +368,18 @@ public struct Compiler {
                 hint: "values: " + values.joined(separator: ", "))
         }
     }
+}
+
+/// What an expression reads of one root (`Compiler.reads(of:root:)`).
+public struct RootReads: Sendable, Hashable {
+    /// The members named: `case.reporter` reads `reporter`.
+    public var members: Set<String> = []
+    /// Whether the root is read whole or by index, so any member may be read.
+    public var whole = false
+
+    /// Nothing read.
+    public init() {}
+
+    /// Whether `member` is, or may be, read.
+    public func reads(_ member: String) -> Bool { whole || members.contains(member) }
 }

@@ -6,6 +6,10 @@ public struct CompiledReport: Sendable {
     public let name: String
     public let title: String?
     public let workflow: String
+    /// The roles the bulletin is for (`audience:`); empty when it states none.
+    public let audience: [String]
+    /// The restricted fields of the workflow it reads (`visible_to`, `visible_when`, opener).
+    public let restrictedReads: [String]
     public let groups: [Group]
     public let measures: [Measure]
 
@@ -13,6 +17,15 @@ public struct CompiledReport: Sendable {
         public let name: String
         public let title: String?
         let by: CompiledExpression
+        /// What the key reads of `case`: where one of those fields is hidden from the viewer, the
+        /// key is `‹hidden›`.
+        let reads: RootReads
+    }
+
+    /// Whether `viewer` may run the report: anyone when it states no audience (it reads no
+    /// restricted field), else a person acting in one of its roles.
+    public func admits(_ viewer: Viewer) -> Bool {
+        audience.isEmpty || viewer.isEngine || !viewer.roles.isDisjoint(with: audience)
     }
 
     public struct Measure: Sendable {
@@ -31,6 +44,8 @@ public struct CompiledReport: Sendable {
         guard let definition = definitions.workflows.first(where: { $0.name.text == workflowName }) else {
             throw Program.CompileError(description: "report \(report.name.text): no workflow '\(workflowName)'")
         }
+        audience = report.audience.map(\.text)
+        restrictedReads = Array(Set(report.restrictedReads(in: definition).map(\.field.name.text))).sorted()
         let roots = types.reportRoots(definition)
         let place = "report \(name)"
         var groups: [Group] = []
@@ -39,7 +54,8 @@ public struct CompiledReport: Sendable {
             groups.append(
                 Group(
                     name: group.name.text, title: group.title,
-                    by: try CompiledWorkflow.compile(by.text, roots, nil, place)))
+                    by: try CompiledWorkflow.compile(by.text, roots, nil, place),
+                    reads: Compiler.reads(of: by.text, root: "case") ?? RootReads()))
         }
         self.groups = groups
         var measures: [Measure] = []
@@ -132,10 +148,17 @@ struct MeasureAccumulator {
 }
 
 extension Engine {
-    /// The figures of `report` for the cases opened in `window`.
-    public func figures(of report: CompiledReport, window: AppraisalWindow, now: Instant) throws(EngineError)
-        -> ReportFigures
+    /// The figures of `report` for the cases opened in `window`, as `viewer` may see them: each
+    /// case is read through `CaseView`, so a field hidden from the viewer in a case (a
+    /// `visible_when` that does not hold, or a role that may not see it) reads as empty in
+    /// measures, and a group key that reads it is `‹hidden›`. Running a report whose audience
+    /// the viewer is not in is for the caller to refuse (`CompiledReport.admits`).
+    public func figures(of report: CompiledReport, window: AppraisalWindow, now: Instant, viewer: Viewer)
+        throws(EngineError) -> ReportFigures
     {
+        guard let workflow = program.workflow(report.workflow) else {
+            throw EngineError(.incident, "report \(report.name): no workflow '\(report.workflow)'")
+        }
         let (from, to) = window.instants(in: program.calendar.zone)
         let cases = try storeCall { () throws(StoreError) in
             try store.cases(unit: program.unit, workflow: report.workflow, openedFrom: from, to: to)
@@ -151,9 +174,17 @@ extension Engine {
             let snapshot = try snapshot(stored, anyVersion: true)
             var entered: [Value: Value] = [:]
             for (state, at) in entries[stored.id] ?? [:] { entered[.string(state)] = .datetime(at) }
-            let frame = Frame(
-                roots: [.record(interpreter.withBuiltins(snapshot)), .map(entered)], now: now,
-                calendar: program.calendar)
+            let view = CaseView(snapshot, of: workflow, for: viewer, program: program, now: now)
+            let hidden = Set(view.hidden.map(\.name))
+            var record = interpreter.withBuiltins(snapshot)
+            if !hidden.isEmpty {
+                var slots = record.slots
+                for name in hidden {
+                    if let slot = record.layout.slot(of: name) { slots[slot] = .null }
+                }
+                record = Record(layout: record.layout, slots: slots)
+            }
+            let frame = Frame(roots: [.record(record), .map(entered)], now: now, calendar: program.calendar)
             var place = ""
             do throws(EvaluationError) {
                 var values: [Value?] = []
@@ -174,10 +205,14 @@ extension Engine {
                 for (groupIndex, group) in report.groups.enumerated() {
                     let key: String
                     place = "the key of group '\(group.name)'"
-                    switch try group.by.evaluate(frame) {
-                    case .null: key = "—"
-                    case .string(let text): key = text
-                    case let other: key = other.description
+                    if group.reads.whole ? !hidden.isEmpty : !group.reads.members.isDisjoint(with: hidden) {
+                        key = CaseView.mark
+                    } else {
+                        switch try group.by.evaluate(frame) {
+                        case .null: key = "—"
+                        case .string(let text): key = text
+                        case let other: key = other.description
+                        }
                     }
                     counts[groupIndex][key, default: 0] += 1
                     var row =
@@ -189,7 +224,8 @@ extension Engine {
                     groups[groupIndex][key] = row
                 }
             } catch {
-                throw EngineError(.incident, "report \(report.name), \(place), on case \(stored.id): \(error.message)")
+                throw EngineError(
+                    .incident, "report \(report.name), \(place), on case \(stored.id): \(view.scrub(error.message))")
             }
         }
         func row(_ key: String, _ cases: Int, _ accumulators: [MeasureAccumulator]) throws(EngineError)

@@ -111,8 +111,15 @@ struct DemoCommand: ParsableCommand {
         }
         var bulletins = ""
         for name in program.reports.keys.sorted() {
+            // The demo's bulletins are for no one named: one for an audience only is left out.
+            let bulletin = program.reports[name]!
+            guard bulletin.admits(.anyone) else {
+                text +=
+                    "bulletin \(name): for \(bulletin.audience.joined(separator: ", ")) only; run gridflow report --as\n"
+                continue
+            }
             let figures = try gridflow.run { () throws(EngineError) in
-                try engine.figures(of: program.reports[name]!, window: window, now: summary.end)
+                try engine.figures(of: bulletin, window: window, now: summary.end, viewer: .anyone)
             }
             bulletins +=
                 (bulletinFormat == .md ? "\n" : "") + BulletinText.render(figures, as: bulletinFormat, unit: unit)

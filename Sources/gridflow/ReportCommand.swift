@@ -19,6 +19,7 @@ struct ReportCommand: ParsableCommand {
     @Option(help: "The period: \(AppraisalPeriod.forms).") var period: String
     @Option(help: "The report, when the unit has several.") var report: String?
     @Option(help: "md, csv, json or html (one self-contained page with charts).") var format: Format = .md
+    @OptionGroup var viewer: ViewerOptions
     @OptionGroup var options: StoreOptions
 
     func run() throws {
@@ -30,10 +31,26 @@ struct ReportCommand: ParsableCommand {
             throw ValidationError("--period takes \(AppraisalPeriod.forms), not '\(period)'")
         }
         let now = try options.instant()
+        let viewer = try self.viewer.viewer(engine, now: now)
+        guard compiled.admits(viewer) else {
+            throw CommandError(message: Self.refusal(compiled, viewer: viewer), status: 1)
+        }
         let figures = try gridflow.run { () throws(EngineError) in
-            try engine.figures(of: compiled, window: window, now: now)
+            try engine.figures(of: compiled, window: window, now: now, viewer: viewer)
         }
         FileHandleOutput.standardOutput(BulletinText.render(figures, as: options.json ? .json : format, unit: unit))
+    }
+}
+
+extension ReportCommand {
+    /// Why `viewer` may not run `report`: who it is for, and what it reads that others may not see.
+    static func refusal(_ report: CompiledReport, viewer: Viewer) -> String {
+        let who = viewer.personID.map { "\($0) does not act" } ?? "without --as, no one named acts"
+        let reads =
+            report.restrictedReads.isEmpty
+            ? "" : " (it reads \(report.restrictedReads.map { "'\($0)'" }.joined(separator: ", ")))"
+        return
+            "report \(report.name) is for \(report.audience.joined(separator: ", ")) only\(reads): \(who) in one of those roles; run it --as a person who does"
     }
 }
 

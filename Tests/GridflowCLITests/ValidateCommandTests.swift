@@ -6,7 +6,8 @@ import Testing
     static let fixtures = "Tests/Fixtures/invalid"
     /// The fixtures folder's valid files: the context the broken ones refer to.
     static let validFixtures: Set<String> = [
-        "Workflows/fx/unit.yaml", "Workflows/fx/valid_base.yaml", "Workflows/ulimit/unit.yaml",
+        "Workflows/fx/unit.yaml", "Workflows/fx/valid_base.yaml", "Workflows/fx/valid_private.yaml",
+        "Workflows/ulimit/unit.yaml",
         "Workflows/ubase_calendar/unit.yaml",
     ]
     static let brokenFixtures = yamlFiles(under: fixtures).filter { !validFixtures.contains($0) }

@@ -195,7 +195,7 @@ import Testing
         let report = try #require(program.reports["scores"])
         let window = try #require(AppraisalWindow("2024-Q3"))
         do {
-            let figures = try engine.figures(of: report, window: window, now: fixture.now)
+            let figures = try engine.figures(of: report, window: window, now: fixture.now, viewer: .anyone)
             Issue.record("the sum cannot be \(figures.overall.values)")
         } catch {
             #expect(error.message == "report scores, measure total, row all: the sum is 10^38 or more")
