@@ -131,6 +131,12 @@ public struct CaseView: Sendable {
         self.secrets = secrets.subtracting(own).sorted { ($0.count, $0) > ($1.count, $1) }
     }
 
+    /// The value of field `name` as the viewer may see it; `nil` when it is hidden from them.
+    public func value(of name: String) -> Value? { fields.first { $0.name == name }?.value }
+
+    /// The value of field `name` as text for the viewer: `‹hidden›` when it is hidden from them.
+    public func text(of name: String) -> String { value(of: name).map(\.description) ?? Self.mark }
+
     /// The hidden field named `name`, if it is hidden from the viewer.
     public func hiddenField(_ name: String) -> HiddenField? { hidden.first { $0.name == name } }
 

@@ -230,7 +230,7 @@ public struct ScenarioRunner {
             let current = caseID.flatMap { try? engine.load($0) }
             check(
                 step, outcome, current: current, actor: stepActor, engine: engine, workflow: workflow, records: records,
-                fail: fail)
+                now: now, fail: fail)
             checkCases(step, store: store, fail: fail)
             if !result.failures.isEmpty { break }
         }
@@ -372,30 +372,37 @@ public struct ScenarioRunner {
 
     private func check(
         _ step: Scenario.Step, _ outcome: Swift.Result<CaseSnapshot, EngineError>?, current: CaseSnapshot?,
-        actor: Actor, engine: Engine, workflow: CompiledWorkflow, records: [String: Value],
+        actor: Actor, engine: Engine, workflow: CompiledWorkflow, records: [String: Value], now: Instant,
         fail: (String, SourceSpan) -> Void
     ) {
         let expect = step.expect
         let span = expect?.span ?? step.span
+        // What is said of a case, its values and messages, is said through its view.
+        func said(_ message: String) -> String {
+            guard let current else { return message }
+            return CaseView(current, of: workflow, for: Self.viewer, program: program, now: now).scrub(message)
+        }
         switch outcome {
         case .failure(let error)?:
             if let rejected = expect?.rejected {
                 if error.rejection?.code.rawValue != rejected {
-                    fail("expected the step to be rejected as '\(rejected)', but: \(error.message)", span)
+                    fail("expected the step to be rejected as '\(rejected)', but: \(said(error.message))", span)
                 }
                 if let expect, let current {
-                    checkCase(expect, current, workflow: workflow, records: records, fail: fail)
+                    checkCase(expect, current, workflow: workflow, records: records, now: now, fail: fail)
                 }
                 return
             }
             if let code = expect?.incident {
-                if error.incident?.code != code { fail("expected incident '\(code)', but: \(error.message)", span) }
+                if error.incident?.code != code {
+                    fail("expected incident '\(code)', but: \(said(error.message))", span)
+                }
                 if let expect, let current {
-                    checkCase(expect, current, workflow: workflow, records: records, fail: fail)
+                    checkCase(expect, current, workflow: workflow, records: records, now: now, fail: fail)
                 }
                 return
             }
-            fail("the step failed: \(error.message)", step.span)
+            fail("the step failed: \(said(error.message))", step.span)
             return
         case .success(let snapshot)?:
             if let rejected = expect?.rejected {
@@ -409,7 +416,7 @@ public struct ScenarioRunner {
                 return
             }
             guard let expect else { return }
-            checkCase(expect, snapshot, workflow: workflow, records: records, fail: fail)
+            checkCase(expect, snapshot, workflow: workflow, records: records, now: now, fail: fail)
             if let actions = expect.actions {
                 let actual = engine.actions(snapshot, for: actor)
                 if actions.map(\.text).sorted() != actual.sorted() {
@@ -425,11 +432,17 @@ public struct ScenarioRunner {
         }
     }
 
+    /// Who a scenario's output is for: the engine's view, which sees every field. A scenario's
+    /// people and cases are its designer's own test data, and a failed expectation must say what
+    /// is stored; it is said through `CaseView` all the same, as every output of a case is.
+    static let viewer = Viewer.engine
+
     /// `expect.state` and `expect.fields` against a case.
     private func checkCase(
         _ expect: Scenario.Expect, _ snapshot: CaseSnapshot, workflow: CompiledWorkflow, records: [String: Value],
-        fail: (String, SourceSpan) -> Void
+        now: Instant, fail: (String, SourceSpan) -> Void
     ) {
+        let view = CaseView(snapshot, of: workflow, for: Self.viewer, program: program, now: now)
         if let state = expect.state, state.text != snapshot.state {
             fail("expected state '\(state.text)', but the case is in '\(snapshot.state)'", state.span)
         }
@@ -451,7 +464,9 @@ public struct ScenarioRunner {
             }
             let actual = snapshot[field.text] ?? .null
             if actual != expected {
-                fail("expected \(field.text) = \(expected), but it is \(actual)", node.span)
+                fail(
+                    "expected \(field.text) = \(view.scrub(expected.description)), but it is \(view.text(of: field.text))",
+                    node.span)
             }
         }
     }

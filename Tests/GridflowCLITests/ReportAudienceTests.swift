@@ -95,4 +95,32 @@ import Testing
         let bulletin = try run(["report", "oilfield", "--report", "supervision_bulletin", "--period", "2024-Q3"])
         #expect(bulletin.status == 0, "\(bulletin.stderr)")
     }
+
+    /// A scenario is its designer's test data: its failures are said as the engine sees the case
+    /// (through `CaseView`), the reporter's name included.
+    @Test func aScenarioFailureSaysWhatIsStored() throws {
+        let scenario = root.appendingPathComponent("Workflows/oilfield/tests/reporter.yaml")
+        try """
+        kind: Scenario
+        schema: 1
+        name: reporter
+        workflow: issue
+        people:
+          whistle_7q:
+            roles: [employee]
+            fields: {name: 举报人甲乙, \(RedactionTests.person.replacingOccurrences(of: "\"", with: ""))}
+          zhang:
+            roles: [plant_discipline_committee]
+        steps:
+          - open: {as: whistle_7q, with: {channel: qr_code, description: x, reporter: "@whistle_7q"}}
+            expect: {fields: {reporter: "@zhang"}}
+
+        """.write(to: scenario, atomically: true, encoding: .utf8)
+        let failed = try run(["test", scenario.path])
+        #expect(failed.status == 1)
+        #expect(
+            failed.stdout.contains(
+                #", but it is {id: "whistle_7q", name: "举报人甲乙", roles: ["employee"], party_member: true, "#),
+            "\(failed.stdout)")
+    }
 }
