@@ -84,8 +84,12 @@ public struct CaseView: Sendable {
     let secrets: [String]
 
     /// The case `snapshot` of `workflow` as `viewer` may see it; `now` is the time conditions read.
+    /// `openedBy` is the id and name of who opened the case: where the opener field is hidden they
+    /// are hidden values too, also when the field is empty (an anonymous report names no one, but
+    /// its opener is known).
     public init(
-        _ snapshot: CaseSnapshot, of workflow: CompiledWorkflow, for viewer: Viewer, program: Program, now: Instant
+        _ snapshot: CaseSnapshot, of workflow: CompiledWorkflow, for viewer: Viewer, program: Program, now: Instant,
+        openedBy: [String] = []
     ) {
         self.workflow = workflow
         self.snapshot = snapshot
@@ -124,6 +128,9 @@ public struct CaseView: Sendable {
                 hidden.append(HiddenField(name: field.name, roles: (allowed ?? []).sorted(), reason: reason))
                 Self.collect(value, into: &secrets)
             }
+        }
+        if let opener = workflow.openerField, hidden.contains(where: { $0.name == opener }) {
+            secrets.formUnion(openedBy.filter { !$0.isEmpty && $0 != Actor.system.id })
         }
         self.fields = fields
         self.hidden = hidden
@@ -290,6 +297,22 @@ enum JSONText {
 extension Engine {
     /// `snapshot` as `viewer` may see it.
     public func view(_ snapshot: CaseSnapshot, for viewer: Viewer, now: Instant) -> CaseView? {
-        program.workflow(snapshot.workflow).map { CaseView(snapshot, of: $0, for: viewer, program: program, now: now) }
+        guard let workflow = program.workflow(snapshot.workflow) else { return nil }
+        return CaseView(
+            snapshot, of: workflow, for: viewer, program: program, now: now, openedBy: openedBy(snapshot, workflow))
+    }
+
+    /// The id and directory name of who took a case's `open` step, when its workflow names an opener.
+    func openedBy(_ snapshot: CaseSnapshot, _ workflow: CompiledWorkflow) -> [String] {
+        guard workflow.openerField != nil, let entries = try? store.history(snapshot.id),
+            let open = entries.first(where: { $0.event == "open" && $0.transition == nil && $0.from == nil })
+        else { return [] }
+        var names = [open.actor]
+        if let person = try? store.person(unit: snapshot.unit, id: open.actor),
+            let name = (try? JSONReader.read(person.recordJSON))?["name"]?.string
+        {
+            names.append(name)
+        }
+        return names
     }
 }
