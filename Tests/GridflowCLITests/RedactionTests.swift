@@ -13,28 +13,10 @@ import Testing
         directory = try Self.makeFolder("redaction")
     }
 
-    static let person =
-        #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}"#
-
     /// A directory of four and one real-name report by `whistle-7Q`, classified by zhang.
     func reportByWhistleblower() throws {
-        let people = try write(
-            "people.json",
-            "["
-                + [
-                    ("whistle-7Q", "举报人甲乙", "employee", "production"),
-                    ("zhang", "张", "plant_discipline_committee", "discipline_committee"),
-                    ("li", "李", "department_handler", "finance"),
-                ].map {
-                    #"{"id": "\#($0.0)", "name": "\#($0.1)", "roles": ["\#($0.2)"], "department": "\#($0.3)", "#
-                        + Self.person + "}"
-                }
-                .joined(separator: ", ") + "]")
+        let (people, report) = try writeWhistleblowerFiles()
         #expect(try gf(["people", "import", "oilfield", people]).status == 0)
-        let report = try write(
-            "report.json",
-            #"{"channel": "qr_code", "description": "x", "reporter": {"id": "whistle-7Q", "name": "举报人甲乙", "roles": ["employee"], "department": "production", "#
-                + Self.person + "}}")
         let opened = try gf([
             "case", "open", "oilfield/issue", "--as", "whistle-7Q", "--data", report, "--now",
             "2024-07-01T09:00:00+08:00",

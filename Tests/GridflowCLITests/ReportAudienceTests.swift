@@ -40,23 +40,8 @@ import Testing
     /// zhang of the discipline committee, li a handler, and a real-name and an anonymous report
     /// by whistle-7Q.
     func reports() throws {
-        let people = try write(
-            "people.json",
-            "["
-                + [
-                    ("whistle-7Q", "举报人甲乙", "employee", "production"),
-                    ("zhang", "张", "plant_discipline_committee", "discipline_committee"),
-                    ("li", "李", "department_handler", "finance"),
-                ].map {
-                    #"{"id": "\#($0.0)", "name": "\#($0.1)", "roles": ["\#($0.2)"], "department": "\#($0.3)", "#
-                        + RedactionTests.person + "}"
-                }
-                .joined(separator: ", ") + "]")
+        let (people, report) = try writeWhistleblowerFiles()
         #expect(try run(["people", "import", "oilfield", people]).status == 0)
-        let report = try write(
-            "report.json",
-            #"{"channel": "qr_code", "description": "x", "reporter": {"id": "whistle-7Q", "name": "举报人甲乙", "roles": ["employee"], "department": "production", "#
-                + RedactionTests.person + "}}")
         let named = try run([
             "case", "open", "oilfield/issue", "--as", "whistle-7Q", "--data", report, "--now",
             "2024-07-01T09:00:00+08:00",
@@ -108,7 +93,7 @@ import Testing
         people:
           whistle_7q:
             roles: [employee]
-            fields: {name: 举报人甲乙, \(RedactionTests.person.replacingOccurrences(of: "\"", with: ""))}
+            fields: {name: 举报人甲乙, \(Self.oilfieldPerson.replacingOccurrences(of: "\"", with: ""))}
           zhang:
             roles: [plant_discipline_committee]
         steps:

@@ -105,4 +105,31 @@ extension Workspace {
         try text.write(to: url, atomically: true, encoding: .utf8)
         return url.path
     }
+
+    /// The oilfield person fields every directory entry of the privacy tests has.
+    static var oilfieldPerson: String {
+        #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}"#
+    }
+
+    /// Writes an oilfield directory — whistle-7Q (举报人甲乙) an employee, zhang of the plant's
+    /// discipline committee, li a finance handler — and a real-name report by whistle-7Q.
+    func writeWhistleblowerFiles() throws -> (people: String, report: String) {
+        let people = try write(
+            "people.json",
+            "["
+                + [
+                    ("whistle-7Q", "举报人甲乙", "employee", "production"),
+                    ("zhang", "张", "plant_discipline_committee", "discipline_committee"),
+                    ("li", "李", "department_handler", "finance"),
+                ].map {
+                    #"{"id": "\#($0.0)", "name": "\#($0.1)", "roles": ["\#($0.2)"], "department": "\#($0.3)", "#
+                        + Self.oilfieldPerson + "}"
+                }
+                .joined(separator: ", ") + "]")
+        let report = try write(
+            "report.json",
+            #"{"channel": "qr_code", "description": "x", "reporter": {"id": "whistle-7Q", "name": "举报人甲乙", "roles": ["employee"], "department": "production", "#
+                + Self.oilfieldPerson + "}}")
+        return (people, report)
+    }
 }
