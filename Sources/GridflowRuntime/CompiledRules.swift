@@ -164,7 +164,9 @@ struct CompiledTable: Sendable {
             return .failure(
                 Incident(code: error.code, message: "a cell of '\(name)' failed: \(error.message)", transition: nil))
         }
-        let shown = inputs.map { "\($0) = \(values[$0] ?? .null)" }.joined(separator: ", ")
+        // The inputs by name only: a value read from a field hidden from some viewer must not
+        // travel in a message that every viewer of the incident reads.
+        let shown = "its inputs " + inputs.joined(separator: ", ")
         guard let first = matched.first else {
             return .failure(
                 Incident(code: "no-rule-matched", message: "no row of '\(name)' matches \(shown)", transition: nil))

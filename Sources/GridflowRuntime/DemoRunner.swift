@@ -289,7 +289,7 @@ public struct DemoRunner {
         let report = try engine.tick(now: clock)
         summary.timersFired += report.timersFired
         summary.effectsPerformed += report.effectsPerformed
-        summary.incidents += report.incidents
+        summary.incidents += report.incidents.map(\.summary)
         var seen: Set<String> = []
         for id in report.moved where seen.insert(id).inserted {
             let snapshot = try engine.load(id)
@@ -436,13 +436,14 @@ public struct DemoRunner {
             stepsTaken[id, default: 0] += 1
             failed[id] = nil
             try plan(next)
-        case .incident(let actor, let input, let message):
+        case .incident(let actor, let input, _):
             // Recorded on the case as a user's step would be; the case waits for someone to
             // retry it (gridflow incident retry).
             do { _ = try engine.act(id, event: transition.event, input: input, by: actor, now: clock) } catch {
                 guard error.code == .incident else { throw error }
             }
-            summary.incidents.append("case \(id), \(name): \(message)")
+            // Its message may name a field hidden from some viewer: the summary names the case.
+            summary.incidents.append("case \(id), \(name): incident")
             live.insert(id)
         case .impossible(let reason):
             summary.refused["\(snapshot.workflow).\(name): \(reason)", default: 0] += 1

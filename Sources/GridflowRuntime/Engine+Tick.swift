@@ -2,11 +2,26 @@ import Foundation
 import GridflowExpressions
 
 /// What one `tick` did.
+/// An incident a tick recorded on a case: where, its code, and its message.
+public struct TickIncident: Sendable, Hashable {
+    public var caseID: String
+    /// `timer 'NAME'` or `effect`.
+    public var place: String
+    public var code: String
+    /// The message as the engine sees it: it may name a field hidden from some viewer, so only
+    /// the engine's own view (scenarios) prints it; commands print `summary` and point to
+    /// `gridflow incident list --as`.
+    public var message: String
+
+    /// `case ID, PLACE: CODE`, which names no case data.
+    public var summary: String { "case \(caseID), \(place): \(code)" }
+}
+
 public struct TickReport: Sendable {
     public var timersFired = 0
     public var effectsPerformed = 0
-    /// Incidents recorded along the way, as messages.
-    public var incidents: [String] = []
+    /// Incidents recorded along the way.
+    public var incidents: [TickIncident] = []
     /// The cases timers moved, effects opened and signals moved, in order.
     public var moved: [String] = []
 }
@@ -57,7 +72,10 @@ extension Engine {
             try store.record(incident, caseID: timer.caseID, event: timer.event, input: [:], actor: .system, at: now)
             try store.deleteTimer(timer.id)
         }
-        report.incidents.append("case \(timer.caseID), timer '\(timer.name ?? timer.event)': \(incident.message)")
+        report.incidents.append(
+            TickIncident(
+                caseID: timer.caseID, place: "timer '\(timer.name ?? timer.event)'", code: incident.code,
+                message: incident.message))
     }
 
     private func perform(_ effect: StoredEffect, now: Instant, report: inout TickReport) throws(EngineError) {
@@ -72,7 +90,10 @@ extension Engine {
             let name = object["workflow"]?.string ?? ""
             guard let workflow = program.workflow(name) else {
                 delivery = Delivery(kind: "failed-open", caseID: effect.caseID, detailsJSON: effect.json)
-                report.incidents.append("case \(effect.caseID): no workflow '\(name)' to open")
+                report.incidents.append(
+                    TickIncident(
+                        caseID: effect.caseID, place: "effect", code: "failed-open",
+                        message: "no workflow '\(name)' to open"))
                 break
             }
             let fields: [String: Value]
@@ -154,7 +175,7 @@ extension Engine {
                 Incident(code: code, message: message, transition: nil), caseID: effect.caseID, event: "effect",
                 input: [:], actor: .system, at: now)
         }
-        report.incidents.append("case \(effect.caseID): \(message)")
+        report.incidents.append(TickIncident(caseID: effect.caseID, place: "effect", code: code, message: message))
     }
 
     func storeCall<T>(_ body: () throws(StoreError) -> T) throws(EngineError) -> T {

@@ -161,7 +161,10 @@ public struct CaseView: Sendable {
                 // A step without a transition name: any `person:` field its event may go by.
                 field = workflow.personFieldsByEvent[entry.event]?.first { hiddenField($0) != nil }
             }
-            let actorHidden = field.flatMap(hiddenField)
+            // The opener acting later by a role is still the opener: their id is hidden too.
+            let actorHidden =
+                field.flatMap(hiddenField)
+                ?? (secrets.contains(entry.actor) ? workflow.openerField.flatMap(hiddenField) : nil)
             var visible = entry
             visible.changesJSON = changes(entry.changesJSON)
             return HistoryView(entry: visible, actor: actorHidden == nil ? entry.actor : nil, actorHidden: actorHidden)
@@ -184,7 +187,9 @@ public struct CaseView: Sendable {
         let fields =
             incident.transition.flatMap { workflow.personFields[$0].map { [$0] } }
             ?? workflow.personFieldsByEvent[incident.event].map(Array.init) ?? []
-        let actorHidden = fields.sorted().lazy.compactMap(hiddenField).first
+        let actorHidden =
+            fields.sorted().lazy.compactMap(hiddenField).first
+            ?? (secrets.contains(incident.actor.id) ? workflow.openerField.flatMap(hiddenField) : nil)
         return (actorHidden == nil ? incident.actor.id : nil, actorHidden, scrub(incident.message))
     }
 

@@ -198,7 +198,9 @@ public struct ScenarioRunner {
                 do throws(EngineError) {
                     let report = try engine.tick(now: now)
                     for incident in report.incidents where step.expect?.incident == nil {
-                        fail("waiting \(duration.text) raised an incident: \(incident)", at: step.span)
+                        fail(
+                            "waiting \(duration.text) raised an incident: \(incident.summary): \(incident.message)",
+                            at: step.span)
                     }
                     if let code = step.expect?.incident {
                         let open = (try? store.incidents(caseID: caseID)) ?? []

@@ -363,7 +363,7 @@ struct Tick: ParsableCommand {
         let base = options.root == "." ? "" : (options.root.hasSuffix("/") ? options.root : options.root + "/")
         let units = ((try? FileManager.default.contentsOfDirectory(atPath: base + "Workflows")) ?? []).sorted()
         var fired = 0, performed = 0
-        var incidents: [String] = []
+        var incidents: [TickIncident] = []
         for unit in units {
             // Only units that have cases here need their definitions.
             let cases = try storeRun { () throws(StoreError) in try store.list(unit: unit, workflow: nil, state: nil) }
@@ -378,14 +378,24 @@ struct Tick: ParsableCommand {
             FileHandleOutput.standardOutput(
                 ValueJSON.encode([
                     "timers_fired": .number(Number(fired)), "effects_performed": .number(Number(performed)),
-                    "incidents": .list(incidents.map(Value.string)),
+                    "incidents": .list(
+                        incidents.map {
+                            .map([
+                                .string("case_id"): .string($0.caseID), .string("place"): .string($0.place),
+                                .string("code"): .string($0.code),
+                            ])
+                        }),
                 ]) + "\n")
             return
         }
         FileHandleOutput.standardOutput(
             "fired \(fired) timer\(fired == 1 ? "" : "s"), performed \(performed) effect\(performed == 1 ? "" : "s")"
                 + (incidents.isEmpty ? "" : ", \(incidents.count) incident\(incidents.count == 1 ? "" : "s")") + "\n")
-        for incident in incidents { FileHandleOutput.standardOutput("  incident: \(incident)\n") }
+        // Codes only: a message may name a field hidden from some viewer (see incident list --as).
+        for incident in incidents { FileHandleOutput.standardOutput("  incident: \(incident.summary)\n") }
+        if !incidents.isEmpty {
+            FileHandleOutput.standardOutput("  details: gridflow incident list --as ID\n")
+        }
     }
 }
 

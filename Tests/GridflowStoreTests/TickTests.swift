@@ -86,7 +86,8 @@ import Testing
             followup.id, event: "finish", input: [:], by: Actor(id: "s", roles: ["secretary"]), now: monday)
         let third = try engine.tick(now: monday)
         #expect(third.incidents.count == 1)
-        #expect(third.incidents.first?.hasSuffix("is finished (state 'closed')") == true)
+        #expect(third.incidents.first?.message.hasSuffix("is finished (state 'closed')") == true)
+        #expect(third.incidents.first?.summary == "case \(followup.id), effect: signal-rejected")
         #expect(try SQLiteCaseStore(path: path).incidents(caseID: followup.id).map(\.code) == ["signal-rejected"])
     }
 
@@ -105,7 +106,7 @@ import Testing
         }
         let report = try engine.tick(now: monday)
         #expect(report.incidents.count == 1)
-        #expect(report.incidents.first?.contains("runs on definitions version sha256:other") == true)
+        #expect(report.incidents.first?.message.contains("runs on definitions version sha256:other") == true)
         #expect(try SQLiteCaseStore(path: path).incidents(caseID: followup.id).map(\.code) == ["signal-unreadable"])
     }
 }
