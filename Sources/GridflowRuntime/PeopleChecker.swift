@@ -4,7 +4,7 @@ import GridflowExpressions
 
 /// A problem of a people file: where the value is (its byte offset, when the file's places are
 /// known), the JSON path inside the person (`performance["2023"]`, `roles[1]`), and what is wrong.
-public struct PeopleProblem: Sendable, Equatable {
+public struct PeopleProblem: Error, Sendable, Equatable {
     /// The byte offset of the value in the file, or `nil` for people not read from a file.
     public var offset: Int?
     /// The entry of the array the problem is in.
@@ -66,13 +66,24 @@ public struct PeopleChecker {
             problems += context.problems
         }
         guard problems.isEmpty else { return .failure(PeopleFailure(problems: problems)) }
-        return .success(CheckedPeople(people: items.enumerated().map { stored($0.element, index: $0.offset) }))
+        var people: [StoredPerson] = []
+        var unread: [PeopleProblem] = []
+        for (index, item) in items.enumerated() {
+            // The checks above and the record's reader are two readers of one format: should they
+            // ever disagree, the entry is refused with the reader's words, never a crash.
+            switch stored(item, index: index) {
+            case .success(let person): people.append(person)
+            case .failure(let problem): unread.append(problem)
+            }
+        }
+        guard unread.isEmpty else { return .failure(PeopleFailure(problems: unread)) }
+        return .success(CheckedPeople(people: people))
     }
 
     /// An entry as the directory keeps it, once it has been checked.
-    private func stored(_ item: JSON, index: Int) -> StoredPerson {
+    private func stored(_ item: JSON, index: Int) -> Result<StoredPerson, PeopleProblem> {
         guard case .object(var fields) = item, case .string(let id)? = fields["id"] else {
-            preconditionFailure("person [\(index)] was checked")
+            return .failure(PeopleProblem(offset: nil, index: index, path: "", message: "not an object with an id"))
         }
         if fields["roles"] == nil { fields["roles"] = .array([]) }
         var roles: [String] = []
@@ -83,9 +94,9 @@ public struct PeopleChecker {
         do {
             record = try DataBinding.value(.object(fields), as: .record(program.types.personType), path: id)
         } catch {
-            preconditionFailure("person [\(index)] was checked, yet: \(error)")
+            return .failure(PeopleProblem(offset: nil, index: index, path: "", message: "\(error)"))
         }
-        return StoredPerson(id: id, roles: roles, recordJSON: ValueJSON.encode(record))
+        return .success(StoredPerson(id: id, roles: roles, recordJSON: ValueJSON.encode(record)))
     }
 
     /// The walk over one entry, collecting its problems.

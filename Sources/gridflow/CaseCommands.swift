@@ -256,7 +256,7 @@ struct CaseOpen: ParsableCommand {
         let opened = try gridflow.run { () throws(EngineError) in
             try engine.open(parts[1], input: values, by: actor, now: now)
         }
-        CaseOutput.print(engine: engine, opened, viewer: .person(actor), now: now, json: options.json)
+        try CaseOutput.print(engine: engine, opened, viewer: .person(actor), now: now, json: options.json)
     }
 }
 
@@ -286,7 +286,7 @@ struct CaseAct: ParsableCommand {
             () throws(EngineError) in
             try engine.act(caseID, event: event, input: values, by: actor, now: now)
         }
-        CaseOutput.print(engine: engine, next, viewer: .person(actor), now: now, json: options.json)
+        try CaseOutput.print(engine: engine, next, viewer: .person(actor), now: now, json: options.json)
     }
 }
 
@@ -304,7 +304,7 @@ struct CaseShow: ParsableCommand {
         let engine = try CaseOutput.engine(for: caseID, store: store, options: options)
         let current = try gridflow.run { () throws(EngineError) in try engine.load(caseID) }
         let now = try options.instant()
-        CaseOutput.print(
+        try CaseOutput.print(
             engine: engine, current, viewer: try viewer.viewer(engine, now: now), now: now, json: options.json,
             full: true)
     }
@@ -481,6 +481,6 @@ struct IncidentRetry: ParsableCommand {
         }
         // With --json only the case is printed, as `case act --json` prints it.
         if !options.json { FileHandleOutput.standardOutput("incident #\(id) resolved\n") }
-        CaseOutput.print(engine: engine, next, viewer: viewer, now: now, json: options.json)
+        try CaseOutput.print(engine: engine, next, viewer: viewer, now: now, json: options.json)
     }
 }

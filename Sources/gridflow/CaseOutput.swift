@@ -15,8 +15,12 @@ enum CaseOutput {
     /// Prints a case as `viewer` may see it: through `CaseView`, the one way case data goes out.
     static func print(
         engine: Engine, _ snapshot: CaseSnapshot, viewer: Viewer, now: Instant, json: Bool, full: Bool = false
-    ) {
-        guard let view = engine.view(snapshot, for: viewer, now: now) else { return }
+    ) throws {
+        guard let view = engine.view(snapshot, for: viewer, now: now) else {
+            // Never an empty answer: the case is here, its workflow is not loaded.
+            throw CommandError(
+                message: "case \(snapshot.id): unit \(snapshot.unit) has no workflow '\(snapshot.workflow)'", status: 2)
+        }
         let fields = view.fields
         let hidden = view.hidden
         var actor: Actor?
