@@ -417,3 +417,19 @@ public struct JSONReader {
         return text
     }
 }
+
+extension JSON {
+    /// The JSON as read, written back compactly (numbers keep their text).
+    public var text: String {
+        switch self {
+        case .null: "null"
+        case .bool(let value): value ? "true" : "false"
+        case .number(let text): text
+        case .string(let text): ValueJSON.encode(Value.string(text))
+        case .array(let items): "[" + items.map(\.text).joined(separator: ",") + "]"
+        case .object(let object):
+            "{" + object.entries.map { ValueJSON.encode(Value.string($0.0)) + ":" + $0.1.text }.joined(separator: ",")
+                + "}"
+        }
+    }
+}

@@ -45,6 +45,9 @@ public struct HiddenField: Sendable, Hashable {
     /// Why nobody may (`visible_when` does not hold, or could not be evaluated); `nil` otherwise.
     public var reason: String?
 
+    /// `‹hidden: NAME›`, what output shows in the place of a hidden value or actor.
+    public var mark: String { "‹hidden: \(name)›" }
+
     /// `visible to a, b` or `visible to nobody (REASON)`.
     public var visibleTo: String {
         roles.isEmpty
@@ -261,7 +264,7 @@ public struct CaseView: Sendable {
             guard let name = item["field"]?.string else { return false }
             return hiddenField(name) == nil
         }
-        return "[" + kept.map(JSONText.write).joined(separator: ",") + "]"
+        return "[" + kept.map(\.text).joined(separator: ",") + "]"
     }
 
     /// The texts that would give a hidden value away: a string, and a person's (any record's)
@@ -279,22 +282,6 @@ public struct CaseView: Sendable {
         case .list(let items): for item in items { collect(item, into: &secrets) }
         case .map(let entries): for (_, item) in entries { collect(item, into: &secrets) }
         default: break
-        }
-    }
-}
-
-/// JSON as read, written back.
-enum JSONText {
-    static func write(_ json: JSON) -> String {
-        switch json {
-        case .null: "null"
-        case .bool(let value): value ? "true" : "false"
-        case .number(let text): text
-        case .string(let text): ValueJSON.encode(Value.string(text))
-        case .array(let items): "[" + items.map(write).joined(separator: ",") + "]"
-        case .object(let object):
-            "{" + object.entries.map { ValueJSON.encode(Value.string($0.0)) + ":" + write($0.1) }.joined(separator: ",")
-                + "}"
         }
     }
 }

@@ -438,7 +438,7 @@ struct IncidentList: ParsableCommand {
                 let view = engine.view(snapshot, for: viewer, now: now)
             else { return (CaseView.mark, CaseView.mark) }
             let read = view.incident(incident)
-            return (read.actor ?? read.actorHidden.map { "‹hidden: \($0.name)›" } ?? CaseView.mark, read.message)
+            return (read.actor ?? read.actorHidden.map(\.mark) ?? CaseView.mark, read.message)
         }
         if options.json {
             let rows = zip(incidents, seen).map { incident, seen in

@@ -106,7 +106,7 @@ enum CaseOutput {
             for item in history {
                 let entry = item.entry
                 let move = entry.from.map { "\($0) → \(entry.to)" } ?? "→ \(entry.to)"
-                let by = item.actor ?? item.actorHidden.map { "‹hidden: \($0.name)›" } ?? CaseView.mark
+                let by = item.actor ?? item.actorHidden.map(\.mark) ?? CaseView.mark
                 out += "  \(entry.sequence)  \(time.text(entry.at))  \(by)  \(entry.event)  \(move)\n"
             }
             out += "incidents: " + (incidents.isEmpty ? "none" : "") + "\n"
@@ -141,7 +141,7 @@ enum CaseOutput {
                 {
                     return ValueJSON.encode(typed, time: time)
                 }
-                return jsonText(raw)
+                return raw.text
             }
             if out.count > 1 { out += "," }
             out +=
@@ -151,19 +151,4 @@ enum CaseOutput {
         return out + "]"
     }
 
-    /// JSON as read, written back.
-    static func jsonText(_ json: JSON) -> String {
-        switch json {
-        case .null: "null"
-        case .bool(let value): value ? "true" : "false"
-        case .number(let text): text
-        case .string(let text): ValueJSON.encode(Value.string(text))
-        case .array(let items): "[" + items.map(jsonText).joined(separator: ",") + "]"
-        case .object(let object):
-            "{"
-                + object.entries.map { ValueJSON.encode(Value.string($0.0)) + ":" + jsonText($0.1) }.joined(
-                    separator: ",")
-                + "}"
-        }
-    }
 }
