@@ -26,6 +26,8 @@ public struct Field: Sendable {
     public var from: FactQuery?
     /// For `import` facts: the value of a person with none imported.
     public var defaultValue: Number?
+    /// For a unit's person field: the value of a person whose record leaves it out, as written.
+    public var defaultNode: Node?
     /// The node of `source`, for diagnostics.
     public var sourceSpan: SourceSpan?
     /// For `import` facts: the least and the greatest value a person may have, with their nodes.
@@ -106,6 +108,7 @@ extension Field {
         field.openerSpan = node["opener"]?.span
         field.sourceSpan = node["source"]?.span
         field.defaultValue = node["default"]?.number
+        field.defaultNode = node["default"]
         func bound(_ key: String) -> Bound? {
             guard let bound = node[key], let value = bound.number, let text = bound.scalar?.value else { return nil }
             return Bound(value: value, text: text, span: bound.span)

@@ -18,6 +18,7 @@ public enum Shapes {
         switch name {
         case "field": field
         case "fact": fact
+        case "personField": personField
         case "orgNode": orgNode
         case "effect": effect
         default: nil
@@ -25,7 +26,7 @@ public enum Shapes {
     }
 
     /// Every named shape, for `$defs` in the JSON Schemas.
-    public static let definitionNames = ["field", "fact", "orgNode", "effect"]
+    public static let definitionNames = ["field", "personField", "fact", "orgNode", "effect"]
 
     static let fieldTypes = [
         "string", "text", "decimal", "integer", "bool", "date", "datetime", "duration", "enum", "list", "map",
@@ -70,6 +71,15 @@ public enum Shapes {
     ]
 
     static let field = ObjectShape("a field", plural: "fields", fieldKeys)
+
+    static let personField = ObjectShape(
+        "a person field", plural: "person fields",
+        fieldKeys + [
+            key(
+                "default", .any,
+                "The value of a person whose record leaves the field out (in an import, a scenario, an older directory entry); it must fit the field's type."
+            )
+        ])
     static let fieldOrType: Shape = .either([.keyword(fieldTypes), .ref("field")])
 
     static let fact = ObjectShape(
@@ -262,7 +272,11 @@ public enum Shapes {
                 .object(
                     ObjectShape(
                         "a people section", plural: "people sections",
-                        [required("fields", .map(entity: "field", fieldOrType), "Every person's attributes.")])),
+                        [
+                            required(
+                                "fields", .map(entity: "field", .either([.keyword(fieldTypes), .ref("personField")])),
+                                "Every person's attributes.")
+                        ])),
                 "The attributes of people."),
         ])
 

@@ -7,6 +7,13 @@ public struct UnitTypes: Sendable {
     public let unit: Unit
     /// The enum of the unit's role names.
     public let roleType: ValueType
+    /// Whether expressions over `roots` may read people's current directory records with
+    /// `current(person)`: a workflow's transitions and timers (roots `case` and `actor`), which
+    /// the engine evaluates after loading the records of the people the case names.
+    public static func readsDirectory(_ roots: [(name: String, type: ValueType)]) -> Bool {
+        roots.contains { $0.name == "case" } && roots.contains { $0.name == "actor" }
+    }
+
     /// The type of a person: the unit's people fields plus `id`, `name` and the `roles` held.
     public private(set) var personType: RecordType
 

@@ -22,9 +22,10 @@ extension Validator {
     ) -> ValueType? {
         // An empty expression was reported with the file's shape.
         guard !expression.text.allSatisfy(\.isWhitespace) else { return nil }
-        let environment = Environment(
+        var environment = Environment(
             roots: roots, assumedListLength: unit.assumedListLength ?? 1_000,
             costCeiling: unit.expressionCostCeiling ?? 1_000_000)
+        environment.readsDirectory = UnitTypes.readsDirectory(roots)
         let locator = ExpressionLocator(expression: expression, source: source)
         do {
             let compiled = try Compiler.compile(expression.text, in: environment, expecting: expecting)

@@ -72,7 +72,20 @@ extension Validator {
         for enumeration in own.enums {
             checkUnique(enumeration.values, what: "value of enum '\(enumeration.name.text)'")
         }
-        for field in own.peopleFields { checkField(field, in: "people") }
+        for field in own.peopleFields {
+            checkField(field, in: "people")
+            // A default stands for a value left out, so it must be one the field takes.
+            if let node = field.defaultNode {
+                do {
+                    _ = try DataBinding.value(
+                        node.plainValue, as: types.valueType(field, personDepth: 1), path: field.name.text)
+                } catch {
+                    self.error(
+                        "type", "the default of person field '\(field.name.text)' does not fit it: \(error)",
+                        at: node.span, hint: "give a value of the field's type (\(field.type.keyword))")
+                }
+            }
+        }
     }
 
     /// Checks the unit's own calendar entries, and each against those it inherits: a day is a

@@ -19,12 +19,39 @@ public struct Workflow: Sendable {
     /// The initial state (the first, if several are marked).
     public var initialState: State? { states.first { $0.initial } }
 
+    /// The text of every expression of the timers of state `name`.
+    public func timerExpressionTexts(of name: String) -> [String] {
+        state(name)?.timers.compactMap { if case .at(let at)? = $0.trigger { at.text } else { nil } } ?? []
+    }
+
     /// The states a transition leaves from, with `*` expanded to every non-final state.
     public func sources(of transition: Transition) -> [String] {
         switch transition.from {
         case .any: states.filter { !$0.final }.map(\.name.text)
         case .states(let names): names.map(\.text)
         }
+    }
+}
+
+extension Transition {
+    /// The text of every expression of the transition: guard, sets, decisions and effects.
+    public var expressionTexts: [String] {
+        var texts: [String] = []
+        if let guardExpression { texts.append(guardExpression.text) }
+        texts += set.map(\.value.text)
+        texts += decide.flatMap { $0.input.map(\.value.text) }
+        for effect in effects {
+            if let when = effect.when { texts.append(when.text) }
+            switch effect.action {
+            case .open(_, let with): texts += with.map(\.value.text)
+            case .signal(let target, _): texts.append(target.text)
+            case .record(_, let value): texts.append(value.text)
+            case .appoint(_, let person, let at, let shift):
+                texts += [person.text] + [at, shift].compactMap { $0?.text }
+            case .notify, .commend: break
+            }
+        }
+        return texts
     }
 }
 

@@ -65,6 +65,27 @@ public struct Compiler {
             })
     }
 
+    /// Whether an expression calls the function `name` (`false` when the text does not parse).
+    public static func calls(_ name: String, in text: String) -> Bool {
+        guard let syntax = try? Parser.parse(text) else { return false }
+        func walk(_ syntax: Syntax) -> Bool {
+            switch syntax {
+            case .literal, .null, .name: false
+            case .member(let base, _, _): walk(base)
+            case .index(let base, let index, _): walk(base) || walk(index)
+            case .list(let items, _): items.contains(where: walk)
+            case .call(let called, _, let arguments, _): called == name || arguments.contains(where: walk)
+            case .lambda(_, _, let body): walk(body)
+            case .unary(_, let operand, _): walk(operand)
+            case .binary(_, let left, let right, _): walk(left) || walk(right)
+            case .conditional(let condition, let then, let otherwise, _):
+                walk(condition) || walk(then) || walk(otherwise)
+            case .parenthesized(let inner, _): walk(inner)
+            }
+        }
+        return walk(syntax)
+    }
+
     /// What an expression reads of a root: the members it names (`case.reporter` reads
     /// `reporter`), and whether it reads the root whole or by index (`case`, `case[key]`), which
     /// may be any member. `nil` when the text does not parse. A lambda's parameter of the same

@@ -30,6 +30,9 @@ public final class Frame {
     @exclusivity(unchecked) public var stepsLeft: Int
     /// The value of every sub-expression evaluated, in order, when tracing.
     public var trace: [(range: TextRange, value: Value)]?
+    /// People's current directory records by id, for `current(person)`: those the caller
+    /// loaded for this evaluation (the people a case names and the actor).
+    public var directory: [String: Record] = [:]
 
     public init(
         roots: [Value], now: Instant = Instant(seconds: 0), calendar: WorkCalendar = WorkCalendar(),
@@ -73,6 +76,9 @@ public struct Environment: Sendable {
     public var assumedListLength: Int
     /// Expressions whose estimated cost exceeds this are rejected when they load.
     public var costCeiling: Int
+    /// Whether `current(person)` may read people's directory records here (a workflow's
+    /// expressions, evaluated by the engine, which loads them).
+    public var readsDirectory = false
 
     public init(roots: [(name: String, type: ValueType)], assumedListLength: Int = 1_000, costCeiling: Int = 1_000_000)
     {

@@ -5,7 +5,7 @@ enum Functions {
     static let names: Set<String> = [
         "has", "size", "count", "any", "all", "filter", "map", "sum", "avg", "min", "max", "round", "floor", "ceil",
         "abs", "now", "today", "date", "days_between", "working_days_between", "year", "quarter", "month",
-        "contains", "starts_with", "ends_with",
+        "contains", "starts_with", "ends_with", "current",
     ]
     static let listFunctions: Set<String> = ["count", "any", "all", "filter", "map", "sum", "avg", "min", "max"]
 
@@ -75,6 +75,35 @@ extension Compiler {
                         throw error
                     }
                 }, cost: target.cost + 1, range: range)
+
+        case "current":
+            // current(person): the person's record as the directory holds it now, not as the
+            // case stored it when the person was named.
+            try arity(1...1)
+            let value = try check(arguments[0])
+            if value.type.isOptional { throw nullFailure(value) }
+            guard case .record(let record) = value.type, let id = record.field("id"), id.type == .string else {
+                throw fail("type", "current() takes a person, not \(value.type)", value.range)
+            }
+            guard environment.readsDirectory else {
+                throw fail(
+                    "no-directory", "current() reads the people directory, which is not read here", nameRange,
+                    hint: "only a workflow's guards, sets, decisions, effects and timers may read current records")
+            }
+            let code = value.code
+            let slot = id.slot
+            return Typed(
+                type: value.type,
+                code: { frame throws(EvaluationError) in
+                    guard case .record(let person) = try code(frame), case .string(let key) = person.slots[slot] else {
+                        throw EvaluationError("null", "null person", at: range)
+                    }
+                    guard let found = frame.directory[key] else {
+                        throw EvaluationError(
+                            "not-in-directory", "person '\(key)' is not in the people directory", at: range)
+                    }
+                    return .record(found)
+                }, cost: value.cost + 1, range: range)
 
         case "now":
             try arity(0...0)

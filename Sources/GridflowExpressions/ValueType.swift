@@ -39,6 +39,17 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
 
     public var isNumeric: Bool { self == .integer || self == .decimal }
 
+    /// Whether `part` is this type or occurs in it (as an element, a map value or a field).
+    public func contains(_ part: ValueType) -> Bool {
+        if self == part { return true }
+        switch self {
+        case .optional(let inner), .list(let inner): return inner.contains(part)
+        case .map(let key, let value): return key.contains(part) || value.contains(part)
+        case .record(let record): return record.fields.contains { $0.type.contains(part) }
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .bool: "bool"

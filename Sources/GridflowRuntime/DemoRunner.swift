@@ -511,7 +511,12 @@ public struct DemoRunner {
                     input[field] = .string("demo: \(transition.name)")
                 }
             }
-            switch interpreter.step(snapshot, .act(event: transition.event, input: input, by: actor), now: clock) {
+            // A transition that reads current directory records gets those of the case's people.
+            let stepping =
+                workflow?.directoryTransitions.contains(transition.name) == true
+                ? Interpreter(program: program, directory: try engine.directoryRecords(naming: snapshot, actor: actor))
+                : interpreter
+            switch stepping.step(snapshot, .act(event: transition.event, input: input, by: actor), now: clock) {
             case .advanced(let taken):
                 // The event may take another transition here (its guard holds where this one's
                 // does not); the demo takes only the transitions it lists.

@@ -88,6 +88,9 @@ extension Engine {
     /// the definitions made required since may be missing (an expression reading it then stops
     /// with an error naming it).
     func directoryRecord(_ json: JSON, path: String) throws(EngineError) -> Record {
+        // An entry imported before a field had its default takes the default now.
+        var json = json
+        if case .object(let object) = json { json = .object(program.withPersonDefaults(object)) }
         do {
             guard
                 case .record(let record) = try DataBinding.value(

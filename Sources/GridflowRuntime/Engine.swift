@@ -50,6 +50,9 @@ public struct Engine: Sendable {
                 "unit '\(program.unit)' has no workflow '\(workflow)'; workflows: "
                     + program.workflows.keys.sorted().joined(separator: ", "))
         }
+        // People named in the input are the directory's (the engine's own openings name people
+        // from stored cases).
+        let input = actor.isEngine ? input : try boundPeople(input)
         let id = try wrap { () throws(StoreError) in try store.newCaseID(unit: program.unit, workflow: workflow) }
         switch interpreter.open(workflow, id: id, input: input, by: actor, now: now) {
         case .advanced(let step):
@@ -67,7 +70,8 @@ public struct Engine: Sendable {
     public func act(_ caseID: String, event: String, input: [String: Value], by actor: Actor, now: Instant)
         throws(EngineError) -> CaseSnapshot
     {
-        try apply(caseID, .act(event: event, input: input, by: actor), input: input, now: now)
+        let input = try boundPeople(input)
+        return try apply(caseID, .act(event: event, input: input, by: actor), input: input, now: now)
     }
 
     /// Fires `event` on a case as `actor` and returns the case after the step; the task suspends
@@ -75,6 +79,7 @@ public struct Engine: Sendable {
     public func act(_ caseID: String, event: String, input: [String: Value], by actor: Actor, now: Instant)
         async throws(EngineError) -> CaseSnapshot
     {
+        let input = try boundPeople(input)
         var attempt = try Attempt(self, caseID, .act(event: event, input: input, by: actor), now: now)
         while true {
             switch try attempt.compute() {
@@ -159,7 +164,8 @@ public struct Engine: Sendable {
         /// The step to commit or the incident to record; throws a refusal.
         mutating func compute() throws(EngineError) -> Write {
             while true {
-                let outcome = engine.interpreter.step(current, event, now: now)
+                let directory = try engine.directoryRecords(for: current, event: event)
+                let outcome = Interpreter(program: engine.program, directory: directory).step(current, event, now: now)
                 // Refusals and incidents are reported only as computed from the stored case; an
                 // advance from a cached copy is checked by the commit's version instead.
                 if fromCache, !outcome.advanced {

@@ -6,9 +6,20 @@ import GridflowExpressions
 /// I/O and keeps no state, so the same inputs always give the same outcome.
 public struct Interpreter: Sendable {
     public let program: Program
+    /// People's current directory records by id, which `current(person)` reads: the engine
+    /// loads those of the people the case names and of the actor before the step.
+    public let directory: [String: Record]
 
-    public init(program: Program) {
+    public init(program: Program, directory: [String: Record] = [:]) {
         self.program = program
+        self.directory = directory
+    }
+
+    /// A frame over `roots` at `now`, with the directory records loaded for this step.
+    private func frame(_ roots: [Value], now: Instant, tracing: Bool = false) -> Frame {
+        let frame = Frame(roots: roots, now: now, calendar: program.calendar, tracing: tracing)
+        frame.directory = directory
+        return frame
     }
 
     /// Opens a case of `workflow` with `id`.
@@ -44,7 +55,36 @@ public struct Interpreter: Sendable {
             }
             slots[slot] = value
         }
-        for name in workflow.requiredAtOpen where input[name] == nil || input[name] == .null {
+        // The opener's field names whoever opens the case: they may name themselves or, unless
+        // it is required, leave it empty (an anonymous report), never someone else; a required
+        // one is filled with them. The engine's own openings name whom their effect says.
+        if let opener = workflow.openerField, !actor.isEngine, let slot = workflow.caseType.layout.slot(of: opener) {
+            switch slots[slot] {
+            case .record(let given):
+                guard given["id"] == .string(actor.id) else {
+                    let named = given["id"].flatMap { if case .string(let id) = $0 { id } else { nil } } ?? "someone"
+                    return .rejected(
+                        Rejection(
+                            code: .notPermitted,
+                            message:
+                                "field '\(opener)' is whoever opens the case, so '\(actor.id)' may not name '\(named)'; leave it out"
+                                + (workflow.requiredAtOpen.contains(opener) ? "" : " (anonymous)")
+                                + " or name yourself",
+                            trace: []))
+                }
+                if let person = actor.person { slots[slot] = .record(person) }
+            case .null:
+                if workflow.requiredAtOpen.contains(opener), let person = actor.person { slots[slot] = .record(person) }
+            default: break
+            }
+            if let type = workflow.fieldTypes[opener], slots[slot] != .null,
+                let problem = Conformance.problem(slots[slot], type)
+            {
+                return .rejected(Rejection(code: .invalidInput, message: "field '\(opener)': \(problem)", trace: []))
+            }
+        }
+        for name in workflow.requiredAtOpen
+        where workflow.caseType.layout.slot(of: name).map({ slots[$0] == .null }) ?? true {
             return .rejected(
                 Rejection(
                     code: .invalidInput, message: "field '\(name)' is required to open a \(workflowName) case",
@@ -168,9 +208,8 @@ public struct Interpreter: Sendable {
         let actorValue = actorRecord(event.actor, workflow: workflow)
         // Rule sets decide before the guard, so it can test what they decided.
         for decision in transition.decisions {
-            let frame = Frame(
-                roots: [.record(Record(layout: current.fields.layout, slots: slots)), actorValue], now: now,
-                calendar: program.calendar)
+            let frame = self.frame(
+                [.record(Record(layout: current.fields.layout, slots: slots)), actorValue], now: now)
             var values: [String: Value] = [:]
             do {
                 for (name, code) in decision.inputs { values[name] = try code.evaluate(frame) }
@@ -195,7 +234,7 @@ public struct Interpreter: Sendable {
         }
         var draft = Record(layout: current.fields.layout, slots: slots)
         if let guardCode = transition.guardCode {
-            let frame = Frame(roots: [.record(draft), actorValue], now: now, calendar: program.calendar)
+            let frame = self.frame([.record(draft), actorValue], now: now)
             do {
                 guard case .bool(true) = try guardCode.code.evaluate(frame) else {
                     return .rejected(
@@ -209,7 +248,7 @@ public struct Interpreter: Sendable {
             }
         }
         for assignment in transition.assignments {
-            let frame = Frame(roots: [.record(draft), actorValue], now: now, calendar: program.calendar)
+            let frame = self.frame([.record(draft), actorValue], now: now)
             do {
                 slots[assignment.slot] = try assignment.code.evaluate(frame)
             } catch {
@@ -222,7 +261,7 @@ public struct Interpreter: Sendable {
         draft = Record(layout: current.fields.layout, slots: slots)
         var effects: [EffectRequest] = []
         for effect in transition.effects {
-            let frame = Frame(roots: [.record(draft), actorValue], now: now, calendar: program.calendar)
+            let frame = self.frame([.record(draft), actorValue], now: now)
             do {
                 if let request = try perform(effect, frame) { effects.append(request) }
             } catch {
@@ -238,9 +277,23 @@ public struct Interpreter: Sendable {
         var incidents: [Incident] = []
         let timers = startTimers(
             workflow, state: transition.to, snapshot: next, actor: event.actor, now: now, incidents: &incidents)
+        let changed = changes(from: current.fields, to: next.fields, workflow: workflow)
+        // A value that does not fit its field would make the stored case unreadable: the step
+        // stops before anything is written.
+        for change in changed where change.new != .null {
+            if let type = workflow.fieldTypes[change.field],
+                let problem = Conformance.problem(change.new, type.unwrapped)
+            {
+                return .incident(
+                    Incident(
+                        code: "unfit-value",
+                        message: "the step would store in '\(change.field)' a value that does not fit it: \(problem)",
+                        transition: transition.name))
+            }
+        }
         let history = HistoryEntry(
             at: now, actor: event.actor.id, event: event.name, transition: transition.name, from: current.state,
-            to: transition.to, changes: changes(from: current.fields, to: next.fields, workflow: workflow))
+            to: transition.to, changes: changed)
         return .advanced(
             Step(
                 next: next, history: history, startTimers: timers,
@@ -296,9 +349,7 @@ public struct Interpreter: Sendable {
                             transition: nil))
                 }
             } else if let at = timer.at {
-                let frame = Frame(
-                    roots: [.record(snapshot.fields), actorRecord(actor, workflow: workflow)], now: now,
-                    calendar: program.calendar)
+                let frame = self.frame([.record(snapshot.fields), actorRecord(actor, workflow: workflow)], now: now)
                 do {
                     switch try at.evaluate(frame) {
                     case .datetime(let due): timers.append(TimerRequest(name: timer.name, event: timer.event, due: due))
@@ -359,7 +410,8 @@ public struct Interpreter: Sendable {
     private func explain(_ guardCode: CompiledGuard, draft: Record, actor: Value, now: Instant) -> [(
         text: String, value: Value
     )] {
-        let frame = Frame(roots: [.record(draft), actor], now: now, calendar: program.calendar, tracing: true)
+        // With the unit's calendar, so the explanation computes what the guard computed.
+        let frame = self.frame([.record(draft), actor], now: now, tracing: true)
         _ = try? guardCode.traced.evaluate(frame)
         let scalars = Array(guardCode.text.unicodeScalars)
         return (frame.trace ?? []).map { range, value in (TextRange.excerpt(of: scalars, range), value) }

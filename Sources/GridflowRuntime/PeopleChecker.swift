@@ -86,6 +86,7 @@ public struct PeopleChecker {
             return .failure(PeopleProblem(offset: nil, index: index, path: "", message: "not an object with an id"))
         }
         if fields["roles"] == nil { fields["roles"] = .array([]) }
+        fields = program.withPersonDefaults(fields)
         var roles: [String] = []
         if case .array(let values)? = fields["roles"] {
             for case .string(let role) in values { roles.append(role) }
@@ -184,7 +185,11 @@ public struct PeopleChecker {
                 }
                 check(value, field.type, place: valuePlace, path: key, topLevel: key)
             }
-            let missing = fields.filter { $0.required && object[$0.name.text] == nil }.map(\.name.text)
+            // A field left out takes its default, if the unit gives one.
+            let defaulted = Set(checker.program.personDefaults.map(\.field))
+            let missing = fields.filter {
+                $0.required && object[$0.name.text] == nil && !defaulted.contains($0.name.text)
+            }.map(\.name.text)
             if !missing.isEmpty {
                 add(
                     place, "",

@@ -12,6 +12,8 @@ public final class Program: Sendable {
     public let types: UnitTypes
     /// The person record as kept in the directory: every field may be missing.
     public let storedPersonType: RecordType
+    /// The values of person fields a record leaves out (`default:` of the unit's people fields).
+    public let personDefaults: [(field: String, value: JSON)]
     /// The roles the unit declares, with `system`.
     public let roleNames: Set<String>
     /// Roles held by whoever their `held_by` holds for, over the person record.
@@ -33,6 +35,13 @@ public final class Program: Sendable {
         public var description: String
     }
 
+    /// A person object with the defaults of the fields it leaves out.
+    public func withPersonDefaults(_ object: JSONObject) -> JSONObject {
+        var object = object
+        for (field, value) in personDefaults where object[field] == nil { object[field] = value }
+        return object
+    }
+
     /// Compiles every workflow of a unit.
     public init(definitions: UnitDefinitions, version: String) throws(CompileError) {
         unit = definitions.unit.name.text
@@ -42,6 +51,9 @@ public final class Program: Sendable {
         roleNames = definitions.unit.roleNames
         storedPersonType = RecordType(
             name: "person", fields: types.personType.fields.map { .init(name: $0.name, type: $0.type.optional) })
+        personDefaults = definitions.unit.peopleFields.compactMap { field in
+            field.defaultNode.map { (field.name.text, $0.plainValue) }
+        }
         var heldBy: [(role: String, condition: CompiledExpression)] = []
         for role in definitions.unit.roles {
             guard let expression = role.heldBy else { continue }
@@ -150,6 +162,10 @@ public final class CompiledWorkflow: Sendable {
     let builtinSlots: [Int?]
     /// Slots of the actor record's `id`, `name` and `roles`.
     let actorSlots: (id: Int?, name: Int?, roles: Int?)
+    /// The transitions whose expressions (or the timers of the state they enter) call
+    /// `current(person)`: before taking one, the engine loads the current directory records
+    /// of the people the case names.
+    let directoryTransitions: Set<String>
 
     init(_ workflow: Workflow, types: UnitTypes) throws(Program.CompileError) {
         name = workflow.name.text
@@ -191,6 +207,12 @@ public final class CompiledWorkflow: Sendable {
         }
         self.visibleWhen = visibleWhen
         openerField = workflow.fields.first(where: \.opener)?.name.text
+        directoryTransitions = Set(
+            workflow.transitions.filter { transition in
+                (transition.expressionTexts + workflow.timerExpressionTexts(of: transition.to?.text ?? "")).contains {
+                    Compiler.calls("current", in: $0)
+                }
+            }.map(\.name.text))
         var personFields: [String: String] = [:]
         var personFieldsByEvent: [String: Set<String>] = [:]
         for transition in workflow.transitions {
@@ -288,6 +310,12 @@ public final class CompiledWorkflow: Sendable {
         self.transitions = transitions
     }
 
+    /// Whether a transition that handles `event` in `state` reads current directory records.
+    func readsDirectory(in state: String, on event: String) -> Bool {
+        !directoryTransitions.isEmpty
+            && transitions(from: state, on: event).contains { directoryTransitions.contains($0.name) }
+    }
+
     /// The names of the workflow's transitions.
     public var transitionNames: Set<String> { Set(transitions.values.flatMap { $0.map(\.name) }) }
 
@@ -307,7 +335,9 @@ public final class CompiledWorkflow: Sendable {
         tracing: Bool = false
     ) throws(Program.CompileError) -> CompiledExpression {
         do {
-            return try Compiler.compile(text, in: Environment(roots: roots), expecting: expecting, tracing: tracing)
+            var environment = Environment(roots: roots)
+            environment.readsDirectory = UnitTypes.readsDirectory(roots)
+            return try Compiler.compile(text, in: environment, expecting: expecting, tracing: tracing)
         } catch {
             throw Program.CompileError(description: "\(place): \(error.message) (in '\(text)')")
         }

@@ -62,10 +62,22 @@ public struct ScenarioRunner {
             object["name"] = object["name"] ?? .string(person.name.text)
             object["roles"] = .array(person.roles.map(JSON.string))
             do {
-                // Scenario people need only the fields the steps use, as directory entries do.
+                // Scenario people are directory entries: complete, with the unit's defaults
+                // for the fields they leave out.
+                object = program.withPersonDefaults(object)
+                let missing = program.types.personType.fields.filter {
+                    !$0.type.isOptional && object[$0.name] == nil
+                }.map(\.name)
+                if !missing.isEmpty {
+                    fail(
+                        "person '\(person.name.text)' leaves out the required field\(missing.count == 1 ? "" : "s") "
+                            + missing.joined(separator: ", ")
+                            + "; give them here or a 'default:' on the unit's people field", at: person.name.span)
+                    continue
+                }
                 guard
                     case .record(let record) = try DataBinding.value(
-                        .object(object), as: .record(program.storedPersonType), path: person.name.text)
+                        .object(object), as: .record(program.types.personType), path: person.name.text)
                 else { continue }
                 let personRecord = Record(layout: personType.layout, slots: record.slots)
                 records[person.name.text] = .record(personRecord)

@@ -157,8 +157,8 @@ struct InputOptions: ParsableArguments {
     @Option(name: .customLong("set"), help: "A field value, name=value; the value is read as JSON when it can be.")
     var assignments: [String] = []
 
-    /// The values, typed by the workflow's fields.
-    func values(for workflow: CompiledWorkflow) throws -> [String: Value] {
+    /// The values as given: `--data` first, then each `--set` over it.
+    func object() throws -> JSONObject {
         var raw = JSONObject()
         if let data {
             guard let contents = FileManager.default.contents(atPath: data) else {
@@ -181,20 +181,28 @@ struct InputOptions: ParsableArguments {
             let text = String(assignment[assignment.index(after: equals)...])
             raw[name] = (try? JSONReader.read(text)) ?? .string(text)
         }
-        var values: [String: Value] = [:]
+        return raw
+    }
+
+    /// Checks what can be checked without the store: every field is the workflow's, and every
+    /// value that names no person has the field's type. People are resolved by the engine.
+    static func precheck(_ raw: JSONObject, for workflow: CompiledWorkflow, personType: RecordType) throws {
         for (name, json) in raw.entries {
             guard let type = workflow.fieldTypes[name] else {
                 throw CommandError(
                     message: "\(workflow.name) has no field '\(name)'; fields: "
                         + workflow.fieldTypes.keys.sorted().joined(separator: ", "))
             }
-            do {
-                values[name] = try DataBinding.value(json, as: type, path: name)
-            } catch {
+            guard !type.contains(.record(personType)) else { continue }
+            do { _ = try DataBinding.value(json, as: type, path: name) } catch {
                 throw CommandError(message: "field '\(name)': \(error)")
             }
         }
-        return values
+    }
+
+    /// The values, typed by the workflow's fields, with people taken from the directory.
+    func values(_ raw: JSONObject, engine: Engine, workflow: String) throws -> [String: Value] {
+        try gridflow.run { () throws(EngineError) in try engine.input(raw, for: workflow) }
     }
 }
 
@@ -249,9 +257,11 @@ struct CaseOpen: ParsableCommand {
                 message: "unit '\(parts[0])' has no workflow '\(parts[1])'"
                     + Suggestion.didYouMean(parts[1], in: program.workflows.keys))
         }
-        let values = try input.values(for: compiled)
+        let raw = try input.object()
+        try InputOptions.precheck(raw, for: compiled, personType: program.types.personType)
         let now = try options.instant()
         let engine = Engine(program: program, store: try options.storeCreatingIfMissing())
+        let values = try input.values(raw, engine: engine, workflow: parts[1])
         let actor = try self.actor.actor(engine, now: now)
         let opened = try gridflow.run { () throws(EngineError) in
             try engine.open(parts[1], input: values, by: actor, now: now)
@@ -278,7 +288,9 @@ struct CaseAct: ParsableCommand {
         guard let compiled = engine.program.workflow(current.workflow) else {
             throw CommandError(message: "no workflow")
         }
-        let values = try input.values(for: compiled)
+        let raw = try input.object()
+        try InputOptions.precheck(raw, for: compiled, personType: engine.program.types.personType)
+        let values = try input.values(raw, engine: engine, workflow: current.workflow)
         let now = try options.instant()
         let actor = try self.actor.actor(engine, now: now)
         // A refusal is explained as the actor may read the case.

@@ -48,6 +48,16 @@ struct WorkflowBench: ParsableCommand {
             defer { if db == nil { removeStoreFiles(path) } }
             let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: mode) }
             let engine = try options.engine(unit: "telecom", store: store)
+            // The candidate is a person of the directory, as the engine requires.
+            try storeRun { () throws(StoreError) in
+                try store.importPeople(
+                    unit: "telecom",
+                    [
+                        StoredPerson(
+                            id: "bench", roles: [], recordJSON: ValueJSON.encode(Self.candidate(engine.program)))
+                    ],
+                    replacing: true)
+            }
             let cpuBefore = Self.processCPUSeconds()
             let (elapsed, transitions) = try drive(engine, count: cases)
             let cpu = Self.processCPUSeconds() - cpuBefore
@@ -178,7 +188,9 @@ struct WorkflowBench: ParsableCommand {
 
     /// Each bench case's steps, opening first, as the pure interpreter computes them.
     static func precomputed(_ program: Program, count: Int) throws -> [[Step]] {
-        let interpreter = Interpreter(program: program)
+        // The political review reads the candidate's current directory record.
+        guard case .record(let candidate) = Self.candidate(program) else { return [] }
+        let interpreter = Interpreter(program: program, directory: ["bench": candidate])
         let (opening, opener) = Self.opening(program)
         let actors = Self.steps.map { Actor(id: $0.role, roles: [$0.role]) }
         return try (0..<count).map { index in

@@ -34,7 +34,7 @@ import Testing
         .enumerated() {
             let report = try write(
                 "report\(index).json",
-                #"{"report_type": "problem", "area": "vital_interests", "business_line": "network", "description": "问题\#(index)", "real_name": true, "reporter": \#(Self.person("wang", "王强", ["grid_supervisor"]))}"#
+                #"{"report_type": "problem", "area": "vital_interests", "business_line": "network", "description": "问题\#(index)", "real_name": true, "reporter": {"id": "wang"}}"#
             )
             let opened = try gf([
                 "case", "open", "telecom/issue", "--as", "wang", "--data", report, "--now", day + "T09:00:00+08:00",

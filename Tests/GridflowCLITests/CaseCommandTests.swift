@@ -138,8 +138,14 @@ import Testing
     }
 
     @Test func restrictedFieldsAreShownOnlyToTheirRoles() throws {
-        let reporter =
-            #"{"id": "wang", "name": "王", "roles": [], "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}}"#
+        // People are the directory's: the reporter is named by id.
+        let people = directory.appendingPathComponent("people.json")
+        try #"""
+        [{"id": "wang", "name": "王", "roles": ["employee"]}, {"id": "li", "name": "李", "roles": ["employee"]},
+         {"id": "he", "name": "何", "roles": ["discipline_office_staff"], "department": "discipline_office"}]
+        """#.write(to: people, atomically: true, encoding: .utf8)
+        #expect(try gf(["people", "import", "oilfield", people.path]).status == 0)
+        let reporter = #"{"id": "wang"}"#
         let data = directory.appendingPathComponent("report.json")
         try #"{"channel": "online_form", "description": "x", "reporter": \#(reporter)}"#.write(
             to: data, atomically: true, encoding: .utf8)

@@ -54,7 +54,7 @@ import Testing
         // Select wang for that place; the approval's appointment, performed by tick, covers it.
         let opened = try gf([
             "case", "open", "oilfield/selection", "--as", "li", "--set", "route=organisation_assignment", "--set",
-            "candidate=" + Self.person("wang", roles: [], team: node, shift: shift), "--set", "team=\(node)", "--set",
+            "candidate=@wang", "--set", "team=\(node)", "--set",
             "shift=\(shift)", "--json",
         ])
         #expect(opened.status == 0, "\(opened.stderr)")

@@ -130,7 +130,8 @@ import Testing
             {
                 data[name] = realName
             }
-            if let reporter { data[opener] = reporter }
+            // A person is given by id; the engine takes the record from the directory.
+            if let reporter { data[opener] = ["id": reporter["id"]] }
             return data
         }
         let now = "2024-07-01T09:00:00+08:00"

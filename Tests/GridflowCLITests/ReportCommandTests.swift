@@ -37,7 +37,7 @@ import Testing
             try act(
                 [
                     "case", "open", "oilfield/issue", "--as", "wang", "--set", "channel=qr_code",
-                    "--set", "description=\(description)", "--set", "reporter=" + reporter,
+                    "--set", "description=\(description)", "--set", "reporter=@wang",
                 ], at: time)
         }
         try open("二季度的问题", at: "06-28T09:00")

@@ -128,8 +128,7 @@ extension Workspace {
                 .joined(separator: ", ") + "]")
         let report = try write(
             "report.json",
-            #"{"channel": "qr_code", "description": "x", "reporter": {"id": "whistle-7Q", "name": "举报人甲乙", "roles": ["employee"], "department": "production", "#
-                + Self.oilfieldPerson + "}}")
+            #"{"channel": "qr_code", "description": "x", "reporter": {"id": "whistle-7Q"}}"#)
         return (people, report)
     }
 }

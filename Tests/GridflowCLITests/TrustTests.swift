@@ -54,16 +54,17 @@ import Testing
     /// A timer's event (here the reminder of Tests/Fixtures/runtime's report) is not a person's to fire.
     @Test func aTimersEventIsNotAPersonsToFire() throws {
         let root = packageRoot.appendingPathComponent("Tests/Fixtures/runtime").path
+        let people = try write(
+            "people.json",
+            #"[{"id": "wang", "name": "王", "roles": ["employee"]}, {"id": "li", "name": "李", "roles": ["reviewer"]}]"#)
+        #expect(try gridflow(["people", "import", "rt", people, "--root", root], in: directory).status == 0)
         let opened = try gridflow(
             [
-                "case", "open", "rt/report", "--as", "wang", "--role", "employee", "--set", "summary=x", "--data",
-                try write(
-                    "wang.json", #"{"reporter": {"id": "wang", "name": "wang", "roles": [], "party_member": true}}"#),
-                "--root", root,
+                "case", "open", "rt/report", "--as", "wang", "--set", "summary=x", "--set", "reporter=@wang", "--root",
+                root,
             ], in: directory)
         #expect(opened.status == 0, "\(opened.stderr)")
-        let fired = try gridflow(
-            ["case", "act", "rt-report-1", "remind", "--as", "li", "--role", "reviewer", "--root", root], in: directory)
+        let fired = try gridflow(["case", "act", "rt-report-1", "remind", "--as", "li", "--root", root], in: directory)
         #expect(fired.status == 1)
         #expect(
             fired.stderr

@@ -61,8 +61,10 @@ import Testing
     }
 
     func openSelection(grades: [Int: String]) throws -> (Interpreter, CaseSnapshot) {
-        let interpreter = Interpreter(program: Self.telecom)
         let candidate = Self.person(Self.telecom, id: "chen", grades: grades)
+        // The political review reads the candidate's current directory record.
+        guard case .record(let record) = candidate else { throw Failure() }
+        let interpreter = Interpreter(program: Self.telecom, directory: ["chen": record])
         let opened = interpreter.open(
             "selection", id: "s1",
             input: [

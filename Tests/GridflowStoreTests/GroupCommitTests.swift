@@ -14,7 +14,7 @@ import Testing
     .path
 
     @Test func stepsArrivingTogetherShareOneTransactionAndAConflictFailsAlone() throws {
-        let store = try SQLiteCaseStore(path: path)
+        let store = try SQLiteCaseStoreTests.store(path)
         let fixture = SQLiteCaseStoreTests()
         let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
         let interpreter = Interpreter(program: SQLiteCaseStoreTests.program)
@@ -73,6 +73,7 @@ import Testing
     func tasksAndThreadsShareTransactionsTheLeadPassesAndAConflictFailsAlone() async throws {
         let store = try SQLiteCaseStore(
             path: path, durability: .full, grouping: .init(maximum: 4, beforeHandOver: 1))
+        try SQLiteCaseStoreTests.seed(store)
         let fixture = SQLiteCaseStoreTests()
         let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
         var cases: [CaseSnapshot] = []
@@ -130,7 +131,7 @@ import Testing
     }
 
     @Test(.timeLimit(.minutes(20))) func twoTasksActingOnOneCaseAtOnceOneWins() async throws {
-        let store = try SQLiteCaseStore(path: path)
+        let store = try SQLiteCaseStoreTests.store(path)
         let fixture = SQLiteCaseStoreTests()
         let program = SQLiteCaseStoreTests.program
         // Two engines, as two daemons on one file: neither sees the other's cache.
@@ -173,8 +174,8 @@ import Testing
     @Test func aCaseChangedByAnotherProcessIsReadAgain() throws {
         let fixture = SQLiteCaseStoreTests()
         let program = SQLiteCaseStoreTests.program
-        let mine = Engine(program: program, store: try SQLiteCaseStore(path: path))
-        let theirs = Engine(program: program, store: try SQLiteCaseStore(path: path))
+        let mine = Engine(program: program, store: try SQLiteCaseStoreTests.store(path))
+        let theirs = Engine(program: program, store: try SQLiteCaseStoreTests.store(path))
         let opened = try fixture.openCase(mine)
         // The other engine accepts the report: the case moves on without this engine knowing.
         _ = try theirs.act(

@@ -23,7 +23,24 @@ import Testing
     let employee = Actor(id: "wang", roles: ["employee"])
     let reviewer = Actor(id: "li", roles: ["reviewer"])
 
-    func reporter() -> Value {
+    func reporter() -> Value { Self.wang }
+
+    /// A store at `path` whose directory holds wang, the reporter the tests name: the engine
+    /// takes people named in input from the directory.
+    static func store(_ path: String) throws -> SQLiteCaseStore {
+        let store = try SQLiteCaseStore(path: path)
+        try seed(store)
+        return store
+    }
+
+    /// Puts wang into the store's directory.
+    static func seed(_ store: SQLiteCaseStore) throws {
+        try store.importPeople(
+            unit: "rt", [StoredPerson(id: "wang", roles: ["employee"], recordJSON: ValueJSON.encode(wang))],
+            replacing: true)
+    }
+
+    static let wang: Value = {
         let layout = Self.program.types.personType.layout
         var slots = [Value](repeating: .null, count: layout.names.count)
         slots[layout.slot(of: "id")!] = .string("wang")
@@ -31,7 +48,7 @@ import Testing
         slots[layout.slot(of: "roles")!] = .list([])
         slots[layout.slot(of: "party_member")!] = .bool(false)
         return .record(Record(layout: layout, slots: slots))
-    }
+    }()
 
     /// The input that opens a report case.
     var opening: [String: Value] { ["reporter": reporter(), "summary": .string("x")] }
@@ -41,7 +58,7 @@ import Testing
     }
 
     @Test func aStepCommitsTheCaseHistoryTimersAndOutboxTogether() throws {
-        let store = try SQLiteCaseStore(path: path)
+        let store = try SQLiteCaseStoreTests.store(path)
         let engine = Engine(program: Self.program, store: store)
         let opened = try openCase(engine)
         let reloaded = try engine.load(opened.id)
@@ -56,7 +73,7 @@ import Testing
     }
 
     @Test func twoStepsFromTheSameVersionConflict() throws {
-        let store = try SQLiteCaseStore(path: path)
+        let store = try SQLiteCaseStoreTests.store(path)
         let engine = Engine(program: Self.program, store: store)
         let opened = try openCase(engine)
         let interpreter = Interpreter(program: Self.program)
@@ -84,7 +101,7 @@ import Testing
     }
 
     @Test func anIncidentIsRecordedAndTheCaseKeptAsItWas() throws {
-        let store = try SQLiteCaseStore(path: path)
+        let store = try SQLiteCaseStoreTests.store(path)
         let engine = Engine(program: Self.program, store: store)
         let opened = try openCase(engine)
         _ = try engine.act(opened.id, event: "accept", input: ["score": .number(Number(88))], by: reviewer, now: now)
@@ -102,7 +119,7 @@ import Testing
     }
 
     @Test func aStoreReopensWithItsCases() throws {
-        let first = try SQLiteCaseStore(path: path)
+        let first = try SQLiteCaseStoreTests.store(path)
         let opened = try openCase(Engine(program: Self.program, store: first))
         let again = try SQLiteCaseStore(path: path)
         #expect(try Engine(program: Self.program, store: again).load(opened.id) == opened)

@@ -16,7 +16,7 @@ import Testing
     let store = SQLiteCaseStoreTests()
 
     func engine() throws -> Engine {
-        Engine(program: SQLiteCaseStoreTests.program, store: try SQLiteCaseStore(path: path))
+        Engine(program: SQLiteCaseStoreTests.program, store: try SQLiteCaseStoreTests.store(path))
     }
 
     /// A report accepted, answered and confirmed: closed, with its ledger entry and follow-up
@@ -49,7 +49,7 @@ import Testing
         let again = try restarted.tick(now: due)
         #expect(again.timersFired == 0)
         #expect(again.effectsPerformed == 0)
-        let deliveries = try SQLiteCaseStore(path: path).deliveries(caseID: opened.id)
+        let deliveries = try SQLiteCaseStoreTests.store(path).deliveries(caseID: opened.id)
         #expect(deliveries.map(\.kind) == ["notify"])
         #expect(deliveries.first?.detailsJSON.contains("A report waits for review") == true)
     }
@@ -74,12 +74,12 @@ import Testing
         #expect(current.state == "closed")
         let first = try engine.tick(now: monday)
         #expect(first.effectsPerformed == 2)  // the ledger entry and the follow-up case
-        let followups = try SQLiteCaseStore(path: path).list(unit: "rt", workflow: "followup", state: nil)
+        let followups = try SQLiteCaseStoreTests.store(path).list(unit: "rt", workflow: "followup", state: nil)
         #expect(followups.count == 1)
         #expect(followups.first?.parent == current.id)
         let second = try engine.tick(now: monday)
         #expect(second.effectsPerformed == 0)
-        #expect(try SQLiteCaseStore(path: path).list(unit: "rt", workflow: "followup", state: nil).count == 1)
+        #expect(try SQLiteCaseStoreTests.store(path).list(unit: "rt", workflow: "followup", state: nil).count == 1)
         // The follow-up signals the report, which is closed: recorded, not dropped.
         let followup = try #require(followups.first)
         _ = try engine.act(
@@ -88,7 +88,7 @@ import Testing
         #expect(third.incidents.count == 1)
         #expect(third.incidents.first?.message.hasSuffix("is finished (state 'closed')") == true)
         #expect(third.incidents.first?.summary == "case \(followup.id), effect: signal-rejected")
-        #expect(try SQLiteCaseStore(path: path).incidents(caseID: followup.id).map(\.code) == ["signal-rejected"])
+        #expect(try SQLiteCaseStoreTests.store(path).incidents(caseID: followup.id).map(\.code) == ["signal-rejected"])
     }
 
     @Test func aSignalToACaseThatCannotBeReadIsAnIncidentThatSaysWhy() throws {
@@ -96,7 +96,7 @@ import Testing
         let current = try closedReport(engine)
         _ = try engine.tick(now: monday)
         let followup = try #require(
-            try SQLiteCaseStore(path: path).list(unit: "rt", workflow: "followup", state: nil).first)
+            try SQLiteCaseStoreTests.store(path).list(unit: "rt", workflow: "followup", state: nil).first)
         _ = try engine.act(
             followup.id, event: "finish", input: [:], by: Actor(id: "s", roles: ["secretary"]), now: monday)
         // The report now runs on definitions this engine has not loaded: it is there, but cannot be read.
@@ -107,7 +107,8 @@ import Testing
         let report = try engine.tick(now: monday)
         #expect(report.incidents.count == 1)
         #expect(report.incidents.first?.message.contains("runs on definitions version sha256:other") == true)
-        #expect(try SQLiteCaseStore(path: path).incidents(caseID: followup.id).map(\.code) == ["signal-unreadable"])
+        #expect(
+            try SQLiteCaseStoreTests.store(path).incidents(caseID: followup.id).map(\.code) == ["signal-unreadable"])
     }
 }
 
@@ -137,7 +138,7 @@ import Testing
     }
 
     @Test func aRetryAfterAFixResolvesTheIncidentAndAppliesTheEvent() throws {
-        let store = try SQLiteCaseStore(path: path)
+        let store = try SQLiteCaseStoreTests.store(path)
         let broken = Engine(program: SQLiteCaseStoreTests.program, store: store)
         let opened = try broken.open(
             "report", input: ["reporter": helper.reporter(), "summary": .string("x")], by: helper.employee, now: now)
@@ -185,7 +186,7 @@ import Testing
         let result = Loader().load(paths: [directory.path + "/Workflows/rt", directory.path + "/Rules/rt"])
         #expect(!result.diagnostics.hasErrors, "\(result.diagnostics)")
         let program = try Program(definitions: result.units["rt"]!, version: DefinitionVersion.of(result.sources))
-        let engine = Engine(program: program, store: try SQLiteCaseStore(path: path))
+        let engine = Engine(program: program, store: try SQLiteCaseStoreTests.store(path))
         let fixture = SQLiteCaseStoreTests()
         let huge = try #require(Number("90000000000000000000000000000000000000"))
         for _ in 0..<2 {
