@@ -353,6 +353,10 @@ public enum Shapes {
         "a workflow", plural: "workflows",
         header(.workflow) + [
             key("started_by", names, "Roles that may open a case."),
+            key(
+                "place", .expression,
+                "Over `case`: the org node the case concerns (its name, or null for the root). A role with a `scope` acts only on cases at or below the node its holder holds it at."
+            ),
             key("fields", .map(entity: "field", fieldOrType), "The typed case fields."),
             required("states", .map(entity: "state", .object(state)), "The states."),
             required("transitions", .map(entity: "transition", .object(transition)), "The transitions."),

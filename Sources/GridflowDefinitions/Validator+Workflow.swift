@@ -21,6 +21,9 @@ extension Validator {
 
         for role in workflow.startedBy { checkRole(role, in: place) }
         let anyState: [(name: String, type: ValueType)] = [("case", .record(types.caseTypeInAnyState(workflow)))]
+        if let placeExpression = workflow.place {
+            checkPlace(placeExpression, of: workflow, roots: anyState, in: place)
+        }
         var opener: Field?
         for field in workflow.fields {
             checkField(field, in: place, inWorkflow: true)
@@ -209,6 +212,36 @@ extension Validator {
     }
 
     /// Checks that `name` is a declared field of type `person`.
+    /// `place:` names an org node of the unit's tree (or is null, the root): a string over `case`.
+    private mutating func checkPlace(
+        _ expression: Expression, of workflow: Workflow, roots: [(name: String, type: ValueType)], in place: String
+    ) {
+        if unit.tree == nil {
+            error(
+                "no-org-tree", "'place' of \(place): unit '\(unit.name.text)' has no org tree to place cases in",
+                at: expression.span, hint: "give the unit an 'org: tree:', or remove 'place'")
+            return
+        }
+        guard let type = checkExpression(expression, roots: roots, what: "'place' of \(place)") else { return }
+        switch type.unwrapped {
+        case .string, .null, .enumeration(name: "org node", _): break
+        default:
+            let strings = workflow.fields.filter {
+                switch $0.type {
+                case .string, .orgNode: true
+                default: false
+                }
+            }.map(\.name.text)
+            error(
+                "type",
+                "'place' of \(place) must give an org node's name (a string or an org_node) or null, not \(type)",
+                at: expression.span,
+                hint: strings.isEmpty
+                    ? "add a string field naming the node (e.g. 'team') and write 'place: case.team'"
+                    : "write the field that names the node, e.g. 'place: case.\(strings[0])'")
+        }
+    }
+
     private mutating func checkPersonField(_ name: Name, _ workflow: Workflow, in place: String) {
         guard resolve(name, among: workflow.fields.map(\.name.text), as: "field", in: place),
             let field = workflow.field(name.text)

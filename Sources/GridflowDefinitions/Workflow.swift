@@ -8,6 +8,9 @@ public struct Workflow: Sendable {
     public var title: String?
     public var file: String
     public var startedBy: [Name]
+    /// Where a case sits in the unit's org tree: an expression over `case` giving an org node's
+    /// name, or null for the root. Scoped roles act only on cases at or below their node.
+    public var place: Expression?
     public var fields: [Field]
     public var states: [State]
     public var transitions: [Transition]
@@ -143,7 +146,8 @@ extension Workflow {
         guard let name = node["name"]?.name else { return nil }
         return Workflow(
             name: name, unitName: node["unit"]?.name, title: node["title"]?.text, file: file,
-            startedBy: node["started_by"]?.names ?? [], fields: Field.readAll(node["fields"]),
+            startedBy: node["started_by"]?.names ?? [], place: node["place"]?.expression,
+            fields: Field.readAll(node["fields"]),
             states: node["states"]?.entries.map { State.read($0.name, $0.value) } ?? [],
             transitions: node["transitions"]?.entries.map { Transition.read($0.name, $0.value) } ?? [])
     }

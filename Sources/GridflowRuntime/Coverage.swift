@@ -61,13 +61,15 @@ extension Engine {
         var holders: [Holder] = []
         let people = try storeCall { () throws(StoreError) in try store.people(unit: program.unit) }
         var shifts: [String: String] = [:]
-        let appointed = try appointedRoles()
+        let appointed = try appointments()
         for stored in people {
             let actor = try actor(stored, roles: [], now: now, appointed: appointed[stored.id] ?? [])
             let record = actor.person
             if case .string(let shift)? = record?["shift"] { shifts[stored.id] = shift }
             // Appointed holders are listed below, at the node of their appointment.
-            guard actor.roles.contains(role), !(appointed[stored.id] ?? []).contains(role) else { continue }
+            guard actor.roles.contains(role), !(appointed[stored.id] ?? []).contains(where: { $0.role == role }) else {
+                continue
+            }
             var node: String?
             if case .string(let team)? = record?["team"] { node = team }
             holders.append(Holder(person: stored.id, node: node, shift: shifts[stored.id], source: "directory"))

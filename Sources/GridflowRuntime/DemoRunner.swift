@@ -44,7 +44,7 @@ public struct DemoRunner {
     var known: Set<String> = []
     var live: Set<String> = []
     var stalled: Set<String> = []
-    var lastAppointed: [String: [String]] = [:]
+    var lastAppointed: [String: [StoredAppointment]] = [:]
     /// Transitions that could not be taken in a case at a version.
     var failed: [String: (version: Int, transitions: Set<String>)] = [:]
     /// Transitions by workflow, state and name.
@@ -58,7 +58,9 @@ public struct DemoRunner {
         let ownRoles: Set<String>
         /// With the roles cases appointed the person to.
         var roles: Set<String>
-        var actor: Actor { Actor(id: id, roles: roles, person: record) }
+        /// Where they hold their scoped roles: their team's ancestors, or where cases appointed them.
+        var scopes: Actor.Scopes
+        var actor: Actor { Actor(id: id, roles: roles, person: record, scopes: scopes) }
     }
 
     enum Planned {
@@ -183,7 +185,9 @@ public struct DemoRunner {
         for (index, entry) in entries.enumerated() {
             let record = try engine.person(entry, path: generated[index].id)
             let roles = Set(generated[index].roles).union(try program.derivedRoles(of: record, now: clock))
-            let person = DemoPerson(id: generated[index].id, record: record, ownRoles: roles, roles: roles)
+            let person = DemoPerson(
+                id: generated[index].id, record: record, ownRoles: roles, roles: roles,
+                scopes: program.org.scopes(of: record, roles: roles, appointments: []))
             byID[person.id] = people.count
             for role in roles.sorted() { holders[role, default: []].append(people.count) }
             people.append(person)
@@ -301,12 +305,15 @@ public struct DemoRunner {
 
     /// Appointments made by cases (a selection's `appoint`) give roles: read them once a day.
     mutating func refreshAppointments() throws(EngineError) {
-        let appointed = try engine.appointedRoles()
+        let appointed = try engine.appointments()
         guard appointed != lastAppointed else { return }
         lastAppointed = appointed
         holders = [:]
         for index in people.indices {
-            people[index].roles = people[index].ownRoles.union(appointed[people[index].id] ?? [])
+            let appointments = appointed[people[index].id] ?? []
+            people[index].roles = people[index].ownRoles.union(appointments.map(\.role))
+            people[index].scopes = program.org.scopes(
+                of: people[index].record, roles: people[index].roles, appointments: appointments)
             for role in people[index].roles.sorted() { holders[role, default: []].append(index) }
         }
         // Someone may now take a step nobody could take before.

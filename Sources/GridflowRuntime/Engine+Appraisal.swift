@@ -172,7 +172,7 @@ extension Engine {
         // Who is appraised, in which roles.
         var start = clock.now
         let stored = try storeCall { () throws(StoreError) in try store.people(unit: program.unit) }
-        let appointed = try appointedRoles()
+        let appointed = try appointments()
         var people: [(id: String, record: Record, roles: [String])] = []
         let packaged = Set(appraisal.packages.map(\.role)).intersection(
             role.map { [$0] } ?? Set(appraisal.packages.map(\.role)))

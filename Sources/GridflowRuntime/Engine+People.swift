@@ -39,9 +39,12 @@ extension Engine {
     }
 
     /// The actor for a person of the directory as stored, without reading the store again.
-    /// `appointed` are the roles cases appointed the person to, when the caller has read them
-    /// for many people at once; otherwise they are read here.
-    public func actor(_ stored: StoredPerson, roles: Set<String>, now: Instant, appointed: [String]? = nil)
+    /// `appointed` are the person's appointments by cases, when the caller has read them for
+    /// many people at once; otherwise they are read here. A scoped role is held at the node an
+    /// appointment to it names, else at the ancestor of the person's `team` at the role's level.
+    public func actor(
+        _ stored: StoredPerson, roles: Set<String>, now: Instant, appointed: [StoredAppointment]? = nil
+    )
         throws(EngineError) -> Actor
     {
         let id = stored.id
@@ -54,14 +57,15 @@ extension Engine {
         } catch {
             throw EngineError(.store, "the directory entry of '\(id)' is not valid JSON: \(error)")
         }
-        var appointedRoles = appointed ?? []
+        var appointments = appointed ?? []
         if appointed == nil {
-            appointedRoles = try storeCall { () throws(StoreError) in
-                try store.appointments(unit: program.unit, person: id).map(\.role)
+            appointments = try storeCall { () throws(StoreError) in
+                try store.appointments(unit: program.unit, person: id)
             }
         }
         // A role named `system` in an old directory entry gives nothing: it is the engine's alone.
-        let held = Set(stored.roles).union(try program.derivedRoles(of: record, now: now)).union(appointedRoles)
+        let held = Set(stored.roles).union(try program.derivedRoles(of: record, now: now))
+            .union(appointments.map(\.role))
             .subtracting([Unit.Role.system])
         let missing = roles.subtracting(held)
         guard missing.isEmpty else {
@@ -70,18 +74,26 @@ extension Engine {
                 "'\(id)' does not hold the role\(missing.count == 1 ? "" : "s") \(missing.sorted().joined(separator: ", ")) in \(program.unit); "
                     + (held.isEmpty ? "they hold none" : "they hold \(held.sorted().joined(separator: ", "))"))
         }
-        return Actor(id: id, roles: roles.isEmpty ? held : roles, person: record)
+        let acting = roles.isEmpty ? held : roles
+        return Actor(
+            id: id, roles: acting, person: record,
+            scopes: program.org.scopes(of: record, roles: acting, appointments: appointments))
     }
 
     /// The roles cases appointed people to, by person id, for resolving many people at once.
     public func appointedRoles() throws(EngineError) -> [String: [String]] {
-        var roles: [String: [String]] = [:]
+        try appointments().mapValues { $0.map(\.role) }
+    }
+
+    /// The appointments cases made, by person id, for resolving many people at once.
+    public func appointments() throws(EngineError) -> [String: [StoredAppointment]] {
+        var byPerson: [String: [StoredAppointment]] = [:]
         for appointment in try storeCall({ () throws(StoreError) in
             try store.appointments(unit: program.unit, person: nil)
         }) {
-            roles[appointment.person, default: []].append(appointment.role)
+            byPerson[appointment.person, default: []].append(appointment)
         }
-        return roles
+        return byPerson
     }
 
     /// Reads a person record as kept in the directory: checked when it was imported, so a field

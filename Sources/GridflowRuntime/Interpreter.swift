@@ -131,17 +131,30 @@ public struct Interpreter: Sendable {
                         + (events.isEmpty ? "" : "; events here: " + events.joined(separator: ", ")), trace: []))
         }
         let actor = event.actor
-        let permitted = candidates.filter { may(actor, fire: $0, on: current, event: event) }
+        let place = place(of: current)
+        var scopeRefusals: [String] = []
+        let permitted = candidates.filter {
+            switch permission(actor, fire: $0, on: current, event: event, at: place) {
+            case .granted: return true
+            case .refused(let why):
+                scopeRefusals += why
+                return false
+            }
+        }
         guard !permitted.isEmpty else {
             let roles = Set(candidates.flatMap(\.roles)).subtracting([Unit.Role.system]).sorted()
             let engineOnly = roles.isEmpty && candidates.allSatisfy { $0.personSlot == nil }
+            // A holder out of scope is told where they hold the role and where the case is.
+            let scoped = Array(Set(scopeRefusals)).sorted()
             return .rejected(
                 Rejection(
                     code: .notPermitted,
                     message: "'\(actor.id)' may not fire '\(event.name)' in state '\(current.state)'"
-                        + (engineOnly
-                            ? "; only the engine takes it (role: system: a timer or a signal)"
-                            : roles.isEmpty ? "" : "; it takes one of the roles " + roles.joined(separator: ", ")),
+                        + (!scoped.isEmpty
+                            ? "; " + scoped.joined(separator: "; ")
+                            : engineOnly
+                                ? "; only the engine takes it (role: system: a timer or a signal)"
+                                : roles.isEmpty ? "" : "; it takes one of the roles " + roles.joined(separator: ", ")),
                     trace: []))
         }
         var input: [String: Value] = [:]
@@ -161,19 +174,41 @@ public struct Interpreter: Sendable {
 
     /// Whether `actor` may fire `transition`: by role, as the person in its `person` field, or as
     /// the engine for timers and signals. The role `system` is the engine's timers and signals
-    /// alone: an event fired by anyone (the engine's own actor too) never takes it.
+    /// alone: an event fired by anyone (the engine's own actor too) never takes it. A role with a
+    /// `scope` counts only where the case's place lies at or below the node its holder holds it at.
     func may(_ actor: Actor, fire transition: CompiledTransition, on current: CaseSnapshot, event: Event) -> Bool {
-        switch event {
-        case .timer, .signal: return true
-        default: break
-        }
-        if transition.roles.contains(where: { $0 != Unit.Role.system && actor.roles.contains($0) }) { return true }
-        if let slot = transition.personSlot, case .record(let person) = current.fields.slots[slot],
-            person["id"] == .string(actor.id)
-        {
+        if case .granted = permission(actor, fire: transition, on: current, event: event, at: place(of: current)) {
             return true
         }
         return false
+    }
+
+    /// Whether `actor` may fire `transition`, and if not by scope alone, why.
+    enum Permission {
+        case granted
+        /// Refused; the reasons a role the actor holds does not reach the case (empty when they
+        /// hold none of the transition's roles).
+        case refused([String])
+    }
+
+    func permission(
+        _ actor: Actor, fire transition: CompiledTransition, on current: CaseSnapshot, event: Event, at place: CasePlace
+    ) -> Permission {
+        switch event {
+        case .timer, .signal: return .granted
+        default: break
+        }
+        var outOfScope: [String] = []
+        for role in transition.roles.sorted() where role != Unit.Role.system && actor.roles.contains(role) {
+            guard let why = scopeRefusal(actor, role: role, at: place) else { return .granted }
+            outOfScope.append(why)
+        }
+        if let slot = transition.personSlot, case .record(let person) = current.fields.slots[slot],
+            person["id"] == .string(actor.id)
+        {
+            return .granted
+        }
+        return .refused(outOfScope)
     }
 
     private func attempt(

@@ -10,12 +10,30 @@ public struct Actor: Sendable, Hashable {
     /// No actor made from a person's id and roles is: a person holding a role named `system`
     /// still takes no transition whose role is `system`.
     public let isEngine: Bool
+    /// Where the actor holds each of their roles that has a `scope`. `nil` for an actor not read
+    /// from a directory (the engine, or anyone while a unit has no people yet), whose roles reach
+    /// the whole unit as they are taken on their word.
+    public var scopes: Scopes?
 
-    /// A person acting with `roles`.
-    public init(id: String, roles: Set<String>, person: Record? = nil) {
+    /// Where a person holds their scoped roles.
+    public struct Scopes: Sendable, Hashable {
+        /// The org nodes each scoped role is held at: the holder acts there and below.
+        public var nodes: [String: [String]]
+        /// Scoped roles held nowhere, with why (no team, a team not in the tree).
+        public var nowhere: [String: String]
+
+        public init(nodes: [String: [String]] = [:], nowhere: [String: String] = [:]) {
+            self.nodes = nodes
+            self.nowhere = nowhere
+        }
+    }
+
+    /// A person acting with `roles`, holding scoped ones where `scopes` says.
+    public init(id: String, roles: Set<String>, person: Record? = nil, scopes: Scopes? = nil) {
         self.id = id
         self.roles = roles
         self.person = person
+        self.scopes = scopes
         isEngine = false
     }
 
@@ -23,6 +41,7 @@ public struct Actor: Sendable, Hashable {
         self.id = id
         roles = [id]
         person = nil
+        scopes = nil
         isEngine = true
     }
 

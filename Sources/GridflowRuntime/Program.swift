@@ -16,6 +16,8 @@ public final class Program: Sendable {
     public let personDefaults: [(field: String, value: JSON)]
     /// The roles the unit declares, with `system`.
     public let roleNames: Set<String>
+    /// The org tree and the levels scoped roles are held at.
+    public let org: OrgIndex
     /// Roles held by whoever their `held_by` holds for, over the person record.
     let heldBy: [(role: String, condition: CompiledExpression)]
     public let workflows: [String: CompiledWorkflow]
@@ -49,6 +51,7 @@ public final class Program: Sendable {
         calendar = definitions.unit.workCalendar
         types = UnitTypes(unit: definitions.unit)
         roleNames = definitions.unit.roleNames
+        org = OrgIndex(unit: definitions.unit)
         storedPersonType = RecordType(
             name: "person", fields: types.personType.fields.map { .init(name: $0.name, type: $0.type.optional) })
         personDefaults = definitions.unit.peopleFields.compactMap { field in
@@ -139,6 +142,8 @@ public final class CompiledWorkflow: Sendable {
     public let fieldTypes: [String: ValueType]
     public let requiredAtOpen: [String]
     public let startedBy: Set<String>
+    /// Where a case sits in the org tree (`place:`), compiled over `case` in any state.
+    public let place: CompiledPlace?
     /// Roles that may see each restricted field; a field missing here is visible to everyone.
     public let visibility: [String: Set<String>]
     /// Fields whose visibility follows the case (`visible_when`): nobody sees them where the
@@ -206,6 +211,12 @@ public final class CompiledWorkflow: Sendable {
                 code: try Self.compile(condition.text, anyState, .bool, "visible_when of field '\(field.name.text)'"))
         }
         self.visibleWhen = visibleWhen
+        if let expression = workflow.place {
+            place = CompiledPlace(
+                text: expression.text, code: try Self.compile(expression.text, anyState, nil, "place"))
+        } else {
+            place = nil
+        }
         openerField = workflow.fields.first(where: \.opener)?.name.text
         directoryTransitions = Set(
             workflow.transitions.filter { transition in
@@ -342,6 +353,13 @@ public final class CompiledWorkflow: Sendable {
             throw Program.CompileError(description: "\(place): \(error.message) (in '\(text)')")
         }
     }
+}
+
+/// A workflow's `place:`, compiled over `case`.
+public struct CompiledPlace: Sendable {
+    /// The expression as written.
+    public let text: String
+    let code: CompiledExpression
 }
 
 /// A field's `visible_when`, compiled over `case`.

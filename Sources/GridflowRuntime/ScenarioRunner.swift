@@ -83,8 +83,11 @@ public struct ScenarioRunner {
                 records[person.name.text] = .record(personRecord)
                 // The roles named, and those the unit's held_by rules give this person.
                 let derived = try program.derivedRoles(of: personRecord, now: now)
+                let roles = Set(person.roles).union(derived)
+                // Scoped roles are held where the person's team lies, as for a directory entry.
                 actors[person.name.text] = Actor(
-                    id: person.name.text, roles: Set(person.roles).union(derived), person: personRecord)
+                    id: person.name.text, roles: roles, person: personRecord,
+                    scopes: program.org.scopes(of: personRecord, roles: roles, appointments: []))
             } catch {
                 fail("person '\(person.name.text)': \(error)", at: person.name.span)
             }

@@ -88,7 +88,7 @@ struct PeopleList: ParsableCommand {
         let now = try options.instant()
         var people: [(person: StoredPerson, roles: [String])] = []
         do {
-            let appointed = try engine.appointedRoles()
+            let appointed = try engine.appointments()
             for person in try store.people(unit: unit) {
                 // The roles the directory gives, those the unit's held_by rules derive and those cases appointed.
                 let actor = try engine.actor(person, roles: [], now: now, appointed: appointed[person.id] ?? [])

@@ -15,7 +15,8 @@ import Testing
 
     @Test func openActAndShowAnIssue() throws {
         let opened = try gf([
-            "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--role",
+            "employee", "--set", "channel=qr_code",
             "--set", "description=井场夜班补贴未发放", "--now", "2024-07-01T09:00:00+08:00", "--json",
         ])
         #expect(opened.status == 0, "\(opened.stderr)")
@@ -46,7 +47,8 @@ import Testing
 
     @Test func refusalsLeaveTheStoreUnchanged() throws {
         let opened = try gf([
-            "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--role",
+            "employee", "--set", "channel=qr_code",
             "--set", "description=x", "--json",
         ])
         let id = try #require(try json(opened)["id"] as? String)
@@ -78,12 +80,18 @@ import Testing
         let broken = directory.appendingPathComponent("broken.json")
         try "{\n  \"channel\": \"qr_code\",\n  \"description\": 井场\n}".write(
             to: broken, atomically: true, encoding: .utf8)
-        let run = try gf(["case", "open", "oilfield/issue", "--as", "w", "--role", "employee", "--data", broken.path])
+        let run = try gf([
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "w", "--role", "employee",
+            "--data", broken.path,
+        ])
         #expect(run.status == 2)
         #expect(run.stderr.contains("broken.json:3:18: not valid JSON: expected a JSON value, found byte 0xe4"))
         let typed = directory.appendingPathComponent("typed.json")
         try #"{"channel": "qr_code", "description": 12}"#.write(to: typed, atomically: true, encoding: .utf8)
-        let wrong = try gf(["case", "open", "oilfield/issue", "--as", "w", "--role", "employee", "--data", typed.path])
+        let wrong = try gf([
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "w", "--role", "employee",
+            "--data", typed.path,
+        ])
         #expect(wrong.status == 2)
         #expect(wrong.stderr == "gridflow: error: field 'description': description must be string, not a number\n")
         // Refused before the store was needed: none was created.
@@ -92,7 +100,8 @@ import Testing
 
     @Test func incidentCommands() throws {
         let opened = try gf([
-            "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--role",
+            "employee", "--set", "channel=qr_code",
             "--set", "description=x",
         ])
         #expect(opened.stderr == "created store gridflow.sqlite\n")
@@ -119,7 +128,8 @@ import Testing
     @Test func timesAreShownInTheUnitsTimeZone() throws {
         let opened = try gf(
             [
-                "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
+                "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--role",
+                "employee", "--set", "channel=qr_code",
                 "--set", "description=x", "--now", "2024-07-01T09:30:00Z",
             ])
         #expect(opened.status == 0, "\(opened.stderr)")
@@ -150,7 +160,8 @@ import Testing
         try #"{"channel": "online_form", "description": "x", "reporter": \#(reporter)}"#.write(
             to: data, atomically: true, encoding: .utf8)
         let opened = try gf([
-            "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--data", data.path, "--json",
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--role",
+            "employee", "--data", data.path, "--json",
         ])
         #expect(opened.status == 0, "\(opened.stderr)")
         let id = try #require(try json(opened)["id"] as? String)
@@ -165,7 +176,7 @@ import Testing
         // Nor do the changes in its history: the reporter was set when the case opened.
         let history = try #require(asEmployee["history"] as? [[String: Any]])
         let changed = (history.first?["changes"] as? [[String: Any]])?.compactMap { $0["field"] as? String }
-        #expect(changed == ["channel", "description"])
+        #expect(changed == ["channel", "description", "team"])
         let asOffice = try json(
             try gf(["case", "show", id, "--as", "he", "--role", "discipline_office_staff", "--json"]))
         #expect((asOffice["fields"] as? [String: Any])?["reporter"] != nil)
@@ -181,7 +192,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: directory) }
         let opened = try gridflow(
             [
-                "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
+                "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--role",
+                "employee", "--set", "channel=qr_code",
                 "--set", "description=x", "--root", packageRoot.path,
             ], in: directory)
         #expect(opened.status == 0, "\(opened.stderr)")

@@ -34,7 +34,9 @@ import Testing
         }
         let (node, shift) = places.last!
         people += [
-            Self.person("li", roles: ["branch_secretary"]), Self.person("zhang", roles: ["plant_discipline_committee"]),
+            // The branch and the committee of the place's work area and plant (their roles' scopes).
+            Self.person("li", roles: ["branch_secretary"], team: node),
+            Self.person("zhang", roles: ["plant_discipline_committee"], team: node),
             Self.person("wang", roles: [], team: node, shift: shift),
             Self.person("stray", roles: ["grid_member"], team: "opp_area_1", shift: "day"),
         ]

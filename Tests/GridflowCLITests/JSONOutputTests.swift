@@ -85,7 +85,8 @@ import Testing
 
         #expect(
             try gf([
-                "case", "open", "oilfield/issue", "--as", "wang", "--set", "channel=qr_code", "--set", "description=x",
+                "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--set",
+                "channel=qr_code", "--set", "description=x",
                 "--now", "2024-07-01T09:00:00+08:00",
             ]).status == 0)
         let tick = try object(try gf(["tick", "--now", "2024-07-01T09:00:00+08:00", "--json"]))

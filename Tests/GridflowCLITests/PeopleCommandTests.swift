@@ -14,6 +14,8 @@ import Testing
             #"{"id": "\#(id)", "name": "\#(id)", "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {"2023": "good"}"#
         if let roles { text += #", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ", "))]"# }
         if let department { text += #", "department": "\#(department)""# }
+        // Where scoped roles are held: the plant, work area and team of this station.
+        text += #", "team": "opp_area_1_station_1""#
         return text + extra + "}"
     }
 
@@ -127,7 +129,10 @@ import Testing
         let report = try write(
             "report.json",
             #"{"channel": "qr_code", "description": "x", "reporter": {"id": "wang"}}"#)
-        let opened = try gf(["case", "open", "oilfield/issue", "--as", "wang", "--data", report, "--json"])
+        let opened = try gf([
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--data", report,
+            "--json",
+        ])
         #expect(opened.status == 0, "\(opened.stderr)")
         let id = try #require(
             (try JSONSerialization.jsonObject(with: Data(opened.stdout.utf8)) as? [String: Any])?["id"] as? String)

@@ -82,11 +82,17 @@ import Testing
         let opener = try #require(workflow.openerField)
         let roles = definitions.unit.roles.map(\.name.text).filter { $0 != "system" }.sorted()
 
+        // Everyone works at one team of the tree, and the reports are placed there: scoped
+        // roles reach them, so every viewer has the case in front of them.
+        let leaf = definitions.unit.tree?.walk().first { $0.node.children.isEmpty }?.node.name.text
         // The directory: one person per role, and two reporters.
         func person(_ id: String, _ name: String, _ roles: [String], department: String?) -> [String: Any] {
             var record: [String: Any] = ["id": id, "name": name, "roles": roles]
             for field in definitions.unit.peopleFields where field.required {
                 record[field.name.text] = Self.sample(program.types.valueType(field, personDepth: 1))
+            }
+            if let leaf, definitions.unit.peopleFields.contains(where: { $0.name.text == "team" }) {
+                record["team"] = leaf
             }
             if let department, definitions.unit.peopleFields.contains(where: { $0.name.text == "department" }) {
                 record["department"] = department
@@ -132,6 +138,9 @@ import Testing
             }
             // A person is given by id; the engine takes the record from the directory.
             if let reporter { data[opener] = ["id": reporter["id"]] }
+            if let leaf, let place = definition.place?.text, place.hasPrefix("case.") {
+                data[String(place.dropFirst("case.".count))] = leaf
+            }
             return data
         }
         let now = "2024-07-01T09:00:00+08:00"

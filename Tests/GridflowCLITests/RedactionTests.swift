@@ -18,7 +18,8 @@ import Testing
         let (people, report) = try writeWhistleblowerFiles()
         #expect(try gf(["people", "import", "oilfield", people]).status == 0)
         let opened = try gf([
-            "case", "open", "oilfield/issue", "--as", "whistle-7Q", "--data", report, "--now",
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "whistle-7Q", "--data",
+            report, "--now",
             "2024-07-01T09:00:00+08:00",
         ])
         #expect(opened.status == 0, "\(opened.stderr)")
@@ -89,7 +90,8 @@ import Testing
     @Test func anAnonymousReportHidesItsOpenerFromEveryone() throws {
         try reportByWhistleblower()
         let opened = try gf([
-            "case", "open", "oilfield/issue", "--as", "whistle-7Q", "--set", "channel=qr_code", "--set",
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "whistle-7Q", "--set",
+            "channel=qr_code", "--set",
             "description=y", "--now", "2024-07-01T09:00:00+08:00",
         ])
         #expect(opened.status == 0, "\(opened.stderr)")

@@ -43,12 +43,14 @@ import Testing
         let (people, report) = try writeWhistleblowerFiles()
         #expect(try run(["people", "import", "oilfield", people]).status == 0)
         let named = try run([
-            "case", "open", "oilfield/issue", "--as", "whistle-7Q", "--data", report, "--now",
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "whistle-7Q", "--data",
+            report, "--now",
             "2024-07-01T09:00:00+08:00",
         ])
         #expect(named.status == 0, "\(named.stderr)")
         let anonymous = try run([
-            "case", "open", "oilfield/issue", "--as", "whistle-7Q", "--set", "channel=qr_code", "--set",
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "whistle-7Q", "--set",
+            "channel=qr_code", "--set",
             "description=y", "--now", "2024-07-02T09:00:00+08:00",
         ])
         #expect(anonymous.status == 0, "\(anonymous.stderr)")
@@ -96,8 +98,9 @@ import Testing
             fields: {name: 举报人甲乙, \(Self.oilfieldPerson.replacingOccurrences(of: "\"", with: ""))}
           zhang:
             roles: [plant_discipline_committee]
+            fields: {team: opp_area_1_station_1}
         steps:
-          - open: {as: whistle_7q, with: {channel: qr_code, description: x, reporter: "@whistle_7q"}}
+          - open: {as: whistle_7q, with: {channel: qr_code, description: x, team: opp_area_1_station_1, reporter: "@whistle_7q"}}
             expect: {fields: {reporter: "@zhang"}}
 
         """.write(to: scenario, atomically: true, encoding: .utf8)

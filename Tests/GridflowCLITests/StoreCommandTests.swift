@@ -18,7 +18,8 @@ import Testing
     }
 
     static let openIssue = [
-        "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code", "--set",
+        "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--role", "employee",
+        "--set", "channel=qr_code", "--set",
         "description=x",
     ]
 

@@ -108,7 +108,7 @@ extension Workspace {
 
     /// The oilfield person fields every directory entry of the privacy tests has.
     static var oilfieldPerson: String {
-        #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}"#
+        #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}, "team": "opp_area_1_station_1""#
     }
 
     /// Writes an oilfield directory — whistle-7Q (举报人甲乙) an employee, zhang of the plant's
@@ -128,7 +128,8 @@ extension Workspace {
                 .joined(separator: ", ") + "]")
         let report = try write(
             "report.json",
-            #"{"channel": "qr_code", "description": "x", "reporter": {"id": "whistle-7Q"}}"#)
+            #"{"channel": "qr_code", "description": "x", "team": "opp_area_1_station_1", "reporter": {"id": "whistle-7Q"}}"#
+        )
         return (people, report)
     }
 }

@@ -14,7 +14,10 @@ import Testing
         "Usage: gridflow case open <workflow> --as <as> [--role <role> ...] [--data <data>] [--set <set> ...] [--db <db>] [--root <root>] [--now <now>] [--json]"
 
     @Test func noOneActsAsTheEngine() throws {
-        let open = ["case", "open", "oilfield/issue", "--set", "channel=qr_code", "--set", "description=x"]
+        let open = [
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--set", "channel=qr_code", "--set",
+            "description=x",
+        ]
         let engine = "'system' is the engine's own id (timers, signals, effects); no person can have it"
         let cases: [([String], String)] = [
             (["--as", "system"], "--as: " + engine),

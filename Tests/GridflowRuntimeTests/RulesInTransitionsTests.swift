@@ -163,7 +163,11 @@ import Testing
         }
         guard
             case .advanced(let opened) = interpreter.open(
-                "issue", id: "i1", input: ["channel": .string(channels[0]), "description": .string("加班费未按时发放")],
+                "issue", id: "i1",
+                input: [
+                    "channel": .string(channels[0]), "description": .string("加班费未按时发放"),
+                    "team": .string("opp_area_1_station_1"),
+                ],
                 by: Actor(id: "w", roles: ["employee"]), now: now)
         else {
             Issue.record("open failed")
