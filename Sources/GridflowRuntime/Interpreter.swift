@@ -95,6 +95,14 @@ public struct Interpreter: Sendable {
             state: workflow.initialState, fields: Record(layout: workflow.caseType.layout, slots: slots), version: 0,
             openedAt: now, updatedAt: now, parent: parent)
         snapshot.fields = withBuiltins(snapshot)
+        // A case is placed at a node of the org tree, or at the root; a name that is no node is
+        // refused here rather than leaving a case no scoped role may ever act on.
+        if case .unknown(let problem) = place(of: snapshot) {
+            return .rejected(
+                Rejection(
+                    code: .invalidInput, message: "a \(workflowName) case must be placed in the org tree: \(problem)",
+                    trace: []))
+        }
         var incidents: [Incident] = []
         let timers = startTimers(
             workflow, state: workflow.initialState, snapshot: snapshot, actor: actor, now: now, incidents: &incidents)

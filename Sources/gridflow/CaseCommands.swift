@@ -328,6 +328,7 @@ struct CaseList: ParsableCommand {
     @Option(help: "Only this unit.") var unit: String?
     @Option(help: "Only this workflow.") var workflow: String?
     @Option(help: "Only cases in this state.") var state: String?
+    @OptionGroup var viewer: ViewerOptions
     @OptionGroup var options: StoreOptions
 
     func run() throws {
@@ -340,22 +341,51 @@ struct CaseList: ParsableCommand {
         for unit in Set(cases.map(\.unit)) {
             zones[unit] = (try? options.program(unit: unit))?.calendar.zone ?? .utc
         }
+        // With --as, what the person may do on each case (their roles where their scopes reach).
+        // The list names no field of a case, so nothing restricted is printed for anyone.
+        var actions: [String: [String]] = [:]
+        if viewer.id != nil {
+            let now = try options.instant()
+            var actors: [String: Actor?] = [:]
+            var engines: [String: Engine] = [:]
+            for stored in cases {
+                if engines[stored.unit] == nil {
+                    engines[stored.unit] = try options.engine(unit: stored.unit, store: store)
+                }
+                guard let engine = engines[stored.unit] else { continue }
+                if actors[stored.unit] == nil {
+                    if case .person(let actor) = try viewer.viewer(engine, now: now) {
+                        actors[stored.unit] = actor
+                    } else {
+                        actors[stored.unit] = .some(nil)
+                    }
+                }
+                guard let actor = actors[stored.unit] ?? nil,
+                    let snapshot = try? engine.snapshot(stored, anyVersion: true)
+                else { continue }
+                actions[stored.id] = engine.actions(snapshot, for: actor)
+            }
+        }
         if options.json {
             let rows = cases.map {
-                ValueJSON.encode(
-                    [
-                        "id": .string($0.id), "unit": .string($0.unit), "workflow": .string($0.workflow),
-                        "state": .string($0.state), "version": .number(Number($0.version)),
-                        "opened_at": .datetime($0.openedAt), "updated_at": .datetime($0.updatedAt),
-                    ], time: zones[$0.unit])
+                var row: [String: Value] = [
+                    "id": .string($0.id), "unit": .string($0.unit), "workflow": .string($0.workflow),
+                    "state": .string($0.state), "version": .number(Number($0.version)),
+                    "opened_at": .datetime($0.openedAt), "updated_at": .datetime($0.updatedAt),
+                ]
+                if viewer.id != nil { row["actions"] = .list((actions[$0.id] ?? []).map(Value.string)) }
+                return ValueJSON.encode(row, time: zones[$0.unit])
             }
             FileHandleOutput.standardOutput("[" + rows.joined(separator: ",") + "]\n")
             return
         }
         for stored in cases {
             let updated = (zones[stored.unit] ?? .utc).text(stored.updatedAt)
+            let may = actions[stored.id] ?? []
+            let column = viewer.id == nil ? "" : "  may: " + (may.isEmpty ? "-" : may.joined(separator: ", "))
             FileHandleOutput.standardOutput(
-                "\(stored.id)  \(stored.unit)/\(stored.workflow)  \(stored.state)  v\(stored.version)  \(updated)\n")
+                "\(stored.id)  \(stored.unit)/\(stored.workflow)  \(stored.state)  v\(stored.version)  \(updated)\(column)\n"
+            )
         }
         FileHandleOutput.standardOutput("\(cases.count) case\(cases.count == 1 ? "" : "s")\n")
     }

@@ -259,7 +259,8 @@ import Testing
             }
             // Each command must answer: one that fails outright prints nothing secret and would pass.
             for arguments in [
-                ["case", "list"], ["incident", "list"] + viewing, ["incident", "list", "--json"] + viewing,
+                ["case", "list"] + viewing, ["case", "list", "--json"] + viewing, ["incident", "list"] + viewing,
+                ["incident", "list", "--json"] + viewing,
             ] {
                 let run = try gf(arguments)
                 #expect(run.status == 0, "\(arguments): \(run.stderr)")
