@@ -337,16 +337,26 @@ public struct DemoRunner {
             summary.refused["open \(opening.workflow): nobody holds the role \(opening.by)", default: 0] += 1
             return
         }
-        let opener = people[candidates[random.int(0...(candidates.count - 1))]]
-        let roots: [Value] = [
-            .string(place.node), .list(place.shifts.map(Value.string)), .number(Number(index)), .null,
-            .record(opener.record),
-        ]
+        // A random holder, else the next one whose role reaches where the case is placed.
+        let first = random.int(0...(candidates.count - 1))
         do {
+            var opener = people[candidates[first]]
             var input: [String: Value] = [:]
-            for (field, generator) in opening.fields {
-                input[field] = try value(
-                    generator, roots, rollAt: 3, "field '\(field)' of a new \(opening.workflow) case")
+            for offset in 0..<candidates.count {
+                opener = people[candidates[(first + offset) % candidates.count]]
+                let roots: [Value] = [
+                    .string(place.node), .list(place.shifts.map(Value.string)), .number(Number(index)), .null,
+                    .record(opener.record),
+                ]
+                input = [:]
+                for (field, generator) in opening.fields {
+                    input[field] = try value(
+                        generator, roots, rollAt: 3, "field '\(field)' of a new \(opening.workflow) case")
+                }
+                let probe = engine.interpreter.open(
+                    opening.workflow, id: "probe", input: input, by: opener.actor, now: clock)
+                if case .rejected(let rejection) = probe, rejection.code == .notPermitted { continue }
+                break
             }
             let snapshot = try engine.open(opening.workflow, input: input, by: opener.actor, now: clock)
             known.insert(snapshot.id)

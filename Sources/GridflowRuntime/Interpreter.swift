@@ -97,11 +97,25 @@ public struct Interpreter: Sendable {
         snapshot.fields = withBuiltins(snapshot)
         // A case is placed at a node of the org tree, or at the root; a name that is no node is
         // refused here rather than leaving a case no scoped role may ever act on.
-        if case .unknown(let problem) = place(of: snapshot) {
+        let place = place(of: snapshot)
+        if case .unknown(let problem) = place {
             return .rejected(
                 Rejection(
                     code: .invalidInput, message: "a \(workflowName) case must be placed in the org tree: \(problem)",
                     trace: []))
+        }
+        // The opener's role must reach where the case is placed, as for every step: another
+        // plant's office may not open an inspection of this plant.
+        if !actor.isEngine {
+            let roles = openers.intersection(actor.roles).sorted()
+            let refusals = roles.compactMap { scopeRefusal(actor, role: $0, at: place) }
+            if !roles.isEmpty, refusals.count == roles.count {
+                return .rejected(
+                    Rejection(
+                        code: .notPermitted,
+                        message: "'\(actor.id)' may not open a \(workflowName) case here; "
+                            + refusals.joined(separator: "; "), trace: []))
+            }
         }
         var incidents: [Incident] = []
         let timers = startTimers(

@@ -75,6 +75,12 @@ import Testing
         put("roles", .list(roles.sorted().map(Value.string)))
         if let team { put("team", .string(team)) }
         if let department { put("department", .string(department)) }
+        // The unit's required person fields, so the record conforms where a case field holds it.
+        for (slot, field) in program.types.personType.fields.enumerated()
+        where slots[slot] == .null && !field.type.isOptional {
+            if case .record = field.type.unwrapped { continue }
+            slots[slot] = sample(field.type, program)
+        }
         return Record(layout: layout, slots: slots)
     }
 
@@ -280,6 +286,51 @@ import Testing
             }
         }
         #expect(checked > 0)
+        // Opening: `started_by` roles, where they reach the case's place, like every step.
+        for definition in definitions.workflows.sorted(by: { $0.name.text < $1.name.text }) {
+            let workflow = try #require(program.workflow(definition.name.text))
+            guard let place = definition.place?.text else { continue }
+            let openers = Set(definition.startedBy.map(\.text)).subtracting([Unit.Role.system])
+            let path = place.split(separator: ".").map(String.init)
+            var input: [String: Value] = [:]
+            for name in workflow.requiredAtOpen {
+                if let type = workflow.fieldTypes[name] { input[name] = Self.sample(type, program) }
+            }
+            if path.count == 2 {
+                input[path[1]] = .string(leaf)
+            } else if path.count == 3 {
+                let record = Self.person(program, id: "placed", roles: [], team: leaf, department: nil)
+                input[path[1]] = .record(record)
+            }
+            for role in roles {
+                let what = "\(unitName)/\(definition.name.text) opened by \(role)"
+                func opens(at node: String) -> Rejection.Code? {
+                    var scopes = Actor.Scopes()
+                    if scopeOf[role] != nil { scopes.nodes[role] = [node] }
+                    let actor = Actor(
+                        id: "p-\(role)", roles: [role],
+                        person: Self.person(program, id: "p-\(role)", roles: [role], team: node, department: nil),
+                        scopes: scopes)
+                    switch interpreter.open(workflow.name, id: "c-1", input: input, by: actor, now: Self.now) {
+                    case .advanced: return nil
+                    case .rejected(let rejection):
+                        if rejection.code != .notPermitted {
+                            Issue.record(Comment(rawValue: "\(what): \(rejection.message)"))
+                        }
+                        return rejection.code
+                    case .incident(let incident):
+                        Issue.record(Comment(rawValue: "\(what): incident \(incident.message)"))
+                        return nil
+                    }
+                }
+                let held = inScope(role) ?? root
+                #expect((opens(at: held) == nil) == openers.contains(role), "\(what), held at \(held)")
+                if let away = outOfScope(role) {
+                    #expect(opens(at: away) == Rejection.Code.notPermitted, "\(what), held at \(away)")
+                }
+                checked += 1
+            }
+        }
         // Units that route to departments have department guards to check.
         if definitions.routingTables.isEmpty == false { #expect(departmentChecked > 0, "\(unitName)") }
     }
