@@ -501,7 +501,13 @@ public struct DemoRunner {
         candidates += holding.prefix(200)
         let caseValue = Value.record(interpreter.withBuiltins(snapshot))
         let workflow = program.workflow(snapshot.workflow)
-        var reason = candidates.isEmpty ? "nobody holds \(transition.roles.sorted().joined(separator: " or "))" : ""
+        let someoneHolds = transition.roles.contains { !(holders[$0] ?? []).isEmpty }
+        var reason =
+            !candidates.isEmpty
+            ? ""
+            : someoneHolds
+                ? "no holder of \(transition.roles.sorted().joined(separator: " or ")) reaches the case's place"
+                : "nobody holds \(transition.roles.sorted().joined(separator: " or "))"
         for index in candidates {
             let actor = people[index].actor
             let probe = Event.act(event: transition.event, input: [:], by: actor)
