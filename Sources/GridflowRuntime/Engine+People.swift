@@ -5,9 +5,9 @@ import GridflowExpressions
 extension Engine {
     /// The actor for person `id`. A person of the unit's directory acts with the roles the
     /// directory gives them and those whose `held_by` holds for their record (or the subset
-    /// `roles` names), with their record as `actor`; a role they do not hold is refused. While the directory is empty, anyone may act with the
-    /// roles they name, which is how a unit starts before its people are imported.
-    /// The engine's own id and role are refused: no person acts as the engine.
+    /// `roles` names), with their record as `actor`; a role they do not hold is refused. Nobody
+    /// else acts, also before the unit's people are imported: roles are the directory's to give,
+    /// never what a client names. The engine's own id and role are refused: no person acts as it.
     public func actor(_ id: String, roles: Set<String>, now: Instant) throws(EngineError) -> Actor {
         if let problem = PersonID.problem(id) { throw EngineError(.rejected, problem) }
         for role in roles.sorted() {
@@ -22,18 +22,11 @@ extension Engine {
         guard let stored = try storeCall({ () throws(StoreError) in try store.person(unit: program.unit, id: id) })
         else {
             let someone = try storeCall { () throws(StoreError) in try store.hasPeople(unit: program.unit) }
-            if someone {
-                throw EngineError(
-                    .notFound,
-                    "no person '\(id)' in the directory of \(program.unit); import them with 'gridflow people import \(program.unit) FILE.json'"
-                )
-            }
-            guard !roles.isEmpty else {
-                throw EngineError(
-                    .notFound,
-                    "\(program.unit) has no people directory yet, so name the roles '\(id)' acts in with --role")
-            }
-            return Actor(id: id, roles: roles)
+            throw EngineError(
+                .notFound,
+                "no person '\(id)' in the directory of \(program.unit)"
+                    + (someone ? "" : " (it is empty)")
+                    + "; import the unit's people with 'gridflow people import \(program.unit) FILE.json'")
         }
         return try actor(stored, roles: roles, now: now)
     }

@@ -52,7 +52,7 @@ struct StoreOptions: ParsableArguments {
             guard error.code == .missing else { throw CommandError(message: error.message) }
             throw CommandError(
                 message:
-                    "no store at \(db) (create one with 'gridflow case open' or 'gridflow people import', or name an existing one with --db)"
+                    "no store at \(db) (create one by importing the unit's people with 'gridflow people import UNIT FILE.json', or name an existing one with --db)"
             )
         }
     }
@@ -260,7 +260,8 @@ struct CaseOpen: ParsableCommand {
         let raw = try input.object()
         try InputOptions.precheck(raw, for: compiled, personType: program.types.personType)
         let now = try options.instant()
-        let engine = Engine(program: program, store: try options.storeCreatingIfMissing())
+        // Who may open comes from the directory, so a store without one has nobody to open.
+        let engine = Engine(program: program, store: try options.store())
         let values = try input.values(raw, engine: engine, workflow: parts[1])
         let actor = try self.actor.actor(engine, now: now)
         let opened = try gridflow.run { () throws(EngineError) in

@@ -61,6 +61,7 @@ import Testing
     }
 
     @Test func aReportAtANodeThatIsNotInTheTreeIsRefusedAndNothingIsWritten() throws {
+        try importOilfieldPeople()
         let opened = try gf([
             "case", "open", "oilfield/issue", "--as", "wang", "--role", "employee", "--set", "channel=qr_code",
             "--set", "description=x", "--set", "team=no_such_station",

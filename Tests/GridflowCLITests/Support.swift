@@ -106,6 +106,20 @@ extension Workspace {
         return url.path
     }
 
+    /// The oilfield directory of the command-line tests: wang reports, zhang (and c0…c5, zhao of
+    /// another station) classify, li handles for hr, he works in the discipline office; all of
+    /// the oil production plant.
+    static var oilfieldPeople: String {
+        packageRoot.appendingPathComponent("Tests/Fixtures/people/oilfield.json").path
+    }
+
+    /// Imports `oilfieldPeople` into the folder's store (`--db` and more in `extra`), which
+    /// creates the store if it is new: nobody acts without a directory.
+    func importOilfieldPeople(_ extra: [String] = []) throws {
+        let run = try gf(["people", "import", "oilfield", Self.oilfieldPeople] + extra)
+        #expect(run.status == 0, "\(run.stderr)")
+    }
+
     /// The oilfield person fields every directory entry of the privacy tests has.
     static var oilfieldPerson: String {
         #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}, "team": "opp_area_1_station_1""#
