@@ -68,22 +68,39 @@ extension Workflow {
     }
 }
 
-extension Report {
-    /// An expression of a report that reads a restricted field of its workflow.
-    public struct RestrictedRead: Sendable {
-        /// The field read.
-        public var field: Field
-        /// Where: `the key of group 'by_reporter'`, `'where' of measure 'mine'`, `the value of …`.
-        public var what: String
-        /// The expression that reads it.
-        public var expression: Expression
-    }
+/// An expression of a report or an appraisal that reads a restricted field of a workflow.
+public struct RestrictedRead: Sendable {
+    /// The workflow whose field is read.
+    public var workflow: String
+    /// The field read.
+    public var field: Field
+    /// Where: `the key of group 'by_reporter'`, `'where' of measure 'mine'`, `'person' of fact …`.
+    public var what: String
+    /// The expression that reads it.
+    public var expression: Expression
 
+    /// Every restricted field of `workflow` that each expression (over `case`) reads: a field
+    /// it names, or any when it reads `case` whole or by index, in the order given.
+    static func find(_ places: [(what: String, expression: Expression)], in workflow: Workflow) -> [RestrictedRead] {
+        let restricted = workflow.restrictedFields
+        guard !restricted.isEmpty else { return [] }
+        var result: [RestrictedRead] = []
+        for (what, expression) in places {
+            // Text that does not parse is reported where it is checked; it reads nothing here.
+            guard let reads = Compiler.reads(of: expression.text, root: "case") else { continue }
+            for field in restricted where reads.reads(field.name.text) {
+                result.append(
+                    RestrictedRead(workflow: workflow.name.text, field: field, what: what, expression: expression))
+            }
+        }
+        return result
+    }
+}
+
+extension Report {
     /// Every place the report reads a restricted field of `workflow` (a field it names, or any
     /// when it reads `case` whole or by index), in the order written.
     public func restrictedReads(in workflow: Workflow) -> [RestrictedRead] {
-        let restricted = workflow.restrictedFields
-        guard !restricted.isEmpty else { return [] }
         var places: [(what: String, expression: Expression)] = []
         for group in groups {
             if let by = group.by { places.append(("the key of group '\(group.name.text)'", by)) }
@@ -92,13 +109,25 @@ extension Report {
             if let filter = measure.filter { places.append(("'where' of measure '\(measure.name.text)'", filter)) }
             if let value = measure.value { places.append(("the value of measure '\(measure.name.text)'", value)) }
         }
+        return RestrictedRead.find(places, in: workflow)
+    }
+}
+
+extension Appraisal {
+    /// Every place a store fact's query (`person`, `where`, `sum`) reads a restricted field of
+    /// its workflow, in the order written; a fact whose workflow is none of `workflows` reads none.
+    public func restrictedReads(in workflows: [Workflow]) -> [RestrictedRead] {
         var result: [RestrictedRead] = []
-        for (what, expression) in places {
-            // Text that does not parse is reported where it is checked; it reads nothing here.
-            guard let reads = Compiler.reads(of: expression.text, root: "case") else { continue }
-            for field in restricted where reads.reads(field.name.text) {
-                result.append(RestrictedRead(field: field, what: what, expression: expression))
-            }
+        for fact in facts where fact.source == "store" {
+            guard let from = fact.from, let name = from.workflow?.text,
+                let workflow = workflows.first(where: { $0.name.text == name })
+            else { continue }
+            let what = "fact '\(fact.name.text)'"
+            let places: [(what: String, expression: Expression)] = [
+                ("'person' of \(what)", from.person), ("'where' of \(what)", from.filter),
+                ("'sum' of \(what)", from.sum),
+            ].compactMap { place, expression in expression.map { (place, $0) } }
+            result += RestrictedRead.find(places, in: workflow)
         }
         return result
     }

@@ -65,6 +65,10 @@ public struct Appraisal: Sendable {
     public var name: Name
     public var file: String
     public var period: AppraisalPeriod?
+    /// The roles the results are for (`audience:`): an appraisal whose store facts read a
+    /// restricted field of their workflow must state it, and only people acting in one of these
+    /// roles may run it.
+    public var audience: [Name] = []
     public var facts: [Field]
     public var packages: [Package]
 
@@ -187,7 +191,7 @@ extension Appraisal {
         }
         return Appraisal(
             name: name, file: file, period: node["period"]?.text.flatMap(AppraisalPeriod.init),
-            facts: Field.readAll(node["facts"]),
+            audience: node["audience"]?.names ?? [], facts: Field.readAll(node["facts"]),
             packages: node["packages"]?.entries.map { entry in
                 let package = entry.value
                 return Package(

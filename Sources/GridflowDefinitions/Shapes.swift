@@ -473,6 +473,10 @@ public enum Shapes {
         "an appraisal", plural: "appraisals",
         header(.appraisal) + [
             required("period", .keyword(AppraisalPeriod.allCases.map(\.rawValue)), "The appraisal period."),
+            key(
+                "audience", .list(.identifier),
+                "The roles the results are for: required, and each a role that may see the field, when a store fact's person, where or sum reads a restricted field of its workflow (visible_to, visible_when or opener); then only people in one of these roles may run it."
+            ),
             key("facts", .map(entity: "fact", .ref("fact")), "The facts formulas read."),
             required("packages", .map(entity: "package", .object(package)), "One package per role."),
         ])

@@ -178,6 +178,7 @@ extension Validator {
             checkField(fact, in: place)
             checkFact(fact)
         }
+        checkAudience(appraisal)
         // Every fact has a value for every person: store facts count from zero, and an imported
         // fact missing for a person leaves that person unappraised, said by name.
         let formulaRoots = types.appraisalRoots(appraisal)
@@ -433,34 +434,60 @@ extension Validator {
     /// A `visible_when` field is read only where it holds (elsewhere it reads as empty and a group
     /// keyed by it is `‹hidden›`), so its audience too must be among its `visible_to`.
     mutating func checkAudience(_ report: Report, _ workflow: Workflow) {
-        let place = "the audience of report '\(report.name.text)'"
-        for role in report.audience { checkPersonRole(role, in: place) }
+        checkAudience(
+            report.audience, of: "report", named: report.name.text, forWhom: "the roles the bulletin is for",
+            reads: report.restrictedReads(in: workflow))
+    }
+
+    /// An appraisal whose store facts read a restricted field of their workflow (the reporter, to
+    /// count reports by who made them) states an audience, every role of which may see it: its
+    /// results and explanations say, per person, what was read.
+    mutating func checkAudience(_ appraisal: Appraisal) {
+        checkAudience(
+            appraisal.audience, of: "appraisal", named: appraisal.name.text,
+            forWhom: "the roles its results are for", reads: appraisal.restrictedReads(in: definitions.workflows))
+    }
+
+    /// The audience of a `kind` (report, appraisal) `name` that makes `reads`: stated when there
+    /// are any, each role a role of people, and each among the `visible_to` of every field read
+    /// (an opener without `visible_to` is any role's). Errors are `KIND-audience`.
+    mutating func checkAudience(
+        _ audience: [Name], of kind: String, named name: String, forWhom: String, reads: [RestrictedRead]
+    ) {
+        let code = Diagnostic.Code(rawValue: "\(kind)-audience")
+        let article = "aeiou".contains(kind.first ?? "r") ? "an" : "a"
+        let place = "the audience of \(kind) '\(name)'"
+        for role in audience { checkPersonRole(role, in: place) }
         var reported: Set<String> = []
-        for read in report.restrictedReads(in: workflow) {
+        for read in reads {
             let field = read.field
-            let name = field.name.text
+            let fieldName = field.name.text
             let roles = field.visibleTo.map(\.text)
             var restriction =
                 roles.isEmpty ? "names who opened the case" : "is visible to \(roles.joined(separator: ", ")) only"
             if let condition = field.visibleWhen { restriction += ", where \(condition.text) holds" }
-            if report.audience.isEmpty {
-                guard reported.insert(read.what + "\u{0}" + name).inserted else { continue }
+            if audience.isEmpty {
+                guard reported.insert(read.what + "\u{0}" + read.workflow + "\u{0}" + fieldName).inserted else {
+                    continue
+                }
                 error(
-                    "report-audience",
-                    "\(read.what) reads field '\(name)' of \(workflow.name.text), which \(restriction); a report that reads it states its 'audience:'",
+                    code,
+                    "\(read.what) reads field '\(fieldName)' of \(read.workflow), which \(restriction); \(article) \(kind) that reads it states its 'audience:'",
                     at: read.expression.span,
                     hint: roles.isEmpty
-                        ? "add 'audience: [ROLES]', the roles the bulletin is for"
+                        ? "add 'audience: [ROLES]', \(forWhom)"
                         : "add 'audience: [ROLES]' with roles among \(roles.joined(separator: ", ")), or do not read the field"
                 )
                 continue
             }
             guard !roles.isEmpty else { continue }
-            for role in report.audience where !roles.contains(role.text) && roleNames.contains(role.text) {
-                guard reported.insert(role.text + "\u{0}" + name).inserted else { continue }
+            for role in audience where !roles.contains(role.text) && roleNames.contains(role.text) {
+                guard reported.insert(role.text + "\u{0}" + read.workflow + "\u{0}" + fieldName).inserted else {
+                    continue
+                }
                 error(
-                    "report-audience",
-                    "role '\(role.text)' of the audience of report '\(report.name.text)' may not see field '\(name)' of \(workflow.name.text), which \(read.what) reads: it \(restriction)",
+                    code,
+                    "role '\(role.text)' of \(place) may not see field '\(fieldName)' of \(read.workflow), which \(read.what) reads: it \(restriction)",
                     at: role.span,
                     hint: "keep the audience to roles among \(roles.joined(separator: ", ")), or do not read the field")
             }
