@@ -56,6 +56,10 @@ public struct AppraisalWindow: Sendable, Hashable, CustomStringConvertible {
 public struct CompiledAppraisal: Sendable {
     public let name: String
     public let period: AppraisalPeriod
+    /// The roles the results are for (`audience:`); empty when it states none.
+    public let audience: [String]
+    /// The restricted fields its store facts read, each as `'FIELD' of WORKFLOW`, sorted.
+    public let restrictedReads: [String]
     /// Every fact, as the record formulas read as `facts`.
     public let factsType: RecordType
     public let storeFacts: [StoreFact]
@@ -95,11 +99,19 @@ public struct CompiledAppraisal: Sendable {
 
     public func package(for role: String) -> CompiledPackage? { packages.first { $0.role == role } }
 
+    /// Whether `viewer` may run the appraisal: anyone when it states no audience (its facts read
+    /// no restricted field), else a person acting in one of its roles.
+    public func admits(_ viewer: Viewer) -> Bool { viewer.belongs(to: audience) }
+
     init(_ appraisal: Appraisal, types: UnitTypes, workflows: [String: CompiledWorkflow], definitions: UnitDefinitions)
         throws(Program.CompileError)
     {
         name = appraisal.name.text
         period = appraisal.period ?? .year
+        audience = appraisal.audience.map(\.text)
+        restrictedReads = Set(
+            appraisal.restrictedReads(in: definitions.workflows).map { "'\($0.field.name.text)' of \($0.workflow)" }
+        ).sorted()
         factsType = types.factsType(appraisal)
         var storeFacts: [StoreFact] = []
         var importFacts: [ImportFact] = []

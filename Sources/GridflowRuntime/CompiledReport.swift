@@ -25,7 +25,7 @@ public struct CompiledReport: Sendable {
     /// Whether `viewer` may run the report: anyone when it states no audience (it reads no
     /// restricted field), else a person acting in one of its roles.
     public func admits(_ viewer: Viewer) -> Bool {
-        audience.isEmpty || viewer.isEngine || !viewer.roles.isDisjoint(with: audience)
+        viewer.belongs(to: audience)
     }
 
     public struct Measure: Sendable {

@@ -29,6 +29,12 @@ public enum Viewer: Sendable, Hashable {
         }
     }
 
+    /// Whether the viewer may run what is for `audience` (a report's or an appraisal's roles):
+    /// anyone when it is empty, else the engine or a person acting in one of its roles.
+    public func belongs(to audience: [String]) -> Bool {
+        audience.isEmpty || isEngine || !roles.isDisjoint(with: audience)
+    }
+
     /// The viewer's person id, if a person.
     public var personID: String? {
         if case .person(let actor) = self, !actor.isEngine { return actor.id }

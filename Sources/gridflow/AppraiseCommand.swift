@@ -14,11 +14,14 @@ struct AppraiseCommand: ParsableCommand {
     @Argument(help: "The unit.") var unit: String
     @Option(help: "The period: \(AppraisalPeriod.forms), matching the appraisal's period.")
     var period: String
-    @Option(help: "Only people in this role.") var role: String?
+    @Option(
+        name: .customLong("package"), help: "Only the people of this role's package (--role is the role --as acts in).")
+    var package: String?
     @Option(help: "The appraisal, when the unit has several.") var appraisal: String?
     @Option(name: .customLong("facts"), help: "A CSV file of imported facts: a 'person' column and one per fact.")
     var factFiles: [String] = []
     @Option(help: "Print how this person's score came about, dimension by dimension.") var explain: String?
+    @OptionGroup var viewer: ViewerOptions
     @OptionGroup var options: StoreOptions
 
     func run() throws {
@@ -34,6 +37,17 @@ struct AppraiseCommand: ParsableCommand {
             throw ValidationError(
                 "appraisal \(compiled.name) runs per \(compiled.period.rawValue.replacingOccurrences(of: "_", with: " ")); give a period such as \(compiled.period.example)"
             )
+        }
+        let now = try options.instant()
+        // An appraisal whose facts read a restricted field (who reported) is for its audience:
+        // refused before anything is read, stored or performed.
+        let viewer = try self.viewer.viewer(engine, now: now)
+        guard compiled.admits(viewer) else {
+            throw CommandError(
+                message: audienceRefusal(
+                    "appraisal \(compiled.name)", audience: compiled.audience, reads: compiled.restrictedReads,
+                    viewer: viewer),
+                status: 1)
         }
         var imported = ImportedFacts()
         var problems: [String] = []
@@ -52,13 +66,12 @@ struct AppraiseCommand: ParsableCommand {
                     + "\n\(problems.count) problem\(problems.count == 1 ? "" : "s") in the facts; nothing was appraised",
                 status: 1)
         }
-        let now = try options.instant()
         let progress = Progress()
         var report: (@Sendable (String, Int, Int) -> Void)?
         if progress.isTerminal {
             report = { stage, done, total in progress.show(stage, done, total) }
         }
-        let role = self.role
+        let role = package
         let outcome = try gridflow.run { () throws(EngineError) in
             try engine.appraise(
                 compiled, window: window, role: role, imported: imported, now: now, dryRun: explain != nil,

@@ -45,13 +45,19 @@ struct ReportCommand: ParsableCommand {
 extension ReportCommand {
     /// Why `viewer` may not run `report`: who it is for, and what it reads that others may not see.
     static func refusal(_ report: CompiledReport, viewer: Viewer) -> String {
-        let who = viewer.personID.map { "\($0) does not act" } ?? "without --as, no one named acts"
-        let reads =
-            report.restrictedReads.isEmpty
-            ? "" : " (it reads \(report.restrictedReads.map { "'\($0)'" }.joined(separator: ", ")))"
-        return
-            "report \(report.name) is for \(report.audience.joined(separator: ", ")) only\(reads): \(who) in one of those roles; run it --as a person who does"
+        audienceRefusal(
+            "report \(report.name)", audience: report.audience, reads: report.restrictedReads.map { "'\($0)'" },
+            viewer: viewer)
     }
+}
+
+/// Why `viewer` may not run `what` (`report NAME`, `appraisal NAME`), which is for `audience`
+/// only because it reads `reads`.
+func audienceRefusal(_ what: String, audience: [String], reads: [String], viewer: Viewer) -> String {
+    let who = viewer.personID.map { "\($0) does not act" } ?? "without --as, no one named acts"
+    let read = reads.isEmpty ? "" : " (it reads \(reads.joined(separator: ", ")))"
+    return
+        "\(what) is for \(audience.joined(separator: ", ")) only\(read): \(who) in one of those roles; run it --as a person who does"
 }
 
 /// The bulletin in each format.

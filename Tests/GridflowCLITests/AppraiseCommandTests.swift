@@ -17,8 +17,9 @@ import Testing
         #"{"id": "\#(id)", "name": "\#(name)", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ", "))], \#(attributes)}"#
     }
 
-    /// Three supervisors, one per package, and a clerk; wang reports six real-name problems in
-    /// the third quarter (and one in the second, which does not count).
+    /// Three supervisors, one per package, a clerk, and zhou of the discipline committee office,
+    /// the appraisal's audience (its facts count reports by their reporter); wang reports six
+    /// real-name problems in the third quarter (and one in the second, which does not count).
     func setUp() throws {
         let people = try write(
             "people.json",
@@ -26,6 +27,8 @@ import Testing
                 + [
                     Self.person("wang", "王强", ["grid_supervisor"]), Self.person("li", "李娜", ["team_supervisor"]),
                     Self.person("zhao", "赵磊", ["branch_discipline_member"]), Self.person("sun", "孙平", []),
+                    Self.person("zhou", "周敏", ["discipline_committee_office"]).replacingOccurrences(
+                        of: "\"roles\"", with: "\"department\": \"discipline_office\", \"roles\""),
                 ].joined(separator: ",\n") + "]")
         #expect(try gf(["people", "import", "telecom", people]).status == 0)
         for (index, day) in [
@@ -56,6 +59,7 @@ import Testing
         try setUp()
         let arguments = [
             "appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--now", "2024-10-08T09:00:00+08:00",
+            "--as", "zhou",
         ]
         // An explanation is a dry run: it opens no interview.
         let dry = try gf(arguments + ["--explain", "li"])
@@ -86,7 +90,8 @@ import Testing
     @Test func badFactsAndPeriodsAreRefusedAndNothingIsAppraised() throws {
         try setUp()
         _ = try write("bad.csv", "person,exam_score,problems_found\nwang,9x,\nli,80\n")
-        let bad = try gf(["appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--facts", "bad.csv"])
+        let appraise = ["appraise", "telecom", "--as", "zhou", "--period"]
+        let bad = try gf(appraise + ["2024-Q3", "--facts", "facts.csv", "--facts", "bad.csv"])
         #expect(bad.status == 1)
         #expect(
             bad.stderr == """
@@ -96,19 +101,17 @@ import Testing
                 3 problems in the facts; nothing was appraised
 
                 """)
-        let year = try gf(["appraise", "telecom", "--period", "2024", "--facts", "facts.csv"])
+        let year = try gf(appraise + ["2024", "--facts", "facts.csv"])
         #expect(year.status == 2)
         #expect(year.stderr.contains("appraisal supervisor_appraisal runs per quarter; give a period such as 2024-Q3"))
-        let role = try gf(["appraise", "telecom", "--period", "2024-Q3", "--role", "grid_superviser"])
+        let role = try gf(appraise + ["2024-Q3", "--package", "grid_superviser"])
         #expect(role.status == 2)
         #expect(role.stderr.contains("has no package for role 'grid_superviser'"))
         #expect(try gf(["case", "list", "--workflow", "formal_talk"]).stdout == "0 cases\n")
 
         // Facts for someone the directory does not know are named, not silently dropped.
         _ = try write("ghost.csv", "person,exam_score\nghost,90\n")
-        let ghost = try gf([
-            "appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--facts", "ghost.csv",
-        ])
+        let ghost = try gf(appraise + ["2024-Q3", "--facts", "facts.csv", "--facts", "ghost.csv"])
         #expect(ghost.status == 0, "\(ghost.stderr)")
         #expect(
             ghost.stdout.contains(
@@ -123,7 +126,7 @@ import Testing
         }
         let before = try stored()
         #expect(before.count == 3, "\(before)")
-        let missing = try gf(["appraise", "telecom", "--period", "2024-Q3"])
+        let missing = try gf(appraise + ["2024-Q3"])
         #expect(missing.status == 1)
         #expect(
             missing.stdout.contains(
@@ -134,5 +137,51 @@ import Testing
                 == "gridflow: error: 3 not appraised, 0 consequences failed; nothing was stored, the period's earlier results are kept\n"
         )
         #expect(try stored() == before)
+    }
+
+    /// The facts count reports by their reporter: who reported how much is for the appraisal's
+    /// audience (discipline_committee_office, discipline_secretary) only. Anyone else, and no one
+    /// named, is refused before anything is counted, stored or performed.
+    @Test func onlyTheAudienceAppraisesWhoReported() throws {
+        try setUp()
+        let arguments = [
+            "appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--now", "2024-10-08T09:00:00+08:00",
+        ]
+        let refusal =
+            "appraisal supervisor_appraisal is for discipline_committee_office, discipline_secretary only (it reads 'reporter' of issue)"
+        for (viewer, who) in [
+            ([], "without --as, no one named acts"), (["--as", "li"], "li does not act"),
+            (["--as", "wang", "--json"], "wang does not act"),
+            (["--as", "li", "--explain", "wang"], "li does not act"),
+        ] {
+            let run = try gf(arguments + viewer)
+            #expect(run.status == 1, "\(viewer)")
+            #expect(
+                run.stderr
+                    == "gridflow: error: \(refusal): \(who) in one of those roles; run it --as a person who does\n",
+                "\(run.stderr)")
+            #expect(run.stdout.isEmpty, "\(run.stdout)")
+        }
+        // A role the person does not hold is no way in either.
+        let notHeld = try gf(arguments + ["--as", "li", "--role", "discipline_committee_office"])
+        #expect(notHeld.status == 1)
+        #expect(
+            notHeld.stderr.hasPrefix(
+                "gridflow: error: rejected: 'li' does not hold the role discipline_committee_office in telecom"),
+            "\(notHeld.stderr)")
+        // Nothing was stored and no formal talk opened.
+        let store = try SQLiteCaseStore(path: directory.appendingPathComponent("gridflow.sqlite").path)
+        #expect(
+            try store.appraisalResults(unit: "telecom", appraisal: "supervisor_appraisal", period: "2024-Q3").isEmpty)
+        #expect(try gf(["case", "list", "--workflow", "formal_talk"]).stdout == "0 cases\n")
+
+        let member = try gf(arguments + ["--as", "zhou", "--role", "discipline_committee_office", "--json"])
+        #expect(member.status == 0, "\(member.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(member.stdout.utf8)) as? [String: Any]
+        #expect((object?["results"] as? [Any])?.count == 3, "\(member.stdout)")
+        #expect(object?["already_performed"] as? Int == 0)
+        #expect(
+            try store.appraisalResults(unit: "telecom", appraisal: "supervisor_appraisal", period: "2024-Q3").count == 3
+        )
     }
 }
