@@ -184,4 +184,47 @@ import Testing
             try store.appraisalResults(unit: "telecom", appraisal: "supervisor_appraisal", period: "2024-Q3").count == 3
         )
     }
+
+    /// An appraisal whose facts read no restricted field states no audience and is anyone's, as
+    /// before; the shipped one beside it is still for its audience only.
+    @Test func anAppraisalThatReadsNoRestrictedFieldIsAnyones() throws {
+        let root = directory.appendingPathComponent("root")
+        let files = FileManager.default
+        for folder in ["Workflows/group", "Workflows/telecom", "Rules/telecom"] {
+            let target = root.appendingPathComponent(folder)
+            try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try files.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
+        }
+        // The demo and the scenarios appraise without naming which of the two appraisals.
+        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/demo.yaml"))
+        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/tests"))
+        try """
+        kind: Appraisal
+        schema: 1
+        unit: telecom
+        name: exams
+        period: quarter
+        facts:
+          exam_score: {type: decimal, source: import, default: 0}
+        packages:
+          grid_supervisor:
+            dimensions:
+              - {name: exam, weight: 1, score: facts.exam_score}
+            grades:
+              - {grade: pass, min: 60}
+              - {grade: fail}
+
+        """.write(to: root.appendingPathComponent("Rules/telecom/exams.yaml"), atomically: true, encoding: .utf8)
+        func run(_ arguments: [String]) throws -> Run {
+            try gridflow(arguments + ["--root", root.path], in: directory)
+        }
+        let people = try write("people.json", "[" + Self.person("wang", "王强", ["grid_supervisor"]) + "]")
+        #expect(try run(["people", "import", "telecom", people]).status == 0)
+        let anyone = try run(["appraise", "telecom", "--appraisal", "exams", "--period", "2024-Q3"])
+        #expect(anyone.status == 0, "\(anyone.stderr)")
+        #expect(anyone.stdout.hasPrefix("appraisal exams of telecom, 2024-Q3: 1 result\n"), "\(anyone.stdout)")
+        let shipped = try run(["appraise", "telecom", "--appraisal", "supervisor_appraisal", "--period", "2024-Q3"])
+        #expect(shipped.status == 1)
+        #expect(shipped.stderr.contains("without --as, no one named acts in one of those roles"), "\(shipped.stderr)")
+    }
 }
