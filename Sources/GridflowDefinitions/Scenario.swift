@@ -58,6 +58,9 @@ public struct Scenario: Sendable {
         public var cases: [(workflow: Name, count: Node)] = []
         /// After `coverage`: the places without a holder, as `NODE` or `NODE/SHIFT`, or their number.
         public var gaps: Node?
+        /// Fields each person sees, and fields hidden from each person, after the step.
+        public var sees: [(person: Name, fields: [Name])] = []
+        public var doesNotSee: [(person: Name, fields: [Name])] = []
         public var span: SourceSpan
     }
 
@@ -67,6 +70,9 @@ public struct Scenario: Sendable {
             let name = root["name"]?.text, let workflow = root["workflow"]?.name
         else { return nil }
         func pairs(_ node: Node?) -> [(Name, Node)] { node?.entries.map { ($0.name, $0.value) } ?? [] }
+        func fieldLists(_ node: Node?) -> [(person: Name, fields: [Name])] {
+            node?.entries.map { ($0.name, $0.value.sequence?.compactMap(\.name) ?? []) } ?? []
+        }
         let people =
             root["people"]?.entries.map { entry in
                 Person(
@@ -102,6 +108,7 @@ public struct Scenario: Sendable {
                     grades: expect["grades"]?.entries.compactMap { entry in entry.value.name.map { (entry.name, $0) } }
                         ?? [],
                     totals: pairs(expect["totals"]), cases: pairs(expect["cases"]), gaps: expect["gaps"],
+                    sees: fieldLists(expect["sees"]), doesNotSee: fieldLists(expect["does_not_see"]),
                     span: expect.span)
             }
             steps.append(Step(action: action, expect: expect, span: node.span))

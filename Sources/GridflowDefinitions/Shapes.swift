@@ -724,6 +724,14 @@ public enum Shapes {
                             key(
                                 "gaps", .either([.number, .list(.text)]),
                                 "After coverage: the places without a holder (NODE or NODE/SHIFT), or how many."),
+                            key(
+                                "sees", .map(entity: "person", .list(.identifier)),
+                                "Fields each person of `people` sees on the case after the step (as `case show --as` shows them)."
+                            ),
+                            key(
+                                "does_not_see", .map(entity: "person", .list(.identifier)),
+                                "Fields hidden from each person of `people` after the step: their value is shown to them nowhere."
+                            ),
                         ])), "What must hold after the step."),
         ])
 

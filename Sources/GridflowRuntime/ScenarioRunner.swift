@@ -247,7 +247,7 @@ public struct ScenarioRunner {
             let current = caseID.flatMap { try? engine.load($0) }
             check(
                 step, outcome, current: current, actor: stepActor, engine: engine, workflow: workflow, records: records,
-                now: now, fail: fail)
+                actors: actors, now: now, fail: fail)
             checkCases(step, store: store, fail: fail)
             if !result.failures.isEmpty { break }
         }
@@ -389,8 +389,8 @@ public struct ScenarioRunner {
 
     private func check(
         _ step: Scenario.Step, _ outcome: Swift.Result<CaseSnapshot, EngineError>?, current: CaseSnapshot?,
-        actor: Actor, engine: Engine, workflow: CompiledWorkflow, records: [String: Value], now: Instant,
-        fail: (String, SourceSpan) -> Void
+        actor: Actor, engine: Engine, workflow: CompiledWorkflow, records: [String: Value], actors: [String: Actor],
+        now: Instant, fail: (String, SourceSpan) -> Void
     ) {
         let expect = step.expect
         let span = expect?.span ?? step.span
@@ -406,7 +406,8 @@ public struct ScenarioRunner {
                     fail("expected the step to be rejected as '\(rejected)', but: \(said(error.message))", span)
                 }
                 if let expect, let current {
-                    checkCase(expect, current, workflow: workflow, records: records, now: now, fail: fail)
+                    checkCase(
+                        expect, current, workflow: workflow, records: records, actors: actors, now: now, fail: fail)
                 }
                 return
             }
@@ -415,7 +416,8 @@ public struct ScenarioRunner {
                     fail("expected incident '\(code)', but: \(said(error.message))", span)
                 }
                 if let expect, let current {
-                    checkCase(expect, current, workflow: workflow, records: records, now: now, fail: fail)
+                    checkCase(
+                        expect, current, workflow: workflow, records: records, actors: actors, now: now, fail: fail)
                 }
                 return
             }
@@ -433,7 +435,7 @@ public struct ScenarioRunner {
                 return
             }
             guard let expect else { return }
-            checkCase(expect, snapshot, workflow: workflow, records: records, now: now, fail: fail)
+            checkCase(expect, snapshot, workflow: workflow, records: records, actors: actors, now: now, fail: fail)
             if let actions = expect.actions {
                 let actual = engine.actions(snapshot, for: actor)
                 if actions.map(\.text).sorted() != actual.sorted() {
@@ -457,8 +459,34 @@ public struct ScenarioRunner {
     /// `expect.state` and `expect.fields` against a case.
     private func checkCase(
         _ expect: Scenario.Expect, _ snapshot: CaseSnapshot, workflow: CompiledWorkflow, records: [String: Value],
-        now: Instant, fail: (String, SourceSpan) -> Void
+        actors: [String: Actor], now: Instant, fail: (String, SourceSpan) -> Void
     ) {
+        // What each person named sees: the case as `case show --as` makes it for them.
+        for (person, fields, shouldSee) in expect.sees.map({ ($0.person, $0.fields, true) })
+            + expect.doesNotSee.map({ ($0.person, $0.fields, false) })
+        {
+            guard let actor = actors[person.text] else {
+                fail("no person '\(person.text)' in 'people'", person.span)
+                continue
+            }
+            let seen = CaseView(snapshot, of: workflow, for: .person(actor), program: program, now: now)
+            for field in fields {
+                guard workflow.fieldTypes[field.text] != nil else {
+                    fail("\(workflow.name) has no field '\(field.text)'", field.span)
+                    continue
+                }
+                let hidden = seen.hiddenField(field.text)
+                if shouldSee, let hidden {
+                    fail(
+                        "expected \(person.text) to see \(field.text), but it is hidden from them (\(hidden.visibleTo))",
+                        field.span)
+                } else if !shouldSee, hidden == nil {
+                    fail(
+                        "expected \(field.text) to be hidden from \(person.text), but they see it"
+                            + (seen.value(of: field.text) == .null ? " (empty)" : ""), field.span)
+                }
+            }
+        }
         let view = CaseView(snapshot, of: workflow, for: Self.viewer, program: program, now: now)
         if let state = expect.state, state.text != snapshot.state {
             fail("expected state '\(state.text)', but the case is in '\(snapshot.state)'", state.span)

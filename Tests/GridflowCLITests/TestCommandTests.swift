@@ -37,6 +37,27 @@ import Testing
                 """)
     }
 
+    /// Who sees a field is an expectation too: each wrong one is named at its field.
+    @Test func aWrongExpectationOfWhoSeesAFieldNamesItsLine() throws {
+        let run = try gridflow(["test", "\(Self.root)/Workflows/rt/tests/report_sees_wrong.yaml", "--root", Self.root])
+        #expect(run.status == 1)
+        #expect(
+            run.stdout == """
+                FAIL report_sees_wrong
+                Tests/Fixtures/runtime/Workflows/rt/tests/report_sees_wrong.yaml:12:53: error: expected wang to see reporter, but it is hidden from them (visible to reviewer)
+                        expect: {sees: {li: [reporter], wang: [summary, reporter]}, does_not_see: {li: [reporter, summary]}}
+                                                                        ^~~~~~~~
+                Tests/Fixtures/runtime/Workflows/rt/tests/report_sees_wrong.yaml:12:85: error: expected reporter to be hidden from li, but they see it
+                        expect: {sees: {li: [reporter], wang: [summary, reporter]}, does_not_see: {li: [reporter, summary]}}
+                                                                                                        ^~~~~~~~
+                Tests/Fixtures/runtime/Workflows/rt/tests/report_sees_wrong.yaml:12:95: error: expected summary to be hidden from li, but they see it
+                        expect: {sees: {li: [reporter], wang: [summary, reporter]}, does_not_see: {li: [reporter, summary]}}
+                                                                                                                  ^~~~~~~
+                0 passed, 1 failed
+
+                """)
+    }
+
     /// A refused step's expected state is checked on the stored case, not skipped.
     @Test func aRefusedStepStillHasItsStateChecked() throws {
         let run = try gridflow([
