@@ -28,11 +28,13 @@ extension UnitTypes {
         [("facts", .record(factsType(appraisal))), ("person", .record(personType))]
     }
 
-    /// A package's consequences: the facts and person, the total, the grade and the period.
+    /// A package's consequences: the facts and person, the total, the grade, the period and
+    /// `veto`, the name of the veto item that set the grade (null when the total did).
     public func consequenceRoots(_ appraisal: Appraisal, package: Appraisal.Package) -> Roots {
         appraisalRoots(appraisal) + [
             ("score", .decimal),
             ("grade", .enumeration(name: "grade", values: package.grades.map(\.grade.text))), ("period", .string),
+            ("veto", .optional(.string)),
         ]
     }
 }

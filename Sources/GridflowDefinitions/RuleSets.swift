@@ -79,6 +79,10 @@ public struct Appraisal: Sendable {
         public var dimensions: [Dimension]
         public var bonus: [PointItem]
         public var deductions: [PointItem]
+        /// Caps over groups of bonus or deduction items, in the order written.
+        public var caps: [Cap] = []
+        /// Veto items, in the order written: the first whose condition holds sets the grade.
+        public var vetoes: [Veto] = []
         public var grades: [Band]
         public var consequences: [(grade: Name, effects: [Effect])]
         public var dimensionsSpan: SourceSpan?
@@ -98,6 +102,23 @@ public struct Appraisal: Sendable {
         public var points: Number?
         public var per: Expression?
         public var max: Number?
+    }
+
+    /// A cap over a group of bonus (or of deduction) items: their points together at most `max`.
+    public struct Cap: Sendable {
+        public var name: Name
+        public var title: String?
+        public var items: [Name]
+        public var max: Number?
+        public var maxSpan: SourceSpan?
+    }
+
+    /// A veto item (一票否决): when `when` holds, the grade is `grade` whatever the total.
+    public struct Veto: Sendable {
+        public var name: Name
+        public var title: String?
+        public var when: Expression?
+        public var grade: Name?
     }
 
     /// A grade band: totals at or above `min` get `grade`.
@@ -204,6 +225,20 @@ extension Appraisal {
                         }
                     } ?? [],
                     bonus: items(package["bonus"]), deductions: items(package["deductions"]),
+                    caps: package["caps"]?.sequence?.compactMap { cap in
+                        cap["name"]?.name.map {
+                            Cap(
+                                name: $0, title: cap["title"]?.text, items: cap["items"]?.names ?? [],
+                                max: cap["max"]?.number, maxSpan: cap["max"]?.span)
+                        }
+                    } ?? [],
+                    vetoes: package["vetoes"]?.sequence?.compactMap { veto in
+                        veto["name"]?.name.map {
+                            Veto(
+                                name: $0, title: veto["title"]?.text, when: veto["when"]?.expression,
+                                grade: veto["grade"]?.name)
+                        }
+                    } ?? [],
                     grades: package["grades"]?.sequence?.compactMap { band in
                         band["grade"]?.name.map {
                             Band(grade: $0, min: band["min"]?.number, minSpan: band["min"]?.span)

@@ -54,6 +54,8 @@ public struct Scenario: Sendable {
         /// After `appraise`: the grade and total of each person named.
         public var grades: [(person: Name, grade: Name)] = []
         public var totals: [(person: Name, value: Node)] = []
+        /// After `appraise`: the veto that set each named person's grade, `none` when the total did.
+        public var vetoed: [(person: Name, veto: Name)] = []
         /// How many cases of each workflow the store holds.
         public var cases: [(workflow: Name, count: Node)] = []
         /// After `coverage`: the places without a holder, as `NODE` or `NODE/SHIFT`, or their number.
@@ -107,7 +109,10 @@ public struct Scenario: Sendable {
                     incident: expect["incident"]?.text, actions: expect["actions"]?.sequence?.compactMap(\.name),
                     grades: expect["grades"]?.entries.compactMap { entry in entry.value.name.map { (entry.name, $0) } }
                         ?? [],
-                    totals: pairs(expect["totals"]), cases: pairs(expect["cases"]), gaps: expect["gaps"],
+                    totals: pairs(expect["totals"]),
+                    vetoed: expect["vetoed"]?.entries.compactMap { entry in entry.value.name.map { (entry.name, $0) } }
+                        ?? [],
+                    cases: pairs(expect["cases"]), gaps: expect["gaps"],
                     sees: fieldLists(expect["sees"]), doesNotSee: fieldLists(expect["does_not_see"]),
                     span: expect.span)
             }

@@ -437,6 +437,26 @@ public enum Shapes {
             key("max", .number, "Cap on the item's points."),
         ])
 
+    static let cap = ObjectShape(
+        "a cap over items", plural: "caps over items",
+        [
+            required("name", .identifier, "The cap's name."),
+            key("title", .text, "A label shown to people."),
+            required(
+                "items", .list(.identifier),
+                "The bonus items, or the deduction items, it caps together; an item is in one cap at most."),
+            required("max", .number, "The most the items' points add up to, after each item's own `max`; above 0."),
+        ])
+
+    static let veto = ObjectShape(
+        "a veto item", plural: "veto items",
+        [
+            required("name", .identifier, "The veto's name."),
+            key("title", .text, "A label shown to people."),
+            required("when", .expression, "The condition, over `facts` and `person`, as bonus and deduction `per`."),
+            required("grade", .identifier, "The grade given when it holds, whatever the total: one of the bands."),
+        ])
+
     static let package = ObjectShape(
         "an appraisal package", plural: "appraisal packages",
         [
@@ -455,6 +475,13 @@ public enum Shapes {
                             ]))), "The weighted dimensions."),
             key("bonus", .list(.object(pointItem)), "Bonus items."),
             key("deductions", .list(.object(pointItem)), "Deduction items."),
+            key(
+                "caps", .list(.object(cap)),
+                "Caps over groups of bonus items or of deduction items: the group's points together at most `max`."),
+            key(
+                "vetoes", .list(.object(veto)),
+                "Veto items (一票否决): the first, in the order written, whose `when` holds sets the grade whatever the total."
+            ),
             required(
                 "grades",
                 .list(
@@ -718,6 +745,10 @@ public enum Shapes {
                             key("actions", .list(.identifier), "The events the step's actor may fire afterwards."),
                             key("grades", .map(entity: "person", .identifier), "After appraise: each person's grade."),
                             key("totals", .map(entity: "person", .number), "After appraise: each person's total."),
+                            key(
+                                "vetoed", .map(entity: "person", .identifier),
+                                "After appraise: the veto item that set each person's grade, or `none` when the total did."
+                            ),
                             key(
                                 "cases", .map(entity: "workflow", .number),
                                 "How many cases of each workflow the store holds."),

@@ -216,6 +216,7 @@ extension Validator {
                     per, roots: formulaRoots, expecting: .decimal,
                     what: "'per' of item '\(item.name.text)' in \(pplace)")
             }
+            checkCaps(package, in: pplace)
             checkUnique(package.grades.map(\.grade), what: "grade")
             var previous: Number?
             for (index, band) in package.grades.enumerated() {
@@ -241,6 +242,18 @@ extension Validator {
                 }
             }
             let grades = package.grades.map(\.grade.text)
+            checkUnique(package.vetoes.map(\.name), what: "veto")
+            for veto in package.vetoes {
+                let what = "veto '\(veto.name.text)' in \(pplace)"
+                if let when = veto.when {
+                    checkExpression(when, roots: formulaRoots, expecting: .bool, what: "the condition of \(what)")
+                }
+                if let grade = veto.grade {
+                    resolve(
+                        grade, among: grades, as: "grade", in: what,
+                        hint: "a veto gives one of the package's grade bands: " + grades.joined(separator: ", "))
+                }
+            }
             let consequenceRoots = types.consequenceRoots(appraisal, package: package)
             for (grade, effects) in package.consequences {
                 resolve(grade, among: grades, as: "grade", in: "the consequences of \(pplace)")
@@ -253,6 +266,49 @@ extension Validator {
                             at: target.span, hint: "open a case instead, and let its workflow signal")
                     }
                 }
+            }
+        }
+    }
+
+    /// Each cap names bonus items only or deduction items only, each in no other cap, with a
+    /// `max` above 0.
+    mutating func checkCaps(_ package: Appraisal.Package, in pplace: String) {
+        checkUnique(package.caps.map(\.name), what: "cap")
+        let bonus = package.bonus.map(\.name.text)
+        let deductions = package.deductions.map(\.name.text)
+        var capped: [String: Name] = [:]
+        for cap in package.caps {
+            let what = "cap '\(cap.name.text)' in \(pplace)"
+            if let max = cap.max, max <= .zero {
+                error(
+                    "cap-max", "\(what) has 'max' \(max); a cap is above 0", at: cap.maxSpan ?? cap.name.span,
+                    hint: "points are counted positive for bonus and deduction items alike")
+            }
+            var kinds: Set<String> = []
+            for item in cap.items {
+                if bonus.contains(item.text) {
+                    kinds.insert("bonus")
+                } else if deductions.contains(item.text) {
+                    kinds.insert("deduction")
+                } else {
+                    resolve(
+                        item, among: bonus + deductions, as: "bonus or deduction item", in: what,
+                        hint: "a cap names items of the package's 'bonus' or 'deductions'")
+                    continue
+                }
+                if let first = capped[item.text] {
+                    error(
+                        "cap-overlap", "item '\(item.text)' is in \(what) and in another cap", at: item.span,
+                        hint: "caps do not nest: put the item in one cap",
+                        notes: [Diagnostic.Note(span: first.span, message: "'\(item.text)' first capped here")])
+                } else {
+                    capped[item.text] = item
+                }
+            }
+            if kinds.count > 1, let first = cap.items.first {
+                error(
+                    "cap-mixed", "\(what) names both bonus and deduction items", at: first.span,
+                    hint: "cap the bonus items and the deduction items separately")
             }
         }
     }

@@ -160,6 +160,10 @@ public struct CompiledPackage: Sendable {
     public let dimensions: [Dimension]
     public let bonus: [Item]
     public let deductions: [Item]
+    /// Caps over groups of items, in the order written.
+    public let caps: [Cap]
+    /// Veto items, in the order written.
+    public let vetoes: [Veto]
     public let bands: [Band]
     /// Effects by grade.
     let consequences: [String: [CompiledEffect]]
@@ -185,6 +189,26 @@ public struct CompiledPackage: Sendable {
     public struct Band: Sendable {
         public let grade: String
         public let min: Number?
+    }
+
+    /// A cap over bonus items (`bonus`) or deduction items.
+    public struct Cap: Sendable {
+        public let name: String
+        public let title: String?
+        public let items: [String]
+        public let max: Number
+        public let bonus: Bool
+    }
+
+    /// A veto item: when `when` holds, the grade is `grade`.
+    public struct Veto: Sendable {
+        public let name: String
+        public let title: String?
+        public let grade: String
+        public let formula: String
+        /// The facts the condition reads, in the order it mentions them.
+        public let reads: [String]
+        let when: CompiledExpression
     }
 
     public func hasConsequences(_ grade: String) -> Bool { !(consequences[grade] ?? []).isEmpty }
@@ -248,6 +272,21 @@ public struct CompiledPackage: Sendable {
         }
         bonus = try items(package.bonus)
         deductions = try items(package.deductions)
+        let bonusNames = Set(bonus.map(\.name))
+        caps = package.caps.map { cap in
+            Cap(
+                name: cap.name.text, title: cap.title, items: cap.items.map(\.text), max: cap.max ?? .zero,
+                bonus: cap.items.contains { bonusNames.contains($0.text) })
+        }
+        var vetoes: [Veto] = []
+        for veto in package.vetoes {
+            guard let when = veto.when, let grade = veto.grade else { continue }
+            vetoes.append(
+                Veto(
+                    name: veto.name.text, title: veto.title, grade: grade.text, formula: when.text,
+                    reads: reads(when.text), when: try CompiledWorkflow.compile(when.text, roots, .bool, place)))
+        }
+        self.vetoes = vetoes
         bands = try package.grades.map { (band) throws(Program.CompileError) in
             Band(grade: band.grade.text, min: band.min)
         }
@@ -261,8 +300,10 @@ public struct CompiledPackage: Sendable {
     }
 
     /// Scores one person: each dimension's score times its weight, plus bonus points, minus
-    /// deductions (each item `points × per`, capped at `max`), rounded half away from zero to two
-    /// places; the grade is the first band whose `min` the total reaches.
+    /// deductions (each item `points × per`, capped at `max`; then each cap's items together at
+    /// most the cap's `max`), rounded half away from zero to two places; the grade is the first
+    /// band whose `min` the total reaches, unless a veto's condition holds (the first in the
+    /// order written): then it is the veto's grade, whatever the total.
     public func score(person: Record, facts: Record) throws(EvaluationError) -> AppraisalScore {
         let frame = Frame(roots: [.record(facts), .record(person)])
         var result = AppraisalScore(role: role)
@@ -298,11 +339,31 @@ public struct CompiledPackage: Sendable {
             total = try add(total, -hit.points)
             result.deductions.append(hit)
         }
+        for cap in caps {
+            let hits = (cap.bonus ? result.bonus : result.deductions).filter { cap.items.contains($0.name) }
+            var sum = Number.zero
+            for hit in hits { sum = try add(sum, hit.points) }
+            let cut = sum > cap.max ? try add(sum, -cap.max) : .zero
+            // A bonus cut lowers the total; a deduction cut gives the points back.
+            total = try add(total, cap.bonus ? -cut : cut)
+            result.caps.append(.init(name: cap.name, sum: sum, points: try add(sum, -cut), cut: cut))
+        }
         result.total = total.rounded(2).trimmed()
         for band in bands where band.min == nil || result.total >= band.min! {
             result.grade = band.grade
             result.bandMin = band.min
             break
+        }
+        for veto in vetoes {
+            guard case .bool(let holds) = try veto.when.evaluate(frame) else {
+                throw EvaluationError(
+                    "type", "veto \(veto.name) gave no true or false", at: TextRange(offset: 0, length: 0))
+            }
+            if holds {
+                result.veto = .init(name: veto.name, title: veto.title, bandGrade: result.grade)
+                result.grade = veto.grade
+                break
+            }
         }
         return result
     }
@@ -328,9 +389,29 @@ public struct AppraisalScore: Sendable, Hashable {
     public var dimensions: [DimensionResult] = []
     public var bonus: [ItemResult] = []
     public var deductions: [ItemResult] = []
+    public var caps: [CapResult] = []
     public var total: Number = .zero
+    /// The grade: the band's, or the veto's when one holds.
     public var grade: String = ""
+    /// The minimum of the band the total reached.
     public var bandMin: Number?
+    /// The veto that set the grade, if any.
+    public var veto: VetoResult?
+
+    /// A cap: the points of its items (each after its own `max`), what it let count, what it cut.
+    public struct CapResult: Sendable, Hashable {
+        public var name: String
+        public var sum: Number
+        public var points: Number
+        public var cut: Number
+    }
+
+    /// A veto that held, and the grade the total's band would have given.
+    public struct VetoResult: Sendable, Hashable {
+        public var name: String
+        public var title: String?
+        public var bandGrade: String
+    }
 
     public struct DimensionResult: Sendable, Hashable {
         public var name: String

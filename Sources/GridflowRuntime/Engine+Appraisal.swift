@@ -302,6 +302,7 @@ extension Engine {
                 roots: [
                     .record(entry.facts), .record(records[entry.person]!),
                     .number(entry.score.total), .string(entry.score.grade), .string(window.description),
+                    entry.score.veto.map { .string($0.name) } ?? .null,
                 ], now: now, calendar: program.calendar)
             for (index, effect) in effects.enumerated() {
                 let key = "\(entry.person)\u{0}\(entry.score.role)\u{0}\(entry.score.grade)\u{0}\(index)"
@@ -368,7 +369,8 @@ extension Engine {
         "\(consequence.person)\u{0}\(consequence.role)\u{0}\(consequence.grade)\u{0}\(consequence.index)"
     }
 
-    /// A score as JSON: dimensions, bonus and deduction items, total, grade.
+    /// A score as JSON: dimensions, bonus and deduction items, caps, total, grade and the veto
+    /// that set it (`vetoed_by`, null when the total did).
     static func details(_ score: AppraisalScore) -> String {
         func items(_ list: [AppraisalScore.ItemResult]) -> Value {
             .list(
@@ -387,8 +389,28 @@ extension Engine {
                         .string("contribution"): .number($0.contribution),
                     ])
                 }),
-            "bonus": items(score.bonus), "deductions": items(score.deductions), "total": .number(score.total),
-            "grade": .string(score.grade),
+            "bonus": items(score.bonus), "deductions": items(score.deductions), "caps": caps(score.caps),
+            "total": .number(score.total), "grade": .string(score.grade), "vetoed_by": vetoedBy(score.veto),
+        ])
+    }
+
+    /// Caps as JSON: name, the items' points, what counted, what was cut.
+    public static func caps(_ caps: [AppraisalScore.CapResult]) -> Value {
+        .list(
+            caps.map {
+                .map([
+                    .string("name"): .string($0.name), .string("sum"): .number($0.sum),
+                    .string("points"): .number($0.points), .string("cut"): .number($0.cut),
+                ])
+            })
+    }
+
+    /// The veto that set a grade as JSON: name, title and the grade the total's band gave; null for none.
+    public static func vetoedBy(_ veto: AppraisalScore.VetoResult?) -> Value {
+        guard let veto else { return .null }
+        return .map([
+            .string("name"): .string(veto.name), .string("title"): veto.title.map(Value.string) ?? .null,
+            .string("band_grade"): .string(veto.bandGrade),
         ])
     }
 }

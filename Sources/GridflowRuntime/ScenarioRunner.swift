@@ -332,6 +332,18 @@ public struct ScenarioRunner {
                     grade.span)
             }
         }
+        for (person, veto) in expect.vetoed {
+            guard let found = entry(person) else { continue }
+            let actual = found.score.veto?.name ?? "none"
+            if actual != veto.text {
+                fail(
+                    "expected \(person.text) vetoed by \(veto.text), but "
+                        + (found.score.veto == nil
+                            ? "no veto held (grade \(found.score.grade), total \(found.score.total))"
+                            : "the grade was set by veto \(actual)"),
+                    veto.span)
+            }
+        }
         for (person, node) in expect.totals {
             guard let found = entry(person) else { continue }
             guard let text = node.scalar?.value, let expected = Number(text) else {

@@ -213,6 +213,7 @@ enum AppraisalText {
             .map([
                 .string("person"): .string(entry.person), .string("role"): .string(entry.score.role),
                 .string("total"): .number(entry.score.total), .string("grade"): .string(entry.score.grade),
+                .string("vetoed_by"): entry.score.veto.map { .string($0.name) } ?? .null,
             ])
         }
         let consequences: [Value] = outcome.performed.map {
@@ -266,7 +267,9 @@ enum AppraisalText {
                     ])
                 }),
             .string("bonus"): items(entry.score.bonus), .string("deductions"): items(entry.score.deductions),
+            .string("caps"): Engine.caps(entry.score.caps),
             .string("total"): .number(entry.score.total), .string("grade"): .string(entry.score.grade),
+            .string("vetoed_by"): Engine.vetoedBy(entry.score.veto),
             .string("consequences"): .list(
                 (package?.consequenceSummary(entry.score.grade) ?? []).map(Value.string)),
         ])
@@ -317,15 +320,53 @@ enum AppraisalText {
         }
         items("bonus", package.bonus, entry.score.bonus)
         items("deductions", package.deductions, entry.score.deductions)
+        if !package.caps.isEmpty {
+            out += "caps:\n"
+            for (cap, result) in zip(package.caps, entry.score.caps) {
+                let results = (cap.bonus ? entry.score.bonus : entry.score.deductions).filter {
+                    cap.items.contains($0.name)
+                }
+                out +=
+                    "  \(cap.name)\(cap.title.map { " (\($0))" } ?? ""): "
+                    + results.map { "\($0.name) \($0.points)" }.joined(separator: " + ") + " = \(result.sum)"
+                out +=
+                    result.cut > .zero
+                    ? ", capped at \(cap.max): \(result.cut) cut\n" : " (at most \(cap.max))\n"
+            }
+        }
         var sum = entry.score.dimensions.map { $0.contribution.rounded(4).trimmed().description }.joined(
             separator: " + ")
         for item in entry.score.bonus { sum += " + \(item.points)" }
         for item in entry.score.deductions { sum += " − \(item.points)" }
+        for (cap, result) in zip(package.caps, entry.score.caps) where result.cut > .zero {
+            sum += (cap.bonus ? " − " : " + ") + "\(result.cut) (cap \(cap.name))"
+        }
         out += "total: \(sum) = \(entry.score.total) (rounded to 2 places)\n"
+        if !package.vetoes.isEmpty {
+            out += "vetoes (the first that holds sets the grade):\n"
+            var decided = false
+            for veto in package.vetoes {
+                out += "  \(veto.name)\(veto.title.map { " (\($0))" } ?? "") → \(veto.grade): \(veto.formula)"
+                if !veto.reads.isEmpty { out += " with " + veto.reads.map(fact).joined(separator: ", ") }
+                if decided {
+                    out += ": not checked\n"
+                } else if entry.score.veto?.name == veto.name {
+                    out += ": holds\n"
+                    decided = true
+                } else {
+                    out += ": does not hold\n"
+                }
+            }
+        }
         let band =
             entry.score.bandMin.map { "the first band whose minimum \($0) the total reaches" }
             ?? "the lowest band (no minimum)"
-        out += "grade: \(entry.score.grade), \(band)\n"
+        if let veto = entry.score.veto {
+            out +=
+                "grade: \(entry.score.grade), vetoed by \(veto.name)\(veto.title.map { " (\($0))" } ?? "") whatever the total (by the total: \(veto.bandGrade), \(band))\n"
+        } else {
+            out += "grade: \(entry.score.grade), \(band)\n"
+        }
         let effects = package.consequenceSummary(entry.score.grade)
         out +=
             "consequences of \(entry.score.grade): " + (effects.isEmpty ? "none" : effects.joined(separator: "; "))
