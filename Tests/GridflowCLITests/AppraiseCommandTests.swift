@@ -227,4 +227,114 @@ import Testing
         #expect(shipped.status == 1)
         #expect(shipped.stderr.contains("without --as, no one named acts in one of those roles"), "\(shipped.stderr)")
     }
+
+    /// A verified breach of discipline vetoes the quarter: wang's total is excellent, his grade
+    /// unqualified; --explain says which veto and what the total would have given, --json and the
+    /// stored result name it, and the formal talk it opens records it.
+    @Test func aVetoSetsTheGradeWhateverTheTotalAndTheTalkSaysWhy() throws {
+        try setUp()
+        _ = try write(
+            "breach.csv",
+            """
+            person,discipline_violations
+            wang,1
+
+            """)
+        let arguments = [
+            "appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--facts", "breach.csv", "--now",
+            "2024-10-08T09:00:00+08:00", "--as", "zhou",
+        ]
+        let explained = try gf(arguments + ["--explain", "wang"])
+        #expect(explained.status == 0, "\(explained.stderr)")
+        try expectGolden(explained.stdout, "Tests/Golden/appraise/telecom-2024-Q3-explain-wang-veto.txt")
+        let json = try gf(arguments + ["--explain", "wang", "--json"])
+        let explainedObject = try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]]
+        let vetoedBy = explainedObject?.first?["vetoed_by"] as? [String: Any]
+        #expect(vetoedBy?["name"] as? String == "discipline_violation", "\(json.stdout)")
+        #expect(vetoedBy?["band_grade"] as? String == "excellent")
+
+        let run = try gf(arguments + ["--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
+        let results = try #require(object?["results"] as? [[String: Any]])
+        let wang = try #require(results.first { $0["person"] as? String == "wang" })
+        #expect(wang["grade"] as? String == "unqualified")
+        #expect(wang["total"] as? Double == 97)
+        #expect(wang["vetoed_by"] as? String == "discipline_violation")
+        #expect(results.first { $0["person"] as? String == "li" }?["vetoed_by"] is NSNull)
+        let store = try SQLiteCaseStore(path: directory.appendingPathComponent("gridflow.sqlite").path)
+        let stored = try #require(
+            try store.appraisalResults(unit: "telecom", appraisal: "supervisor_appraisal", period: "2024-Q3").first {
+                $0.person == "wang"
+            })
+        #expect(stored.grade == "unqualified")
+        #expect(stored.detailsJSON.contains(#""vetoed_by":{"band_grade":"excellent","name":"discipline_violation""#))
+        let consequences = try #require(object?["consequences"] as? [[String: Any]])
+        let talk = try #require(
+            consequences.first { $0["person"] as? String == "wang" && $0["kind"] as? String == "open" })
+        let id = try #require(talk["case"] as? String)
+        let shown = try gf(["case", "show", id, "--as", "zhou", "--json"])
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains(#""vetoed_by":"discipline_violation""#), "\(shown.stdout)")
+    }
+
+    /// Caps over groups of items: the bonus items together at most 5 (the cut lowers the total),
+    /// the deduction items together at most 6 (the cut gives points back); --explain shows each
+    /// group's sum, the cap and what was cut.
+    @Test func capsLimitGroupsOfItems() throws {
+        let root = directory.appendingPathComponent("root")
+        let files = FileManager.default
+        for folder in ["Workflows/group", "Workflows/telecom", "Rules/telecom"] {
+            let target = root.appendingPathComponent(folder)
+            try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try files.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
+        }
+        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/demo.yaml"))
+        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/tests"))
+        try """
+        kind: Appraisal
+        schema: 1
+        unit: telecom
+        name: exams
+        period: quarter
+        facts:
+          exam_score: {type: decimal, source: import, default: 0}
+          ideas: {type: integer, source: import, default: 0}
+          lapses: {type: integer, source: import, default: 0}
+        packages:
+          grid_supervisor:
+            dimensions:
+              - {name: exam, weight: 1, score: facts.exam_score}
+            bonus:
+              - {name: ideas, title: 建议, points: 2, per: facts.ideas, max: 6}
+              - {name: mentoring, points: 3}
+              - {name: outside, points: 1}
+            deductions:
+              - {name: lapses, points: 4, per: facts.lapses}
+              - {name: absence, points: 3}
+            caps:
+              - {name: bonus_total, title: 加分合计, items: [ideas, mentoring], max: 5}
+              - {name: deductions_total, items: [lapses, absence], max: 6}
+            grades:
+              - {grade: pass, min: 60}
+              - {grade: fail}
+
+        """.write(to: root.appendingPathComponent("Rules/telecom/exams.yaml"), atomically: true, encoding: .utf8)
+        func run(_ arguments: [String]) throws -> Run {
+            try gridflow(arguments + ["--root", root.path], in: directory)
+        }
+        let people = try write("people.json", "[" + Self.person("wang", "王强", ["grid_supervisor"]) + "]")
+        #expect(try run(["people", "import", "telecom", people]).status == 0)
+        _ = try write("exams.csv", "person,exam_score,ideas,lapses\nwang,70,4,1\n")
+        let explained = try run([
+            "appraise", "telecom", "--appraisal", "exams", "--period", "2024-Q3", "--facts", "exams.csv",
+            "--explain", "wang",
+        ])
+        #expect(explained.status == 0, "\(explained.stderr)")
+        // 70 + (6 + 3 = 9, capped at 5) + 1 − (4 + 3 = 7, capped at 6) = 70
+        try expectGolden(explained.stdout, "Tests/Golden/appraise/caps-explain-wang.txt")
+        #expect(
+            explained.stdout.contains(
+                "total: 70 + 6 + 3 + 1 − 4 − 3 − 4 (cap bonus_total) + 1 (cap deductions_total) = 70"))
+    }
 }

@@ -64,7 +64,7 @@ import Testing
         #expect(
             problems == [
                 "facts.csv:1: column 'problems_found' is a fact counted from cases (source: store), not imported",
-                "facts.csv:1: column 'exam_scor' is not an imported fact of supervisor_appraisal; did you mean 'exam_score'?; imported facts: feedback_due, feedback_on_time, supporting_materials, warning_education_records, trainings_attended, trainings_required, exam_score, good_cases, late_feedback, missed_trainings",
+                "facts.csv:1: column 'exam_scor' is not an imported fact of supervisor_appraisal; did you mean 'exam_score'?; imported facts: feedback_due, feedback_on_time, supporting_materials, warning_education_records, trainings_attended, trainings_required, exam_score, good_cases, discipline_violations, late_feedback, missed_trainings",
                 "facts.csv:3:4: column 'exam_score': 'ninety' is not a number",
                 "facts.csv:3:11: column 'good_cases': '1.5' is not a whole number",
                 "facts.csv:4:1: column 'person' is empty",
@@ -162,5 +162,55 @@ import Testing
             package.consequenceSummary("excellent") == [
                 "commend in quarterly_bulletin", "record in annual_bonus_points",
             ])
+    }
+
+    /// A veto sets the grade whatever the total, which is still computed; no veto, the band's.
+    @Test func aVetoSetsTheGradeWhateverTheTotal() throws {
+        let appraisal = Self.appraisal
+        let person = RulesInTransitionsTests.person(Self.telecom, id: "wang", grades: [:])
+        guard case .record(let record) = person else { return }
+        let layout = appraisal.factsType.layout
+        func facts(_ violations: Int) -> Record {
+            var slots = [Value](repeating: .number(.zero), count: layout.names.count)
+            for (name, value) in [
+                "feedback_due": 3, "feedback_on_time": 3, "problems_found": 6, "real_name_reports": 6,
+                "trainings_attended": 2, "trainings_required": 2, "exam_score": 95, "discipline_violations": violations,
+            ] { slots[layout.slot(of: name)!] = .number(Number(value)) }
+            return Record(layout: layout, slots: slots)
+        }
+        let package = try #require(appraisal.package(for: "grid_supervisor"))
+        let clean = try package.score(person: record, facts: facts(0))
+        #expect(clean.total == Number(95))
+        #expect(clean.grade == "excellent")
+        #expect(clean.veto == nil)
+        let vetoed = try package.score(person: record, facts: facts(1))
+        #expect(vetoed.total == Number(95))
+        #expect(vetoed.grade == "unqualified")
+        #expect(vetoed.veto == .init(name: "discipline_violation", title: "经查实违纪违规", bandGrade: "excellent"))
+    }
+
+    /// The oilfield bonus items count at most 8 together: 6 + 4 + 3 = 13 gives 8, 5 cut.
+    @Test func aCapLimitsTheBonusItemsTogether() throws {
+        let oilfield = RulesInTransitionsTests.oilfield
+        let appraisal = try #require(oilfield.appraisals["grid_member_appraisal"])
+        let person = RulesInTransitionsTests.person(oilfield, id: "wang", grades: [:])
+        guard case .record(let record) = person else { return }
+        let layout = appraisal.factsType.layout
+        func score(_ values: [String: Int]) throws -> AppraisalScore {
+            var slots = [Value](repeating: .number(.zero), count: layout.names.count)
+            for (name, value) in values { slots[layout.slot(of: name)!] = .number(Number(value)) }
+            let package = try #require(appraisal.package(for: "grid_member"))
+            return try package.score(person: record, facts: Record(layout: layout, slots: slots))
+        }
+        // periodic checks 100 × 0.3 = 30; everything else 0.
+        let all = try score([
+            "periodic_checks_total": 0, "rules_improved": 5, "procedures_standardised": 9, "inspections_joined": 7,
+        ])
+        #expect(all.bonus.map(\.points) == [Number(6), Number(4), Number(3)])
+        #expect(all.caps == [.init(name: "bonus_total", sum: Number(13), points: Number(8), cut: Number(5))])
+        #expect(all.total == Number(38))
+        let few = try score(["periodic_checks_total": 0, "rules_improved": 1, "inspections_joined": 2])
+        #expect(few.caps == [.init(name: "bonus_total", sum: Number(4), points: Number(4), cut: Number(0))])
+        #expect(few.total == Number(34))
     }
 }
