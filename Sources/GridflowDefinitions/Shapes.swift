@@ -197,6 +197,12 @@ public enum Shapes {
                                 "Days of the week that are working days."),
                             key("holidays", .list(.date), "Dates that are not working days."),
                             key("extra_working_days", .list(.date), "Weekend dates that are working days."),
+                            key(
+                                "remove_holidays", .list(.date),
+                                "Holidays of the base unit that are working days here (a unit that extends a base)."),
+                            key(
+                                "remove_extra_working_days", .list(.date),
+                                "Make-up working days of the base unit that are not working days here."),
                         ])), "The working calendar."),
             key(
                 "org",

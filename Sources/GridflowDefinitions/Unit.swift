@@ -73,6 +73,12 @@ public struct WorkingCalendar: Sendable {
     public var extraWorkingDays: [Day]
     public var holidayNodes: [Node]
     public var extraNodes: [Node]
+    /// The base's holidays and make-up days this unit takes back (`remove_holidays`,
+    /// `remove_extra_working_days`), as written.
+    public var removedHolidayNodes: [Node] = []
+    public var removedExtraNodes: [Node] = []
+    /// Of those, the ones no base unit has: the validator reports them.
+    public var unmatchedRemovals: [Node] = []
 }
 
 /// A node of the org tree: oilfield, plant, work area, team.
@@ -123,7 +129,12 @@ extension Unit {
                 holidays: calendar?["holidays"]?.sequence?.compactMap(\.date) ?? [],
                 extraWorkingDays: calendar?["extra_working_days"]?.sequence?.compactMap(\.date) ?? [],
                 holidayNodes: calendar?["holidays"]?.sequence ?? [],
-                extraNodes: calendar?["extra_working_days"]?.sequence ?? []),
+                extraNodes: calendar?["extra_working_days"]?.sequence ?? [],
+                removedHolidayNodes: calendar?["remove_holidays"]?.sequence ?? [],
+                removedExtraNodes: calendar?["remove_extra_working_days"]?.sequence ?? [],
+                // Without a base, nothing can be taken back.
+                unmatchedRemovals: (calendar?["remove_holidays"]?.sequence ?? [])
+                    + (calendar?["remove_extra_working_days"]?.sequence ?? [])),
             levels: node["org"]?["levels"]?.sequence?.compactMap { $0["name"]?.name } ?? [],
             shifts: node["org"]?["shifts"]?.sequence?.compactMap(\.name) ?? [],
             tree: node["org"]?["tree"].flatMap(OrgNode.read),
@@ -153,11 +164,26 @@ extension Unit {
         var merged = self
         merged.timezone = timezone ?? base.timezone
         if calendar.workingDays == nil { merged.calendar.workingDays = base.calendar.workingDays }
-        merged.calendar.holidays = base.calendar.holidays + calendar.holidays
-        merged.calendar.extraWorkingDays = base.calendar.extraWorkingDays + calendar.extraWorkingDays
+        // The base's entries, less those this unit takes back, then the unit's own.
+        let removedHolidays = Set(calendar.removedHolidayNodes.compactMap(\.date))
+        let removedExtras = Set(calendar.removedExtraNodes.compactMap(\.date))
+        merged.calendar.holidays = base.calendar.holidays.filter { !removedHolidays.contains($0) } + calendar.holidays
+        merged.calendar.extraWorkingDays =
+            base.calendar.extraWorkingDays.filter { !removedExtras.contains($0) } + calendar.extraWorkingDays
         // The base's entries keep their place in the base's file, for naming both sides of a conflict.
-        merged.calendar.holidayNodes = base.calendar.holidayNodes + calendar.holidayNodes
-        merged.calendar.extraNodes = base.calendar.extraNodes + calendar.extraNodes
+        merged.calendar.holidayNodes =
+            base.calendar.holidayNodes.filter { $0.date.map { !removedHolidays.contains($0) } ?? true }
+            + calendar.holidayNodes
+        merged.calendar.extraNodes =
+            base.calendar.extraNodes.filter { $0.date.map { !removedExtras.contains($0) } ?? true }
+            + calendar.extraNodes
+        merged.calendar.unmatchedRemovals =
+            calendar.removedHolidayNodes.filter { node in
+                node.date.map { !base.calendar.holidays.contains($0) } ?? false
+            }
+            + calendar.removedExtraNodes.filter { node in
+                node.date.map { !base.calendar.extraWorkingDays.contains($0) } ?? false
+            }
         merged.enums = merge(enums, base.enums) { $0.name.text }
         merged.departments = merge(departments, base.departments) { $0.name.text }
         merged.roles = merge(roles, base.roles) { $0.name.text }

@@ -91,6 +91,32 @@ extension Validator {
     /// Checks the unit's own calendar entries, and each against those it inherits: a day is a
     /// holiday or a make-up working day, never both (the make-up day would silently win).
     private mutating func checkCalendar(_ unit: Unit) {
+        // What a unit takes back must be the base's, and not given again here.
+        for node in self.unit.calendar.unmatchedRemovals where node.location.file == unit.file {
+            guard let date = node.date else { continue }
+            let holiday = unit.calendar.removedHolidayNodes.contains { $0.span == node.span }
+            error(
+                "calendar-removal",
+                unit.extends == nil
+                    ? "\(date) cannot be taken back: unit '\(unit.name.text)' extends no base unit"
+                    : "\(date) is not \(holiday ? "a holiday" : "an extra working day") of base unit '\(unit.extends!.text)', so there is nothing to take back",
+                at: node.span,
+                hint: holiday
+                    ? "remove_holidays lists holidays the base declares; a day that is not one is a working day already"
+                    : "remove_extra_working_days lists make-up days the base declares")
+        }
+        for (removed, own, what) in [
+            (unit.calendar.removedHolidayNodes, unit.calendar.holidayNodes, "a holiday"),
+            (unit.calendar.removedExtraNodes, unit.calendar.extraNodes, "an extra working day"),
+        ] {
+            for node in removed {
+                guard let date = node.date, let again = own.first(where: { $0.date == date }) else { continue }
+                error(
+                    "calendar-conflict", "\(date) is taken back and listed again as \(what)", at: again.span,
+                    hint: "keep one of the two",
+                    notes: [Diagnostic.Note(span: node.span, message: "\(date) is taken back here")])
+            }
+        }
         let working = Set((self.unit.calendar.workingDays ?? []).map(\.rawValue))
         var holidays: [Day: Node] = [:]
         for node in unit.calendar.holidayNodes {
