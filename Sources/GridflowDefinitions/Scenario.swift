@@ -24,7 +24,8 @@ public struct Scenario: Sendable {
     /// One step.
     public struct Step: Sendable {
         public enum Action: Sendable {
-            case open(as: Name, with: [(field: Name, value: Node)])
+            /// Open a case of the scenario's workflow, or of `workflow` (later steps then act on it).
+            case open(as: Name, with: [(field: Name, value: Node)], workflow: Name? = nil)
             case act(event: Name, as: Name, with: [(field: Name, value: Node)])
             /// The engine opens the case, as another case's `open:` effect or an appraisal
             /// consequence does (a workflow `started_by: system`).
@@ -56,6 +57,8 @@ public struct Scenario: Sendable {
         public var totals: [(person: Name, value: Node)] = []
         /// After `appraise`: the veto that set each named person's grade, `none` when the total did.
         public var vetoed: [(person: Name, veto: Name)] = []
+        /// After `appraise`: people not appraised in any role (e.g. their appointment ended).
+        public var notAppraised: [Name] = []
         /// How many cases of each workflow the store holds.
         public var cases: [(workflow: Name, count: Node)] = []
         /// After `coverage`: the places without a holder, as `NODE` or `NODE/SHIFT`, or their number.
@@ -85,7 +88,7 @@ public struct Scenario: Sendable {
         for node in root["steps"]?.sequence ?? [] {
             let action: Step.Action
             if let open = node["open"], let actor = open["as"]?.name {
-                action = .open(as: actor, with: pairs(open["with"]))
+                action = .open(as: actor, with: pairs(open["with"]), workflow: open["workflow"]?.name)
             } else if let act = node["act"], let event = act["event"]?.name, let actor = act["as"]?.name {
                 action = .act(event: event, as: actor, with: pairs(act["with"]))
             } else if let open = node["engine_open"] {
@@ -112,6 +115,7 @@ public struct Scenario: Sendable {
                     totals: pairs(expect["totals"]),
                     vetoed: expect["vetoed"]?.entries.compactMap { entry in entry.value.name.map { (entry.name, $0) } }
                         ?? [],
+                    notAppraised: expect["not_appraised"]?.sequence?.compactMap(\.name) ?? [],
                     cases: pairs(expect["cases"]), gaps: expect["gaps"],
                     sees: fieldLists(expect["sees"]), doesNotSee: fieldLists(expect["does_not_see"]),
                     span: expect.span)

@@ -174,9 +174,23 @@ public enum Shapes {
                             key("at", .expression, "The org node the role is held at (its name)."),
                             key("shift", .expression, "The shift the role covers at that node (its name)."),
                         ])), "Appoint a person to a role, e.g. at the end of a selection."),
+            key(
+                "end_appointment",
+                .object(
+                    ObjectShape(
+                        "an 'end_appointment' effect", plural: "'end_appointment' effects",
+                        [
+                            required("role", .identifier, "The role whose appointments end."),
+                            required("person", .expression, "Whose appointments end: a person record or id."),
+                            key("at", .expression, "Only the appointment at this org node (its name); none: all."),
+                            required(
+                                "reason", .expression,
+                                "Why: removal, term_end or resignation, or an expression giving one of them."),
+                        ])),
+                "End a person's appointments to a role (removal, term end, resignation); they keep their history."),
         ])
 
-    static let effectKinds = ["open", "notify", "signal", "record", "commend", "appoint"]
+    static let effectKinds = ["open", "notify", "signal", "record", "commend", "appoint", "end_appointment"]
 
     // MARK: Unit
 
@@ -690,6 +704,9 @@ public enum Shapes {
                         "an 'open' step", plural: "'open' steps",
                         [
                             required("as", .identifier, "Who opens the case (one of the scenario's people)."),
+                            key(
+                                "workflow", .identifier,
+                                "Open a case of this workflow instead of the scenario's; later steps act on it."),
                             key("with", .map(entity: "field", .any), "Field values; \"@NAME\" is a person."),
                         ])), "Open the case."),
             key(
@@ -755,6 +772,9 @@ public enum Shapes {
                                 "vetoed", .map(entity: "person", .identifier),
                                 "After appraise: the veto item that set each person's grade, or `none` when the total did."
                             ),
+                            key(
+                                "not_appraised", .list(.identifier),
+                                "After appraise: people appraised in no role (e.g. their appointment ended)."),
                             key(
                                 "cases", .map(entity: "workflow", .number),
                                 "How many cases of each workflow the store holds."),

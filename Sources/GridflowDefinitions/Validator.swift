@@ -245,6 +245,22 @@ struct Validator {
                         shift, roots: roots, expecting: .optional(.string),
                         what: "the shift of the appointment (none: all)")
                 }
+            case .endAppointment(let role, let person, let at, let reason):
+                checkPersonRole(role, in: place)
+                checkExpression(
+                    person, roots: roots, allowed: [.record(personType), .string],
+                    what: "the person whose appointment ends")
+                if let at {
+                    checkExpression(at, roots: roots, expecting: .string, what: "the org node of the appointment")
+                }
+                switch reason {
+                case .named(let name):
+                    resolve(name, among: Effect.EndReason.names, as: "reason", in: place)
+                case .expression(let expression):
+                    checkExpression(
+                        expression, roots: roots, expecting: .string,
+                        what: "the reason the appointment ends (\(Effect.EndReason.names.joined(separator: ", ")))")
+                }
             }
         }
     }

@@ -51,6 +51,9 @@ extension Transition {
             case .record(_, let value): texts.append(value.text)
             case .appoint(_, let person, let at, let shift):
                 texts += [person.text] + [at, shift].compactMap { $0?.text }
+            case .endAppointment(_, let person, let at, let reason):
+                texts += [person.text] + [at].compactMap { $0?.text }
+                if case .expression(let reason) = reason { texts.append(reason.text) }
             case .notify, .commend: break
             }
         }
@@ -134,6 +137,17 @@ public struct Effect: Sendable {
         case record(ledger: Name, value: Expression)
         case commend(list: Name)
         case appoint(role: Name, person: Expression, at: Expression?, shift: Expression?)
+        /// Ends the person's appointments to `role` (only those at the node `at`, when given).
+        case endAppointment(role: Name, person: Expression, at: Expression?, reason: EndReason)
+    }
+
+    /// Why an appointment ends: one of `EndReason.names` as written, or an expression giving one.
+    public enum EndReason: Sendable {
+        case named(Name)
+        case expression(Expression)
+
+        /// The reasons an appointment can end for.
+        public static let names = ["removal", "term_end", "resignation"]
     }
 
     public var action: Action
@@ -223,6 +237,20 @@ extension Effect {
         if let appoint = node["appoint"], let role = appoint["role"]?.name, let person = appoint["person"]?.expression {
             return .appoint(
                 role: role, person: person, at: appoint["at"]?.expression, shift: appoint["shift"]?.expression)
+        }
+        if let end = node["end_appointment"], let role = end["role"]?.name, let person = end["person"]?.expression,
+            let reason = end["reason"]?.expression
+        {
+            // A bare word is the reason itself (checked to be one of `EndReason.names`); anything
+            // else (`case.end_reason`) is an expression giving one.
+            let word =
+                !reason.text.isEmpty
+                && reason.text.unicodeScalars.allSatisfy {
+                    $0 == "_" || ("a"..."z").contains($0) || ("0"..."9").contains($0)
+                }
+            return .endAppointment(
+                role: role, person: person, at: end["at"]?.expression,
+                reason: word ? .named(Name(reason.text, span: reason.span)) : .expression(reason))
         }
         return nil
     }

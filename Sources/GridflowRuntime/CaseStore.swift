@@ -58,7 +58,9 @@ public protocol CaseStore: Sendable {
     func importPeople(unit: String, _ people: [StoredPerson], replacing: Bool) throws(StoreError)
 
     /// Appointments made in a unit (by cases' `appoint` effects and appraisal consequences),
-    /// oldest first; of one person when `person` is given.
+    /// oldest first; of one person when `person` is given. Ended ones are listed too, with
+    /// their `end` (an `end_appointment` effect or consequence ends the person's appointments to
+    /// the role made before it, at its node when it names one).
     func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment]
 
     /// When each case of a unit's workflow opened in `[from, to)` first entered each state.
@@ -103,13 +105,39 @@ public struct StoredAppointment: Sendable, Hashable {
     /// The person's shift as the case knew it.
     public var shift: String?
     public var caseID: String
+    /// When the appointment was made.
+    public var at: Instant
+    /// How it ended; `nil` while it lasts.
+    public var end: AppointmentEnd?
 
-    public init(role: String, person: String, node: String?, shift: String?, caseID: String) {
+    public init(
+        role: String, person: String, node: String?, shift: String?, caseID: String, at: Instant = Instant(seconds: 0),
+        end: AppointmentEnd? = nil
+    ) {
         self.role = role
         self.person = person
         self.node = node
         self.shift = shift
         self.caseID = caseID
+        self.at = at
+        self.end = end
+    }
+
+    /// Whether the appointment still lasted at `instant`: it had not ended by then.
+    public func lasts(at instant: Instant) -> Bool { end.map { $0.at > instant } ?? true }
+}
+
+/// How an appointment ended: when, why (`removal`, `term_end`, `resignation`) and what ended it
+/// (a case id, or `appraisal NAME PERIOD`).
+public struct AppointmentEnd: Sendable, Hashable {
+    public var at: Instant
+    public var reason: String
+    public var source: String
+
+    public init(at: Instant, reason: String, source: String) {
+        self.at = at
+        self.reason = reason
+        self.source = source
     }
 }
 
@@ -216,11 +244,14 @@ public struct Delivery: Sendable, Hashable {
     public var caseID: String
     /// The details as a JSON object.
     public var detailsJSON: String
+    /// When it was performed (the tick's time); `nil`: when the store writes it.
+    public var at: Instant?
 
-    public init(kind: String, caseID: String, detailsJSON: String) {
+    public init(kind: String, caseID: String, detailsJSON: String, at: Instant? = nil) {
         self.kind = kind
         self.caseID = caseID
         self.detailsJSON = detailsJSON
+        self.at = at
     }
 }
 

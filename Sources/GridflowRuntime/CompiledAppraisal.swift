@@ -224,6 +224,7 @@ public struct CompiledPackage: Sendable {
             case .record(let ledger, _): phrase = "record in \(ledger)"
             case .commend(let list): phrase = "commend in \(list)"
             case .appoint(let role, _, _, _): phrase = "appoint \(role)"
+            case .endAppointment(let role, _, _, _): phrase = "end the appointment to \(role)"
             }
             return effect.when == nil ? phrase : phrase + " (when its condition holds)"
         }

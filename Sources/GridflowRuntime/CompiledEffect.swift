@@ -10,6 +10,14 @@ struct CompiledEffect: Sendable {
         case record(ledger: String, value: CompiledExpression)
         case commend(list: String)
         case appoint(role: String, person: CompiledExpression, at: CompiledExpression?, shift: CompiledExpression?)
+        /// `reason` is a reason as written or an expression giving one.
+        case endAppointment(
+            role: String, person: CompiledExpression, at: CompiledExpression?, reason: EndReason)
+    }
+
+    enum EndReason: Sendable {
+        case named(String)
+        case expression(CompiledExpression)
     }
 
     let action: Action
@@ -40,6 +48,15 @@ struct CompiledEffect: Sendable {
                 role: role.text, person: try compile(person),
                 at: try at.map { (e) throws(Program.CompileError) in try compile(e, .string) },
                 shift: try shift.map { (e) throws(Program.CompileError) in try compile(e, .optional(.string)) })
+        case .endAppointment(let role, let person, let at, let reason):
+            let compiledReason: EndReason
+            switch reason {
+            case .named(let name): compiledReason = .named(name.text)
+            case .expression(let expression): compiledReason = .expression(try compile(expression, .string))
+            }
+            action = .endAppointment(
+                role: role.text, person: try compile(person),
+                at: try at.map { (e) throws(Program.CompileError) in try compile(e, .string) }, reason: compiledReason)
         }
     }
 }

@@ -28,7 +28,7 @@ public struct CompiledCoverage: Sendable {
 }
 
 /// Someone holding a role at a node: from the directory (the person's `team` and `shift`) or
-/// appointed by a case (`appoint` effects performed by `tick`).
+/// appointed by a case (`appoint` effects performed by `tick`, not ended since).
 public struct Holder: Sendable, Hashable {
     public var person: String
     public var node: String?
@@ -74,10 +74,8 @@ extension Engine {
             if case .string(let team)? = record?["team"] { node = team }
             holders.append(Holder(person: stored.id, node: node, shift: shifts[stored.id], source: "directory"))
         }
-        for appointment in try storeCall({ () throws(StoreError) in
-            try store.appointments(unit: program.unit, person: nil)
-        })
-        where appointment.role == role {
+        // Ended appointments cover nothing.
+        for appointment in appointed.values.joined().sorted(by: { $0.at < $1.at }) where appointment.role == role {
             holders.append(
                 Holder(
                     person: appointment.person, node: appointment.node,

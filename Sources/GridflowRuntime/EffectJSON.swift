@@ -10,6 +10,7 @@ extension EffectRequest {
         case .record: "record"
         case .commend: "commend"
         case .appoint: "appoint"
+        case .endAppointment: "end_appointment"
         }
     }
 
@@ -38,6 +39,11 @@ extension EffectRequest {
             fields["person"] = person
             fields["at"] = at.map(Value.string) ?? .null
             fields["shift"] = shift.map(Value.string) ?? .null
+        case .endAppointment(let role, let person, let at, let reason):
+            fields["role"] = .string(role)
+            fields["person"] = person
+            fields["at"] = at.map(Value.string) ?? .null
+            fields["reason"] = .string(reason)
         }
         return ValueJSON.encode(fields)
     }

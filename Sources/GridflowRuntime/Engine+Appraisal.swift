@@ -172,7 +172,10 @@ extension Engine {
         // Who is appraised, in which roles.
         var start = clock.now
         let stored = try storeCall { () throws(StoreError) in try store.people(unit: program.unit) }
-        let appointed = try appointments()
+        // An appointment counts for a period if it had not ended by the period's end: one ended
+        // mid-period is not appraised for that period (nor after); one ended later still is.
+        let (_, periodEnd) = window.instants(in: program.calendar.zone)
+        let appointed = try appointments(lastingAt: min(periodEnd, now))
         var people: [(id: String, record: Record, roles: [String])] = []
         let packaged = Set(appraisal.packages.map(\.role)).intersection(
             role.map { [$0] } ?? Set(appraisal.packages.map(\.role)))
@@ -321,6 +324,15 @@ extension Engine {
                 var consequence = StoredConsequence(
                     person: entry.person, role: entry.score.role, grade: entry.score.grade, index: index,
                     kind: request.kind, detailsJSON: request.json, caseID: nil)
+                // Ending an appointment the person does not hold is said, and not recorded as done.
+                if case .endAppointment = request, let object = try? JSONReader.read(request.json),
+                    let problem = try endProblem(object)
+                {
+                    outcome.failed.append(
+                        "\(entry.person) (\(entry.score.role), \(entry.score.grade)): consequence \(index + 1): \(problem)"
+                    )
+                    continue
+                }
                 var step: Step?
                 if case .open(let workflow, let fields) = request {
                     let id = try storeCall { () throws(StoreError) in

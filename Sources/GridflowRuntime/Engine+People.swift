@@ -33,7 +33,8 @@ extension Engine {
 
     /// The actor for a person of the directory as stored, without reading the store again.
     /// `appointed` are the person's appointments by cases, when the caller has read them for
-    /// many people at once; otherwise they are read here. A scoped role is held at the node an
+    /// many people at once (those that count: see `appointments(lastingAt:)`); otherwise their
+    /// lasting appointments are read here. A scoped role is held at the node an
     /// appointment to it names, else at the ancestor of the person's `team` at the role's level.
     public func actor(
         _ stored: StoredPerson, roles: Set<String>, now: Instant, appointed: [StoredAppointment]? = nil
@@ -54,7 +55,7 @@ extension Engine {
         if appointed == nil {
             appointments = try storeCall { () throws(StoreError) in
                 try store.appointments(unit: program.unit, person: id)
-            }
+            }.filter { $0.end == nil }
         }
         // A role named `system` in an old directory entry gives nothing: it is the engine's alone.
         let held = Set(stored.roles).union(try program.derivedRoles(of: record, now: now))
@@ -73,17 +74,19 @@ extension Engine {
             scopes: program.org.scopes(of: record, roles: acting, appointments: appointments))
     }
 
-    /// The roles cases appointed people to, by person id, for resolving many people at once.
+    /// The roles cases appointed people to (appointments not ended), by person id, for
+    /// resolving many people at once.
     public func appointedRoles() throws(EngineError) -> [String: [String]] {
         try appointments().mapValues { $0.map(\.role) }
     }
 
-    /// The appointments cases made, by person id, for resolving many people at once.
-    public func appointments() throws(EngineError) -> [String: [StoredAppointment]] {
+    /// The appointments cases made, by person id, for resolving many people at once: those not
+    /// ended, or with `lastingAt`, those not ended by then (an appraisal's period end).
+    public func appointments(lastingAt instant: Instant? = nil) throws(EngineError) -> [String: [StoredAppointment]] {
         var byPerson: [String: [StoredAppointment]] = [:]
         for appointment in try storeCall({ () throws(StoreError) in
             try store.appointments(unit: program.unit, person: nil)
-        }) {
+        }) where instant.map(appointment.lasts(at:)) ?? (appointment.end == nil) {
             byPerson[appointment.person, default: []].append(appointment)
         }
         return byPerson

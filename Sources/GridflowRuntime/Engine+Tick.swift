@@ -153,10 +153,19 @@ extension Engine {
                 try recordIncident(
                     effect, "signal-no-case", "signal '\(event)' to a case that is not here: '\(target)'", now, &report)
             }
+        case "end_appointment":
+            if let problem = try endProblem(object) {
+                delivery = Delivery(kind: "failed-end-appointment", caseID: effect.caseID, detailsJSON: effect.json)
+                try recordIncident(effect, "end-appointment-none", problem, now, &report)
+            } else {
+                delivery = Delivery(kind: kind, caseID: effect.caseID, detailsJSON: effect.json)
+            }
         default:
             // notify, record, commend, appoint: left for people and later stages to read.
             delivery = Delivery(kind: kind, caseID: effect.caseID, detailsJSON: effect.json)
         }
+        // Performed at the tick's time: an appointment and its end count from then.
+        delivery?.at = now
         do {
             try store.complete(effect, step: step, expectedVersion: expectedVersion, delivery: delivery)
             report.effectsPerformed += 1
@@ -165,6 +174,22 @@ extension Engine {
             // Done meanwhile by another tick: exactly once means nothing more to do here.
             if error.code != .conflict { throw EngineError(.store, error.message) }
         }
+    }
+
+    /// Why an `end_appointment` (as JSON) ends nothing: the person has no lasting appointment to
+    /// the role (at its node, when it names one); `nil` when it ends one or more.
+    func endProblem(_ object: JSON) throws(EngineError) -> String? {
+        let role = object["role"]?.string ?? ""
+        guard let person = object["person"]?["id"]?.string ?? object["person"]?.string else {
+            return "no person to end the appointment to \(role) of"
+        }
+        let node = object["at"]?.string
+        let lasting = try storeCall { () throws(StoreError) in
+            try store.appointments(unit: program.unit, person: person)
+        }.filter { $0.end == nil && $0.role == role && (node == nil || $0.node == node) }
+        guard lasting.isEmpty else { return nil }
+        return "'\(person)' holds no appointment to \(role)\(node.map { " at \($0)" } ?? "") to end"
+            + " (a role the directory gives is the directory's to take away)"
     }
 
     private func recordIncident(

@@ -382,6 +382,23 @@ public struct Interpreter: Sendable {
             var shiftName: String?
             if let shift, case .string(let name) = try shift.evaluate(frame) { shiftName = name }
             return .appoint(role: role, person: try person.evaluate(frame), at: place, shift: shiftName)
+        case .endAppointment(let role, let person, let at, let reason):
+            var place: String?
+            if let at, case .string(let name) = try at.evaluate(frame) { place = name }
+            let why: String
+            switch reason {
+            case .named(let name): why = name
+            case .expression(let code):
+                let value = try code.evaluate(frame)
+                guard case .string(let name) = value, Effect.EndReason.names.contains(name) else {
+                    throw EvaluationError(
+                        "end-reason",
+                        "an appointment ends for " + Effect.EndReason.names.joined(separator: ", ")
+                            + ", not \(value)", at: TextRange(offset: 0, length: 0))
+                }
+                why = name
+            }
+            return .endAppointment(role: role, person: try person.evaluate(frame), at: place, reason: why)
         }
     }
 

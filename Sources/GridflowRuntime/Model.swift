@@ -140,6 +140,9 @@ public enum EffectRequest: Sendable, Hashable {
     case record(ledger: String, value: Value)
     case commend(list: String)
     case appoint(role: String, person: Value, at: String?, shift: String?)
+    /// Ends the appointments of `person` (a person record or id) to `role`, only at `at` when
+    /// given; `reason` is one of `Effect.EndReason.names`.
+    case endAppointment(role: String, person: Value, at: String?, reason: String)
 }
 
 /// A timer to start: it sends `event` to the case at `due`.

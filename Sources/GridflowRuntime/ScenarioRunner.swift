@@ -37,7 +37,8 @@ public struct ScenarioRunner {
             return result
         }
         let engine = Engine(program: program, store: store)
-        guard let workflow = program.workflow(scenario.workflow.text) else {
+        // The workflow of the case the steps act on: the scenario's, until an 'open' names another.
+        guard var workflow = program.workflow(scenario.workflow.text) else {
             fail("unit '\(program.unit)' has no workflow '\(scenario.workflow.text)'", at: scenario.workflow.span)
             return result
         }
@@ -129,7 +130,16 @@ public struct ScenarioRunner {
             }
         }
         func actor(_ name: Name) -> Actor? {
-            if let actor = actors[name.text] { return actor }
+            if var actor = actors[name.text] {
+                // Appointments made by the run's cases give roles, at their nodes, until they end.
+                let appointed = ((try? store.appointments(unit: program.unit, person: name.text)) ?? [])
+                    .filter { $0.end == nil }
+                if !appointed.isEmpty {
+                    actor.roles.formUnion(appointed.map(\.role))
+                    actor.scopes = program.org.scopes(of: actor.person, roles: actor.roles, appointments: appointed)
+                }
+                return actor
+            }
             if PersonID.reserved.contains(name.text.lowercased()) {
                 fail(
                     "'\(name.text)' is the engine, not a person: write 'engine_open: {with: …}' for a case the engine opens, "
@@ -162,7 +172,14 @@ public struct ScenarioRunner {
             var outcome: Swift.Result<CaseSnapshot, EngineError>?
             var stepActor = Actor.system
             switch step.action {
-            case .open(let name, let with):
+            case .open(let name, let with, let other):
+                if let other {
+                    guard let named = program.workflow(other.text) else {
+                        fail("unit '\(program.unit)' has no workflow '\(other.text)'", at: other.span)
+                        return finish(result, store)
+                    }
+                    workflow = named
+                }
                 guard let who = actor(name), let input = values(with) else { return finish(result, store) }
                 stepActor = who
                 do throws(EngineError) {
@@ -330,6 +347,13 @@ public struct ScenarioRunner {
                 fail(
                     "expected \(person.text) graded \(grade.text), but the grade is \(found.score.grade) (total \(found.score.total))",
                     grade.span)
+            }
+        }
+        for person in expect.notAppraised {
+            if let found = outcome.entries.first(where: { $0.person == person.text }) {
+                fail(
+                    "expected \(person.text) not appraised, but they were graded \(found.score.grade) as \(found.score.role)",
+                    person.span)
             }
         }
         for (person, veto) in expect.vetoed {

@@ -711,7 +711,9 @@ extension SQLiteCaseStore {
             if let delivery {
                 try db.execute(
                     sql: "INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [effect.id, delivery.kind, delivery.caseID, delivery.detailsJSON, now])
+                    arguments: [
+                        effect.id, delivery.kind, delivery.caseID, delivery.detailsJSON, delivery.at?.seconds ?? now,
+                    ])
             }
             if let encoded { try Self.commitStep(encoded, expectedVersion: expectedVersion, db) }
         }
@@ -792,41 +794,66 @@ extension SQLiteCaseStore {
 extension SQLiteCaseStore {
     /// Appointments made by cases (`appoint` effects performed by `tick`) and by appraisal
     /// consequences, oldest first; an entry that cannot be read is an error, not a silent gap.
+    /// Ends (`end_appointment`, from the same two places) are applied in the order they were
+    /// recorded: each marks the person's appointments to the role made before it (at its node,
+    /// when it names one) as ended; nothing is deleted. No table changed for this: a store made
+    /// before ends existed has none, and all its appointments last.
     public func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment] {
         try read { db in
-            var appointments: [StoredAppointment] = []
-            func appointment(_ details: String, source: String) throws -> StoredAppointment {
-                guard let json = try? JSONReader.read(details), let role = json["role"]?.string,
-                    let person = json["person"]?["id"]?.string
-                else {
-                    throw StoreError(.database, "the appointment recorded by \(source) cannot be read: \(details)")
-                }
-                return StoredAppointment(
-                    role: role, person: person, node: json["at"]?.string,
-                    shift: json["shift"]?.string ?? json["person"]?["shift"]?.string, caseID: source)
-            }
+            // Appointments and ends, each with when it was recorded and its order among those of that instant.
+            var entries: [(at: Int, order: Int, kind: String, details: String, source: String)] = []
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT deliveries.case_id, deliveries.details FROM deliveries
-                    JOIN cases ON cases.id = deliveries.case_id
-                    WHERE cases.unit = ? AND deliveries.kind = 'appoint'
-                      AND (?2 IS NULL OR json_extract(deliveries.details, '$.person.id') = ?2)
+                    SELECT deliveries.case_id, deliveries.kind, deliveries.details, deliveries.at, deliveries.id
+                    FROM deliveries JOIN cases ON cases.id = deliveries.case_id
+                    WHERE cases.unit = ? AND deliveries.kind IN ('appoint', 'end_appointment')
+                      AND (?2 IS NULL OR json_extract(deliveries.details, '$.person.id') = ?2
+                        OR json_extract(deliveries.details, '$.person') = ?2)
                     ORDER BY deliveries.id
                     """, arguments: [unit, person])
             {
-                appointments.append(try appointment(row["details"], source: row["case_id"]))
+                entries.append((row["at"], row["id"], row["kind"], row["details"], row["case_id"]))
             }
             for row in try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT appraisal, period, details FROM appraisal_consequences
-                    WHERE unit = ? AND kind = 'appoint' AND (?2 IS NULL OR person = ?2) ORDER BY at, person
+                    SELECT appraisal, period, kind, details, at FROM appraisal_consequences
+                    WHERE unit = ? AND kind IN ('appoint', 'end_appointment') AND (?2 IS NULL OR person = ?2)
+                    ORDER BY at, person
                     """, arguments: [unit, person])
             {
                 let appraisal: String = row["appraisal"]
                 let period: String = row["period"]
-                appointments.append(try appointment(row["details"], source: "appraisal \(appraisal) \(period)"))
+                entries.append((row["at"], Int.max, row["kind"], row["details"], "appraisal \(appraisal) \(period)"))
+            }
+            entries.sort { ($0.at, $0.order) < ($1.at, $1.order) }
+            var appointments: [StoredAppointment] = []
+            for entry in entries {
+                guard let json = try? JSONReader.read(entry.details), let role = json["role"]?.string,
+                    let person = json["person"]?["id"]?.string ?? json["person"]?.string
+                else {
+                    throw StoreError(
+                        .database, "the \(entry.kind) recorded by \(entry.source) cannot be read: \(entry.details)")
+                }
+                let node = json["at"]?.string
+                if entry.kind == "end_appointment" {
+                    let end = AppointmentEnd(
+                        at: Instant(seconds: entry.at), reason: json["reason"]?.string ?? "removal",
+                        source: entry.source)
+                    for index in appointments.indices
+                    where appointments[index].end == nil && appointments[index].person == person
+                        && appointments[index].role == role && (node == nil || appointments[index].node == node)
+                    {
+                        appointments[index].end = end
+                    }
+                    continue
+                }
+                appointments.append(
+                    StoredAppointment(
+                        role: role, person: person, node: node,
+                        shift: json["shift"]?.string ?? json["person"]?["shift"]?.string, caseID: entry.source,
+                        at: Instant(seconds: entry.at)))
             }
             return appointments
         }
