@@ -13,9 +13,9 @@ public struct Duration: Sendable, Hashable, CustomStringConvertible {
     public var description: String { text }
 
     /// Parses a duration, or says what is wrong with it. The grammar has no sign: a duration is
-    /// zero or longer.
-    public static func parse(_ text: String) -> Result<Duration, Span.Problem> {
-        Span.parse(text).map { Duration(amount: $0, text: text.trimmingCharacters(in: .whitespaces)) }
+    /// zero or longer. Years and months (`1y`, `6mo`) are read only when `months` is true.
+    public static func parse(_ text: String, months: Bool = false) -> Result<Duration, Span.Problem> {
+        Span.parse(text, months: months).map { Duration(amount: $0, text: text.trimmingCharacters(in: .whitespaces)) }
     }
 }
 
@@ -23,7 +23,7 @@ extension Span {
     /// Whether the span is no time at all (`0d`, `0wd`, `0h0m`).
     public var isZero: Bool {
         switch self {
-        case .seconds(let n), .workingDays(let n): n == 0
+        case .seconds(let n), .workingDays(let n), .months(let n): n == 0
         }
     }
 }

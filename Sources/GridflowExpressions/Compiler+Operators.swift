@@ -52,13 +52,14 @@ extension Compiler {
                     }
                     return .number(-n)
                 }, cost: value.cost + 1, range: range)
-        case .duration:
+        case .duration, .period:
             return Typed(
-                type: .duration,
+                type: value.type,
                 code: { frame throws(EvaluationError) in
                     switch try inner(frame) {
                     case .duration(.seconds(let s)): return .duration(.seconds(-s))
                     case .duration(.workingDays(let d)): return .duration(.workingDays(-d))
+                    case .duration(.months(let m)): return .duration(.months(-m))
                     default: throw EvaluationError("null", "null duration", at: range)
                     }
                 }, cost: value.cost + 1, range: range)

@@ -170,7 +170,7 @@ public struct Compiler {
                 case .string: .string
                 case .date: .date
                 case .datetime: .datetime
-                case .duration: .duration
+                case .duration(let span): span.isMonths ? .period : .duration
                 default: .null
                 }
             return Typed(type: type, code: { _ in value }, cost: 1, range: range, constant: value)

@@ -6,8 +6,9 @@ public enum Conformance {
         case (.null, .optional), (.null, .null): return nil
         case (.null, _): return "a value is required"
         case (_, .optional(let inner)): return problem(value, inner)
-        case (.bool, .bool), (.string, .string), (.date, .date), (.datetime, .datetime), (.duration, .duration):
-            return nil
+        case (.duration(let span), .duration): return span.isMonths ? "expected a duration, not a period" : nil
+        case (.duration(let span), .period): return span.isMonths ? nil : "expected a period, not a duration"
+        case (.bool, .bool), (.string, .string), (.date, .date), (.datetime, .datetime): return nil
         case (.number, .decimal): return nil
         case (.number(let n), .integer): return n.isInteger ? nil : "\(n) is not a whole number"
         case (.string(let s), .enumeration(let name, let values)):

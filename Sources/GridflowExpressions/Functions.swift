@@ -4,8 +4,14 @@ import GridflowDiagnostics
 enum Functions {
     static let names: Set<String> = [
         "has", "size", "count", "any", "all", "filter", "map", "sum", "avg", "min", "max", "round", "floor", "ceil",
-        "abs", "now", "today", "date", "days_between", "working_days_between", "year", "quarter", "month",
-        "contains", "starts_with", "ends_with", "current",
+        "abs", "now", "today", "date", "days_between", "working_days_between", "year", "quarter", "month", "day",
+        "weekday", "start_of_month", "end_of_month", "start_of_quarter", "end_of_quarter", "start_of_half",
+        "end_of_half", "start_of_year", "end_of_year", "contains", "starts_with", "ends_with", "current",
+    ]
+    /// The months of the period each start_of_…/end_of_… function rounds to.
+    static let periodMonths = [
+        "start_of_month": 1, "end_of_month": 1, "start_of_quarter": 3, "end_of_quarter": 3, "start_of_half": 6,
+        "end_of_half": 6, "start_of_year": 12, "end_of_year": 12,
     ]
     static let listFunctions: Set<String> = ["count", "any", "all", "filter", "map", "sum", "avg", "min", "max"]
 
@@ -126,7 +132,7 @@ extension Compiler {
             for value in values {
                 if value.type.isOptional { throw nullFailure(value) }
                 guard let common = unify(type, value.type),
-                    [.integer, .decimal, .date, .datetime, .duration].contains(common)
+                    [.integer, .decimal, .date, .datetime, .duration, .period].contains(common)
                 else {
                     throw fail(
                         "type", "\(name)() compares numbers, dates or durations of one kind, not \(value.type)",
@@ -216,7 +222,8 @@ extension Compiler {
                     }
                 }, cost: value.cost + 1, range: range)
 
-        case "date", "year", "quarter", "month":
+        case "date", "year", "quarter", "month", "day", "weekday", "start_of_month", "end_of_month", "start_of_quarter",
+            "end_of_quarter", "start_of_half", "end_of_half", "start_of_year", "end_of_year":
             try arity(1...1)
             let value = try check(arguments[0])
             if value.type.isOptional { throw nullFailure(value) }
@@ -225,8 +232,10 @@ extension Compiler {
             }
             let code = value.code
             let part = name
+            let months = Functions.periodMonths[name]
+            let atEnd = name.hasPrefix("end_of_")
             return Typed(
-                type: name == "date" ? .date : .integer,
+                type: name == "date" || months != nil ? .date : .integer,
                 code: { frame throws(EvaluationError) in
                     let day: Day
                     switch try code(frame) {
@@ -234,11 +243,20 @@ extension Compiler {
                     case .datetime(let i): day = frame.calendar.zone.day(of: i)
                     default: throw EvaluationError("null", "null date", at: range)
                     }
-                    let (y, m, _) = day.components
+                    if let months {
+                        guard let bound = atEnd ? day.end(ofPeriod: months) : day.start(ofPeriod: months) else {
+                            throw EvaluationError(
+                                CalendarError.outOfRange.code, CalendarError.outOfRange.description, at: range)
+                        }
+                        return .date(bound)
+                    }
+                    let (y, m, d) = day.components
                     switch part {
                     case "date": return .date(day)
                     case "year": return .number(Number(y))
                     case "month": return .number(Number(m))
+                    case "day": return .number(Number(d))
+                    case "weekday": return .number(Number(day.weekday))
                     default: return .number(Number((m - 1) / 3 + 1))
                     }
                 }, cost: value.cost + 1, range: range)
@@ -450,7 +468,8 @@ extension Compiler {
                     body?.range ?? list.range)
             }
             let numeric = itemType.isNumeric
-            guard numeric || (["min", "max"].contains(name) && [.date, .datetime, .duration].contains(itemType)) else {
+            let ordered = [ValueType.date, .datetime, .duration, .period].contains(itemType)
+            guard numeric || (["min", "max"].contains(name) && ordered) else {
                 throw fail(
                     "type",
                     "\(name)() works on numbers\(["min", "max"].contains(name) ? ", dates or durations" : ""), not \(itemType)",

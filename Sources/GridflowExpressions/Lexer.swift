@@ -100,19 +100,19 @@ struct Lexer {
             position += 1
             while position < scalars.count, isDigit(scalars[position]) { position += 1 }
         }
-        // Duration: 3d, 36h, 1d12h, 5wd
-        if position < scalars.count, "wdhms".unicodeScalars.contains(scalars[position]) {
+        // Duration: 3d, 36h, 1d12h, 5wd; period: 1y, 6mo, 1y6mo
+        if position < scalars.count, "wdhmsy".unicodeScalars.contains(scalars[position]) {
             var end = position
             while end < scalars.count, isIdentifier(scalars[end]) { end += 1 }
             let literal = text(start, end)
             position = end
             let range = TextRange(offset: start, length: end - start)
-            switch Span.parse(literal) {
+            switch Span.parse(literal, months: true) {
             case .success(let span): return Token(kind: .duration(span), range: range)
             case .failure(let problem):
                 throw ExpressionProblem(
                     "bad-literal", "'\(literal)' is not a duration: \(problem)", at: range,
-                    hint: "write e.g. 30m, 36h, 3d, 2w, 1d12h, or 5wd for working days")
+                    hint: "write e.g. 30m, 36h, 3d, 2w, 1d12h, 5wd for working days, or 1y, 6mo, 1y6mo for a period")
             }
         }
         if position < scalars.count, isIdentifierStart(scalars[position]) {

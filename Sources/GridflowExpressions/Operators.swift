@@ -16,7 +16,9 @@ enum Operators {
                 c.unify(left.type, right.type) != nil || (left.type.isNumeric && right.type.unwrapped.isNumeric)
                     || (right.type.isNumeric && left.type.unwrapped.isNumeric)
             else {
-                throw c.fail("type", "cannot compare \(left.type) with \(right.type)", range)
+                throw c.fail(
+                    "type", "cannot compare \(left.type) with \(right.type)", range,
+                    hint: mixesPeriod(left.type, right.type) ? periodHint : nil)
             }
             let equal = op == "=="
             if !c.tracing, let constant = right.constant ?? left.constant {
@@ -37,15 +39,17 @@ enum Operators {
             let ordered: Bool
             switch (left.type, right.type) {
             case (.integer, .integer), (.integer, .decimal), (.decimal, .integer), (.decimal, .decimal),
-                (.date, .date), (.datetime, .datetime), (.duration, .duration), (.string, .string):
+                (.date, .date), (.datetime, .datetime), (.duration, .duration), (.period, .period), (.string, .string):
                 ordered = true
             default: ordered = false
             }
             guard ordered else {
                 throw c.fail(
                     "type", "cannot order \(left.type) and \(right.type) with '\(op)'", range,
-                    hint: left.type.isNumeric != right.type.isNumeric
-                        ? "both sides must be numbers, dates, datetimes or durations of the same kind" : nil)
+                    hint: mixesPeriod(left.type, right.type)
+                        ? periodHint
+                        : left.type.isNumeric != right.type.isNumeric
+                            ? "both sides must be numbers, dates, datetimes or durations of the same kind" : nil)
             }
             let test: @Sendable (Int) -> Bool =
                 switch op {
@@ -107,6 +111,15 @@ enum Operators {
             at: range)
     }
 
+    /// Whether one side is a period of months and the other a duration.
+    static func mixesPeriod(_ a: ValueType, _ b: ValueType) -> Bool {
+        Set([a.unwrapped, b.unwrapped]) == [.period, .duration]
+    }
+
+    static let periodHint =
+        "a period of years or months has no fixed length in days; move a date by each in turn, "
+        + "e.g. (d + 1mo) + 3d, or compare the dates they reach: d + 1mo < d + 30d"
+
     /// -1, 0 or 1.
     static func compare(_ x: Value, _ y: Value, _ range: TextRange) throws(EvaluationError) -> Int {
         switch (x, y) {
@@ -116,6 +129,7 @@ enum Operators {
         case (.string(let p), .string(let q)): return p < q ? -1 : (p == q ? 0 : 1)
         case (.duration(.seconds(let p)), .duration(.seconds(let q))): return p < q ? -1 : (p == q ? 0 : 1)
         case (.duration(.workingDays(let p)), .duration(.workingDays(let q))): return p < q ? -1 : (p == q ? 0 : 1)
+        case (.duration(.months(let p)), .duration(.months(let q))): return p < q ? -1 : (p == q ? 0 : 1)
         case (.duration, .duration):
             throw EvaluationError("duration-kind", "cannot compare calendar time with working days", at: range)
         default:
@@ -138,8 +152,10 @@ enum Operators {
         }
         let mismatch = c.fail(
             "type", "cannot apply '\(op)' to \(left.type) and \(right.type)", range,
-            hint: left.type == .string || right.type == .string
-                ? "only + joins strings, and both sides must be strings" : nil)
+            hint: mixesPeriod(left.type, right.type)
+                ? periodHint
+                : left.type == .string || right.type == .string
+                    ? "only + joins strings, and both sides must be strings" : nil)
 
         if left.type.isNumeric && right.type.isNumeric {
             let integer = left.type == .integer && right.type == .integer && op != "/"
@@ -217,7 +233,8 @@ enum Operators {
                 }
                 return .list(first + second)
             }
-        case (.date, "+", .duration), (.date, "-", .duration), (.datetime, "+", .duration), (.datetime, "-", .duration):
+        case (.date, "+", .duration), (.date, "-", .duration), (.datetime, "+", .duration), (.datetime, "-", .duration),
+            (.date, "+", .period), (.date, "-", .period), (.datetime, "+", .period), (.datetime, "-", .period):
             let sign = op == "+" ? 1 : -1
             return make(left.type) { x, y, frame throws(EvaluationError) in
                 guard case .duration(let span) = y else {
@@ -225,7 +242,7 @@ enum Operators {
                 }
                 return try shift(x, by: span, sign: sign, frame: frame, range: range)
             }
-        case (.duration, "+", .date), (.duration, "+", .datetime):
+        case (.duration, "+", .date), (.duration, "+", .datetime), (.period, "+", .date), (.period, "+", .datetime):
             return make(right.type) { x, y, frame throws(EvaluationError) in
                 guard case .duration(let span) = x else {
                     throw EvaluationError("null", "the duration is null", at: range)
@@ -240,9 +257,9 @@ enum Operators {
                 default: throw EvaluationError("null", "a date is null", at: range)
                 }
             }
-        case (.duration, "+", .duration), (.duration, "-", .duration):
+        case (.duration, "+", .duration), (.duration, "-", .duration), (.period, "+", .period), (.period, "-", .period):
             let sign = op == "+" ? 1 : -1
-            return make(.duration) { x, y, _ throws(EvaluationError) in
+            return make(left.type) { x, y, _ throws(EvaluationError) in
                 guard case .duration(let p) = x, case .duration(let q) = y else {
                     throw EvaluationError("null", "a duration is null", at: range)
                 }
@@ -254,8 +271,8 @@ enum Operators {
                     return .duration(sum)
                 }
             }
-        case (.duration, "*", .integer), (.integer, "*", .duration):
-            return make(.duration) { x, y, _ throws(EvaluationError) in
+        case (.duration, "*", .integer), (.integer, "*", .duration), (.period, "*", .integer), (.integer, "*", .period):
+            return make(left.type == .integer ? right.type : left.type) { x, y, _ throws(EvaluationError) in
                 switch (x, y) {
                 case (.duration(let s), .number(let n)), (.number(let n), .duration(let s)):
                     guard let k = n.int, let product = s.multiplied(by: k) else { throw durationOverflow(op, range) }
@@ -286,6 +303,11 @@ enum Operators {
                 return .datetime(try calendar.adding(.seconds(sign * s), to: instant, steps: &frame.stepsLeft))
             case (.datetime(let instant), .workingDays(let n)):
                 return .datetime(try calendar.adding(.workingDays(sign * n), to: instant, steps: &frame.stepsLeft))
+            case (.date(let day), .months(let n)):
+                guard let moved = day.adding(months: sign * n) else { throw CalendarError.outOfRange }
+                return .date(moved)
+            case (.datetime(let instant), .months(let n)):
+                return .datetime(try calendar.adding(months: sign * n, to: instant))
             default:
                 throw CalendarError.null
             }

@@ -65,6 +65,35 @@ public struct Day: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// 1 = Monday … 7 = Sunday.
     public var weekday: Int { ((number % 7) + 7 + 3) % 7 + 1 }
 
+    /// The day `months` calendar months later (earlier when negative), on the same day of the
+    /// month, or the month's last day when it is shorter (2024-01-31 + 1 month = 2024-02-29);
+    /// `nil` outside 0001-01-01 … 9999-12-31.
+    public func adding(months: Int) -> Day? {
+        let (y, m, d) = components
+        guard abs(months) <= Span.maximumMonths else { return nil }
+        let index = y * 12 + (m - 1) + months
+        let year = index >= 0 ? index / 12 : (index - 11) / 12
+        let month = index - year * 12 + 1
+        guard (1...9999).contains(year) else { return nil }
+        return Day(year: year, month: month, day: min(d, Day.daysIn(month: month, year: year)))
+    }
+
+    /// The first day of the period of `months` months (1, 3, 6 or 12) this day falls in, counted
+    /// from January: the start of its month, quarter, half-year or year; `nil` outside
+    /// 0001-01-01 … 9999-12-31 (the local day of an instant at the range's edge may be).
+    public func start(ofPeriod months: Int) -> Day? {
+        let (y, m, _) = components
+        return Day(year: y, month: (m - 1) / months * months + 1, day: 1)
+    }
+
+    /// The last day of the period of `months` months (1, 3, 6 or 12) this day falls in; `nil`
+    /// outside 0001-01-01 … 9999-12-31.
+    public func end(ofPeriod months: Int) -> Day? {
+        let (y, m, _) = components
+        let last = (m - 1) / months * months + months
+        return Day(year: y, month: last, day: Day.daysIn(month: last, year: y))
+    }
+
     public static func < (a: Day, b: Day) -> Bool { a.number < b.number }
 
     public var description: String {
@@ -175,24 +204,36 @@ public struct Instant: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 }
 
-/// A duration: calendar seconds, or working days counted with a unit's calendar.
+/// A duration: calendar seconds, or working days counted with a unit's calendar; or a period of
+/// calendar months (`1y` is 12 months), which has no fixed length in seconds.
 ///
 /// A duration is never longer than the whole range of dates (`Span.maximumSeconds`,
-/// `Span.maximumWorkingDays`), so adding one to a date cannot overflow.
+/// `Span.maximumWorkingDays`, `Span.maximumMonths`), so adding one to a date cannot overflow.
 public enum Span: Sendable, Hashable, CustomStringConvertible {
     case seconds(Int)
     case workingDays(Int)
+    /// Calendar months: a date moves to the same day of the month (or the month's last day).
+    case months(Int)
 
     /// The seconds from 0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z.
     public static let maximumSeconds = Instant.range.upperBound - Instant.range.lowerBound
     /// The days from 0001-01-01 to 9999-12-31: no walk of working days can be longer.
     public static let maximumWorkingDays = Day.range.upperBound - Day.range.lowerBound
+    /// The months from January 0001 to December 9999.
+    public static let maximumMonths = 9999 * 12 - 1
+
+    /// Whether this is a period of calendar months rather than a duration.
+    public var isMonths: Bool {
+        if case .months = self { return true }
+        return false
+    }
 
     /// The span, or `nil` when it is longer than the range of dates.
     public static func checked(_ span: Span) -> Span? {
         switch span {
         case .seconds(let s): abs(s) <= maximumSeconds ? span : nil
         case .workingDays(let n): abs(n) <= maximumWorkingDays ? span : nil
+        case .months(let n): abs(n) <= maximumMonths ? span : nil
         }
     }
 
@@ -205,6 +246,9 @@ public enum Span: Sendable, Hashable, CustomStringConvertible {
         case .workingDays(let n):
             let (product, overflow) = n.multipliedReportingOverflow(by: factor)
             return overflow ? nil : Span.checked(.workingDays(product))
+        case .months(let n):
+            let (product, overflow) = n.multipliedReportingOverflow(by: factor)
+            return overflow ? nil : Span.checked(.months(product))
         }
     }
 
@@ -213,13 +257,14 @@ public enum Span: Sendable, Hashable, CustomStringConvertible {
         switch (self, other) {
         case (.seconds(let p), .seconds(let q)): Span.checked(.seconds(p + sign * q))
         case (.workingDays(let p), .workingDays(let q)): Span.checked(.workingDays(p + sign * q))
+        case (.months(let p), .months(let q)): Span.checked(.months(p + sign * q))
         default: nil
         }
     }
 
-    /// Parses `30m`, `36h`, `3d`, `2w`, `1d12h`, `5wd`.
-    public init?(_ text: some StringProtocol) {
-        guard case .success(let span) = Self.parse(String(text)) else { return nil }
+    /// Parses `30m`, `36h`, `3d`, `2w`, `1d12h`, `5wd` (and `1y`, `6mo`, `1y6mo` when `months`).
+    public init?(_ text: some StringProtocol, months: Bool = false) {
+        guard case .success(let span) = Self.parse(String(text), months: months) else { return nil }
         self = span
     }
 
@@ -229,10 +274,18 @@ public enum Span: Sendable, Hashable, CustomStringConvertible {
         init(_ description: String) { self.description = description }
     }
 
-    /// Parses a duration, or says what is wrong with it.
-    public static func parse(_ text: String) -> Result<Span, Problem> {
+    /// Parses a duration, or says what is wrong with it. Years and months (`1y`, `6mo`, `1y6mo`)
+    /// are read only when `months` is true: where they are not, the problem says so.
+    public static func parse(_ text: String, months: Bool = false) -> Result<Span, Problem> {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard !trimmed.isEmpty else { return .failure(Problem("it is empty")) }
+        let afterNumber = trimmed.drop(while: { $0.isASCII && $0.isNumber })
+        if afterNumber.hasPrefix("y") || afterNumber.hasPrefix("mo") {
+            guard months else {
+                return .failure(Problem("years and months (y, mo) are not allowed here; count days, e.g. 30d"))
+            }
+            return parseMonths(trimmed)
+        }
         if trimmed.contains("wd") {
             let digits = trimmed.dropLast(2)
             guard trimmed.hasSuffix("wd"), !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber })
@@ -275,9 +328,39 @@ public enum Span: Sendable, Hashable, CustomStringConvertible {
         return .success(.seconds(total))
     }
 
+    /// `1y`, `6mo`, `1y6mo`: years then months, each at most once.
+    static func parseMonths(_ text: String) -> Result<Span, Problem> {
+        let shape = Problem(
+            "years and months are written as whole numbers followed by 'y' and 'mo' (1y, 6mo, 1y6mo) "
+                + "and combine with nothing else")
+        var rest = Substring(text)
+        var total = 0
+        var parts = 0
+        for (unit, size) in [("y", 12), ("mo", 1)] {
+            let digits = rest.prefix(while: { $0.isASCII && $0.isNumber })
+            guard !digits.isEmpty, rest.dropFirst(digits.count).hasPrefix(unit) else { continue }
+            guard digits.count <= 6, let value = Int(digits) else {
+                return .failure(Problem("it is longer than the range of dates (\(maximumMonths)mo at most)"))
+            }
+            total += value * size
+            parts += 1
+            rest = rest.dropFirst(digits.count + unit.count)
+        }
+        guard rest.isEmpty, parts > 0 else { return .failure(shape) }
+        guard total <= maximumMonths else {
+            return .failure(Problem("it is longer than the range of dates (\(maximumMonths)mo at most)"))
+        }
+        return .success(.months(total))
+    }
+
     public var description: String {
         switch self {
         case .workingDays(let n): return "\(n)wd"
+        case .months(let n):
+            let sign = n < 0 ? "-" : ""
+            let years = abs(n) / 12, months = abs(n) % 12
+            if years == 0 { return "\(sign)\(months)mo" }
+            return sign + "\(years)y" + (months == 0 ? "" : "\(months)mo")
         case .seconds(let total):
             if total == 0 { return "0s" }
             var rest = abs(total)
@@ -356,7 +439,19 @@ public struct WorkCalendar: Sendable {
             let day = zone.day(of: instant)
             let moved = try adding(workingDays: n, to: day, steps: &steps)
             return zone.instant(on: moved, at: zone.secondOfDay(of: instant))
+        case .months(let n):
+            return try adding(months: n, to: instant)
         }
+    }
+
+    /// The instant `n` calendar months after `instant` (before it when `n` is negative): its
+    /// local date in the zone moves by months (to the month's last day when shorter) and its
+    /// local time of day is kept, in the offset in force on the day reached.
+    public func adding(months n: Int, to instant: Instant) throws(CalendarError) -> Instant {
+        guard let moved = zone.day(of: instant).adding(months: n),
+            let result = Instant.checked(zone.instant(on: moved, at: zone.secondOfDay(of: instant)).seconds)
+        else { throw .outOfRange }
+        return result
     }
 
     /// `adding(_:to:steps:)` with steps enough to walk the whole range of dates (for the

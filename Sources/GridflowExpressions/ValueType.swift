@@ -9,6 +9,9 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
     case date
     case datetime
     case duration
+    /// A period of calendar years and months (`1y`, `6mo`): no fixed number of seconds, so it
+    /// mixes with no duration; a date moves by it to the same day of the month.
+    case period
     case list(ValueType)
     case map(key: ValueType, value: ValueType)
     case record(RecordType)
@@ -60,6 +63,7 @@ public indirect enum ValueType: Sendable, Hashable, CustomStringConvertible {
         case .date: "date"
         case .datetime: "datetime"
         case .duration: "duration"
+        case .period: "period"
         case .list(let element): "list<\(element)>"
         case .map(let key, let value): "map<\(key), \(value)>"
         case .record(let record): record.name

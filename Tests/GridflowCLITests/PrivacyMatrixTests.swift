@@ -53,6 +53,7 @@ import Testing
         case .date: "2024-07-01"
         case .datetime: "2024-07-01T10:00:00+08:00"
         case .duration: "1d"
+        case .period: "1mo"
         case .list: [Any]()
         case .map: [String: Any]()
         case .record, .optional, .null: nil

@@ -93,7 +93,7 @@ import Testing
         case .enumeration(_, let values): values.first.map(Value.string) ?? .null
         case .date: .date(Day("2024-07-01")!)
         case .datetime: .datetime(now)
-        case .duration: .null
+        case .duration, .period: .null
         case .list: .list([])
         case .map: .map([:])
         case .record:
