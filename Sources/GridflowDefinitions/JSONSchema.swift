@@ -26,6 +26,10 @@ public enum JSONSchema {
     /// A duration with a digit other than 0 somewhere: longer than zero.
     static let positiveDurationPattern = "^(?=[^1-9]*[1-9])" + durationPattern.dropFirst()
 
+    /// A duration, or a period of years and months (`1y`, `6mo`, `1y6mo`).
+    static let calendarDurationPattern = "^(?:[0-9]+y(?:[0-9]+mo)?|[0-9]+mo|" + durationPattern.dropFirst(4)
+    static let positiveCalendarDurationPattern = "^(?=[^1-9]*[1-9])" + calendarDurationPattern.dropFirst()
+
     static func schema(_ shape: Shape) -> [String: Any] {
         switch shape {
         case .text: return ["type": ["string", "number"]]
@@ -33,6 +37,9 @@ public enum JSONSchema {
         case .expression: return ["type": "string", "pattern": "\\S"]
         case .duration: return ["type": "string", "pattern": durationPattern]
         case .positiveDuration: return ["type": "string", "pattern": positiveDurationPattern]
+        case .calendarDuration(let why):
+            let pattern = why == nil ? calendarDurationPattern : positiveCalendarDurationPattern
+            return ["type": "string", "pattern": pattern]
         case .date: return ["type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "format": "date"]
         case .integer: return ["type": "integer"]
         case .number: return ["type": "number"]

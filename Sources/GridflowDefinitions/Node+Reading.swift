@@ -43,7 +43,8 @@ extension Node {
     }
 
     var duration: Duration? {
-        guard let text, case .success(let duration) = Duration.parse(text) else { return nil }
+        // Years and months are refused by the shape check where they are not allowed.
+        guard let text, case .success(let duration) = Duration.parse(text, months: true) else { return nil }
         return duration
     }
 

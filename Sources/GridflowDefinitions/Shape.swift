@@ -15,6 +15,9 @@ public indirect enum Shape: Sendable {
     case duration
     /// A duration longer than zero, where zero makes no sense; `why` says so in the hint.
     case positiveDuration(why: String)
+    /// A duration or a period of calendar years and months (`1y`, `6mo`, `1y6mo`), which the
+    /// engine counts with the unit's calendar; longer than zero when `why` is given.
+    case calendarDuration(why: String?)
     /// A date `YYYY-MM-DD`.
     case date
     case integer
@@ -50,6 +53,8 @@ public indirect enum Shape: Sendable {
         case .expression: "an expression"
         case .duration: "a duration (e.g. 3d, 36h or 5wd)"
         case .positiveDuration: "a duration longer than zero (e.g. 3d, 36h or 5wd)"
+        case .calendarDuration(nil): "a duration or period (e.g. 3d, 36h, 5wd or 1mo)"
+        case .calendarDuration: "a duration or period longer than zero (e.g. 3d, 36h, 5wd or 1mo)"
         case .date: "a date (YYYY-MM-DD)"
         case .integer: "an integer"
         case .number: "a number"

@@ -37,24 +37,33 @@ struct ShapeChecker {
                         .error, "empty-expression", "'\(key)' is an empty expression", at: node.span,
                         hint: "write a condition or formula, e.g. case.area == \"off_duty\""))
             }
-        case .duration, .positiveDuration:
+        case .duration, .positiveDuration, .calendarDuration:
             guard let text = scalarText(node, shape, key) else { return }
             let trimmed = text.trimmingCharacters(in: .whitespaces)
-            if trimmed.hasPrefix("-"), case .success = Duration.parse(String(trimmed.dropFirst())) {
+            let months: Bool
+            let positive: String?
+            switch shape {
+            case .calendarDuration(let why): (months, positive) = (true, why)
+            case .positiveDuration(let why): (months, positive) = (false, why)
+            default: (months, positive) = (false, nil)
+            }
+            if trimmed.hasPrefix("-"), case .success = Duration.parse(String(trimmed.dropFirst()), months: months) {
                 diagnostics.append(
                     Diagnostic(
                         .error, "invalid-duration", "'\(key)' is \(trimmed); a duration cannot be negative",
                         at: node.span, hint: "durations count forward from when they start; write e.g. 3d"))
                 return
             }
-            switch Duration.parse(text) {
+            switch Duration.parse(text, months: months) {
             case .failure(let problem):
                 diagnostics.append(
                     Diagnostic(
                         .error, "invalid-duration", "'\(text)' is not a duration: \(problem)", at: node.span,
-                        hint: "write e.g. 30m, 36h, 3d, 2w, 1d12h, or 5wd for working days"))
+                        hint: months
+                            ? "write e.g. 30m, 36h, 3d, 2w, 1d12h, 5wd for working days, or 1y, 6mo, 1y6mo for calendar months"
+                            : "write e.g. 30m, 36h, 3d, 2w, 1d12h, or 5wd for working days"))
             case .success(let duration):
-                guard case .positiveDuration(let why) = shape, duration.amount.isZero else { return }
+                guard let why = positive, duration.amount.isZero else { return }
                 diagnostics.append(
                     Diagnostic(
                         .error, "zero-duration", "'\(key)' is \(duration.text); it must be longer than zero",

@@ -309,9 +309,9 @@ public enum Shapes {
             key("title", .text, "A label shown to people."),
             key(
                 "after",
-                .positiveDuration(
+                .calendarDuration(
                     why: "a timer of 0 would fire as the state is entered; a transition taken at once needs no timer"),
-                "Fire this long after entering the state."),
+                "Fire this long after entering the state; a period (1mo, 1y) moves the local date by calendar months."),
             key("at", .expression, "Fire at this date or datetime."),
             required("event", .identifier, "The event sent when it fires."),
         ])
@@ -730,7 +730,9 @@ public enum Shapes {
                 "signal", .identifier,
                 "The engine delivers this event as a signal from another case: it may take a `role: system` transition."
             ),
-            key("wait", .duration, "Advance the clock; due timers fire and effects run."),
+            key(
+                "wait", .calendarDuration(why: nil),
+                "Advance the clock (a period such as 1mo by calendar months); due timers fire and effects run."),
             key(
                 "appraise",
                 .object(
