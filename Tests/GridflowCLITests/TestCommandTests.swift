@@ -81,7 +81,7 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)")
         #expect(!run.stdout.contains("not taken:"), "\(run.stdout)")
         #expect(run.stdout.contains("coverage oilfield: 49 of 49 transitions taken\n"))
-        #expect(run.stdout.contains("coverage telecom: 42 of 42 transitions taken\n"))
+        #expect(run.stdout.contains("coverage telecom: 44 of 44 transitions taken\n"))
         #expect(run.stdout.hasSuffix(" passed, 0 failed\n"))
     }
 
