@@ -14,6 +14,9 @@ import Testing
         "count(", "sum(", "has(", "round(", "now()", "1", "0.5", "2024-07-01", "3d", "5wd", "\"off_duty\"", "'x'",
         "true",
         "null", " ", "\"", "2024-07-01T09:00:00+08:00", "监督", "\\", "=", "&&", "||",
+        // Calendar periods and the date functions, with the ends of the range of dates.
+        "1mo", "2y", "1y6mo", "119987mo", "9999-12-31", "0001-01-01", "end_of_month(", "start_of_half(", "weekday(",
+        "day(",
     ]
     static let seeds = [
         "case.score >= 60 and case.role == \"grid_supervisor\"",
