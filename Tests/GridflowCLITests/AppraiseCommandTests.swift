@@ -185,9 +185,10 @@ import Testing
         )
     }
 
-    /// An appraisal whose facts read no restricted field states no audience and is anyone's, as
-    /// before; the shipped one beside it is still for its audience only.
-    @Test func anAppraisalThatReadsNoRestrictedFieldIsAnyones() throws {
+    /// A copy of the telecom unit and its group base in the folder, for a test to add an
+    /// appraisal to; without the demo and the scenarios, which appraise without naming which of
+    /// two appraisals.
+    func copyOfTelecom() throws -> URL {
         let root = directory.appendingPathComponent("root")
         let files = FileManager.default
         for folder in ["Workflows/group", "Workflows/telecom", "Rules/telecom"] {
@@ -195,9 +196,15 @@ import Testing
             try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
             try files.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
         }
-        // The demo and the scenarios appraise without naming which of the two appraisals.
         try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/demo.yaml"))
         try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/tests"))
+        return root
+    }
+
+    /// An appraisal whose facts read no restricted field states no audience and is anyone's, as
+    /// before; the shipped one beside it is still for its audience only.
+    @Test func anAppraisalThatReadsNoRestrictedFieldIsAnyones() throws {
+        let root = try copyOfTelecom()
         try """
         kind: Appraisal
         schema: 1
@@ -282,15 +289,7 @@ import Testing
     /// the deduction items together at most 6 (the cut gives points back); --explain shows each
     /// group's sum, the cap and what was cut.
     @Test func capsLimitGroupsOfItems() throws {
-        let root = directory.appendingPathComponent("root")
-        let files = FileManager.default
-        for folder in ["Workflows/group", "Workflows/telecom", "Rules/telecom"] {
-            let target = root.appendingPathComponent(folder)
-            try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try files.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
-        }
-        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/demo.yaml"))
-        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/tests"))
+        let root = try copyOfTelecom()
         try """
         kind: Appraisal
         schema: 1
