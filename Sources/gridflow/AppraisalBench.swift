@@ -50,7 +50,7 @@ struct AppraisalBench: ParsableCommand {
                         "report_type": .string("problem"), "area": .string("vital_interests"),
                         "business_line": .string("network"), "description": .string("问题"), "real_name": .bool(true),
                         "reporter": record,
-                    ], by: Actor(id: "p\(index)", roles: ["employee"]), now: day)
+                    ], by: Actor(id: "p\(index % people)", roles: ["employee"]), now: day)
             }
         }
         // Imported facts: most people do their duty, a few do not.

@@ -99,6 +99,15 @@ import Testing
         #expect(figures?.allSatisfy { ($0["nanoseconds_per_evaluation"] as? Double ?? 0) > 0 } == true)
     }
 
+    /// The appraisal bench sets up its people and two real-name reports each (opened by their
+    /// reporters, as the engine requires) and appraises every one of them.
+    @Test func appraisalBenchAppraisesEveryone() throws {
+        let run = try gridflow(["bench", "appraisal", "--people", "30"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(run.stdout.contains("appraised 30 people"), "\(run.stdout)")
+        #expect(run.stdout.contains("from 60 reports"), "\(run.stdout)")
+    }
+
     /// The engine's run, the store alone, the store's SQL alone and the raw inserts all report
     /// their figures; every bench case went through all seven steps, with tasks and with threads.
     @Test(arguments: [false, true]) func workflowReportsEveryStageAndFinishesEveryCase(threads: Bool) throws {
