@@ -489,12 +489,16 @@ public struct DemoRunner {
             candidates.append(index)
         }
         let interpreter = engine.interpreter
+        // Where the case sits, once for all the holders asked about.
+        let place = interpreter.place(of: snapshot)
         var holding: [Int] = []
         for role in transition.roles.sorted() {
             for index in holders[role] ?? [] {
                 let actor = people[index].actor
                 let probe = Event.act(event: transition.event, input: [:], by: actor)
-                if interpreter.may(actor, fire: transition, on: snapshot, event: probe) { holding.append(index) }
+                if interpreter.may(actor, fire: transition, on: snapshot, event: probe, at: place) {
+                    holding.append(index)
+                }
             }
         }
         random.shuffle(&holding)
@@ -511,7 +515,7 @@ public struct DemoRunner {
         for index in candidates {
             let actor = people[index].actor
             let probe = Event.act(event: transition.event, input: [:], by: actor)
-            guard interpreter.may(actor, fire: transition, on: snapshot, event: probe) else {
+            guard interpreter.may(actor, fire: transition, on: snapshot, event: probe, at: place) else {
                 if reason.isEmpty { reason = "not-permitted" }
                 continue
             }

@@ -104,14 +104,7 @@ struct DirectoryReader {
 
     /// The directory's record of `id`, or `nil` when the directory has no such person.
     mutating func record(_ id: String) throws(EngineError) -> Record? {
-        guard let person = try person(id) else { return nil }
-        do { return try engine.directoryRecord(JSONReader.read(person.recordJSON), path: id) } catch let error
-            as EngineError
-        {
-            throw error
-        } catch {
-            throw EngineError(.store, "the directory entry of '\(id)' is not valid JSON: \(error)")
-        }
+        try person(id).map { (stored) throws(EngineError) in try engine.directoryRecord(of: stored) }
     }
 
     private mutating func known(_ id: String, path: String) throws(EngineError) -> StoredPerson {
@@ -185,10 +178,7 @@ struct DirectoryReader {
             guard case .string(let id)? = record["id"] else {
                 throw EngineError(.rejected, "\(path): a person is given by id, and this record has none")
             }
-            _ = try known(id, path: path)
-            guard let directory = try self.record(id) else {
-                throw EngineError(.rejected, "\(path): no person '\(id)' in the directory of \(program.unit)")
-            }
+            let directory = try engine.directoryRecord(of: known(id, path: path))
             for (slot, given) in record.slots.enumerated() where given != .null && given != directory.slots[slot] {
                 throw EngineError(
                     .rejected,

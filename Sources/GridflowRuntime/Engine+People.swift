@@ -42,15 +42,7 @@ extension Engine {
         throws(EngineError) -> Actor
     {
         let id = stored.id
-        let record: Record
-        do {
-            record = try directoryRecord(JSONReader.read(stored.recordJSON), path: id)
-        } catch let error as EngineError {
-            throw EngineError(
-                .store, "the directory entry of '\(id)' no longer fits the unit's person fields: \(error)")
-        } catch {
-            throw EngineError(.store, "the directory entry of '\(id)' is not valid JSON: \(error)")
-        }
+        let record = try directoryRecord(of: stored)
         var appointments = appointed ?? []
         if appointed == nil {
             appointments = try storeCall { () throws(StoreError) in
@@ -90,6 +82,18 @@ extension Engine {
             byPerson[appointment.person, default: []].append(appointment)
         }
         return byPerson
+    }
+
+    /// The record of a directory entry as stored, or why it cannot be read.
+    func directoryRecord(of stored: StoredPerson) throws(EngineError) -> Record {
+        do {
+            return try directoryRecord(JSONReader.read(stored.recordJSON), path: stored.id)
+        } catch let error as EngineError {
+            throw EngineError(
+                .store, "the directory entry of '\(stored.id)' no longer fits the unit's person fields: \(error)")
+        } catch {
+            throw EngineError(.store, "the directory entry of '\(stored.id)' is not valid JSON: \(error)")
+        }
     }
 
     /// Reads a person record as kept in the directory: checked when it was imported, so a field

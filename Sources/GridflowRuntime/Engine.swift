@@ -267,9 +267,12 @@ public struct Engine: Sendable {
     /// The events `actor` may fire now.
     public func actions(_ snapshot: CaseSnapshot, for actor: Actor) -> [String] {
         guard let workflow = program.workflow(snapshot.workflow) else { return [] }
+        let interpreter = self.interpreter
+        let place = interpreter.place(of: snapshot)
         return workflow.events(in: snapshot.state).filter { event in
             workflow.transitions(from: snapshot.state, on: event).contains {
-                interpreter.may(actor, fire: $0, on: snapshot, event: .act(event: event, input: [:], by: actor))
+                interpreter.may(
+                    actor, fire: $0, on: snapshot, event: .act(event: event, input: [:], by: actor), at: place)
             }
         }
     }

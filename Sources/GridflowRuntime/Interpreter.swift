@@ -198,8 +198,15 @@ public struct Interpreter: Sendable {
     /// the engine for timers and signals. The role `system` is the engine's timers and signals
     /// alone: an event fired by anyone (the engine's own actor too) never takes it. A role with a
     /// `scope` counts only where the case's place lies at or below the node its holder holds it at.
-    func may(_ actor: Actor, fire transition: CompiledTransition, on current: CaseSnapshot, event: Event) -> Bool {
-        if case .granted = permission(actor, fire: transition, on: current, event: event, at: place(of: current)) {
+    /// `place`, when given, is `place(of: current)` computed once by a caller that asks about
+    /// many actors or transitions on the same case.
+    func may(
+        _ actor: Actor, fire transition: CompiledTransition, on current: CaseSnapshot, event: Event,
+        at place: CasePlace? = nil
+    ) -> Bool {
+        if case .granted = permission(
+            actor, fire: transition, on: current, event: event, at: place ?? self.place(of: current))
+        {
             return true
         }
         return false

@@ -28,6 +28,13 @@ import Testing
         #expect(run.status == 0, "\(run.stderr)")
     }
 
+    /// Replaces `old` by `new` in the file, as a designer edits it.
+    func edit(_ file: URL, _ old: String, _ new: String) throws {
+        let text = try String(contentsOf: file, encoding: .utf8)
+        #expect(text.contains(old), "\(file.lastPathComponent) has no '\(old)'")
+        try text.replacingOccurrences(of: old, with: new).write(to: file, atomically: true, encoding: .utf8)
+    }
+
     func caseCount() throws -> Int {
         let list = try gf(["case", "list", "--json"])
         #expect(list.status == 0, "\(list.stderr)")
@@ -171,9 +178,7 @@ import Testing
             invalid.stdout.contains(
                 "Workflows/tiny/unit.yaml:12:50: error: the default of person field 'since' does not fit it: since must be date, not a number\n"
             ), "\(invalid.stdout)")
-        try String(contentsOf: unit.appendingPathComponent("unit.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "default: 5", with: "default: 2024-01-01")
-            .write(to: unit.appendingPathComponent("unit.yaml"), atomically: true, encoding: .utf8)
+        try edit(unit.appendingPathComponent("unit.yaml"), "default: 5", "default: 2024-01-01")
         #expect(try gridflow(["validate", "Workflows/tiny"], in: root).status == 0)
 
         let people = try write("tiny.json", #"[{"id": "wang", "name": "王", "roles": ["member"]}]"#)
@@ -201,9 +206,9 @@ import Testing
             partial.stdout.contains(
                 "Workflows/tiny/tests/partial.yaml:7:3: error: person 'wang' leaves out the required field grade; give them here or a 'default:' on the unit's people field"
             ), "\(partial.stdout)")
-        try String(contentsOf: unit.appendingPathComponent("tests/partial.yaml"), encoding: .utf8)
-            .replacingOccurrences(of: "wang: {roles: [member]}", with: "wang: {roles: [member], fields: {grade: a}}")
-            .write(to: unit.appendingPathComponent("tests/partial.yaml"), atomically: true, encoding: .utf8)
+        try edit(
+            unit.appendingPathComponent("tests/partial.yaml"), "wang: {roles: [member]}",
+            "wang: {roles: [member], fields: {grade: a}}")
         // The opener fills the required author; senior takes its default, so finish's guard holds.
         let passing = try gridflow(["test", "Workflows/tiny/tests", "--root", root.path], in: root)
         #expect(passing.status == 0, "\(passing.stdout)")

@@ -62,7 +62,9 @@ import Testing
         // A day taken back may be listed as a make-up day without a conflict with the base.
         try writeUnits("  remove_holidays: [2024-10-03]\n  extra_working_days: [2024-10-03]")
         let redundant = try gridflow(["validate", "Workflows"], in: directory)
-        #expect(!redundant.stdout.contains("calendar-conflict"), "\(redundant.stdout)")
+        // (The rendered diagnostics name no code: the conflict would be an error naming the base.)
+        #expect(redundant.status == 0, "\(redundant.stdout)")
+        #expect(!redundant.stdout.contains("holiday of base unit"), "\(redundant.stdout)")
     }
 
     @Test func takingBackWhatTheBaseDoesNotHaveIsAnError() throws {
