@@ -20,6 +20,10 @@ public struct DemoSummary: Sendable {
     public var end = Instant(seconds: 0)
     /// Each appraisal period run, with its outcome.
     public var appraisals: [(period: String, appraisal: String, outcome: AppraisalOutcome)] = []
+    /// The facts each period's appraisal imported, which `gridflow appraise --facts` needs to
+    /// score the period again from the store, and a person of the demo who may run it (one of
+    /// its audience, or anyone when it names none).
+    public var importedFacts: [(period: String, appraisal: String, facts: ImportedFacts, viewer: String?)] = []
 }
 
 /// Drives a demo year through the real engine: generates the directory, opens cases on working
@@ -587,6 +591,11 @@ public struct DemoRunner {
         }
         let outcome = try engine.appraise(appraisal, window: window, role: nil, imported: imported, now: clock)
         summary.appraisals.append((period, appraisal.name, outcome))
+        let viewer =
+            appraisal.audience.isEmpty
+            ? people.first?.id
+            : people.filter { !$0.roles.isDisjoint(with: appraisal.audience) }.map(\.id).min()
+        summary.importedFacts.append((period, appraisal.name, imported, viewer))
         // Cases the grades opened (a formal talk) go on from now.
         for consequence in outcome.performed {
             guard let id = consequence.caseID, known.insert(id).inserted else { continue }

@@ -114,6 +114,18 @@ public struct ImportedFacts: Sendable {
     /// The people with imported values.
     public var people: Set<String> { Set(values.keys) }
 
+    /// The values as a CSV file that `read(csv:file:for:)` reads back: a `person` column and one
+    /// column per imported fact of `appraisal`, a row per person in id order (only `people`, when
+    /// given); a fact a person has no value of is an empty cell.
+    public func csv(for appraisal: CompiledAppraisal, of people: Set<String>? = nil) -> String {
+        var out = (["person"] + appraisal.importFacts.map(\.name)).joined(separator: ",") + "\n"
+        for person in values.keys.sorted() where people?.contains(person) ?? true {
+            let row = appraisal.importFacts.map { fact in values[person]?[fact.slot].map { "\($0)" } ?? "" }
+            out += ([person] + row).joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
     /// Where a person's value of a fact came from (`file:line`).
     public func origin(_ person: String, _ slot: Int) -> String? { origins[person]?[slot] }
 }
@@ -140,8 +152,9 @@ public struct AppraisalOutcome: Sendable {
     public var seconds: (people: Double, facts: Double, scoring: Double, saving: Double) = (0, 0, 0, 0)
     /// Cases read to count facts.
     public var casesRead = 0
-    /// People with facts (counted from cases or imported) who were not appraised: not in the
-    /// directory, or holding no role of the appraisal's packages.
+    /// People with imported facts who were not appraised: not in the directory, or holding no
+    /// role of the appraisal's packages. (Facts counted from cases name anyone who, say,
+    /// reported; those of people outside the packages are expected.)
     public var factsWithoutPerson: [String] = []
     /// Whether results were stored: not for a dry run, nor when someone could not be appraised.
     public var stored = false
@@ -276,7 +289,8 @@ extension Engine {
         }
         outcome.seconds.scoring = seconds(since: start)
         let appraised = Set(people.map(\.id))
-        outcome.factsWithoutPerson = Set(counted.keys).union(imported.people).subtracting(appraised).sorted()
+        // Counted facts of others are no news (anyone may report); imported ones are a slip.
+        outcome.factsWithoutPerson = imported.people.subtracting(appraised).sorted()
 
         // Results and consequences, in one transaction; a dry run (for explanations) stores
         // nothing, and neither does a run that could not appraise everyone: the period's earlier

@@ -172,7 +172,7 @@ enum AppraisalText {
         if !outcome.factsWithoutPerson.isEmpty {
             let shown = outcome.factsWithoutPerson.prefix(10).joined(separator: ", ")
             out +=
-                "facts for \(outcome.factsWithoutPerson.count) people not appraised (not in the directory, or in no packaged role): \(shown)\(outcome.factsWithoutPerson.count > 10 ? ", …" : "")\n"
+                "imported facts for \(outcome.factsWithoutPerson.count) \(outcome.factsWithoutPerson.count == 1 ? "person" : "people") not appraised (not in the directory, or in no packaged role): \(shown)\(outcome.factsWithoutPerson.count > 10 ? ", …" : "")\n"
         }
         for failure in outcome.failed { out += "consequence failed: \(failure)\n" }
         return out

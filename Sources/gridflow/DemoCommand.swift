@@ -17,7 +17,9 @@ struct DemoCommand: ParsableCommand {
             demo imports the people, opens the cases on working days, takes the steps as those people, \
             lets timers fire and effects run, appraises each period, and prints what happened and the \
             unit's bulletin for the year. The store is a fresh SQLite file (demo-UNIT.sqlite); \
-            inspect it afterwards with the case, report, appraise and coverage commands.
+            inspect it afterwards with the case, report, appraise and coverage commands. The facts \
+            the demo imported for each appraisal period are left beside the store \
+            (demo-UNIT-facts-PERIOD.csv) for 'gridflow appraise --facts' to score the period again.
             """)
 
     @Argument(help: "The unit.") var unit: String
@@ -57,7 +59,7 @@ struct DemoCommand: ParsableCommand {
         // complete: a failure leaves the previous store as it was.
         let building = path + ".building"
         try remove(building)
-        let output: (summary: String, bulletins: String)
+        let output: (summary: String, bulletins: String, facts: [(file: String, csv: String)])
         do {
             output = try year(compiled, program: program, in: building, shownAs: path)
         } catch {
@@ -72,6 +74,11 @@ struct DemoCommand: ParsableCommand {
             }
         }
         if !existed { FileHandleOutput.standardError("created store \(path)\n") }
+        for (file, csv) in output.facts {
+            do { try Data(csv.utf8).write(to: URL(fileURLWithPath: file), options: .atomic) } catch {
+                throw CommandError(message: "cannot write the demo's facts to \(file): \(error.localizedDescription)")
+            }
+        }
         if bulletinFormat == .md {
             FileHandleOutput.standardOutput(output.summary + output.bulletins)
         } else {
@@ -83,7 +90,7 @@ struct DemoCommand: ParsableCommand {
     /// Runs the year in a new store at `file` and returns what to print; the store is closed
     /// when this returns.
     func year(_ compiled: CompiledDemo, program: Program, in file: String, shownAs path: String) throws -> (
-        summary: String, bulletins: String
+        summary: String, bulletins: String, facts: [(file: String, csv: String)]
     ) {
         let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: file) }
         let engine = Engine(program: program, store: store)
@@ -124,7 +131,23 @@ struct DemoCommand: ParsableCommand {
             bulletins +=
                 (bulletinFormat == .md ? "\n" : "") + BulletinText.render(figures, as: bulletinFormat, unit: unit)
         }
-        return (text, bulletins)
+        // What `appraise --facts` needs to score a period again: the facts the demo imported.
+        var facts: [(file: String, csv: String)] = []
+        for (period, name, imported, _) in summary.importedFacts {
+            guard let appraisal = program.appraisals[name], !imported.people.isEmpty else { continue }
+            // Only the people the period appraised: the others' facts would be refused noise.
+            let outcome = summary.appraisals.first { $0.period == period && $0.appraisal == name }?.outcome
+            let appraised = Set((outcome?.entries.map(\.person) ?? []) + (outcome?.incomplete.map(\.person) ?? []))
+            facts.append((Self.factsFile(store: path, period: period), imported.csv(for: appraisal, of: appraised)))
+        }
+        return (text, bulletins, facts)
+    }
+
+    /// Where the demo leaves a period's imported facts: beside the store, `demo-oilfield.sqlite`
+    /// → `demo-oilfield-facts-2024.csv`.
+    static func factsFile(store path: String, period: String) -> String {
+        let stem = path.hasSuffix(".sqlite") ? String(path.dropLast(".sqlite".count)) : path
+        return "\(stem)-facts-\(period).csv"
     }
 
     /// Removes a store file and its WAL companions, if there.
@@ -182,6 +205,14 @@ enum DemoText {
             let counts = grades.sorted { $0.key < $1.key }.map { "\($0.value) \($0.key)" }.joined(separator: ", ")
             out +=
                 "  appraisal \(appraisal) \(period): \(outcome.entries.count) appraised (\(counts.isEmpty ? "none" : counts)), \(outcome.performed.count) consequence\(outcome.performed.count == 1 ? "" : "s")\n"
+            if let imported = summary.importedFacts.first(where: {
+                $0.period == period && $0.appraisal == appraisal && !$0.facts.people.isEmpty
+            }) {
+                let facts = DemoCommand.factsFile(store: path, period: period)
+                let viewer = imported.viewer.map { " --as \($0)" } ?? ""
+                out +=
+                    "    its imported facts are in \(facts); score again from the store with: gridflow appraise \(unit) --period \(period) --db \(path) --facts \(facts)\(viewer)\n"
+            }
             if let first = outcome.incomplete.first {
                 out +=
                     "    \(outcome.incomplete.count) not appraised, e.g. \(first.person) (\(first.role)): \(first.reason); nothing stored\n"

@@ -115,7 +115,7 @@ import Testing
         #expect(ghost.status == 0, "\(ghost.stderr)")
         #expect(
             ghost.stdout.contains(
-                "facts for 1 people not appraised (not in the directory, or in no packaged role): ghost\n"))
+                "imported facts for 1 person not appraised (not in the directory, or in no packaged role): ghost\n"))
 
         // Without the imported facts nobody can be scored, and each is named; the results the
         // run before stored are kept, not replaced by none.

@@ -46,6 +46,26 @@ import Testing
         let report = try gf(["report", "oilfield", "--period", "2024", "--db", "demo-oilfield.sqlite"])
         #expect(report.status == 0)
         #expect(out.hasSuffix(report.stdout))
+        // The facts the demo imported are left beside the store, and the command the summary
+        // prints scores the period again from it: the same people, consequences not repeated.
+        let facts = try String(
+            contentsOf: directory.appendingPathComponent("demo-oilfield-facts-2024.csv"), encoding: .utf8)
+        #expect(facts.hasPrefix("person,periodic_checks_total,periodic_checks_passed,training_sessions,duty_lapses\n"))
+        let hint = try #require(
+            out.split(separator: "\n").first { $0.contains("score again from the store with: gridflow appraise") })
+        let command = hint.components(separatedBy: "with: gridflow ")[1].split(separator: " ").map(String.init)
+        #expect(command.contains("--facts") && command.contains("--as"), "\(command)")
+        let appraised = try #require(
+            out.split(separator: "\n").first { $0.hasPrefix("  appraisal grid_member_appraisal 2024: ") }
+        ).split(separator: " ")[3]
+        let rescored = try gf(command)
+        #expect(rescored.status == 0, "\(rescored.stderr)")
+        #expect(rescored.stdout.hasPrefix("appraisal grid_member_appraisal of oilfield, 2024: \(appraised) results\n"))
+        #expect(
+            rescored.stdout.contains("consequences performed by an earlier run, not repeated"), "\(rescored.stdout)")
+        let without = try gf(Array(command.prefix { $0 != "--facts" }) + ["--as", command.last!])
+        #expect(without.status != 0, "without the facts the period cannot be scored")
+
         let list = try gf([
             "case", "list", "--workflow", "selection", "--state", "appointed", "--db", "demo-oilfield.sqlite",
         ])

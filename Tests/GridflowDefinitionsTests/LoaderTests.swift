@@ -12,7 +12,7 @@ import Testing
     @Test func shippedDefinitionsLoadWithoutProblems() {
         let result = Loader().load(paths: [Self.root + "/Workflows", Self.root + "/Rules"])
         #expect(result.diagnostics.isEmpty, "\(DiagnosticRenderer(sources: result.sources).render(result.diagnostics))")
-        #expect(Set(result.units.keys) == ["group", "oilfield", "telecom"])
+        #expect(Set(result.units.keys) == ["group", "oilfield", "telecom", "tour"])
     }
 
     @Test func bothUnitsHaveTheirShape() throws {

@@ -189,7 +189,8 @@ import Testing
             // A case always has a required field, so only an optional place may be missing.
             let placeField = place?.split(separator: ".").dropFirst().first.map(String.init)
             let placeRequired = definition.fields.first { $0.name.text == placeField }?.required == true
-            if place == nil { Issue.record("\(unitName)/\(definition.name.text) has no place:") }
+            // A place matters to roles with a scope; a unit without them (the tour) may have none.
+            if place == nil && !scopeOf.isEmpty { Issue.record("\(unitName)/\(definition.name.text) has no place:") }
             for transition in definition.transitions {
                 let named = Set(transition.roles.map(\.text)).subtracting([Unit.Role.system])
                 // The engine's alone: timers and signals, which no person fires.
