@@ -185,22 +185,6 @@ import Testing
         )
     }
 
-    /// A copy of the telecom unit and its group base in the folder, for a test to add an
-    /// appraisal to; without the demo and the scenarios, which appraise without naming which of
-    /// two appraisals.
-    func copyOfTelecom() throws -> URL {
-        let root = directory.appendingPathComponent("root")
-        let files = FileManager.default
-        for folder in ["Workflows/group", "Workflows/telecom", "Rules/telecom"] {
-            let target = root.appendingPathComponent(folder)
-            try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try files.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
-        }
-        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/demo.yaml"))
-        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/tests"))
-        return root
-    }
-
     /// An appraisal whose facts read no restricted field states no audience and is anyone's, as
     /// before; the shipped one beside it is still for its audience only.
     @Test func anAppraisalThatReadsNoRestrictedFieldIsAnyones() throws {

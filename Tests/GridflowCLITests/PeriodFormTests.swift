@@ -42,4 +42,69 @@ import Testing
             #expect(run.stderr.contains("2024, 2024-H1, 2024-Q3 or 2024-11"), "\(wrong): \(run.stderr)")
         }
     }
+
+    /// An appraisal of each period kind, run by a designer's scenario: the store facts count the
+    /// cases opened in the period asked for (by local time, across the June/July midnight), and
+    /// a period of another kind is refused at its line and column.
+    @Test(arguments: [
+        ("year", "2024", 4), ("half_year", "2024-H1", 2), ("half_year", "2024-H2", 2), ("quarter", "2024-Q2", 1),
+        ("quarter", "2024-Q3", 1), ("month", "2024-06", 1), ("month", "2024-11", 1), ("month", "2024-12", 0),
+    ])
+    func everyAppraisalPeriodFormInAScenario(kind: String, period: String, reports: Int) throws {
+        let root = try copyOfTelecom()
+        let rules = root.appendingPathComponent("Rules/telecom/appraisal.yaml")
+        let text = try String(contentsOf: rules, encoding: .utf8)
+        let changed = text.replacingOccurrences(of: "\nperiod: quarter\n", with: "\nperiod: \(kind)\n")
+        #expect(changed != text || kind == "quarter")
+        try changed.write(to: rules, atomically: true, encoding: .utf8)
+        // wang files a real-name problem report at each time; each adds 10 + 5 to the quality
+        // score (× 0.45): 100 × 0.35 + 15 × reports × 0.45 + 95 × 0.2.
+        let person =
+            #"{roles: [grid_supervisor], fields: {politically_reliable: true, frontline_familiar: true, team: haicheng_central_grid}}"#
+        func open(_ index: Int) -> String {
+            #"  - open: {as: wang, with: {report_type: problem, area: vital_interests, business_line: network, description: 第\#(index)件, real_name: true, reporter: "@wang"}}"#
+        }
+        let wrong = kind == "month" ? "2024-Q3" : "2024-11"
+        let total = Decimal(54) + Decimal(string: "6.75")! * Decimal(reports)
+        let scenario = """
+            kind: Scenario
+            schema: 1
+            name: periods
+            workflow: issue
+            start: 2024-03-15T09:00:00+08:00
+            people:
+              wang: \(person)
+            steps:
+            \(open(0))
+              - wait: 107d14h30m # 2024-06-30T23:30 local, the last hour of June
+            \(open(1))
+              - wait: 1h # 2024-07-01T00:30 local, the first hour of July
+            \(open(2))
+              - wait: 127d8h30m # 2024-11-05T09:00
+            \(open(3))
+              - wait: 70d # 2025-01-14: every period is over
+              - appraise:
+                  period: \(period)
+                  facts:
+                    wang: {feedback_due: 3, feedback_on_time: 3, trainings_attended: 2, trainings_required: 2, exam_score: 90}
+                expect:
+                  totals: {wang: \(total)}
+              - appraise:
+                  period: \(wrong)
+                  facts:
+                    wang: {feedback_due: 3, feedback_on_time: 3, trainings_attended: 2, trainings_required: 2, exam_score: 90}
+
+            """
+        let file = root.appendingPathComponent("Workflows/telecom/tests/periods.yaml")
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try scenario.write(to: file, atomically: true, encoding: .utf8)
+        let run = try gridflow(["test", file.path, "--root", root.path], in: directory)
+        #expect(run.status == 1, "the wrong period fails the scenario: \(run.stdout)\(run.stderr)")
+        let out = run.stdout + run.stderr
+        let kindName = kind
+        #expect(
+            out.contains("periods.yaml:24:15: error: '\(wrong)' is not a \(kindName) period such as "),
+            "\(kind) \(period): \(out)")
+        #expect(!out.contains("expected"), "\(kind) \(period): \(out)")
+    }
 }

@@ -106,6 +106,22 @@ extension Workspace {
         return url.path
     }
 
+    /// A copy of the telecom unit and its group base in the folder, for a test to add an
+    /// appraisal to; without the demo and the scenarios, which appraise without naming which of
+    /// two appraisals.
+    func copyOfTelecom() throws -> URL {
+        let root = directory.appendingPathComponent("root")
+        let files = FileManager.default
+        for folder in ["Workflows/group", "Workflows/telecom", "Rules/telecom"] {
+            let target = root.appendingPathComponent(folder)
+            try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try files.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
+        }
+        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/demo.yaml"))
+        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/tests"))
+        return root
+    }
+
     /// The oilfield directory of the command-line tests: wang reports, zhang (and c0…c5, zhao of
     /// another station) classify, li handles for hr, he works in the discipline office; all of
     /// the oil production plant.
