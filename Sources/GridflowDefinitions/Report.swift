@@ -9,6 +9,8 @@ public struct Report: Sendable {
     public var file: String
     public var title: String?
     public var workflow: Name?
+    /// The body that issues the bulletin (`issuer:`), shown on its page.
+    public var issuer: String?
     /// The roles the bulletin is for (`audience:`): a report that reads a restricted field of its
     /// workflow must state it, and only people acting in one of these roles may run it.
     public var audience: [Name] = []
@@ -45,6 +47,7 @@ extension Report {
         guard let name = node["name"]?.name else { return nil }
         return Report(
             name: name, file: file, title: node["title"]?.text, workflow: node["workflow"]?.name,
+            issuer: node["issuer"]?.text,
             audience: node["audience"]?.names ?? [],
             groups: node["groups"]?.sequence?.compactMap { group in
                 group["name"]?.name.map { Group(name: $0, title: group["title"]?.text, by: group["by"]?.expression) }

@@ -201,6 +201,9 @@ public enum Shapes {
             key("abstract", .bool, "A group-level base that only other units extend."),
             key("timezone", .text, "IANA time zone, e.g. Asia/Shanghai."),
             key(
+                "locale", .text,
+                "The language of the unit's pages, a BCP 47 tag such as zh-CN or en; inherited from the base unit."),
+            key(
                 "calendar",
                 .object(
                     ObjectShape(
@@ -532,6 +535,7 @@ public enum Shapes {
         "a report", plural: "reports",
         header(.report) + [
             required("workflow", .identifier, "The workflow whose cases opened in the period are reported."),
+            key("issuer", .text, "The body that issues the bulletin, shown on its page; default the unit's title."),
             key(
                 "audience", .list(.identifier),
                 "The roles the bulletin is for: required, and each a role that may see the field, when a group or measure reads a restricted field (visible_to, visible_when or opener); then only people in one of these roles may run it."

@@ -10,6 +10,9 @@ public struct Unit: Sendable {
     public var abstract: Bool
     public var extends: Name?
     public var timezone: Name?
+    /// The language of the unit's pages (`locale: zh-CN`): the bulletin's fixed labels, dates
+    /// and numbers follow it; inherited from the base unit.
+    public var locale: Name?
     public var calendar: WorkingCalendar
     public var levels: [Name]
     public var shifts: [Name]
@@ -27,6 +30,8 @@ public struct Unit: Sendable {
     public struct EnumDefinition: Sendable {
         public var name: Name
         public var values: [Name]
+        /// Labels of the values (`titles:`), by value.
+        public var titles: [String: String] = [:]
     }
 
     /// A department.
@@ -124,6 +129,7 @@ extension Unit {
         return Unit(
             name: name, title: node["title"]?.text, file: file, abstract: node["abstract"]?.bool ?? false,
             extends: node["extends"]?.name, timezone: node["timezone"]?.name,
+            locale: node["locale"]?.name,
             calendar: WorkingCalendar(
                 workingDays: calendar?["working_days"]?.sequence?.compactMap { $0.text.flatMap(Weekday.init) },
                 holidays: calendar?["holidays"]?.sequence?.compactMap(\.date) ?? [],
@@ -139,7 +145,12 @@ extension Unit {
             shifts: node["org"]?["shifts"]?.sequence?.compactMap(\.name) ?? [],
             tree: node["org"]?["tree"].flatMap(OrgNode.read),
             enums: node["enums"]?.entries.map {
-                EnumDefinition(name: $0.name, values: $0.value["values"]?.sequence?.compactMap(\.name) ?? [])
+                EnumDefinition(
+                    name: $0.name, values: $0.value["values"]?.sequence?.compactMap(\.name) ?? [],
+                    titles: Dictionary(
+                        ($0.value["titles"]?.entries ?? []).compactMap { entry in
+                            entry.value.text.map { (entry.name.text, $0) }
+                        }, uniquingKeysWith: { first, _ in first }))
             } ?? [],
             departments: node["departments"]?.entries.map {
                 Department(name: $0.name, title: $0.value["title"]?.text, level: $0.value["level"]?.name)
@@ -163,6 +174,7 @@ extension Unit {
         }
         var merged = self
         merged.timezone = timezone ?? base.timezone
+        merged.locale = locale ?? base.locale
         if calendar.workingDays == nil { merged.calendar.workingDays = base.calendar.workingDays }
         // The base's entries, less those this unit takes back, then the unit's own.
         let removedHolidays = Set(calendar.removedHolidayNodes.compactMap(\.date))

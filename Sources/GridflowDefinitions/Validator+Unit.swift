@@ -15,6 +15,21 @@ extension Validator {
                 "unknown-timezone", "unknown time zone '\(zone.text)'" + Suggestion.didYouMean(zone.text, in: known),
                 at: zone.span, hint: "use an IANA name such as Asia/Shanghai")
         }
+        if let locale = own.locale {
+            if let parsed = UnitLocale(locale.text) {
+                if !parsed.hasLabels {
+                    warning(
+                        "unknown-locale",
+                        "no built-in labels for the language '\(parsed.language)' of locale '\(locale.text)': the bulletin's fixed labels are in English",
+                        at: locale.span,
+                        hint: "the built-in languages are " + UnitLocale.languages.joined(separator: ", "))
+                }
+            } else {
+                error(
+                    "invalid-locale", "'\(locale.text)' is not a locale tag", at: locale.span,
+                    hint: "write a BCP 47 tag: a language, then optionally a script and a region, e.g. zh-CN or en")
+            }
+        }
         // Without its base, a unit may lack what it would inherit; that follows from the base's error.
         if !own.abstract, unloadedBase == nil {
             if unit.timezone == nil {

@@ -6,6 +6,10 @@ public struct CompiledReport: Sendable {
     public let name: String
     public let title: String?
     public let workflow: String
+    /// The workflow's title, when it has one.
+    public let workflowTitle: String?
+    /// The body that issues the bulletin (`issuer:`), when it names one.
+    public let issuer: String?
     /// The roles the bulletin is for (`audience:`); empty when it states none.
     public let audience: [String]
     /// The restricted fields of the workflow it reads (`visible_to`, `visible_when`, opener).
@@ -20,6 +24,12 @@ public struct CompiledReport: Sendable {
         /// What the key reads of `case`: where one of those fields is hidden from the viewer, the
         /// key is `‹hidden›`.
         let reads: RootReads
+        /// The title of each key the unit names: an enum's value titles when the key is of an
+        /// enum, else a state's, a department's or an org node's title.
+        public let titles: [String: String]
+
+        /// How a key is shown to people: its title, else the key as it is.
+        public func title(of key: String) -> String { titles[key] ?? key }
     }
 
     /// Whether `viewer` may run the report: anyone when it states no audience (it reads no
@@ -44,6 +54,8 @@ public struct CompiledReport: Sendable {
         guard let definition = definitions.workflows.first(where: { $0.name.text == workflowName }) else {
             throw Program.CompileError(description: "report \(report.name.text): no workflow '\(workflowName)'")
         }
+        workflowTitle = definition.title
+        issuer = report.issuer
         audience = report.audience.map(\.text)
         restrictedReads = Array(Set(report.restrictedReads(in: definition).map(\.field.name.text))).sorted()
         let roots = types.reportRoots(definition)
@@ -51,11 +63,12 @@ public struct CompiledReport: Sendable {
         var groups: [Group] = []
         for group in report.groups {
             guard let by = group.by else { continue }
+            let compiled = try CompiledWorkflow.compile(by.text, roots, nil, place)
             groups.append(
                 Group(
-                    name: group.name.text, title: group.title,
-                    by: try CompiledWorkflow.compile(by.text, roots, nil, place),
-                    reads: Compiler.reads(of: by.text, root: "case") ?? RootReads()))
+                    name: group.name.text, title: group.title, by: compiled,
+                    reads: Compiler.reads(of: by.text, root: "case") ?? RootReads(),
+                    titles: Self.keyTitles(compiled.type, unit: types.unit, workflow: definition)))
         }
         self.groups = groups
         var measures: [Measure] = []
@@ -74,6 +87,34 @@ public struct CompiledReport: Sendable {
                 Measure(name: measure.name.text, title: measure.title, kind: kind, value: value, filter: filter))
         }
         self.measures = measures
+    }
+}
+
+extension CompiledReport {
+    /// The titles of the keys of a group whose key is of `type`: an enum's value titles, a
+    /// department's or an org node's; for any other key, the titles of the workflow's states,
+    /// then of the departments, then of the org nodes, the first that names the key.
+    static func keyTitles(_ type: ValueType, unit: Unit, workflow: Workflow) -> [String: String] {
+        var departments: [String: String] = [:]
+        for department in unit.departments {
+            if let title = department.title { departments[department.name.text] = title }
+        }
+        var nodes: [String: String] = [:]
+        for (node, _) in unit.tree?.walk() ?? [] {
+            if let title = node.title { nodes[node.name.text] = title }
+        }
+        if case .enumeration(let name, _) = type.unwrapped {
+            switch name {
+            case "department": return departments
+            case "org node": return nodes
+            default: return unit.enumeration(name)?.titles ?? [:]
+            }
+        }
+        var states: [String: String] = [:]
+        for state in workflow.states {
+            if let title = state.title { states[state.name.text] = title }
+        }
+        return states.merging(departments) { first, _ in first }.merging(nodes) { first, _ in first }
     }
 }
 

@@ -125,11 +125,12 @@ struct DemoCommand: ParsableCommand {
                     "bulletin \(name): for \(bulletin.audience.joined(separator: ", ")) only; run gridflow report --as\n"
                 continue
             }
-            let figures = try gridflow.run { () throws(EngineError) in
-                try engine.figures(of: bulletin, window: window, now: summary.end, viewer: .anyone)
+            let page = try gridflow.run { () throws(EngineError) in
+                try BulletinPage(
+                    engine: engine, report: bulletin, window: window, now: summary.end, viewer: .anyone,
+                    months: bulletinFormat == .html)
             }
-            bulletins +=
-                (bulletinFormat == .md ? "\n" : "") + BulletinText.render(figures, as: bulletinFormat, unit: unit)
+            bulletins += (bulletinFormat == .md ? "\n" : "") + BulletinText.render(page, as: bulletinFormat, unit: unit)
         }
         // What `appraise --facts` needs to score a period again: the facts the demo imported.
         var facts: [(file: String, csv: String)] = []
