@@ -3,8 +3,10 @@ import GridflowDefinitions
 /// Draws a workflow's state machine as Mermaid (renders on Git forges) or Graphviz DOT.
 ///
 /// Both forms show the same model: the initial state, every transition labelled with its event,
-/// the roles or person who may fire it and its guard, timers as dashed edges with a clock, and
-/// final states marked.
+/// the roles or person who may fire it and its guard, timers as dashed edges (with a clock in
+/// Mermaid), and final states marked. DOT draws a transition with several sources once: they
+/// join in a point, from which one labelled edge leads to the target; its labels name a CJK
+/// font stack, so Chinese titles render on a fresh Linux machine with fonts-noto-cjk.
 public struct GraphRenderer: Sendable {
     /// The output formats.
     public enum Format: String, Sendable, CaseIterable {
@@ -126,12 +128,18 @@ public struct GraphRenderer: Sendable {
 
     // MARK: DOT
 
+    /// The fonts of DOT labels: CJK faces found on Linux (Noto, Source Han, WenQuanYi), macOS and
+    /// Windows, then the generic face; Graphviz hands the list to Pango or writes it into SVG.
+    public static let fontStack =
+        "Noto Sans CJK SC,Source Han Sans SC,WenQuanYi Micro Hei,PingFang SC,Microsoft YaHei,sans-serif"
+
     private func dot(_ workflow: Workflow) -> String {
         var out = "digraph \(Self.dotString(workflow.name.text)) {\n"
         out += "    label=\(Self.dotString(workflow.title ?? workflow.name.text));\n"
         out += "    labelloc=t;\n    rankdir=TB;\n"
-        out += "    node [shape=box, style=rounded, fontname=\"Helvetica\"];\n"
-        out += "    edge [fontname=\"Helvetica\", fontsize=10];\n"
+        out += "    fontname=\(Self.dotString(Self.fontStack));\n"
+        out += "    node [shape=box, style=rounded, fontname=\(Self.dotString(Self.fontStack))];\n"
+        out += "    edge [fontname=\(Self.dotString(Self.fontStack)), fontsize=10];\n"
         out += "    start_ [shape=point, width=0.2, label=\"\"];\n"
         for state in workflow.states {
             let label = stateLabel(state, lineBreak: "\n").joined(separator: "\n")
@@ -141,10 +149,40 @@ public struct GraphRenderer: Sendable {
         if let initial = workflow.initialState {
             out += "    start_ -> \(Self.dotString(initial.name.text));\n"
         }
-        for edge in edges(workflow) {
-            let style = edge.timer ? ", style=dashed, color=\"#b05000\", fontcolor=\"#b05000\"" : ""
-            out +=
-                "    \(Self.dotString(edge.from)) -> \(Self.dotString(edge.to)) [label=\(Self.dotString(edge.label))\(style)];\n"
+        var junctions = 0
+        for transition in workflow.transitions {
+            guard let target = transition.to?.text, workflow.state(target) != nil else { continue }
+            var label = transition.event.text
+            let actors = transition.roles.map(\.text) + (transition.person.map { ["person: \($0.text)"] } ?? [])
+            if !actors.isEmpty { label += " (" + actors.joined(separator: ", ") + ")" }
+            if let guardExpression = transition.guardExpression {
+                // The guard on a line of its own keeps the label narrow.
+                label += "\n[" + guardExpression.text.split(whereSeparator: \.isNewline).joined(separator: " ") + "]"
+            }
+            var untimed: [String] = []
+            for source in workflow.sources(of: transition) where workflow.state(source) != nil {
+                let timers = workflow.state(source)?.timers.filter { $0.event?.text == transition.event.text } ?? []
+                if timers.isEmpty {
+                    untimed.append(source)
+                } else {
+                    // Dashed and orange say "timer": no clock sign, which CJK faces lack.
+                    let when = timers.map(Self.describe).joined(separator: ", ")
+                    out +=
+                        "    \(Self.dotString(source)) -> \(Self.dotString(target)) [label=\(Self.dotString("\(when): \(label)")), style=dashed, color=\"#b05000\", fontcolor=\"#b05000\"];\n"
+                }
+            }
+            if untimed.count == 1 {
+                out +=
+                    "    \(Self.dotString(untimed[0])) -> \(Self.dotString(target)) [label=\(Self.dotString(label))];\n"
+            } else if untimed.count > 1 {
+                junctions += 1
+                let junction = Self.dotString("\(transition.event.text)_\(junctions)_")
+                out += "    \(junction) [shape=point, width=0.08, label=\"\"];\n"
+                for source in untimed {
+                    out += "    \(Self.dotString(source)) -> \(junction) [arrowhead=none];\n"
+                }
+                out += "    \(junction) -> \(Self.dotString(target)) [label=\(Self.dotString(label))];\n"
+            }
         }
         out += "}\n"
         return out
