@@ -340,9 +340,19 @@ public struct Compiler {
     func require(_ typed: Typed, _ type: ValueType, what: String) throws(ExpressionProblem) {
         if fits(typed.type, type) { return }
         if typed.type.isOptional, fits(typed.type.unwrapped, type) { throw nullFailure(typed) }
-        let message =
+        var message =
             type == .bool
             ? "\(what) must be a condition (bool), not \(typed.type)" : "\(what) must be \(type), not \(typed.type)"
+        if case .enumeration(let name, let values) = type.unwrapped,
+            case .enumeration(_, let actual) = typed.type.unwrapped
+        {
+            let missing = actual.filter { !values.contains($0) }
+            if !missing.isEmpty {
+                message +=
+                    ", which may also be " + missing.map { "'\($0)'" }.joined(separator: ", ")
+                    + ", not a value of \(name)"
+            }
+        }
         throw fail("type", message, typed.range)
     }
 

@@ -79,6 +79,9 @@ public struct Environment: Sendable {
     /// Whether `current(person)` may read people's directory records here (a workflow's
     /// expressions, evaluated by the engine, which loads them).
     public var readsDirectory = false
+    /// The unit's org tree, for `level`, `parent`, `ancestors`, `title` and `within`; `nil`
+    /// where no unit's tree is known (those functions are then refused).
+    public var org: OrgTree?
 
     public init(roots: [(name: String, type: ValueType)], assumedListLength: Int = 1_000, costCeiling: Int = 1_000_000)
     {

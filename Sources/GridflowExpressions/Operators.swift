@@ -77,6 +77,9 @@ enum Operators {
                 throw c.fail("type", "the right side of 'in' must be a list, not \(right.type)", right.range)
             }
             try c.checkEnumLiteral(left, rightSyntax)
+            // A name written out looked for in a list of enum values must be one of them.
+            try c.checkEnumLiteral(
+                Typed(type: element, code: right.code, cost: 0, range: right.range), leftSyntax)
             guard c.unify(left.type.unwrapped, element) != nil else {
                 throw c.fail("type", "cannot look for \(left.type) in a list of \(element)", range)
             }
