@@ -261,7 +261,7 @@ extension Validator {
             break  // a range of numbers matches no enum value and no bool
         case .expression(let expression):
             let text = Cell.replacingPlaceholder(expression.text)
-            let environment = Environment(roots: [("_", valueType(field.type, name: field.name.text))])
+            let environment = types.environment([("_", valueType(field.type, name: field.name.text))])
             guard let compiled = try? Compiler.compile(text, in: environment, expecting: .bool) else {
                 return (matched, true)
             }

@@ -7,6 +7,8 @@ public struct UnitTypes: Sendable {
     public let unit: Unit
     /// The enum of the unit's role names.
     public let roleType: ValueType
+    /// The unit's org tree as expressions read it; `nil` when the unit has none.
+    public let org: OrgTree?
     /// Whether expressions over `roots` may read people's current directory records with
     /// `current(person)`: a workflow's transitions and timers (roots `case` and `actor`), which
     /// the engine evaluates after loading the records of the people the case names.
@@ -23,8 +25,35 @@ public struct UnitTypes: Sendable {
     public init(unit: Unit) {
         self.unit = unit
         roleType = .enumeration(name: "role", values: unit.roles.map(\.name.text))
+        org = Self.makeOrgTree(unit)
         personType = RecordType(name: "person", fields: [])
         personType = Self.makePersonType(unit, roleType: roleType, types: self)
+    }
+
+    /// The environment the unit's expressions over `roots` compile in, wherever they are written
+    /// (workflows, rule sets, reports, appraisals, demos): the unit's cost ceiling and assumed
+    /// list length, its org tree, and whether `current(person)` may read the directory there.
+    public func environment(_ roots: [(name: String, type: ValueType)]) -> Environment {
+        var environment = Environment(
+            roots: roots, assumedListLength: unit.assumedListLength ?? 1_000,
+            costCeiling: unit.expressionCostCeiling ?? 1_000_000)
+        environment.readsDirectory = Self.readsDirectory(roots)
+        environment.org = org
+        return environment
+    }
+
+    /// The org tree of `unit`: each node's title, parent and level.
+    static func makeOrgTree(_ unit: Unit) -> OrgTree? {
+        guard let tree = unit.tree else { return nil }
+        let levels = tree.levels(unit.levels.map(\.text))
+        var nodes: [(name: String, node: OrgTree.Node)] = []
+        func visit(_ node: OrgNode, parent: String?) {
+            let name = node.name.text
+            nodes.append((name, OrgTree.Node(title: node.title ?? name, parent: parent, level: levels[name])))
+            for child in node.children { visit(child, parent: name) }
+        }
+        visit(tree, parent: nil)
+        return OrgTree(levels: unit.levels.map(\.text), nodes: nodes)
     }
 
     /// The type of a person: the unit's people fields plus `id`, `name` and the `roles` held.
@@ -56,8 +85,7 @@ public struct UnitTypes: Sendable {
         case .duration: return .duration
         case .person: return personDepth > 0 ? .string : .record(personType)
         case .department: return .enumeration(name: "department", values: unit.departments.map(\.name.text))
-        case .orgNode:
-            return .enumeration(name: "org node", values: unit.tree?.walk().map(\.node.name.text) ?? [])
+        case .orgNode: return org?.nodeType ?? .enumeration(name: "org node", values: [])
         case .enumeration(let values, let named):
             if let named {
                 return .enumeration(name: named.text, values: unit.enumeration(named.text)?.values.map(\.text) ?? [])

@@ -22,10 +22,7 @@ extension Validator {
     ) -> ValueType? {
         // An empty expression was reported with the file's shape.
         guard !expression.text.allSatisfy(\.isWhitespace) else { return nil }
-        var environment = Environment(
-            roots: roots, assumedListLength: unit.assumedListLength ?? 1_000,
-            costCeiling: unit.expressionCostCeiling ?? 1_000_000)
-        environment.readsDirectory = UnitTypes.readsDirectory(roots)
+        let environment = types.environment(roots)
         let locator = ExpressionLocator(expression: expression, source: source)
         do {
             let compiled = try Compiler.compile(expression.text, in: environment, expecting: expecting)

@@ -125,12 +125,12 @@ public struct CompiledAppraisal: Sendable {
                 storeFacts.append(
                     StoreFact(
                         name: fact.name.text, slot: slot, workflow: workflowName,
-                        person: try CompiledWorkflow.compile(person.text, roots, nil, place),
+                        person: try CompiledWorkflow.compile(person.text, types.environment(roots), nil, place),
                         filter: try from.filter.map { (e) throws(Program.CompileError) in
-                            try CompiledWorkflow.compile(e.text, roots, .bool, place)
+                            try CompiledWorkflow.compile(e.text, types.environment(roots), .bool, place)
                         },
                         sum: try from.sum.map { (e) throws(Program.CompileError) in
-                            try CompiledWorkflow.compile(e.text, roots, .decimal, place)
+                            try CompiledWorkflow.compile(e.text, types.environment(roots), .decimal, place)
                         }))
             } else {
                 importFacts.append(
@@ -147,7 +147,8 @@ public struct CompiledAppraisal: Sendable {
             packages.append(
                 try CompiledPackage(
                     package, roots: types.appraisalRoots(appraisal),
-                    consequenceRoots: types.consequenceRoots(appraisal, package: package), appraisal: name))
+                    consequenceRoots: types.consequenceRoots(appraisal, package: package), appraisal: name,
+                    types: types))
         }
         self.packages = packages
     }
@@ -231,7 +232,8 @@ public struct CompiledPackage: Sendable {
     }
 
     init(
-        _ package: Appraisal.Package, roots: UnitTypes.Roots, consequenceRoots: UnitTypes.Roots, appraisal: String
+        _ package: Appraisal.Package, roots: UnitTypes.Roots, consequenceRoots: UnitTypes.Roots, appraisal: String,
+        types: UnitTypes
     ) throws(Program.CompileError) {
         role = package.role.text
         title = package.title
@@ -254,7 +256,7 @@ public struct CompiledPackage: Sendable {
                     name: dimension.name.text, title: dimension.title,
                     weight: dimension.weight ?? .zero,
                     formula: score.text, reads: reads(score.text),
-                    score: try CompiledWorkflow.compile(score.text, roots, .decimal, place)))
+                    score: try CompiledWorkflow.compile(score.text, types.environment(roots), .decimal, place)))
         }
         self.dimensions = dimensions
         func items(_ list: [Appraisal.PointItem]) throws(Program.CompileError) -> [Item] {
@@ -267,7 +269,7 @@ public struct CompiledPackage: Sendable {
                         name: item.name.text,
                         points: item.points ?? Number(1),
                         max: item.max, formula: per,
-                        per: try CompiledWorkflow.compile(per, roots, .decimal, place)))
+                        per: try CompiledWorkflow.compile(per, types.environment(roots), .decimal, place)))
             }
             return items
         }
@@ -285,7 +287,8 @@ public struct CompiledPackage: Sendable {
             vetoes.append(
                 Veto(
                     name: veto.name.text, title: veto.title, grade: grade.text, formula: when.text,
-                    reads: reads(when.text), when: try CompiledWorkflow.compile(when.text, roots, .bool, place)))
+                    reads: reads(when.text),
+                    when: try CompiledWorkflow.compile(when.text, types.environment(roots), .bool, place)))
         }
         self.vetoes = vetoes
         bands = try package.grades.map { (band) throws(Program.CompileError) in
@@ -294,7 +297,9 @@ public struct CompiledPackage: Sendable {
         var consequences: [String: [CompiledEffect]] = [:]
         for (grade, effects) in package.consequences {
             consequences[grade.text] = try effects.map { (effect) throws(Program.CompileError) in
-                try CompiledEffect(effect, roots: consequenceRoots, place: "\(place), consequences of \(grade.text)")
+                try CompiledEffect(
+                    effect, environment: types.environment(consequenceRoots),
+                    place: "\(place), consequences of \(grade.text)")
             }
         }
         self.consequences = consequences

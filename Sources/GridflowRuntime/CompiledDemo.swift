@@ -79,7 +79,8 @@ public struct CompiledDemo: Sendable {
         {
             switch generator {
             case .expression(let expression):
-                return .expression(try CompiledWorkflow.compile(expression.text, roots, type, "\(place), \(what)"))
+                return .expression(
+                    try CompiledWorkflow.compile(expression.text, types.environment(roots), type, "\(place), \(what)"))
             case .pick(let choices, _):
                 var values: [(value: Value, weight: Int)] = []
                 for choice in choices where choice.weight > 0 {
@@ -97,7 +98,8 @@ public struct CompiledDemo: Sendable {
             case .person(let condition):
                 return .person(
                     try CompiledWorkflow.compile(
-                        condition.text, roots + [("person", .record(types.personType))], .bool, "\(place), \(what)"))
+                        condition.text, types.environment(roots + [("person", .record(types.personType))]), .bool,
+                        "\(place), \(what)"))
             }
         }
         let personFields = Dictionary(unit.peopleFields.map { ($0.name.text, $0) }, uniquingKeysWith: { a, _ in a })

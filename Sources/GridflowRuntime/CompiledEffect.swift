@@ -23,11 +23,11 @@ struct CompiledEffect: Sendable {
     let action: Action
     let when: CompiledExpression?
 
-    init(_ effect: Effect, roots: [(name: String, type: ValueType)], place: String) throws(Program.CompileError) {
+    init(_ effect: Effect, environment: Environment, place: String) throws(Program.CompileError) {
         func compile(_ expression: Expression, _ expecting: ValueType? = nil) throws(Program.CompileError)
             -> CompiledExpression
         {
-            try CompiledWorkflow.compile(expression.text, roots, expecting, place)
+            try CompiledWorkflow.compile(expression.text, environment, expecting, place)
         }
         when = try effect.when.map { (e) throws(Program.CompileError) in try compile(e, .bool) }
         switch effect.action {

@@ -63,7 +63,7 @@ public struct CompiledReport: Sendable {
         var groups: [Group] = []
         for group in report.groups {
             guard let by = group.by else { continue }
-            let compiled = try CompiledWorkflow.compile(by.text, roots, nil, place)
+            let compiled = try CompiledWorkflow.compile(by.text, types.environment(roots), nil, place)
             groups.append(
                 Group(
                     name: group.name.text, title: group.title, by: compiled,
@@ -77,11 +77,11 @@ public struct CompiledReport: Sendable {
             let expecting: ValueType = kind == .share ? .bool : .optional(.decimal)
             var value: CompiledExpression?
             if let expression = measure.value {
-                value = try CompiledWorkflow.compile(expression.text, roots, expecting, place)
+                value = try CompiledWorkflow.compile(expression.text, types.environment(roots), expecting, place)
             }
             var filter: CompiledExpression?
             if let expression = measure.filter {
-                filter = try CompiledWorkflow.compile(expression.text, roots, .bool, place)
+                filter = try CompiledWorkflow.compile(expression.text, types.environment(roots), .bool, place)
             }
             measures.append(
                 Measure(name: measure.name.text, title: measure.title, kind: kind, value: value, filter: filter))

@@ -29,7 +29,7 @@ struct CompiledCell: Sendable {
     let input: String
     let test: Test
 
-    init(input: String, cell: Cell, type: ValueType) throws(Program.CompileError) {
+    init(input: String, cell: Cell, type: ValueType, types: UnitTypes) throws(Program.CompileError) {
         self.input = input
         switch cell.test {
         case .any: test = .any
@@ -42,7 +42,8 @@ struct CompiledCell: Sendable {
                 low: low, lowClosed: lowClosed, high: high, highClosed: highClosed)
         case .expression(let expression):
             let text = Cell.replacingPlaceholder(expression.text)
-            test = .expression(try CompiledWorkflow.compile(text, [("_", type)], .bool, "a cell for '\(input)'"))
+            test = .expression(
+                try CompiledWorkflow.compile(text, types.environment([("_", type)]), .bool, "a cell for '\(input)'"))
         }
     }
 
@@ -139,7 +140,8 @@ struct CompiledTable: Sendable {
         for (input, cell) in when {
             guard let field = inputs.first(where: { $0.name.text == input.text }) else { continue }
             cells.append(
-                try CompiledCell(input: input.text, cell: cell, type: types.valueType(field.type, name: input.text)))
+                try CompiledCell(
+                    input: input.text, cell: cell, type: types.valueType(field.type, name: input.text), types: types))
         }
         return cells
     }
@@ -251,7 +253,8 @@ struct CompiledEligibility: Sendable {
                     Rule(
                         name: rule.name.text, reason: rule.reason ?? rule.name.text,
                         points: rule.points ?? Number(1),
-                        code: try CompiledWorkflow.compile(when.text, roots, .bool, "rule '\(rule.name.text)'"),
+                        code: try CompiledWorkflow.compile(
+                            when.text, types.environment(roots), .bool, "rule '\(rule.name.text)'"),
                         text: when.text))
             }
             return result

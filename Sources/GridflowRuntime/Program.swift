@@ -64,7 +64,8 @@ public final class Program: Sendable {
                 (
                     role.name.text,
                     try CompiledWorkflow.compile(
-                        expression.text, [("person", .record(types.personType))], .bool, "role \(role.name.text)")
+                        expression.text, types.environment([("person", .record(types.personType))]), .bool,
+                        "role \(role.name.text)")
                 ))
         }
         self.heldBy = heldBy
@@ -208,12 +209,14 @@ public final class CompiledWorkflow: Sendable {
             guard let condition = field.visibleWhen else { continue }
             visibleWhen[field.name.text] = VisibilityCondition(
                 text: condition.text,
-                code: try Self.compile(condition.text, anyState, .bool, "visible_when of field '\(field.name.text)'"))
+                code: try Self.compile(
+                    condition.text, types.environment(anyState), .bool, "visible_when of field '\(field.name.text)'"))
         }
         self.visibleWhen = visibleWhen
         if let expression = workflow.place {
             place = CompiledPlace(
-                text: expression.text, code: try Self.compile(expression.text, anyState, nil, "place"))
+                text: expression.text,
+                code: try Self.compile(expression.text, types.environment(anyState), nil, "place"))
         } else {
             place = nil
         }
@@ -253,7 +256,8 @@ public final class CompiledWorkflow: Sendable {
                         CompiledTimer(
                             name: timer.name?.text, event: event, after: nil,
                             at: try Self.compile(
-                                expression.text, stateRoots, nil, "timer of state '\(state.name.text)'")))
+                                expression.text, types.environment(stateRoots), nil,
+                                "timer of state '\(state.name.text)'")))
                 case nil: continue
                 }
             }
@@ -279,8 +283,9 @@ public final class CompiledWorkflow: Sendable {
             var guardCode: CompiledGuard?
             if let expression = transition.guardExpression {
                 guardCode = CompiledGuard(
-                    text: expression.text, code: try Self.compile(expression.text, roots, .bool, place),
-                    traced: try Self.compile(expression.text, roots, .bool, place, tracing: true))
+                    text: expression.text,
+                    code: try Self.compile(expression.text, types.environment(roots), .bool, place),
+                    traced: try Self.compile(expression.text, types.environment(roots), .bool, place, tracing: true))
             }
             var assignments: [CompiledAssignment] = []
             for (field, value) in transition.set {
@@ -288,17 +293,17 @@ public final class CompiledWorkflow: Sendable {
                 assignments.append(
                     CompiledAssignment(
                         field: field.text, slot: slot, text: value.text,
-                        code: try Self.compile(value.text, afterGuard, nil, place)))
+                        code: try Self.compile(value.text, types.environment(afterGuard), nil, place)))
             }
             var effects: [CompiledEffect] = []
             for effect in transition.effects {
-                effects.append(try CompiledEffect(effect, roots: afterGuard, place: place))
+                effects.append(try CompiledEffect(effect, environment: types.environment(afterGuard), place: place))
             }
             var decisions: [CompiledDecision] = []
             for decision in transition.decide {
                 var inputs: [(name: String, code: CompiledExpression)] = []
                 for (name, value) in decision.input {
-                    inputs.append((name.text, try Self.compile(value.text, roots, nil, place)))
+                    inputs.append((name.text, try Self.compile(value.text, types.environment(roots), nil, place)))
                 }
                 let assign = decision.assign.compactMap { field, output in
                     caseType.layout.slot(of: field.text).map { (slot: $0, output: output.text) }
@@ -342,12 +347,10 @@ public final class CompiledWorkflow: Sendable {
     }
 
     static func compile(
-        _ text: String, _ roots: [(name: String, type: ValueType)], _ expecting: ValueType?, _ place: String,
+        _ text: String, _ environment: Environment, _ expecting: ValueType?, _ place: String,
         tracing: Bool = false
     ) throws(Program.CompileError) -> CompiledExpression {
         do {
-            var environment = Environment(roots: roots)
-            environment.readsDirectory = UnitTypes.readsDirectory(roots)
             return try Compiler.compile(text, in: environment, expecting: expecting, tracing: tracing)
         } catch {
             throw Program.CompileError(description: "\(place): \(error.message) (in '\(text)')")

@@ -56,7 +56,7 @@ struct Eval: ParsableCommand {
     @Flag(help: "Show the value of every sub-expression.")
     var explain = false
 
-    @Option(help: "Use this unit's working calendar and time zone (from Workflows/UNIT/unit.yaml).")
+    @Option(help: "Use this unit's working calendar, time zone and org tree (from Workflows/UNIT/unit.yaml).")
     var unit: String?
 
     @Flag(help: "Print JSON: the value, its type and, with --explain, every sub-expression's value.")
@@ -82,16 +82,6 @@ struct Eval: ParsableCommand {
             }
             instant = parsed
         }
-        let source = SourceFile(path: "<expression>", text: expression)
-        let renderer = DiagnosticRenderer(sources: [source])
-        let compiled: CompiledExpression
-        do {
-            compiled = try Compiler.compile(expression, in: environment, tracing: explain)
-        } catch {
-            FileHandleOutput.standardError(
-                renderer.render(Self.diagnostic(error.code, error.message, error.range, hint: error.hint)))
-            throw ExitCode(1)
-        }
         var calendar = WorkCalendar()
         var time: Zone?
         if let unit {
@@ -104,6 +94,17 @@ struct Eval: ParsableCommand {
             }
             calendar = definitions.unit.workCalendar
             time = calendar.zone
+            environment.org = UnitTypes(unit: definitions.unit).org
+        }
+        let source = SourceFile(path: "<expression>", text: expression)
+        let renderer = DiagnosticRenderer(sources: [source])
+        let compiled: CompiledExpression
+        do {
+            compiled = try Compiler.compile(expression, in: environment, tracing: explain)
+        } catch {
+            FileHandleOutput.standardError(
+                renderer.render(Self.diagnostic(error.code, error.message, error.range, hint: error.hint)))
+            throw ExitCode(1)
         }
         let frame = Frame(roots: roots, now: instant, calendar: calendar, tracing: explain)
         do {
