@@ -48,6 +48,11 @@ public struct BulletinLabels: Sendable {
     public let overview: String
     public let byMonth: String
     public let rates: String
+    /// The overall table's two columns in Markdown.
+    public let measure: String
+    public let value: String
+    /// What follows a label before its value (`: `, `：`).
+    public let colon: String
     /// `{count} {workflow} cases opened in {period}.`
     public let opened: @Sendable (_ count: Int, _ workflow: String, _ period: String) -> String
     /// `Issued by Gridflow from the report definition {name}; figures as of {date}.`
@@ -66,7 +71,7 @@ public struct BulletinLabels: Sendable {
 
     public static let english = BulletinLabels(
         issuedBy: "Issued by", issuedOn: "Date of issue", period: "Period", overview: "Overview",
-        byMonth: "By month", rates: "Rates",
+        byMonth: "By month", rates: "Rates", measure: "Measure", value: "Value", colon: ": ",
         opened: { count, workflow, period in
             "\(count) \(workflow) case\(count == 1 ? "" : "s") opened in \(period)."
         },
@@ -85,7 +90,7 @@ public struct BulletinLabels: Sendable {
 
     public static let chinese = BulletinLabels(
         issuedBy: "发布单位", issuedOn: "发布日期", period: "统计期间", overview: "总体情况",
-        byMonth: "按月趋势", rates: "比率",
+        byMonth: "按月趋势", rates: "比率", measure: "指标", value: "数值", colon: "：",
         opened: { count, workflow, period in "\(period)共受理\(workflow)\(count)件。" },
         footer: { report, date in "本通报依据“\(report)”通报定义由 Gridflow 生成，数据截至\(date)。" },
         date: { year, month, day in "\(year)年\(month)月\(day)日" },

@@ -41,6 +41,14 @@ struct BulletinPage {
 
     var labels: BulletinLabels { locale.labels }
 
+    /// The bulletin's heading: its title, led by the unit's title unless it already is.
+    var heading: String {
+        let title = figures.report.title ?? figures.report.name
+        if title.hasPrefix(unitTitle) { return title }
+        // Chinese runs the two together (江汉油田监督网格工作通报); other languages separate them.
+        return locale.language == "zh" ? unitTitle + title : unitTitle + " · " + title
+    }
+
     /// The period in words of the unit's language.
     var periodName: String {
         let (year, month, _) = window.start.components
@@ -64,15 +72,11 @@ struct BulletinPage {
 enum BulletinText {
     static func render(_ page: BulletinPage, as format: ReportCommand.Format, unit: String) -> String {
         switch format {
-        case .md: markdown(page.figures, unit: unit)
+        case .md: markdown(page)
         case .csv: csv(page.figures)
         case .json: json(page.figures, unit: unit) + "\n"
         case .html: html(page)
         }
-    }
-
-    static func title(_ figures: ReportFigures, unit: String) -> String {
-        (figures.report.title ?? figures.report.name) + " · \(unit) · \(figures.period)"
     }
 
     static func cell(_ value: Number?, _ kind: GridflowDefinitions.Report.Kind) -> String {
@@ -82,12 +86,17 @@ enum BulletinText {
 
     static func header(_ report: CompiledReport) -> [String] { report.measures.map { $0.title ?? $0.name } }
 
-    static func markdown(_ figures: ReportFigures, unit: String) -> String {
+    /// The bulletin as Markdown, in the unit's language as the page is: the heading, who issues
+    /// it for which period and when, the overall figures, then a table per group.
+    static func markdown(_ page: BulletinPage) -> String {
+        let figures = page.figures
         let report = figures.report
-        var out = "# \(title(figures, unit: unit))\n\n"
+        let labels = page.labels
+        var out = "# \(page.heading)\n\n"
         out +=
-            "\(figures.overall.cases) \(report.workflow) case\(figures.overall.cases == 1 ? "" : "s") opened in the period.\n\n"
-        out += "| measure | value |\n|---|---:|\n"
+            "\(labels.issuedBy)\(labels.colon)\(page.issuer) · \(labels.period)\(labels.colon)\(page.periodName) · \(labels.issuedOn)\(labels.colon)\(page.issuedText)\n\n"
+        out += labels.opened(figures.overall.cases, report.workflowTitle ?? report.workflow, page.periodName) + "\n\n"
+        out += "| \(labels.measure) | \(labels.value) |\n|---|---:|\n"
         for (measure, value) in zip(report.measures, figures.overall.values) {
             out += "| \(measure.title ?? measure.name) | \(cell(value, measure.kind)) |\n"
         }
@@ -211,7 +220,7 @@ enum BulletinText {
         let report = figures.report
         let labels = page.labels
         let title = report.title ?? report.name
-        let heading = title.hasPrefix(page.unitTitle) ? title : page.unitTitle + title
+        let heading = page.heading
         var out = """
             <!DOCTYPE html>
             <html lang="\(escape(page.locale.description))"><head><meta charset="utf-8">
@@ -223,7 +232,7 @@ enum BulletinText {
             <header class="masthead">
             <div class="issuer">\(escape(page.issuer))</div>
             <h1>\(escape(heading))</h1>
-            <p class="meta"><span>\(escape(labels.period))：<b>\(escape(page.periodName))</b></span><span>\(escape(labels.issuedBy))：<b>\(escape(page.issuer))</b></span><span>\(escape(labels.issuedOn))：<b>\(escape(page.issuedText))</b></span></p>
+            <p class="meta"><span>\(escape(labels.period))\(escape(labels.colon))<b>\(escape(page.periodName))</b></span><span>\(escape(labels.issuedBy))\(escape(labels.colon))<b>\(escape(page.issuer))</b></span><span>\(escape(labels.issuedOn))\(escape(labels.colon))<b>\(escape(page.issuedText))</b></span></p>
             </header>
             <p class="lead">\(escape(labels.opened(figures.overall.cases, report.workflowTitle ?? report.workflow, page.periodName)))</p>
             <section><h2>\(escape(labels.overview))</h2>
