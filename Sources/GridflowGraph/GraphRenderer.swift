@@ -37,16 +37,24 @@ public struct GraphRenderer: Sendable {
         var timer: Bool
     }
 
+    /// A transition's label: its event, who takes it, and its guard in brackets.
+    static func label(of transition: Transition, guardOnItsOwnLine: Bool) -> String {
+        var label = transition.event.text
+        let actors = transition.roles.map(\.text) + (transition.person.map { ["person: \($0.text)"] } ?? [])
+        if !actors.isEmpty { label += " (" + actors.joined(separator: ", ") + ")" }
+        if let guardExpression = transition.guardExpression {
+            label +=
+                (guardOnItsOwnLine ? "\n[" : " [")
+                + guardExpression.text.split(whereSeparator: \.isNewline).joined(separator: " ") + "]"
+        }
+        return label
+    }
+
     func edges(_ workflow: Workflow) -> [Edge] {
         var edges: [Edge] = []
         for transition in workflow.transitions {
             guard let target = transition.to?.text, workflow.state(target) != nil else { continue }
-            var label = transition.event.text
-            let actors = transition.roles.map(\.text) + (transition.person.map { ["person: \($0.text)"] } ?? [])
-            if !actors.isEmpty { label += " (" + actors.joined(separator: ", ") + ")" }
-            if let guardExpression = transition.guardExpression {
-                label += " [" + guardExpression.text.split(whereSeparator: \.isNewline).joined(separator: " ") + "]"
-            }
+            let label = Self.label(of: transition, guardOnItsOwnLine: false)
             for source in workflow.sources(of: transition) where workflow.state(source) != nil {
                 let timers = workflow.state(source)?.timers.filter { $0.event?.text == transition.event.text } ?? []
                 if timers.isEmpty {
@@ -152,13 +160,8 @@ public struct GraphRenderer: Sendable {
         var junctions = 0
         for transition in workflow.transitions {
             guard let target = transition.to?.text, workflow.state(target) != nil else { continue }
-            var label = transition.event.text
-            let actors = transition.roles.map(\.text) + (transition.person.map { ["person: \($0.text)"] } ?? [])
-            if !actors.isEmpty { label += " (" + actors.joined(separator: ", ") + ")" }
-            if let guardExpression = transition.guardExpression {
-                // The guard on a line of its own keeps the label narrow.
-                label += "\n[" + guardExpression.text.split(whereSeparator: \.isNewline).joined(separator: " ") + "]"
-            }
+            // The guard on a line of its own keeps the label narrow.
+            let label = Self.label(of: transition, guardOnItsOwnLine: true)
             var untimed: [String] = []
             for source in workflow.sources(of: transition) where workflow.state(source) != nil {
                 let timers = workflow.state(source)?.timers.filter { $0.event?.text == transition.event.text } ?? []

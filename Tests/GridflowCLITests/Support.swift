@@ -32,6 +32,11 @@ func gridflow(_ arguments: [String], in directory: URL = packageRoot, environmen
     if !environment.isEmpty {
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
     }
+    return try runToEnd(process)
+}
+
+/// Runs a configured process to its end and returns what it printed.
+func runToEnd(_ process: Process) throws -> Run {
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
