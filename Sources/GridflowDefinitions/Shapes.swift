@@ -380,6 +380,22 @@ public enum Shapes {
                 "place", .expression,
                 "Over `case`: the org node the case concerns (its name, or null for the root). A role with a `scope` acts only on cases at or below the node its holder holds it at."
             ),
+            key(
+                "rank",
+                .object(
+                    ObjectShape(
+                        "a rank", plural: "ranks",
+                        [
+                            required(
+                                "by", .expression,
+                                "Over `case`: the value open cases are ordered by, a number, date, datetime or string; it may read no restricted field."
+                            ),
+                            required(
+                                "order", .keyword(["descending", "ascending"]),
+                                "`descending`: the greatest value first; `ascending`: the least first. A case whose value is null comes last either way."
+                            ),
+                        ])),
+                "How a reviewer sees the workflow's open cases ordered (`gridflow case list`): best first."),
             key("fields", .map(entity: "field", fieldOrType), "The typed case fields."),
             required("states", .map(entity: "state", .object(state)), "The states."),
             required("transitions", .map(entity: "transition", .object(transition)), "The transitions."),

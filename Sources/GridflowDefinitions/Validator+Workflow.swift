@@ -24,6 +24,7 @@ extension Validator {
         if let placeExpression = workflow.place {
             checkPlace(placeExpression, of: workflow, roots: anyState, in: place)
         }
+        if let rank = workflow.rank { checkRank(rank, of: workflow, roots: anyState, in: place) }
         var opener: Field?
         for field in workflow.fields {
             checkField(field, in: place, inWorkflow: true)
@@ -239,6 +240,40 @@ extension Validator {
                 hint: strings.isEmpty
                     ? "add a string field naming the node (e.g. 'team') and write 'place: case.team'"
                     : "write the field that names the node, e.g. 'place: case.\(strings[0])'")
+        }
+    }
+
+    /// `rank: {by}` orders open cases for whoever lists them, so it gives a value that compares
+    /// (a number, date, datetime or string) and reads no restricted field: the order would tell
+    /// a viewer what the field hides. (Like `place`, it reads the case as stored: the compiler
+    /// refuses `current()` here.)
+    private mutating func checkRank(
+        _ rank: Rank, of workflow: Workflow, roots: [(name: String, type: ValueType)], in place: String
+    ) {
+        let what = "'rank' of \(place)"
+        let whole = ExpressionLocator(expression: rank.by, source: source)
+            .span(offset: 0, length: rank.by.text.unicodeScalars.count)
+        guard let type = checkExpression(rank.by, roots: roots, what: what) else { return }
+        switch type.unwrapped {
+        case .integer, .decimal, .date, .datetime, .string, .null: break
+        default:
+            error(
+                "type", "\(what) must give a number, date, datetime or string to order cases by, not \(type)",
+                at: whole,
+                hint: type.unwrapped == .bool
+                    ? "rank by a number, e.g. 'by: case.points ?? 0'; order 'descending' puts the greatest first"
+                    : "rank by a number field such as 'case.preference_points', or a date such as 'case.opened_at'")
+            return
+        }
+        for read in RestrictedRead.find([(what, rank.by)], in: workflow) {
+            let field = read.field
+            let roles = field.visibleTo.map(\.text)
+            let restriction =
+                roles.isEmpty ? "names who opened the case" : "is visible to \(roles.joined(separator: ", ")) only"
+            error(
+                "rank-restricted",
+                "\(what) reads field '\(field.name.text)', which \(restriction)\(field.visibleWhen.map { ", where \($0.text) holds" } ?? ""); the order of the list would show it to everyone who lists the cases",
+                at: whole, hint: "rank by a field everyone may see, e.g. 'case.preference_points'")
         }
     }
 

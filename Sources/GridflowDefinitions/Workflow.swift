@@ -11,6 +11,8 @@ public struct Workflow: Sendable {
     /// Where a case sits in the unit's org tree: an expression over `case` giving an org node's
     /// name, or null for the root. Scoped roles act only on cases at or below their node.
     public var place: Expression?
+    /// How the workflow's open cases are ordered for a reviewer (`rank:`), best first.
+    public var rank: Rank?
     public var fields: [Field]
     public var states: [State]
     public var transitions: [Transition]
@@ -59,6 +61,15 @@ extension Transition {
         }
         return texts
     }
+}
+
+/// `rank: {by, order}`: the order in which a reviewer sees the workflow's open cases.
+public struct Rank: Sendable {
+    /// Over `case`: the value cases are ordered by (a number, date, datetime or string).
+    public var by: Expression
+    /// Greatest first (`descending`) or least first (`ascending`); `nil` when not written
+    /// (the shape check reports it).
+    public var descending: Bool?
 }
 
 /// A state of a workflow.
@@ -161,6 +172,14 @@ extension Workflow {
         return Workflow(
             name: name, unitName: node["unit"]?.name, title: node["title"]?.text, file: file,
             startedBy: node["started_by"]?.names ?? [], place: node["place"]?.expression,
+            rank: node["rank"].flatMap { rank in
+                rank["by"]?.expression.map {
+                    Rank(
+                        by: $0,
+                        descending: rank["order"]?.text == "descending"
+                            ? true : rank["order"]?.text == "ascending" ? false : nil)
+                }
+            },
             fields: Field.readAll(node["fields"]),
             states: node["states"]?.entries.map { State.read($0.name, $0.value) } ?? [],
             transitions: node["transitions"]?.entries.map { Transition.read($0.name, $0.value) } ?? [])

@@ -145,6 +145,8 @@ public final class CompiledWorkflow: Sendable {
     public let startedBy: Set<String>
     /// Where a case sits in the org tree (`place:`), compiled over `case` in any state.
     public let place: CompiledPlace?
+    /// How open cases are ordered for a reviewer (`rank:`), compiled over `case` in any state.
+    public let rank: CompiledRank?
     /// Roles that may see each restricted field; a field missing here is visible to everyone.
     public let visibility: [String: Set<String>]
     /// Fields whose visibility follows the case (`visible_when`): nobody sees them where the
@@ -219,6 +221,13 @@ public final class CompiledWorkflow: Sendable {
                 code: try Self.compile(expression.text, types.environment(anyState), nil, "place"))
         } else {
             place = nil
+        }
+        if let rank = workflow.rank {
+            self.rank = CompiledRank(
+                text: rank.by.text, descending: rank.descending ?? true,
+                code: try Self.compile(rank.by.text, types.environment(anyState), nil, "rank"))
+        } else {
+            rank = nil
         }
         openerField = workflow.fields.first(where: \.opener)?.name.text
         directoryTransitions = Set(
@@ -362,6 +371,15 @@ public final class CompiledWorkflow: Sendable {
 public struct CompiledPlace: Sendable {
     /// The expression as written.
     public let text: String
+    let code: CompiledExpression
+}
+
+/// A workflow's `rank:`, compiled over `case`.
+public struct CompiledRank: Sendable {
+    /// The expression as written.
+    public let text: String
+    /// Whether the greatest value comes first.
+    public let descending: Bool
     let code: CompiledExpression
 }
 

@@ -324,7 +324,9 @@ struct CaseShow: ParsableCommand {
 }
 
 struct CaseList: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "list", abstract: "List cases, newest first.")
+    static let configuration = CommandConfiguration(
+        commandName: "list",
+        abstract: "List cases: the open cases of a workflow with 'rank:' best first, then the others newest first.")
 
     @Option(help: "Only this unit.") var unit: String?
     @Option(help: "Only this workflow.") var workflow: String?
@@ -334,26 +336,45 @@ struct CaseList: ParsableCommand {
 
     func run() throws {
         let store = try options.store()
-        let cases = try storeRun { () throws(StoreError) in
+        let listed = try storeRun { () throws(StoreError) in
             try store.list(unit: unit, workflow: workflow, state: state)
         }
-        // Each case's times in its unit's time zone (UTC for a unit whose definitions do not load).
-        var zones: [String: Zone] = [:]
-        for unit in Set(cases.map(\.unit)) {
-            zones[unit] = (try? options.program(unit: unit))?.calendar.zone ?? .utc
+        // Each unit's definitions once. Without --as, a unit whose definitions do not load has
+        // its cases listed unranked, their times in UTC; with --as, that is an error (what the
+        // person may do cannot be known).
+        var engines: [String: Engine?] = [:]
+        for unit in Set(listed.map(\.unit)) {
+            engines[unit] =
+                viewer.id == nil
+                ? (try? options.program(unit: unit)).map { Engine(program: $0, store: store) }
+                : try options.engine(unit: unit, store: store)
         }
+        let now = try options.instant()
+        var snapshots: [String: CaseSnapshot] = [:]
+        var ranks: [String: CaseRank] = [:]
+        for stored in listed {
+            guard let engine = engines[stored.unit] ?? nil,
+                let snapshot = try? engine.snapshot(stored, anyVersion: true)
+            else { continue }
+            snapshots[stored.id] = snapshot
+            if let rank = engine.rank(of: snapshot, now: now) { ranks[stored.id] = rank }
+        }
+        let cases = Self.ordered(listed, ranks: ranks, engines: engines)
+        for stored in cases {
+            if let problem = ranks[stored.id]?.problem {
+                FileHandleOutput.standardError(
+                    "note: case \(stored.id): \(problem); it is listed last of its workflow\n")
+            }
+        }
+        let zones = engines.mapValues { $0?.program.calendar.zone ?? .utc }
         // With --as, what the person may do on each case (their roles where their scopes reach).
-        // The list names no field of a case, so nothing restricted is printed for anyone.
+        // The list names no field of a case but the rank, which reads only fields everyone may
+        // see (the loader refuses a rank that reads a restricted one).
         var actions: [String: [String]] = [:]
         if viewer.id != nil {
-            let now = try options.instant()
             var actors: [String: Actor?] = [:]
-            var engines: [String: Engine] = [:]
             for stored in cases {
-                if engines[stored.unit] == nil {
-                    engines[stored.unit] = try options.engine(unit: stored.unit, store: store)
-                }
-                guard let engine = engines[stored.unit] else { continue }
+                guard let engine = engines[stored.unit] ?? nil else { continue }
                 if actors[stored.unit] == nil {
                     if case .person(let actor) = try viewer.viewer(engine, now: now) {
                         actors[stored.unit] = actor
@@ -361,9 +382,7 @@ struct CaseList: ParsableCommand {
                         actors[stored.unit] = .some(nil)
                     }
                 }
-                guard let actor = actors[stored.unit] ?? nil,
-                    let snapshot = try? engine.snapshot(stored, anyVersion: true)
-                else { continue }
+                guard let actor = actors[stored.unit] ?? nil, let snapshot = snapshots[stored.id] else { continue }
                 actions[stored.id] = engine.actions(snapshot, for: actor)
             }
         }
@@ -374,21 +393,45 @@ struct CaseList: ParsableCommand {
                     "state": .string($0.state), "version": .number(Number($0.version)),
                     "opened_at": .datetime($0.openedAt), "updated_at": .datetime($0.updatedAt),
                 ]
+                if let rank = ranks[$0.id] { row["rank"] = rank.value }
                 if viewer.id != nil { row["actions"] = .list((actions[$0.id] ?? []).map(Value.string)) }
-                return ValueJSON.encode(row, time: zones[$0.unit])
+                return ValueJSON.encode(row, time: zones[$0.unit] ?? .utc)
             }
             FileHandleOutput.standardOutput("[" + rows.joined(separator: ",") + "]\n")
             return
         }
         for stored in cases {
             let updated = (zones[stored.unit] ?? .utc).text(stored.updatedAt)
+            let rank = ranks[stored.id].map { "  rank: " + ($0.value == .null ? "-" : $0.value.description) } ?? ""
             let may = actions[stored.id] ?? []
             let column = viewer.id == nil ? "" : "  may: " + (may.isEmpty ? "-" : may.joined(separator: ", "))
             FileHandleOutput.standardOutput(
-                "\(stored.id)  \(stored.unit)/\(stored.workflow)  \(stored.state)  v\(stored.version)  \(updated)\(column)\n"
+                "\(stored.id)  \(stored.unit)/\(stored.workflow)  \(stored.state)  v\(stored.version)  \(updated)\(rank)\(column)\n"
             )
         }
         FileHandleOutput.standardOutput("\(cases.count) case\(cases.count == 1 ? "" : "s")\n")
+    }
+
+    /// The open cases of each ranked workflow (by unit, then workflow name), best first by its
+    /// `rank:`; then every other case in the store's order (newest first).
+    static func ordered(_ cases: [StoredCase], ranks: [String: CaseRank], engines: [String: Engine?]) -> [StoredCase] {
+        var groups: [String: [(item: StoredCase, value: Value)]] = [:]
+        var rest: [StoredCase] = []
+        for stored in cases {
+            if let rank = ranks[stored.id] {
+                groups[stored.unit + "/" + stored.workflow, default: []].append((stored, rank.value))
+            } else {
+                rest.append(stored)
+            }
+        }
+        var ordered: [StoredCase] = []
+        for key in groups.keys.sorted() {
+            guard let group = groups[key], let first = group.first?.item,
+                let rank = (engines[first.unit] ?? nil)?.program.workflow(first.workflow)?.rank
+            else { continue }
+            ordered += Ranking.order(group, descending: rank.descending)
+        }
+        return ordered + rest
     }
 }
 
