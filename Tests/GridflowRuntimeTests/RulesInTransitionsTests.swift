@@ -22,7 +22,9 @@ import Testing
 
     struct Failure: Error {}
 
-    static func person(_ program: Program, id: String, grades: [Int: String], partyMember: Bool = true) -> Value {
+    static func person(
+        _ program: Program, id: String, grades: [Int: String], partyMember: Bool = true, sanctioned: Day? = nil
+    ) -> Value {
         let type = program.types.personType
         var slots = [Value](repeating: .null, count: type.fields.count)
         for (index, field) in type.fields.enumerated() {
@@ -34,6 +36,7 @@ import Testing
                 slots[index] = .map(
                     Dictionary(uniqueKeysWithValues: grades.map { (.number(Number($0.key)), .string($0.value)) }))
             case ("key_post", _): slots[index] = .string("none")
+            case ("last_sanction", _): slots[index] = sanctioned.map(Value.date) ?? .null
             case ("team", _): slots[index] = .string("haicheng_central_grid")
             case (_, .bool):
                 slots[index] = .bool(field.name == "politically_reliable" || field.name == "frontline_familiar")
@@ -60,8 +63,8 @@ import Testing
         }
     }
 
-    func openSelection(grades: [Int: String]) throws -> (Interpreter, CaseSnapshot) {
-        let candidate = Self.person(Self.telecom, id: "chen", grades: grades)
+    func openSelection(grades: [Int: String], sanctioned: Day? = nil) throws -> (Interpreter, CaseSnapshot) {
+        let candidate = Self.person(Self.telecom, id: "chen", grades: grades, sanctioned: sanctioned)
         // The political review reads the candidate's current directory record.
         guard case .record(let record) = candidate else { throw Failure() }
         let interpreter = Interpreter(program: Self.telecom, directory: ["chen": record])
@@ -88,18 +91,26 @@ import Testing
             Issue.record("no reasons recorded")
             return
         }
-        #expect(reasons.count == 1)
+        // Front-line, three good years, a Party member of the grid: five preferences, five points.
+        #expect(reasons.count == 5)
+        #expect(current["preference_points"] == .number(Number(5)))
         #expect("\(reasons)".contains("preferred (party_member_of_own_team)"))
-        let steps: [(String, String, String)] = [
-            ("party_branch", "branch_opinion", "同意"),
-            ("superior_discipline_committee", "discipline_review_opinion", "同意"),
-            ("hr_department", "resume_review_opinion", "履历属实"),
-            ("party_committee_office", "political_review_opinion", "合格"),
-            ("discipline_committee_office", "integrity_opinion", "无问题"),
+        // The political-status review gives its verdict on each criterion of the political gate.
+        let verdicts: [String: Value] = [
+            "political_review_opinion": .string("合格"), "party_spirit": .bool(true),
+            "ideals_and_convictions": .bool(true), "fighting_spirit": .bool(true), "clean_and_honest": .bool(true),
         ]
-        for (role, field, text) in steps {
-            current = try advance(interpreter, current, "approve", role, [field: .string(text)])
+        let steps: [(String, [String: Value])] = [
+            ("party_branch", ["branch_opinion": .string("同意")]),
+            ("superior_discipline_committee", ["discipline_review_opinion": .string("同意")]),
+            ("hr_department", ["resume_review_opinion": .string("履历属实")]),
+            ("party_committee_office", verdicts),
+            ("discipline_committee_office", ["integrity_opinion": .string("无问题")]),
+        ]
+        for (role, input) in steps {
+            current = try advance(interpreter, current, "approve", role, input)
         }
+        #expect(current["political_gate_passed"] == .bool(true))
         guard
             case .advanced(let last) = interpreter.step(
                 current,
@@ -127,14 +138,19 @@ import Testing
     }
 
     @Test func anIneligibleCandidateCannotPassTheNextStep() throws {
-        var (interpreter, current) = try openSelection(grades: [2021: "good", 2022: "qualified", 2023: "good"])
+        // Sanctioned in May 2023 (within two calendar years): not clean and honest. The weaker
+        // 2022 only costs its point.
+        var (interpreter, current) = try openSelection(
+            grades: [2021: "good", 2022: "qualified", 2023: "good"], sanctioned: Day("2023-05-10"))
         current = try advance(interpreter, current, "approve", "selecting_unit", ["recommendation_note": .string("推荐")])
         #expect(current["eligible"] == .bool(false))
         guard case .list(let reasons)? = current["eligibility_reasons"] else {
             Issue.record("no reasons recorded")
             return
         }
-        #expect(reasons.contains { "\($0)".contains("performance_two_years_ago") })
+        #expect(reasons.contains { "\($0)".contains("not met (clean_and_honest)") })
+        #expect(!reasons.contains { "\($0)".contains("performance_two_years_ago") })
+        #expect(current["preference_points"] == .number(Number(4)))
         guard
             case .rejected(let rejection) = interpreter.step(
                 current,
