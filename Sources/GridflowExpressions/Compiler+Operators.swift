@@ -151,8 +151,21 @@ extension Compiler {
         case "??":
             let left = try check(leftSyntax)
             let right = try check(rightSyntax)
-            // A left side that is always null (a JSON null in --data) leaves the right side's type.
-            guard let type = left.type == .null ? right.type : unify(left.type.unwrapped, right.type) else {
+            // A left side that is always null (a JSON null in --data) leaves the right side's type;
+            // an enum defaulted to a string literal that is one of its values stays that enum
+            // (`case.concern ?? "general"` may be given where the enum is expected).
+            let enumDefault: ValueType? =
+                if case .enumeration(_, let values) = left.type.unwrapped,
+                    case .literal(.string(let text), _) = rightSyntax, values.contains(text)
+                {
+                    left.type.unwrapped
+                } else {
+                    nil
+                }
+            guard
+                let type = enumDefault
+                    ?? (left.type == .null ? right.type : unify(left.type.unwrapped, right.type))
+            else {
                 throw fail("type", "the two sides of '??' differ: \(left.type.unwrapped) and \(right.type)", range)
             }
             let a = left.code, b = right.code

@@ -173,6 +173,22 @@ import Testing
         }
     }
 
+    @Test func anEnumDefaultedToOneOfItsValuesStaysTheEnum() throws {
+        // `person.performance[2019]` is a grade?: defaulted to one of the grades, it is a grade
+        // (a rule set's enum input may take it); to another text, a string as before.
+        #expect(
+            try Compiler.compile("person.performance[2019] ?? \"qualified\"", in: Fixture.environment).type
+                == Fixture.grade)
+        #expect(try Compiler.compile("person.performance[2019] ?? \"none\"", in: Fixture.environment).type == .string)
+        #expect(try Compiler.compile("person.performance[2019] ?? case.title", in: Fixture.environment).type == .string)
+        #expect(try value("person.performance[2019] ?? \"qualified\"") == .string("qualified"))
+        #expect(try value("person.performance[2023] ?? \"qualified\"") == .string("good"))
+        // As the enum, it is compared as the enum: a value the grades lack is refused at load.
+        #expect(throws: ExpressionProblem.self) {
+            try Compiler.compile("(person.performance[2019] ?? \"good\") == \"god\"", in: Fixture.environment)
+        }
+    }
+
     @Test func missingDataAtRunTimeIsAnErrorWithAPosition() throws {
         // Imported data with a null where the definition promised a value.
         let compiled = try Compiler.compile("case.title == \"x\" or case.score > 1", in: Fixture.environment)
