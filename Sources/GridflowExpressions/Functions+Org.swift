@@ -1,6 +1,7 @@
 import GridflowDiagnostics
 
-/// `level`, `parent`, `ancestors`, `title` and `within`: the unit's org tree, compiled in.
+/// `level`, `parent`, `ancestors`, `ancestor_at`, `title` and `within`: the unit's org tree,
+/// compiled in.
 extension Compiler {
     mutating func orgFunction(_ name: String, _ nameRange: TextRange, _ arguments: [Syntax], _ range: TextRange)
         throws(ExpressionProblem) -> Typed
@@ -10,8 +11,9 @@ extension Compiler {
                 "no-org", "\(name)() reads the unit's org tree, and no unit's tree is known here", nameRange,
                 hint: "declare the unit's 'org.tree'; 'gridflow eval' reads one with --unit UNIT")
         }
-        let nodes = try arguments.map { (syntax) throws(ExpressionProblem) -> Typed in
-            try orgNode(syntax, of: name, in: tree)
+        // `ancestor_at`'s second argument is a level, every other argument a node.
+        let nodes = try (name == "ancestor_at" ? [arguments[0]] : arguments).map {
+            (syntax) throws(ExpressionProblem) -> Typed in try orgNode(syntax, of: name, in: tree)
         }
         let node = nodes[0].code
         let lookup: @Sendable (Frame) throws(EvaluationError) -> (name: String, node: OrgTree.Node) = {
@@ -45,6 +47,22 @@ extension Compiler {
                 code: { frame throws(EvaluationError) in
                     .list(tree.ancestors(of: try lookup(frame).name).map(Value.string))
                 }, cost: cost + tree.levels.count, range: range)
+        case "ancestor_at":
+            let level = try orgLevel(arguments[1], in: tree).code
+            return Typed(
+                type: tree.nodeType.optional,
+                code: { frame throws(EvaluationError) in
+                    let found = try lookup(frame)
+                    guard case .string(let wanted) = try level(frame) else {
+                        throw EvaluationError("null", "null org level", at: range)
+                    }
+                    guard tree.levels.contains(wanted) else {
+                        throw EvaluationError("org-level", "'\(wanted)' is not a level of the org tree", at: range)
+                    }
+                    if found.node.level == wanted { return .string(found.name) }
+                    return tree.ancestors(of: found.name).first { tree.node($0)?.level == wanted }.map(Value.string)
+                        ?? .null
+                }, cost: cost + tree.levels.count, range: range)
         default:  // within
             let top = nodes[1].code
             return Typed(
@@ -77,6 +95,22 @@ extension Compiler {
                 literalRange,
                 hint: "nodes: " + shown + (tree.names.count > 20 ? ", … (\(tree.names.count) in all)" : ""))
         }
+        return value
+    }
+
+    /// Checks an argument that names an org level: an `org level` value (`level(node)`) or a
+    /// string; a string written out must be one of the levels.
+    private mutating func orgLevel(_ syntax: Syntax, in tree: OrgTree) throws(ExpressionProblem) -> Typed {
+        let value = try check(syntax)
+        if value.type.isOptional { throw nullFailure(value) }
+        guard value.type == .string || fits(value.type, tree.levelType) else {
+            throw fail(
+                "type", "ancestor_at() takes an org level (a string) as its second argument, not \(value.type)",
+                value.range)
+        }
+        var written = syntax
+        while case .parenthesized(let inner, _) = written { written = inner }
+        try checkEnumLiteral(Typed(type: tree.levelType, code: value.code, cost: 0, range: value.range), written)
         return value
     }
 

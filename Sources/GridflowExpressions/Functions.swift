@@ -7,7 +7,7 @@ enum Functions {
         "abs", "now", "today", "date", "days_between", "working_days_between", "year", "quarter", "month", "day",
         "weekday", "start_of_month", "end_of_month", "start_of_quarter", "end_of_quarter", "start_of_half",
         "end_of_half", "start_of_year", "end_of_year", "contains", "starts_with", "ends_with", "current", "level",
-        "parent", "ancestors", "title", "within",
+        "parent", "ancestors", "ancestor_at", "title", "within",
     ]
     /// The months of the period each start_of_…/end_of_… function rounds to.
     static let periodMonths = [
@@ -112,8 +112,8 @@ extension Compiler {
                     return .record(found)
                 }, cost: value.cost + 1, range: range)
 
-        case "level", "parent", "ancestors", "title", "within":
-            try arity(name == "within" ? 2...2 : 1...1)
+        case "level", "parent", "ancestors", "ancestor_at", "title", "within":
+            try arity(name == "within" || name == "ancestor_at" ? 2...2 : 1...1)
             return try orgFunction(name, nameRange, arguments, range)
 
         case "now":

@@ -341,11 +341,15 @@ public struct DemoRunner {
             summary.refused["open \(opening.workflow): nobody holds the role \(opening.by)", default: 0] += 1
             return
         }
-        // A random holder, else the next one whose role reaches where the case is placed.
+        // A random holder, else the next one whose role reaches where the case is placed. The
+        // holder opens it in that role: an opening another of their roles would allow (every
+        // branch secretary is an employee too) but `by` does not reach is not theirs to make.
         let first = random.int(0...(candidates.count - 1))
+        let openers = program.workflow(opening.workflow)?.startedBy ?? []
         do {
             var opener = people[candidates[first]]
             var input: [String: Value] = [:]
+            var reaches = false
             for offset in 0..<candidates.count {
                 opener = people[candidates[(first + offset) % candidates.count]]
                 let roots: [Value] = [
@@ -357,10 +361,19 @@ public struct DemoRunner {
                     input[field] = try value(
                         generator, roots, rollAt: 3, "field '\(field)' of a new \(opening.workflow) case")
                 }
+                var inRole = opener.actor
+                if openers.contains(opening.by) { inRole.roles = [opening.by] }
                 let probe = engine.interpreter.open(
-                    opening.workflow, id: "probe", input: input, by: opener.actor, now: clock)
+                    opening.workflow, id: "probe", input: input, by: inRole, now: clock)
                 if case .rejected(let rejection) = probe, rejection.code == .notPermitted { continue }
+                reaches = true
                 break
+            }
+            guard reaches else {
+                summary.refused[
+                    "open \(opening.workflow): no holder of \(opening.by) may open it where it is placed", default: 0] +=
+                    1
+                return
             }
             let snapshot = try engine.open(opening.workflow, input: input, by: opener.actor, now: clock)
             known.insert(snapshot.id)

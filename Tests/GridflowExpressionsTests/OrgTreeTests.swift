@@ -2,7 +2,8 @@ import Testing
 
 @testable import GridflowExpressions
 
-/// `level`, `parent`, `ancestors`, `title` and `within` over a small org tree compiled in.
+/// `level`, `parent`, `ancestors`, `ancestor_at`, `title` and `within` over a small org tree
+/// compiled in.
 @Suite struct OrgTreeTests {
     /// field → plant → area_1 → station_1 / station_2, and plant → depot, which skips the work
     /// area level (a node that names its level); station_2 has no title.
@@ -64,6 +65,17 @@ import Testing
         ("within('plant', case.station)", .bool(false)),
         ("level(case.station) == 'team' and 'plant' in ancestors(case.station)", .bool(true)),
         ("count(ancestors(case.station), a -> level(a) == 'plant')", .number(Number(1))),
+        // The node itself or its ancestor at the level; null when it lies above it.
+        ("ancestor_at(case.station, 'plant')", .string("plant")),
+        ("ancestor_at(case.station, 'work_area')", .string("area_1")),
+        ("ancestor_at(case.station, 'team')", .string("station_1")),
+        ("ancestor_at('plant', 'plant')", .string("plant")),
+        ("ancestor_at('plant', 'team')", .null),
+        ("ancestor_at('field', 'oilfield')", .string("field")),
+        // The depot skips the work area level: it has no work area.
+        ("ancestor_at(case.team, 'work_area')", .null),
+        ("ancestor_at(case.team, level('plant'))", .string("plant")),
+        ("title(ancestor_at(case.station, 'work_area') ?? 'field')", .string("一区")),
     ])
     func functionsReadTheTree(_ text: String, _ expected: Value) throws {
         #expect(try Self.evaluate(text) == expected)
@@ -76,12 +88,16 @@ import Testing
         #expect(try type("ancestors('plant')") == .list(Self.tree.nodeType))
         #expect(try type("title(case.team)") == .string)
         #expect(try type("within(case.team, 'plant')") == .bool)
+        #expect(try type("ancestor_at(case.team, 'plant')") == .optional(Self.tree.nodeType))
         #expect(
             Self.tree.levelType == .enumeration(name: "org level", values: ["oilfield", "plant", "work_area", "team"]))
     }
 
     @Test func aNameTheTreeLacksIsAnErrorAtRunTimeNotANull() throws {
-        for text in ["level(case.team)", "parent(case.team)", "title(case.team)", "ancestors(case.team)"] {
+        for text in [
+            "level(case.team)", "parent(case.team)", "title(case.team)", "ancestors(case.team)",
+            "ancestor_at(case.team, 'plant')",
+        ] {
             let error = try #require(throws: EvaluationError.self) { try Self.evaluate(text, team: "station_9") }
             #expect(error.code == "org-node")
             #expect(error.message == "'station_9' is not a node of the org tree")
@@ -90,6 +106,12 @@ import Testing
             try Self.evaluate("within(case.station, case.team)", team: "nowhere")
         }
         #expect(error.message == "'nowhere' is not a node of the org tree")
+        // A level read from data that is no level of the tree: an error too, never a null.
+        let level = try #require(throws: EvaluationError.self) {
+            try Self.evaluate("ancestor_at(case.station, case.team)", team: "depot")
+        }
+        #expect(level.code == "org-level")
+        #expect(level.message == "'depot' is not a level of the org tree")
     }
 
     @Test func mistakesAreDiagnosedWhereTheyAreWritten() throws {
@@ -122,6 +144,20 @@ import Testing
 
         let parentOfParent = try #require(Self.problem("parent(parent(case.station))"))
         #expect(parentOfParent.code == "nullable")
+
+        let levelName = try #require(Self.problem("ancestor_at(case.station, 'plnat')"))
+        #expect(levelName.code == "enum-value")
+        #expect(levelName.message == "org level has no value 'plnat'; did you mean 'plant'?")
+        #expect(levelName.range == TextRange(offset: 26, length: 7))
+
+        let levelType = try #require(Self.problem("ancestor_at(case.station, case.department)"))
+        #expect(levelType.code == "type")
+        #expect(
+            levelType.message
+                == "ancestor_at() takes an org level (a string) as its second argument, not enum department")
+
+        let nodeAbove = try #require(Self.problem("title(ancestor_at(case.station, 'plant'))"))
+        #expect(nodeAbove.code == "nullable")
 
         let arity = try #require(Self.problem("within(case.station)"))
         #expect(arity.message == "within() takes 2 arguments, not 1")
