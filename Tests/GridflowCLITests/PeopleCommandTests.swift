@@ -44,7 +44,7 @@ import Testing
             ),
             (
                 "[" + Self.person("wang", extra: #", "age": 40"#) + "]",
-                "age: not a person field of oilfield; fields: party_member, branch_committee_member, leadership_member, key_post, party_rep, worker_rep, union_rep, politically_reliable, frontline_familiar, last_sanction, performance, department, team, shift\n",
+                "age: not a person field of oilfield; fields: party_member, branch_committee_member, leadership_member, key_post, party_rep, worker_rep, union_rep, politically_reliable, frontline_familiar, last_sanction, performance, department, shift, team\n",
                 1
             ),
             ("[" + Self.person("wang", extra: #", "key_post": "boss""#) + "]", "duplicate key 'key_post'", 2),
