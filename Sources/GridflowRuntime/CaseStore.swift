@@ -82,6 +82,71 @@ public protocol CaseStore: Sendable {
         unit: String, appraisal: String, period: String, roles: [String], results: [StoredAppraisal],
         consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
     ) throws(StoreError)
+
+    /// A unit's deployments, oldest first.
+    func deployments(unit: String) throws(StoreError) -> [StoredDeployment]
+    /// The deployment of a unit with `version`, or `nil`.
+    func deployment(unit: String, version: String) throws(StoreError) -> StoredDeployment?
+    /// The version new cases of a unit open on, or `nil` before its first deployment.
+    func activeDeployment(unit: String) throws(StoreError) -> String?
+    /// In one transaction: stores `deployment` unless the unit has its version already, makes it
+    /// the active one, and moves the unit's cases recorded with a version of `adopting` (the
+    /// byte hashes of stores from before deployments) to it. Returns whether it was new.
+    func deploy(_ deployment: StoredDeployment, adopting: [String]) throws(StoreError) -> Bool
+    /// Makes an existing deployment the one new cases open on.
+    func activate(unit: String, version: String) throws(StoreError)
+    /// How many cases of a unit there are per definitions version, workflow and state.
+    func caseCounts(unit: String) throws(StoreError) -> [CaseCount]
+}
+
+/// An immutable deployment of a unit's definitions: the files (with the base unit's), their
+/// content version, who deployed them, when and why.
+public struct StoredDeployment: Sendable, Hashable {
+    public struct File: Sendable, Hashable {
+        /// From `Workflows/` or `Rules/` on.
+        public var path: String
+        public var text: String
+        public init(path: String, text: String) {
+            self.path = path
+            self.text = text
+        }
+    }
+
+    public var unit: String
+    public var version: String
+    /// Its place among the unit's deployments, from 1.
+    public var sequence: Int
+    public var files: [File]
+    public var deployedBy: String
+    public var deployedAt: Instant
+    public var message: String?
+
+    public init(
+        unit: String, version: String, sequence: Int, files: [File], deployedBy: String, deployedAt: Instant,
+        message: String?
+    ) {
+        self.unit = unit
+        self.version = version
+        self.sequence = sequence
+        self.files = files
+        self.deployedBy = deployedBy
+        self.deployedAt = deployedAt
+        self.message = message
+    }
+}
+
+/// Cases of one definitions version, workflow and state.
+public struct CaseCount: Sendable, Hashable {
+    public var version: String
+    public var workflow: String
+    public var state: String
+    public var count: Int
+    public init(version: String, workflow: String, state: String, count: Int) {
+        self.version = version
+        self.workflow = workflow
+        self.state = state
+        self.count = count
+    }
 }
 
 extension CaseStore {

@@ -227,7 +227,7 @@ public struct Engine: Sendable {
         guard anyVersion || stored.definitionVersion == program.version else {
             throw EngineError(
                 .version,
-                "case \(stored.id) runs on definitions version \(stored.definitionVersion), but version \(program.version) is loaded; deploying versions side by side comes with the daemon"
+                "case \(stored.id) runs on definitions version \(stored.definitionVersion), but the definitions loaded are version \(program.version); until cases of several deployments run side by side, act on it with the definitions it opened on ('gridflow deployments \(stored.unit)' lists the versions)"
             )
         }
         let json: JSON

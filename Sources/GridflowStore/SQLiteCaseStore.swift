@@ -201,6 +201,17 @@ public final class SQLiteCaseStore: CaseStore {
         migrator.registerMigration("v6: timers by case") { db in
             try db.execute(sql: "CREATE INDEX timers_by_case ON timers (case_id)")
         }
+        migrator.registerMigration("v7: deployments of each unit") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE deployments (
+                        unit TEXT NOT NULL, version TEXT NOT NULL, sequence INTEGER NOT NULL, files TEXT NOT NULL,
+                        deployed_by TEXT NOT NULL, deployed_at INTEGER NOT NULL, message TEXT,
+                        PRIMARY KEY (unit, version), UNIQUE (unit, sequence));
+                    CREATE TABLE active_deployments (unit TEXT PRIMARY KEY, version TEXT NOT NULL);
+                    CREATE INDEX cases_by_version ON cases (unit, definition_version);
+                    """)
+        }
         return migrator
     }
 
@@ -1102,5 +1113,115 @@ final class GroupCommit: Sendable {
     /// Lets the writer thread end (the store is going away).
     func stopWriter() {
         if writerStarted.withLock({ $0 }) { writerWake.signal() }
+    }
+}
+
+// MARK: Deployments
+
+extension SQLiteCaseStore {
+    public func deployments(unit: String) throws(StoreError) -> [StoredDeployment] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deployments WHERE unit = ? ORDER BY sequence", arguments: [unit])
+                .map(Self.storedDeployment)
+        }
+    }
+
+    public func deployment(unit: String, version: String) throws(StoreError) -> StoredDeployment? {
+        try read { db in
+            try Row.fetchOne(
+                db, sql: "SELECT * FROM deployments WHERE unit = ? AND version = ?", arguments: [unit, version]
+            ).map(Self.storedDeployment)
+        }
+    }
+
+    public func activeDeployment(unit: String) throws(StoreError) -> String? {
+        try read { db in
+            try String.fetchOne(db, sql: "SELECT version FROM active_deployments WHERE unit = ?", arguments: [unit])
+        }
+    }
+
+    public func deploy(_ deployment: StoredDeployment, adopting: [String]) throws(StoreError) -> Bool {
+        try write { db in
+            let exists =
+                try Int.fetchOne(
+                    db, sql: "SELECT 1 FROM deployments WHERE unit = ? AND version = ?",
+                    arguments: [deployment.unit, deployment.version]) != nil
+            if !exists {
+                let sequence =
+                    try Int.fetchOne(
+                        db, sql: "SELECT COALESCE(MAX(sequence), 0) + 1 FROM deployments WHERE unit = ?",
+                        arguments: [deployment.unit]) ?? 1
+                let files = Value.list(
+                    deployment.files.map {
+                        .map([.string("path"): .string($0.path), .string("text"): .string($0.text)])
+                    })
+                try db.execute(
+                    sql: """
+                        INSERT INTO deployments (unit, version, sequence, files, deployed_by, deployed_at, message)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)
+                        """,
+                    arguments: [
+                        deployment.unit, deployment.version, sequence, ValueJSON.encode(files), deployment.deployedBy,
+                        deployment.deployedAt.seconds, deployment.message,
+                    ])
+            }
+            try db.execute(
+                sql: """
+                    INSERT INTO active_deployments (unit, version) VALUES (?, ?)
+                    ON CONFLICT (unit) DO UPDATE SET version = excluded.version
+                    """, arguments: [deployment.unit, deployment.version])
+            for legacy in adopting where legacy != deployment.version {
+                try db.execute(
+                    sql: "UPDATE cases SET definition_version = ? WHERE unit = ? AND definition_version = ?",
+                    arguments: [deployment.version, deployment.unit, legacy])
+            }
+            return !exists
+        }
+    }
+
+    public func activate(unit: String, version: String) throws(StoreError) {
+        try write { db in
+            guard
+                try Int.fetchOne(
+                    db, sql: "SELECT 1 FROM deployments WHERE unit = ? AND version = ?", arguments: [unit, version])
+                    != nil
+            else { throw StoreError(.notFound, "unit \(unit) has no deployment \(version)") }
+            try db.execute(
+                sql: """
+                    INSERT INTO active_deployments (unit, version) VALUES (?, ?)
+                    ON CONFLICT (unit) DO UPDATE SET version = excluded.version
+                    """, arguments: [unit, version])
+        }
+    }
+
+    public func caseCounts(unit: String) throws(StoreError) -> [CaseCount] {
+        try read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT definition_version, workflow, state, COUNT(*) AS n FROM cases WHERE unit = ?
+                    GROUP BY definition_version, workflow, state ORDER BY definition_version, workflow, state
+                    """, arguments: [unit]
+            ).map { row in
+                CaseCount(
+                    version: row["definition_version"], workflow: row["workflow"], state: row["state"], count: row["n"])
+            }
+        }
+    }
+
+    static func storedDeployment(_ row: Row) throws -> StoredDeployment {
+        let text: String = row["files"]
+        var files: [StoredDeployment.File] = []
+        if case .array(let items) = try JSONReader.read(text.utf8) {
+            for item in items {
+                guard case .object(let object) = item, case .string(let path)? = object["path"],
+                    case .string(let body)? = object["text"]
+                else { continue }
+                files.append(.init(path: path, text: body))
+            }
+        }
+        return StoredDeployment(
+            unit: row["unit"], version: row["version"], sequence: row["sequence"], files: files,
+            deployedBy: row["deployed_by"], deployedAt: Instant(seconds: row["deployed_at"]), message: row["message"])
     }
 }

@@ -72,24 +72,7 @@ struct StoreOptions: ParsableArguments {
 
     /// The compiled definitions of `unit`, validated first.
     func program(unit: String) throws -> Program {
-        let base = root == "." ? "" : (root.hasSuffix("/") ? root : root + "/")
-        let folders = [base + "Workflows/" + unit, base + "Rules/" + unit].filter {
-            FileManager.default.fileExists(atPath: $0)
-        }
-        guard !folders.isEmpty else { throw CommandError(message: "no unit '\(unit)' in \(base.isEmpty ? "." : base)") }
-        let result = Loader().load(paths: folders)
-        let errors = result.diagnostics.filter { $0.severity == .error }
-        guard errors.isEmpty, let definitions = result.units[unit] else {
-            throw CommandError(
-                message:
-                    "the definitions of unit '\(unit)' have \(errors.count) error(s); run 'gridflow validate \(folders.joined(separator: " "))'",
-                status: 1)
-        }
-        do {
-            return try Program(definitions: definitions, version: DefinitionVersion.of(result.sources))
-        } catch {
-            throw CommandError(message: "unit '\(unit)' cannot be compiled: \(error)", status: 1)
-        }
+        try WorkingTree.load(unit: unit, root: root).program
     }
 }
 
