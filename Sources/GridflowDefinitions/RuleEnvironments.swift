@@ -29,13 +29,23 @@ extension UnitTypes {
     }
 
     /// A package's consequences: the facts and person, the total, the grade, the period and
-    /// `veto`, the name of the veto item that set the grade (null when the total did).
-    public func consequenceRoots(_ appraisal: Appraisal, package: Appraisal.Package) -> Roots {
+    /// `veto`, the name of the veto item that set the grade (null when the total did); with a
+    /// `rewards` table, also `rewards`, its outputs for this grade.
+    public func consequenceRoots(
+        _ appraisal: Appraisal, package: Appraisal.Package, rewards: DecisionTable? = nil
+    ) -> Roots {
         appraisalRoots(appraisal) + [
             ("score", .decimal),
             ("grade", .enumeration(name: "grade", values: package.grades.map(\.grade.text))), ("period", .string),
             ("veto", .optional(.string)),
-        ]
+        ] + (rewards.map { [("rewards", .record(rewardsType($0)))] } ?? [])
+    }
+
+    /// The outputs of a package's `rewards` table, as the consequences read them.
+    public func rewardsType(_ table: DecisionTable) -> RecordType {
+        RecordType(
+            name: "rewards",
+            fields: table.outputs.map { .init(name: $0.name.text, type: valueType($0.type, name: $0.name.text)) })
     }
 }
 

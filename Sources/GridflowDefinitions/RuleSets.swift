@@ -86,6 +86,9 @@ public struct Appraisal: Sendable {
         public var grades: [Band]
         public var consequences: [(grade: Name, effects: [Effect])]
         public var dimensionsSpan: SourceSpan?
+        /// A decision table consulted once the grade is known (`rewards: {rules, input}`); its
+        /// outputs are read by the consequences as `rewards.OUTPUT`.
+        public var rewards: Decision? = nil
     }
 
     /// A weighted dimension.
@@ -247,7 +250,8 @@ extension Appraisal {
                     consequences: package["consequences"]?.entries.map { consequence in
                         (consequence.name, consequence.value.sequence?.compactMap(Effect.read) ?? [])
                     } ?? [],
-                    dimensionsSpan: package.keySpan("dimensions"))
+                    dimensionsSpan: package.keySpan("dimensions"),
+                    rewards: package["rewards"].flatMap(Decision.read))
             } ?? [])
     }
 }

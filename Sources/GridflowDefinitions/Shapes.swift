@@ -532,6 +532,19 @@ public enum Shapes {
                                 key("min", .number, "The lowest total in the band; none for the last."),
                                 key("title", .text, "A label shown to people."),
                             ]))), "Grade bands from the highest down."),
+            key(
+                "rewards",
+                .object(
+                    ObjectShape(
+                        "a rewards table", plural: "rewards tables",
+                        [
+                            required("rules", .identifier, "A decision table of the unit."),
+                            key(
+                                "input", .map(entity: "input", .expression),
+                                "Its inputs, over the facts, person, score, grade, period and veto."),
+                        ])),
+                "A decision table consulted once the grade is known; the consequences read its outputs as `rewards.NAME`."
+            ),
             key("consequences", .map(entity: "grade", .list(.ref("effect"))), "Effects per grade."),
         ])
 

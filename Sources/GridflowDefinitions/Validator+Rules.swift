@@ -254,7 +254,21 @@ extension Validator {
                         hint: "a veto gives one of the package's grade bands: " + grades.joined(separator: ", "))
                 }
             }
-            let consequenceRoots = types.consequenceRoots(appraisal, package: package)
+            var rewardsTable: DecisionTable?
+            if let rewards = package.rewards {
+                let tables = definitions.decisionTables.map(\.name.text)
+                if let table = definitions.decisionTables.first(where: { $0.name.text == rewards.rules.text }) {
+                    rewardsTable = table
+                    check(
+                        rewards, fields: [], roots: types.consequenceRoots(appraisal, package: package),
+                        in: "'rewards' of \(pplace)")
+                } else {
+                    _ = resolve(
+                        rewards.rules, among: tables, as: "decision table", in: "'rewards' of \(pplace)",
+                        hint: "rewards name a decision table (kind: DecisionTable) of Rules/\(unit.name.text)/")
+                }
+            }
+            let consequenceRoots = types.consequenceRoots(appraisal, package: package, rewards: rewardsTable)
             for (grade, effects) in package.consequences {
                 resolve(grade, among: grades, as: "grade", in: "the consequences of \(pplace)")
                 checkEffects(effects, in: "the consequences of \(pplace)", roots: consequenceRoots)

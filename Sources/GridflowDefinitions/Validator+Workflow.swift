@@ -287,7 +287,7 @@ extension Validator {
             at: name.span)
     }
 
-    private mutating func check(
+    mutating func check(
         _ decision: Decision, fields: Set<String>, roots: [(name: String, type: ValueType)], in place: String
     ) {
         let outputs: [String]

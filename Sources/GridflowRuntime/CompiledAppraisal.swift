@@ -148,7 +148,10 @@ public struct CompiledAppraisal: Sendable {
                 try CompiledPackage(
                     package, roots: types.appraisalRoots(appraisal),
                     consequenceRoots: types.consequenceRoots(appraisal, package: package), appraisal: name,
-                    types: types))
+                    types: types,
+                    rewards: package.rewards.flatMap { rewards in
+                        definitions.decisionTables.first { $0.name.text == rewards.rules.text }
+                    }))
         }
         self.packages = packages
     }
@@ -168,6 +171,9 @@ public struct CompiledPackage: Sendable {
     public let bands: [Band]
     /// Effects by grade.
     let consequences: [String: [CompiledEffect]]
+    /// The decision table consulted once the grade is known, its inputs, and the layout of the
+    /// `rewards` record its outputs make for the consequences.
+    let rewards: (rules: String, inputs: [(name: String, code: CompiledExpression)], type: RecordType)?
 
     public struct Dimension: Sendable {
         public let name: String
@@ -233,7 +239,7 @@ public struct CompiledPackage: Sendable {
 
     init(
         _ package: Appraisal.Package, roots: UnitTypes.Roots, consequenceRoots: UnitTypes.Roots, appraisal: String,
-        types: UnitTypes
+        types: UnitTypes, rewards table: DecisionTable? = nil
     ) throws(Program.CompileError) {
         role = package.role.text
         title = package.title
@@ -294,11 +300,26 @@ public struct CompiledPackage: Sendable {
         bands = try package.grades.map { (band) throws(Program.CompileError) in
             Band(grade: band.grade.text, min: band.min)
         }
+        if let table, let decision = package.rewards {
+            var inputs: [(name: String, code: CompiledExpression)] = []
+            for (name, value) in decision.input {
+                inputs.append(
+                    (
+                        name.text,
+                        try CompiledWorkflow.compile(
+                            value.text, types.environment(consequenceRoots), nil, "\(place), rewards")
+                    ))
+            }
+            rewards = (table.name.text, inputs, types.rewardsType(table))
+        } else {
+            rewards = nil
+        }
+        let effectRoots = consequenceRoots + (table.map { [("rewards", .record(types.rewardsType($0)))] } ?? [])
         var consequences: [String: [CompiledEffect]] = [:]
         for (grade, effects) in package.consequences {
             consequences[grade.text] = try effects.map { (effect) throws(Program.CompileError) in
                 try CompiledEffect(
-                    effect, environment: types.environment(consequenceRoots),
+                    effect, environment: types.environment(effectRoots),
                     place: "\(place), consequences of \(grade.text)")
             }
         }

@@ -321,6 +321,17 @@ extension Engine {
                     .number(entry.score.total), .string(entry.score.grade), .string(window.description),
                     entry.score.veto.map { .string($0.name) } ?? .null,
                 ], now: now, calendar: program.calendar)
+            // The package's rewards table decides for this grade before any consequence runs.
+            if let rewards = package.rewards {
+                switch decideRewards(rewards, frame) {
+                case .success(let record): frame.roots.append(.record(record))
+                case .failure(let message):
+                    outcome.failed.append(
+                        "\(entry.person) (\(entry.score.role), \(entry.score.grade)): rewards table '\(rewards.rules)': \(message)"
+                    )
+                    continue
+                }
+            }
             for (index, effect) in effects.enumerated() {
                 let key = "\(entry.person)\u{0}\(entry.score.role)\u{0}\(entry.score.grade)\u{0}\(index)"
                 if performed.contains(key) {
@@ -439,4 +450,38 @@ extension Engine {
             .string("band_grade"): .string(veto.bandGrade),
         ])
     }
+}
+
+extension Engine {
+    /// What a package's rewards table gives for one result: its outputs as the `rewards` record,
+    /// or why it could not decide.
+    func decideRewards(
+        _ rewards: (rules: String, inputs: [(name: String, code: CompiledExpression)], type: RecordType), _ frame: Frame
+    ) -> Result<Record, RewardsFailure> {
+        var values: [String: Value] = [:]
+        for (name, code) in rewards.inputs {
+            do { values[name] = try code.evaluate(frame) } catch {
+                return .failure(RewardsFailure("input '\(name)' cannot be evaluated: \(error.message)"))
+            }
+        }
+        guard let rules = program.rules[rewards.rules] else {
+            return .failure(RewardsFailure("no rule set '\(rewards.rules)'"))
+        }
+        switch rules.evaluate(values, now: frame.now, calendar: program.calendar) {
+        case .success(let outputs):
+            let layout = rewards.type.layout
+            var slots = [Value](repeating: .null, count: rewards.type.fields.count)
+            for field in rewards.type.fields {
+                if let slot = layout.slot(of: field.name) { slots[slot] = outputs[field.name] ?? .null }
+            }
+            return .success(Record(layout: layout, slots: slots))
+        case .failure(let incident): return .failure(RewardsFailure(incident.message))
+        }
+    }
+}
+
+/// Why a rewards table could not decide.
+struct RewardsFailure: Error {
+    let message: String
+    init(_ message: String) { self.message = message }
 }
