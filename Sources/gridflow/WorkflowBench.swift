@@ -127,7 +127,14 @@ struct WorkflowBench: ParsableCommand {
         ("approve", "party_branch", ["branch_opinion": .string("同意")]),
         ("approve", "superior_discipline_committee", ["discipline_review_opinion": .string("同意")]),
         ("approve", "hr_department", ["resume_review_opinion": .string("履历属实")]),
-        ("approve", "party_committee_office", ["political_review_opinion": .string("合格")]),
+        (
+            "approve", "party_committee_office",
+            [
+                "political_review_opinion": .string("合格"), "party_spirit": .bool(true),
+                "ideals_and_convictions": .bool(true), "fighting_spirit": .bool(true),
+                "clean_and_honest": .bool(true),
+            ]
+        ),
         ("approve", "discipline_committee_office", ["integrity_opinion": .string("无问题")]),
         ("approve", "approver", ["approval_note": .string("同意"), "certificate_no": .string("C-1")]),
     ]
