@@ -129,17 +129,22 @@ public struct ScenarioRunner {
                 return nil
             }
         }
-        func actor(_ name: Name) -> Actor? {
-            if var actor = actors[name.text] {
-                // Appointments made by the run's cases give roles, at their nodes, until they end.
-                let appointed = ((try? store.appointments(unit: program.unit, person: name.text)) ?? [])
-                    .filter { $0.end == nil }
-                if !appointed.isEmpty {
-                    actor.roles.formUnion(appointed.map(\.role))
-                    actor.scopes = program.org.scopes(of: actor.person, roles: actor.roles, appointments: appointed)
-                }
-                return actor
+        /// Appointments made by the run's cases give roles, at their nodes, until they end.
+        func appointed(_ actor: Actor) -> Actor {
+            var actor = actor
+            let appointed = ((try? store.appointments(unit: program.unit, person: actor.id)) ?? [])
+                .filter { $0.end == nil }
+            if !appointed.isEmpty {
+                actor.roles.formUnion(appointed.map(\.role))
+                actor.scopes = program.org.scopes(of: actor.person, roles: actor.roles, appointments: appointed)
             }
+            return actor
+        }
+        /// Everyone of `people` as they stand now: who sees what follows appointments too, as
+        /// `case show --as` does.
+        func viewers() -> [String: Actor] { actors.mapValues(appointed) }
+        func actor(_ name: Name) -> Actor? {
+            if let actor = actors[name.text] { return appointed(actor) }
             if PersonID.reserved.contains(name.text.lowercased()) {
                 fail(
                     "'\(name.text)' is the engine, not a person: write 'engine_open: {with: …}' for a case the engine opens, "
@@ -264,7 +269,7 @@ public struct ScenarioRunner {
             let current = caseID.flatMap { try? engine.load($0) }
             check(
                 step, outcome, current: current, actor: stepActor, engine: engine, workflow: workflow, records: records,
-                actors: actors, now: now, fail: fail)
+                actors: viewers(), now: now, fail: fail)
             checkCases(step, store: store, fail: fail)
             if !result.failures.isEmpty { break }
         }
