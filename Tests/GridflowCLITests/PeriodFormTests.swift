@@ -30,14 +30,14 @@ import Testing
             ("2024-Q4", 1), ("2024-06", 1), ("2024-07", 1), ("2024-11", 1), ("2025", 0), ("2025-H1", 0),
         ]
         for (period, count) in expected {
-            let run = try gf(["report", "oilfield", "--period", period, "--json"])
+            let run = try gf(["report", "oilfield", "--report", "supervision_bulletin", "--period", period, "--json"])
             #expect(run.status == 0, "\(period): \(run.stderr)")
             let object = try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any]
             #expect(object?["period"] as? String == period)
             #expect((object?["overall"] as? [String: Any])?["reports"] as? Int == count, "\(period)")
         }
         for wrong in ["2024-H3", "2024-13", "24-Q1", "2024-q3", "2024-Q0", "2024-00", "2024-H1-01"] {
-            let run = try gf(["report", "oilfield", "--period", wrong])
+            let run = try gf(["report", "oilfield", "--report", "supervision_bulletin", "--period", wrong])
             #expect(run.status == 2, "\(wrong)")
             #expect(run.stderr.contains("2024, 2024-H1, 2024-Q3 or 2024-11"), "\(wrong): \(run.stderr)")
         }

@@ -76,12 +76,19 @@ import Testing
 
     @Test func theBulletinInEveryFormat() throws {
         try drive()
-        let markdown = try gf(["report", "oilfield", "--period", "2024-Q3", "--now", "2024-10-01T09:00:00+08:00"])
+        let markdown = try gf([
+            "report", "oilfield", "--report", "supervision_bulletin", "--period", "2024-Q3", "--now",
+            "2024-10-01T09:00:00+08:00",
+        ])
         #expect(markdown.status == 0, "\(markdown.stderr)")
         try expectGolden(markdown.stdout, "Tests/Golden/report/oilfield-2024-Q3.md")
-        let csv = try gf(["report", "oilfield", "--period", "2024-Q3", "--format", "csv"])
+        let csv = try gf([
+            "report", "oilfield", "--report", "supervision_bulletin", "--period", "2024-Q3", "--format", "csv",
+        ])
         try expectGolden(csv.stdout, "Tests/Golden/report/oilfield-2024-Q3.csv")
-        let json = try gf(["report", "oilfield", "--period", "2024-Q3", "--format", "json"])
+        let json = try gf([
+            "report", "oilfield", "--report", "supervision_bulletin", "--period", "2024-Q3", "--format", "json",
+        ])
         try expectGolden(json.stdout, "Tests/Golden/report/oilfield-2024-Q3.json")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
         let overall = try #require(object["overall"] as? [String: Any])
@@ -90,16 +97,19 @@ import Testing
         #expect(overall["explained"] as? Int == 1)
         // The page names its day of issue: the clock's day.
         let html = try gf([
-            "report", "oilfield", "--period", "2024-Q3", "--format", "html", "--now", "2024-10-01T09:00:00+08:00",
+            "report", "oilfield", "--report", "supervision_bulletin", "--period", "2024-Q3", "--format", "html",
+            "--now", "2024-10-01T09:00:00+08:00",
         ])
         try expectGolden(html.stdout, "Tests/Golden/report/oilfield-2024-Q3.html")
         #expect(html.stdout.hasPrefix("<!DOCTYPE html>"))
         #expect(!html.stdout.contains("<script"), "one self-contained page")
         #expect(!html.stdout.contains("http"), "nothing fetched from elsewhere")
         // The second quarter holds only the first report.
-        let earlier = try gf(["report", "oilfield", "--period", "2024-Q2", "--format", "csv"])
+        let earlier = try gf([
+            "report", "oilfield", "--report", "supervision_bulletin", "--period", "2024-Q2", "--format", "csv",
+        ])
         #expect(earlier.stdout.split(separator: "\n")[1].hasPrefix("all,all,1,"))
-        let bad = try gf(["report", "oilfield", "--period", "2024-Q5"])
+        let bad = try gf(["report", "oilfield", "--report", "supervision_bulletin", "--period", "2024-Q5"])
         #expect(bad.status == 2)
         // The telecom unit writes its own bulletin; with no telecom case every figure is empty.
         let telecom = try gf(["report", "telecom", "--period", "2024-Q3"])

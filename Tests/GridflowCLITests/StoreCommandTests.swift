@@ -29,7 +29,8 @@ import Testing
     static let readCommands: [[String]] = [
         ["case", "list"], ["case", "show", "oilfield-issue-1"],
         ["case", "act", "oilfield-issue-1", "claim", "--as", "li"],
-        ["report", "oilfield", "--period", "2024-Q3"], ["incident", "list"], ["incident", "retry", "1"],
+        ["report", "oilfield", "--report", "supervision_bulletin", "--period", "2024-Q3"], ["incident", "list"],
+        ["incident", "retry", "1"],
         ["people", "list", "oilfield"], ["coverage", "oilfield"], ["appraise", "telecom", "--period", "2024-Q3"],
         ["tick"],
     ]
