@@ -10,18 +10,6 @@ import Testing
         directory = try Self.makeFolder("deploy")
     }
 
-    /// A copy of the oilfield (with the group base) to edit.
-    func copyOfOilfield() throws -> URL {
-        let root = directory.appendingPathComponent("root")
-        for folder in ["Workflows/group", "Workflows/oilfield", "Rules/oilfield"] {
-            let target = root.appendingPathComponent(folder)
-            try FileManager.default.createDirectory(
-                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
-        }
-        return root
-    }
-
     func edit(_ root: URL, _ file: String, _ change: (String) -> String) throws {
         let url = root.appendingPathComponent(file)
         let text = try String(contentsOf: url, encoding: .utf8)
@@ -37,7 +25,7 @@ import Testing
     }
 
     @Test func aDeploymentIsStoredOnceAndOnlyAChangeOfMeaningMakesANewOne() throws {
-        let root = try copyOfOilfield()
+        let root = try copyOfUnit("oilfield")
         let first = try deploy(root, ["--message", "first rules", "--as", "admin-1"])
         #expect(first["outcome"] as? String == "deployed")
         #expect(first["sequence"] as? Int == 1)
@@ -92,7 +80,7 @@ import Testing
     }
 
     @Test func anInvalidUnitIsNeverDeployed() throws {
-        let root = try copyOfOilfield()
+        let root = try copyOfUnit("oilfield")
         try edit(root, "Workflows/oilfield/issue.yaml") {
             $0.replacingOccurrences(of: "to: answered", with: "to: answred")
         }

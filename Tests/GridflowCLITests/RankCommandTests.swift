@@ -85,21 +85,9 @@ import Testing
         #expect(lines[5] == "5 cases")
     }
 
-    /// A copy of the telecom unit (and its group base) in the folder `name`.
-    func copyOfTelecom(_ name: String) throws -> URL {
-        let root = directory.appendingPathComponent(name)
-        for folder in ["Workflows/group", "Workflows/telecom", "Rules/telecom"] {
-            let target = root.appendingPathComponent(folder)
-            try FileManager.default.createDirectory(
-                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try FileManager.default.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
-        }
-        return root
-    }
-
     /// A copy of the telecom unit (in the folder `name`) whose selection workflow has `rank`.
     func telecom(rank: String, _ name: String) throws -> URL {
-        let root = try copyOfTelecom(name)
+        let root = try copyOfUnit("telecom", in: name)
         let path = root.appendingPathComponent("Workflows/telecom/selection.yaml")
         var text = try String(contentsOf: path, encoding: .utf8)
         let start = try #require(text.range(of: "\nrank:\n"))
@@ -112,7 +100,7 @@ import Testing
     }
 
     @Test func aRankThatReadsARestrictedFieldIsRefusedWhereItIsWritten() throws {
-        let root = try copyOfTelecom("restricted")
+        let root = try copyOfUnit("telecom", in: "restricted")
         let path = root.appendingPathComponent("Workflows/telecom/formal_talk.yaml")
         var text = try String(contentsOf: path, encoding: .utf8)
         text = text.replacingOccurrences(

@@ -111,19 +111,26 @@ extension Workspace {
         return url.path
     }
 
+    /// A copy of a shipped unit and its group base in the folder `name` of the workspace, with
+    /// its scenarios and demo, for a test to edit.
+    func copyOfUnit(_ unit: String, in name: String = "root") throws -> URL {
+        let root = directory.appendingPathComponent(name)
+        for folder in ["Workflows/group", "Workflows/\(unit)", "Rules/\(unit)"] {
+            let target = root.appendingPathComponent(folder)
+            try FileManager.default.createDirectory(
+                at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
+        }
+        return root
+    }
+
     /// A copy of the telecom unit and its group base in the folder, for a test to add an
     /// appraisal to; without the demo and the scenarios, which appraise without naming which of
     /// two appraisals.
     func copyOfTelecom() throws -> URL {
-        let root = directory.appendingPathComponent("root")
-        let files = FileManager.default
-        for folder in ["Workflows/group", "Workflows/telecom", "Rules/telecom"] {
-            let target = root.appendingPathComponent(folder)
-            try files.createDirectory(at: target.deletingLastPathComponent(), withIntermediateDirectories: true)
-            try files.copyItem(at: packageRoot.appendingPathComponent(folder), to: target)
-        }
-        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/demo.yaml"))
-        try files.removeItem(at: root.appendingPathComponent("Workflows/telecom/tests"))
+        let root = try copyOfUnit("telecom")
+        try FileManager.default.removeItem(at: root.appendingPathComponent("Workflows/telecom/demo.yaml"))
+        try FileManager.default.removeItem(at: root.appendingPathComponent("Workflows/telecom/tests"))
         return root
     }
 
