@@ -13,13 +13,20 @@ import Testing
     static let attributes =
         #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": false, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {"2023": "good"}"#
 
-    static func person(_ id: String, _ name: String, _ roles: [String]) -> String {
-        #"{"id": "\#(id)", "name": "\#(name)", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ", "))], \#(attributes)}"#
+    static func person(_ id: String, _ name: String, _ roles: [String], team: String = "haicheng_central_grid")
+        -> String
+    {
+        #"{"id": "\#(id)", "name": "\#(name)", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ", "))], "team": "\#(team)", \#(attributes)}"#
     }
 
     /// Three supervisors, one per package, a clerk, and zhou of the discipline committee office,
     /// the appraisal's audience (its facts count reports by their reporter); wang reports six
     /// real-name problems in the third quarter (and one in the second, which does not count).
+    /// The quarter's duty feedback and training are cases zhou opens: wang uploads on time with
+    /// supporting material, attends and scores 95; li uploads late, attends and scores 80; zhao
+    /// uploads late (with supporting material and a warning-education record) and misses the
+    /// training. Only the committee's judgement is imported: wang's
+    /// one good case.
     func setUp() throws {
         let people = try write(
             "people.json",
@@ -27,8 +34,9 @@ import Testing
                 + [
                     Self.person("wang", "王强", ["grid_supervisor"]), Self.person("li", "李娜", ["team_supervisor"]),
                     Self.person("zhao", "赵磊", ["branch_discipline_member"]), Self.person("sun", "孙平", []),
-                    Self.person("zhou", "周敏", ["discipline_committee_office"]).replacingOccurrences(
-                        of: "\"roles\"", with: "\"department\": \"discipline_office\", \"roles\""),
+                    Self.person("zhou", "周敏", ["discipline_committee_office"], team: "beihai_branch")
+                        .replacingOccurrences(
+                            of: "\"roles\"", with: "\"department\": \"discipline_office\", \"roles\""),
                 ].joined(separator: ",\n") + "]")
         #expect(try gf(["people", "import", "telecom", people]).status == 0)
         for (index, day) in [
@@ -44,13 +52,49 @@ import Testing
             ])
             #expect(opened.status == 0, "\(opened.stderr)")
         }
+        /// Runs a case command at 09:00 on `day` and returns the case's id.
+        @discardableResult func run(_ arguments: [String], _ day: String, _ data: String = "{}") throws -> String {
+            let file = try write("data.json", data)
+            let run = try gf(["case"] + arguments + ["--data", file, "--now", day + "T09:00:00+08:00"])
+            #expect(run.status == 0, "\(arguments): \(run.stderr)")
+            return String(run.stdout.dropFirst("case ".count).prefix { $0 != " " })
+        }
+        var feedback: [String: String] = [:]
+        var training: [String: String] = [:]
+        for (person, role) in [
+            ("wang", "grid_supervisor"), ("li", "team_supervisor"), ("zhao", "branch_discipline_member"),
+        ] {
+            let with =
+                #"{"supervisor": {"id": "\#(person)"}, "position_role": "\#(role)", "team": "haicheng_central_grid"}"#
+            feedback[person] = try run(["open", "telecom/duty_feedback", "--as", "zhou"], "2024-07-08", with)
+            training[person] = try run(["open", "telecom/quarterly_training", "--as", "zhou"], "2024-07-08", with)
+        }
+        try run(
+            ["act", feedback["wang"]!, "submit", "--as", "wang"], "2024-07-12",
+            #"{"duty_material": "履职材料.docx", "supporting_materials": ["支撑材料.pdf"], "warning_education_records": ["警示教育记录.docx", "警示教育记录2.docx"]}"#
+        )
+        for (person, score) in [("wang", 95), ("li", 80)] {
+            try run(
+                ["act", training[person]!, "attend", "--as", "zhou"], "2024-07-15", #"{"training_date": "2024-07-15"}"#)
+            try run(
+                ["act", training[person]!, "record_exam", "--as", "zhou"], "2024-07-22", #"{"exam_score": \#(score)}"#)
+        }
+        // The ten working days of the feedback and the four weeks of the training pass.
+        let tick = try gf(["tick", "--now", "2024-08-10T09:00:00+08:00"])
+        #expect(tick.status == 0, "\(tick.stderr)")
+        try run(
+            ["act", feedback["li"]!, "submit_late", "--as", "li"], "2024-08-12", #"{"duty_material": "履职材料（补交）.docx"}"#)
+        try run(
+            ["act", feedback["zhao"]!, "submit_late", "--as", "zhao"], "2024-08-12",
+            #"{"duty_material": "履职材料（补交）.docx", "supporting_materials": ["支撑材料.pdf", "现场照片.jpg"], "warning_education_records": ["警示教育记录.docx"]}"#
+        )
         _ = try write(
             "facts.csv",
             """
-            person,feedback_due,feedback_on_time,trainings_attended,trainings_required,exam_score,good_cases,late_feedback
-            wang,3,3,2,2,95,1,0
-            li,3,2,2,2,80,,1
-            "zhao",3,1,1,2,50,0,2
+            person,good_cases
+            wang,1
+            li,
+            "zhao",0
 
             """)
     }
@@ -89,14 +133,14 @@ import Testing
 
     @Test func badFactsAndPeriodsAreRefusedAndNothingIsAppraised() throws {
         try setUp()
-        _ = try write("bad.csv", "person,exam_score,problems_found\nwang,9x,\nli,80\n")
+        _ = try write("bad.csv", "person,good_cases,problems_found\nwang,9x,\nli,1\n")
         let appraise = ["appraise", "telecom", "--as", "zhou", "--period"]
         let bad = try gf(appraise + ["2024-Q3", "--facts", "facts.csv", "--facts", "bad.csv"])
         #expect(bad.status == 1)
         #expect(
             bad.stderr == """
                 gridflow: error: bad.csv:1: column 'problems_found' is a fact counted from cases (source: store), not imported
-                bad.csv:2:6: column 'exam_score': '9x' is not a number
+                bad.csv:2:6: column 'good_cases': '9x' is not a number
                 bad.csv:3: 2 fields, but the header has 3
                 3 problems in the facts; nothing was appraised
 
@@ -110,31 +154,76 @@ import Testing
         #expect(try gf(["case", "list", "--workflow", "formal_talk"]).stdout == "0 cases\n")
 
         // Facts for someone the directory does not know are named, not silently dropped.
-        _ = try write("ghost.csv", "person,exam_score\nghost,90\n")
+        _ = try write("ghost.csv", "person,good_cases\nghost,1\n")
         let ghost = try gf(appraise + ["2024-Q3", "--facts", "facts.csv", "--facts", "ghost.csv"])
         #expect(ghost.status == 0, "\(ghost.stderr)")
         #expect(
             ghost.stdout.contains(
                 "imported facts for 1 person not appraised (not in the directory, or in no packaged role): ghost\n"))
 
-        // Without the imported facts nobody can be scored, and each is named; the results the
-        // run before stored are kept, not replaced by none.
+        // Every fact the cases record is counted from the store, and the committee's judgements
+        // default to none: without the imported file everyone is still appraised, and wang's good
+        // case is gone from his total.
+        let store = try SQLiteCaseStore(path: directory.appendingPathComponent("gridflow.sqlite").path)
+        let results = try store.appraisalResults(unit: "telecom", appraisal: "supervisor_appraisal", period: "2024-Q3")
+        #expect(results.count == 3, "\(results)")
+        let explained = try gf(appraise + ["2024-Q3", "--facts", "facts.csv", "--explain", "wang"])
+        #expect(explained.stdout.contains("  good_cases = 1  (imported, facts.csv:2)\n"), "\(explained.stdout)")
+        #expect(explained.stdout.contains(" = 97 (rounded to 2 places)\n"), "\(explained.stdout)")
+        let none = try gf(appraise + ["2024-Q3", "--explain", "wang"])
+        #expect(none.status == 0, "\(none.stderr)")
+        #expect(none.stdout.contains("  good_cases = 0  (imported default)\n"), "\(none.stdout)")
+        #expect(none.stdout.contains(" = 95 (rounded to 2 places)\n"), "\(none.stdout)")
+    }
+
+    /// An imported fact without a default must have a row for everyone: whoever lacks one is named,
+    /// nothing is stored and the period's earlier results are kept.
+    @Test func aMissingImportedFactStoresNothing() throws {
+        let root = try copyOfTelecom()
+        try """
+        kind: Appraisal
+        schema: 1
+        unit: telecom
+        name: exams
+        period: quarter
+        facts:
+          exam_score: {type: decimal, source: import}
+        packages:
+          grid_supervisor:
+            dimensions:
+              - {name: exam, weight: 1, score: facts.exam_score}
+            grades:
+              - {grade: pass, min: 60}
+              - {grade: fail}
+
+        """.write(to: root.appendingPathComponent("Rules/telecom/exams.yaml"), atomically: true, encoding: .utf8)
+        func run(_ arguments: [String]) throws -> Run {
+            try gridflow(arguments + ["--root", root.path], in: directory)
+        }
+        let people = try write(
+            "people.json",
+            "[" + Self.person("wang", "王强", ["grid_supervisor"]) + ", " + Self.person("li", "李娜", ["grid_supervisor"])
+                + "]")
+        #expect(try run(["people", "import", "telecom", people]).status == 0)
+        let appraise = ["appraise", "telecom", "--appraisal", "exams", "--period", "2024-Q3"]
+        _ = try write("exams.csv", "person,exam_score\nwang,70\nli,50\n")
+        #expect(try run(appraise + ["--facts", "exams.csv"]).status == 0)
         func stored() throws -> [String] {
             let store = try SQLiteCaseStore(path: directory.appendingPathComponent("gridflow.sqlite").path)
-            return try store.appraisalResults(unit: "telecom", appraisal: "supervisor_appraisal", period: "2024-Q3")
+            return try store.appraisalResults(unit: "telecom", appraisal: "exams", period: "2024-Q3")
                 .map { "\($0.person) \($0.role) \($0.grade)" }.sorted()
         }
         let before = try stored()
-        #expect(before.count == 3, "\(before)")
-        let missing = try gf(appraise + ["2024-Q3"])
+        #expect(before == ["li grid_supervisor fail", "wang grid_supervisor pass"], "\(before)")
+        _ = try write("half.csv", "person,exam_score\nwang,40\n")
+        let missing = try run(appraise + ["--facts", "half.csv"])
         #expect(missing.status == 1)
         #expect(
-            missing.stdout.contains(
-                "not appraised: wang (grid_supervisor): no imported value for feedback_due, feedback_on_time, trainings_attended, trainings_required, exam_score\n"
-            ))
+            missing.stdout.contains("not appraised: li (grid_supervisor): no imported value for exam_score\n"),
+            "\(missing.stdout)")
         #expect(
             missing.stderr
-                == "gridflow: error: 3 not appraised, 0 consequences failed; nothing was stored, the period's earlier results are kept\n"
+                == "gridflow: error: 1 not appraised, 0 consequences failed; nothing was stored, the period's earlier results are kept\n"
         )
         #expect(try stored() == before)
     }

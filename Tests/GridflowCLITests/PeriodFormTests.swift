@@ -58,14 +58,15 @@ import Testing
         #expect(changed != text || kind == "quarter")
         try changed.write(to: rules, atomically: true, encoding: .utf8)
         // wang files a real-name problem report at each time; each adds 10 + 5 to the quality
-        // score (× 0.45): 100 × 0.35 + 15 × reports × 0.45 + 95 × 0.2.
+        // score (× 0.45). No duty feedback or training falls due for him, so both score in full:
+        // 100 × 0.35 + 15 × reports × 0.45 + 100 × 0.2.
         let person =
             #"{roles: [grid_supervisor], fields: {politically_reliable: true, frontline_familiar: true, team: haicheng_central_grid}}"#
         func open(_ index: Int) -> String {
             #"  - open: {as: wang, with: {report_type: problem, area: vital_interests, business_line: network, description: 第\#(index)件, real_name: true, reporter: "@wang"}}"#
         }
         let wrong = kind == "month" ? "2024-Q3" : "2024-11"
-        let total = Decimal(54) + Decimal(string: "6.75")! * Decimal(reports)
+        let total = Decimal(55) + Decimal(string: "6.75")! * Decimal(reports)
         let scenario = """
             kind: Scenario
             schema: 1
@@ -86,13 +87,13 @@ import Testing
               - appraise:
                   period: \(period)
                   facts:
-                    wang: {feedback_due: 3, feedback_on_time: 3, trainings_attended: 2, trainings_required: 2, exam_score: 90}
+                    wang: {good_cases: 0}
                 expect:
                   totals: {wang: \(total)}
               - appraise:
                   period: \(wrong)
                   facts:
-                    wang: {feedback_due: 3, feedback_on_time: 3, trainings_attended: 2, trainings_required: 2, exam_score: 90}
+                    wang: {good_cases: 0}
 
             """
         let file = root.appendingPathComponent("Workflows/telecom/tests/periods.yaml")

@@ -54,21 +54,21 @@ import Testing
         var facts = ImportedFacts()
         let problems = facts.read(
             csv: """
-                person,exam_score,good_cases,problems_found,exam_scor
-                wang,95,1,,
-                li,ninety,1.5,,
-                ,80,0,,
-                wang,70,,,
-                zhao,80
+                person,discipline_violations,good_cases,problems_found,good_case
+                wang,0,1,,
+                li,none,1.5,,
+                ,0,0,,
+                wang,1,,,
+                zhao,0
                 """, file: "facts.csv", for: Self.appraisal)
         #expect(
             problems == [
                 "facts.csv:1: column 'problems_found' is a fact counted from cases (source: store), not imported",
-                "facts.csv:1: column 'exam_scor' is not an imported fact of supervisor_appraisal; did you mean 'exam_score'?; imported facts: feedback_due, feedback_on_time, supporting_materials, warning_education_records, trainings_attended, trainings_required, exam_score, good_cases, discipline_violations, late_feedback, missed_trainings",
-                "facts.csv:3:4: column 'exam_score': 'ninety' is not a number",
-                "facts.csv:3:11: column 'good_cases': '1.5' is not a whole number",
+                "facts.csv:1: column 'good_case' is not an imported fact of supervisor_appraisal; did you mean 'good_cases'?; imported facts: good_cases, discipline_violations",
+                "facts.csv:3:4: column 'discipline_violations': 'none' is not a number",
+                "facts.csv:3:9: column 'good_cases': '1.5' is not a whole number",
                 "facts.csv:4:1: column 'person' is empty",
-                "facts.csv:5: 'wang' has 'exam_score' already, from facts.csv:2",
+                "facts.csv:5: 'wang' has 'discipline_violations' already, from facts.csv:2",
                 "facts.csv:6: 2 fields, but the header has 5",
             ])
         #expect(facts.people.isEmpty, "a file with problems adds nothing")
@@ -80,28 +80,29 @@ import Testing
         var facts = ImportedFacts()
         let problems = facts.read(
             csv: """
-                person,exam_score,feedback_due,good_cases
-                wang,120,3,0
-                li,-1,1e3,-2
-                "a1' OR '1'='1",80,3,0
-                system,80,3,0
-                zhao,100,92,0
+                person,discipline_violations,good_cases
+                wang,120,0
+                li,-1,-2
+                sun,1e3,0
+                "a1' OR '1'='1",0,0
+                system,0,0
+                zhao,92,0
                 """, file: "facts.csv", for: Self.appraisal)
         #expect(
             problems == [
-                "facts.csv:2:6: column 'exam_score': '120' is above the greatest value 100 (max)",
-                "facts.csv:3:4: column 'exam_score': '-1' is below the least value 0 (min)",
-                "facts.csv:3:7: column 'feedback_due': '1e3' is above the greatest value 92 (max)",
-                "facts.csv:3:11: column 'good_cases': '-2' is below the least value 0 (min)",
-                "facts.csv:4:1: column 'person': 'a1' OR '1'='1' is not a person's id: 1 to 64 letters (A-Z, a-z), digits, '.', '_' or '-', starting with a letter or digit",
-                "facts.csv:5:1: column 'person': 'system' is the engine's own id (timers, signals, effects); no person can have it",
+                "facts.csv:2:6: column 'discipline_violations': '120' is above the greatest value 92 (max)",
+                "facts.csv:3:4: column 'discipline_violations': '-1' is below the least value 0 (min)",
+                "facts.csv:3:7: column 'good_cases': '-2' is below the least value 0 (min)",
+                "facts.csv:4:5: column 'discipline_violations': '1e3' is above the greatest value 92 (max)",
+                "facts.csv:5:1: column 'person': 'a1' OR '1'='1' is not a person's id: 1 to 64 letters (A-Z, a-z), digits, '.', '_' or '-', starting with a letter or digit",
+                "facts.csv:6:1: column 'person': 'system' is the engine's own id (timers, signals, effects); no person can have it",
             ])
         #expect(facts.people.isEmpty, "a file with problems adds nothing")
         var scenario = ImportedFacts()
         #expect(
-            scenario.set("wang", "exam_score", Number(101), origin: "test", for: Self.appraisal)
-                == "'exam_score' of wang: 101 is above the greatest value 100 (max)")
-        #expect(scenario.set("wang", "exam_score", Number(100), origin: "test", for: Self.appraisal) == nil)
+            scenario.set("wang", "discipline_violations", Number(93), origin: "test", for: Self.appraisal)
+                == "'discipline_violations' of wang: 93 is above the greatest value 92 (max)")
+        #expect(scenario.set("wang", "discipline_violations", Number(92), origin: "test", for: Self.appraisal) == nil)
     }
 
     /// Every grade band of every telecom package, and the bonus and deduction caps.
@@ -118,7 +119,8 @@ import Testing
         let package = try #require(appraisal.package(for: "grid_supervisor"))
         let full = facts([
             "feedback_due": 3, "feedback_on_time": 3, "problems_found": 6, "real_name_reports": 6,
-            "trainings_attended": 2, "trainings_required": 2, "exam_score": 95, "good_cases": 5, "late_feedback": 1,
+            "trainings_attended": 2, "trainings_required": 2, "exams_taken": 2, "exam_points": 190, "good_cases": 5,
+            "late_feedback": 1,
         ])
         let score = try package.score(person: record, facts: full)
         // 100 × 0.35 + 90 × 0.45 + 97.5 × 0.2 = 95; bonus 2 × 5 = 10 capped at 6; deduction 2 × 1.
@@ -134,23 +136,27 @@ import Testing
             (
                 [
                     "feedback_due": 3, "feedback_on_time": 3, "problems_found": 4, "real_name_reports": 4,
-                    "trainings_attended": 2, "trainings_required": 2, "exam_score": 90,
+                    "trainings_attended": 2, "trainings_required": 2, "exams_taken": 2, "exam_points": 180,
                 ], "81", "good"
             ),
             // 100 × 0.35 + 45 × 0.45 + 65 × 0.2
             (
                 [
                     "feedback_due": 3, "feedback_on_time": 3, "problems_found": 3, "real_name_reports": 3,
-                    "trainings_attended": 1, "trainings_required": 2, "exam_score": 80,
+                    "trainings_attended": 1, "trainings_required": 2, "exams_taken": 1, "exam_points": 80,
                 ], "68.25", "qualified"
             ),
             // 33.33… × 0.35 + 10 × 0.45 + 55 × 0.2 − 15 capped at 10
             (
                 [
                     "feedback_due": 3, "feedback_on_time": 1, "problems_found": 1, "trainings_attended": 1,
-                    "trainings_required": 2, "exam_score": 60, "missed_trainings": 3,
+                    "trainings_required": 2, "exams_taken": 1, "exam_points": 60, "missed_trainings": 3,
                 ], "17.17", "unqualified"
             ),
+            // Nothing due in the quarter (the unit's choice): feedback and training in full,
+            // 100 × 0.35 + 0 × 0.45 + 100 × 0.2; a missed training is no longer full marks.
+            ([:], "55", "unqualified"),
+            (["trainings_required": 1, "missed_trainings": 1], "30", "unqualified"),
         ]
         for (values, total, grade) in cases {
             let result = try package.score(person: record, facts: facts(values))
@@ -174,7 +180,8 @@ import Testing
             var slots = [Value](repeating: .number(.zero), count: layout.names.count)
             for (name, value) in [
                 "feedback_due": 3, "feedback_on_time": 3, "problems_found": 6, "real_name_reports": 6,
-                "trainings_attended": 2, "trainings_required": 2, "exam_score": 95, "discipline_violations": violations,
+                "trainings_attended": 2, "trainings_required": 2, "exams_taken": 2, "exam_points": 190,
+                "discipline_violations": violations,
             ] { slots[layout.slot(of: name)!] = .number(Number(value)) }
             return Record(layout: layout, slots: slots)
         }
