@@ -53,13 +53,11 @@ struct AppraisalBench: ParsableCommand {
                     ], by: Actor(id: "p\(index % people)", roles: ["employee"]), now: day)
             }
         }
-        // Imported facts: most people do their duty, a few do not.
-        var csv =
-            "person,feedback_due,feedback_on_time,supporting_materials,warning_education_records,trainings_attended,trainings_required,exam_score,good_cases,late_feedback\n"
+        // Imported facts, the committee's judgements: good cases, and a verified breach for a few
+        // (which vetoes their quarter). Duty feedback and training are counted from the store.
+        var csv = "person,good_cases,discipline_violations\n"
         for index in 0..<people {
-            let weak = index % 50 == 0
-            csv +=
-                "p\(index),3,\(weak ? 0 : 3),\(index % 3),\(weak ? 0 : 2),\(weak ? 0 : 2),2,\(weak ? 40 : 60 + index % 40),\(index % 4),\(weak ? 3 : 0)\n"
+            csv += "p\(index),\(index % 4),\(index % 50 == 0 ? 1 : 0)\n"
         }
         let clock = ContinuousClock()
         var imported = ImportedFacts()
