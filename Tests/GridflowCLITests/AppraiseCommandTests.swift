@@ -176,9 +176,9 @@ import Testing
         #expect(none.stdout.contains(" = 95 (rounded to 2 places)\n"), "\(none.stdout)")
     }
 
-    /// An imported fact without a default must have a row for everyone: whoever lacks one is named,
-    /// nothing is stored and the period's earlier results are kept.
-    @Test func aMissingImportedFactStoresNothing() throws {
+    /// A copy of the telecom unit with a second appraisal, `exams`, of one imported fact
+    /// (`exam_score`, with `default` when given) and no restricted field.
+    func copyOfTelecomWithExams(default value: Int?) throws -> URL {
         let root = try copyOfTelecom()
         try """
         kind: Appraisal
@@ -187,7 +187,7 @@ import Testing
         name: exams
         period: quarter
         facts:
-          exam_score: {type: decimal, source: import}
+          exam_score: {type: decimal, source: import\(value.map { ", default: \($0)" } ?? "")}
         packages:
           grid_supervisor:
             dimensions:
@@ -197,6 +197,13 @@ import Testing
               - {grade: fail}
 
         """.write(to: root.appendingPathComponent("Rules/telecom/exams.yaml"), atomically: true, encoding: .utf8)
+        return root
+    }
+
+    /// An imported fact without a default must have a row for everyone: whoever lacks one is named,
+    /// nothing is stored and the period's earlier results are kept.
+    @Test func aMissingImportedFactStoresNothing() throws {
+        let root = try copyOfTelecomWithExams(default: nil)
         func run(_ arguments: [String]) throws -> Run {
             try gridflow(arguments + ["--root", root.path], in: directory)
         }
@@ -277,24 +284,7 @@ import Testing
     /// An appraisal whose facts read no restricted field states no audience and is anyone's, as
     /// before; the shipped one beside it is still for its audience only.
     @Test func anAppraisalThatReadsNoRestrictedFieldIsAnyones() throws {
-        let root = try copyOfTelecom()
-        try """
-        kind: Appraisal
-        schema: 1
-        unit: telecom
-        name: exams
-        period: quarter
-        facts:
-          exam_score: {type: decimal, source: import, default: 0}
-        packages:
-          grid_supervisor:
-            dimensions:
-              - {name: exam, weight: 1, score: facts.exam_score}
-            grades:
-              - {grade: pass, min: 60}
-              - {grade: fail}
-
-        """.write(to: root.appendingPathComponent("Rules/telecom/exams.yaml"), atomically: true, encoding: .utf8)
+        let root = try copyOfTelecomWithExams(default: 0)
         func run(_ arguments: [String]) throws -> Run {
             try gridflow(arguments + ["--root", root.path], in: directory)
         }

@@ -18,6 +18,25 @@ import Testing
         return nil
     }
 
+    /// What a run printed as JSON, once it succeeded.
+    func json(_ run: Run) throws -> Any {
+        #expect(run.status == 0, "\(run.stderr)")
+        return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
+    }
+
+    /// Each person's team in the directory of `unit` in the store `db`.
+    func teamsOfPeople(_ unit: String, db: String) throws -> [String: String] {
+        let people = try #require(
+            try json(gf(["people", "list", unit, "--db", db, "--json"])) as? [[String: Any]])
+        var teams: [String: String] = [:]
+        for person in people {
+            if let id = person["id"] as? String, let team = (person["record"] as? [String: Any])?["team"] as? String {
+                teams[id] = team
+            }
+        }
+        return teams
+    }
+
     @Test func theOilfieldYearLandsNearTheSeed() throws {
         let run = try gf(["demo", "oilfield"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -138,19 +157,8 @@ import Testing
         #expect(!out.contains("incidents"), "\(out)")
         #expect(!out.contains(" selection: "), "every selection settles: \(out)")
 
-        func json(_ run: Run) throws -> Any {
-            #expect(run.status == 0, "\(run.stderr)")
-            return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
-        }
         let db = "demo-telecom.sqlite"
-        let people = try #require(
-            try json(gf(["people", "list", "telecom", "--db", db, "--json"])) as? [[String: Any]])
-        var teams: [String: String] = [:]
-        for person in people {
-            if let id = person["id"] as? String, let team = (person["record"] as? [String: Any])?["team"] as? String {
-                teams[id] = team
-            }
-        }
+        let teams = try teamsOfPeople("telecom", db: db)
         let selections = try #require(
             try json(gf(["case", "list", "--workflow", "selection", "--db", db, "--json"])) as? [[String: Any]])
         #expect(selections.count == 20)
@@ -202,18 +210,7 @@ import Testing
     /// scopes, 91 of 146 approvals were another plant's, and 44 of 52 nominations another work
     /// area's branch (acting as an employee).
     func authorityFollowsTheOrganisation(db: String) throws {
-        func json(_ run: Run) throws -> Any {
-            #expect(run.status == 0, "\(run.stderr)")
-            return try JSONSerialization.jsonObject(with: Data(run.stdout.utf8))
-        }
-        let people = try #require(
-            try json(gf(["people", "list", "oilfield", "--db", db, "--json"])) as? [[String: Any]])
-        var teams: [String: String] = [:]
-        for person in people {
-            if let id = person["id"] as? String, let team = (person["record"] as? [String: Any])?["team"] as? String {
-                teams[id] = team
-            }
-        }
+        let teams = try teamsOfPeople("oilfield", db: db)
         let selections = try #require(
             try json(gf(["case", "list", "--workflow", "selection", "--db", db, "--json"])) as? [[String: Any]])
         var steps: [(team: String, event: String, actor: String)] = []
