@@ -13,9 +13,12 @@ public enum DefinitionVersion {
     /// The version of the definitions in `sources` (their deployable files).
     public static func of(_ sources: [SourceFile]) -> String {
         var hash = FNV()
-        for (path, source) in deployable(sources).map({ (relative($0.path), $0) }).sorted(by: { $0.0 < $1.0 }) {
-            hash.add(path)
+        for (path, source) in sources.map({ (relative($0.path), $0) }).sorted(by: { $0.0 < $1.0 }) {
+            // Each file is composed once: to tell whether it is deployable, and to hash its tree.
+            guard !path.contains("/tests/") else { continue }
             let composition = Composer.compose(source, reportDuplicateKeys: false)
+            guard isDeployable(composition.root) else { continue }
+            hash.add(path)
             if let root = composition.root, !composition.diagnostics.contains(where: { $0.severity == .error }) {
                 hash.add(canonical(root))
             } else {
@@ -43,10 +46,14 @@ public enum DefinitionVersion {
         sources.filter { source in
             let path = relative(source.path)
             guard !path.contains("/tests/") else { return false }
-            let root = Composer.compose(source, reportDuplicateKeys: false).root
-            let kind = root?["kind"]?.scalar?.string
-            return kind != DefinitionKind.demo.rawValue && kind != DefinitionKind.scenario.rawValue
+            return isDeployable(Composer.compose(source, reportDuplicateKeys: false).root)
         }
+    }
+
+    /// Whether a file's tree is part of a deployment: not a scenario or a demo.
+    static func isDeployable(_ root: Node?) -> Bool {
+        let kind = root?["kind"]?.scalar?.string
+        return kind != DefinitionKind.demo.rawValue && kind != DefinitionKind.scenario.rawValue
     }
 
     /// A definition file's path from `Workflows/` or `Rules/` on, so where the tree sits does not

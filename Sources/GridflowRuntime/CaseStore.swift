@@ -114,7 +114,7 @@ public struct StoredDeployment: Sendable, Hashable {
 
     public var unit: String
     public var version: String
-    /// Its place among the unit's deployments, from 1.
+    /// Its place among the unit's deployments, from 1; the store numbers a new deployment.
     public var sequence: Int
     public var files: [File]
     public var deployedBy: String

@@ -132,17 +132,26 @@ public struct ScenarioRunner {
         /// Appointments made by the run's cases give roles, at their nodes, until they end.
         func appointed(_ actor: Actor) -> Actor {
             var actor = actor
-            let appointed = ((try? store.appointments(unit: program.unit, person: actor.id)) ?? [])
-                .filter { $0.end == nil }
+            let appointed: [StoredAppointment]
+            do {
+                appointed = try store.appointments(unit: program.unit, person: actor.id).filter { $0.end == nil }
+            } catch {
+                fail("the appointments of '\(actor.id)' cannot be read: \(error)", at: scenario.workflow.span)
+                return actor
+            }
             if !appointed.isEmpty {
                 actor.roles.formUnion(appointed.map(\.role))
                 actor.scopes = program.org.scopes(of: actor.person, roles: actor.roles, appointments: appointed)
             }
             return actor
         }
-        /// Everyone of `people` as they stand now: who sees what follows appointments too, as
-        /// `case show --as` does.
-        func viewers() -> [String: Actor] { actors.mapValues(appointed) }
+        /// The people a step's `sees`/`does_not_see` name, as they stand now: who sees what
+        /// follows appointments too, as `case show --as` does. Only those are read.
+        func viewers(_ expect: Scenario.Expect?) -> [String: Actor] {
+            guard let expect else { return [:] }
+            let named = Set((expect.sees + expect.doesNotSee).map(\.person.text))
+            return actors.filter { named.contains($0.key) }.mapValues(appointed)
+        }
         func actor(_ name: Name) -> Actor? {
             if let actor = actors[name.text] { return appointed(actor) }
             if PersonID.reserved.contains(name.text.lowercased()) {
@@ -269,7 +278,7 @@ public struct ScenarioRunner {
             let current = caseID.flatMap { try? engine.load($0) }
             check(
                 step, outcome, current: current, actor: stepActor, engine: engine, workflow: workflow, records: records,
-                actors: viewers(), now: now, fail: fail)
+                actors: viewers(step.expect), now: now, fail: fail)
             checkCases(step, store: store, fail: fail)
             if !result.failures.isEmpty { break }
         }

@@ -101,10 +101,10 @@ struct DeployCommand: ParsableCommand {
         let at = now.flatMap { Instant($0) } ?? Instant(seconds: Int(Date().timeIntervalSince1970))
         let who = deployer ?? Self.operatingSystemUser
         let version = tree.program.version
-        let before = try storeRun { () throws(StoreError) in try store.deployments(unit: unit) }
         let wasActive = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
         let deployment = StoredDeployment(
-            unit: unit, version: version, sequence: (before.last?.sequence ?? 0) + 1, files: tree.deployableFiles,
+            // The store numbers it.
+            unit: unit, version: version, sequence: 0, files: tree.deployableFiles,
             deployedBy: who, deployedAt: at, message: message)
         let created = try storeRun { () throws(StoreError) in
             try store.deploy(deployment, adopting: [tree.legacyVersion])
