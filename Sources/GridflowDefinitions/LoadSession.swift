@@ -4,6 +4,11 @@ import GridflowYAML
 
 /// The state of one load: files read so far (each read once), units assembled, problems found.
 struct LoadSession {
+    let fileSystem: DefinitionFileSystem
+
+    init(fileSystem: DefinitionFileSystem) {
+        self.fileSystem = fileSystem
+    }
     private(set) var files: [String: DefinitionFile] = [:]
     private(set) var diagnostics: [Diagnostic] = []
     private(set) var units: [String: UnitDefinitions] = [:]
@@ -72,7 +77,7 @@ struct LoadSession {
 
     private mutating func read(_ path: String) -> DefinitionFile {
         if let file = files[path] { return file }
-        let file = Loader.parse(path: path)
+        let file = Loader.parse(path: path, in: fileSystem)
         files[path] = file
         return file
     }
@@ -87,13 +92,10 @@ struct LoadSession {
     private mutating func validate(_ place: FilePlace) {
         var paths: [String] = []
         for folder in place.folders {
-            let list = (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            for name in list.sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
+            for name in fileSystem.contents(of: folder).sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml")
+            {
                 let path = folder + "/" + name
-                var isDirectory: ObjCBool = false
-                if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue {
-                    paths.append(path)
-                }
+                if fileSystem.exists(path), !fileSystem.isFolder(path) { paths.append(path) }
             }
         }
         var listed = Set(paths)
@@ -101,11 +103,11 @@ struct LoadSession {
 
         let unitFile = read(place.unitFile)
         let unitCause = unitFile.firstError
-        guard case .unit(var unit) = unitFile.definition, FileManager.default.fileExists(atPath: place.unitFile) else {
+        guard case .unit(var unit) = unitFile.definition, fileSystem.exists(place.unitFile) else {
             for path in paths where requested.contains(path) && path != place.unitFile {
                 let problem = Diagnostic(
                     .error, "unit-unavailable",
-                    FileManager.default.fileExists(atPath: place.unitFile)
+                    fileSystem.exists(place.unitFile)
                         ? "unit '\(place.unit)' cannot be read; fix \(place.unitFile) first"
                         : "unit '\(place.unit)' has no \(place.unitFile)",
                     at: read(path).span(ofKey: "kind"),
@@ -224,7 +226,7 @@ struct LoadSession {
             }
             chain.append(name.text)
             let path = "\(place.root)Workflows/\(name.text)/unit.yaml"
-            if FileManager.default.fileExists(atPath: path), read(path).definition == nil,
+            if fileSystem.exists(path), read(path).definition == nil,
                 let cause = read(path).firstError
             {
                 problems.append(
@@ -235,8 +237,8 @@ struct LoadSession {
                 unloaded = (name.text, cause)
                 break
             }
-            guard FileManager.default.fileExists(atPath: path), case .unit(let found) = read(path).definition else {
-                let siblings = (try? FileManager.default.contentsOfDirectory(atPath: "\(place.root)Workflows")) ?? []
+            guard fileSystem.exists(path), case .unit(let found) = read(path).definition else {
+                let siblings = fileSystem.contents(of: "\(place.root)Workflows")
                 problems.append(
                     Diagnostic(
                         .error, "unknown-unit",

@@ -23,7 +23,12 @@ public struct LoadResult: Sendable {
 /// To check references, the loader also reads the other files of the unit (and the unit it
 /// extends), but reports problems only in the files it was asked for.
 public struct Loader {
-    public init() {}
+    /// Where the files are read.
+    public var fileSystem: DefinitionFileSystem
+
+    public init(fileSystem: DefinitionFileSystem = .disk) {
+        self.fileSystem = fileSystem
+    }
 
     /// Loads the files named by `paths` (files, or folders searched for `*.yaml` and `*.yml`).
     public func load(paths: [String]) -> LoadResult {
@@ -31,13 +36,13 @@ public struct Loader {
         var requested: [String] = []
         var seen = Set<String>()
         for path in paths {
-            guard let files = Self.definitionFiles(at: path) else {
+            guard let files = Self.definitionFiles(at: path, in: fileSystem) else {
                 missing.append(path)
                 continue
             }
             for file in files where seen.insert(file).inserted { requested.append(file) }
         }
-        var session = LoadSession()
+        var session = LoadSession(fileSystem: fileSystem)
         for file in requested { session.request(file) }
         session.validateUnits()
         let wanted = Set(requested)
@@ -56,30 +61,21 @@ public struct Loader {
     }
 
     /// The definition files under `path`, sorted; `nil` when nothing is there.
-    static func definitionFiles(at path: String) -> [String]? {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return nil }
-        guard isDirectory.boolValue else { return [path] }
-        guard let enumerator = FileManager.default.enumerator(atPath: path) else { return [] }
-        var files: [String] = []
-        while let relative = enumerator.nextObject() as? String {
-            let last = (relative as NSString).lastPathComponent
-            // Hidden folders, and `tests/` folders of scenarios, which `gridflow test` reads.
-            if last.hasPrefix(".") || last == "tests" {
-                enumerator.skipDescendants()
-                continue
-            }
-            if relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") {
-                files.append(path.hasSuffix("/") ? path + relative : path + "/" + relative)
-            }
-        }
-        return files.sorted()
+    static func definitionFiles(at path: String, in fileSystem: DefinitionFileSystem = .disk) -> [String]? {
+        guard fileSystem.exists(path) else { return nil }
+        guard fileSystem.isFolder(path) else { return [path] }
+        // Hidden folders, and `tests/` folders of scenarios, which `gridflow test` reads.
+        let skipped = { (name: String) in name.hasPrefix(".") || name == "tests" }
+        return fileSystem.walk(path, skip: skipped).filter { relative in
+            !relative.split(separator: "/").contains { skipped(String($0)) }
+                && (relative.hasSuffix(".yaml") || relative.hasSuffix(".yml"))
+        }.map { DefinitionFileSystem.joined(path, $0) }.sorted()
     }
 
     /// Parses one file: YAML, kind, schema version, shape, and the typed definition.
-    public static func parse(path: String) -> DefinitionFile {
+    public static func parse(path: String, in fileSystem: DefinitionFileSystem = .disk) -> DefinitionFile {
         let start = SourceLocation(file: path, line: 1, column: 1)
-        guard let data = FileManager.default.contents(atPath: path) else {
+        guard let data = fileSystem.data(path) else {
             return DefinitionFile(
                 path: path, source: SourceFile(path: path, text: ""), root: nil, kind: nil, definition: nil,
                 diagnostics: [

@@ -87,6 +87,8 @@ public protocol CaseStore: Sendable {
     func deployments(unit: String) throws(StoreError) -> [StoredDeployment]
     /// The deployment of a unit with `version`, or `nil`.
     func deployment(unit: String, version: String) throws(StoreError) -> StoredDeployment?
+    /// The units that have an active deployment, by name.
+    func deployedUnits() throws(StoreError) -> [String]
     /// The version new cases of a unit open on, or `nil` before its first deployment.
     func activeDeployment(unit: String) throws(StoreError) -> String?
     /// In one transaction: stores `deployment` unless the unit has its version already, makes it

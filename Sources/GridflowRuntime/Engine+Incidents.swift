@@ -14,16 +14,20 @@ extension Engine {
                 .rejected, "incident #\(incidentID) came from an effect, which 'tick' performs; it cannot be retried")
         }
         let current = try load(stored.caseID)
-        guard let workflow = program.workflow(current.workflow) else { throw EngineError(.notFound, "no workflow") }
+        // The step is taken on the definitions the case runs on.
+        let engine = try on(current)
+        guard let workflow = engine.program.workflow(current.workflow) else {
+            throw EngineError(.notFound, "no workflow")
+        }
         let json: JSON
         do { json = try JSONReader.read(stored.inputJSON) } catch {
             throw EngineError(.store, "incident #\(incidentID)'s input is not valid JSON (\(error))")
         }
-        let input = try fieldValues(json, of: workflow, what: "incident #\(incidentID)'s input")
+        let input = try engine.fieldValues(json, of: workflow, what: "incident #\(incidentID)'s input")
         let event: Event =
             stored.actor.id == Actor.system.id
             ? .timer(event: stored.event) : .act(event: stored.event, input: input, by: stored.actor)
-        switch interpreter.step(current, event, now: now) {
+        switch engine.interpreter.step(current, event, now: now) {
         case .advanced(let step):
             try storeCall { () throws(StoreError) in
                 try store.commit(step, expectedVersion: current.version, resolving: incidentID)

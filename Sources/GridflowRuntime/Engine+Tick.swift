@@ -28,7 +28,8 @@ public struct TickReport: Sendable {
 
 extension Engine {
     /// Fires the unit's timers due at `now` (never earlier) and performs its pending effects,
-    /// each exactly once.
+    /// each exactly once. A timer or a signal steps its case on the definitions the case runs on;
+    /// a case an effect opens opens on this engine's (the unit's active deployment).
     public func tick(now: Instant, limit: Int = 10_000) throws(EngineError) -> TickReport {
         var report = TickReport()
         let timers = try storeCall { () throws(StoreError) in
@@ -36,7 +37,9 @@ extension Engine {
         }
         for timer in timers {
             let current = try load(timer.caseID)
-            switch interpreter.step(current, .timer(event: timer.event), now: now) {
+            // A case's timer fires on the definitions the case runs on.
+            let engine = try on(current)
+            switch engine.interpreter.step(current, .timer(event: timer.event), now: now) {
             case .advanced(let step):
                 try storeCall { () throws(StoreError) in try store.commit(step, expectedVersion: current.version) }
                 report.timersFired += 1
@@ -136,7 +139,14 @@ extension Engine {
                 found = nil
             }
             if let current = found {
-                switch interpreter.step(current, .signal(event: event, from: effect.caseID), now: now) {
+                let engine: Engine
+                do throws(EngineError) { engine = try on(current) } catch {
+                    delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
+                    try recordIncident(
+                        effect, "signal-unreadable", "signal '\(event)' to \(target): \(error.message)", now, &report)
+                    break
+                }
+                switch engine.interpreter.step(current, .signal(event: event, from: effect.caseID), now: now) {
                 case .advanced(let signalled):
                     step = signalled
                     expectedVersion = current.version

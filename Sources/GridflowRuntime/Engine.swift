@@ -4,17 +4,56 @@ import Synchronization
 /// Runs a unit's cases: loads a case from the store, asks the interpreter for the step, and
 /// commits it in one transaction. Rejections leave the store unchanged; incidents are recorded.
 public struct Engine: Sendable {
+    /// The definitions new cases open on (the unit's active deployment).
     public let program: Program
     public let store: any CaseStore
+    /// Where the definitions of a case on another deployment are found; without one, every case
+    /// must run on `program`.
+    public let catalog: (any ProgramCatalog)?
     /// Cases as this engine last committed or read them. A step computed from a cached case is
     /// committed against the cached version, so a case changed meanwhile (by another process)
     /// conflicts, and the step is computed again from the stored case; a refusal computed from a
     /// cached case is checked the same way before it is reported.
-    let cache = SnapshotCache()
+    let cache: SnapshotCache
 
-    public init(program: Program, store: any CaseStore) {
+    public init(program: Program, store: any CaseStore, catalog: (any ProgramCatalog)? = nil) {
+        self.init(program: program, store: store, catalog: catalog, cache: SnapshotCache())
+    }
+
+    private init(program: Program, store: any CaseStore, catalog: (any ProgramCatalog)?, cache: SnapshotCache) {
         self.program = program
         self.store = store
+        self.catalog = catalog
+        self.cache = cache
+    }
+
+    /// The engine for cases on definitions `version`: this one when they are its own, else one
+    /// on that deployment's definitions, sharing the store, the catalog and the cache.
+    public func on(version: String) throws(EngineError) -> Engine {
+        guard version != program.version else { return self }
+        guard let catalog else {
+            throw EngineError(
+                .version,
+                "cases on definitions version \(version) cannot run here: only version \(program.version) of \(program.unit) is loaded"
+            )
+        }
+        guard let other = try catalog.program(unit: program.unit, version: version) else {
+            throw EngineError(
+                .version,
+                "no deployment of \(program.unit) has version \(version) ('gridflow deployments \(program.unit)' lists them)"
+            )
+        }
+        return Engine(program: other, store: store, catalog: catalog, cache: cache)
+    }
+
+    /// The engine for `snapshot`: the one on the definitions the case runs on.
+    public func on(_ snapshot: CaseSnapshot) throws(EngineError) -> Engine {
+        try on(version: snapshot.definitionVersion)
+    }
+
+    /// The definitions `snapshot` runs on, when they can be had.
+    func program(of snapshot: CaseSnapshot) -> Program? {
+        snapshot.definitionVersion == program.version ? program : (try? on(snapshot))?.program
     }
 
     var interpreter: Interpreter { Interpreter(program: program) }
@@ -138,7 +177,7 @@ public struct Engine: Sendable {
             case record(Incident)
         }
 
-        let engine: Engine
+        private(set) var engine: Engine
         let caseID: String
         let event: Event
         let now: Instant
@@ -148,7 +187,6 @@ public struct Engine: Sendable {
         private var fromCache: Bool
 
         init(_ engine: Engine, _ caseID: String, _ event: Event, now: Instant) throws(EngineError) {
-            self.engine = engine
             self.caseID = caseID
             self.event = event
             self.now = now
@@ -159,6 +197,8 @@ public struct Engine: Sendable {
                 current = try engine.load(caseID)
                 fromCache = false
             }
+            // The case runs on the definitions it opened on (or was migrated to).
+            self.engine = try engine.on(current)
         }
 
         /// The step to commit or the incident to record; throws a refusal.
@@ -173,6 +213,7 @@ public struct Engine: Sendable {
                     fromCache = false
                     if stored != current {
                         current = stored
+                        engine = try engine.on(stored)
                         continue
                     }
                 }
@@ -190,6 +231,7 @@ public struct Engine: Sendable {
             engine.cache[caseID] = nil
             guard error.code == .conflict && fromCache else { throw Engine.storeFailure(error) }
             current = try engine.load(caseID)
+            engine = try engine.on(current)
             fromCache = false
         }
 
@@ -216,18 +258,26 @@ public struct Engine: Sendable {
         return loaded
     }
 
-    /// Decodes a stored case.
-    /// With `anyVersion`, a case that runs on other definitions is read with the loaded ones
+    /// Decodes a stored case with the definitions it runs on.
+    /// With `anyVersion`, a case that runs on other definitions is read with this engine's
     /// (for counting facts); a field they do not declare is then an error.
     public func snapshot(_ stored: StoredCase, anyVersion: Bool = false) throws(EngineError) -> CaseSnapshot {
-        guard stored.unit == program.unit, let workflow = program.workflow(stored.workflow) else {
-            throw EngineError(
-                .notFound, "case \(stored.id) belongs to \(stored.unit)/\(stored.workflow), not loaded here")
+        guard stored.unit == program.unit else {
+            throw EngineError(.notFound, "case \(stored.id) belongs to unit \(stored.unit), not \(program.unit)")
         }
-        guard anyVersion || stored.definitionVersion == program.version else {
+        if !anyVersion, stored.definitionVersion != program.version {
+            let other: Engine
+            do throws(EngineError) { other = try on(version: stored.definitionVersion) } catch {
+                throw EngineError(
+                    .version,
+                    "case \(stored.id) runs on definitions version \(stored.definitionVersion): \(error.message)")
+            }
+            return try other.snapshot(stored)
+        }
+        guard let workflow = program.workflow(stored.workflow) else {
             throw EngineError(
-                .version,
-                "case \(stored.id) runs on definitions version \(stored.definitionVersion), but the definitions loaded are version \(program.version); until cases of several deployments run side by side, act on it with the definitions it opened on ('gridflow deployments \(stored.unit)' lists the versions)"
+                .notFound,
+                "case \(stored.id) belongs to workflow \(stored.workflow), which definitions version \(program.version) of \(program.unit) do not have"
             )
         }
         let json: JSON
@@ -266,8 +316,8 @@ public struct Engine: Sendable {
 
     /// The events `actor` may fire now.
     public func actions(_ snapshot: CaseSnapshot, for actor: Actor) -> [String] {
-        guard let workflow = program.workflow(snapshot.workflow) else { return [] }
-        let interpreter = self.interpreter
+        guard let program = program(of: snapshot), let workflow = program.workflow(snapshot.workflow) else { return [] }
+        let interpreter = Interpreter(program: program)
         let place = interpreter.place(of: snapshot)
         return workflow.events(in: snapshot.state).filter { event in
             workflow.transitions(from: snapshot.state, on: event).contains {

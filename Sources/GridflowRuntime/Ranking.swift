@@ -13,7 +13,8 @@ extension Engine {
     /// final state); `nil` otherwise. `rank.by` reads only fields everyone may see (the loader
     /// refuses others), so the value may be shown to any viewer.
     public func rank(of snapshot: CaseSnapshot, now: Instant) -> CaseRank? {
-        guard let workflow = program.workflow(snapshot.workflow), let rank = workflow.rank,
+        guard let program = program(of: snapshot), let workflow = program.workflow(snapshot.workflow),
+            let rank = workflow.rank,
             workflow.states[snapshot.state]?.final == false
         else { return nil }
         let frame = Frame(roots: [.record(snapshot.fields)], now: now, calendar: program.calendar)

@@ -295,7 +295,9 @@ public struct CaseView: Sendable {
 extension Engine {
     /// `snapshot` as `viewer` may see it.
     public func view(_ snapshot: CaseSnapshot, for viewer: Viewer, now: Instant) -> CaseView? {
-        guard let workflow = program.workflow(snapshot.workflow) else { return nil }
+        guard let program = program(of: snapshot), let workflow = program.workflow(snapshot.workflow) else {
+            return nil
+        }
         return CaseView(
             snapshot, of: workflow, for: viewer, program: program, now: now, openedBy: openedBy(snapshot, workflow))
     }

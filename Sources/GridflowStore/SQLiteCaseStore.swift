@@ -1134,6 +1134,10 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func deployedUnits() throws(StoreError) -> [String] {
+        try read { db in try String.fetchAll(db, sql: "SELECT unit FROM active_deployments ORDER BY unit") }
+    }
+
     public func activeDeployment(unit: String) throws(StoreError) -> String? {
         try read { db in
             try String.fetchOne(db, sql: "SELECT version FROM active_deployments WHERE unit = ?", arguments: [unit])
@@ -1216,7 +1220,12 @@ extension SQLiteCaseStore {
             for item in items {
                 guard case .object(let object) = item, case .string(let path)? = object["path"],
                     case .string(let body)? = object["text"]
-                else { continue }
+                else {
+                    throw StoreError(
+                        .database,
+                        "deployment \(row["sequence"] as Int? ?? 0) of \(row["unit"] as String? ?? "?") holds a file entry that is not {path, text}"
+                    )
+                }
                 files.append(.init(path: path, text: body))
             }
         }

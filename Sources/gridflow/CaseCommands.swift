@@ -29,6 +29,9 @@ struct StoreOptions: ParsableArguments {
     @Flag(help: "Print JSON for tools.")
     var json = false
 
+    @Flag(help: "Deploy the working tree first when it differs from the unit's active deployment.")
+    var deploy = false
+
     /// A `--now` that is not a datetime is a usage error, whether or not the command uses it.
     func validate() throws {
         if let now, Instant(now) == nil {
@@ -65,12 +68,7 @@ struct StoreOptions: ParsableArguments {
         return store
     }
 
-    /// The engine for `unit`, with its definitions validated and compiled.
-    func engine(unit: String, store: SQLiteCaseStore) throws -> Engine {
-        Engine(program: try program(unit: unit), store: store)
-    }
-
-    /// The compiled definitions of `unit`, validated first.
+    /// The compiled definitions of `unit` in the working tree, validated first.
     func program(unit: String) throws -> Program {
         try WorkingTree.load(unit: unit, root: root).program
     }
@@ -233,18 +231,25 @@ struct CaseOpen: ParsableCommand {
     func run() throws {
         let parts = workflow.split(separator: "/").map(String.init)
         guard parts.count == 2 else { throw ValidationError("name the workflow as UNIT/WORKFLOW, e.g. oilfield/issue") }
-        // Everything that can be checked without the store first: a mistake creates no store.
-        let program = try options.program(unit: parts[0])
-        guard let compiled = program.workflow(parts[1]) else {
-            throw CommandError(
-                message: "unit '\(parts[0])' has no workflow '\(parts[1])'"
-                    + Suggestion.didYouMean(parts[1], in: program.workflows.keys))
-        }
+        // Everything that can be checked without the store first: a mistake changes no store.
+        let tree =
+            WorkingTree.exists(unit: parts[0], root: options.root)
+            ? try WorkingTree.load(unit: parts[0], root: options.root) : nil
         let raw = try input.object()
-        try InputOptions.precheck(raw, for: compiled, personType: program.types.personType)
+        func precheck(_ program: Program) throws {
+            guard let compiled = program.workflow(parts[1]) else {
+                throw CommandError(
+                    message: "unit '\(parts[0])' has no workflow '\(parts[1])'"
+                        + Suggestion.didYouMean(parts[1], in: program.workflows.keys))
+            }
+            try InputOptions.precheck(raw, for: compiled, personType: program.types.personType)
+        }
+        if let tree { try precheck(tree.program) }
         let now = try options.instant()
         // Who may open comes from the directory, so a store without one has nobody to open.
-        let engine = Engine(program: program, store: try options.store())
+        // New cases open on the unit's active deployment.
+        let engine = try options.engine(unit: parts[0], store: try options.store(), tree: tree)
+        if tree == nil { try precheck(engine.program) }
         let values = try input.values(raw, engine: engine, workflow: parts[1])
         let actor = try self.actor.actor(engine, now: now)
         let opened = try gridflow.run { () throws(EngineError) in
@@ -297,7 +302,7 @@ struct CaseShow: ParsableCommand {
 
     func run() throws {
         let store = try options.store()
-        let engine = try CaseOutput.engine(for: caseID, store: store, options: options)
+        let engine = try CaseOutput.engine(for: caseID, store: store, options: options, use: .reading)
         let current = try gridflow.run { () throws(EngineError) in try engine.load(caseID) }
         let now = try options.instant()
         try CaseOutput.print(
@@ -329,15 +334,17 @@ struct CaseList: ParsableCommand {
         for unit in Set(listed.map(\.unit)) {
             engines[unit] =
                 viewer.id == nil
-                ? (try? options.program(unit: unit)).map { Engine(program: $0, store: store) }
-                : try options.engine(unit: unit, store: store)
+                ? try? options.engine(unit: unit, store: store, use: .reading)
+                : try options.engine(unit: unit, store: store, use: .reading)
         }
         let now = try options.instant()
         var snapshots: [String: CaseSnapshot] = [:]
         var ranks: [String: CaseRank] = [:]
         for stored in listed {
+            // Each case as its own deployment reads it; one whose deployment is not here, as the
+            // active one does.
             guard let engine = engines[stored.unit] ?? nil,
-                let snapshot = try? engine.snapshot(stored, anyVersion: true)
+                let snapshot = (try? engine.snapshot(stored)) ?? (try? engine.snapshot(stored, anyVersion: true))
             else { continue }
             snapshots[stored.id] = snapshot
             if let rank = engine.rank(of: snapshot, now: now) { ranks[stored.id] = rank }
@@ -430,7 +437,10 @@ struct Tick: ParsableCommand {
         let store = try options.store()
         let now = try options.instant()
         let base = options.root == "." ? "" : (options.root.hasSuffix("/") ? options.root : options.root + "/")
-        let units = ((try? FileManager.default.contentsOfDirectory(atPath: base + "Workflows")) ?? []).sorted()
+        // The working tree's units and those deployed in the store.
+        let deployed = try storeRun { () throws(StoreError) in try store.deployedUnits() }
+        let units = Set(((try? FileManager.default.contentsOfDirectory(atPath: base + "Workflows")) ?? []) + deployed)
+            .sorted()
         var fired = 0, performed = 0
         var incidents: [TickIncident] = []
         for unit in units {
@@ -493,7 +503,7 @@ struct IncidentList: ParsableCommand {
         var viewers: [String: Viewer] = [:]
         func engine(_ unit: String) throws -> Engine {
             if let engine = engines[unit] { return engine }
-            let engine = try options.engine(unit: unit, store: store)
+            let engine = try options.engine(unit: unit, store: store, use: .reading)
             engines[unit] = engine
             viewers[unit] = try viewer.viewer(engine, now: now)
             return engine
@@ -503,7 +513,8 @@ struct IncidentList: ParsableCommand {
                 return (CaseView.mark, CaseView.mark)
             }
             let engine = try engine(stored.unit)
-            guard let snapshot = try? engine.snapshot(stored, anyVersion: true), let viewer = viewers[stored.unit],
+            guard let snapshot = (try? engine.snapshot(stored)) ?? (try? engine.snapshot(stored, anyVersion: true)),
+                let viewer = viewers[stored.unit],
                 let view = engine.view(snapshot, for: viewer, now: now)
             else { return (CaseView.mark, CaseView.mark) }
             let read = view.incident(incident)

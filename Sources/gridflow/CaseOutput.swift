@@ -5,11 +5,15 @@ import GridflowStore
 
 /// How cases are printed.
 enum CaseOutput {
-    /// The engine for the unit a stored case belongs to.
-    static func engine(for caseID: String, store: SQLiteCaseStore, options: StoreOptions) throws -> Engine {
+    /// The engine for a stored case: on the deployment the case runs on (people act on it in
+    /// the roles that deployment declares).
+    static func engine(
+        for caseID: String, store: SQLiteCaseStore, options: StoreOptions, use: DeploymentUse = .running
+    ) throws -> Engine {
         let stored = try storeRun { () throws(StoreError) in try store.load(caseID) }
         guard let stored else { throw CommandError(message: "no case '\(caseID)' in \(options.db)") }
-        return try options.engine(unit: stored.unit, store: store)
+        let engine = try options.engine(unit: stored.unit, store: store, use: use)
+        return try run { () throws(EngineError) in try engine.on(version: stored.definitionVersion) }
     }
 
     /// Prints a case as `viewer` may see it: through `CaseView`, the one way case data goes out.
@@ -31,6 +35,8 @@ enum CaseOutput {
         let incidents = full ? (try? engine.store.incidents(caseID: snapshot.id)) ?? [] : []
         // Times as the unit's people read them, with the offset: still exact instants.
         let time = engine.program.calendar.zone
+        // `show` names the deployment the case runs on.
+        let deployment = full ? try Self.deployment(of: snapshot, store: engine.store) : nil
         if json {
             var object: [String: Value] = [
                 "id": .string(snapshot.id), "unit": .string(snapshot.unit), "workflow": .string(snapshot.workflow),
@@ -53,6 +59,10 @@ enum CaseOutput {
             if !view.problems.isEmpty { object["problems"] = .list(view.problems.map(Value.string)) }
             let names = fields.map(\.name)
             object["fields"] = .record(Record(layout: RecordLayout(names: names), slots: fields.map(\.value)))
+            if full {
+                object["deployment"] = deployment.map { .number(Number($0.sequence)) } ?? .null
+                object["deployment_active"] = deployment.map { .bool($0.active) } ?? .null
+            }
             var text = ValueJSON.encode(object, time: time)
             if full {
                 let workflow = engine.program.workflow(snapshot.workflow)
@@ -84,6 +94,18 @@ enum CaseOutput {
         }
         var out =
             "case \(snapshot.id) (\(snapshot.unit)/\(snapshot.workflow)) · state \(snapshot.state) · version \(snapshot.version)\n"
+        if full {
+            if let deployment {
+                out +=
+                    "runs on deployment \(deployment.sequence) (definitions version \(snapshot.definitionVersion))"
+                    + (deployment.active
+                        ? ", the active one\n"
+                        : "; new cases open on deployment \(deployment.activeSequence.map(String.init) ?? "?")\n")
+            } else {
+                out +=
+                    "runs on definitions version \(snapshot.definitionVersion), which is not deployed in this store\n"
+            }
+        }
         if case .anyone = viewer, full {
             out += "viewing without --as: restricted fields are hidden; name a viewer with --as ID\n"
         }
@@ -115,6 +137,21 @@ enum CaseOutput {
             }
         }
         FileHandleOutput.standardOutput(out)
+    }
+
+    /// The deployment a case runs on, whether it is the active one, and the active one's number.
+    static func deployment(of snapshot: CaseSnapshot, store: any CaseStore) throws -> (
+        sequence: Int, active: Bool, activeSequence: Int?
+    )? {
+        try storeRun { () throws(StoreError) in
+            guard let deployment = try store.deployment(unit: snapshot.unit, version: snapshot.definitionVersion)
+            else { return nil }
+            let active = try store.activeDeployment(unit: snapshot.unit)
+            let activeSequence = try active.flatMap { version throws(StoreError) in
+                try store.deployment(unit: snapshot.unit, version: version)
+            }?.sequence
+            return (deployment.sequence, active == snapshot.definitionVersion, activeSequence)
+        }
     }
 
     /// A field's value for people: a person as name (id), datetimes in the unit's time zone.

@@ -15,12 +15,16 @@ struct CoverageCommand: ParsableCommand {
     @OptionGroup var options: StoreOptions
 
     func run() throws {
-        let program = try options.program(unit: unit)
-        guard !program.coverages.isEmpty else {
+        // A unit without coverage rules has nothing to cover, store or none.
+        let existing = FileManager.default.fileExists(atPath: options.db) ? try options.store() : nil
+        let program = try existing.map { try options.deployedProgram(unit: unit, store: $0, use: .reading, tree: nil) }
+        let definitions = try program ?? options.program(unit: unit)
+        guard !definitions.coverages.isEmpty else {
             FileHandleOutput.standardOutput("\(unit) has no coverage rules\n")
             return
         }
-        let engine = Engine(program: program, store: try options.store())
+        let store = try existing ?? options.store()
+        let engine = try options.engine(unit: unit, store: store, use: .reading)
         let now = try options.instant()
         var gaps = 0
         var reports: [Value] = []

@@ -49,7 +49,8 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let path = db ?? "demo-\(unit).sqlite"
         let options = try StoreOptions.parse(["--db", path, "--root", root])
-        let program = try options.program(unit: unit)
+        let tree = try WorkingTree.load(unit: unit, root: options.root)
+        let program = tree.program
         let compiled = try chosen(
             demo, from: program.demos, kind: "demo", option: "demo", unit: unit,
             noneHint: "; write one (kind: Demo) in Workflows/\(unit)/, see docs/reference.md")
@@ -61,7 +62,7 @@ struct DemoCommand: ParsableCommand {
         try remove(building)
         let output: (summary: String, bulletins: String, facts: [(file: String, csv: String)])
         do {
-            output = try year(compiled, program: program, in: building, shownAs: path)
+            output = try year(compiled, tree: tree, in: building, shownAs: path)
         } catch {
             try? remove(building)
             throw error
@@ -89,11 +90,17 @@ struct DemoCommand: ParsableCommand {
 
     /// Runs the year in a new store at `file` and returns what to print; the store is closed
     /// when this returns.
-    func year(_ compiled: CompiledDemo, program: Program, in file: String, shownAs path: String) throws -> (
+    func year(_ compiled: CompiledDemo, tree: WorkingTree, in file: String, shownAs path: String) throws -> (
         summary: String, bulletins: String, facts: [(file: String, csv: String)]
     ) {
+        let program = tree.program
         let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: file) }
-        let engine = Engine(program: program, store: store)
+        // The year runs on a deployment of the working tree, as cases in any store do.
+        _ = try tree.deploy(
+            to: store, by: DeployCommand.operatingSystemUser,
+            at: program.calendar.zone.instant(on: Day(year: compiled.year, month: 1, day: 1)!), message: "the demo year"
+        )
+        let engine = Engine(program: program, store: store, catalog: DeploymentCatalog(store: store, known: [program]))
         let progress = Progress()
         var report: (@Sendable (Int, Int) -> Void)?
         if progress.isTerminal {

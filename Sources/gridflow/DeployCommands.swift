@@ -61,6 +61,128 @@ struct WorkingTree {
     }
 }
 
+/// How a command takes the store's deployments.
+enum DeploymentUse {
+    /// Runs cases: a store without a deployment of the unit gets the working tree deployed (and
+    /// says so); a working tree that differs from the active deployment is an error, unless
+    /// `--deploy` deploys it first.
+    case running
+    /// Writes the unit's directory: like `running`, but a store without a deployment of the unit
+    /// is checked against the working tree without deploying it (the directory is not definitions).
+    case directory
+    /// Only reads: the active deployment, or the working tree before the first deployment.
+    case reading
+}
+
+extension StoreOptions {
+    /// The engine for `unit` on `store`: new cases open on the active deployment, each stored
+    /// case runs on the deployment it opened on (or was migrated to). `tree` is the working tree
+    /// when the caller loaded it already.
+    func engine(
+        unit: String, store: SQLiteCaseStore, use: DeploymentUse = .running, tree preloaded: WorkingTree? = nil
+    ) throws -> Engine {
+        let program = try deployedProgram(unit: unit, store: store, use: use, tree: preloaded)
+        return Engine(program: program, store: store, catalog: DeploymentCatalog(store: store, known: [program]))
+    }
+
+    /// The definitions new cases of `unit` open on, as `use` takes them.
+    func deployedProgram(unit: String, store: SQLiteCaseStore, use: DeploymentUse, tree preloaded: WorkingTree?)
+        throws -> Program
+    {
+        let active = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
+        let tree: WorkingTree?
+        if let preloaded {
+            tree = preloaded
+        } else if active != nil, !WorkingTree.exists(unit: unit, root: root) {
+            // An administrator's store, away from any working tree: it runs on what is deployed.
+            tree = nil
+        } else if use == .reading, let active {
+            // Reading takes what is deployed; the working tree is read only to avoid a second load.
+            let loaded = try? WorkingTree.load(unit: unit, root: root)
+            if let loaded, loaded.program.version == active { return loaded.program }
+            tree = nil
+        } else {
+            tree = try WorkingTree.load(unit: unit, root: root)
+        }
+        guard let active else {
+            guard let tree else { throw CommandError(message: "no unit '\(unit)'") }
+            guard use == .running else { return tree.program }
+            let (stored, created) = try tree.deploy(
+                to: store, by: DeployCommand.operatingSystemUser, at: Instant.current,
+                message: "deployed on first use")
+            // Of processes racing to a new store, one deploys and says so.
+            if created {
+                FileHandleOutput.standardError(
+                    "deployed \(unit) version \(tree.program.version) as deployment \(stored.sequence): \(db) had no deployment of it\n"
+                )
+            }
+            return tree.program
+        }
+        if let tree, tree.program.version == active { return tree.program }
+        if let tree, use != .reading {
+            guard deploy else {
+                let known = try storeRun { () throws(StoreError) in
+                    try store.deployment(unit: unit, version: tree.program.version)
+                }
+                throw CommandError(
+                    message:
+                        "the working tree's definitions of \(unit) (version \(tree.program.version)\(known.map { ", deployment \($0.sequence)" } ?? ", not deployed")) are not the active deployment in \(db) (version \(active)); run 'gridflow deploy \(unit)\(root == "." ? "" : " --root \(root)")' first, or add --deploy",
+                    status: 1)
+            }
+            let (stored, created) = try tree.deploy(
+                to: store, by: DeployCommand.operatingSystemUser, at: Instant.current, message: "deployed with --deploy"
+            )
+            FileHandleOutput.standardError(
+                created
+                    ? "deployed \(unit) version \(tree.program.version) as deployment \(stored.sequence); new cases open on it\n"
+                    : "\(unit) version \(tree.program.version) (deployment \(stored.sequence)) is active again; new cases open on it\n"
+            )
+            return tree.program
+        }
+        let deployment = try storeRun { () throws(StoreError) in try store.deployment(unit: unit, version: active) }
+        guard let deployment else {
+            throw CommandError(
+                message: "\(db) names version \(active) active for \(unit), but holds no such deployment")
+        }
+        return try run { () throws(EngineError) in try DeploymentCatalog.compile(deployment) }
+    }
+}
+
+extension WorkingTree {
+    /// Whether `root` holds a folder of `unit`.
+    static func exists(unit: String, root: String) -> Bool {
+        let base = root == "." ? "" : (root.hasSuffix("/") ? root : root + "/")
+        return FileManager.default.fileExists(atPath: base + "Workflows/" + unit)
+            || FileManager.default.fileExists(atPath: base + "Rules/" + unit)
+    }
+
+    /// Stores these definitions as a deployment of their unit and makes it active; returns it as
+    /// stored (an existing deployment of the same version is made active again), and whether it
+    /// is new.
+    func deploy(to store: any CaseStore, by who: String, at: Instant, message: String?) throws -> (
+        StoredDeployment, created: Bool
+    ) {
+        let unit = program.unit
+        let deployment = StoredDeployment(
+            // The store numbers it.
+            unit: unit, version: program.version, sequence: 0, files: deployableFiles, deployedBy: who,
+            deployedAt: at, message: message)
+        let created = try storeRun { () throws(StoreError) in
+            try store.deploy(deployment, adopting: [legacyVersion])
+        }
+        let stored = try storeRun { () throws(StoreError) in
+            try store.deployment(unit: unit, version: program.version)
+        }
+        guard let stored else { throw CommandError(message: "the deployment of \(unit) was not stored", status: 1) }
+        return (stored, created)
+    }
+}
+
+extension Instant {
+    /// The present second.
+    static var current: Instant { Instant(seconds: Int(Date().timeIntervalSince1970)) }
+}
+
 /// `gridflow deploy`: validates a unit and stores an immutable deployment of it.
 struct DeployCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -102,15 +224,7 @@ struct DeployCommand: ParsableCommand {
         let who = deployer ?? Self.operatingSystemUser
         let version = tree.program.version
         let wasActive = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
-        let deployment = StoredDeployment(
-            // The store numbers it.
-            unit: unit, version: version, sequence: 0, files: tree.deployableFiles,
-            deployedBy: who, deployedAt: at, message: message)
-        let created = try storeRun { () throws(StoreError) in
-            try store.deploy(deployment, adopting: [tree.legacyVersion])
-        }
-        let stored = try storeRun { () throws(StoreError) in try store.deployment(unit: unit, version: version) }
-        guard let stored else { throw CommandError(message: "the deployment of \(unit) was not stored", status: 1) }
+        let (stored, created) = try tree.deploy(to: store, by: who, at: at, message: message)
         let outcome =
             created ? "deployed" : wasActive == version ? "unchanged" : "reactivated"
         if json {
@@ -148,25 +262,55 @@ struct DeployCommand: ParsableCommand {
     }
 }
 
-/// `gridflow deployments`: a unit's deployments, with the active one and the cases on each.
+/// `gridflow deployments [list] UNIT` and `gridflow deployments diff UNIT A B`.
 struct DeploymentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deployments",
+        abstract: "List a unit's deployments, or show what changed between two.",
+        subcommands: [DeploymentsList.self, DeploymentsDiff.self], defaultSubcommand: DeploymentsList.self)
+}
+
+/// Finds a deployment by what an administrator types: its number, its version, or the start of
+/// its version (at least four characters, naming one).
+func deployment(_ reference: String, of unit: String, in store: any CaseStore, db: String) throws -> StoredDeployment {
+    let all = try storeRun { () throws(StoreError) in try store.deployments(unit: unit) }
+    guard !all.isEmpty else {
+        throw CommandError(message: "\(unit) has no deployment in \(db); run 'gridflow deploy \(unit)'")
+    }
+    if let number = Int(reference), reference.count < 4 {
+        if let found = all.first(where: { $0.sequence == number }) { return found }
+        throw CommandError(
+            message: "\(unit) has no deployment \(number); its deployments are 1 to \(all.map(\.sequence).max() ?? 0)")
+    }
+    let matching = all.filter { $0.version.hasPrefix(reference) }
+    guard reference.count >= 4, matching.count == 1 else {
+        throw CommandError(
+            message: matching.count > 1
+                ? "'\(reference)' names \(matching.count) deployments of \(unit); give more of the version"
+                : "\(unit) has no deployment '\(reference)' (give its number or its version; 'gridflow deployments \(unit)' lists them)"
+        )
+    }
+    return matching[0]
+}
+
+/// `gridflow deployments list`: a unit's deployments, with the active one and the cases on each.
+struct DeploymentsList: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list",
         abstract: "List a unit's deployments: version, when, by whom, why, the active one and the open cases on each.")
 
     @Argument(help: "The unit.") var unit: String
     @Option(help: "The SQLite store.") var db: String = "gridflow.sqlite"
-    @Option(help: "The folder holding Workflows/ and Rules/ (for the unit's time zone).") var root: String = "."
     @Flag(help: "Print JSON for tools.") var json = false
 
     func run() throws {
-        let options = try StoreOptions.parse(["--db", db, "--root", root])
+        let options = try StoreOptions.parse(["--db", db])
         let store = try options.store()
         let deployments = try storeRun { () throws(StoreError) in try store.deployments(unit: unit) }
         let active = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
         let counts = try storeRun { () throws(StoreError) in try store.caseCounts(unit: unit) }
-        // The unit's zone prints the times; without a loadable working tree, UTC.
-        let zone = (try? WorkingTree.load(unit: unit, root: root))?.program.calendar.zone ?? Zone.utc
+        // The times in the zone of the active deployment's unit.
+        let zone = try deployments.first { $0.version == active }.map(Self.zone) ?? Zone.utc
         var rows: [(StoredDeployment, open: Int, all: Int)] = []
         for deployment in deployments {
             let finals = Self.finalStates(deployment)
@@ -210,6 +354,18 @@ struct DeploymentsCommand: ParsableCommand {
         FileHandleOutput.standardOutput(out)
     }
 
+    /// The time zone a deployment's unit names.
+    static func zone(_ deployment: StoredDeployment) throws -> Zone {
+        guard let file = deployment.files.first(where: { $0.path == "Workflows/\(deployment.unit)/unit.yaml" }),
+            let name = Loader.parse(SourceFile(path: file.path, text: file.text)).root?["timezone"]?.scalar?.string
+        else { return Zone.utc }
+        guard let zone = Zone(identifier: name) else {
+            throw CommandError(
+                message: "deployment \(deployment.sequence) of \(deployment.unit) names an unknown time zone '\(name)'")
+        }
+        return zone
+    }
+
     /// The final states of each workflow of a deployment, read from its files.
     static func finalStates(_ deployment: StoredDeployment) -> [String: Set<String>] {
         var finals: [String: Set<String>] = [:]
@@ -223,5 +379,90 @@ struct DeploymentsCommand: ParsableCommand {
             }
         }
         return finals
+    }
+}
+
+/// `gridflow deployments diff UNIT A B`: what changed from one deployment to another.
+struct DeploymentsDiff: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "diff",
+        abstract: "Show what changed from deployment A to deployment B of a unit.",
+        discussion: """
+            A and B are deployment numbers (as 'gridflow deployments' lists them) or versions (or the \
+            start of one). Lines: '+' added, '-' removed, '~' changed (old → new), each at its place: \
+            the workflow, rule set or unit, then the state, transition, field or role, then the setting.
+            """)
+
+    @Argument(help: "The unit.") var unit: String
+    @Argument(help: "The deployment to compare from.") var from: String
+    @Argument(help: "The deployment to compare to.") var to: String
+    @Option(help: "The SQLite store.") var db: String = "gridflow.sqlite"
+    @Flag(help: "Print JSON for tools.") var json = false
+
+    func run() throws {
+        let store = try StoreOptions.parse(["--db", db]).store()
+        let a = try deployment(from, of: unit, in: store, db: db)
+        let b = try deployment(to, of: unit, in: store, db: db)
+        func files(_ deployment: StoredDeployment) -> [String: String] {
+            Dictionary(deployment.files.map { ($0.path, $0.text) }, uniquingKeysWith: { first, _ in first })
+        }
+        let diff = DefinitionDiff(old: files(a), new: files(b))
+        if json {
+            let changes = diff.changes.map { change -> Value in
+                .map([
+                    .string("change"): .string(change.kind.rawValue),
+                    .string("place"): .list(change.place.map(Value.string)),
+                    .string("old"): change.old.map(Value.string) ?? .null,
+                    .string("new"): change.new.map(Value.string) ?? .null,
+                ])
+            }
+            FileHandleOutput.standardOutput(
+                ValueJSON.encode([
+                    "unit": .string(unit), "from": .number(Number(a.sequence)), "to": .number(Number(b.sequence)),
+                    "from_version": .string(a.version), "to_version": .string(b.version), "changes": .list(changes),
+                ]) + "\n")
+            return
+        }
+        var out = "\(unit): deployment \(a.sequence) (\(a.version)) → deployment \(b.sequence) (\(b.version))\n"
+        out += diff.changes.isEmpty ? "no change in the definitions\n" : diff.text
+        FileHandleOutput.standardOutput(out)
+    }
+}
+
+/// `gridflow rollback UNIT --to A`: an earlier deployment becomes the one new cases open on.
+struct RollbackCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollback",
+        abstract: "Make an earlier deployment of a unit the one new cases open on.",
+        discussion: """
+            Cases keep the deployment they run on: rolling back changes only where new cases open. \
+            Until the working tree matches the active deployment again, commands that run cases say \
+            so ('gridflow deploy' makes the tree's definitions active again).
+            """)
+
+    @Argument(help: "The unit.") var unit: String
+    @Option(help: "The deployment: its number or its version (or the start of one).") var to: String
+    @Option(help: "The SQLite store.") var db: String = "gridflow.sqlite"
+    @Flag(help: "Print JSON for tools.") var json = false
+
+    func run() throws {
+        let store = try StoreOptions.parse(["--db", db]).store()
+        let target = try deployment(to, of: unit, in: store, db: db)
+        let before = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
+        try storeRun { () throws(StoreError) in try store.activate(unit: unit, version: target.version) }
+        let outcome = before == target.version ? "unchanged" : "rolled-back"
+        if json {
+            FileHandleOutput.standardOutput(
+                ValueJSON.encode([
+                    "unit": .string(unit), "version": .string(target.version),
+                    "sequence": .number(Number(target.sequence)), "outcome": .string(outcome),
+                ]) + "\n")
+            return
+        }
+        FileHandleOutput.standardOutput(
+            outcome == "unchanged"
+                ? "\(unit) deployment \(target.sequence) (\(target.version)) is active already; nothing changed\n"
+                : "\(unit) deployment \(target.sequence) (\(target.version)) is active again; new cases open on it, open cases keep theirs\n"
+        )
     }
 }

@@ -13,7 +13,7 @@ struct Gridflow: ParsableCommand {
         subcommands: [
             Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, PeopleCommand.self,
             AppraiseCommand.self, CoverageCommand.self, ReportCommand.self, Tick.self,
-            IncidentCommand.self, DemoCommand.self, DeployCommand.self, DeploymentsCommand.self,
+            IncidentCommand.self, DemoCommand.self, DeployCommand.self, DeploymentsCommand.self, RollbackCommand.self,
             TestCommand.self, Bench.self,
         ]
     )

@@ -29,9 +29,21 @@ struct PeopleImport: ParsableCommand {
         do { located = try JSONReader.readLocated(contents) } catch {
             throw CommandError(message: "\(file):\(error.line):\(error.column): not valid JSON: \(error.message)")
         }
-        let program = try options.program(unit: unit)
         // The file is checked before a store is created: an invalid one leaves no store behind.
         let existing = FileManager.default.fileExists(atPath: options.db) ? try options.store() : nil
+        // People are checked against the definitions cases will run on: those deployed, or the
+        // working tree's, which the import then deploys into a store that has none.
+        let tree =
+            WorkingTree.exists(unit: unit, root: options.root)
+            ? try WorkingTree.load(unit: unit, root: options.root) : nil
+        let program: Program
+        if let existing {
+            program = try options.deployedProgram(unit: unit, store: existing, use: .directory, tree: tree)
+        } else if let tree {
+            program = tree.program
+        } else {
+            throw CommandError(message: "no unit '\(unit)' in \(options.root)")
+        }
         let outcome: Result<CheckedPeople, PeopleFailure>
         if let existing {
             outcome = try gridflow.run { () throws(EngineError) in
@@ -54,7 +66,8 @@ struct PeopleImport: ParsableCommand {
             throw CommandError(
                 message: "\(file): \(count) problem\(count == 1 ? "" : "s"); nothing was imported", status: 1)
         }
-        let engine = Engine(program: program, store: try existing ?? options.storeCreatingIfMissing())
+        let store = try existing ?? options.storeCreatingIfMissing()
+        let engine = Engine(program: program, store: store, catalog: DeploymentCatalog(store: store, known: [program]))
         let count: Int
         do {
             count = try engine.importPeople(checked, replacing: replace)
@@ -84,7 +97,7 @@ struct PeopleList: ParsableCommand {
 
     func run() throws {
         let store = try options.store()
-        let engine = try options.engine(unit: unit, store: store)
+        let engine = try options.engine(unit: unit, store: store, use: .reading)
         let now = try options.instant()
         var people: [(person: StoredPerson, roles: [String])] = []
         do {

@@ -24,7 +24,7 @@ struct ReportCommand: ParsableCommand {
 
     func run() throws {
         let store = try options.store()
-        let engine = try options.engine(unit: unit, store: store)
+        let engine = try options.engine(unit: unit, store: store, use: .reading)
         let reports = engine.program.reports
         let compiled = try chosen(report, from: reports, kind: "report", option: "report", unit: unit)
         guard let window = AppraisalWindow(period) else {

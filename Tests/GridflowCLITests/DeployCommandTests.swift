@@ -57,7 +57,7 @@ import Testing
         #expect(second["sequence"] as? Int == 2)
         #expect(second["version"] as? String != version)
 
-        let list = try gridflow(["deployments", "oilfield", "--root", root.path, "--json"], in: directory)
+        let list = try gridflow(["deployments", "oilfield", "--json"], in: directory)
         #expect(list.status == 0, "\(list.stderr)")
         let object = try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
         let rows = try #require(object?["deployments"] as? [[String: Any]])
@@ -65,7 +65,7 @@ import Testing
         #expect(rows.map { $0["active"] as? Bool } == [false, true])
         #expect(rows.map { $0["message"] as? String } == ["first rules", "new title"])
         #expect(object?["active"] as? String == second["version"] as? String)
-        let lines = try gridflow(["deployments", "oilfield", "--root", root.path], in: directory).stdout
+        let lines = try gridflow(["deployments", "oilfield"], in: directory).stdout
         #expect(lines.hasPrefix("  1  \(version)  "), "\(lines)")
         #expect(lines.contains("* 2  "), "\(lines)")
 
@@ -94,7 +94,7 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("gridflow.sqlite").path))
         let bad = try gridflow(["deploy", "oilfield", "--root", root.path, "--as", "Not An Id"], in: directory)
         #expect(bad.status == 2, "\(bad.stderr)")
-        let none = try gridflow(["deployments", "oilfield", "--root", root.path], in: directory)
+        let none = try gridflow(["deployments", "oilfield"], in: directory)
         #expect(none.status != 0, "no store: \(none.stdout)")
     }
 }

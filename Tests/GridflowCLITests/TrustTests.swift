@@ -11,7 +11,7 @@ import Testing
     }
 
     static let usage =
-        "Usage: gridflow case open <workflow> --as <as> [--role <role> ...] [--data <data>] [--set <set> ...] [--db <db>] [--root <root>] [--now <now>] [--json]"
+        "Usage: gridflow case open <workflow> --as <as> [--role <role> ...] [--data <data>] [--set <set> ...] [--db <db>] [--root <root>] [--now <now>] [--json] [--deploy]"
 
     @Test func noOneActsAsTheEngine() throws {
         let open = [

@@ -10,7 +10,7 @@ import Testing
         #expect(
             open.stderr == """
                 Error: name the workflow as UNIT/WORKFLOW, e.g. oilfield/issue
-                Usage: gridflow case open <workflow> --as <as> [--role <role> ...] [--data <data>] [--set <set> ...] [--db <db>] [--root <root>] [--now <now>] [--json]
+                Usage: gridflow case open <workflow> --as <as> [--role <role> ...] [--data <data>] [--set <set> ...] [--db <db>] [--root <root>] [--now <now>] [--json] [--deploy]
                   See 'gridflow case open --help' for more information.
 
                 """)

@@ -77,3 +77,31 @@ import Testing
                 != DefinitionVersion.bytes([SourceFile(path: "Workflows/demo/report.yaml", text: Self.workflow)]))
     }
 }
+
+/// A deployment's files, held in memory as a store holds them, load as the working tree does.
+@Suite struct MemoryLoadTests {
+    @Test(arguments: ["oilfield", "telecom"])
+    func aDeploymentLoadsFromMemoryAsTheTreeDoes(unit: String) throws {
+        let folders = ["Workflows/\(unit)", "Rules/\(unit)"].map { packageRoot.appendingPathComponent($0).path }
+        let disk = Loader().load(paths: folders)
+        #expect(!disk.diagnostics.contains { $0.severity == .error })
+        let deployable = DefinitionVersion.deployable(disk.sources)
+        let files = Dictionary(uniqueKeysWithValues: deployable.map { (DefinitionVersion.relative($0.path), $0.text) })
+        #expect(files.keys.contains("Workflows/group/unit.yaml"), "the base unit is part of a deployment")
+        let memory = Loader(fileSystem: .memory(files)).load(paths: ["Workflows/\(unit)", "Rules/\(unit)"])
+        #expect(memory.diagnostics.filter { $0.severity == .error }.map(\.message) == [])
+        let definitions = try #require(memory.units[unit])
+        let expected = try #require(disk.units[unit])
+        #expect(definitions.workflows.map(\.name.text).sorted() == expected.workflows.map(\.name.text).sorted())
+        #expect(definitions.ruleSetNames.sorted() == expected.ruleSetNames.sorted())
+        #expect(definitions.unit.roleNames == expected.unit.roleNames)
+        #expect(DefinitionVersion.of(memory.sources) == DefinitionVersion.of(disk.sources))
+        // Scenarios and demos are not there.
+        #expect(!memory.sources.contains { $0.path.contains("/tests/") || $0.path.hasSuffix("demo.yaml") })
+    }
+
+    @Test func aFolderThatIsNotThereIsMissing() {
+        let result = Loader(fileSystem: .memory(["Workflows/a/unit.yaml": "kind: Unit\n"])).load(paths: ["Rules/b"])
+        #expect(result.missingPaths == ["Rules/b"])
+    }
+}
