@@ -97,6 +97,10 @@ public protocol CaseStore: Sendable {
     func deploy(_ deployment: StoredDeployment, adopting: [String]) throws(StoreError) -> Bool
     /// Makes an existing deployment the one new cases open on.
     func activate(unit: String, version: String) throws(StoreError)
+    /// In one transaction, moves each case of `steps` to the deployment, state and fields of its
+    /// step (from the version before it), with its history entry and timers: all, or none when
+    /// one fails (a case that changed meanwhile is a conflict).
+    func migrate(_ steps: [Step]) throws(StoreError)
     /// How many cases of a unit there are per definitions version, workflow and state.
     func caseCounts(unit: String) throws(StoreError) -> [CaseCount]
 }

@@ -79,6 +79,25 @@ public struct Engine: Sendable {
         return step.next
     }
 
+    /// Throws the refusal (or incident) opening a case would meet, writing nothing: for a caller
+    /// that must write something else first only when the opening will be accepted.
+    public func checkOpening(_ workflow: String, input: [String: Value], by actor: Actor, now: Instant)
+        throws(EngineError)
+    {
+        guard program.workflow(workflow) != nil else {
+            throw EngineError(.notFound, "unit '\(program.unit)' has no workflow '\(workflow)'")
+        }
+        let input = actor.isEngine ? input : try boundPeople(input)
+        switch interpreter.open(workflow, id: "\(program.unit)-\(workflow)-0", input: input, by: actor, now: now) {
+        case .advanced: return
+        case .rejected(let rejection): throw EngineError(rejection)
+        case .incident(let incident):
+            var error = EngineError(.incident, incident.message)
+            error.incident = incident
+            throw error
+        }
+    }
+
     /// The step that opens a case, with a new id.
     private func opening(_ workflow: String, input: [String: Value], by actor: Actor, now: Instant) throws(EngineError)
         -> Step

@@ -409,6 +409,15 @@ public struct Interpreter: Sendable {
         }
     }
 
+    /// The timers of `state` for a case that entered it at `since` (as a migration recomputes
+    /// them); a timer whose time cannot be computed is an incident.
+    func timers(
+        of workflow: CompiledWorkflow, entering state: String, snapshot: CaseSnapshot, since: Instant,
+        incidents: inout [Incident]
+    ) -> [TimerRequest] {
+        startTimers(workflow, state: state, snapshot: snapshot, actor: .system, now: since, incidents: &incidents)
+    }
+
     /// Timers of `state`, due from `now`; a timer whose time cannot be computed is an incident.
     private func startTimers(
         _ workflow: CompiledWorkflow, state: String, snapshot: CaseSnapshot, actor: Actor, now: Instant,

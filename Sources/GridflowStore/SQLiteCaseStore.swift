@@ -1198,6 +1198,25 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func migrate(_ steps: [Step]) throws(StoreError) {
+        let encoded = steps.map(EncodedStep.init)
+        try write { db in
+            for step in encoded {
+                let next = step.step.next
+                let expected = next.version - 1
+                try Self.run(
+                    db, sql: "UPDATE cases SET definition_version = ? WHERE id = ? AND version = ?",
+                    arguments: [next.definitionVersion, next.id, expected])
+                guard db.changesCount == 1 else {
+                    throw StoreError(
+                        .conflict,
+                        "case \(next.id) changed meanwhile (it is not at version \(expected)); nothing was migrated")
+                }
+                try Self.commitStep(step, expectedVersion: expected, db)
+            }
+        }
+    }
+
     public func caseCounts(unit: String) throws(StoreError) -> [CaseCount] {
         try read { db in
             try Row.fetchAll(

@@ -247,11 +247,22 @@ struct CaseOpen: ParsableCommand {
         if let tree { try precheck(tree.program) }
         let now = try options.instant()
         // Who may open comes from the directory, so a store without one has nobody to open.
+        let store = try options.store()
+        // People and values are bound before anything is written (the first case of a store
+        // deploys the unit): a refused input leaves the store as it was.
+        let draft =
+            try tree.map { Engine(program: $0.program, store: store) }
+            ?? options.engine(unit: parts[0], store: store, use: .reading)
+        if tree == nil { try precheck(draft.program) }
+        let values = try input.values(raw, engine: draft, workflow: parts[1])
+        let actor = try self.actor.actor(draft, now: now)
+        if tree != nil, try storeRun({ () throws(StoreError) in try store.activeDeployment(unit: parts[0]) }) == nil {
+            try gridflow.run { () throws(EngineError) in
+                try draft.checkOpening(parts[1], input: values, by: actor, now: now)
+            }
+        }
         // New cases open on the unit's active deployment.
-        let engine = try options.engine(unit: parts[0], store: try options.store(), tree: tree)
-        if tree == nil { try precheck(engine.program) }
-        let values = try input.values(raw, engine: engine, workflow: parts[1])
-        let actor = try self.actor.actor(engine, now: now)
+        let engine = try options.engine(unit: parts[0], store: store, tree: tree)
         let opened = try gridflow.run { () throws(EngineError) in
             try engine.open(parts[1], input: values, by: actor, now: now)
         }

@@ -310,7 +310,10 @@ struct DeploymentsList: ParsableCommand {
         let active = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
         let counts = try storeRun { () throws(StoreError) in try store.caseCounts(unit: unit) }
         // The times in the zone of the active deployment's unit.
-        let zone = try deployments.first { $0.version == active }.map(Self.zone) ?? Zone.utc
+        let zone =
+            try deployments.first { $0.version == active }.map { deployment in
+                try gridflow.run { () throws(EngineError) in try DeploymentCatalog.compile(deployment) }.calendar.zone
+            } ?? Zone.utc
         var rows: [(StoredDeployment, open: Int, all: Int)] = []
         for deployment in deployments {
             let finals = Self.finalStates(deployment)
@@ -352,18 +355,6 @@ struct DeploymentsList: ParsableCommand {
             out += "  cases on version \(version), which is not deployed here (recorded before deployments)\n"
         }
         FileHandleOutput.standardOutput(out)
-    }
-
-    /// The time zone a deployment's unit names.
-    static func zone(_ deployment: StoredDeployment) throws -> Zone {
-        guard let file = deployment.files.first(where: { $0.path == "Workflows/\(deployment.unit)/unit.yaml" }),
-            let name = Loader.parse(SourceFile(path: file.path, text: file.text)).root?["timezone"]?.scalar?.string
-        else { return Zone.utc }
-        guard let zone = Zone(identifier: name) else {
-            throw CommandError(
-                message: "deployment \(deployment.sequence) of \(deployment.unit) names an unknown time zone '\(name)'")
-        }
-        return zone
     }
 
     /// The final states of each workflow of a deployment, read from its files.
@@ -464,5 +455,180 @@ struct RollbackCommand: ParsableCommand {
                 ? "\(unit) deployment \(target.sequence) (\(target.version)) is active already; nothing changed\n"
                 : "\(unit) deployment \(target.sequence) (\(target.version)) is active again; new cases open on it, open cases keep theirs\n"
         )
+    }
+}
+
+/// `gridflow migrate UNIT [--from A …] [--to B] [--map-state OLD=NEW …] [--set FIELD=EXPR …]
+/// [--drop FIELD …] [--dry-run]`: moves open cases to another deployment, checked, all or none.
+struct MigrateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "migrate",
+        abstract: "Move the open cases of a unit's other deployments to one deployment, checked, all or none.",
+        discussion: """
+            Every open case on a --from deployment (default: every deployment but the target that \
+            has open cases) is checked against the target (default: the active deployment): its \
+            workflow and state exist there or the state is mapped (--map-state OLD=NEW, or \
+            WORKFLOW.OLD=NEW), its fields have the target's types, a field the target does not \
+            declare is given up only with --drop FIELD, a field the target requires from the \
+            opening on has a value (--set FIELD=EXPR computes one from the old case: case.FIELD). \
+            Timers are recomputed: the target's timers of the new state, counted from when the case \
+            entered its state. Each case that cannot move is listed with why, and then nothing \
+            moves (exit 1). Otherwise all move in one transaction, each with a history entry \
+            (event 'migrate', from and to state, the fields changed). --dry-run checks and \
+            writes nothing.
+            """)
+
+    @Argument(help: "The unit.") var unit: String
+    @Option(help: "A deployment to move cases from (repeat for several): its number or version.") var from: [String] =
+        []
+    @Option(help: "The deployment to move them to; default: the active one.") var to: String?
+    @Option(name: .customLong("map-state"), help: "OLD=NEW or WORKFLOW.OLD=NEW: the state a case in OLD moves to.")
+    var mapState: [String] = []
+    @Option(name: .customLong("set"), help: "FIELD=EXPR or WORKFLOW.FIELD=EXPR: a field's value, from the old case.")
+    var sets: [String] = []
+    @Option(help: "FIELD or WORKFLOW.FIELD: a field of the old deployment whose value is given up.") var drop:
+        [String] = []
+    @Flag(name: .customLong("dry-run"), help: "Check and report; write nothing.") var dryRun = false
+    @Option(
+        name: .customLong("as"),
+        help: "Who migrates, recorded in each case's history; default: the operating-system user.")
+    var migrator: String?
+    @Option(help: "The SQLite store.") var db: String = "gridflow.sqlite"
+    @Option(help: "The time of the migration (ISO 8601 with offset); default: now.") var now: String?
+    @Flag(help: "Print JSON for tools.") var json = false
+
+    func validate() throws {
+        if let now, Instant(now) == nil {
+            throw ValidationError("--now must be a datetime such as 2024-07-01T09:00:00+08:00")
+        }
+        if let migrator, let problem = PersonID.problem(migrator) { throw ValidationError("--as: \(problem)") }
+        _ = try rules()
+    }
+
+    /// The options as rules; a malformed one is a usage error.
+    func rules() throws -> MigrationRules {
+        func pair(_ text: String, _ option: String, _ form: String) throws -> (String, String) {
+            guard let equals = text.firstIndex(of: "="), equals != text.startIndex,
+                text.index(after: equals) != text.endIndex
+            else { throw ValidationError("--\(option) takes \(form), not '\(text)'") }
+            return (String(text[..<equals]), String(text[text.index(after: equals)...]))
+        }
+        var rules = MigrationRules()
+        for text in mapState {
+            let (old, new) = try pair(text, "map-state", "OLD=NEW or WORKFLOW.OLD=NEW")
+            guard rules.states.updateValue(new, forKey: old) == nil else {
+                throw ValidationError("--map-state maps '\(old)' twice")
+            }
+        }
+        for text in sets {
+            let (field, expression) = try pair(text, "set", "FIELD=EXPR or WORKFLOW.FIELD=EXPR")
+            guard rules.sets.updateValue(expression, forKey: field) == nil else {
+                throw ValidationError("--set gives '\(field)' twice")
+            }
+        }
+        rules.drops = Set(drop)
+        return rules
+    }
+
+    func run() throws {
+        let store = try StoreOptions.parse(["--db", db]).store()
+        let at = now.flatMap { Instant($0) } ?? Instant.current
+        let who = migrator ?? DeployCommand.operatingSystemUser
+        let active = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
+        guard
+            let target = try to.map({ try deployment($0, of: unit, in: store, db: db) })
+                ?? active.map({
+                    try deployment($0, of: unit, in: store, db: db)
+                })
+        else { throw CommandError(message: "\(unit) has no deployment in \(db); run 'gridflow deploy \(unit)'") }
+        let program = try gridflow.run { () throws(EngineError) in try DeploymentCatalog.compile(target) }
+        let engine = Engine(program: program, store: store, catalog: DeploymentCatalog(store: store, known: [program]))
+        let sources = try from.map { try deployment($0, of: unit, in: store, db: db) }
+        if sources.contains(where: { $0.version == target.version }) {
+            throw ValidationError("--from names the target deployment \(target.sequence)")
+        }
+        // The open cases: not in a final state of the deployment they run on.
+        let all = try storeRun { () throws(StoreError) in try store.list(unit: unit, workflow: nil, state: nil) }
+        var finals: [String: [String: Set<String>]] = [:]
+        var sequences: [String: Int] = [:]
+        for deployment in try storeRun({ () throws(StoreError) in try store.deployments(unit: unit) }) {
+            finals[deployment.version] = DeploymentsList.finalStates(deployment)
+            sequences[deployment.version] = deployment.sequence
+        }
+        let wanted = Set(sources.map(\.version))
+        let cases = all.reversed().filter { stored in
+            stored.definitionVersion != target.version && (wanted.isEmpty || wanted.contains(stored.definitionVersion))
+                && !(finals[stored.definitionVersion]?[stored.workflow]?.contains(stored.state) ?? false)
+        }
+        let rules = try rules()
+        let moves = try gridflow.run { () throws(EngineError) in
+            try engine.planMigration(Array(cases), rules: rules, by: who, now: at)
+        }
+        let refused = moves.filter { !$0.problems.isEmpty }
+        var migrated = false
+        if !dryRun, refused.isEmpty, !moves.isEmpty {
+            try gridflow.run { () throws(EngineError) in try engine.migrate(moves) }
+            migrated = true
+        }
+        let name = { (version: String) in sequences[version].map { "deployment \($0)" } ?? "version \(version)" }
+        if json {
+            let rows = moves.map { move -> Value in
+                .map([
+                    .string("case"): .string(move.caseID), .string("workflow"): .string(move.workflow),
+                    .string("from_version"): .string(move.fromVersion),
+                    .string("from_deployment"): sequences[move.fromVersion].map { .number(Number($0)) } ?? .null,
+                    .string("from_state"): .string(move.fromState),
+                    .string("to_state"): move.toState.map(Value.string) ?? .null,
+                    .string("timers"): .list(
+                        (move.step?.startTimers ?? []).map { timer in
+                            .map([
+                                .string("event"): .string(timer.event),
+                                .string("due"): .string(program.calendar.zone.text(timer.due)),
+                            ])
+                        }),
+                    .string("problems"): .list(move.problems.map(Value.string)),
+                ])
+            }
+            FileHandleOutput.standardOutput(
+                ValueJSON.encode([
+                    "unit": .string(unit), "to": .number(Number(target.sequence)),
+                    "to_version": .string(target.version),
+                    "dry_run": .bool(dryRun), "migrated": .bool(migrated), "cases": .list(rows),
+                    "cannot_move": .number(Number(refused.count)),
+                ]) + "\n")
+        } else {
+            var out = ""
+            for move in moves where move.problems.isEmpty {
+                out +=
+                    "  \(move.caseID)  \(name(move.fromVersion))  \(move.fromState) → \(move.toState ?? "?")"
+                    + (move.step?.startTimers.isEmpty == false
+                        ? "  timers: "
+                            + (move.step?.startTimers ?? []).map {
+                                "\($0.event) at \(program.calendar.zone.text($0.due))"
+                            }.joined(separator: ", ") : "") + "\n"
+            }
+            if !refused.isEmpty {
+                out += "cannot move:\n"
+                for move in refused {
+                    out += "  \(move.caseID) (\(move.workflow), \(name(move.fromVersion)), state \(move.fromState)):\n"
+                    for problem in move.problems { out += "    \(problem)\n" }
+                }
+            }
+            let count = moves.count
+            let summary: String
+            if moves.isEmpty {
+                summary = "\(unit): no open case to move to deployment \(target.sequence)"
+            } else if migrated {
+                summary = "\(unit): moved \(count) open case\(count == 1 ? "" : "s") to deployment \(target.sequence)"
+            } else if refused.isEmpty {
+                summary =
+                    "\(unit): \(count) open case\(count == 1 ? "" : "s") can move to deployment \(target.sequence) (dry run: nothing written)"
+            } else {
+                summary =
+                    "\(unit): \(refused.count) of \(count) open case\(count == 1 ? "" : "s") cannot move to deployment \(target.sequence); nothing was migrated"
+            }
+            FileHandleOutput.standardOutput(summary + "\n" + out)
+        }
+        if !refused.isEmpty { throw ExitCode(1) }
     }
 }
