@@ -28,14 +28,17 @@ import Testing
         try Program(definitions: try #require(loaded.units[unit]), version: "privacy")
     }
 
-    /// Every workflow of every concrete shipped unit whose cases name their opener.
+    /// Every workflow of every concrete shipped unit whose cases name their opener in a restricted
+    /// field (`visible_to` or `visible_when`): a reporter. An opener everyone sees (the oilfield
+    /// selection's `nominated_by`, who put a candidate forward) has nothing to keep.
     static let subjects: [Subject] = loaded.units.keys.sorted().flatMap { unit -> [Subject] in
         guard let definitions = loaded.units[unit], !definitions.unit.abstract,
             let program = try? Program(definitions: definitions, version: "privacy")
         else { return [] }
-        return program.workflows.keys.sorted().filter { program.workflows[$0]?.openerField != nil }.map {
-            Subject(unit: unit, workflow: $0)
-        }
+        return program.workflows.keys.sorted().filter { name in
+            guard let workflow = program.workflows[name], let opener = workflow.openerField else { return false }
+            return workflow.visibility[opener] != nil || workflow.visibleWhen[opener] != nil
+        }.map { Subject(unit: unit, workflow: $0) }
     }
 
     @Test func everyShippedUnitHasAWorkflowWithAnOpener() {

@@ -294,7 +294,9 @@ import Testing
             let openers = Set(definition.startedBy.map(\.text)).subtracting([Unit.Role.system])
             let path = place.split(separator: ".").map(String.init)
             var input: [String: Value] = [:]
-            for name in workflow.requiredAtOpen {
+            // The opener's field is whoever opens the case: the engine fills it (a sample would be
+            // someone else, which the opener may not name).
+            for name in workflow.requiredAtOpen where name != workflow.openerField {
                 if let type = workflow.fieldTypes[name] { input[name] = Self.sample(type, program) }
             }
             if path.count == 2 {
