@@ -59,6 +59,9 @@ public struct Scenario: Sendable {
         public var vetoed: [(person: Name, veto: Name)] = []
         /// After `appraise`: people not appraised in any role (e.g. their appointment ended).
         public var notAppraised: [Name] = []
+        /// After `appraise`: what the step's consequences recorded in each ledger for each person
+        /// (the sum of the values, 0 when none).
+        public var recorded: [(ledger: Name, values: [(person: Name, value: Node)])] = []
         /// How many cases of each workflow the store holds.
         public var cases: [(workflow: Name, count: Node)] = []
         /// After `coverage`: the places without a holder, as `NODE` or `NODE/SHIFT`, or their number.
@@ -116,6 +119,7 @@ public struct Scenario: Sendable {
                     vetoed: expect["vetoed"]?.entries.compactMap { entry in entry.value.name.map { (entry.name, $0) } }
                         ?? [],
                     notAppraised: expect["not_appraised"]?.sequence?.compactMap(\.name) ?? [],
+                    recorded: expect["recorded"]?.entries.map { ($0.name, pairs($0.value)) } ?? [],
                     cases: pairs(expect["cases"]), gaps: expect["gaps"],
                     sees: fieldLists(expect["sees"]), doesNotSee: fieldLists(expect["does_not_see"]),
                     span: expect.span)

@@ -811,6 +811,10 @@ public enum Shapes {
                                 "not_appraised", .list(.identifier),
                                 "After appraise: people appraised in no role (e.g. their appointment ended)."),
                             key(
+                                "recorded", .map(entity: "ledger", .map(entity: "person", .number)),
+                                "After appraise: what the step's consequences recorded in each ledger for each person (the sum, 0 when none)."
+                            ),
+                            key(
                                 "cases", .map(entity: "workflow", .number),
                                 "How many cases of each workflow the store holds."),
                             key(

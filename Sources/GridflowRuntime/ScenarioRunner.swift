@@ -382,6 +382,40 @@ public struct ScenarioRunner {
                     veto.span)
             }
         }
+        for (ledger, values) in expect.recorded {
+            for (person, node) in values {
+                guard let text = node.scalar?.value, let expected = Number(text) else {
+                    fail("a recorded value is a number", node.span)
+                    continue
+                }
+                var sum = Number.zero
+                var unreadable: String?
+                for consequence in outcome.performed
+                where consequence.kind == "record" && consequence.person == person.text {
+                    guard let details = try? JSONReader.read(consequence.detailsJSON),
+                        details["ledger"] == .string(ledger.text)
+                    else { continue }
+                    let value: Number?
+                    switch details["value"] {
+                    case .number(let number)?: value = Number(number)
+                    case .string(let string)?: value = Number(string)
+                    default: value = nil
+                    }
+                    guard let value, let added = Number.adding(sum, value) else {
+                        unreadable = consequence.detailsJSON
+                        continue
+                    }
+                    sum = added
+                }
+                if let unreadable {
+                    fail("\(person.text)'s entry in \(ledger.text) is not a number: \(unreadable)", node.span)
+                } else if sum != expected {
+                    fail(
+                        "expected \(expected) recorded in \(ledger.text) for \(person.text), but the appraisal recorded \(sum)",
+                        node.span)
+                }
+            }
+        }
         for (person, node) in expect.totals {
             guard let found = entry(person) else { continue }
             guard let text = node.scalar?.value, let expected = Number(text) else {
