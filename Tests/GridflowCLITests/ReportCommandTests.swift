@@ -112,10 +112,16 @@ import Testing
         let bad = try gf(["report", "oilfield", "--report", "supervision_bulletin", "--period", "2024-Q5"])
         #expect(bad.status == 2)
         // The telecom unit writes its own bulletin; with no telecom case every figure is empty.
-        let telecom = try gf(["report", "telecom", "--period", "2024-Q3"])
+        let telecom = try gf(["report", "telecom", "--report", "supervision_bulletin", "--period", "2024-Q3"])
         #expect(telecom.status == 0)
         #expect(telecom.stdout.contains("2024年第三季度共受理"), "in the unit's language: \(telecom.stdout)")
         #expect(telecom.stdout.contains("| 满意率 | — |\n"))
+        // Its quarterly bulletin of the monthly supervision rounds (月督导、季通报) is a second one.
+        let rounds = try gf(["report", "telecom", "--report", "supervision_rounds", "--period", "2024-Q3"])
+        #expect(rounds.status == 0, "\(rounds.stderr)")
+        #expect(rounds.stdout.contains("| 月督导完成率 | — |\n"), "\(rounds.stdout)")
+        let unnamed = try gf(["report", "telecom", "--period", "2024-Q3"])
+        #expect(unnamed.status == 2, "two bulletins: name one")
         let unknown = try gf(["report", "telecom", "--period", "2024-Q3", "--report", "bulletin"])
         #expect(unknown.status == 2)
         #expect(unknown.stderr == "gridflow: error: unit 'telecom' has no report 'bulletin'\n")
