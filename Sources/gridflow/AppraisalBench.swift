@@ -31,7 +31,7 @@ struct AppraisalBench: ParsableCommand {
         }
         let roles = ["grid_supervisor", "team_supervisor", "branch_discipline_member"]
         let attributes =
-            #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": false, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {"2023": "good"}"#
+            #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": false, "union_rep": false, "frontline_familiar": true, "performance": {"2023": "good"}"#
         func person(_ index: Int) -> String {
             #"{"id": "p\#(index)", "name": "p\#(index)", "roles": ["\#(roles[index % 3])"], \#(attributes)}"#
         }

@@ -11,7 +11,7 @@ import Testing
     }
 
     static let attributes =
-        #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": false, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {"2023": "good"}"#
+        #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": false, "union_rep": false, "frontline_familiar": true, "performance": {"2023": "good"}"#
 
     static func person(_ id: String, _ name: String, _ roles: [String], team: String = "haicheng_central_grid")
         -> String

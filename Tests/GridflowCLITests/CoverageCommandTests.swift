@@ -11,7 +11,7 @@ import Testing
 
     static func person(_ id: String, roles: [String], team: String? = nil, shift: String? = nil) -> String {
         var text =
-            #"{"id": "\#(id)", "name": "\#(id)", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ", "))], "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {"2023": "good"}"#
+            #"{"id": "\#(id)", "name": "\#(id)", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ", "))], "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "frontline_familiar": true, "performance": {"2023": "good"}"#
         if let team { text += #", "team": "\#(team)""# }
         if let shift { text += #", "shift": "\#(shift)""# }
         return text + "}"

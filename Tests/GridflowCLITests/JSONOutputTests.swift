@@ -74,7 +74,7 @@ import Testing
 
     @Test func storeCommands() throws {
         let person =
-            #"{"id": "wang", "name": "王", "roles": [], "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}}"#
+            #"{"id": "wang", "name": "王", "roles": [], "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "frontline_familiar": true, "performance": {}}"#
         let imported = try object(
             try gf(["people", "import", "oilfield", try write("people.json", "[\(person)]"), "--json"]))
         #expect(imported["imported"] as? Int == 1 && imported["replaced"] as? Bool == false)

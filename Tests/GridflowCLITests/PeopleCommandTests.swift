@@ -11,7 +11,7 @@ import Testing
 
     static func person(_ id: String, roles: [String]? = nil, department: String? = nil, extra: String = "") -> String {
         var text =
-            #"{"id": "\#(id)", "name": "\#(id)", "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {"2023": "good"}"#
+            #"{"id": "\#(id)", "name": "\#(id)", "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "frontline_familiar": true, "performance": {"2023": "good"}"#
         if let roles { text += #", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ", "))]"# }
         if let department { text += #", "department": "\#(department)""# }
         // Where scoped roles are held: the plant, work area and team of this station.
@@ -44,7 +44,7 @@ import Testing
             ),
             (
                 "[" + Self.person("wang", extra: #", "age": 40"#) + "]",
-                "age: not a person field of oilfield; fields: party_member, branch_committee_member, leadership_member, key_post, party_rep, worker_rep, union_rep, politically_reliable, frontline_familiar, last_sanction, performance, department, shift, team\n",
+                "age: not a person field of oilfield; fields: party_member, branch_committee_member, leadership_member, key_post, party_rep, worker_rep, union_rep, frontline_familiar, last_sanction, performance, department, shift, team\n",
                 1
             ),
             ("[" + Self.person("wang", extra: #", "key_post": "boss""#) + "]", "duplicate key 'key_post'", 2),
@@ -69,7 +69,7 @@ import Testing
             [
               {"id": "wang", "name": "王", "party_member": true, "branch_committee_member": false,
                "leadership_member": false, "key_post": "boss", "party_rep": false, "worker_rep": true,
-               "union_rep": false, "politically_reliable": "yes", "frontline_familiar": true,
+               "union_rep": false, "frontline_familiar": "yes",
                "performance": {"2023": "superb", "2022": "good", "last": "good"},
                "team": "nowhere", "shift": "shift_z", "department": "hrr"},
               {"id": "system", "name": "s", "roles": ["system", "employee"]},
@@ -84,7 +84,7 @@ import Testing
         #expect(
             run.stderr == """
                 people.json:3:44: key_post: 'boss' is not one of none, personnel, finance, procurement, materials
-                people.json:4:48: politically_reliable: must be true or false, not a string
+                people.json:4:46: frontline_familiar: must be true or false, not a string
                 people.json:5:28: performance["2023"]: 'superb' is not one of excellent, good, qualified, unqualified
                 people.json:5:62: performance["last"]: the key 'last' is not a whole number
                 people.json:6:12: team: 'nowhere' is not an org node of oilfield

@@ -61,7 +61,7 @@ import Testing
         // score (× 0.45). No duty feedback or training falls due for him, so both score in full:
         // 100 × 0.35 + 15 × reports × 0.45 + 100 × 0.2.
         let person =
-            #"{roles: [grid_supervisor], fields: {politically_reliable: true, frontline_familiar: true, team: haicheng_central_grid}}"#
+            #"{roles: [grid_supervisor], fields: {frontline_familiar: true, team: haicheng_central_grid}}"#
         func open(_ index: Int) -> String {
             #"  - open: {as: wang, with: {report_type: problem, area: vital_interests, business_line: network, description: 第\#(index)件, real_name: true, reporter: "@wang"}}"#
         }

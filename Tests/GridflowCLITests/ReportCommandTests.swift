@@ -21,7 +21,7 @@ import Testing
         let handler = ["--as", "liu"]
         let office = ["--as", "chen"]
         func person(_ id: String, _ roles: [String], department: String) -> String {
-            #"{"id": "\#(id)", "name": "\#(id)", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ","))], "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}, "department": "\#(department)", "team": "opp_area_1_station_1"}"#
+            #"{"id": "\#(id)", "name": "\#(id)", "roles": [\#(roles.map { "\"\($0)\"" }.joined(separator: ","))], "party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "frontline_familiar": true, "performance": {}, "department": "\#(department)", "team": "opp_area_1_station_1"}"#
         }
         let reporter = person("wang", [], department: "production")
         let people = directory.appendingPathComponent("people.json")

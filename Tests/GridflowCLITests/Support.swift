@@ -150,7 +150,7 @@ extension Workspace {
 
     /// The oilfield person fields every directory entry of the privacy tests has.
     static var oilfieldPerson: String {
-        #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "politically_reliable": true, "frontline_familiar": true, "performance": {}, "team": "opp_area_1_station_1""#
+        #""party_member": true, "branch_committee_member": false, "leadership_member": false, "key_post": "none", "party_rep": false, "worker_rep": true, "union_rep": false, "frontline_familiar": true, "performance": {}, "team": "opp_area_1_station_1""#
     }
 
     /// Writes an oilfield directory — whistle-7Q (举报人甲乙) an employee, zhang of the plant's

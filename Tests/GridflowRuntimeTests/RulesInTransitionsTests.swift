@@ -39,7 +39,7 @@ import Testing
             case ("last_sanction", _): slots[index] = sanctioned.map(Value.date) ?? .null
             case ("team", _): slots[index] = .string("haicheng_central_grid")
             case (_, .bool):
-                slots[index] = .bool(field.name == "politically_reliable" || field.name == "frontline_familiar")
+                slots[index] = .bool(field.name == "frontline_familiar")
             default: break
             }
         }
