@@ -81,7 +81,7 @@ import Testing
         #expect(run.status == 0, "\(run.stdout)")
         #expect(!run.stdout.contains("not taken:"), "\(run.stdout)")
         #expect(run.stdout.contains("coverage oilfield: 48 of 48 transitions taken\n"))
-        #expect(run.stdout.contains("coverage telecom: 54 of 54 transitions taken\n"))
+        #expect(run.stdout.contains("coverage telecom: 61 of 61 transitions taken\n"))
         #expect(run.stdout.hasSuffix(" passed, 0 failed\n"))
     }
 
