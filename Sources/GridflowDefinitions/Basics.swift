@@ -101,18 +101,49 @@ public enum AppraisalPeriod: String, Sendable, CaseIterable {
     }
 }
 
-/// What can be done to a file in a shared space.
+/// What can be done in a shared file space: to a file, or (`manageFolders`) to its folders.
 public enum FileAction: String, Sendable, CaseIterable {
     case view, download, upload, delete, move
+    /// Create, rename and remove folders.
+    case manageFolders = "manage_folders"
+
+    /// Whether the action concerns a file that exists, so that its owner can be named.
+    public var hasOwner: Bool { ![.upload, .manageFolders].contains(self) }
 }
 
-/// Who may do a file action.
-public enum Permission: Sendable, Hashable {
+/// Who may do an action in a file space: a word, or a list of words and roles (anyone listed may).
+public struct Permission: Sendable {
     /// Who, named by a word.
-    public enum Scope: String, Sendable, CaseIterable {
-        case everyone, members, owner, nobody
+    public enum Word: String, Sendable, CaseIterable {
+        /// Everyone in the unit's directory; only alone.
+        case everyone
+        /// No one; only alone.
+        case nobody
+        /// Holders of the space's `members` role.
+        case members
+        /// Holders of the file space's `shared_by` role, in every space.
+        case sharer
+        /// Holders of the file space's `maintained_by` role, in every space.
+        case maintainer
+        /// Who uploaded the file.
+        case owner
     }
 
-    case scope(Scope)
-    case roles([Name])
+    /// One entry: a word or a role.
+    public enum Who: Sendable, Hashable {
+        case word(Word)
+        case role(String)
+    }
+
+    /// The entries with where each is written.
+    public var entries: [(who: Who, name: Name)]
+    /// Whether it was written as a list.
+    public var isList: Bool
+
+    public init(entries: [(who: Who, name: Name)], isList: Bool) {
+        self.entries = entries
+        self.isList = isList
+    }
+
+    public var who: [Who] { entries.map(\.who) }
 }

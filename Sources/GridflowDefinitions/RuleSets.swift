@@ -141,11 +141,23 @@ public struct Coverage: Sendable {
     public var perShift: Bool
 }
 
-/// Shared file spaces, one per role, with who may do what.
+/// Shared file spaces: one space per role group, who shares into all of them, who maintains their
+/// folders, and who may do what.
 public struct FileSpace: Sendable {
+    /// One space: the group of the holders of its `members` role.
+    public struct Space: Sendable {
+        public var name: Name
+        public var title: String?
+        public var members: Name?
+    }
+
     public var name: Name
     public var file: String
-    public var roles: [Name]
+    public var spaces: [Space]
+    /// The role that shares material into every space (the word `sharer`).
+    public var sharedBy: Name?
+    /// The role that maintains the folders of every space (the word `maintainer`).
+    public var maintainedBy: Name?
     public var folders: [Name]
     public var permissions: [(action: FileAction, permission: Permission)]
 }
@@ -270,12 +282,30 @@ extension FileSpace {
         guard let name = node["name"]?.name else { return nil }
         let permissions: [(action: FileAction, permission: Permission)] = FileAction.allCases.compactMap { action in
             guard let value = node["permissions"]?[action.rawValue] else { return nil }
-            if let scope = value.text.flatMap(Permission.Scope.init) { return (action, .scope(scope)) }
-            if let roles = value.sequence { return (action, .roles(roles.compactMap(\.name))) }
+            // A single word only: anything else was refused by the shape.
+            if let word = value.name, let known = Permission.Word(rawValue: word.text) {
+                return (action, Permission(entries: [(.word(known), word)], isList: false))
+            }
+            if let list = value.sequence {
+                return (
+                    action, Permission(entries: list.compactMap(\.name).map { (Self.who($0.text), $0) }, isList: true)
+                )
+            }
             return nil
         }
         return FileSpace(
-            name: name, file: file, roles: node["roles"]?.sequence?.compactMap(\.name) ?? [],
+            name: name, file: file,
+            spaces: node["spaces"]?.sequence?.compactMap { space in
+                space["name"]?.name.map {
+                    Space(name: $0, title: space["title"]?.text, members: space["members"]?.name)
+                }
+            } ?? [],
+            sharedBy: node["shared_by"]?.name, maintainedBy: node["maintained_by"]?.name,
             folders: node["folders"]?.sequence?.compactMap { $0["name"]?.name } ?? [], permissions: permissions)
+    }
+
+    /// A word, or else a role.
+    static func who(_ text: String) -> Permission.Who {
+        Permission.Word(rawValue: text).map(Permission.Who.word) ?? .role(text)
     }
 }

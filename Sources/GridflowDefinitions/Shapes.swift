@@ -697,12 +697,28 @@ public enum Shapes {
             key("per_shift", .bool, "Every shift of the node must be covered."),
         ])
 
-    static let permission: Shape = .either([.keyword(Permission.Scope.allCases.map(\.rawValue)), .list(.identifier)])
+    static let permission: Shape = .either([
+        .keyword(Permission.Word.allCases.map(\.rawValue)), .list(.identifier),
+    ])
 
     static let fileSpace = ObjectShape(
         "a file space", plural: "file spaces",
         header(.fileSpace) + [
-            required("roles", .list(.identifier), "One space per role."),
+            required(
+                "spaces",
+                .list(
+                    .object(
+                        ObjectShape(
+                            "a space", plural: "spaces",
+                            [
+                                required("name", .identifier, "The space's name, unique in the unit."),
+                                key("title", .text, "A label shown to people."),
+                                required("members", .identifier, "The role whose holders are the space's group."),
+                            ]))), "One space per role group."),
+            key("shared_by", .identifier, "The role that shares material into every space (the word `sharer`)."),
+            key(
+                "maintained_by", .identifier,
+                "The role that maintains the folders of every space (the word `maintainer`)."),
             required(
                 "folders",
                 .list(
@@ -719,8 +735,13 @@ public enum Shapes {
                     ObjectShape(
                         "permissions", plural: "permissions",
                         FileAction.allCases.map {
-                            required($0.rawValue, permission, "Who may \($0.rawValue) a file.")
-                        })), "Who may do what."),
+                            required(
+                                $0.rawValue, permission,
+                                $0 == .manageFolders
+                                    ? "Who may create, rename and remove folders."
+                                    : "Who may \($0.rawValue) a file.")
+                        })),
+                "Who may do what: everyone, nobody, or a list of members, sharer, maintainer, owner and roles."),
         ])
 
     // MARK: Scenario

@@ -433,10 +433,110 @@ extension Validator {
 
     mutating func check(_ space: FileSpace) {
         let place = "file space '\(space.name.text)'"
-        for role in space.roles { checkRole(role, in: place) }
+        if space.spaces.isEmpty {
+            error(
+                "no-spaces", "\(place) has no spaces", at: space.name.span,
+                hint: "list one space per role group under 'spaces:', each with a name and its 'members' role")
+        }
+        checkUnique(space.spaces.map(\.name), what: "space")
+        // A space is named on the command line by its name alone: unique among the unit's file spaces.
+        for other in definitions.fileSpaces where other.name.text < space.name.text {
+            for mine in space.spaces {
+                guard let theirs = other.spaces.first(where: { $0.name.text == mine.name.text }) else { continue }
+                error(
+                    "duplicate-name",
+                    "space '\(mine.name.text)' is declared by file spaces '\(other.name.text)' and '\(space.name.text)'",
+                    at: mine.name.span, hint: "a space is named by its name alone; rename one of them",
+                    notes: [Diagnostic.Note(span: theirs.name.span, message: "'\(mine.name.text)' first declared here")]
+                )
+            }
+        }
+        var groups: [String: Name] = [:]
+        for group in space.spaces {
+            guard let members = group.members else { continue }
+            checkRole(members, in: "space '\(group.name.text)' of \(place)")
+            if let first = groups[members.text] {
+                error(
+                    "duplicate-space-role",
+                    "spaces '\(first.text)' and '\(group.name.text)' of \(place) are both for the holders of '\(members.text)'",
+                    at: members.span, hint: "each role group has one space; give this space another role or remove it",
+                    notes: [Diagnostic.Note(span: first.span, message: "'\(first.text)' is for them already")])
+            } else {
+                groups[members.text] = group.name
+            }
+        }
+        if let role = space.sharedBy { checkRole(role, in: "'shared_by' of \(place)") }
+        if let role = space.maintainedBy { checkRole(role, in: "'maintained_by' of \(place)") }
         checkUnique(space.folders, what: "folder")
-        for (_, permission) in space.permissions {
-            if case .roles(let roles) = permission { for role in roles { checkRole(role, in: place) } }
+        var named: Set<Permission.Word> = []
+        for (action, permission) in space.permissions {
+            let what = "permission '\(action.rawValue)' of \(place)"
+            for (who, name) in permission.entries {
+                switch who {
+                case .role(let role):
+                    if roleNames.contains(role) || unloadedBase != nil {
+                        checkRole(name, in: what)
+                    } else {
+                        error(
+                            "unknown-audience",
+                            "\(what) names '\(role)', neither a word nor a role of the unit"
+                                + Suggestion.didYouMean(role, in: Permission.Word.allCases.map(\.rawValue) + roleNames),
+                            at: name.span,
+                            hint:
+                                "the words are \(Permission.Word.allCases.map(\.rawValue).joined(separator: ", ")); roles are declared under 'roles:' in \(unit.file)"
+                        )
+                    }
+                case .word(let word):
+                    named.insert(word)
+                    checkAudience(word, name: name, action: action, permission: permission, space: space, what: what)
+                }
+            }
+        }
+        if let role = space.sharedBy, !named.contains(.sharer) {
+            warning(
+                "unused-file-role", "\(place) is shared by '\(role.text)', but no permission names 'sharer'",
+                at: role.span,
+                hint: "let the sharer do something, e.g. upload: [members, sharer], or remove 'shared_by'")
+        }
+        if let role = space.maintainedBy, !named.contains(.maintainer) {
+            warning(
+                "unused-file-role", "\(place) is maintained by '\(role.text)', but no permission names 'maintainer'",
+                at: role.span,
+                hint:
+                    "let the maintainer manage the folders, e.g. manage_folders: [maintainer], or remove 'maintained_by'"
+            )
+        }
+    }
+
+    /// One word of a file space's permission: one that stands alone is alone, `sharer` and
+    /// `maintainer` need their role, and a new file or a folder has no owner.
+    private mutating func checkAudience(
+        _ word: Permission.Word, name: Name, action: FileAction, permission: Permission, space: FileSpace,
+        what: String
+    ) {
+        switch word {
+        case .everyone, .nobody:
+            if permission.isList {
+                error(
+                    "file-audience", "\(what) lists '\(word.rawValue)', which stands alone", at: name.span,
+                    hint: "write \(action.rawValue): \(word.rawValue), without a list")
+            }
+        case .sharer where space.sharedBy == nil:
+            error(
+                "file-audience", "\(what) names 'sharer', but the file space has no 'shared_by'", at: name.span,
+                hint: "add shared_by: ROLE (the role that shares into every space), or leave 'sharer' out")
+        case .maintainer where space.maintainedBy == nil:
+            error(
+                "file-audience", "\(what) names 'maintainer', but the file space has no 'maintained_by'",
+                at: name.span,
+                hint: "add maintained_by: ROLE (the role that maintains the folders), or leave 'maintainer' out")
+        case .owner where !action.hasOwner:
+            error(
+                "file-audience",
+                "\(what) names 'owner', but \(action == .upload ? "an upload makes a new file" : "folders have no owner")",
+                at: name.span, hint: "'owner' is who uploaded the file: for view, download, delete and move")
+        default:
+            break
         }
     }
 }
