@@ -29,6 +29,8 @@ public final class Program: Sendable {
     public let reports: [String: CompiledReport]
     /// Demo years by name.
     public let demos: [String: CompiledDemo]
+    /// Shared file spaces, in name order.
+    public let fileSpaces: [CompiledFileSpace]
     /// Decision tables, routing tables and eligibility rules, by name, for `decide`.
     let rules: [String: CompiledRules]
 
@@ -101,6 +103,7 @@ public final class Program: Sendable {
             demos[demo.name.text] = try CompiledDemo(demo, types: types, definitions: definitions)
         }
         self.demos = demos
+        fileSpaces = definitions.fileSpaces.map(CompiledFileSpace.init).sorted { $0.name < $1.name }
         coverages = definitions.coverages.map { CompiledCoverage($0, unit: definitions.unit) }.sorted {
             $0.name < $1.name
         }
