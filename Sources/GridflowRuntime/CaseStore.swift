@@ -194,8 +194,9 @@ public struct StoredAppointment: Sendable, Hashable {
         self.end = end
     }
 
-    /// Whether the appointment still lasted at `instant`: it had not ended by then.
-    public func lasts(at instant: Instant) -> Bool { end.map { $0.at > instant } ?? true }
+    /// Whether the appointment was held at `instant`: made by then and not ended by then (one
+    /// made after a period's end is not appraised for that period).
+    public func lasts(at instant: Instant) -> Bool { at <= instant && (end.map { $0.at > instant } ?? true) }
 }
 
 /// How an appointment ended: when, why (`removal`, `term_end`, `resignation`) and what ended it

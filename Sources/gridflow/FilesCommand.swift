@@ -53,7 +53,7 @@ struct FilesMay: ParsableCommand {
     func run() throws {
         guard let action = FileAction(rawValue: action) else { throw ValidationError("unknown action '\(action)'") }
         let store = try options.store()
-        let engine = try options.engine(unit: unit, store: store)
+        let engine = try options.engine(unit: unit, store: store, use: .reading)
         let found = engine.program.fileSpaces.compactMap { fileSpace in
             fileSpace.space(space).map { (fileSpace, $0) }
         }
