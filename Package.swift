@@ -18,6 +18,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
     ],
     targets: [
         .systemLibrary(
@@ -36,7 +37,11 @@ let package = Package(
             dependencies: ["GridflowDefinitions", "GridflowExpressions", "GridflowDiagnostics"]),
         .target(
             name: "GridflowRuntime",
-            dependencies: ["GridflowDefinitions", "GridflowExpressions", "GridflowYAML", "GridflowDiagnostics"]
+            dependencies: [
+                "GridflowDefinitions", "GridflowExpressions", "GridflowYAML", "GridflowDiagnostics",
+                // SHA-256 of the daemon's bearer tokens (`TokenAuthority`).
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .target(
             name: "GridflowStore",

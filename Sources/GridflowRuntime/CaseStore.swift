@@ -103,6 +103,16 @@ public protocol CaseStore: Sendable {
     func migrate(_ steps: [Step]) throws(StoreError)
     /// How many cases of a unit there are per definitions version, workflow and state.
     func caseCounts(unit: String) throws(StoreError) -> [CaseCount]
+
+    // MARK: API tokens (`TokenAuthority`; the secret is never stored, only its SHA-256)
+    /// Stores a new token; an id or hash the store holds already is a `conflict`.
+    func saveToken(_ token: StoredToken) throws(StoreError)
+    /// A unit's tokens, oldest first, revoked and expired ones too.
+    func tokens(unit: String) throws(StoreError) -> [StoredToken]
+    /// The token whose secret hashes to `hash`, or `nil`.
+    func token(hash: String) throws(StoreError) -> StoredToken?
+    /// Revokes the token `id` at `at` (an earlier revocation stands); `false` when there is none.
+    func revokeToken(id: String, at: Instant) throws(StoreError) -> Bool
 }
 
 /// An immutable deployment of a unit's definitions: the files (with the base unit's), their

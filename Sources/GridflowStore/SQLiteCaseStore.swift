@@ -212,10 +212,20 @@ public final class SQLiteCaseStore: CaseStore {
                     CREATE INDEX cases_by_version ON cases (unit, definition_version);
                     """)
         }
+        migrator.registerMigration("v8: API tokens") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE api_tokens (
+                        id TEXT PRIMARY KEY, secret_sha256 TEXT NOT NULL UNIQUE, unit TEXT NOT NULL,
+                        person TEXT NOT NULL, admin INTEGER NOT NULL, label TEXT, created_at INTEGER NOT NULL,
+                        expires_at INTEGER, revoked_at INTEGER);
+                    CREATE INDEX api_tokens_by_unit ON api_tokens (unit, created_at);
+                    """)
+        }
         return migrator
     }
 
-    private func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try pool.write(body)
         } catch let error as StoreError {
@@ -225,7 +235,7 @@ public final class SQLiteCaseStore: CaseStore {
         }
     }
 
-    private func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
+    func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
             return try pool.read(body)
         } catch {
