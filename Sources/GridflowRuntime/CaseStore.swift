@@ -16,6 +16,10 @@ public protocol CaseStore: Sendable {
     func load(_ id: String) throws(StoreError) -> StoredCase?
     /// The case's history, oldest first.
     func history(_ id: String) throws(StoreError) -> [StoredHistory]
+    /// A page of a unit's cases, newest first, filtered by workflow and state: at most `limit`,
+    /// those before the cursor a previous page gave; and the cursor of the next page, if any.
+    func cases(unit: String, workflow: String?, state: String?, before cursor: Int64?, limit: Int)
+        throws(StoreError) -> (cases: [StoredCase], next: Int64?)
     /// Cases, newest first, filtered by unit, workflow and state.
     func list(unit: String?, workflow: String?, state: String?) throws(StoreError) -> [StoredCase]
     /// Records an incident on a case, with the event and who sent it so it can be retried; the

@@ -133,16 +133,33 @@ public struct Engine: Sendable {
     }
 
     /// Fires `event` on a case as `actor` and returns the case after the step; the task suspends
-    /// while the step waits for its transaction.
-    public func act(_ caseID: String, event: String, input: [String: Value], by actor: Actor, now: Instant)
+    /// while the step waits for its transaction. With `expectedVersion`, the step is taken only
+    /// on that version of the case (a conflict names both versions otherwise).
+    public func act(
+        _ caseID: String, event: String, input: [String: Value], by actor: Actor, now: Instant,
+        expectedVersion: Int? = nil
+    )
         async throws(EngineError) -> CaseSnapshot
     {
         let input = try boundPeople(input)
+        // A version the caller expects is checked against the stored case, never a cached copy.
+        if expectedVersion != nil { cache[caseID] = nil }
         var attempt = try Attempt(self, caseID, .act(event: event, input: input, by: actor), now: now)
+        if let expectedVersion, attempt.current.version != expectedVersion {
+            throw EngineError(
+                .conflict, "case \(caseID) is at version \(attempt.current.version), not \(expectedVersion)")
+        }
+        let expected = expectedVersion
         while true {
             switch try attempt.compute() {
             case .commit(let step):
                 do { try await store.commitAsync(step, expectedVersion: attempt.current.version) } catch {
+                    // Taken only on the version the caller named: a case changed meanwhile is
+                    // their conflict, not one to compute again.
+                    if let version = expected, error.code == .conflict {
+                        throw EngineError(
+                            .conflict, "case \(caseID) changed meanwhile: it is no longer at version \(version)")
+                    }
                     try attempt.failed(error)
                     continue
                 }

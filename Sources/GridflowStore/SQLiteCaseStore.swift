@@ -649,6 +649,36 @@ public final class SQLiteCaseStore: CaseStore {
         }
     }
 
+    public func cases(unit: String, workflow: String?, state: String?, before cursor: Int64?, limit: Int)
+        throws(StoreError) -> (cases: [StoredCase], next: Int64?)
+    {
+        try read { db in
+            var conditions = ["unit = ?"]
+            var arguments: [(any DatabaseValueConvertible)?] = [unit]
+            if let workflow {
+                conditions.append("workflow = ?")
+                arguments.append(workflow)
+            }
+            if let state {
+                conditions.append("state = ?")
+                arguments.append(state)
+            }
+            if let cursor {
+                conditions.append("rowid < ?")
+                arguments.append(cursor)
+            }
+            arguments.append(limit + 1)
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT rowid AS gridflow_row, * FROM cases WHERE \(conditions.joined(separator: " AND ")) ORDER BY rowid DESC LIMIT ?",
+                arguments: StatementArguments(arguments))
+            let page = rows.prefix(limit)
+            let next: Int64? = rows.count > limit ? page.last?["gridflow_row"] : nil
+            return (page.map(Self.storedCase), next)
+        }
+    }
+
     public func history(_ id: String) throws(StoreError) -> [StoredHistory] {
         try read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM history WHERE case_id = ? ORDER BY sequence", arguments: [id]).map
