@@ -19,6 +19,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.0.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,9 +50,20 @@ let package = Package(
             name: "GridflowStore",
             dependencies: ["GridflowRuntime", "GridflowExpressions", .product(name: "GRDB", package: "GRDB.swift")]
         ),
+        // The daemon: the HTTP API over the engine, its scheduler, run as one service group.
+        .target(
+            name: "GridflowServer",
+            dependencies: [
+                "GridflowRuntime", "GridflowStore", "GridflowExpressions", "GridflowDefinitions",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "gridflow",
             dependencies: [
+                "GridflowServer",
                 "GridflowDefinitions",
                 "GridflowExpressions",
                 "GridflowGraph",

@@ -14,7 +14,7 @@ struct Gridflow: ParsableCommand {
             Validate.self, Graph.self, Schema.self, Eval.self, CaseCommand.self, PeopleCommand.self,
             AppraiseCommand.self, CoverageCommand.self, ReportCommand.self, Tick.self,
             IncidentCommand.self, DemoCommand.self, DeployCommand.self, DeploymentsCommand.self, RollbackCommand.self,
-            MigrateCommand.self, FilesCommand.self, TestCommand.self, Bench.self, TokenCommand.self,
+            MigrateCommand.self, FilesCommand.self, ServeCommand.self, TestCommand.self, Bench.self, TokenCommand.self,
         ]
     )
 

@@ -1,0 +1,90 @@
+import GridflowExpressions
+import GridflowRuntime
+import GridflowStore
+import Synchronization
+
+/// The daemon's state shared by the HTTP routes and the scheduler: the store, the engines of the
+/// units' active deployments (one per unit and version, so their case caches are shared), and
+/// whether a graceful shutdown has begun.
+public final class Daemon: Sendable {
+    public let store: SQLiteCaseStore
+    let catalog: DeploymentCatalog
+    private let engines = Mutex<[String: Engine]>([:])
+    private let stopping = Atomic<Bool>(false)
+    /// Wakes the scheduler early: a step may have added a timer or an effect.
+    let wake = Wakeup()
+    /// The clock; tests of the binary run it as is.
+    let now: @Sendable () -> Instant
+
+    public init(store: SQLiteCaseStore, now: @escaping @Sendable () -> Instant) {
+        self.store = store
+        self.catalog = DeploymentCatalog(store: store)
+        self.now = now
+    }
+
+    /// Whether a graceful shutdown has begun: new requests are answered 503.
+    public var isStopping: Bool { stopping.load(ordering: .relaxed) }
+
+    func beginStopping() { stopping.store(true, ordering: .relaxed) }
+
+    /// The engine of `unit`'s active deployment; a new deployment is taken up at the next request.
+    func engine(unit: String) throws(EngineError) -> Engine {
+        let active: String?
+        do { active = try store.activeDeployment(unit: unit) } catch { throw EngineError(.store, error.message) }
+        guard let active else { throw EngineError(.notFound, "no unit '\(unit)' is deployed here") }
+        if let engine = engines.withLock({ $0[unit] }), engine.program.version == active { return engine }
+        guard let program = try catalog.program(unit: unit, version: active) else {
+            throw EngineError(
+                .store, "the store names version \(active) of \(unit) active, but holds no such deployment")
+        }
+        let engine = Engine(program: program, store: store, catalog: catalog)
+        engines.withLock { $0[unit] = engine }
+        return engine
+    }
+
+    /// The units with an active deployment.
+    func units() throws(EngineError) -> [String] {
+        do { return try store.deployedUnits() } catch { throw EngineError(.store, error.message) }
+    }
+}
+
+/// A signal one task waits for, with a time limit: the scheduler sleeps on it until the next
+/// timer is due, and a committed step signals it.
+final class Wakeup: Sendable {
+    private let state = Mutex<(pending: Bool, waiter: CheckedContinuation<Void, Never>?)>((false, nil))
+
+    /// Wakes the waiter, or the next wait when none waits now.
+    func yield() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns when signalled, or after `limit`.
+    func wait(upTo limit: Duration) async {
+        let timer = Task {
+            do {
+                try await Task.sleep(for: limit)
+                self.yield()
+            } catch {}
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { state -> Bool in
+                if state.pending {
+                    state.pending = false
+                    return true
+                }
+                state.waiter = continuation
+                return false
+            }
+            if now { continuation.resume() }
+        }
+        timer.cancel()
+    }
+}

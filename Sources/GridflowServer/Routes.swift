@@ -1,0 +1,268 @@
+import Foundation
+import GridflowExpressions
+import GridflowRuntime
+import HTTPTypes
+import Hummingbird
+
+/// A request's context: who calls, once the token is checked.
+struct APIContext: RequestContext {
+    var coreContext: CoreRequestContextStorage
+    var caller: Caller?
+
+    init(source: Source) {
+        coreContext = .init(source: source)
+    }
+
+    /// A request body is at most 1 MB.
+    var maxUploadSize: Int { 1 << 20 }
+}
+
+/// The caller of an authenticated route.
+extension APIContext {
+    func requireCaller() throws -> Caller {
+        guard let caller else { throw Problem.unauthorized }
+        return caller
+    }
+}
+
+/// Answers 503 once the daemon stops, and 401 to a request without a valid token (but the
+/// health routes, which need none).
+struct GateMiddleware: RouterMiddleware {
+    let daemon: Daemon
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
+        if daemon.isStopping { return Problem.stopping.response }
+        let path = request.uri.path
+        if path == "/healthz" || path == "/readyz" { return try await next(request, context) }
+        guard let header = request.headers[.authorization] else { return Problem.unauthorized.response }
+        guard let presented = TokenAuthority.bearer(fromAuthorization: header) else {
+            return Problem(
+                .unauthorized, "unauthorized", "Not authenticated", "the Authorization header takes 'Bearer TOKEN'"
+            ).response
+        }
+        let outcome: Result<Caller, TokenProblem>
+        do {
+            outcome = try TokenAuthority.authenticate(presented: presented, now: daemon.now(), store: daemon.store)
+        } catch {
+            return Problem(.serviceUnavailable, "store", "The store cannot answer", error.message).response
+        }
+        switch outcome {
+        case .failure(let failure):
+            return Problem(.unauthorized, "unauthorized", "Not authenticated", failure.message).response
+        case .success(let caller):
+            var context = context
+            context.caller = caller
+            return try await next(request, context)
+        }
+    }
+}
+
+/// The routes of the API (`docs/daemon.md`).
+struct Routes {
+    let daemon: Daemon
+
+    func add(to router: Router<APIContext>) {
+        router.get("/healthz") { _, _ in json(["status": .string("ok")]) }
+        router.get("/readyz") { _, _ in
+            do {
+                _ = try daemon.store.deployedUnits()
+                return json(["status": .string("ready")])
+            } catch {
+                return Problem(.serviceUnavailable, "store", "The store cannot answer", "\(error)").response
+            }
+        }
+        router.post("/v1/units/:unit/cases") { request, context in try await open(request, context) }
+        router.get("/v1/cases") { request, context in try await list(request, context) }
+        router.get("/v1/cases/:id") { _, context in try show(context) }
+        router.post("/v1/cases/:id/events/:event") { request, context in try await act(request, context) }
+    }
+
+    /// `POST /v1/units/{unit}/cases` `{"workflow": W, "fields": {…}}`: 201 with the case.
+    func open(_ request: Request, _ context: APIContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let unit = try context.parameters.require("unit")
+        // Another unit's token sees nothing of this one: not found, not forbidden.
+        guard unit == caller.unit else { throw Problem.notFound("no unit '\(unit)' is deployed here") }
+        let body = try await object(request, context)
+        guard case .string(let workflow)? = body["workflow"] else {
+            throw Problem.badRequest(
+                "the body names the workflow: {\"workflow\": W, \"fields\": {…}}", field: "workflow")
+        }
+        let fields = try fieldsObject(body)
+        let engine = try daemon.engine(unit: unit)
+        let now = daemon.now()
+        let values = try input(fields, engine: engine, workflow: workflow)
+        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let opened = try await engine.open(workflow, input: values, by: actor, now: now)
+        daemon.wake.yield()
+        var response = try document(engine, opened, actor: actor, full: false)
+        response.status = .created
+        response.headers[.location] = "/v1/cases/\(opened.id)"
+        return response
+    }
+
+    /// `GET /v1/cases/{id}`: the case as the caller may see it, history included.
+    func show(_ context: APIContext) throws -> Response {
+        let caller = try context.requireCaller()
+        let (engine, snapshot) = try load(try context.parameters.require("id"), for: caller)
+        let actor = try engine.actor(caller.person, roles: [], now: daemon.now())
+        return try document(engine, snapshot, actor: actor, full: true)
+    }
+
+    /// `POST /v1/cases/{id}/events/{event}` `{"fields": {…}}`: 200 with the case after the step.
+    /// `If-Match: VERSION` refuses the step (409) unless the case is at that version.
+    func act(_ request: Request, _ context: APIContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let id = try context.parameters.require("id")
+        let event = try context.parameters.require("event")
+        let body =
+            request.headers[.contentLength] == "0" ? JSONObject() : try await object(request, context, empty: true)
+        let fields = try fieldsObject(body)
+        var expected: Int?
+        if let match = request.headers[.ifMatch] {
+            let text = match.trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+            guard let version = Int(text), version >= 0 else {
+                throw Problem.badRequest("If-Match takes the case's version, a whole number", field: "If-Match")
+            }
+            expected = version
+        }
+        let (engine, current) = try load(id, for: caller)
+        let now = daemon.now()
+        let actor = try engine.actor(caller.person, roles: [], now: now)
+        if let expected, expected != current.version {
+            throw Problem(
+                .conflict, "version-mismatch", "The case changed meanwhile",
+                "case \(id) is at version \(current.version), not \(expected) (If-Match)")
+        }
+        let values = try input(fields, engine: engine, workflow: current.workflow)
+        let view = engine.view(current, for: .person(actor), now: now)
+        let next: CaseSnapshot
+        do {
+            next = try await engine.act(id, event: event, input: values, by: actor, now: now, expectedVersion: expected)
+        } catch {
+            throw Problem.engine(error, view: view)
+        }
+        daemon.wake.yield()
+        return try document(engine, next, actor: actor, full: false)
+    }
+
+    /// `GET /v1/cases?workflow=&state=&limit=&cursor=`: the caller's unit's cases, newest first, a
+    /// page at a time; `next_cursor` fetches the next page.
+    func list(_ request: Request, _ context: APIContext) async throws -> Response {
+        let caller = try context.requireCaller()
+        let query = request.uri.queryParameters
+        if let unit = query.get("unit"), unit != caller.unit {
+            throw Problem.notFound("no unit '\(unit)' is deployed here")
+        }
+        var limit = 50
+        if let text = query.get("limit") {
+            guard let value = Int(text), (1...500).contains(value) else {
+                throw Problem.badRequest("limit takes 1 to 500", field: "limit")
+            }
+            limit = value
+        }
+        var cursor: Int64?
+        if let text = query.get("cursor") {
+            guard let value = Int64(text), value > 0 else {
+                throw Problem.badRequest("cursor takes the next_cursor of a previous page", field: "cursor")
+            }
+            cursor = value
+        }
+        let engine = try daemon.engine(unit: caller.unit)
+        let now = daemon.now()
+        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let page: (cases: [StoredCase], next: Int64?)
+        do {
+            page = try daemon.store.cases(
+                unit: caller.unit, workflow: query.get("workflow"), state: query.get("state"), before: cursor,
+                limit: limit)
+        } catch { throw Problem.engine(EngineError(.store, error.message)) }
+        var items: [String] = []
+        for stored in page.cases {
+            let snapshot = try engine.snapshot(stored)
+            let own = try engine.on(snapshot)
+            guard let view = own.view(snapshot, for: .person(actor), now: now) else { continue }
+            items.append(try CaseDocument.json(engine: own, snapshot, view: view, viewer: .person(actor), full: false))
+        }
+        let text =
+            "{\"cases\":[" + items.joined(separator: ",") + "],\"next_cursor\":"
+            + (page.next.map { "\"\($0)\"" } ?? "null") + "}"
+        return jsonText(text)
+    }
+
+    // MARK: Helpers
+
+    /// The field values of a body, each bound on its own so that a bad one is a 400 naming it.
+    func input(_ fields: JSONObject, engine: Engine, workflow: String) throws -> [String: Value] {
+        guard engine.program.workflow(workflow) != nil else {
+            throw Problem.notFound(
+                "unit '\(engine.program.unit)' has no workflow '\(workflow)'; workflows: "
+                    + engine.program.workflows.keys.sorted().joined(separator: ", "))
+        }
+        var values: [String: Value] = [:]
+        for (name, json) in fields.entries {
+            do {
+                for (key, value) in try engine.input(JSONObject([(name, json)]), for: workflow) { values[key] = value }
+            } catch {
+                guard error.code == .rejected else { throw Problem.engine(error) }
+                throw Problem.badRequest(error.message, field: "fields." + name)
+            }
+        }
+        return values
+    }
+
+    /// The case with `id` and the engine of the deployment it runs on; another unit's case is not found.
+    func load(_ id: String, for caller: Caller) throws -> (Engine, CaseSnapshot) {
+        let stored: StoredCase?
+        do { stored = try daemon.store.load(id) } catch { throw Problem.engine(EngineError(.store, error.message)) }
+        guard let stored, stored.unit == caller.unit else { throw Problem.notFound("no case '\(id)'") }
+        let engine = try daemon.engine(unit: caller.unit).on(version: stored.definitionVersion)
+        return (engine, try engine.snapshot(stored))
+    }
+
+    func document(_ engine: Engine, _ snapshot: CaseSnapshot, actor: Actor, full: Bool) throws -> Response {
+        let own = try engine.on(snapshot)
+        guard let view = own.view(snapshot, for: .person(actor), now: daemon.now()) else {
+            throw Problem.notFound("case \(snapshot.id): its workflow '\(snapshot.workflow)' is not deployed")
+        }
+        return jsonText(try CaseDocument.json(engine: own, snapshot, view: view, viewer: .person(actor), full: full))
+    }
+
+    /// The request body as a JSON object; bad JSON is a 400 naming where.
+    func object(_ request: Request, _ context: APIContext, empty: Bool = false) async throws -> JSONObject {
+        var request = request
+        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
+        let bytes = Array(buffer.readableBytesView)
+        if empty, bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return JSONObject() }
+        let json: JSON
+        do { json = try JSONReader.read(bytes) } catch {
+            throw Problem.badRequest(
+                "the body is not valid JSON: line \(error.line), column \(error.column): \(error.message)")
+        }
+        guard case .object(let object) = json else { throw Problem.badRequest("the body must be a JSON object") }
+        return object
+    }
+
+    func fieldsObject(_ body: JSONObject) throws -> JSONObject {
+        for key in body.keys where key != "workflow" && key != "fields" {
+            throw Problem.badRequest("unknown member '\(key)'; the body has 'workflow' and 'fields'", field: key)
+        }
+        switch body["fields"] {
+        case nil, .null?: return JSONObject()
+        case .object(let fields)?: return fields
+        default: throw Problem.badRequest("fields must be a JSON object of field values", field: "fields")
+        }
+    }
+}
+
+func json(_ object: [String: Value]) -> Response {
+    jsonText(ValueJSON.encode(object))
+}
+
+func jsonText(_ text: String) -> Response {
+    var headers = HTTPFields()
+    headers[.contentType] = "application/json"
+    return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+}

@@ -1,0 +1,131 @@
+import Foundation
+import GridflowExpressions
+import GridflowRuntime
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Fires due timers and drains the outbox of every deployed unit, without cron: it sleeps until
+/// the next timer is due (at most `poll`, so timers other processes add are seen), and a step
+/// the API commits wakes it at once. A daemon started after downtime fires what fell due
+/// meanwhile, each once (the store's exactly-once tick).
+struct Scheduler: Service {
+    let daemon: Daemon
+    let logger: Logger
+    var poll: Duration = .seconds(1)
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !daemon.isStopping {
+                let next = tick()
+                let now = daemon.now()
+                var wait = poll
+                if let next { wait = min(poll, .seconds(max(0, next.seconds - now.seconds))) }
+                // Sleep until then, or until a step wakes us, or the shutdown.
+                await daemon.wake.wait(upTo: wait)
+            }
+        } onGracefulShutdown: {
+            daemon.beginStopping()
+            daemon.wake.yield()
+        }
+    }
+
+    /// One round over the units; returns when the next timer is due.
+    func tick() -> Instant? {
+        var next: Instant?
+        let units: [String]
+        do { units = try daemon.units() } catch {
+            logger.error("scheduler: \(error.message)")
+            return nil
+        }
+        for unit in units {
+            do {
+                let engine = try daemon.engine(unit: unit)
+                let report = try engine.tick(now: daemon.now())
+                if report.timersFired + report.effectsPerformed + report.incidents.count > 0 {
+                    logger.info(
+                        "tick",
+                        metadata: [
+                            "unit": .string(unit), "timers_fired": .stringConvertible(report.timersFired),
+                            "effects_performed": .stringConvertible(report.effectsPerformed),
+                            "incidents": .stringConvertible(report.incidents.count),
+                        ])
+                }
+                if let due = try daemon.store.nextTimerDue(unit: unit), next.map({ due < $0 }) ?? true { next = due }
+            } catch let error as EngineError {
+                logger.error("scheduler", metadata: ["unit": .string(unit), "error": .string(error.message)])
+            } catch {
+                logger.error("scheduler", metadata: ["unit": .string(unit), "error": .string("\(error)")])
+            }
+        }
+        return next
+    }
+}
+
+/// Logs one line per request: its id, method, route, status and duration (never a body, a
+/// query value or a field).
+struct RequestLogMiddleware: RouterMiddleware {
+    let logger: Logger
+
+    func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
+        async throws -> Response
+    {
+        let start = ContinuousClock.now
+        let response = try await next(request, context)
+        let elapsed = ContinuousClock.now - start
+        var metadata: Logger.Metadata = [
+            "request_id": .string(context.id), "method": .string(request.method.rawValue),
+            "route": .string(context.endpointPath ?? "unmatched"), "status": .stringConvertible(response.status.code),
+            "duration_ms": .string(
+                String(
+                    format: "%.2f",
+                    Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)),
+        ]
+        if let caller = context.caller {
+            metadata["unit"] = .string(caller.unit)
+            metadata["token"] = .string(caller.tokenID)
+        }
+        logger.info("request", metadata: metadata)
+        return response
+    }
+}
+
+/// `gridflow serve`: the HTTP API, the scheduler and the outbox worker as one service group that
+/// SIGTERM and SIGINT stop gracefully (no new work, in-flight requests finished).
+public struct GridflowDaemon {
+    public let daemon: Daemon
+    public let host: String
+    public let port: Int
+    public let logger: Logger
+    /// Called with the port once the server listens (port 0 picks a free one).
+    public let onListening: @Sendable (Int) -> Void
+
+    public init(daemon: Daemon, host: String, port: Int, logger: Logger, onListening: @escaping @Sendable (Int) -> Void)
+    {
+        self.daemon = daemon
+        self.host = host
+        self.port = port
+        self.logger = logger
+        self.onListening = onListening
+    }
+
+    public func run() async throws {
+        let router = Router(context: APIContext.self)
+        router.add(middleware: RequestLogMiddleware(logger: logger))
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: GateMiddleware(daemon: daemon))
+        Routes(daemon: daemon).add(to: router)
+        let listening = onListening
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(host, port: port), serverName: "gridflow"),
+            onServerRunning: { channel in listening(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(
+                services: [app, Scheduler(daemon: daemon, logger: logger)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import GridflowExpressions
+import GridflowRuntime
+import GridflowServer
+import GridflowStore
+import Logging
+import Synchronization
+
+/// `gridflow serve`: the engine daemon over a store.
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the engine daemon: the HTTP API, timers and the outbox, over a store.",
+        discussion: """
+            Serves the store's deployed units (deploy them first with 'gridflow deploy'): the HTTP \
+            API (docs/daemon.md) for callers with a token ('gridflow token issue'), due timers fired \
+            on time and effects performed as they come, each once. SIGTERM or SIGINT stops it \
+            gracefully: no new work, requests in flight finished; the exit is 0. Logs are JSON \
+            lines on standard error; standard output says where it listens. The options default to \
+            the environment variables GRIDFLOW_DB and GRIDFLOW_LISTEN.
+            """)
+
+    @Option(help: "The SQLite store (default: $GRIDFLOW_DB, else gridflow.sqlite).") var db: String?
+    @Option(help: "HOST:PORT to listen on (default: $GRIDFLOW_LISTEN, else 127.0.0.1:8080; port 0 picks a free one).")
+    var listen: String?
+
+    static func address(_ text: String) throws -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
+            (0...65535).contains(port), colon != text.startIndex
+        else { throw ValidationError("--listen takes HOST:PORT, such as 127.0.0.1:8080, not '\(text)'") }
+        return (String(text[..<colon]), port)
+    }
+
+    func validate() throws {
+        if let listen { _ = try Self.address(listen) }
+    }
+
+    func run() throws {
+        let environment = ProcessInfo.processInfo.environment
+        let path = db ?? environment["GRIDFLOW_DB"] ?? "gridflow.sqlite"
+        let (host, port) = try Self.address(listen ?? environment["GRIDFLOW_LISTEN"] ?? "127.0.0.1:8080")
+        let store = try StoreOptions.parse(["--db", path]).store()
+        let units = try storeRun { () throws(StoreError) in try store.deployedUnits() }
+        let logger = Logger(label: "gridflow") { JSONLogHandler(label: $0) }
+        let daemon = Daemon(store: store, now: { Instant.current })
+        let server = GridflowDaemon(
+            daemon: daemon, host: host, port: port, logger: logger,
+            onListening: { bound in
+                FileHandleOutput.standardOutput(
+                    "gridflow serve: listening on http://\(host):\(bound) (\(units.count) deployed unit\(units.count == 1 ? "" : "s"): \(units.joined(separator: ", ")))\n"
+                )
+            })
+        // The command line is synchronous: the service group runs in a task, this thread waits.
+        let done = DispatchSemaphore(value: 0)
+        let failure = Mutex<(any Error)?>(nil)
+        Task {
+            do { try await server.run() } catch { failure.withLock { $0 = error } }
+            done.signal()
+        }
+        done.wait()
+        if let error = failure.withLock({ $0 }) { throw CommandError(message: "serve: \(error)", status: 1) }
+        FileHandleOutput.standardOutput("gridflow serve: stopped\n")
+    }
+}

@@ -1,0 +1,212 @@
+import Foundation
+import Testing
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// `gridflow serve` as a process, reached over real HTTP on loopback with tokens that
+/// `gridflow token issue` printed.
+@Suite(.serialized) struct ServeTests: Workspace {
+    let directory: URL
+    let root: URL
+
+    init() throws {
+        directory = try Self.makeFolder("serve")
+        root = directory.appendingPathComponent("root")
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("Workflows"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: packageRoot.appendingPathComponent("Workflows/tour"),
+            to: root.appendingPathComponent("Workflows/tour"))
+        // The tour's report escalates after two seconds here, so the scheduler is seen at work.
+        let url = root.appendingPathComponent("Workflows/tour/report.yaml")
+        try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "{after: 5wd", with: "{after: 2s")
+            .write(to: url, atomically: true, encoding: .utf8)
+        let people = try write(
+            "people.json",
+            #"[{"id": "wang", "name": "王", "roles": ["employee"]}, {"id": "li", "name": "李", "roles": ["discipline_staff"]}]"#
+        )
+        #expect(try gridflow(["people", "import", "tour", people, "--root", root.path], in: directory).status == 0)
+        #expect(try gridflow(["deploy", "tour", "--root", root.path], in: directory).status == 0)
+        // A second unit in the same store, whose tokens see nothing of the tour.
+        #expect(try gf(["people", "import", "oilfield", Self.oilfieldPeople]).status == 0)
+        #expect(try gf(["deploy", "oilfield"]).status == 0)
+    }
+
+    func token(_ unit: String, _ person: String) throws -> String {
+        let run = try gridflow(["token", "issue", "--unit", unit, "--person", person], in: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        return try #require(run.stdout.split(separator: "\n").last.map(String.init))
+    }
+
+    /// Starts the daemon on a free port; returns it with its base URL.
+    func start() throws -> (Process, URL, Pipe) {
+        let process = Process()
+        process.executableURL = gridflowBinary
+        process.arguments = ["serve", "--listen", "127.0.0.1:0"]
+        process.currentDirectoryURL = directory
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = ""
+        let handle = output.fileHandleForReading
+        while !line.contains("\n") {
+            let data = handle.availableData
+            guard !data.isEmpty else { break }
+            line += String(decoding: data, as: UTF8.self)
+        }
+        let found = try #require(line.range(of: "http://127.0.0.1:"), "the daemon said: \(line)")
+        let port = line[found.upperBound...].prefix { $0.isNumber }
+        return (process, try #require(URL(string: "http://127.0.0.1:\(port)")), output)
+    }
+
+    struct Answer {
+        var status: Int
+        var headers: [String: String]
+        var body: [String: Any]
+    }
+
+    func http(
+        _ method: String, _ base: URL, _ path: String, token: String? = nil, body: String? = nil,
+        headers: [String: String] = [:]
+    ) throws -> Answer {
+        var request = URLRequest(url: try #require(URL(string: path, relativeTo: base)))
+        request.httpMethod = method
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body {
+            request.httpBody = Data(body.utf8)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var result: (Data?, URLResponse?, (any Error)?)
+        URLSession.shared.dataTask(with: request) { data, response, error in
+            result = (data, response, error)
+            done.signal()
+        }.resume()
+        done.wait()
+        if let error = result.2 { throw error }
+        let response = try #require(result.1 as? HTTPURLResponse)
+        var fields: [String: String] = [:]
+        for (name, value) in response.allHeaderFields {
+            fields[String(describing: name).lowercased()] = String(describing: value)
+        }
+        let object = (try? JSONSerialization.jsonObject(with: result.0 ?? Data())) as? [String: Any] ?? [:]
+        return Answer(status: response.statusCode, headers: fields, body: object)
+    }
+
+    @Test func aReportThroughTheAPIWithTokensTimersOnTimeAndAGracefulStop() throws {
+        let wang = try token("tour", "wang")
+        let li = try token("tour", "li")
+        let zhang = try token("oilfield", "zhang")
+        let (process, base, _) = try start()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+
+        #expect(try http("GET", base, "/healthz").status == 200)
+        // No token, a forged one: 401 as problem+json.
+        let anonymous = try http("POST", base, "/v1/units/tour/cases", body: #"{"workflow": "report"}"#)
+        #expect(anonymous.status == 401)
+        #expect(anonymous.headers["content-type"] == "application/problem+json")
+        #expect(anonymous.body["type"] as? String == "https://gridflow.dev/problems/unauthorized")
+        #expect(try http("GET", base, "/v1/cases", token: "gf_forged").status == 401)
+
+        // wang reports; who reported is hidden from him and seen by li.
+        let opened = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang,
+            body: #"{"workflow": "report", "fields": {"summary": "The allowance is late", "reporter": "@wang"}}"#)
+        #expect(opened.status == 201, "\(opened.body)")
+        let id = try #require(opened.body["id"] as? String)
+        #expect(opened.headers["location"] == "/v1/cases/\(id)")
+        #expect(opened.body["state"] as? String == "submitted")
+        let seen = try http("GET", base, "/v1/cases/\(id)", token: li)
+        #expect(seen.status == 200)
+        #expect((seen.body["fields"] as? [String: Any])?["reporter"] != nil)
+        #expect((seen.body["actions"] as? [String]) == ["answer"])
+        #expect((seen.body["history"] as? [[String: Any]])?.count == 1)
+
+        // Bad input is a 400 naming what; a refused step a 422 saying why.
+        let bad = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang, body: #"{"workflow": "report", "fields": [1]}"#)
+        #expect(bad.status == 400 && bad.body["field"] as? String == "fields", "\(bad.body)")
+        let broken = try http("POST", base, "/v1/units/tour/cases", token: wang, body: #"{"workflow": "#)
+        #expect(broken.status == 400)
+        let unknown = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang,
+            body: #"{"workflow": "report", "fields": {"summary": "x", "sumary": "y"}}"#)
+        #expect(unknown.status == 400 && unknown.body["field"] as? String == "fields.sumary", "\(unknown.body)")
+        #expect(
+            try http("POST", base, "/v1/units/tour/cases", token: wang, body: #"{"workflow": "reprot"}"#).status == 404)
+        let refused = try http(
+            "POST", base, "/v1/cases/\(id)/events/answer", token: wang, body: #"{"fields": {"answer": "done"}}"#)
+        #expect(refused.status == 422, "\(refused.body)")
+        #expect(refused.body["type"] as? String == "https://gridflow.dev/problems/rejected")
+
+        // If-Match: a stale version is a conflict naming both.
+        let stale = try http(
+            "POST", base, "/v1/cases/\(id)/events/answer", token: li, body: #"{"fields": {"answer": "Paid."}}"#,
+            headers: ["If-Match": "7"])
+        #expect(stale.status == 409)
+        #expect((stale.body["detail"] as? String)?.contains("at version 0, not 7") == true, "\(stale.body)")
+        let answered = try http(
+            "POST", base, "/v1/cases/\(id)/events/answer", token: li, body: #"{"fields": {"answer": "Paid."}}"#,
+            headers: ["If-Match": "0"])
+        #expect(answered.status == 200, "\(answered.body)")
+        #expect(answered.body["state"] as? String == "answered")
+
+        // Another unit's token sees nothing of this one: 404, not 403.
+        #expect(try http("GET", base, "/v1/cases/\(id)", token: zhang).status == 404)
+        #expect(
+            try http("POST", base, "/v1/units/tour/cases", token: zhang, body: #"{"workflow": "report"}"#).status == 404
+        )
+
+        // The scheduler fires the two-second timer without any tick.
+        let waiting = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang,
+            body: #"{"workflow": "report", "fields": {"summary": "Nobody answers", "reporter": "@wang"}}"#)
+        let second = try #require(waiting.body["id"] as? String)
+        var state = ""
+        for _ in 0..<100 where state != "escalated" {
+            Thread.sleep(forTimeInterval: 0.2)
+            state = try http("GET", base, "/v1/cases/\(second)", token: li).body["state"] as? String ?? ""
+        }
+        #expect(state == "escalated", "the timer fired by the daemon itself")
+
+        // Pages of the case list, by cursor.
+        let first = try http("GET", base, "/v1/cases?limit=1", token: li)
+        #expect((first.body["cases"] as? [[String: Any]])?.map { $0["id"] as? String } == [second])
+        let cursor = try #require(first.body["next_cursor"] as? String)
+        let next = try http("GET", base, "/v1/cases?limit=1&cursor=\(cursor)", token: li)
+        #expect((next.body["cases"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
+        #expect(next.body["next_cursor"] is NSNull)
+        #expect(try http("GET", base, "/v1/cases?limit=0", token: li).status == 400)
+
+        // SIGTERM: a graceful stop, exit 0.
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+    }
+
+    @Test func aDaemonStartedAfterDowntimeFiresWhatFellDue() throws {
+        // A case opened while no daemon ran, its timer due long ago.
+        let opened = try gridflow(
+            [
+                "case", "open", "tour/report", "--as", "wang", "--set", "summary=x", "--now",
+                "2024-07-01T09:00:00+08:00", "--json", "--root", root.path,
+            ], in: directory)
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let li = try token("tour", "li")
+        let (process, base, _) = try start()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        var state = ""
+        for _ in 0..<100 where state != "escalated" {
+            Thread.sleep(forTimeInterval: 0.1)
+            state = try http("GET", base, "/v1/cases/tour-report-1", token: li).body["state"] as? String ?? ""
+        }
+        #expect(state == "escalated")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+}
