@@ -117,6 +117,41 @@ public protocol CaseStore: Sendable {
     func token(hash: String) throws(StoreError) -> StoredToken?
     /// Revokes the token `id` at `at` (an earlier revocation stands); `false` when there is none.
     func revokeToken(id: String, at: Instant) throws(StoreError) -> Bool
+
+    // MARK: Idempotency keys (the daemon's `Idempotency-Key`)
+    /// Claims `key` of `token` for a request with `fingerprint`: the first claim wins; a later
+    /// one gets what the first request answered, or learns it has not answered (yet).
+    func claimIdempotencyKey(token: String, key: String, fingerprint: String, at: Instant) throws(StoreError)
+        -> IdempotencyClaim
+    /// Records the answer to the request that claimed `key`.
+    func answerIdempotencyKey(token: String, key: String, answer: IdempotentAnswer) throws(StoreError)
+    /// Gives up a claim whose request failed without acting (a retry may then act).
+    func releaseIdempotencyKey(token: String, key: String) throws(StoreError)
+}
+
+/// What a request answered, kept for its idempotency key.
+public struct IdempotentAnswer: Sendable, Hashable {
+    public var status: Int
+    public var location: String?
+    public var contentType: String
+    public var body: String
+
+    public init(status: Int, location: String?, contentType: String, body: String) {
+        self.status = status
+        self.location = location
+        self.contentType = contentType
+        self.body = body
+    }
+}
+
+/// The outcome of claiming an idempotency key.
+public enum IdempotencyClaim: Sendable, Hashable {
+    /// The key is this request's: act, then record the answer.
+    case claimed
+    /// An earlier request with the key answered this.
+    case answered(fingerprint: String, IdempotentAnswer)
+    /// An earlier request with the key has not answered: in progress, or it did not finish.
+    case pending(fingerprint: String)
 }
 
 /// An immutable deployment of a unit's definitions: the files (with the base unit's), their

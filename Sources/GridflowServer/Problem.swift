@@ -25,18 +25,25 @@ struct Problem: Error, Sendable {
     }
 
     var response: Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/problem+json"
+        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// The problem as an answer an idempotency key keeps.
+    var answer: IdempotentAnswer {
+        IdempotentAnswer(status: status.code, location: nil, contentType: "application/problem+json", body: text)
+    }
+
+    var text: String {
         var object: [String: Value] = [
             "type": .string("https://gridflow.dev/problems/" + type), "title": .string(title),
             "status": .number(Number(status.code)), "detail": .string(detail),
         ]
         if let field { object["field"] = .string(field) }
         for (key, value) in extra { object[key] = value }
-        var headers = HTTPFields()
-        headers[.contentType] = "application/problem+json"
-        if status == .serviceUnavailable { headers[.retryAfter] = "1" }
-        return Response(
-            status: status, headers: headers,
-            body: ResponseBody(byteBuffer: ByteBuffer(string: ValueJSON.encode(object))))
+        return ValueJSON.encode(object)
     }
 
     static func badRequest(_ detail: String, field: String? = nil) -> Problem {

@@ -73,19 +73,26 @@ struct Routes {
                 return Problem(.serviceUnavailable, "store", "The store cannot answer", "\(error)").response
             }
         }
-        router.post("/v1/units/:unit/cases") { request, context in try await open(request, context) }
+        router.post("/v1/units/:unit/cases") { request, context in
+            let caller = try context.requireCaller()
+            let bytes = try await body(request, context)
+            return try await idempotent(request, caller, bytes) { try await open(bytes, context, caller) }
+        }
         router.get("/v1/cases") { request, context in try await list(request, context) }
         router.get("/v1/cases/:id") { _, context in try show(context) }
-        router.post("/v1/cases/:id/events/:event") { request, context in try await act(request, context) }
+        router.post("/v1/cases/:id/events/:event") { request, context in
+            let caller = try context.requireCaller()
+            let bytes = try await body(request, context)
+            return try await idempotent(request, caller, bytes) { try await act(request, bytes, context, caller) }
+        }
     }
 
     /// `POST /v1/units/{unit}/cases` `{"workflow": W, "fields": {…}}`: 201 with the case.
-    func open(_ request: Request, _ context: APIContext) async throws -> Response {
-        let caller = try context.requireCaller()
+    func open(_ bytes: [UInt8], _ context: APIContext, _ caller: Caller) async throws -> Reply {
         let unit = try context.parameters.require("unit")
         // Another unit's token sees nothing of this one: not found, not forbidden.
         guard unit == caller.unit else { throw Problem.notFound("no unit '\(unit)' is deployed here") }
-        let body = try await object(request, context)
+        let body = try object(bytes)
         guard case .string(let workflow)? = body["workflow"] else {
             throw Problem.badRequest(
                 "the body names the workflow: {\"workflow\": W, \"fields\": {…}}", field: "workflow")
@@ -97,10 +104,10 @@ struct Routes {
         let actor = try engine.actor(caller.person, roles: [], now: now)
         let opened = try await engine.open(workflow, input: values, by: actor, now: now)
         daemon.wake.yield()
-        var response = try document(engine, opened, actor: actor, full: false)
-        response.status = .created
-        response.headers[.location] = "/v1/cases/\(opened.id)"
-        return response
+        var reply = try document(engine, opened, actor: actor, full: false)
+        reply.status = 201
+        reply.location = "/v1/cases/\(opened.id)"
+        return reply
     }
 
     /// `GET /v1/cases/{id}`: the case as the caller may see it, history included.
@@ -108,17 +115,15 @@ struct Routes {
         let caller = try context.requireCaller()
         let (engine, snapshot) = try load(try context.parameters.require("id"), for: caller)
         let actor = try engine.actor(caller.person, roles: [], now: daemon.now())
-        return try document(engine, snapshot, actor: actor, full: true)
+        return try document(engine, snapshot, actor: actor, full: true).response
     }
 
     /// `POST /v1/cases/{id}/events/{event}` `{"fields": {…}}`: 200 with the case after the step.
     /// `If-Match: VERSION` refuses the step (409) unless the case is at that version.
-    func act(_ request: Request, _ context: APIContext) async throws -> Response {
-        let caller = try context.requireCaller()
+    func act(_ request: Request, _ bytes: [UInt8], _ context: APIContext, _ caller: Caller) async throws -> Reply {
         let id = try context.parameters.require("id")
         let event = try context.parameters.require("event")
-        let body =
-            request.headers[.contentLength] == "0" ? JSONObject() : try await object(request, context, empty: true)
+        let body = try object(bytes, empty: true)
         let fields = try fieldsObject(body)
         var expected: Int?
         if let match = request.headers[.ifMatch] {
@@ -222,19 +227,86 @@ struct Routes {
         return (engine, try engine.snapshot(stored))
     }
 
-    func document(_ engine: Engine, _ snapshot: CaseSnapshot, actor: Actor, full: Bool) throws -> Response {
+    func document(_ engine: Engine, _ snapshot: CaseSnapshot, actor: Actor, full: Bool) throws -> Reply {
         let own = try engine.on(snapshot)
         guard let view = own.view(snapshot, for: .person(actor), now: daemon.now()) else {
             throw Problem.notFound("case \(snapshot.id): its workflow '\(snapshot.workflow)' is not deployed")
         }
-        return jsonText(try CaseDocument.json(engine: own, snapshot, view: view, viewer: .person(actor), full: full))
+        return Reply(
+            text: try CaseDocument.json(engine: own, snapshot, view: view, viewer: .person(actor), full: full))
     }
 
-    /// The request body as a JSON object; bad JSON is a 400 naming where.
-    func object(_ request: Request, _ context: APIContext, empty: Bool = false) async throws -> JSONObject {
+    /// The request's body (at most 1 MB).
+    func body(_ request: Request, _ context: APIContext) async throws -> [UInt8] {
         var request = request
-        let buffer = try await request.collectBody(upTo: context.maxUploadSize)
-        let bytes = Array(buffer.readableBytesView)
+        return Array(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
+    }
+
+    /// Runs `work` once per `Idempotency-Key` of the caller's token: a retry with the same key and
+    /// the same request gets the first answer (`Idempotent-Replayed: true`) instead of acting
+    /// twice; the key with another request is a 422; a first request that has not answered (in
+    /// progress, or it did not finish) is a 409 and never acts again. A failure of the daemon
+    /// (5xx) gives the key up, so a retry may act.
+    func idempotent(_ request: Request, _ caller: Caller, _ bytes: [UInt8], _ work: () async throws -> Reply)
+        async throws -> Response
+    {
+        guard let key = request.headers[Self.idempotencyKey] else { return try await work().response }
+        guard (1...255).contains(key.utf8.count), key.unicodeScalars.allSatisfy({ (0x21...0x7E).contains($0.value) })
+        else {
+            throw Problem.badRequest(
+                "Idempotency-Key takes 1 to 255 visible ASCII characters", field: "Idempotency-Key")
+        }
+        let fingerprint = TokenAuthority.hash(
+            request.method.rawValue + " " + request.uri.path + "\n" + String(decoding: bytes, as: UTF8.self))
+        let store = daemon.store
+        let claim: IdempotencyClaim
+        do {
+            claim = try store.claimIdempotencyKey(
+                token: caller.tokenID, key: key, fingerprint: fingerprint, at: daemon.now())
+        } catch {
+            throw Problem.engine(EngineError(.store, error.message))
+        }
+        switch claim {
+        case .answered(let known, let answer):
+            guard known == fingerprint else { throw Self.reused }
+            var reply = Reply(text: answer.body, status: answer.status, location: answer.location)
+            reply.contentType = answer.contentType
+            reply.replayed = true
+            return reply.response
+        case .pending(let known):
+            guard known == fingerprint else { throw Self.reused }
+            throw Problem(
+                .conflict, "idempotency-pending", "The first request with this key has not answered",
+                "a request with this Idempotency-Key is in progress or did not finish; read the case to see whether it acted"
+            )
+        case .claimed:
+            let reply: Reply
+            do { reply = try await work() } catch let problem as Problem where problem.status.code < 500 {
+                try? store.answerIdempotencyKey(token: caller.tokenID, key: key, answer: problem.answer)
+                throw problem
+            } catch {
+                try? store.releaseIdempotencyKey(token: caller.tokenID, key: key)
+                throw error
+            }
+            do {
+                try store.answerIdempotencyKey(
+                    token: caller.tokenID, key: key,
+                    answer: IdempotentAnswer(
+                        status: reply.status, location: reply.location, contentType: reply.contentType,
+                        body: reply.text))
+            } catch { throw Problem.engine(EngineError(.store, error.message)) }
+            return reply.response
+        }
+    }
+
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+
+    static let reused = Problem(
+        .unprocessableContent, "idempotency-key-reused", "The key was used for another request",
+        "this Idempotency-Key was sent with another request; use a new key for a new request")
+
+    /// The body as a JSON object (an empty body is `{}` when `empty`); bad JSON is a 400 naming where.
+    func object(_ bytes: [UInt8], empty: Bool = false) throws -> JSONObject {
         if empty, bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) { return JSONObject() }
         let json: JSON
         do { json = try JSONReader.read(bytes) } catch {
@@ -265,4 +337,24 @@ func jsonText(_ text: String) -> Response {
     var headers = HTTPFields()
     headers[.contentType] = "application/json"
     return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+}
+
+/// A JSON answer, kept as text so that an idempotency key can record it.
+struct Reply: Sendable {
+    var text: String
+    var status = 200
+    var location: String?
+    var contentType = "application/json"
+    /// Answered again for a retried request with the same idempotency key.
+    var replayed = false
+
+    var response: Response {
+        var headers = HTTPFields()
+        headers[.contentType] = contentType
+        if let location { headers[.location] = location }
+        if replayed { headers[HTTPField.Name("Idempotent-Replayed")!] = "true" }
+        return Response(
+            status: HTTPResponse.Status(code: status), headers: headers,
+            body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
 }

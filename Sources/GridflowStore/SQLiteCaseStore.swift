@@ -222,6 +222,15 @@ public final class SQLiteCaseStore: CaseStore {
                     CREATE INDEX api_tokens_by_unit ON api_tokens (unit, created_at);
                     """)
         }
+        // A retried POST with the same Idempotency-Key gets the first answer instead of acting twice.
+        migrator.registerMigration("v9: idempotency keys") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE idempotency_keys (
+                        token TEXT NOT NULL, key TEXT NOT NULL, fingerprint TEXT NOT NULL, created_at INTEGER NOT NULL,
+                        status INTEGER, location TEXT, content_type TEXT, body TEXT, PRIMARY KEY (token, key));
+                    """)
+        }
         return migrator
     }
 

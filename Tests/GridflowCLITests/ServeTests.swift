@@ -188,6 +188,45 @@ import Testing
         #expect(process.terminationReason == .exit && process.terminationStatus == 0)
     }
 
+    @Test func aRetriedPostWithTheSameIdempotencyKeyActsOnce() throws {
+        let wang = try token("tour", "wang")
+        let li = try token("tour", "li")
+        let (process, base, _) = try start()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let body = #"{"workflow": "report", "fields": {"summary": "Once only", "reporter": "@wang"}}"#
+        let first = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang, body: body, headers: ["Idempotency-Key": "k-1"])
+        let again = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang, body: body, headers: ["Idempotency-Key": "k-1"])
+        #expect(first.status == 201 && again.status == 201)
+        #expect(again.body["id"] as? String == first.body["id"] as? String)
+        #expect(again.headers["idempotent-replayed"] == "true" && first.headers["idempotent-replayed"] == nil)
+        #expect(again.headers["location"] == first.headers["location"])
+        let listed = try http("GET", base, "/v1/cases", token: li)
+        #expect((listed.body["cases"] as? [Any])?.count == 1, "one case, not two")
+        // The key with another request is refused; another token's same key is its own.
+        let other = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang,
+            body: body.replacingOccurrences(of: "Once", with: "Twice"),
+            headers: ["Idempotency-Key": "k-1"])
+        #expect(
+            other.status == 422
+                && other.body["type"] as? String == "https://gridflow.dev/problems/idempotency-key-reused")
+        // An event retried with its key is one step.
+        let id = try #require(first.body["id"] as? String)
+        let answer = #"{"fields": {"answer": "Done."}}"#
+        for _ in 0..<2 {
+            let acted = try http(
+                "POST", base, "/v1/cases/\(id)/events/answer", token: li, body: answer,
+                headers: ["Idempotency-Key": "a-1"])
+            #expect(acted.status == 200 && acted.body["version"] as? Int == 1, "\(acted.body)")
+        }
+        #expect(try http("GET", base, "/v1/cases/\(id)", token: li).body["version"] as? Int == 1)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
     @Test func aDaemonStartedAfterDowntimeFiresWhatFellDue() throws {
         // A case opened while no daemon ran, its timer due long ago.
         let opened = try gridflow(
