@@ -85,6 +85,7 @@ struct Routes {
             let bytes = try await body(request, context)
             return try await idempotent(request, caller, bytes) { try await act(request, bytes, context, caller) }
         }
+        addOperations(to: router)
     }
 
     /// `POST /v1/units/{unit}/cases` `{"workflow": W, "fields": {…}}`: 201 with the case.

@@ -19,10 +19,13 @@ import Testing
         try FileManager.default.copyItem(
             at: packageRoot.appendingPathComponent("Workflows/tour"),
             to: root.appendingPathComponent("Workflows/tour"))
-        // The tour's report escalates after two seconds here, so the scheduler is seen at work.
-        let url = root.appendingPathComponent("Workflows/tour/report.yaml")
-        try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "{after: 5wd", with: "{after: 2s")
-            .write(to: url, atomically: true, encoding: .utf8)
+        // A copy of the tour's report, `quick`, escalates after two seconds, so the scheduler is
+        // seen at work; the report itself keeps its five working days, which no test waits for.
+        let report = try String(
+            contentsOf: root.appendingPathComponent("Workflows/tour/report.yaml"), encoding: .utf8)
+        try report.replacingOccurrences(of: "{after: 5wd", with: "{after: 2s")
+            .replacingOccurrences(of: "name: report\n", with: "name: quick\n")
+            .write(to: root.appendingPathComponent("Workflows/tour/quick.yaml"), atomically: true, encoding: .utf8)
         let people = try write(
             "people.json",
             #"[{"id": "wang", "name": "王", "roles": ["employee"]}, {"id": "li", "name": "李", "roles": ["discipline_staff"]}]"#
@@ -34,8 +37,9 @@ import Testing
         #expect(try gf(["deploy", "oilfield"]).status == 0)
     }
 
-    func token(_ unit: String, _ person: String) throws -> String {
-        let run = try gridflow(["token", "issue", "--unit", unit, "--person", person], in: directory)
+    func token(_ unit: String, _ person: String, admin: Bool = false) throws -> String {
+        let run = try gridflow(
+            ["token", "issue", "--unit", unit, "--person", person] + (admin ? ["--admin"] : []), in: directory)
         #expect(run.status == 0, "\(run.stderr)")
         return try #require(run.stdout.split(separator: "\n").last.map(String.init))
     }
@@ -164,7 +168,7 @@ import Testing
         // The scheduler fires the two-second timer without any tick.
         let waiting = try http(
             "POST", base, "/v1/units/tour/cases", token: wang,
-            body: #"{"workflow": "report", "fields": {"summary": "Nobody answers", "reporter": "@wang"}}"#)
+            body: #"{"workflow": "quick", "fields": {"summary": "Nobody answers", "reporter": "@wang"}}"#)
         let second = try #require(waiting.body["id"] as? String)
         var state = ""
         for _ in 0..<100 where state != "escalated" {
@@ -222,6 +226,63 @@ import Testing
             #expect(acted.status == 200 && acted.body["version"] as? Int == 1, "\(acted.body)")
         }
         #expect(try http("GET", base, "/v1/cases/\(id)", token: li).body["version"] as? Int == 1)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func administratorsSeeDeploymentsMigrateAndRollBackOthersAreForbidden() throws {
+        let wang = try token("tour", "wang")
+        let admin = try token("tour", "li", admin: true)
+        let zhang = try token("oilfield", "zhang", admin: true)
+        let (process, base, _) = try start()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let opened = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang,
+            body: #"{"workflow": "report", "fields": {"summary": "x", "reporter": "@wang"}}"#)
+        let id = try #require(opened.body["id"] as? String)
+        #expect(try http("GET", base, "/v1/units/tour/deployments", token: wang).status == 403)
+        #expect(try http("GET", base, "/v1/units/tour/deployments", token: zhang).status == 404)
+        let listed = try http("GET", base, "/v1/units/tour/deployments", token: admin)
+        #expect((listed.body["deployments"] as? [[String: Any]])?.map { $0["active"] as? Bool } == [true])
+
+        // Deployment 2 renames escalated; the open case moves to it over HTTP, checked first.
+        let url = root.appendingPathComponent("Workflows/tour/report.yaml")
+        try String(contentsOf: url, encoding: .utf8).replacingOccurrences(of: "escalated", with: "late")
+            .write(to: url, atomically: true, encoding: .utf8)
+        #expect(try gridflow(["deploy", "tour", "--root", root.path], in: directory).status == 0)
+        // (The case may have escalated meanwhile: its timer is two seconds here.)
+        let dry = try http(
+            "POST", base, "/v1/units/tour/migrations", token: admin,
+            body: #"{"dry_run": true, "map_state": {"escalated": "late"}}"#)
+        #expect(dry.status == 200, "\(dry.body)")
+        #expect((dry.body["cases"] as? [[String: Any]])?.map { $0["case"] as? String } == [id])
+        #expect(dry.body["migrated"] as? Bool == false)
+        #expect(try http("GET", base, "/v1/cases/\(id)", token: admin).body["deployment"] as? Int == 1)
+        let bad = try http(
+            "POST", base, "/v1/units/tour/migrations", token: admin, body: #"{"map_state": {"submitted": "gone", "escalated": "gone"}}"#)
+        #expect(bad.status == 422 && bad.body["type"] as? String == "https://gridflow.dev/problems/cannot-migrate")
+        let moved = try http(
+            "POST", base, "/v1/units/tour/migrations", token: admin, body: #"{"map_state": {"escalated": "late"}}"#)
+        #expect(moved.status == 200 && moved.body["migrated"] as? Bool == true, "\(moved.body)")
+        #expect(try http("GET", base, "/v1/cases/\(id)", token: admin).body["deployment"] as? Int == 2)
+        #expect(try http("POST", base, "/v1/units/tour/migrations", token: wang, body: "{}").status == 403)
+
+        // Rollback: new cases open on deployment 1 again.
+        let back = try http("POST", base, "/v1/units/tour/rollback", token: admin, body: #"{"to": 1}"#)
+        #expect(back.status == 200 && back.body["active"] as? Int == 1, "\(back.body)")
+        let fresh = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang,
+            body: #"{"workflow": "report", "fields": {"summary": "y", "reporter": "@wang"}}"#)
+        let second = try #require(fresh.body["id"] as? String)
+        #expect(try http("GET", base, "/v1/cases/\(second)", token: admin).body["deployment"] as? Int == 1)
+        #expect(try http("POST", base, "/v1/units/tour/rollback", token: admin, body: #"{"to": 9}"#).status == 422)
+
+        // Incidents: none here; a retry of one that is not there is not found.
+        let incidents = try http("GET", base, "/v1/incidents", token: wang)
+        #expect(incidents.status == 200 && (incidents.body["incidents"] as? [Any])?.isEmpty == true)
+        #expect(try http("POST", base, "/v1/incidents/99/retry", token: admin).status == 404)
+        #expect(try http("POST", base, "/v1/incidents/99/retry", token: wang).status == 403)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
