@@ -260,7 +260,8 @@ import Testing
         #expect(dry.body["migrated"] as? Bool == false)
         #expect(try http("GET", base, "/v1/cases/\(id)", token: admin).body["deployment"] as? Int == 1)
         let bad = try http(
-            "POST", base, "/v1/units/tour/migrations", token: admin, body: #"{"map_state": {"submitted": "gone", "escalated": "gone"}}"#)
+            "POST", base, "/v1/units/tour/migrations", token: admin,
+            body: #"{"map_state": {"submitted": "gone", "escalated": "gone"}}"#)
         #expect(bad.status == 422 && bad.body["type"] as? String == "https://gridflow.dev/problems/cannot-migrate")
         let moved = try http(
             "POST", base, "/v1/units/tour/migrations", token: admin, body: #"{"map_state": {"escalated": "late"}}"#)
