@@ -89,6 +89,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
+        .testTarget(name: "GridflowServerTests", dependencies: ["GridflowServer"]),
         .testTarget(
             name: "GridflowCLITests",
             dependencies: [

@@ -7,26 +7,6 @@ import Hummingbird
 /// Incidents for every caller (as they may read them), and what a unit's administrators do:
 /// retry incidents, list deployments, roll back, migrate open cases.
 extension Routes {
-    func addOperations(to router: Router<APIContext>) {
-        router.get("/v1/incidents") { request, context in try incidents(request, context).response }
-        router.post("/v1/incidents/:id/retry") { request, context in
-            let caller = try administrator(context)
-            let bytes = try await body(request, context)
-            return try await idempotent(request, caller, bytes) { try retry(context, caller) }
-        }
-        router.get("/v1/units/:unit/deployments") { _, context in try deployments(context).response }
-        router.post("/v1/units/:unit/rollback") { request, context in
-            let caller = try administrator(context)
-            let bytes = try await body(request, context)
-            return try await idempotent(request, caller, bytes) { try rollback(bytes, context, caller) }
-        }
-        router.post("/v1/units/:unit/migrations") { request, context in
-            let caller = try administrator(context)
-            let bytes = try await body(request, context)
-            return try await idempotent(request, caller, bytes) { try migrate(bytes, context, caller) }
-        }
-    }
-
     /// The caller, who must hold an administrator's token of the unit the route names (when it
     /// names one): another unit is not found, a person's token is forbidden.
     func administrator(_ context: APIContext) throws -> Caller {

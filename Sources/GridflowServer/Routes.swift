@@ -35,7 +35,9 @@ struct GateMiddleware: RouterMiddleware {
     {
         if daemon.isStopping { return Problem.stopping.response }
         let path = request.uri.path
-        if path == "/healthz" || path == "/readyz" { return try await next(request, context) }
+        if Endpoint.allCases.contains(where: { $0.isPublic && $0.path == path }) {
+            return try await next(request, context)
+        }
         guard let header = request.headers[.authorization] else { return Problem.unauthorized.response }
         guard let presented = TokenAuthority.bearer(fromAuthorization: header) else {
             return Problem(
@@ -64,28 +66,49 @@ struct Routes {
     let daemon: Daemon
 
     func add(to router: Router<APIContext>) {
-        router.get("/healthz") { _, _ in json(["status": .string("ok")]) }
-        router.get("/readyz") { _, _ in
+        for endpoint in Endpoint.allCases {
+            router.on(RouterPath(endpoint.routerPath), method: endpoint.method) { request, context in
+                try await handle(endpoint, request, context)
+            }
+        }
+    }
+
+    func handle(_ endpoint: Endpoint, _ request: Request, _ context: APIContext) async throws -> Response {
+        switch endpoint {
+        case .health: return json(["status": .string("ok")])
+        case .ready:
             do {
                 _ = try daemon.store.deployedUnits()
                 return json(["status": .string("ready")])
             } catch {
                 return Problem(.serviceUnavailable, "store", "The store cannot answer", "\(error)").response
             }
-        }
-        router.post("/v1/units/:unit/cases") { request, context in
+        case .openAPI: return Reply(text: OpenAPIDocument.json).response
+        case .openCase:
             let caller = try context.requireCaller()
             let bytes = try await body(request, context)
             return try await idempotent(request, caller, bytes) { try await open(bytes, context, caller) }
-        }
-        router.get("/v1/cases") { request, context in try await list(request, context) }
-        router.get("/v1/cases/:id") { _, context in try show(context) }
-        router.post("/v1/cases/:id/events/:event") { request, context in
+        case .listCases: return try await list(request, context)
+        case .showCase: return try show(context)
+        case .act:
             let caller = try context.requireCaller()
             let bytes = try await body(request, context)
             return try await idempotent(request, caller, bytes) { try await act(request, bytes, context, caller) }
+        case .listIncidents: return try incidents(request, context).response
+        case .retryIncident:
+            let caller = try administrator(context)
+            let bytes = try await body(request, context)
+            return try await idempotent(request, caller, bytes) { try retry(context, caller) }
+        case .listDeployments: return try deployments(context).response
+        case .rollback:
+            let caller = try administrator(context)
+            let bytes = try await body(request, context)
+            return try await idempotent(request, caller, bytes) { try rollback(bytes, context, caller) }
+        case .migrate:
+            let caller = try administrator(context)
+            let bytes = try await body(request, context)
+            return try await idempotent(request, caller, bytes) { try migrate(bytes, context, caller) }
         }
-        addOperations(to: router)
     }
 
     /// `POST /v1/units/{unit}/cases` `{"workflow": W, "fields": {…}}`: 201 with the case.

@@ -109,6 +109,9 @@ import Testing
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
 
         #expect(try http("GET", base, "/healthz").status == 200)
+        // The contract, served to anyone.
+        let contract = try http("GET", base, "/openapi.json")
+        #expect(contract.status == 200 && contract.body["openapi"] as? String == "3.1.0")
         // No token, a forged one: 401 as problem+json.
         let anonymous = try http("POST", base, "/v1/units/tour/cases", body: #"{"workflow": "report"}"#)
         #expect(anonymous.status == 401)

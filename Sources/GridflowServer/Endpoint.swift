@@ -1,0 +1,45 @@
+import HTTPTypes
+
+/// Every route of the API, as the OpenAPI document names it: the one list the router registers
+/// and the document is checked against.
+public enum Endpoint: String, CaseIterable, Sendable {
+    case health, ready, openAPI
+    case openCase, listCases, showCase, act
+    case listIncidents, retryIncident
+    case listDeployments, rollback, migrate
+
+    public var method: HTTPRequest.Method {
+        switch self {
+        case .health, .ready, .openAPI, .listCases, .showCase, .listIncidents, .listDeployments: .get
+        case .openCase, .act, .retryIncident, .rollback, .migrate: .post
+        }
+    }
+
+    /// The path as OpenAPI writes it, parameters in braces.
+    public var path: String {
+        switch self {
+        case .health: "/healthz"
+        case .ready: "/readyz"
+        case .openAPI: "/openapi.json"
+        case .openCase: "/v1/units/{unit}/cases"
+        case .listCases: "/v1/cases"
+        case .showCase: "/v1/cases/{id}"
+        case .act: "/v1/cases/{id}/events/{event}"
+        case .listIncidents: "/v1/incidents"
+        case .retryIncident: "/v1/incidents/{id}/retry"
+        case .listDeployments: "/v1/units/{unit}/deployments"
+        case .rollback: "/v1/units/{unit}/rollback"
+        case .migrate: "/v1/units/{unit}/migrations"
+        }
+    }
+
+    /// Whether a caller needs no token.
+    public var isPublic: Bool { self == .health || self == .ready || self == .openAPI }
+
+    /// The path as the router writes it, parameters after a colon.
+    var routerPath: String {
+        path.split(separator: "/", omittingEmptySubsequences: false).map { part in
+            part.hasPrefix("{") && part.hasSuffix("}") ? ":" + part.dropFirst().dropLast() : String(part)
+        }.joined(separator: "/")
+    }
+}

@@ -1,0 +1,1046 @@
+// The OpenAPI 3.1 document of the daemon's API; docs/openapi.json is a copy, kept equal by
+// OpenAPITests, which also checks it names every route of `Endpoint` and no other.
+public enum OpenAPIDocument {
+    public static let json = #"""
+        {
+          "openapi": "3.1.0",
+          "info": {
+            "title": "Gridflow engine daemon",
+            "version": "1",
+            "description": "The HTTP API of `gridflow serve`: cases, events, incidents and a unit's deployments, for callers with a bearer token from `gridflow token issue`. Every error is RFC 9457 problem+json. See docs/daemon.md."
+          },
+          "servers": [
+            {
+              "url": "http://127.0.0.1:8080"
+            }
+          ],
+          "security": [
+            {
+              "bearer": []
+            }
+          ],
+          "paths": {
+            "/healthz": {
+              "get": {
+                "operationId": "health",
+                "security": [],
+                "summary": "The process runs.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Status"
+                        }
+                      }
+                    }
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/readyz": {
+              "get": {
+                "operationId": "ready",
+                "security": [],
+                "summary": "The store answers.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Status"
+                        }
+                      }
+                    }
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/openapi.json": {
+              "get": {
+                "operationId": "openAPI",
+                "security": [],
+                "summary": "This document.",
+                "responses": {
+                  "200": {
+                    "description": "The OpenAPI document",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "type": "object"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            },
+            "/v1/units/{unit}/cases": {
+              "post": {
+                "operationId": "openCase",
+                "summary": "Open a case as the caller.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  },
+                  {
+                    "$ref": "#/components/parameters/IdempotencyKey"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/OpenCase"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "The case as the caller may see it",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Case"
+                        }
+                      }
+                    },
+                    "headers": {
+                      "Location": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/cases": {
+              "get": {
+                "operationId": "listCases",
+                "summary": "The caller's unit's cases, newest first, a page at a time.",
+                "parameters": [
+                  {
+                    "name": "unit",
+                    "in": "query",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "workflow",
+                    "in": "query",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "state",
+                    "in": "query",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 500,
+                      "default": 50
+                    }
+                  },
+                  {
+                    "name": "cursor",
+                    "in": "query",
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[1-9][0-9]{0,18}$"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/CasePage"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/cases/{id}": {
+              "get": {
+                "operationId": "showCase",
+                "summary": "A case with its deployment, history and incidents, as the caller may read them.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/CaseID"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Case"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/cases/{id}/events/{event}": {
+              "post": {
+                "operationId": "act",
+                "summary": "Fire an event on a case as the caller.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/CaseID"
+                  },
+                  {
+                    "name": "event",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/IdempotencyKey"
+                  },
+                  {
+                    "name": "If-Match",
+                    "in": "header",
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^\"?[0-9]{1,18}\"?$"
+                    },
+                    "description": "Take the step only on this version of the case."
+                  }
+                ],
+                "requestBody": {
+                  "required": false,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Event"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Case"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/incidents": {
+              "get": {
+                "operationId": "listIncidents",
+                "summary": "The open incidents of the caller's unit, as the caller may read them.",
+                "parameters": [
+                  {
+                    "name": "case",
+                    "in": "query",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Incidents"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/incidents/{id}/retry": {
+              "post": {
+                "operationId": "retryIncident",
+                "summary": "(administrators) Apply an incident's event again.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "$ref": "#/components/parameters/IdempotencyKey"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Case"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/units/{unit}/deployments": {
+              "get": {
+                "operationId": "listDeployments",
+                "summary": "(administrators) The unit's deployments.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Deployments"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/units/{unit}/rollback": {
+              "post": {
+                "operationId": "rollback",
+                "summary": "(administrators) Make an earlier deployment the one new cases open on.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  },
+                  {
+                    "$ref": "#/components/parameters/IdempotencyKey"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Rollback"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/RollbackResult"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/units/{unit}/migrations": {
+              "post": {
+                "operationId": "migrate",
+                "summary": "(administrators) Move open cases to a deployment, checked, all or none.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  },
+                  {
+                    "$ref": "#/components/parameters/IdempotencyKey"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Migration"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/MigrationResult"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            }
+          },
+          "components": {
+            "securitySchemes": {
+              "bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A token from `gridflow token issue`."
+              }
+            },
+            "parameters": {
+              "Unit": {
+                "name": "unit",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "CaseID": {
+                "name": "id",
+                "in": "path",
+                "required": true,
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "IdempotencyKey": {
+                "name": "Idempotency-Key",
+                "in": "header",
+                "schema": {
+                  "type": "string",
+                  "pattern": "^[!-~]{1,255}$"
+                },
+                "description": "A retry with the same key and request gets the first answer instead of acting twice."
+              }
+            },
+            "responses": {
+              "Problem": {
+                "description": "RFC 9457 problem",
+                "content": {
+                  "application/problem+json": {
+                    "schema": {
+                      "$ref": "#/components/schemas/Problem"
+                    }
+                  }
+                }
+              }
+            },
+            "schemas": {
+              "Problem": {
+                "type": "object",
+                "required": [
+                  "type",
+                  "title",
+                  "status",
+                  "detail"
+                ],
+                "properties": {
+                  "type": {
+                    "type": "string",
+                    "format": "uri"
+                  },
+                  "title": {
+                    "type": "string"
+                  },
+                  "status": {
+                    "type": "integer"
+                  },
+                  "detail": {
+                    "type": "string"
+                  },
+                  "field": {
+                    "type": "string"
+                  },
+                  "reason": {
+                    "type": "string"
+                  },
+                  "explanation": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "expression": {
+                          "type": "string"
+                        },
+                        "value": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "cases": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/CaseMove"
+                    }
+                  }
+                }
+              },
+              "Status": {
+                "type": "object",
+                "required": [
+                  "status"
+                ],
+                "properties": {
+                  "status": {
+                    "type": "string"
+                  }
+                }
+              },
+              "OpenCase": {
+                "type": "object",
+                "required": [
+                  "workflow"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "workflow": {
+                    "type": "string"
+                  },
+                  "fields": {
+                    "type": [
+                      "object",
+                      "null"
+                    ],
+                    "description": "Field values; a person as \"@ID\" or {\"id\": ID}."
+                  }
+                }
+              },
+              "Event": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "fields": {
+                    "type": [
+                      "object",
+                      "null"
+                    ]
+                  }
+                }
+              },
+              "Case": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "unit",
+                  "workflow",
+                  "state",
+                  "version",
+                  "definition_version",
+                  "actions",
+                  "hidden",
+                  "fields"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "string"
+                  },
+                  "unit": {
+                    "type": "string"
+                  },
+                  "workflow": {
+                    "type": "string"
+                  },
+                  "state": {
+                    "type": "string"
+                  },
+                  "version": {
+                    "type": "integer"
+                  },
+                  "definition_version": {
+                    "type": "string"
+                  },
+                  "viewer": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "actions": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "hidden": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "hidden_from_viewer": {
+                    "type": "array",
+                    "items": {
+                      "type": "object"
+                    }
+                  },
+                  "fields": {
+                    "type": "object"
+                  },
+                  "problems": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "deployment": {
+                    "type": [
+                      "integer",
+                      "null"
+                    ]
+                  },
+                  "deployment_active": {
+                    "type": [
+                      "boolean",
+                      "null"
+                    ]
+                  },
+                  "history": {
+                    "type": "array",
+                    "items": {
+                      "type": "object"
+                    }
+                  },
+                  "incidents": {
+                    "type": "array",
+                    "items": {
+                      "type": "object"
+                    }
+                  }
+                }
+              },
+              "CasePage": {
+                "type": "object",
+                "required": [
+                  "cases",
+                  "next_cursor"
+                ],
+                "properties": {
+                  "cases": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Case"
+                    }
+                  },
+                  "next_cursor": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              },
+              "Incidents": {
+                "type": "object",
+                "required": [
+                  "incidents"
+                ],
+                "properties": {
+                  "incidents": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "id": {
+                          "type": "integer"
+                        },
+                        "case_id": {
+                          "type": "string"
+                        },
+                        "code": {
+                          "type": "string"
+                        },
+                        "message": {
+                          "type": "string"
+                        },
+                        "event": {
+                          "type": "string"
+                        },
+                        "transition": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        },
+                        "actor": {
+                          "type": "string"
+                        },
+                        "at": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "Deployments": {
+                "type": "object",
+                "required": [
+                  "unit",
+                  "deployments"
+                ],
+                "properties": {
+                  "unit": {
+                    "type": "string"
+                  },
+                  "deployments": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "sequence": {
+                          "type": "integer"
+                        },
+                        "version": {
+                          "type": "string"
+                        },
+                        "active": {
+                          "type": "boolean"
+                        },
+                        "deployed_by": {
+                          "type": "string"
+                        },
+                        "deployed_at": {
+                          "type": "string"
+                        },
+                        "message": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        }
+                      }
+                    }
+                  }
+                }
+              },
+              "DeploymentReference": {
+                "oneOf": [
+                  {
+                    "type": "integer",
+                    "minimum": 1
+                  },
+                  {
+                    "type": "string",
+                    "minLength": 4
+                  }
+                ]
+              },
+              "Rollback": {
+                "type": "object",
+                "required": [
+                  "to"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "to": {
+                    "$ref": "#/components/schemas/DeploymentReference"
+                  }
+                }
+              },
+              "RollbackResult": {
+                "type": "object",
+                "required": [
+                  "unit",
+                  "active",
+                  "version"
+                ],
+                "properties": {
+                  "unit": {
+                    "type": "string"
+                  },
+                  "active": {
+                    "type": "integer"
+                  },
+                  "version": {
+                    "type": "string"
+                  }
+                }
+              },
+              "Migration": {
+                "type": "object",
+                "additionalProperties": false,
+                "properties": {
+                  "to": {
+                    "$ref": "#/components/schemas/DeploymentReference"
+                  },
+                  "from": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/DeploymentReference"
+                    }
+                  },
+                  "map_state": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string"
+                    }
+                  },
+                  "set": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "string"
+                    }
+                  },
+                  "drop": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "dry_run": {
+                    "type": "boolean"
+                  }
+                }
+              },
+              "CaseMove": {
+                "type": "object",
+                "properties": {
+                  "case": {
+                    "type": "string"
+                  },
+                  "workflow": {
+                    "type": "string"
+                  },
+                  "from_version": {
+                    "type": "string"
+                  },
+                  "from_state": {
+                    "type": "string"
+                  },
+                  "to_state": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "problems": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                }
+              },
+              "MigrationResult": {
+                "type": "object",
+                "required": [
+                  "unit",
+                  "to_version",
+                  "dry_run",
+                  "migrated",
+                  "cases"
+                ],
+                "properties": {
+                  "unit": {
+                    "type": "string"
+                  },
+                  "to_version": {
+                    "type": "string"
+                  },
+                  "dry_run": {
+                    "type": "boolean"
+                  },
+                  "migrated": {
+                    "type": "boolean"
+                  },
+                  "cases": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/CaseMove"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+        """#
+}
