@@ -36,6 +36,16 @@ public enum Endpoint: String, CaseIterable, Sendable {
     /// Whether a caller needs no token.
     public var isPublic: Bool { self == .health || self == .ready || self == .openAPI }
 
+    /// Whether `path` is this endpoint's path (any value where it takes a parameter).
+    public func matches(_ path: String) -> Bool {
+        let pattern = self.path.split(separator: "/", omittingEmptySubsequences: false)
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard pattern.count == parts.count else { return false }
+        return zip(pattern, parts).allSatisfy { expected, part in
+            expected.hasPrefix("{") ? !part.isEmpty : expected == part
+        }
+    }
+
     /// The path as the router writes it, parameters after a colon.
     var routerPath: String {
         path.split(separator: "/", omittingEmptySubsequences: false).map { part in

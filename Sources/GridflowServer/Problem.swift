@@ -15,6 +15,8 @@ struct Problem: Error, Sendable {
     var field: String?
     /// For a refused step: why, as the caller may read it.
     var extra: [String: Value] = [:]
+    /// For 405: the methods the path takes.
+    var allow: String?
 
     init(_ status: HTTPResponse.Status, _ type: String, _ title: String, _ detail: String, field: String? = nil) {
         self.status = status
@@ -28,6 +30,7 @@ struct Problem: Error, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == .serviceUnavailable { headers[.retryAfter] = "1" }
+        if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
 
@@ -102,7 +105,17 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return problem.response
         } catch let error as HTTPError {
             switch error.status {
-            case .notFound: return Problem.notFound("no such route: \(request.method) \(request.uri.path)").response
+            case .notFound:
+                // A path the API has, with a method it does not take: 405 with the ones it takes.
+                let allowed = Endpoint.allCases.filter { $0.matches(request.uri.path) }.map(\.method.rawValue)
+                guard allowed.isEmpty else {
+                    var problem = Problem(
+                        .methodNotAllowed, "method-not-allowed", "Method not allowed",
+                        "\(request.uri.path) takes \(allowed.joined(separator: ", ")), not \(request.method)")
+                    problem.allow = allowed.joined(separator: ", ")
+                    return problem.response
+                }
+                return Problem.notFound("no such route: \(request.method) \(request.uri.path)").response
             case .contentTooLarge:
                 return Problem(.contentTooLarge, "too-large", "The body is too large", "a request body is at most 1 MB")
                     .response
