@@ -273,7 +273,15 @@ public final class CompiledWorkflow: Sendable {
                 case nil: continue
                 }
             }
-            states[state.name.text] = CompiledState(name: state.name.text, final: state.final, timers: timers)
+            let task = state.task.map { task in
+                CompiledTask(
+                    title: task.title ?? state.title ?? state.name.text, role: task.role?.text,
+                    personField: task.person?.text,
+                    personSlot: task.person.flatMap { caseType.layout.slot(of: $0.text) },
+                    due: task.due?.amount, dueText: task.due?.text)
+            }
+            states[state.name.text] = CompiledState(
+                name: state.name.text, final: state.final, task: task, timers: timers)
         }
         self.states = states
 
@@ -393,11 +401,28 @@ public struct VisibilityCondition: Sendable {
     let code: CompiledExpression
 }
 
-/// A state: whether it ends the case, and the timers it starts.
+/// A state: whether it ends the case, its human task, and the timers it starts.
 public struct CompiledState: Sendable {
     public let name: String
     public let final: Bool
+    /// The work someone has while a case is here (`task:`), for their inbox.
+    public let task: CompiledTask?
     let timers: [CompiledTimer]
+}
+
+/// A state's `task:`: who has it (the holders of `role`, or the person in the `person` field
+/// `personField`) and how long they have from the case entering the state.
+public struct CompiledTask: Sendable {
+    /// The task's `title`, else the state's title, else its name.
+    public let title: String
+    public let role: String?
+    public let personField: String?
+    /// The slot of `personField` in the case's layout.
+    let personSlot: Int?
+    /// `due`: calendar time or working days counted with the unit's calendar; `nil`: no due date.
+    public let due: Span?
+    /// `due` as written, e.g. `5wd`.
+    public let dueText: String?
 }
 
 struct CompiledTimer: Sendable {

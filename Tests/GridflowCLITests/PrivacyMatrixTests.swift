@@ -271,7 +271,11 @@ import Testing
             for arguments in [
                 ["case", "list"] + viewing, ["case", "list", "--json"] + viewing, ["incident", "list"] + viewing,
                 ["incident", "list", "--json"] + viewing,
-            ] {
+            ]
+                + (viewer.map {
+                    [["tasks", subject.unit, "--as", $0], ["tasks", subject.unit, "--as", $0, "--json"]]
+                } ?? [])
+            {
                 let run = try gf(arguments)
                 #expect(run.status == 0, "\(arguments): \(run.stderr)")
                 out += Self.bytes(run)
