@@ -16,9 +16,10 @@ public protocol CaseStore: Sendable {
     func load(_ id: String) throws(StoreError) -> StoredCase?
     /// The case's history, oldest first.
     func history(_ id: String) throws(StoreError) -> [StoredHistory]
-    /// A page of a unit's cases, newest first, filtered by workflow and state: at most `limit`,
-    /// those before the cursor a previous page gave; and the cursor of the next page, if any.
-    func cases(unit: String, workflow: String?, state: String?, before cursor: Int64?, limit: Int)
+    /// A page of a unit's cases (of every unit's with `nil`), newest first (in the order they were
+    /// stored), filtered by workflow and state: at most `limit`, those before the cursor a
+    /// previous page gave; and the cursor of the next page, if any.
+    func cases(unit: String?, workflow: String?, state: String?, before cursor: Int64?, limit: Int)
         throws(StoreError) -> (cases: [StoredCase], next: Int64?)
     /// Cases, newest first, filtered by unit, workflow and state.
     func list(unit: String?, workflow: String?, state: String?) throws(StoreError) -> [StoredCase]
@@ -37,6 +38,10 @@ public protocol CaseStore: Sendable {
     func incident(_ id: Int) throws(StoreError) -> StoredIncident?
     /// Open incidents, of one case or all.
     func incidents(caseID: String?) throws(StoreError) -> [StoredIncident]
+    /// A page of open incidents, of one case or all, oldest first: at most `limit`, those after
+    /// the cursor a previous page gave; and the cursor of the next page, if any.
+    func incidents(caseID: String?, after cursor: Int?, limit: Int) throws(StoreError)
+        -> (incidents: [StoredIncident], next: Int?)
 
     /// Timers of a unit's cases due at or before `now`, earliest first.
     func dueTimers(unit: String, at now: Instant, limit: Int) throws(StoreError) -> [StoredTimer]

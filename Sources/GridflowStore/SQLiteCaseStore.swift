@@ -658,12 +658,16 @@ public final class SQLiteCaseStore: CaseStore {
         }
     }
 
-    public func cases(unit: String, workflow: String?, state: String?, before cursor: Int64?, limit: Int)
+    public func cases(unit: String?, workflow: String?, state: String?, before cursor: Int64?, limit: Int)
         throws(StoreError) -> (cases: [StoredCase], next: Int64?)
     {
         try read { db in
-            var conditions = ["unit = ?"]
-            var arguments: [(any DatabaseValueConvertible)?] = [unit]
+            var conditions = ["1"]
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let unit {
+                conditions.append("unit = ?")
+                arguments.append(unit)
+            }
             if let workflow {
                 conditions.append("workflow = ?")
                 arguments.append(workflow)
@@ -709,6 +713,31 @@ public final class SQLiteCaseStore: CaseStore {
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM incidents WHERE resolved_at IS NULL\(filter) ORDER BY id", arguments: arguments
             ).map(Self.storedIncident)
+        }
+    }
+
+    public func incidents(caseID: String?, after cursor: Int?, limit: Int) throws(StoreError)
+        -> (incidents: [StoredIncident], next: Int?)
+    {
+        try read { db in
+            var conditions = ["resolved_at IS NULL"]
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            if let caseID {
+                conditions.append("case_id = ?")
+                arguments.append(caseID)
+            }
+            if let cursor {
+                conditions.append("id > ?")
+                arguments.append(cursor)
+            }
+            arguments.append(limit + 1)
+            let rows = try Row.fetchAll(
+                db,
+                sql:
+                    "SELECT * FROM incidents WHERE \(conditions.joined(separator: " AND ")) ORDER BY id LIMIT ?",
+                arguments: StatementArguments(arguments))
+            let page = try rows.prefix(limit).map(Self.storedIncident)
+            return (Array(page), rows.count > limit ? page.last?.id : nil)
         }
     }
 }

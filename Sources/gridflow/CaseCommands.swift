@@ -325,42 +325,145 @@ struct CaseShow: ParsableCommand {
 struct CaseList: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "list",
-        abstract: "List cases: the open cases of a workflow with 'rank:' best first, then the others newest first.")
+        abstract: "List cases: the open cases of a workflow with 'rank:' best first, then the others newest first.",
+        discussion: """
+            At most --limit cases are printed; when more remain, the last line is the command that
+            prints the next page ('more: gridflow case list … --cursor C'; JSON: next_cursor). The
+            ranked cases come first across pages, not within each: the first pages hold them all, best
+            first, and the pages after them the other cases, newest first.
+            """)
 
     @Option(help: "Only this unit.") var unit: String?
     @Option(help: "Only this workflow.") var workflow: String?
     @Option(help: "Only cases in this state.") var state: String?
+    @OptionGroup var page: PageOptions
     @OptionGroup var viewer: ViewerOptions
     @OptionGroup var options: StoreOptions
 
-    func run() throws {
-        let store = try options.store()
-        let listed = try storeRun { () throws(StoreError) in
-            try store.list(unit: unit, workflow: workflow, state: state)
+    /// Where a page starts: at an offset into the ranked cases, or before a row of the others
+    /// (`nil`: their first).
+    enum Position: Equatable {
+        case ranked(Int)
+        case rest(Int64?)
+
+        init(cursor: String?) throws {
+            guard let cursor else {
+                self = .ranked(0)
+                return
+            }
+            if cursor.hasPrefix("r"), let offset = Int(cursor.dropFirst()), offset >= 0 {
+                self = .ranked(offset)
+            } else if cursor.hasPrefix("c"), let row = Int64(cursor.dropFirst()), row > 0 {
+                self = .rest(row)
+            } else {
+                throw ValidationError(
+                    "--cursor takes the cursor a previous page of 'case list' printed (its 'more:' line, or next_cursor)"
+                )
+            }
         }
+    }
+
+    func run() throws {
+        let position = try Position(cursor: page.cursor)
+        let store = try options.store()
+        let now = try options.instant()
         // Each unit's definitions once. Without --as, a unit whose definitions do not load has
         // its cases listed unranked, their times in UTC; with --as, that is an error (what the
         // person may do cannot be known).
         var engines: [String: Engine?] = [:]
-        for unit in Set(listed.map(\.unit)) {
-            engines[unit] =
+        func engine(_ unit: String) throws -> Engine? {
+            if let known = engines[unit] { return known }
+            let engine =
                 viewer.id == nil
                 ? try? options.engine(unit: unit, store: store, use: .reading)
                 : try options.engine(unit: unit, store: store, use: .reading)
+            engines[unit] = .some(engine)
+            return engine
         }
-        let now = try options.instant()
-        var snapshots: [String: CaseSnapshot] = [:]
+        // The open cases of the ranked workflows, all of them: the order of the first pages.
         var ranks: [String: CaseRank] = [:]
-        for stored in listed {
-            // Each case as its own deployment reads it; one whose deployment is not here, as the
-            // active one does.
-            guard let engine = engines[stored.unit] ?? nil,
-                let snapshot = (try? engine.snapshot(stored)) ?? (try? engine.snapshot(stored, anyVersion: true))
-            else { continue }
-            snapshots[stored.id] = snapshot
-            if let rank = engine.rank(of: snapshot, now: now) { ranks[stored.id] = rank }
+        var snapshots: [String: CaseSnapshot] = [:]
+        var ranked: [StoredCase] = []
+        let units = try unit.map { [$0] } ?? storeRun { () throws(StoreError) in try store.deployedUnits() }
+        for unit in units.sorted() {
+            guard let engine = try engine(unit) else { continue }
+            let names = engine.program.workflows.keys.sorted().filter {
+                engine.program.workflows[$0]?.rank != nil && (workflow == nil || workflow == $0)
+            }
+            for name in names {
+                guard let rank = engine.program.workflow(name)?.rank else { continue }
+                var group: [(item: StoredCase, value: Value)] = []
+                var cursor: Int64?
+                repeat {
+                    let found = try storeRun { () throws(StoreError) in
+                        try store.cases(unit: unit, workflow: name, state: state, before: cursor, limit: 1000)
+                    }
+                    for stored in found.cases {
+                        // Each case as its own deployment reads it; one whose deployment is not
+                        // here, as the active one does.
+                        guard
+                            let snapshot = (try? engine.snapshot(stored))
+                                ?? (try? engine.snapshot(stored, anyVersion: true)),
+                            let value = engine.rank(of: snapshot, now: now)
+                        else { continue }
+                        snapshots[stored.id] = snapshot
+                        ranks[stored.id] = value
+                        group.append((stored, value.value))
+                    }
+                    cursor = found.next
+                } while cursor != nil
+                ranked += Ranking.order(group, descending: rank.descending)
+            }
         }
-        let cases = Self.ordered(listed, ranks: ranks, engines: engines)
+        // This page: ranked cases from the offset, then the others (those not ranked) newest first.
+        var cases: [StoredCase] = []
+        var next: String?
+        var restStart: Int64?
+        var inRest = true
+        if case .ranked(let offset) = position {
+            let end = min(offset + page.limit, ranked.count)
+            if offset < end { cases += ranked[offset..<end] }
+            if end < ranked.count { next = "r\(end)" }
+            inRest = end >= ranked.count
+        } else if case .rest(let row) = position {
+            restStart = row
+        }
+        if inRest {
+            let rankedIDs = Set(ranked.map(\.id))
+            var cursor = restStart
+            var exhausted = false
+            while cases.count < page.limit {
+                let found = try storeRun { () throws(StoreError) in
+                    try store.cases(
+                        unit: unit, workflow: workflow, state: state, before: cursor, limit: page.limit - cases.count)
+                }
+                cases += found.cases.filter { !rankedIDs.contains($0.id) }
+                cursor = found.next
+                if found.next == nil {
+                    exhausted = true
+                    break
+                }
+            }
+            // Whether any case that is not ranked remains after this page.
+            var probe = cursor
+            var more = false
+            while !exhausted {
+                let found = try storeRun { () throws(StoreError) in
+                    try store.cases(unit: unit, workflow: workflow, state: state, before: probe, limit: 100)
+                }
+                if found.cases.contains(where: { !rankedIDs.contains($0.id) }) {
+                    more = true
+                    break
+                }
+                probe = found.next
+                exhausted = found.next == nil
+            }
+            if more { next = cursor.map { "c\($0)" } ?? "r\(ranked.count)" }
+        }
+        for stored in cases where snapshots[stored.id] == nil {
+            guard let engine = try engine(stored.unit) else { continue }
+            snapshots[stored.id] = (try? engine.snapshot(stored)) ?? (try? engine.snapshot(stored, anyVersion: true))
+        }
         for stored in cases {
             if let problem = ranks[stored.id]?.problem {
                 FileHandleOutput.standardError(
@@ -398,7 +501,9 @@ struct CaseList: ParsableCommand {
                 if viewer.id != nil { row["actions"] = .list((actions[$0.id] ?? []).map(Value.string)) }
                 return ValueJSON.encode(row, time: zones[$0.unit] ?? .utc)
             }
-            FileHandleOutput.standardOutput("[" + rows.joined(separator: ",") + "]\n")
+            FileHandleOutput.standardOutput(
+                "{\"cases\":[" + rows.joined(separator: ",") + "],\"next_cursor\":"
+                    + ValueJSON.encode(next.map(Value.string) ?? .null) + "}\n")
             return
         }
         for stored in cases {
@@ -411,28 +516,46 @@ struct CaseList: ParsableCommand {
             )
         }
         FileHandleOutput.standardOutput("\(cases.count) case\(cases.count == 1 ? "" : "s")\n")
+        if let next { FileHandleOutput.standardOutput(PageOptions.more(next) + "\n") }
+    }
+}
+
+/// `--limit` and `--cursor` of a listing that prints a page at a time.
+struct PageOptions: ParsableArguments {
+    static let maximum = 10_000
+
+    @Option(help: "Print at most this many (1–10000).") var limit = 100
+    @Option(help: "Go on from where a previous page ended: the cursor its 'more:' line (JSON: next_cursor) gave.")
+    var cursor: String?
+
+    func validate() throws {
+        guard (1...Self.maximum).contains(limit) else {
+            throw ValidationError("--limit must be from 1 to \(Self.maximum), not \(limit)")
+        }
     }
 
-    /// The open cases of each ranked workflow (by unit, then workflow name), best first by its
-    /// `rank:`; then every other case in the store's order (newest first).
-    static func ordered(_ cases: [StoredCase], ranks: [String: CaseRank], engines: [String: Engine?]) -> [StoredCase] {
-        var groups: [String: [(item: StoredCase, value: Value)]] = [:]
-        var rest: [StoredCase] = []
-        for stored in cases {
-            if let rank = ranks[stored.id] {
-                groups[stored.unit + "/" + stored.workflow, default: []].append((stored, rank.value))
+    /// The line that names the next page: this command as it was typed, with `--cursor next`.
+    static func more(_ next: String) -> String {
+        var arguments = Array(CommandLine.arguments.dropFirst())
+        var index = 0
+        while index < arguments.count {
+            if arguments[index] == "--cursor" {
+                arguments.removeSubrange(index..<min(index + 2, arguments.count))
+            } else if arguments[index].hasPrefix("--cursor=") {
+                arguments.remove(at: index)
             } else {
-                rest.append(stored)
+                index += 1
             }
         }
-        var ordered: [StoredCase] = []
-        for key in groups.keys.sorted() {
-            guard let group = groups[key], let first = group.first?.item,
-                let rank = (engines[first.unit] ?? nil)?.program.workflow(first.workflow)?.rank
-            else { continue }
-            ordered += Ranking.order(group, descending: rank.descending)
-        }
-        return ordered + rest
+        return "more: " + (["gridflow"] + arguments + ["--cursor", next]).map(shellQuoted).joined(separator: " ")
+    }
+
+    /// `text` as a POSIX shell reads it back: as it is when it holds only safe characters, else in
+    /// single quotes.
+    static func shellQuoted(_ text: String) -> String {
+        let safe = Set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_@%+=:,./-")
+        if !text.isEmpty, text.allSatisfy(safe.contains) { return text }
+        return "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'"
     }
 }
 
@@ -500,12 +623,24 @@ struct IncidentList: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List open incidents.")
 
     @Option(name: .customLong("case"), help: "Only this case's.") var caseID: String?
+    @OptionGroup var page: PageOptions
     @OptionGroup var viewer: ViewerOptions
     @OptionGroup var options: StoreOptions
 
     func run() throws {
+        var after: Int?
+        if let cursor = page.cursor {
+            guard let id = Int(cursor), id >= 0 else {
+                throw ValidationError(
+                    "--cursor takes the cursor a previous page of 'incident list' printed (its 'more:' line, or next_cursor)"
+                )
+            }
+            after = id
+        }
         let store = try options.store()
-        let incidents = try storeRun { () throws(StoreError) in try store.incidents(caseID: caseID) }
+        let (incidents, next) = try storeRun { () throws(StoreError) in
+            try store.incidents(caseID: caseID, after: after, limit: page.limit)
+        }
         let now = try options.instant()
         // Each incident as the viewer may read its case: who sent an event as the person of a
         // hidden field is hidden, and so is any hidden value its message names. A case that
@@ -540,7 +675,9 @@ struct IncidentList: ParsableCommand {
                     "actor": .string(seen.actor),
                 ])
             }
-            FileHandleOutput.standardOutput("[" + rows.joined(separator: ",") + "]\n")
+            FileHandleOutput.standardOutput(
+                "{\"incidents\":[" + rows.joined(separator: ",") + "],\"next_cursor\":"
+                    + ValueJSON.encode(next.map { Value.string(String($0)) } ?? .null) + "}\n")
             return
         }
         for (incident, seen) in zip(incidents, seen) {
@@ -549,6 +686,7 @@ struct IncidentList: ParsableCommand {
             )
         }
         FileHandleOutput.standardOutput("\(incidents.count) open incident\(incidents.count == 1 ? "" : "s")\n")
+        if let next { FileHandleOutput.standardOutput(PageOptions.more(String(next)) + "\n") }
     }
 }
 

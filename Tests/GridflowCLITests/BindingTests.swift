@@ -38,7 +38,8 @@ import Testing
     func caseCount() throws -> Int {
         let list = try gf(["case", "list", "--json"])
         #expect(list.status == 0, "\(list.stderr)")
-        return (try? JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [Any])?.count ?? -1
+        let page = try? JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any]
+        return (page?["cases"] as? [Any])?.count ?? -1
     }
 
     @Test func peopleInInputAreTheDirectorysAndTheReporterIsWhoeverOpens() throws {

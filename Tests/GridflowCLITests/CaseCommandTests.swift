@@ -150,8 +150,9 @@ import Testing
         #expect(history.first?["at"] as? String == "2024-07-01T17:30:00+08:00")
         let list = try gf(["case", "list"])
         #expect(list.stdout == "oilfield-issue-1  oilfield/issue  submitted  v0  2024-07-01T17:30:00+08:00\n1 case\n")
-        let rows = try JSONSerialization.jsonObject(with: Data(try gf(["case", "list", "--json"]).stdout.utf8))
-        #expect((rows as? [[String: Any]])?.first?["opened_at"] as? String == "2024-07-01T17:30:00+08:00")
+        let page = try json(try gf(["case", "list", "--json"]))
+        #expect((page["cases"] as? [[String: Any]])?.first?["opened_at"] as? String == "2024-07-01T17:30:00+08:00")
+        #expect(page["next_cursor"] is NSNull)
     }
 
     @Test func restrictedFieldsAreShownOnlyToTheirRoles() throws {

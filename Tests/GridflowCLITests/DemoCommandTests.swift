@@ -160,7 +160,9 @@ import Testing
         let db = "demo-telecom.sqlite"
         let teams = try teamsOfPeople("telecom", db: db)
         let selections = try #require(
-            try json(gf(["case", "list", "--workflow", "selection", "--db", db, "--json"])) as? [[String: Any]])
+            (try json(gf(["case", "list", "--workflow", "selection", "--db", db, "--json"])) as? [String: Any])?[
+                "cases"]
+                as? [[String: Any]])
         #expect(selections.count == 20)
         var positions: [(role: String, team: String, state: String)] = []
         var steps: [(team: String, step: String, actor: String)] = []
@@ -212,7 +214,9 @@ import Testing
     func authorityFollowsTheOrganisation(db: String) throws {
         let teams = try teamsOfPeople("oilfield", db: db)
         let selections = try #require(
-            try json(gf(["case", "list", "--workflow", "selection", "--db", db, "--json"])) as? [[String: Any]])
+            (try json(gf(["case", "list", "--workflow", "selection", "--db", db, "--json"])) as? [String: Any])?[
+                "cases"]
+                as? [[String: Any]])
         var steps: [(team: String, event: String, actor: String)] = []
         for selection in selections {
             let id = try #require(selection["id"] as? String)

@@ -130,7 +130,8 @@ import Testing
         }
         let appointed = try gridflow(["case", "list", "--db", db, "--state", "appointed", "--json"])
         #expect(appointed.status == 0, "\(appointed.stderr)")
-        let cases = try JSONSerialization.jsonObject(with: Data(appointed.stdout.utf8)) as? [[String: Any]]
+        let page = try JSONSerialization.jsonObject(with: Data(appointed.stdout.utf8)) as? [String: Any]
+        let cases = page?["cases"] as? [[String: Any]]
         #expect(cases?.count == 40)
         #expect(cases?.allSatisfy { $0["version"] as? Int == 7 } == true)
     }

@@ -67,7 +67,8 @@ import Testing
 
         let list = try gf(["case", "list", "--workflow", "selection", "--json"])
         #expect(list.status == 0, "\(list.stderr)")
-        let rows = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [[String: Any]])
+        let page = try #require(try JSONSerialization.jsonObject(with: Data(list.stdout.utf8)) as? [String: Any])
+        let rows = try #require(page["cases"] as? [[String: Any]])
         // 3, 1, then the two at 0 (the unassessed one has none: `?? 0`) newest first; the
         // withdrawn case is finished, so it is not ranked and comes after.
         #expect(rows.map { $0["id"] as? String } == [all, one, none, unassessed, gone])
@@ -83,6 +84,38 @@ import Testing
         #expect(lines[4].hasPrefix("\(gone)  oilfield/selection  withdrawn"))
         #expect(!lines[4].contains("rank:"))
         #expect(lines[5] == "5 cases")
+    }
+
+    /// Pages do not rank apart: the first pages hold every open ranked case, best first, and
+    /// the pages after them the other cases, newest first, each case once.
+    @Test func rankedCasesComeFirstAcrossPages() throws {
+        try importCandidates()
+        let one = try select("one1", hour: 0)
+        let all = try select("all3", hour: 1)
+        let unassessed = try select("one1", hour: 2, assess: false)
+        let none = try select("none0", hour: 3)
+        let gone = try select("gone", hour: 4)
+        #expect(
+            try gf(["case", "act", gone, "withdraw", "--as", "sec", "--now", "2024-07-01T14:00:00+08:00"]).status == 0)
+        var pages: [[String]] = []
+        var cursors: [String] = []
+        var cursor: String?
+        repeat {
+            let run = try gf(["case", "list", "--limit", "2", "--json"] + (cursor.map { ["--cursor", $0] } ?? []))
+            #expect(run.status == 0, "\(run.stderr)")
+            let page = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+            pages.append((page["cases"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String })
+            cursor = page["next_cursor"] as? String
+            if let cursor { cursors.append(cursor) }
+        } while cursor != nil && pages.count < 10
+        #expect(pages == [[all, one], [none, unassessed], [gone]])
+        // The second page ends the ranked cases exactly: its cursor starts the others.
+        #expect(cursors == ["r2", "r4"])
+        let text = try gf(["case", "list", "--limit", "2", "--cursor", "r2"])
+        #expect(
+            text.stdout.hasSuffix(
+                "  rank: 0\n2 cases\nmore: gridflow case list --limit 2 --root \(packageRoot.path) --cursor r4\n"),
+            "\(text.stdout)")
     }
 
     /// A copy of the telecom unit (in the folder `name`) whose selection workflow has `rank`.

@@ -118,6 +118,41 @@ import Testing
         #expect(try engine.load(opened.id).version == 1)
     }
 
+    /// Pages of cases (of one unit or every unit's) and of open incidents: each row once, in
+    /// order, and a cursor exactly while more remain.
+    @Test func casesAndIncidentsComeByPages() throws {
+        let store = try SQLiteCaseStoreTests.store(path)
+        let engine = Engine(program: Self.program, store: store)
+        let opened = try (0..<5).map { _ in try openCase(engine) }
+        for unit in ["rt", nil] {
+            var ids: [String] = []
+            var cursor: Int64?
+            var pages = 0
+            repeat {
+                let page = try store.cases(unit: unit, workflow: nil, state: nil, before: cursor, limit: 2)
+                #expect(page.cases.count == (pages < 2 ? 2 : 1))
+                ids += page.cases.map(\.id)
+                cursor = page.next
+                pages += 1
+            } while cursor != nil
+            #expect(pages == 3)
+            #expect(ids == opened.reversed().map(\.id))
+        }
+        #expect(try store.cases(unit: "other", workflow: nil, state: nil, before: nil, limit: 2).cases.isEmpty)
+        for (index, snapshot) in opened.enumerated() {
+            try store.record(
+                Incident(code: "test\(index)", message: "x", transition: nil), caseID: snapshot.id, event: "e",
+                input: [:], actor: employee, at: now)
+        }
+        let first = try store.incidents(caseID: nil, after: nil, limit: 3)
+        #expect(first.incidents.map(\.code) == ["test0", "test1", "test2"])
+        let next: Int = try #require(first.next)
+        let rest = try store.incidents(caseID: nil, after: next, limit: 3)
+        #expect(rest.incidents.map(\.code) == ["test3", "test4"] && rest.next == nil)
+        let one = try store.incidents(caseID: opened[1].id, after: nil, limit: 1)
+        #expect(one.incidents.map(\.code) == ["test1"] && one.next == nil)
+    }
+
     @Test func aStoreReopensWithItsCases() throws {
         let first = try SQLiteCaseStoreTests.store(path)
         let opened = try openCase(Engine(program: Self.program, store: first))
