@@ -22,6 +22,20 @@ extension Routes {
         return caller
     }
 
+    /// `GET /v1/tasks`: the caller's inbox — the open tasks their roles, scope and person fields
+    /// give them, overdue first, then by due date; no field of a case.
+    func tasks(_ context: APIContext) throws -> Reply {
+        let caller = try context.requireCaller()
+        let engine = try daemon.engine(unit: caller.unit)
+        let now = daemon.now()
+        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let items = try engine.tasks(for: actor, now: now)
+        let zone = engine.program.calendar.zone
+        return Reply(
+            text: "{\"person\":" + ValueJSON.encode(Value.string(caller.person)) + ",\"tasks\":["
+                + items.map { $0.json(time: zone) }.joined(separator: ",") + "]}")
+    }
+
     /// `GET /v1/incidents?case=`: the open incidents of the caller's unit, each as the caller may
     /// read its case (who sent the event and any value hidden from them are masked).
     func incidents(_ request: Request, _ context: APIContext) throws -> Reply {

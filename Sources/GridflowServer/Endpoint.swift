@@ -5,12 +5,12 @@ import HTTPTypes
 public enum Endpoint: String, CaseIterable, Sendable {
     case health, ready, openAPI
     case openCase, listCases, showCase, act
-    case listIncidents, retryIncident
+    case listTasks, listIncidents, retryIncident
     case listDeployments, rollback, migrate
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .health, .ready, .openAPI, .listCases, .showCase, .listIncidents, .listDeployments: .get
+        case .health, .ready, .openAPI, .listCases, .showCase, .listTasks, .listIncidents, .listDeployments: .get
         case .openCase, .act, .retryIncident, .rollback, .migrate: .post
         }
     }
@@ -25,6 +25,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .listCases: "/v1/cases"
         case .showCase: "/v1/cases/{id}"
         case .act: "/v1/cases/{id}/events/{event}"
+        case .listTasks: "/v1/tasks"
         case .listIncidents: "/v1/incidents"
         case .retryIncident: "/v1/incidents/{id}/retry"
         case .listDeployments: "/v1/units/{unit}/deployments"

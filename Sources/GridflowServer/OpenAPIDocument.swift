@@ -324,6 +324,30 @@ public enum OpenAPIDocument {
                 }
               }
             },
+            "/v1/tasks": {
+              "get": {
+                "operationId": "listTasks",
+                "summary": "The caller's inbox: open tasks their roles, scope and person fields give them, overdue first.",
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Tasks"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
             "/v1/incidents": {
               "get": {
                 "operationId": "listIncidents",
@@ -814,6 +838,65 @@ public enum OpenAPIDocument {
                       "string",
                       "null"
                     ]
+                  }
+                }
+              },
+              "Tasks": {
+                "type": "object",
+                "required": [
+                  "person",
+                  "tasks"
+                ],
+                "properties": {
+                  "person": {
+                    "type": "string"
+                  },
+                  "tasks": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "case_id",
+                        "workflow",
+                        "state",
+                        "title",
+                        "since",
+                        "due",
+                        "overdue"
+                      ],
+                      "properties": {
+                        "case_id": {
+                          "type": "string"
+                        },
+                        "workflow": {
+                          "type": "string"
+                        },
+                        "state": {
+                          "type": "string"
+                        },
+                        "title": {
+                          "type": "string"
+                        },
+                        "role": {
+                          "type": "string"
+                        },
+                        "person": {
+                          "type": "string"
+                        },
+                        "since": {
+                          "type": "string"
+                        },
+                        "due": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        },
+                        "overdue": {
+                          "type": "boolean"
+                        }
+                      }
+                    }
                   }
                 }
               },

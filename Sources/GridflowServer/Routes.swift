@@ -94,6 +94,7 @@ struct Routes {
             let caller = try context.requireCaller()
             let bytes = try await body(request, context)
             return try await idempotent(request, caller, bytes) { try await act(request, bytes, context, caller) }
+        case .listTasks: return try tasks(context).response
         case .listIncidents: return try incidents(request, context).response
         case .retryIncident:
             let caller = try administrator(context)

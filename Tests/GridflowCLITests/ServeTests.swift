@@ -127,6 +127,12 @@ import Testing
         let id = try #require(opened.body["id"] as? String)
         #expect(opened.headers["location"] == "/v1/cases/\(id)")
         #expect(opened.body["state"] as? String == "submitted")
+        // The inbox: li's role answers the report; wang has no task.
+        let inbox = try http("GET", base, "/v1/tasks", token: li)
+        let tasks = try #require(inbox.body["tasks"] as? [[String: Any]])
+        #expect(tasks.map { $0["case_id"] as? String } == [id] && tasks.first?["role"] as? String == "discipline_staff")
+        #expect(tasks.first?["overdue"] as? Bool == false && tasks.first?["fields"] == nil)
+        #expect((try http("GET", base, "/v1/tasks", token: wang).body["tasks"] as? [Any])?.isEmpty == true)
         let seen = try http("GET", base, "/v1/cases/\(id)", token: li)
         #expect(seen.status == 200)
         #expect((seen.body["fields"] as? [String: Any])?["reporter"] != nil)
@@ -287,6 +293,33 @@ import Testing
         #expect(incidents.status == 200 && (incidents.body["incidents"] as? [Any])?.isEmpty == true)
         #expect(try http("POST", base, "/v1/incidents/99/retry", token: admin).status == 404)
         #expect(try http("POST", base, "/v1/incidents/99/retry", token: wang).status == 403)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+    }
+
+    @Test func schemathesisFindsNoServerErrorAndNoAnswerTheDocumentDoesNotAllow() throws {
+        let admin = try token("tour", "li", admin: true)
+        let (process, base, _) = try start()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // A refused step is a 422 by design (docs/daemon.md): accepted as an answer to valid input.
+        let config = try write(
+            "schemathesis.toml",
+            """
+            [checks.positive_data_acceptance]
+            expected-statuses = ["2XX", "401", "403", "404", "409", "422"]
+
+            """)
+        let run = Process()
+        run.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        run.arguments = [
+            "schemathesis", "--config-file", config, "run", base.absoluteString + "/openapi.json", "-H",
+            "Authorization: Bearer \(admin)", "--max-examples", "20", "--seed", "1",
+        ]
+        run.currentDirectoryURL = directory
+        let result = try runToEnd(run)
+        #expect(result.status == 0, "schemathesis: \(result.stdout.suffix(4000)) \(result.stderr.suffix(2000))")
+        #expect(result.stdout.contains(" passed"), "\(result.stdout.suffix(2000))")
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
