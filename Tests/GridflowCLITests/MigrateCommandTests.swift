@@ -13,16 +13,9 @@ import Testing
 
     init() throws {
         directory = try Self.makeFolder("migrate")
-        root = directory.appendingPathComponent("root")
-        try FileManager.default.createDirectory(
-            at: root.appendingPathComponent("Workflows"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: packageRoot.appendingPathComponent("Workflows/tour"),
-            to: root.appendingPathComponent("Workflows/tour"))
-        let people = try write(
-            "people.json",
-            #"[{"id": "wang", "name": "王", "roles": ["employee"]}, {"id": "li", "name": "李", "roles": ["discipline_staff"]}]"#
-        )
+        let copy = try Self.copyOfTour(in: directory)
+        root = copy.root
+        let people = copy.people
         #expect(try tour(["people", "import", "tour", people]).status == 0)
     }
 

@@ -13,12 +13,8 @@ import Testing
 
     init() throws {
         directory = try Self.makeFolder("serve")
-        root = directory.appendingPathComponent("root")
-        try FileManager.default.createDirectory(
-            at: root.appendingPathComponent("Workflows"), withIntermediateDirectories: true)
-        try FileManager.default.copyItem(
-            at: packageRoot.appendingPathComponent("Workflows/tour"),
-            to: root.appendingPathComponent("Workflows/tour"))
+        let copy = try Self.copyOfTour(in: directory)
+        root = copy.root
         // A copy of the tour's report, `quick`, escalates after two seconds, so the scheduler is
         // seen at work; the report itself keeps its five working days, which no test waits for.
         let report = try String(
@@ -26,10 +22,7 @@ import Testing
         try report.replacingOccurrences(of: "{after: 5wd", with: "{after: 2s")
             .replacingOccurrences(of: "name: report\n", with: "name: quick\n")
             .write(to: root.appendingPathComponent("Workflows/tour/quick.yaml"), atomically: true, encoding: .utf8)
-        let people = try write(
-            "people.json",
-            #"[{"id": "wang", "name": "王", "roles": ["employee"]}, {"id": "li", "name": "李", "roles": ["discipline_staff"]}]"#
-        )
+        let people = copy.people
         #expect(try gridflow(["people", "import", "tour", people, "--root", root.path], in: directory).status == 0)
         #expect(try gridflow(["deploy", "tour", "--root", root.path], in: directory).status == 0)
         // A second unit in the same store, whose tokens see nothing of the tour.

@@ -124,6 +124,23 @@ extension Workspace {
         return root
     }
 
+    /// A copy of the tour unit (it extends no base) in the folder `root` of the workspace, and its
+    /// directory — wang an employee, li of the discipline office — written as `people.json`:
+    /// returns the copy's root and the directory's path.
+    static func copyOfTour(in directory: URL) throws -> (root: URL, people: String) {
+        let root = directory.appendingPathComponent("root")
+        try FileManager.default.createDirectory(
+            at: root.appendingPathComponent("Workflows"), withIntermediateDirectories: true)
+        try FileManager.default.copyItem(
+            at: packageRoot.appendingPathComponent("Workflows/tour"),
+            to: root.appendingPathComponent("Workflows/tour"))
+        let people = directory.appendingPathComponent("people.json")
+        try
+            #"[{"id": "wang", "name": "王", "roles": ["employee"]}, {"id": "li", "name": "李", "roles": ["discipline_staff"]}]"#
+            .write(to: people, atomically: true, encoding: .utf8)
+        return (root, people.path)
+    }
+
     /// A copy of the telecom unit and its group base in the folder, for a test to add an
     /// appraisal to; without the demo and the scenarios, which appraise without naming which of
     /// two appraisals.
