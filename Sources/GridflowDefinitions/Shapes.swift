@@ -204,6 +204,10 @@ public enum Shapes {
                 "locale", .text,
                 "The language of the unit's pages, a BCP 47 tag such as zh-CN or en; inherited from the base unit."),
             key(
+                "administrator", .identifier,
+                "The role whose holders administer the unit through the daemon (deploy, roll back, migrate, retry incidents with a token issued with --admin); inherited from the base unit."
+            ),
+            key(
                 "calendar",
                 .object(
                     ObjectShape(

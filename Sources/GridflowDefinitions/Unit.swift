@@ -13,6 +13,9 @@ public struct Unit: Sendable {
     /// The language of the unit's pages (`locale: zh-CN`): the bulletin's fixed labels, dates
     /// and numbers follow it; inherited from the base unit.
     public var locale: Name?
+    /// The role whose holders administer the unit through the daemon (`administrator: ROLE`):
+    /// deploy, roll back, migrate, retry incidents; inherited from the base unit.
+    public var administrator: Name?
     public var calendar: WorkingCalendar
     public var levels: [Name]
     public var shifts: [Name]
@@ -129,7 +132,7 @@ extension Unit {
         return Unit(
             name: name, title: node["title"]?.text, file: file, abstract: node["abstract"]?.bool ?? false,
             extends: node["extends"]?.name, timezone: node["timezone"]?.name,
-            locale: node["locale"]?.name,
+            locale: node["locale"]?.name, administrator: node["administrator"]?.name,
             calendar: WorkingCalendar(
                 workingDays: calendar?["working_days"]?.sequence?.compactMap { $0.text.flatMap(Weekday.init) },
                 holidays: calendar?["holidays"]?.sequence?.compactMap(\.date) ?? [],
@@ -175,6 +178,7 @@ extension Unit {
         var merged = self
         merged.timezone = timezone ?? base.timezone
         merged.locale = locale ?? base.locale
+        merged.administrator = administrator ?? base.administrator
         if calendar.workingDays == nil { merged.calendar.workingDays = base.calendar.workingDays }
         // The base's entries, less those this unit takes back, then the unit's own.
         let removedHolidays = Set(calendar.removedHolidayNodes.compactMap(\.date))

@@ -30,6 +30,13 @@ extension Validator {
                     hint: "write a BCP 47 tag: a language, then optionally a script and a region, e.g. zh-CN or en")
             }
         }
+        if let administrator = own.administrator, !unit.roleNames.contains(administrator.text) {
+            error(
+                "unknown-role",
+                "administrator names unknown role '\(administrator.text)'"
+                    + Suggestion.didYouMean(administrator.text, in: unit.roleNames),
+                at: administrator.span, hint: "name a role declared under roles: (here or in the base unit)")
+        }
         // Without its base, a unit may lack what it would inherit; that follows from the base's error.
         if !own.abstract, unloadedBase == nil {
             if unit.timezone == nil {

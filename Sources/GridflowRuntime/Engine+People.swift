@@ -176,3 +176,20 @@ extension Engine {
         return checked.people.count
     }
 }
+
+extension Engine {
+    /// Why `person` may not administer the unit now (the unit names no administrator role, or
+    /// they do not hold it); `nil` when they may.
+    public func administrationRefusal(of person: String, now: Instant) throws(EngineError) -> String? {
+        guard let role = program.administratorRole else {
+            return "unit '\(program.unit)' names no administrator role ('administrator: ROLE' in its unit.yaml)"
+        }
+        do {
+            _ = try actor(person, roles: [role], now: now)
+            return nil
+        } catch {
+            guard error.code == .rejected || error.code == .notFound else { throw error }
+            return "'\(person)' does not hold \(program.unit)'s administrator role '\(role)'"
+        }
+    }
+}

@@ -16,6 +16,8 @@ public final class Program: Sendable {
     public let personDefaults: [(field: String, value: JSON)]
     /// The roles the unit declares, with `system`.
     public let roleNames: Set<String>
+    /// The role whose holders administer the unit through the daemon, if the unit names one.
+    public let administratorRole: String?
     /// The org tree and the levels scoped roles are held at.
     public let org: OrgIndex
     /// Roles held by whoever their `held_by` holds for, over the person record.
@@ -53,6 +55,7 @@ public final class Program: Sendable {
         calendar = definitions.unit.workCalendar
         types = UnitTypes(unit: definitions.unit)
         roleNames = definitions.unit.roleNames
+        administratorRole = definitions.unit.administrator?.text
         org = OrgIndex(unit: definitions.unit)
         storedPersonType = RecordType(
             name: "person", fields: types.personType.fields.map { .init(name: $0.name, type: $0.type.optional) })

@@ -19,6 +19,12 @@ extension Routes {
                 .forbidden, "forbidden", "Only the unit's administrators",
                 "this needs an administrator's token of \(caller.unit) ('gridflow token issue --admin')")
         }
+        // The token says administrator; the unit's definitions and directory must still agree.
+        if let refusal = try daemon.engine(unit: caller.unit).administrationRefusal(
+            of: caller.person, now: daemon.now())
+        {
+            throw Problem(.forbidden, "forbidden", "Only the unit's administrators", refusal)
+        }
         return caller
     }
 

@@ -127,6 +127,26 @@ struct TokenIssue: ParsableCommand {
                     + Suggestion.didYouMean(person, in: people.map(\.id)),
                 status: 1)
         }
+        // An administrator's token only for a holder of the unit's administrator role.
+        if admin {
+            let deployment = try storeRun { () throws(StoreError) -> StoredDeployment? in
+                guard let active = try store.activeDeployment(unit: unit) else { return nil }
+                return try store.deployment(unit: unit, version: active)
+            }
+            guard let deployment else {
+                throw CommandError(
+                    message:
+                        "no token was issued: \(unit) is not deployed in \(options.db), and its administrator role is read from what is deployed ('gridflow deploy \(unit)')",
+                    status: 1)
+            }
+            let program = try gridflow.run { () throws(EngineError) in try DeploymentCatalog.compile(deployment) }
+            let engine = Engine(program: program, store: store)
+            if let refusal = try gridflow.run({ () throws(EngineError) in
+                try engine.administrationRefusal(of: found.id, now: now)
+            }) {
+                throw CommandError(message: "no token was issued: \(refusal)", status: 1)
+            }
+        }
         let label = label.flatMap { $0.isEmpty ? nil : $0 }
         var issued = TokenAuthority.issue(
             unit: unit, person: found.id, admin: admin, label: label, at: now, expiresAt: expiresAt)

@@ -22,12 +22,25 @@ import Testing
         try report.replacingOccurrences(of: "{after: 5wd", with: "{after: 2s")
             .replacingOccurrences(of: "name: report\n", with: "name: quick\n")
             .write(to: root.appendingPathComponent("Workflows/tour/quick.yaml"), atomically: true, encoding: .utf8)
-        let people = copy.people
+        // The copy names an administrator role, which li holds.
+        let unitFile = root.appendingPathComponent("Workflows/tour/unit.yaml")
+        try
+            (String(contentsOf: unitFile, encoding: .utf8)
+            + "  unit_admin: {title: Administrator}\nadministrator: unit_admin\n")
+            .write(to: unitFile, atomically: true, encoding: .utf8)
+        let people = try Self.write(
+            #"[{"id": "wang", "name": "王", "roles": ["employee"]}, {"id": "li", "name": "李", "roles": ["discipline_staff", "unit_admin"]}]"#,
+            to: directory.appendingPathComponent("people.json"))
         #expect(try gridflow(["people", "import", "tour", people, "--root", root.path], in: directory).status == 0)
         #expect(try gridflow(["deploy", "tour", "--root", root.path], in: directory).status == 0)
         // A second unit in the same store, whose tokens see nothing of the tour.
         #expect(try gf(["people", "import", "oilfield", Self.oilfieldPeople]).status == 0)
         #expect(try gf(["deploy", "oilfield"]).status == 0)
+    }
+
+    static func write(_ text: String, to url: URL) throws -> String {
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
     }
 
     func token(_ unit: String, _ person: String, admin: Bool = false) throws -> String {
@@ -236,7 +249,12 @@ import Testing
     @Test func administratorsSeeDeploymentsMigrateAndRollBackOthersAreForbidden() throws {
         let wang = try token("tour", "wang")
         let admin = try token("tour", "li", admin: true)
-        let zhang = try token("oilfield", "zhang", admin: true)
+        let zhang = try token("oilfield", "zhang")
+        // Only a holder of the unit's administrator role gets an administrator's token.
+        let refused = try gridflow(["token", "issue", "--unit", "tour", "--person", "wang", "--admin"], in: directory)
+        #expect(refused.status == 1)
+        #expect(
+            refused.stderr.contains("'wang' does not hold tour's administrator role 'unit_admin'"), "\(refused.stderr)")
         let (process, base, _) = try start()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let opened = try http(

@@ -52,6 +52,18 @@ import Testing
         #expect(caller.tokenID.hasPrefix("tok_") && caller.tokenID.count == 14)
         #expect(issued.stdout.hasPrefix("issued \(caller.tokenID) "))
 
+        // An administrator's token only for a holder of the unit's administrator role.
+        let notAdministrator = try token(["issue", "--unit", "oilfield", "--person", "zhang", "--admin"])
+        #expect(notAdministrator.status == 1)
+        #expect(
+            notAdministrator.stderr.contains(
+                "'zhang' does not hold oilfield's administrator role 'unit_administrator'"),
+            "\(notAdministrator.stderr)")
+        let admins = try write(
+            "admins.json",
+            #"[{"id": "zhang", "name": "张", "roles": ["plant_discipline_committee", "unit_administrator"], "#
+                + Self.oilfieldPerson + "}]")
+        #expect(try gf(["people", "import", "oilfield", admins]).status == 0)
         // An administrator's token, in JSON; each issue makes a new secret.
         let admin = try token(["issue", "--unit", "oilfield", "--person", "zhang", "--admin", "--json"])
         #expect(admin.status == 0, "\(admin.stderr)")
