@@ -122,6 +122,94 @@ extension Routes {
         } catch { throw Problem.engine(EngineError(.store, error.message)) }
     }
 
+    /// `POST /v1/units/{unit}/deployments` `{"files": {PATH: TEXT}, "message"}`: validates the
+    /// unit's definition files (paths from `Workflows/` or `Rules/` on, with the base unit's) and
+    /// stores them as a deployment that becomes active, as `gridflow deploy` does: 201 with the
+    /// deployment, 200 when the content is deployed already, 422 listing every problem (file,
+    /// line, column, code, message, hint) when the unit is not valid — then nothing is deployed.
+    func deploy(_ bytes: [UInt8], _ context: APIContext, _ caller: Caller) throws -> Reply {
+        let body = try object(bytes)
+        for key in body.keys where key != "files" && key != "message" {
+            throw Problem.badRequest(
+                "unknown member '\(key)'; the body is {\"files\": {…}, \"message\": …}", field: key)
+        }
+        guard case .object(let object)? = body["files"], !object.isEmpty else {
+            throw Problem.badRequest("files takes the unit's definition files by path", field: "files")
+        }
+        var files: [String: String] = [:]
+        for (path, text) in object.entries {
+            guard case .string(let text) = text else {
+                throw Problem.badRequest("files.\(path) takes the file's text", field: "files.\(path)")
+            }
+            let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+            guard parts.count == 3, parts[0] == "Workflows" || parts[0] == "Rules", !parts.contains(".."),
+                path.hasSuffix(".yaml") || path.hasSuffix(".yml")
+            else {
+                throw Problem.badRequest(
+                    "files.\(path): a path is Workflows/UNIT/FILE.yaml or Rules/UNIT/FILE.yaml", field: "files.\(path)")
+            }
+            files[path] = text
+        }
+        var message: String?
+        switch body["message"] {
+        case nil, .null?: message = nil
+        case .string(let text)? where !text.contains(where: \.isNewline) && text.count <= 500: message = text
+        default: throw Problem.badRequest("message takes one line of at most 500 characters", field: "message")
+        }
+        let unit = caller.unit
+        let folders = ["Workflows/\(unit)", "Rules/\(unit)"].filter { folder in
+            files.keys.contains { $0.hasPrefix(folder + "/") }
+        }
+        let result = Loader(fileSystem: .memory(files)).load(paths: folders)
+        let errors = result.diagnostics.filter { $0.severity == .error }
+        guard errors.isEmpty, let definitions = result.units[unit] else {
+            var problem = Problem(
+                .unprocessableContent, "invalid-definitions", "The definitions are not valid",
+                "\(unit) has \(max(errors.count, 1)) error\(errors.count == 1 ? "" : "s"); nothing was deployed")
+            problem.extra["diagnostics"] = .list(
+                (errors.isEmpty
+                    ? [Value.string("no unit '\(unit)' in the files (Workflows/\(unit)/unit.yaml)")]
+                    : errors.map { diagnostic in
+                        .map([
+                            .string("file"): diagnostic.location.map { .string($0.file) } ?? .null,
+                            .string("line"): diagnostic.location.map { .number(Number($0.line)) } ?? .null,
+                            .string("column"): diagnostic.location.map { .number(Number($0.column)) } ?? .null,
+                            .string("code"): .string(diagnostic.code.rawValue),
+                            .string("message"): .string(diagnostic.message),
+                            .string("hint"): diagnostic.hint.map(Value.string) ?? .null,
+                        ])
+                    }))
+            throw problem
+        }
+        let version = DefinitionVersion.of(result.sources)
+        do { _ = try Program(definitions: definitions, version: version) } catch {
+            throw Problem(.unprocessableContent, "invalid-definitions", "The definitions are not valid", "\(error)")
+        }
+        let deployable = DefinitionVersion.deployable(result.sources).map {
+            StoredDeployment.File(path: DefinitionVersion.relative($0.path), text: $0.text)
+        }.sorted { $0.path < $1.path }
+        let created: Bool
+        let stored: StoredDeployment?
+        let wasActive: String?
+        do {
+            wasActive = try daemon.store.activeDeployment(unit: unit)
+            created = try daemon.store.deploy(
+                StoredDeployment(
+                    unit: unit, version: version, sequence: 0, files: deployable, deployedBy: caller.person,
+                    deployedAt: daemon.now(), message: message),
+                adopting: [])
+            stored = try daemon.store.deployment(unit: unit, version: version)
+        } catch { throw Problem.engine(EngineError(.store, error.message)) }
+        guard let stored else { throw Problem.engine(EngineError(.store, "the deployment was not stored")) }
+        return Reply(
+            text: ValueJSON.encode([
+                "unit": .string(unit), "version": .string(version), "sequence": .number(Number(stored.sequence)),
+                "outcome": .string(created ? "deployed" : wasActive == version ? "unchanged" : "reactivated"),
+                "files": .number(Number(deployable.count)),
+            ]),
+            status: created ? 201 : 200)
+    }
+
     /// The deployment `reference` names: its number, or its version (or the start of one).
     func deployment(_ reference: JSON?, of unit: String, field: String) throws -> StoredDeployment {
         let all: [StoredDeployment]

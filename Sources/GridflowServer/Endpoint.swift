@@ -6,12 +6,12 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case health, ready, openAPI
     case openCase, listCases, showCase, act
     case listTasks, listIncidents, retryIncident
-    case listDeployments, rollback, migrate
+    case listDeployments, deploy, rollback, migrate
 
     public var method: HTTPRequest.Method {
         switch self {
         case .health, .ready, .openAPI, .listCases, .showCase, .listTasks, .listIncidents, .listDeployments: .get
-        case .openCase, .act, .retryIncident, .rollback, .migrate: .post
+        case .openCase, .act, .retryIncident, .deploy, .rollback, .migrate: .post
         }
     }
 
@@ -28,7 +28,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .listTasks: "/v1/tasks"
         case .listIncidents: "/v1/incidents"
         case .retryIncident: "/v1/incidents/{id}/retry"
-        case .listDeployments: "/v1/units/{unit}/deployments"
+        case .listDeployments, .deploy: "/v1/units/{unit}/deployments"
         case .rollback: "/v1/units/{unit}/rollback"
         case .migrate: "/v1/units/{unit}/migrations"
         }

@@ -466,6 +466,74 @@ public enum OpenAPIDocument {
                     "$ref": "#/components/responses/Problem"
                   }
                 }
+              },
+              "post": {
+                "operationId": "deploy",
+                "summary": "(administrators) Validate the unit's definition files and deploy them; the deployment becomes active.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  },
+                  {
+                    "$ref": "#/components/parameters/IdempotencyKey"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Deploy"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Deployed",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/DeployResult"
+                        }
+                      }
+                    }
+                  },
+                  "200": {
+                    "description": "Deployed already: active (again)",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/DeployResult"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
               }
             },
             "/v1/units/{unit}/rollback": {
@@ -684,6 +752,9 @@ public enum OpenAPIDocument {
                     "items": {
                       "$ref": "#/components/schemas/CaseMove"
                     }
+                  },
+                  "diagnostics": {
+                    "type": "array"
                   }
                 }
               },
@@ -981,6 +1052,62 @@ public enum OpenAPIDocument {
                         }
                       }
                     }
+                  }
+                }
+              },
+              "Deploy": {
+                "type": "object",
+                "required": [
+                  "files"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "files": {
+                    "type": "object",
+                    "minProperties": 1,
+                    "additionalProperties": {
+                      "type": "string"
+                    },
+                    "description": "The unit's definition files (with its base unit's) by path, Workflows/UNIT/FILE.yaml or Rules/UNIT/FILE.yaml."
+                  },
+                  "message": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "maxLength": 500
+                  }
+                }
+              },
+              "DeployResult": {
+                "type": "object",
+                "required": [
+                  "unit",
+                  "version",
+                  "sequence",
+                  "outcome",
+                  "files"
+                ],
+                "properties": {
+                  "unit": {
+                    "type": "string"
+                  },
+                  "version": {
+                    "type": "string"
+                  },
+                  "sequence": {
+                    "type": "integer"
+                  },
+                  "outcome": {
+                    "type": "string",
+                    "enum": [
+                      "deployed",
+                      "unchanged",
+                      "reactivated"
+                    ]
+                  },
+                  "files": {
+                    "type": "integer"
                   }
                 }
               },

@@ -101,6 +101,10 @@ struct Routes {
             let bytes = try await body(request, context)
             return try await idempotent(request, caller, bytes) { try retry(context, caller) }
         case .listDeployments: return try deployments(context).response
+        case .deploy:
+            let caller = try administrator(context)
+            let bytes = try await body(request, context)
+            return try await idempotent(request, caller, bytes) { try deploy(bytes, context, caller) }
         case .rollback:
             let caller = try administrator(context)
             let bytes = try await body(request, context)

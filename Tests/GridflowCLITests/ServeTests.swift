@@ -289,6 +289,32 @@ import Testing
         #expect(try http("GET", base, "/v1/cases/\(id)", token: admin).body["deployment"] as? Int == 2)
         #expect(try http("POST", base, "/v1/units/tour/migrations", token: wang, body: "{}").status == 403)
 
+        // Deploying over HTTP: the unit's files in the body, validated first.
+        func files(_ change: (String) -> String) throws -> String {
+            var object: [String: String] = [:]
+            for name in ["unit.yaml", "report.yaml", "quick.yaml"] {
+                let text = try String(
+                    contentsOf: root.appendingPathComponent("Workflows/tour/\(name)"), encoding: .utf8)
+                object["Workflows/tour/\(name)"] = name == "report.yaml" ? change(text) : text
+            }
+            let data = try JSONSerialization.data(withJSONObject: ["files": object, "message": "over HTTP"])
+            return String(decoding: data, as: UTF8.self)
+        }
+        let invalid = try http(
+            "POST", base, "/v1/units/tour/deployments", token: admin,
+            body: try files { $0.replacingOccurrences(of: "to: answered", with: "to: answred") })
+        #expect(invalid.status == 422, "\(invalid.body)")
+        let diagnostics = try #require(invalid.body["diagnostics"] as? [[String: Any]])
+        #expect(diagnostics.first?["file"] as? String == "Workflows/tour/report.yaml")
+        #expect((diagnostics.first?["message"] as? String)?.contains("did you mean 'answered'?") == true)
+        #expect(try http("GET", base, "/v1/units/tour/deployments", token: admin).body["deployments"] as? [Any] != nil)
+        let retitled = try files { $0.replacingOccurrences(of: "title: Escalated", with: "title: Late") }
+        #expect(try http("POST", base, "/v1/units/tour/deployments", token: wang, body: retitled).status == 403)
+        let deployed = try http("POST", base, "/v1/units/tour/deployments", token: admin, body: retitled)
+        #expect(deployed.status == 201 && deployed.body["sequence"] as? Int == 3, "\(deployed.body)")
+        let again = try http("POST", base, "/v1/units/tour/deployments", token: admin, body: retitled)
+        #expect(again.status == 200 && again.body["outcome"] as? String == "unchanged", "\(again.body)")
+
         // Rollback: new cases open on deployment 1 again.
         let back = try http("POST", base, "/v1/units/tour/rollback", token: admin, body: #"{"to": 1}"#)
         #expect(back.status == 200 && back.body["active"] as? Int == 1, "\(back.body)")
