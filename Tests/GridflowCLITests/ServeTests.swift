@@ -1,4 +1,6 @@
 import Foundation
+import GRDB
+import Synchronization
 import Testing
 
 #if canImport(FoundationNetworking)
@@ -36,6 +38,46 @@ import Testing
         // A second unit in the same store, whose tokens see nothing of the tour.
         #expect(try gf(["people", "import", "oilfield", Self.oilfieldPeople]).status == 0)
         #expect(try gf(["deploy", "oilfield"]).status == 0)
+    }
+
+    /// A POST over a socket of its own (HTTP/1.1, `Connection: close`): the status and the body.
+    static func post(port: Int, _ path: String, token: String, body: String) throws -> Answer {
+        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard socket >= 0 else { throw POSIXError(.EIO) }
+        defer { close(socket) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
+        let request =
+            "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+            + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
+        let bytes = Array(request.utf8)
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard n > 0 else { throw POSIXError(.EPIPE) }
+            sent += n
+        }
+        var received: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = recv(socket, &buffer, buffer.count, 0)
+            guard n > 0 else { break }
+            received += buffer[..<n]
+        }
+        let text = String(decoding: received, as: UTF8.self)
+        guard let head = text.range(of: "\r\n\r\n"), text.hasPrefix("HTTP/1.1 "),
+            let status = Int(text.dropFirst(9).prefix(3))
+        else { throw POSIXError(.EBADMSG) }
+        let object = (try? JSONSerialization.jsonObject(with: Data(text[head.upperBound...].utf8))) as? [String: Any]
+        return Answer(status: status, headers: [:], body: object ?? [:])
     }
 
     static func write(_ text: String, to url: URL) throws -> String {
@@ -80,7 +122,7 @@ import Testing
 
     func http(
         _ method: String, _ base: URL, _ path: String, token: String? = nil, body: String? = nil,
-        headers: [String: String] = [:]
+        headers: [String: String] = [:], session: URLSession = .shared
     ) throws -> Answer {
         var request = URLRequest(url: try #require(URL(string: path, relativeTo: base)))
         request.httpMethod = method
@@ -92,7 +134,7 @@ import Testing
         }
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: (Data?, URLResponse?, (any Error)?)
-        URLSession.shared.dataTask(with: request) { data, response, error in
+        session.dataTask(with: request) { data, response, error in
             result = (data, response, error)
             done.signal()
         }.resume()
@@ -360,6 +402,60 @@ import Testing
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+    }
+
+    @Test func killedUnderLoadEveryAcknowledgedCaseIsStoredOnce() throws {
+        let wang = try token("tour", "wang")
+        let (process, base, _) = try start()
+        let port = try #require(base.port)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // Eight clients open reports as fast as they are answered; each summary is unique.
+        let acknowledged = Mutex<[(id: String, summary: String)]>([])
+        let stop = Atomic<Bool>(false)
+        let group = DispatchGroup()
+        for client in 0..<8 {
+            DispatchQueue.global().async(group: group) {
+                var count = 0
+                while !stop.load(ordering: .relaxed) {
+                    count += 1
+                    let summary = "client \(client) report \(count)"
+                    // A plain socket per request (URLSession queues concurrent requests here).
+                    guard
+                        let answer = try? Self.post(
+                            port: port, "/v1/units/tour/cases", token: wang,
+                            body: #"{"workflow": "report", "fields": {"summary": "\#(summary)"}}"#)
+                    else { continue }
+                    if answer.status == 201, let id = answer.body["id"] as? String {
+                        acknowledged.withLock { $0.append((id, summary)) }
+                    }
+                }
+            }
+        }
+        Thread.sleep(forTimeInterval: 1.0)
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+        stop.store(true, ordering: .relaxed)
+        group.wait()
+        let acks = acknowledged.withLock { $0 }
+        #expect(acks.count > 10, "the load reached the daemon: \(acks.count) acknowledged")
+        // Every acknowledged case is in the store, with its summary, and no summary twice.
+        let stored = try DatabaseQueue(path: directory.appendingPathComponent("gridflow.sqlite").path).read { db in
+            try Row.fetchAll(db, sql: "SELECT id, fields FROM cases WHERE workflow = 'report'").map {
+                ($0["id"] as String, $0["fields"] as String)
+            }
+        }
+        var summaries: [String: Int] = [:]
+        var byID: [String: String] = [:]
+        for (id, fields) in stored {
+            let object = try JSONSerialization.jsonObject(with: Data(fields.utf8)) as? [String: Any]
+            let summary = object?["summary"] as? String ?? ""
+            summaries[summary, default: 0] += 1
+            byID[id] = summary
+        }
+        for (id, summary) in acks {
+            #expect(byID[id] == summary, "acknowledged \(id) (\(summary)) is stored")
+        }
+        #expect(summaries.values.allSatisfy { $0 == 1 }, "no request opened two cases")
     }
 
     @Test func aDaemonStartedAfterDowntimeFiresWhatFellDue() throws {
