@@ -16,8 +16,12 @@ public final class Daemon: Sendable {
     /// The clock; tests of the binary run it as is.
     let now: @Sendable () -> Instant
 
-    public init(store: SQLiteCaseStore, now: @escaping @Sendable () -> Instant) {
+    /// The metrics `GET /metrics` exposes, when the process bootstrapped them.
+    let metrics: DaemonMetrics?
+
+    public init(store: SQLiteCaseStore, metrics: DaemonMetrics? = nil, now: @escaping @Sendable () -> Instant) {
         self.store = store
+        self.metrics = metrics
         self.catalog = DeploymentCatalog(store: store)
         self.now = now
     }

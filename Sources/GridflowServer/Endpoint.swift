@@ -3,14 +3,15 @@ import HTTPTypes
 /// Every route of the API, as the OpenAPI document names it: the one list the router registers
 /// and the document is checked against.
 public enum Endpoint: String, CaseIterable, Sendable {
-    case health, ready, openAPI
+    case health, ready, openAPI, metrics
     case openCase, listCases, showCase, act
     case listTasks, listIncidents, retryIncident
     case listDeployments, deploy, rollback, migrate
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .health, .ready, .openAPI, .listCases, .showCase, .listTasks, .listIncidents, .listDeployments: .get
+        case .health, .ready, .openAPI, .metrics, .listCases, .showCase, .listTasks, .listIncidents, .listDeployments:
+            .get
         case .openCase, .act, .retryIncident, .deploy, .rollback, .migrate: .post
         }
     }
@@ -21,6 +22,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .health: "/healthz"
         case .ready: "/readyz"
         case .openAPI: "/openapi.json"
+        case .metrics: "/metrics"
         case .openCase: "/v1/units/{unit}/cases"
         case .listCases: "/v1/cases"
         case .showCase: "/v1/cases/{id}"
@@ -35,7 +37,7 @@ public enum Endpoint: String, CaseIterable, Sendable {
     }
 
     /// Whether a caller needs no token.
-    public var isPublic: Bool { self == .health || self == .ready || self == .openAPI }
+    public var isPublic: Bool { self == .health || self == .ready || self == .openAPI || self == .metrics }
 
     /// Whether `path` is this endpoint's path (any value where it takes a parameter).
     public func matches(_ path: String) -> Bool {

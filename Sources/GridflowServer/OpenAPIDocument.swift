@@ -83,6 +83,28 @@ public enum OpenAPIDocument {
                 }
               }
             },
+            "/metrics": {
+              "get": {
+                "operationId": "metrics",
+                "security": [],
+                "summary": "Prometheus metrics: requests by route and status, steps by outcome, commit latency, timers fired, effects, incidents, open cases and outbox depth by unit.",
+                "responses": {
+                  "200": {
+                    "description": "Prometheus text format",
+                    "content": {
+                      "text/plain": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
             "/v1/units/{unit}/cases": {
               "post": {
                 "operationId": "openCase",

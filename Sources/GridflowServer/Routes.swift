@@ -84,6 +84,11 @@ struct Routes {
                 return Problem(.serviceUnavailable, "store", "The store cannot answer", "\(error)").response
             }
         case .openAPI: return Reply(text: OpenAPIDocument.json).response
+        case .metrics:
+            guard let metrics = daemon.metrics else { throw Problem.notFound("this daemon keeps no metrics") }
+            var reply = Reply(text: metrics.text(daemon: daemon))
+            reply.contentType = "text/plain; version=0.0.4; charset=utf-8"
+            return reply.response
         case .openCase:
             let caller = try context.requireCaller()
             let bytes = try await body(request, context)
@@ -131,7 +136,13 @@ struct Routes {
         let now = daemon.now()
         let values = try input(fields, engine: engine, workflow: workflow)
         let actor = try engine.actor(caller.person, roles: [], now: now)
-        let opened = try await engine.open(workflow, input: values, by: actor, now: now)
+        let started = ContinuousClock.now
+        let opened: CaseSnapshot
+        do { opened = try await engine.open(workflow, input: values, by: actor, now: now) } catch {
+            DaemonMetrics.step(unit: unit, outcome: Self.outcome(error))
+            throw error
+        }
+        DaemonMetrics.step(unit: unit, outcome: "committed", duration: ContinuousClock.now - started)
         daemon.wake.yield()
         var reply = try document(engine, opened, actor: actor, full: false)
         reply.status = 201
@@ -173,11 +184,14 @@ struct Routes {
         let values = try input(fields, engine: engine, workflow: current.workflow)
         let view = engine.view(current, for: .person(actor), now: now)
         let next: CaseSnapshot
+        let started = ContinuousClock.now
         do {
             next = try await engine.act(id, event: event, input: values, by: actor, now: now, expectedVersion: expected)
         } catch {
+            DaemonMetrics.step(unit: caller.unit, outcome: Self.outcome(error))
             throw Problem.engine(error, view: view)
         }
+        DaemonMetrics.step(unit: caller.unit, outcome: "committed", duration: ContinuousClock.now - started)
         daemon.wake.yield()
         return try document(engine, next, actor: actor, full: false)
     }
@@ -329,6 +343,16 @@ struct Routes {
     }
 
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+
+    /// A step's outcome as the metrics count it.
+    static func outcome(_ error: EngineError) -> String {
+        switch error.code {
+        case .rejected: "rejected"
+        case .incident: "incident"
+        case .conflict: "conflict"
+        default: "failed"
+        }
+    }
 
     static let reused = Problem(
         .unprocessableContent, "idempotency-key-reused", "The key was used for another request",

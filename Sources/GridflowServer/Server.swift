@@ -43,6 +43,7 @@ struct Scheduler: Service {
             do {
                 let engine = try daemon.engine(unit: unit)
                 let report = try engine.tick(now: daemon.now())
+                DaemonMetrics.tick(unit: unit, report)
                 if report.timersFired + report.effectsPerformed + report.incidents.count > 0 {
                     logger.info(
                         "tick",
@@ -87,6 +88,8 @@ struct RequestLogMiddleware: RouterMiddleware {
             metadata["token"] = .string(caller.tokenID)
         }
         logger.info("request", metadata: metadata)
+        DaemonMetrics.request(
+            route: context.endpointPath ?? "unmatched", status: response.status.code, duration: elapsed)
         return response
     }
 }

@@ -43,7 +43,7 @@ struct ServeCommand: ParsableCommand {
         let store = try StoreOptions.parse(["--db", path]).store()
         let units = try storeRun { () throws(StoreError) in try store.deployedUnits() }
         let logger = Logger(label: "gridflow") { JSONLogHandler(label: $0) }
-        let daemon = Daemon(store: store, now: { Instant.current })
+        let daemon = Daemon(store: store, metrics: DaemonMetrics.bootstrap(), now: { Instant.current })
         let server = GridflowDaemon(
             daemon: daemon, host: host, port: port, logger: logger,
             onListening: { bound in

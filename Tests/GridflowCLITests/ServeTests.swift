@@ -118,6 +118,7 @@ import Testing
         var status: Int
         var headers: [String: String]
         var body: [String: Any]
+        var text = ""
     }
 
     func http(
@@ -146,7 +147,9 @@ import Testing
             fields[String(describing: name).lowercased()] = String(describing: value)
         }
         let object = (try? JSONSerialization.jsonObject(with: result.0 ?? Data())) as? [String: Any] ?? [:]
-        return Answer(status: response.statusCode, headers: fields, body: object)
+        return Answer(
+            status: response.statusCode, headers: fields, body: object,
+            text: String(decoding: result.0 ?? Data(), as: UTF8.self))
     }
 
     @Test func aReportThroughTheAPIWithTokensTimersOnTimeAndAGracefulStop() throws {
@@ -242,6 +245,20 @@ import Testing
         #expect((next.body["cases"] as? [[String: Any]])?.map { $0["id"] as? String } == [id])
         #expect(next.body["next_cursor"] is NSNull)
         #expect(try http("GET", base, "/v1/cases?limit=0", token: li).status == 400)
+
+        // Metrics for Prometheus: requests by route and status, steps by outcome, cases by unit.
+        let metrics = try http("GET", base, "/metrics")
+        #expect(metrics.status == 200 && metrics.headers["content-type"]?.hasPrefix("text/plain") == true)
+        for line in [
+            #"gridflow_http_requests_total{route="/v1/units/{unit}/cases",status="201"} "#,
+            #"gridflow_steps_total{unit="tour",outcome="committed"} "#,
+            #"gridflow_steps_total{unit="tour",outcome="rejected"} 1"#,
+            #"gridflow_open_cases{unit="tour"} 1"#, #"gridflow_timers_fired_total{unit="tour"} 1"#,
+            "gridflow_commit_duration_seconds_bucket{",
+        ] {
+            #expect(metrics.text.contains(line), "\(line) in \(metrics.text)")
+        }
+        #expect(!metrics.text.contains(id), "no case id in a label")
 
         // SIGTERM: a graceful stop, exit 0.
         kill(process.processIdentifier, SIGTERM)
