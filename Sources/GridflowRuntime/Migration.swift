@@ -49,14 +49,40 @@ extension Engine {
     /// here or be mapped, its fields must have this deployment's types (a field this deployment
     /// does not declare may only be dropped, a field it requires from the opening on must have a
     /// value), and its timers are those of its new state, counted from when it entered its state.
-    public func planMigration(_ cases: [StoredCase], rules: MigrationRules, by who: String, now: Instant)
-        throws(EngineError) -> [CaseMove]
-    {
+    /// With `viewer`, a `set` expression may read only fields that person may see of each case
+    /// (what a problem says never shows a value either).
+    public func planMigration(
+        _ cases: [StoredCase], rules: MigrationRules, by who: String, now: Instant, viewer: Actor? = nil
+    ) throws(EngineError) -> [CaseMove] {
         var moves: [CaseMove] = []
         for stored in cases {
-            moves.append(try planMove(stored, rules: rules, by: who, now: now))
+            moves.append(try planMove(stored, rules: rules, by: who, now: now, viewer: viewer))
         }
         return moves
+    }
+
+    /// The unit's open cases (not in a final state of the deployment they run on) that run on
+    /// another deployment than this engine's: on one of `sources`, or on any when it is empty;
+    /// oldest first.
+    public func casesToMigrate(from sources: Set<String>) throws(EngineError) -> [StoredCase] {
+        let all: [StoredCase]
+        do { all = try store.list(unit: program.unit, workflow: nil, state: nil) } catch {
+            throw Self.storeFailure(error)
+        }
+        var finals: [String: [String: Set<String>]] = [:]
+        var moving: [StoredCase] = []
+        for stored in all.reversed()
+        where stored.definitionVersion != program.version
+            && (sources.isEmpty || sources.contains(stored.definitionVersion))
+        {
+            if finals[stored.definitionVersion] == nil {
+                finals[stored.definitionVersion] = try on(version: stored.definitionVersion).program.finalStates
+            }
+            if !(finals[stored.definitionVersion]?[stored.workflow]?.contains(stored.state) ?? false) {
+                moving.append(stored)
+            }
+        }
+        return moving
     }
 
     /// Moves the cases of `moves` in one transaction: all of them, or (when one cannot move, or
@@ -71,9 +97,9 @@ extension Engine {
         for move in moves { cache[move.caseID] = nil }
     }
 
-    private func planMove(_ stored: StoredCase, rules: MigrationRules, by who: String, now: Instant)
-        throws(EngineError) -> CaseMove
-    {
+    private func planMove(
+        _ stored: StoredCase, rules: MigrationRules, by who: String, now: Instant, viewer: Actor?
+    ) throws(EngineError) -> CaseMove {
         var move = CaseMove(
             caseID: stored.id, workflow: stored.workflow, fromVersion: stored.definitionVersion,
             fromState: stored.state, toState: nil, step: nil, problems: [])
@@ -124,6 +150,13 @@ extension Engine {
                 object[name] = .null
             }
             guard let text = rules.set(name, in: stored.workflow) else { continue }
+            // A viewer's expression reads nothing hidden from them: its outcome would show it.
+            if let viewer, let hidden = source.view(old, for: .person(viewer), now: now)?.hidden.map(\.name),
+                let read = Compiler.reads(of: text, root: "case"), let field = hidden.first(where: read.reads)
+            {
+                move.problems.append("--set \(name): it reads field '\(field)', which is hidden from \(viewer.id)")
+                continue
+            }
             do {
                 let environment = source.program.types.environment([("case", .record(oldWorkflow.storedType))])
                 let code = try Compiler.compile(text, in: environment, expecting: nil)
@@ -140,8 +173,9 @@ extension Engine {
         var fields: [String: Value] = [:]
         for name in workflow.fieldTypes.keys.sorted() {
             guard let type = workflow.fieldTypes[name] else { continue }
+            // The problem names the field and the type, never the value (it may be a restricted one).
             do { fields[name] = try DataBinding.value(object[name] ?? .null, as: type.optional, path: name) } catch {
-                move.problems.append("field '\(name)': \(error) in the target")
+                move.problems.append("field '\(name)': its value is not of the target's type \(type)")
             }
         }
         for name in workflow.requiredAtOpen where (fields[name] ?? .null) == .null {
@@ -156,7 +190,7 @@ extension Engine {
                 .object(JSONObject(object.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })),
                 as: .record(workflow.storedType), path: "case")
         } catch {
-            move.problems.append("its fields do not fit the target: \(error)")
+            move.problems.append("its fields do not fit the target's types")
             return move
         }
         guard case .record(let decoded) = record else { return move }

@@ -490,3 +490,10 @@ struct CompiledDecision: Sendable {
     let inputs: [(name: String, code: CompiledExpression)]
     let assign: [(slot: Int, output: String)]
 }
+
+extension Program {
+    /// The final states of each workflow, by workflow.
+    public var finalStates: [String: Set<String>] {
+        workflows.mapValues { workflow in Set(workflow.states.values.filter(\.final).map(\.name)) }
+    }
+}

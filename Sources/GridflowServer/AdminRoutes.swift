@@ -304,24 +304,11 @@ extension Routes {
             throw Problem.notFound("no deployment \(targetVersion) of \(unit)")
         }
         let engine = Engine(program: program, store: daemon.store, catalog: daemon.catalog)
-        let all: [StoredCase]
-        var finals: [String: [String: Set<String>]] = [:]
-        do {
-            all = try daemon.store.list(unit: unit, workflow: nil, state: nil)
-            for deployment in try daemon.store.deployments(unit: unit) {
-                finals[deployment.version] = try daemon.catalog.program(unit: unit, version: deployment.version).map {
-                    $0.workflows.mapValues { workflow in Set(workflow.states.values.filter(\.final).map(\.name)) }
-                }
-            }
-        } catch let error as EngineError { throw Problem.engine(error) } catch let error as StoreError {
-            throw Problem.engine(EngineError(.store, error.message))
-        }
-        let cases = all.reversed().filter { stored in
-            stored.definitionVersion != targetVersion
-                && (sources.isEmpty || sources.contains(stored.definitionVersion))
-                && !(finals[stored.definitionVersion]?[stored.workflow]?.contains(stored.state) ?? false)
-        }
-        let moves = try engine.planMigration(Array(cases), rules: rules, by: caller.person, now: daemon.now())
+        let now = daemon.now()
+        // The administrator's expressions read only what they may see of each case.
+        let viewer = try engine.actor(caller.person, roles: [], now: now)
+        let moves = try engine.planMigration(
+            try engine.casesToMigrate(from: sources), rules: rules, by: caller.person, now: now, viewer: viewer)
         let refused = moves.filter { !$0.problems.isEmpty }
         let rows = moves.map { move -> Value in
             .map([

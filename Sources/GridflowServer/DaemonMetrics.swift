@@ -80,10 +80,7 @@ extension Daemon {
         var open = 0
         for count in try store.caseCounts(unit: unit) {
             if finals[count.version] == nil {
-                finals[count.version] =
-                    try catalog.program(unit: unit, version: count.version)?.workflows.mapValues { workflow in
-                        Set(workflow.states.values.filter(\.final).map(\.name))
-                    } ?? [:]
+                finals[count.version] = try catalog.program(unit: unit, version: count.version)?.finalStates ?? [:]
             }
             if !(finals[count.version]?[count.workflow]?.contains(count.state) ?? false) { open += count.count }
         }

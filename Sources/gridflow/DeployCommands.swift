@@ -547,22 +547,14 @@ struct MigrateCommand: ParsableCommand {
         if sources.contains(where: { $0.version == target.version }) {
             throw ValidationError("--from names the target deployment \(target.sequence)")
         }
-        // The open cases: not in a final state of the deployment they run on.
-        let all = try storeRun { () throws(StoreError) in try store.list(unit: unit, workflow: nil, state: nil) }
-        var finals: [String: [String: Set<String>]] = [:]
         var sequences: [String: Int] = [:]
         for deployment in try storeRun({ () throws(StoreError) in try store.deployments(unit: unit) }) {
-            finals[deployment.version] = DeploymentsList.finalStates(deployment)
             sequences[deployment.version] = deployment.sequence
-        }
-        let wanted = Set(sources.map(\.version))
-        let cases = all.reversed().filter { stored in
-            stored.definitionVersion != target.version && (wanted.isEmpty || wanted.contains(stored.definitionVersion))
-                && !(finals[stored.definitionVersion]?[stored.workflow]?.contains(stored.state) ?? false)
         }
         let rules = try rules()
         let moves = try gridflow.run { () throws(EngineError) in
-            try engine.planMigration(Array(cases), rules: rules, by: who, now: at)
+            try engine.planMigration(
+                try engine.casesToMigrate(from: Set(sources.map(\.version))), rules: rules, by: who, now: at)
         }
         let refused = moves.filter { !$0.problems.isEmpty }
         var migrated = false

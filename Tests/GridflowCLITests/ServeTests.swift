@@ -123,7 +123,7 @@ import Testing
 
     func http(
         _ method: String, _ base: URL, _ path: String, token: String? = nil, body: String? = nil,
-        headers: [String: String] = [:], session: URLSession = .shared
+        headers: [String: String] = [:]
     ) throws -> Answer {
         var request = URLRequest(url: try #require(URL(string: path, relativeTo: base)))
         request.httpMethod = method
@@ -135,7 +135,7 @@ import Testing
         }
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var result: (Data?, URLResponse?, (any Error)?)
-        session.dataTask(with: request) { data, response, error in
+        URLSession.shared.dataTask(with: request) { data, response, error in
             result = (data, response, error)
             done.signal()
         }.resume()
