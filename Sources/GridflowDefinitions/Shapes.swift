@@ -305,6 +305,33 @@ public enum Shapes {
                                 "Every person's attributes.")
                         ])),
                 "The attributes of people."),
+            key(
+                "webhooks",
+                .map(
+                    entity: "webhook",
+                    .object(
+                        ObjectShape(
+                            "a webhook", plural: "webhooks",
+                            [
+                                required(
+                                    "url", .text,
+                                    "The http or https URL the daemon posts each notification to, as JSON."),
+                                required(
+                                    "secret_env", .text,
+                                    "The environment variable of the daemon that holds the HMAC-SHA256 signing key (never the key itself)."
+                                ),
+                                key("roles", .list(.identifier), "Only notifications to these roles; none: all."),
+                                key(
+                                    "attempts", .integer,
+                                    "How many times a delivery is tried before it fails as an incident (1 to 20, default 6)."
+                                ),
+                                key(
+                                    "backoff",
+                                    .positiveDuration(why: "retrying at once would hammer a failing endpoint"),
+                                    "The wait before the second try, doubled before each next one (default 30s; at most 1h between tries)."
+                                ),
+                            ]))),
+                "Where the daemon posts the unit's notifications (enterprise messaging bots)."),
         ])
 
     // MARK: Workflow

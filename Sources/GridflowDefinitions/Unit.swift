@@ -24,6 +24,9 @@ public struct Unit: Sendable {
     public var departments: [Department]
     public var roles: [Role]
     public var peopleFields: [Field]
+    /// Where the daemon posts the unit's notifications (`webhooks:`), by name; inherited from
+    /// the base unit (a unit's own webhook of the same name replaces the base's).
+    public var webhooks: [Webhook] = []
     /// Ceiling on an expression's estimated cost, if the unit sets one.
     public var expressionCostCeiling: Int?
     /// List length assumed when estimating cost, if the unit sets one.
@@ -42,6 +45,28 @@ public struct Unit: Sendable {
         public var name: Name
         public var title: String?
         public var level: Name?
+    }
+
+    /// An HTTP endpoint the daemon posts notifications to (an enterprise messaging bot): signed
+    /// with HMAC-SHA256 under a key read from an environment variable, retried with backoff.
+    public struct Webhook: Sendable {
+        public var name: Name
+        /// An `http` or `https` URL, as written.
+        public var url: Name?
+        /// The environment variable holding the signing key (never the key itself: definitions
+        /// are stored, diffed and shown).
+        public var secretEnv: Name?
+        /// Only notifications to these roles; empty: all of the unit's.
+        public var roles: [Name]
+        /// How many times a delivery is tried before it fails as an incident (default 6).
+        public var attempts: Int?
+        public var attemptsNode: Node?
+        /// The wait before the second try, doubled before each next one (default 30s).
+        public var backoff: Duration?
+        public var backoffNode: Node?
+
+        public static let defaultAttempts = 6
+        public static let defaultBackoffSeconds = 30
     }
 
     /// A role and who may hold it.
@@ -165,6 +190,13 @@ extension Unit {
                     eligibility: $0.value["eligibility"]?.name)
             } ?? [],
             peopleFields: Field.readAll(node["people"]?["fields"]),
+            webhooks: node["webhooks"]?.entries.map {
+                Webhook(
+                    name: $0.name, url: $0.value["url"]?.name, secretEnv: $0.value["secret_env"]?.name,
+                    roles: $0.value["roles"]?.sequence?.compactMap(\.name) ?? [],
+                    attempts: $0.value["attempts"]?.text.flatMap { Int($0) }, attemptsNode: $0.value["attempts"],
+                    backoff: $0.value["backoff"]?.duration, backoffNode: $0.value["backoff"])
+            } ?? [],
             expressionCostCeiling: node["limits"]?["expression_cost"]?.text.flatMap { Int($0) },
             assumedListLength: node["limits"]?["list_length"]?.text.flatMap { Int($0) })
     }
@@ -204,6 +236,7 @@ extension Unit {
         merged.departments = merge(departments, base.departments) { $0.name.text }
         merged.roles = merge(roles, base.roles) { $0.name.text }
         merged.peopleFields = merge(peopleFields, base.peopleFields) { $0.name.text }
+        merged.webhooks = merge(webhooks, base.webhooks) { $0.name.text }
         merged.expressionCostCeiling = expressionCostCeiling ?? base.expressionCostCeiling
         merged.assumedListLength = assumedListLength ?? base.assumedListLength
         if levels.isEmpty { merged.levels = base.levels }

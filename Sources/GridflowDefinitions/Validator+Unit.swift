@@ -91,6 +91,7 @@ extension Validator {
                 error("reserved-name", "'system' is the engine's own role and cannot be declared", at: role.name.span)
             }
         }
+        for webhook in own.webhooks { checkWebhook(webhook, unit: unit) }
         for enumeration in own.enums {
             checkUnique(enumeration.values, what: "value of enum '\(enumeration.name.text)'")
         }
@@ -106,6 +107,58 @@ extension Validator {
                         "type", "the default of person field '\(field.name.text)' does not fit it: \(error)",
                         at: node.span, hint: "give a value of the field's type (\(field.type.keyword))")
                 }
+            }
+        }
+    }
+
+    /// Checks a webhook: an absolute http(s) URL with a host, an environment variable's name,
+    /// known roles, a sane number of attempts, and a backoff in calendar time.
+    private mutating func checkWebhook(_ webhook: Unit.Webhook, unit: Unit) {
+        let name = webhook.name.text
+        if let url = webhook.url {
+            let parsed = URLComponents(string: url.text)
+            if parsed?.scheme.map({ ["http", "https"].contains($0.lowercased()) }) != true
+                || (parsed?.host ?? "").isEmpty
+            {
+                error(
+                    "webhook-url", "webhook '\(name)': '\(url.text)' is not an http or https URL", at: url.span,
+                    hint: "write an absolute URL such as https://bots.example.com/hooks/discipline")
+            } else if parsed?.user != nil || parsed?.password != nil {
+                error(
+                    "webhook-url", "webhook '\(name)': the URL carries a user or password", at: url.span,
+                    hint:
+                        "definitions are stored and shown: keep credentials out of them (the signing key is read from secret_env)"
+                )
+            }
+        }
+        if let variable = webhook.secretEnv,
+            variable.text.range(of: "^[A-Za-z_][A-Za-z0-9_]*$", options: .regularExpression) == nil
+        {
+            error(
+                "webhook-secret",
+                "webhook '\(name)': secret_env '\(variable.text)' is not an environment variable's name",
+                at: variable.span,
+                hint: "name the variable that holds the key, e.g. GRIDFLOW_WEBHOOK_SECRET; never write the key here")
+        }
+        for role in webhook.roles {
+            resolve(
+                role, among: unit.roleNames.subtracting([Unit.Role.system]).sorted(), as: "role",
+                in: "webhook '\(name)'")
+        }
+        if let attempts = webhook.attempts, !(1...20).contains(attempts), let node = webhook.attemptsNode {
+            error(
+                "webhook-attempts", "webhook '\(name)': \(attempts) attempts is out of range", at: node.span,
+                hint: "give 1 to 20")
+        }
+        if let backoff = webhook.backoff, let node = webhook.backoffNode {
+            if case .workingDays = backoff.amount {
+                error(
+                    "webhook-backoff", "webhook '\(name)': a backoff counts calendar time, not working days",
+                    at: node.span, hint: "write seconds, minutes or hours, e.g. 30s or 5m")
+            } else if case .months = backoff.amount {
+                error(
+                    "webhook-backoff", "webhook '\(name)': a backoff of months or years is no retry", at: node.span,
+                    hint: "write seconds, minutes or hours, e.g. 30s or 5m")
             }
         }
     }

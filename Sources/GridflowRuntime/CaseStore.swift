@@ -60,6 +60,9 @@ public protocol CaseStore: Sendable {
     func person(unit: String, id: String) throws(StoreError) -> StoredPerson?
     /// A unit's directory, by id.
     func people(unit: String) throws(StoreError) -> [StoredPerson]
+    /// A number that changes whenever the unit's directory or its appointments change (an
+    /// import, an appointment made or ended): what was read of them holds while it stays.
+    func directoryRevision(unit: String) throws(StoreError) -> Int
     /// Whether a unit's directory has anyone.
     func hasPeople(unit: String) throws(StoreError) -> Bool
     /// Adds or updates people in a unit's directory, all in one transaction; with `replacing`,
@@ -112,6 +115,32 @@ public protocol CaseStore: Sendable {
     func migrate(_ steps: [Step]) throws(StoreError)
     /// How many cases of a unit there are per definitions version, workflow and state.
     func caseCounts(unit: String) throws(StoreError) -> [CaseCount]
+
+    // MARK: Notifications (`notify` effects) and their webhook deliveries
+    /// A unit's notifications to any of `roles`, newest first, with the ids below `before` (all
+    /// when `nil`), at most `limit`; each with when `person` read it (`nil`: unread). With
+    /// `unreadOnly`, only those `person` has not read.
+    func notifications(
+        unit: String, roles: Set<String>, person: String, unreadOnly: Bool, before: Int?, limit: Int
+    ) throws(StoreError) -> [StoredNotification]
+    /// The notification `id` of a unit, with when `person` read it; `nil` when there is none.
+    func notification(unit: String, id: Int, person: String) throws(StoreError) -> StoredNotification?
+    /// Records that `person` read notification `id` at `at` (an earlier reading stands).
+    func markNotificationRead(id: Int, person: String, at: Instant) throws(StoreError)
+    /// Webhook deliveries due at `at` (neither done nor failed), oldest first, at most `limit`.
+    func dueWebhookDeliveries(at: Instant, limit: Int) throws(StoreError) -> [WebhookDelivery]
+    /// The earliest time a pending webhook delivery is due, or `nil` when none is pending.
+    func nextWebhookDue() throws(StoreError) -> Instant?
+    /// Records one try of a delivery: done at `at` when `error` is `nil`; otherwise tried again at
+    /// `retryAt`, or (when `retryAt` is `nil`) failed for good with `incident` recorded on its case.
+    /// `false` when the delivery had been settled already (another daemon did it).
+    func recordWebhookAttempt(
+        _ delivery: WebhookDelivery, at: Instant, error: String?, retryAt: Instant?, incident: Incident?
+    ) throws(StoreError) -> Bool
+    /// Queues a failed delivery again (attempts counted from 0, due at `at`) and resolves the
+    /// incident its failure recorded; `false` when there is no such failed delivery.
+    func requeueWebhookDelivery(notification: Int, webhook: String, at: Instant, resolving incidentID: Int)
+        throws(StoreError) -> Bool
 
     // MARK: API tokens (`TokenAuthority`; the secret is never stored, only its SHA-256)
     /// Stores a new token; an id or hash the store holds already is a `conflict`.
@@ -355,11 +384,14 @@ public struct StoredEffect: Sendable, Hashable {
     public var id: Int
     public var caseID: String
     public var json: String
+    /// When the step that asked for it was taken.
+    public var createdAt: Instant
 
-    public init(id: Int, caseID: String, json: String) {
+    public init(id: Int, caseID: String, json: String, createdAt: Instant) {
         self.id = id
         self.caseID = caseID
         self.json = json
+        self.createdAt = createdAt
     }
 }
 
@@ -372,6 +404,8 @@ public struct Delivery: Sendable, Hashable {
     public var detailsJSON: String
     /// When it was performed (the tick's time); `nil`: when the store writes it.
     public var at: Instant?
+    /// For a `notify` effect: the notification it leaves in inboxes, recorded with it.
+    public var notice: Notice?
 
     public init(kind: String, caseID: String, detailsJSON: String, at: Instant? = nil) {
         self.kind = kind
@@ -518,4 +552,68 @@ public struct StoreError: Error, Sendable, CustomStringConvertible, CustomDebugS
 
     /// The message and the underlying library's words.
     public var debugDescription: String { details.map { "\(message) [\($0)]" } ?? message }
+}
+
+/// A notification a `notify` effect leaves: for the holders of `role` whose scope reaches
+/// `place`. It holds the definition's fixed message and the case's id, never a field's value.
+public struct Notice: Sendable, Hashable {
+    public var unit: String
+    public var workflow: String
+    public var role: String
+    /// The org node the case is placed at (`nil`: the root); `placeProblem` when it is unknown.
+    public var place: String?
+    public var placeProblem: String?
+    public var message: String
+    /// When the step that asked for it was taken.
+    public var at: Instant
+    /// The unit's webhooks that carry it, by name, and when each first falls due.
+    public var webhooks: [String]
+
+    public init(
+        unit: String, workflow: String, role: String, place: String?, placeProblem: String?, message: String,
+        at: Instant, webhooks: [String]
+    ) {
+        self.unit = unit
+        self.workflow = workflow
+        self.role = role
+        self.place = place
+        self.placeProblem = placeProblem
+        self.message = message
+        self.at = at
+        self.webhooks = webhooks
+    }
+}
+
+/// A notification as stored, with when one person read it.
+public struct StoredNotification: Sendable, Hashable {
+    public var id: Int
+    public var caseID: String
+    public var notice: Notice
+    /// When the person it was read for read it; `nil`: unread.
+    public var readAt: Instant?
+
+    public init(id: Int, caseID: String, notice: Notice, readAt: Instant?) {
+        self.id = id
+        self.caseID = caseID
+        self.notice = notice
+        self.readAt = readAt
+    }
+}
+
+/// One notification on its way to one webhook.
+public struct WebhookDelivery: Sendable, Hashable {
+    public var notificationID: Int
+    public var webhook: String
+    public var caseID: String
+    public var notice: Notice
+    /// Tries made so far.
+    public var attempts: Int
+
+    public init(notificationID: Int, webhook: String, caseID: String, notice: Notice, attempts: Int) {
+        self.notificationID = notificationID
+        self.webhook = webhook
+        self.caseID = caseID
+        self.notice = notice
+        self.attempts = attempts
+    }
 }

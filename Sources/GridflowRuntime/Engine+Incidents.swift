@@ -9,6 +9,21 @@ extension Engine {
             throw EngineError(.notFound, "no incident #\(incidentID)")
         }
         guard !stored.resolved else { throw EngineError(.notFound, "incident #\(incidentID) is resolved already") }
+        if stored.event == "webhook" {
+            // A webhook delivery that failed for good: queued again, for the daemon to try anew.
+            guard let input = try? JSONReader.read(stored.inputJSON),
+                case .number(let text)? = input["notification"], let notification = Int(text),
+                let webhook = input["webhook"]?.string
+            else { throw EngineError(.store, "incident #\(incidentID) names no webhook delivery") }
+            let queued = try storeCall { () throws(StoreError) in
+                try store.requeueWebhookDelivery(
+                    notification: notification, webhook: webhook, at: now, resolving: incidentID)
+            }
+            guard queued else {
+                throw EngineError(.notFound, "incident #\(incidentID): its webhook delivery is not failed (any more)")
+            }
+            return try load(stored.caseID)
+        }
         guard stored.event != "effect" else {
             throw EngineError(
                 .rejected, "incident #\(incidentID) came from an effect, which 'tick' performs; it cannot be retried")

@@ -53,6 +53,8 @@ extension Engine {
                 try fail(timer, incident, now, &report)
             }
         }
+        // Who holds which role, read once for the notifications of this tick.
+        let audience = Audience()
         // Effects can open or signal cases whose own steps add effects: drain until none are left.
         var rounds = 0
         while rounds < 100 {
@@ -62,7 +64,7 @@ extension Engine {
             }
             if effects.isEmpty { break }
             for effect in effects {
-                try perform(effect, now: now, report: &report)
+                try perform(effect, now: now, report: &report, audience: audience)
             }
         }
         return report
@@ -81,7 +83,9 @@ extension Engine {
                 message: incident.message))
     }
 
-    private func perform(_ effect: StoredEffect, now: Instant, report: inout TickReport) throws(EngineError) {
+    private func perform(_ effect: StoredEffect, now: Instant, report: inout TickReport, audience: Audience)
+        throws(EngineError)
+    {
         guard let object = try? JSONReader.read(effect.json), let kind = object["kind"]?.string else {
             throw EngineError(.store, "outbox entry #\(effect.id) is not readable")
         }
@@ -170,12 +174,27 @@ extension Engine {
             } else {
                 delivery = Delivery(kind: kind, caseID: effect.caseID, detailsJSON: effect.json)
             }
+        case "notify":
+            // One notification, for the role's holders whose scope reaches the case: who they are
+            // is read when they read their inbox. A role nobody holds is said, not dropped.
+            let role = object["role"]?.string ?? ""
+            var notification = Delivery(kind: kind, caseID: effect.caseID, detailsJSON: effect.json)
+            notification.notice = try notice(
+                role: role, message: object["message"]?.string, for: effect.caseID, at: effect.createdAt)
+            if let notice = notification.notice, try !audience.reached(notice, by: self, now: now) {
+                try recordIncident(
+                    effect, "notify-nobody",
+                    "nobody holds \(role) where case \(effect.caseID) is: its notification reaches no one", now,
+                    &report)
+            }
+            delivery = notification
         default:
-            // notify, record, commend, appoint: left for people and later stages to read.
+            // record, commend, appoint: left for people and later stages to read.
             delivery = Delivery(kind: kind, caseID: effect.caseID, detailsJSON: effect.json)
         }
-        // Performed at the tick's time: an appointment and its end count from then.
-        delivery?.at = now
+        // Performed at the tick's time: an appointment and its end count from then. A
+        // notification is dated by the step that asked for it.
+        delivery?.at = kind == "notify" ? effect.createdAt : now
         do {
             try store.complete(effect, step: step, expectedVersion: expectedVersion, delivery: delivery)
             report.effectsPerformed += 1
@@ -184,6 +203,23 @@ extension Engine {
             // Done meanwhile by another tick: exactly once means nothing more to do here.
             if error.code != .conflict { throw EngineError(.store, error.message) }
         }
+    }
+
+    /// The notification of a `notify` effect of case `caseID` to `role`: placed where the case is
+    /// (as the deployment it runs on places it), carried by the unit's webhooks for the role.
+    func notice(role: String, message: String?, for caseID: String, at: Instant) throws(EngineError) -> Notice {
+        let snapshot = try load(caseID)
+        let interpreter = try on(snapshot).interpreter
+        var place: String?
+        var problem: String?
+        switch interpreter.place(of: snapshot) {
+        case .at(let node): place = node
+        case .unknown(let why): problem = why
+        }
+        return Notice(
+            unit: program.unit, workflow: snapshot.workflow, role: role, place: place, placeProblem: problem,
+            message: message ?? "Case \(caseID) needs your attention", at: at,
+            webhooks: program.webhooks.filter { $0.carries(role) }.map(\.name))
     }
 
     /// Why an `end_appointment` (as JSON) ends nothing: the person has no lasting appointment to
@@ -219,5 +255,56 @@ extension Engine {
         } catch {
             throw EngineError(error.code == .conflict ? .conflict : .store, error.message)
         }
+    }
+}
+
+/// Who holds a notification's role where its case is: asked only when a notification is
+/// performed, person by person until one is found, with what was resolved kept in the engine's
+/// cache while the directory and its appointments stay as they are.
+final class Audience {
+    private var memo: HolderMemo?
+
+    /// Whether someone holds `notice`'s role where its case is placed.
+    func reached(_ notice: Notice, by engine: Engine, now: Instant) throws(EngineError) -> Bool {
+        if memo == nil {
+            let revision = try engine.storeCall { () throws(StoreError) in
+                try engine.store.directoryRevision(unit: engine.program.unit)
+            }
+            if let kept = engine.cache.holders.withLock({ $0 }), kept.revision == revision {
+                memo = kept
+            } else {
+                let people = try engine.storeCall { () throws(StoreError) in
+                    try engine.store.people(unit: engine.program.unit)
+                }
+                memo = HolderMemo(revision: revision, people: people, appointed: try engine.appointments())
+            }
+        }
+        guard var memo else { return false }
+        defer {
+            self.memo = memo
+            engine.cache.holders.withLock { $0 = memo }
+        }
+        let role = notice.role
+        let place: CasePlace = notice.placeProblem.map(CasePlace.unknown) ?? .at(notice.place)
+        // Only a `held_by` may read the date: another role's holders hold while the directory does.
+        let derived = engine.program.heldBy.contains { $0.role == role }
+        let prefix = engine.program.version + "\u{0}" + role + "\u{0}" + (derived ? "\(now.seconds / 86_400)" : "")
+        for person in memo.people {
+            let appointed = memo.appointed[person.id] ?? []
+            guard derived || person.roles.contains(role) || appointed.contains(where: { $0.role == role }) else {
+                continue
+            }
+            let key = prefix + "\u{0}" + person.id
+            let actor: Actor?
+            if let known = memo.actors[key] {
+                actor = known
+            } else {
+                // Someone whose entry no longer reads, or who does not hold it after all, is no holder.
+                actor = try? engine.actor(person, roles: [role], now: now, appointed: appointed)
+                memo.actors[key] = .some(actor)
+            }
+            if let actor, engine.interpreter.scopeRefusal(actor, role: role, at: place) == nil { return true }
+        }
+        return false
     }
 }

@@ -413,6 +413,10 @@ public struct EngineError: Error, Sendable, CustomStringConvertible {
 /// so threads stepping different cases rarely wait for each other.
 final class SnapshotCache: Sendable {
     let capacity = 4096
+    /// The holders of roles that notifications asked about, with their scopes, as of a
+    /// directory revision and a day (a `held_by` may read the date): kept across ticks while
+    /// neither changes.
+    let holders = Mutex<HolderMemo?>(nil)
     private static let shardCount = 32
     private final class Shard: Sendable {
         let entries = Mutex<[String: CaseSnapshot]>([:])
@@ -437,4 +441,13 @@ final class SnapshotCache: Sendable {
             }
         }
     }
+}
+
+/// The unit's directory and appointments as of a revision, and the actors resolved from them so
+/// far (by definitions version, role, person and, for a `held_by` role, day; `nil`: not a holder).
+struct HolderMemo: Sendable {
+    var revision: Int
+    var people: [StoredPerson]
+    var appointed: [String: [StoredAppointment]]
+    var actors: [String: Actor?] = [:]
 }

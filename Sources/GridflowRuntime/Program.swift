@@ -18,6 +18,8 @@ public final class Program: Sendable {
     public let roleNames: Set<String>
     /// The role whose holders administer the unit through the daemon, if the unit names one.
     public let administratorRole: String?
+    /// Where the daemon posts the unit's notifications.
+    public let webhooks: [Webhook]
     /// The org tree and the levels scoped roles are held at.
     public let org: OrgIndex
     /// Roles held by whoever their `held_by` holds for, over the person record.
@@ -56,6 +58,18 @@ public final class Program: Sendable {
         types = UnitTypes(unit: definitions.unit)
         roleNames = definitions.unit.roleNames
         administratorRole = definitions.unit.administrator?.text
+        webhooks = definitions.unit.webhooks.map { webhook in
+            let backoff: Int
+            if case .seconds(let seconds)? = webhook.backoff?.amount, seconds > 0 {
+                backoff = Int(seconds)
+            } else {
+                backoff = Unit.Webhook.defaultBackoffSeconds
+            }
+            return Webhook(
+                name: webhook.name.text, url: webhook.url?.text ?? "", secretEnv: webhook.secretEnv?.text ?? "",
+                roles: Set(webhook.roles.map(\.text)), attempts: webhook.attempts ?? Unit.Webhook.defaultAttempts,
+                backoffSeconds: backoff)
+        }
         org = OrgIndex(unit: definitions.unit)
         storedPersonType = RecordType(
             name: "person", fields: types.personType.fields.map { .init(name: $0.name, type: $0.type.optional) })
@@ -495,5 +509,37 @@ extension Program {
     /// The final states of each workflow, by workflow.
     public var finalStates: [String: Set<String>] {
         workflows.mapValues { workflow in Set(workflow.states.values.filter(\.final).map(\.name)) }
+    }
+}
+
+/// A webhook of the unit, as the daemon uses it.
+public struct Webhook: Sendable, Hashable {
+    public var name: String
+    public var url: String
+    /// The environment variable holding the signing key.
+    public var secretEnv: String
+    /// Only notifications to these roles; empty: all.
+    public var roles: Set<String>
+    public var attempts: Int
+    /// The wait before the second try; doubled before each next one, at most an hour.
+    public var backoffSeconds: Int
+
+    public init(name: String, url: String, secretEnv: String, roles: Set<String>, attempts: Int, backoffSeconds: Int) {
+        self.name = name
+        self.url = url
+        self.secretEnv = secretEnv
+        self.roles = roles
+        self.attempts = attempts
+        self.backoffSeconds = backoffSeconds
+    }
+
+    /// Whether a notification to `role` goes to this webhook.
+    public func carries(_ role: String) -> Bool { roles.isEmpty || roles.contains(role) }
+
+    /// The wait after the `attempt`-th failed try (1-based): the backoff doubled, at most an hour.
+    public func wait(after attempt: Int) -> Int {
+        var wait = backoffSeconds
+        for _ in 1..<max(attempt, 1) where wait < 3600 { wait *= 2 }
+        return min(wait, 3600)
     }
 }

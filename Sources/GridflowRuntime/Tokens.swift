@@ -166,7 +166,7 @@ public enum TokenAuthority {
         return .success(Caller(unit: token.unit, person: token.person, admin: token.admin, tokenID: token.id))
     }
 
-    private static func hex(_ bytes: [UInt8]) -> String {
+    static func hex(_ bytes: [UInt8]) -> String {
         let digits = Array("0123456789abcdef".utf8)
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count * 2)
@@ -175,5 +175,15 @@ public enum TokenAuthority {
             out.append(digits[Int(byte & 0x0f)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+extension Webhook {
+    /// The `Gridflow-Signature` header of a delivery: `t=TIMESTAMP,v1=HEX`, where HEX is the
+    /// HMAC-SHA256, under `key`, of the timestamp (Unix seconds), a dot and the body's bytes.
+    public static func signature(body: [UInt8], timestamp: Int, key: [UInt8]) -> String {
+        let signed = Array("\(timestamp).".utf8) + body
+        let code = HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))
+        return "t=\(timestamp),v1=" + TokenAuthority.hex(Array(code))
     }
 }

@@ -5,14 +5,15 @@ import HTTPTypes
 public enum Endpoint: String, CaseIterable, Sendable {
     case health, ready, openAPI, metrics
     case openCase, listCases, showCase, act
-    case listTasks, listIncidents, retryIncident
+    case listTasks, listNotifications, readNotification, listIncidents, retryIncident
     case listDeployments, deploy, rollback, migrate
 
     public var method: HTTPRequest.Method {
         switch self {
-        case .health, .ready, .openAPI, .metrics, .listCases, .showCase, .listTasks, .listIncidents, .listDeployments:
+        case .health, .ready, .openAPI, .metrics, .listCases, .showCase, .listTasks, .listNotifications,
+            .listIncidents, .listDeployments:
             .get
-        case .openCase, .act, .retryIncident, .deploy, .rollback, .migrate: .post
+        case .openCase, .act, .readNotification, .retryIncident, .deploy, .rollback, .migrate: .post
         }
     }
 
@@ -28,6 +29,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .showCase: "/v1/cases/{id}"
         case .act: "/v1/cases/{id}/events/{event}"
         case .listTasks: "/v1/tasks"
+        case .listNotifications: "/v1/notifications"
+        case .readNotification: "/v1/notifications/{id}/read"
         case .listIncidents: "/v1/incidents"
         case .retryIncident: "/v1/incidents/{id}/retry"
         case .listDeployments, .deploy: "/v1/units/{unit}/deployments"

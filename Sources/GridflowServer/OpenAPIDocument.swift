@@ -370,6 +370,101 @@ public enum OpenAPIDocument {
                 }
               }
             },
+            "/v1/notifications": {
+              "get": {
+                "operationId": "listNotifications",
+                "summary": "The caller's notifications, newest first, a page at a time: what notify effects left for the roles they hold where their scope reaches the case.",
+                "parameters": [
+                  {
+                    "name": "unread",
+                    "in": "query",
+                    "schema": {
+                      "type": "string",
+                      "enum": [
+                        "true",
+                        "false"
+                      ]
+                    }
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 500,
+                      "default": 50
+                    }
+                  },
+                  {
+                    "name": "cursor",
+                    "in": "query",
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[1-9][0-9]{0,17}$"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Notifications"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/notifications/{id}/read": {
+              "post": {
+                "operationId": "readNotification",
+                "summary": "Mark one of the caller's notifications read (the first reading's time stands).",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Notification"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
             "/v1/incidents": {
               "get": {
                 "operationId": "listIncidents",
@@ -990,6 +1085,73 @@ public enum OpenAPIDocument {
                         }
                       }
                     }
+                  }
+                }
+              },
+              "Notification": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "case_id",
+                  "workflow",
+                  "role",
+                  "message",
+                  "at",
+                  "read",
+                  "read_at"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "case_id": {
+                    "type": "string"
+                  },
+                  "workflow": {
+                    "type": "string"
+                  },
+                  "role": {
+                    "type": "string"
+                  },
+                  "message": {
+                    "type": "string"
+                  },
+                  "at": {
+                    "type": "string"
+                  },
+                  "read": {
+                    "type": "boolean"
+                  },
+                  "read_at": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              },
+              "Notifications": {
+                "type": "object",
+                "required": [
+                  "person",
+                  "notifications",
+                  "next_cursor"
+                ],
+                "properties": {
+                  "person": {
+                    "type": "string"
+                  },
+                  "notifications": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/Notification"
+                    }
+                  },
+                  "next_cursor": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
                   }
                 }
               },

@@ -100,6 +100,8 @@ struct Routes {
             let bytes = try await body(request, context)
             return try await idempotent(request, caller, bytes) { try await act(request, bytes, context, caller) }
         case .listTasks: return try tasks(context).response
+        case .listNotifications: return try notifications(request, context).response
+        case .readNotification: return try readNotification(context).response
         case .listIncidents: return try incidents(request, context).response
         case .retryIncident:
             let caller = try administrator(context)

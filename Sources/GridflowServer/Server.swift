@@ -127,7 +127,10 @@ public struct GridflowDaemon {
             logger: logger)
         let group = ServiceGroup(
             configuration: .init(
-                services: [app, Scheduler(daemon: daemon, logger: logger)],
+                services: [
+                    app, Scheduler(daemon: daemon, logger: logger),
+                    WebhookWorker(daemon: daemon, logger: logger, environment: ProcessInfo.processInfo.environment),
+                ],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }

@@ -231,6 +231,27 @@ public final class SQLiteCaseStore: CaseStore {
                         status INTEGER, location TEXT, content_type TEXT, body TEXT, PRIMARY KEY (token, key));
                     """)
         }
+        // `notify` effects leave one notification each, read by whoever holds the role where the
+        // case is when they read their inbox; read marks per person; one delivery per webhook.
+        migrator.registerMigration("v10: notifications, read marks and webhook deliveries") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE notifications (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, outbox_id INTEGER NOT NULL UNIQUE REFERENCES outbox (id),
+                        unit TEXT NOT NULL, case_id TEXT NOT NULL REFERENCES cases (id), workflow TEXT NOT NULL,
+                        role TEXT NOT NULL, place TEXT, place_problem TEXT, message TEXT NOT NULL, at INTEGER NOT NULL);
+                    CREATE INDEX notifications_by_role ON notifications (unit, role, id);
+                    CREATE TABLE notification_reads (
+                        notification_id INTEGER NOT NULL REFERENCES notifications (id), person TEXT NOT NULL,
+                        read_at INTEGER NOT NULL, PRIMARY KEY (notification_id, person));
+                    CREATE TABLE webhook_deliveries (
+                        notification_id INTEGER NOT NULL REFERENCES notifications (id), webhook TEXT NOT NULL,
+                        attempts INTEGER NOT NULL, next_at INTEGER NOT NULL, done_at INTEGER, failed_at INTEGER,
+                        last_error TEXT, PRIMARY KEY (notification_id, webhook));
+                    CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (next_at)
+                        WHERE done_at IS NULL AND failed_at IS NULL;
+                    """)
+        }
         return migrator
     }
 
@@ -567,7 +588,7 @@ public final class SQLiteCaseStore: CaseStore {
         try db.cachedStatement(sql: sql).execute(arguments: arguments)
     }
 
-    private static func insert(
+    static func insert(
         _ incident: Incident, caseID: String, event: String, inputJSON: String, actor: Actor = .system, at: Instant,
         _ db: Database
     ) throws {
@@ -782,14 +803,18 @@ extension SQLiteCaseStore {
                     WHERE cases.unit = ? AND outbox.done_at IS NULL ORDER BY outbox.id LIMIT ?
                     """, arguments: [unit, limit]
             )
-            .map { StoredEffect(id: $0["id"], caseID: $0["case_id"], json: $0["effect"]) }
+            .map {
+                StoredEffect(
+                    id: $0["id"], caseID: $0["case_id"], json: $0["effect"],
+                    createdAt: Instant(seconds: $0["created_at"]))
+            }
         }
     }
 
     public func complete(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?)
         throws(StoreError)
     {
-        let now = step?.history.at.seconds ?? Int(Date().timeIntervalSince1970)
+        let now = step?.history.at.seconds ?? delivery?.at?.seconds ?? Int(Date().timeIntervalSince1970)
         let encoded = step.map(EncodedStep.init)
         try groupWrite { db in
             try db.execute(
@@ -803,6 +828,17 @@ extension SQLiteCaseStore {
                     arguments: [
                         effect.id, delivery.kind, delivery.caseID, delivery.detailsJSON, delivery.at?.seconds ?? now,
                     ])
+                if let notice = delivery.notice {
+                    try Self.insert(notice, outboxID: effect.id, caseID: delivery.caseID, db)
+                }
+                if delivery.kind == "appoint" || delivery.kind == "end_appointment" {
+                    try Self.run(
+                        db,
+                        sql: """
+                            INSERT INTO counters (name, value) SELECT 'directory:' || unit, 1 FROM cases WHERE id = ?
+                            ON CONFLICT (name) DO UPDATE SET value = value + 1
+                            """, arguments: [delivery.caseID])
+                }
             }
             if let encoded { try Self.commitStep(encoded, expectedVersion: expectedVersion, db) }
         }
@@ -842,8 +878,24 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func directoryRevision(unit: String) throws(StoreError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = ?", arguments: ["directory:" + unit])
+                ?? 0
+        }
+    }
+
+    static func bumpDirectory(unit: String, _ db: Database) throws {
+        try run(
+            db,
+            sql: """
+                INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1
+                """, arguments: ["directory:" + unit])
+    }
+
     public func importPeople(unit: String, _ people: [StoredPerson], replacing: Bool) throws(StoreError) {
         try write { db in
+            try Self.bumpDirectory(unit: unit, db)
             if replacing { try db.execute(sql: "DELETE FROM people WHERE unit = ?", arguments: [unit]) }
             for person in people {
                 try Self.run(

@@ -16,6 +16,7 @@ struct Gridflow: ParsableCommand {
             IncidentCommand.self, DemoCommand.self, DeployCommand.self, DeploymentsCommand.self, RollbackCommand.self,
             MigrateCommand.self, FilesCommand.self, ServeCommand.self, TestCommand.self, Bench.self, TokenCommand.self,
             TasksCommand.self,
+            NotificationsCommand.self,
         ]
     )
 

@@ -1,0 +1,58 @@
+import GridflowExpressions
+import GridflowRuntime
+import Hummingbird
+
+/// The caller's notifications: what `notify` effects left for the roles they hold where their
+/// scope reaches the case.
+extension Routes {
+    /// `GET /v1/notifications?unread=true&limit=&cursor=`: newest first, a page at a time.
+    func notifications(_ request: Request, _ context: APIContext) throws -> Reply {
+        let caller = try context.requireCaller()
+        let query = request.uri.queryParameters
+        var unread = false
+        if let text = query.get("unread") {
+            guard text == "true" || text == "false" else {
+                throw Problem.badRequest("unread takes true or false", field: "unread")
+            }
+            unread = text == "true"
+        }
+        var limit = 50
+        if let text = query.get("limit") {
+            guard let value = Int(text), (1...500).contains(value) else {
+                throw Problem.badRequest("limit takes 1 to 500", field: "limit")
+            }
+            limit = value
+        }
+        var cursor: Int?
+        if let text = query.get("cursor") {
+            guard let value = Int(text), value > 0 else {
+                throw Problem.badRequest("cursor takes the next_cursor of a previous page", field: "cursor")
+            }
+            cursor = value
+        }
+        let engine = try daemon.engine(unit: caller.unit)
+        let now = daemon.now()
+        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let page = try engine.notifications(for: actor, unreadOnly: unread, before: cursor, limit: limit)
+        let zone = engine.program.calendar.zone
+        return Reply(
+            text: "{\"person\":" + ValueJSON.encode(Value.string(caller.person)) + ",\"notifications\":["
+                + page.items.map { $0.json(time: zone) }.joined(separator: ",") + "],\"next_cursor\":"
+                + (page.next.map { "\"\($0)\"" } ?? "null") + "}")
+    }
+
+    /// `POST /v1/notifications/{id}/read`: marks one of the caller's notifications read (again:
+    /// the first time stands); one that is not theirs is not found.
+    func readNotification(_ context: APIContext) throws -> Reply {
+        let caller = try context.requireCaller()
+        guard let id = Int(try context.parameters.require("id")), id > 0 else {
+            throw Problem.notFound("no such notification")
+        }
+        let engine = try daemon.engine(unit: caller.unit)
+        let now = daemon.now()
+        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let item: NotificationItem
+        do { item = try engine.markRead(id, by: actor, now: now) } catch { throw Problem.engine(error) }
+        return Reply(text: item.json(time: engine.program.calendar.zone))
+    }
+}
