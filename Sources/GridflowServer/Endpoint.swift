@@ -7,13 +7,14 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case openCase, listCases, showCase, act
     case listTasks, listNotifications, readNotification, listIncidents, retryIncident
     case listDeployments, deploy, rollback, migrate
+    case appraise, report
 
     public var method: HTTPRequest.Method {
         switch self {
         case .health, .ready, .openAPI, .metrics, .listCases, .showCase, .listTasks, .listNotifications,
-            .listIncidents, .listDeployments:
+            .listIncidents, .listDeployments, .report:
             .get
-        case .openCase, .act, .readNotification, .retryIncident, .deploy, .rollback, .migrate: .post
+        case .openCase, .act, .readNotification, .retryIncident, .deploy, .rollback, .migrate, .appraise: .post
         }
     }
 
@@ -36,6 +37,8 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .listDeployments, .deploy: "/v1/units/{unit}/deployments"
         case .rollback: "/v1/units/{unit}/rollback"
         case .migrate: "/v1/units/{unit}/migrations"
+        case .appraise: "/v1/units/{unit}/appraisals"
+        case .report: "/v1/units/{unit}/reports/{report}"
         }
     }
 

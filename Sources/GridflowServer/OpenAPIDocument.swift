@@ -7,7 +7,7 @@ public enum OpenAPIDocument {
           "info": {
             "title": "Gridflow engine daemon",
             "version": "1",
-            "description": "The HTTP API of `gridflow serve`: cases, events, incidents and a unit's deployments, for callers with a bearer token from `gridflow token issue`. Every error is RFC 9457 problem+json. See docs/daemon.md."
+            "description": "The HTTP API of `gridflow serve`: cases, events, incidents, a unit's deployments, appraisals and bulletins, for callers with a bearer token from `gridflow token issue`. Every error is RFC 9457 problem+json. See docs/daemon.md."
           },
           "servers": [
             {
@@ -772,6 +772,122 @@ public enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/v1/units/{unit}/appraisals": {
+              "post": {
+                "operationId": "appraise",
+                "summary": "(administrators in the appraisal's audience) Score the unit's people for a period, as `gridflow appraise --json`.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  },
+                  {
+                    "$ref": "#/components/parameters/IdempotencyKey"
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/Appraise"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "The run's results",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/AppraisalResult"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "409": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "422": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/units/{unit}/reports/{report}": {
+              "get": {
+                "operationId": "report",
+                "summary": "A bulletin's figures for a period as the caller may see them, as `gridflow report --format json`.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  },
+                  {
+                    "name": "report",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "period",
+                    "in": "query",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$"
+                    },
+                    "description": "2024, 2024-H1, 2024-Q3 or 2024-11."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Bulletin"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -1429,6 +1545,220 @@ public enum OpenAPIDocument {
                     "type": "array",
                     "items": {
                       "$ref": "#/components/schemas/CaseMove"
+                    }
+                  }
+                }
+              },
+              "Appraise": {
+                "type": "object",
+                "required": [
+                  "period"
+                ],
+                "additionalProperties": false,
+                "properties": {
+                  "appraisal": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "description": "The appraisal's name; may be left out when the unit has one."
+                  },
+                  "period": {
+                    "type": "string",
+                    "pattern": "^[0-9]{4}(-(H[12]|Q[1-4]|0[1-9]|1[0-2]))?$",
+                    "description": "2024, 2024-H1, 2024-Q3 or 2024-11, of the appraisal's kind of period."
+                  },
+                  "role": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "description": "Only the people of this role's package."
+                  },
+                  "dry_run": {
+                    "type": [
+                      "boolean",
+                      "null"
+                    ],
+                    "description": "Score only: store nothing, perform no consequence."
+                  }
+                }
+              },
+              "AppraisalResult": {
+                "type": "object",
+                "required": [
+                  "unit",
+                  "appraisal",
+                  "period",
+                  "dry_run",
+                  "stored",
+                  "results",
+                  "consequences",
+                  "already_performed",
+                  "not_appraised",
+                  "failed"
+                ],
+                "properties": {
+                  "unit": {
+                    "type": "string"
+                  },
+                  "appraisal": {
+                    "type": "string"
+                  },
+                  "period": {
+                    "type": "string"
+                  },
+                  "dry_run": {
+                    "type": "boolean"
+                  },
+                  "stored": {
+                    "type": "boolean"
+                  },
+                  "results": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "person",
+                        "role",
+                        "total",
+                        "grade",
+                        "vetoed_by"
+                      ],
+                      "properties": {
+                        "person": {
+                          "type": "string"
+                        },
+                        "role": {
+                          "type": "string"
+                        },
+                        "total": {
+                          "type": "number"
+                        },
+                        "grade": {
+                          "type": "string"
+                        },
+                        "vetoed_by": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        }
+                      }
+                    }
+                  },
+                  "consequences": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "person": {
+                          "type": "string"
+                        },
+                        "role": {
+                          "type": "string"
+                        },
+                        "grade": {
+                          "type": "string"
+                        },
+                        "kind": {
+                          "type": "string"
+                        },
+                        "case": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        },
+                        "details": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "already_performed": {
+                    "type": "integer"
+                  },
+                  "not_appraised": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "properties": {
+                        "person": {
+                          "type": "string"
+                        },
+                        "role": {
+                          "type": "string"
+                        },
+                        "reason": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  },
+                  "failed": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  }
+                }
+              },
+              "BulletinRow": {
+                "type": "object",
+                "required": [
+                  "key",
+                  "cases"
+                ],
+                "properties": {
+                  "key": {
+                    "type": "string"
+                  },
+                  "cases": {
+                    "type": "integer"
+                  }
+                },
+                "additionalProperties": {
+                  "type": [
+                    "number",
+                    "null"
+                  ]
+                },
+                "description": "A row: its key, its case count and each measure by name (null where it has no value)."
+              },
+              "Bulletin": {
+                "type": "object",
+                "required": [
+                  "report",
+                  "unit",
+                  "period",
+                  "workflow",
+                  "overall",
+                  "groups"
+                ],
+                "properties": {
+                  "report": {
+                    "type": "string"
+                  },
+                  "unit": {
+                    "type": "string"
+                  },
+                  "period": {
+                    "type": "string"
+                  },
+                  "workflow": {
+                    "type": "string"
+                  },
+                  "overall": {
+                    "$ref": "#/components/schemas/BulletinRow"
+                  },
+                  "groups": {
+                    "type": "object",
+                    "additionalProperties": {
+                      "type": "array",
+                      "items": {
+                        "$ref": "#/components/schemas/BulletinRow"
+                      }
                     }
                   }
                 }

@@ -120,6 +120,11 @@ struct Routes {
             let caller = try administrator(context)
             let bytes = try await body(request, context)
             return try await idempotent(request, caller, bytes) { try migrate(bytes, context, caller) }
+        case .appraise:
+            let caller = try administrator(context)
+            let bytes = try await body(request, context)
+            return try await idempotent(request, caller, bytes) { try appraise(bytes, caller) }
+        case .report: return try report(request, context).response
         }
     }
 

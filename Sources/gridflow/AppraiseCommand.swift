@@ -209,32 +209,7 @@ enum AppraisalText {
     }
 
     static func json(_ outcome: AppraisalOutcome, appraisal: CompiledAppraisal, window: AppraisalWindow) -> String {
-        let results: [Value] = outcome.entries.map { entry in
-            .map([
-                .string("person"): .string(entry.person), .string("role"): .string(entry.score.role),
-                .string("total"): .number(entry.score.total), .string("grade"): .string(entry.score.grade),
-                .string("vetoed_by"): entry.score.veto.map { .string($0.name) } ?? .null,
-            ])
-        }
-        let consequences: [Value] = outcome.performed.map {
-            .map([
-                .string("person"): .string($0.person), .string("role"): .string($0.role),
-                .string("grade"): .string($0.grade), .string("kind"): .string($0.kind),
-                .string("case"): $0.caseID.map(Value.string) ?? .null,
-                .string("details"): .string($0.detailsJSON),
-            ])
-        }
-        let incomplete: [Value] = outcome.incomplete.map {
-            .map([
-                .string("person"): .string($0.person), .string("role"): .string($0.role),
-                .string("reason"): .string($0.reason),
-            ])
-        }
-        return ValueJSON.encode([
-            "appraisal": .string(appraisal.name), "period": .string(window.description), "results": .list(results),
-            "consequences": .list(consequences), "already_performed": .number(Number(outcome.alreadyPerformed)),
-            "not_appraised": .list(incomplete), "failed": .list(outcome.failed.map(Value.string)),
-        ])
+        ValueJSON.encode(outcome.document(appraisal: appraisal, window: window))
     }
 
     /// `--explain` for tools: the facts, each dimension's score, weight and contribution, the

@@ -130,22 +130,7 @@ enum BulletinText {
     }
 
     static func json(_ figures: ReportFigures, unit: String) -> String {
-        let report = figures.report
-        func row(_ row: ReportFigures.Row) -> Value {
-            var entries: [Value: Value] = [
-                .string("key"): .string(row.key), .string("cases"): .number(Number(row.cases)),
-            ]
-            for (measure, value) in zip(report.measures, row.values) {
-                entries[.string(measure.name)] = value.map(Value.number) ?? .null
-            }
-            return .map(entries)
-        }
-        var groups: [Value: Value] = [:]
-        for (group, rows) in figures.groups { groups[.string(group.name)] = .list(rows.map(row)) }
-        return ValueJSON.encode([
-            "report": .string(report.name), "unit": .string(unit), "period": .string(figures.period),
-            "workflow": .string(report.workflow), "overall": row(figures.overall), "groups": .map(groups),
-        ])
+        ValueJSON.encode(figures.document(unit: unit))
     }
 
     static func escape(_ text: String) -> String {
