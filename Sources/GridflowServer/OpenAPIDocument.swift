@@ -988,6 +988,12 @@ public enum OpenAPIDocument {
                   },
                   "diagnostics": {
                     "type": "array"
+                  },
+                  "problems": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
                   }
                 }
               },
@@ -1574,6 +1580,16 @@ public enum OpenAPIDocument {
                       "null"
                     ],
                     "description": "Only the people of this role's package."
+                  },
+                  "facts": {
+                    "type": [
+                      "array",
+                      "null"
+                    ],
+                    "items": {
+                      "type": "string"
+                    },
+                    "description": "Imported facts: CSV texts, each with a `person` column and one per imported fact (as `gridflow appraise --facts FILE`)."
                   },
                   "dry_run": {
                     "type": [

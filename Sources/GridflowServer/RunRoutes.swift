@@ -7,12 +7,13 @@ import Hummingbird
 /// Appraisal runs (a unit's administrators) and bulletins (anyone of the unit its audience
 /// admits), as `gridflow appraise --json` and `gridflow report --format json` give them.
 extension Routes {
-    /// `POST /v1/units/{unit}/appraisals` `{"appraisal", "period", "role", "dry_run"}`: scores the
-    /// unit's people for the period, stores the results and performs each grade's consequences
-    /// once (not for a dry run); the caller must also be in the appraisal's audience.
+    /// `POST /v1/units/{unit}/appraisals` `{"appraisal", "period", "role", "facts", "dry_run"}`:
+    /// scores the unit's people for the period (imported facts from `facts`, CSV texts as
+    /// `--facts` files), stores the results and performs each grade's consequences once (not for
+    /// a dry run); the caller must also be in the appraisal's audience.
     func appraise(_ bytes: [UInt8], _ caller: Caller) throws -> Reply {
         let body = try object(bytes)
-        let known: Set<String> = ["appraisal", "period", "role", "dry_run"]
+        let known: Set<String> = ["appraisal", "period", "role", "facts", "dry_run"]
         for key in body.keys where !known.contains(key) {
             throw Problem.badRequest(
                 "unknown member '\(key)'; members: \(known.sorted().joined(separator: ", "))", field: key)
@@ -75,10 +76,31 @@ extension Routes {
                 "appraisal \(appraisal.name)", audience: appraisal.audience, reads: appraisal.restrictedReads,
                 person: caller.person)
         }
+        var imported = ImportedFacts()
+        switch body["facts"] {
+        case nil, .null?: break
+        case .array(let texts)?:
+            var problems: [String] = []
+            for (index, text) in texts.enumerated() {
+                guard case .string(let csv) = text else {
+                    throw Problem.badRequest("facts takes CSV texts", field: "facts[\(index)]")
+                }
+                problems += imported.read(csv: csv, file: "facts[\(index)]", for: appraisal)
+            }
+            guard problems.isEmpty else {
+                var problem = Problem(
+                    .unprocessableContent, "invalid-facts", "The facts are not valid",
+                    "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the facts; nothing was appraised",
+                    field: "facts")
+                problem.extra["problems"] = .list(problems.map(Value.string))
+                throw problem
+            }
+        default: throw Problem.badRequest("facts takes a list of CSV texts", field: "facts")
+        }
         let outcome: AppraisalOutcome
         do {
             outcome = try engine.appraise(
-                appraisal, window: window, role: role, imported: ImportedFacts(), now: now, dryRun: dryRun)
+                appraisal, window: window, role: role, imported: imported, now: now, dryRun: dryRun)
         } catch { throw Problem.engine(error) }
         // A consequence may have opened cases, whose timers the scheduler must see.
         if !outcome.performed.isEmpty { daemon.wake.yield() }

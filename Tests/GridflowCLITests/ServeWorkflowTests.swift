@@ -267,6 +267,19 @@ extension ServeTests {
         #expect(
             ((dry.body["results"] as? [[String: Any]] ?? []) + (dry.body["not_appraised"] as? [[String: Any]] ?? []))
                 .map { $0["person"] as? String } == ["wang"], "\(dry.body)")
+        // Imported facts come as CSV texts, checked as --facts files are.
+        let misspelt = try appraise(
+            admin, "{\(named), \"period\": \"\(quarter)\", \"facts\": [\"person,good_casez\\nwang,2\\n\"]}")
+        #expect(
+            misspelt.status == 422 && misspelt.body["field"] as? String == "facts"
+                && (misspelt.body["problems"] as? [String])?.first?.hasPrefix("facts[0]:1") == true,
+            "\(misspelt.body)")
+        let imported = try appraise(
+            admin,
+            "{\(named), \"period\": \"\(quarter)\", \"dry_run\": true, \"facts\": [\"person,good_cases\\nwang,2\\n\"]}")
+        #expect(
+            (imported.body["results"] as? [[String: Any]])?.map { $0["person"] as? String } == ["wang"],
+            "\(imported.body)")
         let run = try appraise(admin, "{\(named), \"period\": \"\(quarter)\"}")
         #expect(run.status == 200 && run.body["dry_run"] as? Bool == false, "\(run.body)")
 
