@@ -75,6 +75,8 @@ import Testing
             start: 2024-03-15T09:00:00+08:00
             people:
               wang: \(person)
+              # Told of each unanswered report (a notification to nobody is an incident).
+              liang: {roles: [discipline_committee_office], fields: {team: beihai_branch}}
             steps:
             \(open(0))
               - wait: 107d14h30m # 2024-06-30T23:30 local, the last hour of June
