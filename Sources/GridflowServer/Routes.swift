@@ -3,6 +3,7 @@ import GridflowExpressions
 import GridflowRuntime
 import HTTPTypes
 import Hummingbird
+import Logging
 
 /// A request's context: who calls, once the token is checked.
 struct APIContext: RequestContext {
@@ -64,6 +65,8 @@ struct GateMiddleware: RouterMiddleware {
 /// The routes of the API (`docs/daemon.md`).
 struct Routes {
     let daemon: Daemon
+    /// Where each step a request takes is logged (`step`).
+    var logger = Logger(label: "gridflow")
 
     func add(to router: Router<APIContext>) {
         for endpoint in Endpoint.allCases {
@@ -147,9 +150,14 @@ struct Routes {
         let opened: CaseSnapshot
         do { opened = try await engine.open(workflow, input: values, by: actor, now: now) } catch {
             DaemonMetrics.step(unit: unit, outcome: Self.outcome(error))
+            logStep(context, unit: unit, case: nil, workflow: workflow, event: "open", error: error, since: started)
             throw error
         }
-        DaemonMetrics.step(unit: unit, outcome: "committed", duration: ContinuousClock.now - started)
+        let elapsed = ContinuousClock.now - started
+        DaemonMetrics.step(unit: unit, outcome: "committed", duration: elapsed)
+        logStep(
+            context, unit: unit, case: opened.id, workflow: workflow, event: "open", version: opened.version,
+            since: started)
         daemon.wake.yield()
         var reply = try document(engine, opened, actor: actor, full: false)
         reply.status = 201
@@ -184,6 +192,9 @@ struct Routes {
         let now = daemon.now()
         let actor = try engine.actor(caller.person, roles: [], now: now)
         if let expected, expected != current.version {
+            logStep(
+                context, unit: caller.unit, case: id, workflow: current.workflow, event: event, outcome: "conflict",
+                code: "version-mismatch", since: ContinuousClock.now)
             throw Problem(
                 .conflict, "version-mismatch", "The case changed meanwhile",
                 "case \(id) is at version \(current.version), not \(expected) (If-Match)")
@@ -196,9 +207,15 @@ struct Routes {
             next = try await engine.act(id, event: event, input: values, by: actor, now: now, expectedVersion: expected)
         } catch {
             DaemonMetrics.step(unit: caller.unit, outcome: Self.outcome(error))
+            logStep(
+                context, unit: caller.unit, case: id, workflow: current.workflow, event: event, error: error,
+                since: started)
             throw Problem.engine(error, view: view)
         }
         DaemonMetrics.step(unit: caller.unit, outcome: "committed", duration: ContinuousClock.now - started)
+        logStep(
+            context, unit: caller.unit, case: id, workflow: current.workflow, event: event, version: next.version,
+            since: started)
         daemon.wake.yield()
         return try document(engine, next, actor: actor, full: false)
     }
@@ -248,6 +265,34 @@ struct Routes {
     }
 
     // MARK: Helpers
+
+    /// Logs the step a request took, as one line: the request's id, the unit, case, workflow and
+    /// event, the outcome (`advanced`, or `rejected`, `incident`, `conflict`, `failed`, with the
+    /// refusal's code) and the step's duration. Never a field value, and never the message of a
+    /// refusal, which may quote one: the code says what kind it was.
+    func logStep(
+        _ context: APIContext, unit: String, case id: String?, workflow: String, event: String,
+        outcome: String = "advanced", code: String? = nil, version: Int? = nil, error: EngineError? = nil,
+        since started: ContinuousClock.Instant
+    ) {
+        var metadata: Logger.Metadata = [
+            "request_id": .string(context.id), "by": "request", "unit": .string(unit), "workflow": .string(workflow),
+            "event": .string(event), "outcome": .string(error.map(Self.outcome) ?? outcome),
+            "duration_ms": .string(milliseconds(ContinuousClock.now - started)),
+        ]
+        if let id { metadata["case"] = .string(id) }
+        if let version { metadata["version"] = .stringConvertible(version) }
+        if let code = code ?? error.flatMap(Self.code) { metadata["code"] = .string(code) }
+        logger.info("step", metadata: metadata)
+    }
+
+    /// The code of a refused step: the rejection's (`not-permitted`, `guard-false`…) or the
+    /// incident's; codes name kinds, never values.
+    static func code(_ error: EngineError) -> String? {
+        if let rejection = error.rejection { return rejection.code.rawValue }
+        if let incident = error.incident { return incident.code }
+        return error.code.rawValue
+    }
 
     /// The field values of a body, each bound on its own so that a bad one is a 400 naming it.
     func input(_ fields: JSONObject, engine: Engine, workflow: String) throws -> [String: Value] {

@@ -42,8 +42,10 @@ struct Scheduler: Service {
         for unit in units {
             do {
                 let engine = try daemon.engine(unit: unit)
+                let started = ContinuousClock.now
                 let report = try engine.tick(now: daemon.now())
                 DaemonMetrics.tick(unit: unit, report)
+                logSteps(unit: unit, report, duration: ContinuousClock.now - started)
                 if report.timersFired + report.effectsPerformed + report.incidents.count > 0 {
                     logger.info(
                         "tick",
@@ -64,6 +66,42 @@ struct Scheduler: Service {
     }
 }
 
+extension Scheduler {
+    /// Logs one line per step the round took: each case a timer moved or an effect opened or
+    /// signalled (`advanced`, with the event its history records), and each incident (with its
+    /// code). The duration is the round's: a round commits its steps one after the other.
+    func logSteps(unit: String, _ report: TickReport, duration: Duration) {
+        let round = milliseconds(duration)
+        for (index, id) in report.moved.enumerated() {
+            // The timers' cases come first, then the effects'.
+            let by = index < report.timersFired ? "timer" : "effect"
+            let history = (try? daemon.store.history(id)) ?? []
+            let event = history.last(where: { $0.actor == Actor.system.id })?.event ?? history.last?.event
+            var metadata: Logger.Metadata = [
+                "by": .string(by), "unit": .string(unit), "case": .string(id), "outcome": "advanced",
+                "duration_ms": .string(round),
+            ]
+            if let event { metadata["event"] = .string(event) }
+            logger.info("step", metadata: metadata)
+        }
+        for incident in report.incidents {
+            logger.info(
+                "step",
+                metadata: [
+                    "by": .string(incident.place.hasPrefix("timer") ? "timer" : "effect"), "unit": .string(unit),
+                    "case": .string(incident.caseID), "outcome": "incident", "code": .string(incident.code),
+                    "duration_ms": .string(round),
+                ])
+        }
+    }
+}
+
+/// A duration in milliseconds with two decimals, as the log lines give it.
+func milliseconds(_ duration: Duration) -> String {
+    String(
+        format: "%.2f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+}
+
 /// Logs one line per request: its id, method, route, status and duration (never a body, a
 /// query value or a field).
 struct RequestLogMiddleware: RouterMiddleware {
@@ -78,10 +116,7 @@ struct RequestLogMiddleware: RouterMiddleware {
         var metadata: Logger.Metadata = [
             "request_id": .string(context.id), "method": .string(request.method.rawValue),
             "route": .string(context.endpointPath ?? "unmatched"), "status": .stringConvertible(response.status.code),
-            "duration_ms": .string(
-                String(
-                    format: "%.2f",
-                    Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)),
+            "duration_ms": .string(milliseconds(elapsed)),
         ]
         if let caller = context.caller {
             metadata["unit"] = .string(caller.unit)
@@ -118,7 +153,7 @@ public struct GridflowDaemon {
         router.add(middleware: RequestLogMiddleware(logger: logger))
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: GateMiddleware(daemon: daemon))
-        Routes(daemon: daemon).add(to: router)
+        Routes(daemon: daemon, logger: logger).add(to: router)
         let listening = onListening
         let app = Application(
             router: router,

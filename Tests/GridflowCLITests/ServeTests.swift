@@ -92,15 +92,21 @@ import Testing
         return try #require(run.stdout.split(separator: "\n").last.map(String.init))
     }
 
-    /// Starts the daemon on a free port; returns it with its base URL.
-    func start() throws -> (Process, URL, Pipe) {
+    /// Starts the daemon on a free port, its log (standard error) written to `log`; returns it
+    /// with its base URL.
+    func start(log: URL? = nil) throws -> (Process, URL, Pipe) {
         let process = Process()
         process.executableURL = gridflowBinary
         process.arguments = ["serve", "--listen", "127.0.0.1:0"]
         process.currentDirectoryURL = directory
         let output = Pipe()
         process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
+        if let log {
+            #expect(FileManager.default.createFile(atPath: log.path, contents: nil))
+            process.standardError = try FileHandle(forWritingTo: log)
+        } else {
+            process.standardError = FileHandle.nullDevice
+        }
         try process.run()
         var line = ""
         let handle = output.fileHandleForReading
@@ -495,5 +501,86 @@ import Testing
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
+    }
+
+    @Test func eachStepIsOneLogLineWithItsRequestsIDAndNoFieldValue() throws {
+        let wang = try token("tour", "wang")
+        let li = try token("tour", "li")
+        let log = directory.appendingPathComponent("serve.log")
+        let (process, base, _) = try start(log: log)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // Values that must never reach the log.
+        let values = ["Summary-7f3a", "Answer-91c2", "Quick-55e0"]
+        let opened = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang,
+            body: #"{"workflow": "report", "fields": {"summary": "Summary-7f3a", "reporter": "@wang"}}"#)
+        #expect(opened.status == 201)
+        let id = try #require(opened.body["id"] as? String)
+        let refused = try http(
+            "POST", base, "/v1/cases/\(id)/events/answer", token: wang, body: #"{"fields": {"answer": "Answer-91c2"}}"#)
+        #expect(refused.status == 422)
+        let answered = try http(
+            "POST", base, "/v1/cases/\(id)/events/answer", token: li, body: #"{"fields": {"answer": "Answer-91c2"}}"#)
+        #expect(answered.status == 200)
+        let stale = try http(
+            "POST", base, "/v1/cases/\(id)/events/answer", token: li, body: #"{"fields": {"answer": "Answer-91c2"}}"#,
+            headers: ["If-Match": "0"])
+        #expect(stale.status == 409)
+        // A bad request takes no step: no step line.
+        #expect(
+            try http("POST", base, "/v1/cases/\(id)/events/answer", token: li, body: #"{"fields": 1}"#).status == 400)
+        let waiting = try http(
+            "POST", base, "/v1/units/tour/cases", token: wang,
+            body: #"{"workflow": "quick", "fields": {"summary": "Quick-55e0"}}"#)
+        let second = try #require(waiting.body["id"] as? String)
+        var state = ""
+        for _ in 0..<100 where state != "escalated" {
+            Thread.sleep(forTimeInterval: 0.2)
+            state = try http("GET", base, "/v1/cases/\(second)", token: li).body["state"] as? String ?? ""
+        }
+        #expect(state == "escalated")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        let text = try String(contentsOf: log, encoding: .utf8)
+        let lines = try text.split(separator: "\n").map { line in
+            try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: String], "\(line)")
+        }
+        let requests = lines.filter { $0["message"] == "request" }
+        let steps = lines.filter { $0["message"] == "step" }
+        // A line per step a request took, in order, each with its request's id.
+        let taken = steps.filter { $0["by"] == "request" }
+        #expect(
+            taken.map { [$0["event"], $0["outcome"], $0["case"]] } == [
+                ["open", "advanced", id], ["answer", "rejected", id], ["answer", "advanced", id],
+                ["answer", "conflict", id], ["open", "advanced", second],
+            ])
+        #expect(taken.map { $0["code"] } == [nil, "not-permitted", nil, "version-mismatch", nil])
+        #expect(taken.map { $0["version"] } == ["0", nil, "1", nil, "0"])
+        for step in taken {
+            #expect(step["unit"] == "tour" && step["duration_ms"] != nil && step["workflow"] != nil)
+            let request = requests.filter { $0["request_id"] == step["request_id"] }
+            #expect(request.count == 1, "the step's request line: \(step)")
+            #expect(
+                request.first?["route"]
+                    == (step["event"] == "open" ? "/v1/units/{unit}/cases" : "/v1/cases/{id}/events/{event}"))
+        }
+        #expect(
+            taken.compactMap { step in requests.first { $0["request_id"] == step["request_id"] }?["status"] } == [
+                "201", "422", "200", "409", "201",
+            ])
+        // The scheduler's step: the timer that escalated the quick report.
+        let fired = steps.filter { $0["by"] == "timer" }
+        #expect(
+            fired.map { [$0["case"], $0["event"], $0["outcome"], $0["unit"]] } == [
+                [second, "overdue", "advanced", "tour"]
+            ])
+        #expect(fired.first?["request_id"] == nil)
+        #expect(steps.count == taken.count + fired.count, "\(steps)")
+        // No field value, no person's name, no refusal's message.
+        for value in values + ["王", "wang\"", "not permitted", "discipline_staff may"] {
+            #expect(!text.contains(value), "\(value) in the log")
+        }
     }
 }
