@@ -583,4 +583,161 @@ import Testing
             #expect(!text.contains(value), "\(value) in the log")
         }
     }
+
+    /// A keep-alive connection that tells an answer from a connection closed without one.
+    final class KeepAlive {
+        let socket: Int32
+        var buffer: [UInt8] = []
+
+        enum Outcome: Sendable {
+            /// The status, and the case's id when the answer names one.
+            case answered(status: Int, id: String?)
+            /// The connection closed (or could not send) before an answer came.
+            case closed
+        }
+
+        init?(port: Int) {
+            socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_port = in_port_t(UInt16(port).bigEndian)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            let connected = withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+            guard socket >= 0, connected == 0 else {
+                close(socket)
+                return nil
+            }
+        }
+
+        deinit { close(socket) }
+
+        func post(_ path: String, token: String, body: String) -> Outcome {
+            let request = Array(
+                ("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)").utf8)
+            var sent = 0
+            while sent < request.count {
+                let n = request[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                guard n > 0 else { return .closed }
+                sent += n
+            }
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let text = String(decoding: buffer, as: UTF8.self)
+                if let head = text.range(of: "\r\n\r\n") {
+                    let headText = text[..<head.lowerBound]
+                    let length =
+                        headText.split(separator: "\r\n").compactMap { line -> Int? in
+                            guard line.lowercased().hasPrefix("content-length:") else { return nil }
+                            return Int(line.dropFirst(15).trimmingCharacters(in: .whitespaces))
+                        }.first ?? 0
+                    let headBytes = headText.utf8.count + 4
+                    if buffer.count >= headBytes + length, let status = Int(headText.dropFirst(9).prefix(3)) {
+                        let body = Data(buffer[headBytes..<(headBytes + length)])
+                        buffer.removeFirst(headBytes + length)
+                        let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]
+                        return .answered(status: status, id: object?["id"] as? String)
+                    }
+                }
+                let n = recv(socket, &chunk, chunk.count, 0)
+                guard n > 0 else { return .closed }
+                buffer += chunk[..<n]
+            }
+        }
+    }
+
+    @Test func sigtermUnderLoadFailsNoRequestInFlightAndLosesNothing() throws {
+        let wang = try token("tour", "wang")
+        let li = try token("tour", "li")
+        let (process, base, _) = try start()
+        let port = try #require(base.port)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // Eight clients, each on a keep-alive connection (a new one when the daemon closes it),
+        // open a report with a unique summary and answer it, in a loop, until the daemon is gone.
+        enum Sent {
+            case open(summary: String)
+            case answer(id: String)
+        }
+        let outcomes = Mutex<[(Sent, KeepAlive.Outcome)]>([])
+        let acknowledgedBeforeStop = Atomic<Int>(0)
+        let stopping = Atomic<Bool>(false)
+        let group = DispatchGroup()
+        for client in 0..<8 {
+            DispatchQueue.global().async(group: group) {
+                var count = 0
+                var connection = KeepAlive(port: port)
+                while let open = connection {
+                    count += 1
+                    let summary = "client \(client) report \(count)"
+                    let opened = open.post(
+                        "/v1/units/tour/cases", token: wang,
+                        body: #"{"workflow": "report", "fields": {"summary": "\#(summary)"}}"#)
+                    outcomes.withLock { $0.append((.open(summary: summary), opened)) }
+                    guard case .answered(201, let id?) = opened else {
+                        // A 503 or a closed connection: the daemon is stopping; try a new connection.
+                        connection = KeepAlive(port: port)
+                        continue
+                    }
+                    if !stopping.load(ordering: .relaxed) { acknowledgedBeforeStop.add(1, ordering: .relaxed) }
+                    let answered = open.post(
+                        "/v1/cases/\(id)/events/answer", token: li, body: #"{"fields": {"answer": "Done."}}"#)
+                    outcomes.withLock { $0.append((.answer(id: id), answered)) }
+                    if case .answered(200, _) = answered { continue }
+                    connection = KeepAlive(port: port)
+                }
+            }
+        }
+        for _ in 0..<600 where acknowledgedBeforeStop.load(ordering: .relaxed) < 40 {
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        stopping.store(true, ordering: .relaxed)
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+        group.wait()
+
+        // What the store holds: the reports by summary, and their states.
+        let stored = try DatabaseQueue(path: directory.appendingPathComponent("gridflow.sqlite").path).read { db in
+            try Row.fetchAll(db, sql: "SELECT id, state, fields FROM cases WHERE workflow = 'report'").map {
+                ($0["id"] as String, $0["state"] as String, $0["fields"] as String)
+            }
+        }
+        var bySummary: [String: [String]] = [:]
+        var states: [String: String] = [:]
+        for (id, state, fields) in stored {
+            let object = try JSONSerialization.jsonObject(with: Data(fields.utf8)) as? [String: Any]
+            bySummary[object?["summary"] as? String ?? "", default: []].append(id)
+            states[id] = state
+        }
+        let all = outcomes.withLock { $0 }
+        var statuses: [Int: Int] = [:]
+        var closed = 0
+        for (sent, outcome) in all {
+            switch (sent, outcome) {
+            case (.open(let summary), .answered(201, let id)):
+                #expect(bySummary[summary] == [id ?? "?"], "acknowledged \(summary) stored once")
+            case (.open(let summary), _):
+                #expect(bySummary[summary] == nil, "\(summary), not acknowledged, opened nothing")
+            case (.answer(let id), .answered(200, _)):
+                #expect(states[id] == "answered", "acknowledged answer to \(id) stored")
+            case (.answer(let id), _):
+                #expect(states[id] == "submitted", "the unacknowledged answer to \(id) took no step")
+            }
+            switch outcome {
+            case .answered(let status, _): statuses[status, default: 0] += 1
+            case .closed: closed += 1
+            }
+        }
+        // Every request had an answer of success or 503, or its connection closed unanswered.
+        #expect(Set(statuses.keys).isSubset(of: [200, 201, 503]), "\(statuses)")
+        #expect((statuses[201] ?? 0) >= 40)
+        // Nothing is stored that no request opened.
+        let sentSummaries = Set(all.compactMap { if case .open(let summary) = $0.0 { summary } else { nil } })
+        #expect(bySummary.keys.allSatisfy { sentSummaries.contains($0) })
+        print("SIGTERM under load: \(statuses) answers, \(closed) closed unanswered")
+    }
 }
