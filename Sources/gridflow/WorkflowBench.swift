@@ -363,14 +363,15 @@ struct WorkflowBench: ParsableCommand {
             + Double(usage.ru_stime.tv_usec) / 1e6
     }
 
-    /// A candidate who passes every eligibility rule of the telecom unit.
-    static func candidate(_ program: Program) -> Value {
+    /// A candidate who passes every eligibility rule of the telecom unit (and, with another id
+    /// and roles, a reviewer of the same team).
+    static func candidate(_ program: Program, id: String = "bench", roles: [String] = []) -> Value {
         let type = program.types.personType
         var slots = [Value](repeating: .null, count: type.fields.count)
         for (index, field) in type.fields.enumerated() {
             switch (field.name, field.type.unwrapped) {
-            case ("id", _), ("name", _): slots[index] = .string("bench")
-            case ("roles", _): slots[index] = .list([])
+            case ("id", _), ("name", _): slots[index] = .string(id)
+            case ("roles", _): slots[index] = .list(roles.map(Value.string))
             case ("performance", _):
                 slots[index] = .map([
                     .number(Number(2021)): .string("good"), .number(Number(2022)): .string("good"),
