@@ -14,16 +14,28 @@ struct Scheduler: Service {
     let daemon: Daemon
     let logger: Logger
     var poll: Duration = .seconds(1)
+    /// The least time from one round to the next: under load every commit wakes the scheduler,
+    /// and a round per commit (five reads of the store at least) would cost about as much as the
+    /// steps themselves. A timer a step adds fires at most this late.
+    var spacing: Duration = .milliseconds(20)
+    /// Rounds run on a thread of their own: a round commits synchronously (and waits for the
+    /// disk), which must not hold one of the few threads (one per core) the requests run on.
+    static let queue = DispatchQueue(label: "gridflow.scheduler")
 
     func run() async throws {
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !daemon.isStopping {
-                let next = tick()
+                let started = ContinuousClock.now
+                let next = await withCheckedContinuation { continuation in
+                    Self.queue.async { continuation.resume(returning: tick()) }
+                }
                 let now = daemon.now()
                 var wait = poll
                 if let next { wait = min(poll, .seconds(max(0, next.seconds - now.seconds))) }
                 // Sleep until then, or until a step wakes us, or the shutdown.
                 await daemon.wake.wait(upTo: wait)
+                let since = ContinuousClock.now - started
+                if since < spacing, !daemon.isStopping { try? await Task.sleep(for: spacing - since) }
             }
         } onGracefulShutdown: {
             daemon.beginStopping()
