@@ -106,7 +106,7 @@ import Testing
         let out = run.stdout + run.stderr
         let kindName = kind
         #expect(
-            out.contains("periods.yaml:24:15: error: '\(wrong)' is not a \(kindName) period such as "),
+            out.contains("periods.yaml:26:15: error: '\(wrong)' is not a \(kindName) period such as "),
             "\(kind) \(period): \(out)")
         #expect(!out.contains("expected"), "\(kind) \(period): \(out)")
     }
