@@ -37,6 +37,8 @@ let package = Package(
         .target(
             name: "GridflowDefinitions", dependencies: ["GridflowYAML", "GridflowDiagnostics", "GridflowExpressions"]),
         .target(name: "GridflowGraph", dependencies: ["GridflowDefinitions"]),
+        // QR Codes (ISO/IEC 18004) as SVG: the report form's code per org node (`gridflow qr`).
+        .target(name: "GridflowQR"),
         .target(
             name: "GridflowFuzzing",
             dependencies: ["GridflowDefinitions", "GridflowExpressions", "GridflowDiagnostics"]),
@@ -71,6 +73,7 @@ let package = Package(
                 "GridflowDefinitions",
                 "GridflowExpressions",
                 "GridflowGraph",
+                "GridflowQR",
                 "GridflowRuntime",
                 "GridflowStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -94,6 +97,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GridflowServerTests", dependencies: ["GridflowServer"]),
+        .testTarget(name: "GridflowQRTests", dependencies: ["GridflowQR"]),
         .testTarget(
             name: "GridflowCLITests",
             dependencies: [
