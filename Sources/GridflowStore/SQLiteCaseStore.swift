@@ -252,6 +252,20 @@ public final class SQLiteCaseStore: CaseStore {
                         WHERE done_at IS NULL AND failed_at IS NULL;
                     """)
         }
+        // The daemon's pages: one-time sign-in codes an administrator hands out and the sessions they
+        // open, each kept as the SHA-256 of its secret only.
+        migrator.registerMigration("v11: web sign-in codes and sessions") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE signin_codes (
+                        code_sha256 TEXT PRIMARY KEY, unit TEXT NOT NULL, person TEXT NOT NULL,
+                        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, used_at INTEGER);
+                    CREATE TABLE web_sessions (
+                        id_sha256 TEXT PRIMARY KEY, unit TEXT NOT NULL, person TEXT NOT NULL,
+                        created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL);
+                    CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at);
+                    """)
+        }
         return migrator
     }
 

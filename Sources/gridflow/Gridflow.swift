@@ -15,7 +15,7 @@ struct Gridflow: ParsableCommand {
             AppraiseCommand.self, CoverageCommand.self, ReportCommand.self, Tick.self,
             IncidentCommand.self, DemoCommand.self, DeployCommand.self, DeploymentsCommand.self, RollbackCommand.self,
             MigrateCommand.self, FilesCommand.self, ServeCommand.self, TestCommand.self, Bench.self, TokenCommand.self,
-            TasksCommand.self, NotificationsCommand.self, QRCommand.self,
+            TasksCommand.self, NotificationsCommand.self, QRCommand.self, SignInLinkCommand.self,
         ]
     )
 
