@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         .systemLibrary(
@@ -54,11 +55,13 @@ let package = Package(
             name: "GridflowStore",
             dependencies: ["GridflowRuntime", "GridflowExpressions", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // The daemon: the HTTP API over the engine, its scheduler, run as one service group.
+        // The daemon: the HTTP API over the engine, its scheduler, run as one service group; and
+        // its pages, server-rendered HTML from Mustache templates (the workflow diagram from GridflowGraph).
         .target(
             name: "GridflowServer",
             dependencies: [
-                "GridflowRuntime", "GridflowStore", "GridflowExpressions", "GridflowDefinitions",
+                "GridflowRuntime", "GridflowStore", "GridflowExpressions", "GridflowDefinitions", "GridflowGraph",
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -36,7 +36,8 @@ struct GateMiddleware: RouterMiddleware {
     {
         if daemon.isStopping { return Problem.stopping.response }
         let path = request.uri.path
-        if Endpoint.allCases.contains(where: { $0.isPublic && $0.path == path }) {
+        // The pages find their person by the session cookie (`PageSite`), not a token.
+        if PagePaths.contains(path) || Endpoint.allCases.contains(where: { $0.isPublic && $0.path == path }) {
             return try await next(request, context)
         }
         guard let header = request.headers[.authorization] else { return Problem.unauthorized.response }

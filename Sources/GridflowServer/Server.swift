@@ -166,6 +166,8 @@ public struct GridflowDaemon {
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: GateMiddleware(daemon: daemon))
         Routes(daemon: daemon, logger: logger).add(to: router)
+        PageSite(daemon: daemon, logger: logger, publicURL: ProcessInfo.processInfo.environment["GRIDFLOW_PUBLIC_URL"])
+            .add(to: router)
         let listening = onListening
         let app = Application(
             router: router,
