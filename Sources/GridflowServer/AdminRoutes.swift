@@ -34,7 +34,7 @@ extension Routes {
         let caller = try context.requireCaller()
         let engine = try daemon.engine(unit: caller.unit)
         let now = daemon.now()
-        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let actor = try daemon.actor(engine, caller.person, now: now)
         let items = try engine.tasks(for: actor, now: now)
         let zone = engine.program.calendar.zone
         return Reply(
@@ -49,7 +49,7 @@ extension Routes {
         let only = request.uri.queryParameters.get("case")
         let engine = try daemon.engine(unit: caller.unit)
         let now = daemon.now()
-        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let actor = try daemon.actor(engine, caller.person, now: now)
         let all: [StoredIncident]
         do { all = try daemon.store.incidents(caseID: only) } catch {
             throw Problem.engine(EngineError(.store, error.message))
@@ -90,7 +90,7 @@ extension Routes {
         }
         let engine = try daemon.engine(unit: caller.unit)
         let now = daemon.now()
-        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let actor = try daemon.actor(engine, caller.person, now: now)
         let current = try engine.snapshot(stored)
         let view = try engine.on(current).view(current, for: .person(actor), now: now)
         let next: CaseSnapshot
@@ -306,7 +306,7 @@ extension Routes {
         let engine = Engine(program: program, store: daemon.store, catalog: daemon.catalog)
         let now = daemon.now()
         // The administrator's expressions read only what they may see of each case.
-        let viewer = try engine.actor(caller.person, roles: [], now: now)
+        let viewer = try daemon.actor(engine, caller.person, now: now)
         let moves = try engine.planMigration(
             try engine.casesToMigrate(from: sources), rules: rules, by: caller.person, now: now, viewer: viewer)
         let refused = moves.filter { !$0.problems.isEmpty }

@@ -10,6 +10,7 @@ public final class Daemon: Sendable {
     public let store: SQLiteCaseStore
     let catalog: DeploymentCatalog
     private let engines = Mutex<[String: Engine]>([:])
+    private let actors = Mutex<[String: (revision: Int, day: Int, actor: Actor)]>([:])
     private let stopping = Atomic<Bool>(false)
     /// Wakes the scheduler early: a step may have added a timer or an effect.
     let wake = Wakeup()
@@ -44,6 +45,28 @@ public final class Daemon: Sendable {
         let engine = Engine(program: program, store: store, catalog: catalog)
         engines.withLock { $0[unit] = engine }
         return engine
+    }
+
+    /// A caller as the engine acts for them: their roles (listed, derived by `held_by`,
+    /// appointed) and scopes. Kept per unit, definitions version, person and day while the
+    /// unit's directory revision stays (an import, an appointment made or ended changes it):
+    /// one small read per request instead of the person, their appointments and their record.
+    func actor(_ engine: Engine, _ person: String, now: Instant) throws(EngineError) -> Actor {
+        let revision: Int
+        do { revision = try store.directoryRevision(unit: engine.program.unit) } catch {
+            throw EngineError(.store, error.message)
+        }
+        let key = engine.program.unit + "\u{0}" + engine.program.version + "\u{0}" + person
+        let day = now.seconds / 86_400
+        if let known = actors.withLock({ $0[key] }), known.revision == revision, known.day == day {
+            return known.actor
+        }
+        let actor = try engine.actor(person, roles: [], now: now)
+        actors.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
+            cache[key] = (revision, day, actor)
+        }
+        return actor
     }
 
     /// The units with an active deployment.

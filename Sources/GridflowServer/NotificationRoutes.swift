@@ -32,7 +32,7 @@ extension Routes {
         }
         let engine = try daemon.engine(unit: caller.unit)
         let now = daemon.now()
-        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let actor = try daemon.actor(engine, caller.person, now: now)
         let page = try engine.notifications(for: actor, unreadOnly: unread, before: cursor, limit: limit)
         let zone = engine.program.calendar.zone
         return Reply(
@@ -50,7 +50,7 @@ extension Routes {
         }
         let engine = try daemon.engine(unit: caller.unit)
         let now = daemon.now()
-        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let actor = try daemon.actor(engine, caller.person, now: now)
         let item: NotificationItem
         do { item = try engine.markRead(id, by: actor, now: now) } catch { throw Problem.engine(error) }
         return Reply(text: item.json(time: engine.program.calendar.zone))

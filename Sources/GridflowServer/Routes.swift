@@ -146,7 +146,7 @@ struct Routes {
         let engine = try daemon.engine(unit: unit)
         let now = daemon.now()
         let values = try input(fields, engine: engine, workflow: workflow)
-        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let actor = try daemon.actor(engine, caller.person, now: now)
         let started = ContinuousClock.now
         let opened: CaseSnapshot
         do { opened = try await engine.open(workflow, input: values, by: actor, now: now) } catch {
@@ -191,7 +191,7 @@ struct Routes {
         }
         let (engine, current) = try load(id, for: caller)
         let now = daemon.now()
-        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let actor = try daemon.actor(engine, caller.person, now: now)
         if let expected, expected != current.version {
             logStep(
                 context, unit: caller.unit, case: id, workflow: current.workflow, event: event, outcome: "conflict",
@@ -245,7 +245,7 @@ struct Routes {
         }
         let engine = try daemon.engine(unit: caller.unit)
         let now = daemon.now()
-        let actor = try engine.actor(caller.person, roles: [], now: now)
+        let actor = try daemon.actor(engine, caller.person, now: now)
         let page: (cases: [StoredCase], next: Int64?)
         do {
             page = try daemon.store.cases(

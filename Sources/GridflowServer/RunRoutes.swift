@@ -70,7 +70,7 @@ extension Routes {
         }
         let now = daemon.now()
         // An appraisal whose facts read a restricted field is for its audience alone.
-        let viewer = Viewer.person(try engine.actor(caller.person, roles: [], now: now))
+        let viewer = Viewer.person(try daemon.actor(engine, caller.person, now: now))
         guard appraisal.admits(viewer) else {
             throw Self.notInAudience(
                 "appraisal \(appraisal.name)", audience: appraisal.audience, reads: appraisal.restrictedReads,
@@ -130,7 +130,7 @@ extension Routes {
                     + (reports.isEmpty ? "" : "; reports: " + reports.keys.sorted().joined(separator: ", ")))
         }
         let now = daemon.now()
-        let viewer = Viewer.person(try engine.actor(caller.person, roles: [], now: now))
+        let viewer = Viewer.person(try daemon.actor(engine, caller.person, now: now))
         guard report.admits(viewer) else {
             throw Self.notInAudience(
                 "report \(report.name)", audience: report.audience, reads: report.restrictedReads.map { "'\($0)'" },

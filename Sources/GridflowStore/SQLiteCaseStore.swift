@@ -266,7 +266,30 @@ public final class SQLiteCaseStore: CaseStore {
                     CREATE INDEX web_sessions_by_expiry ON web_sessions (expires_at);
                     """)
         }
+        // Resolving a person read every appointment of the unit (a JSON path over each
+        // delivery): the person an appointment or its end names gets a column, kept by a
+        // trigger whoever writes the delivery, and an index.
+        migrator.registerMigration("v12: appointments by person") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE deliveries ADD COLUMN person TEXT;
+                    UPDATE deliveries SET person = \(Self.appointedPerson("details"))
+                        WHERE kind IN ('appoint', 'end_appointment');
+                    CREATE INDEX deliveries_by_person ON deliveries (person, id) WHERE person IS NOT NULL;
+                    CREATE TRIGGER deliveries_person AFTER INSERT ON deliveries
+                    WHEN NEW.kind IN ('appoint', 'end_appointment') AND NEW.person IS NULL
+                    BEGIN
+                        UPDATE deliveries SET person = \(Self.appointedPerson("NEW.details")) WHERE id = NEW.id;
+                    END;
+                    """)
+        }
         return migrator
+    }
+
+    /// The SQL for the person an appointment's or its end's details (the column or parameter
+    /// `details`) name: `person.id`, or `person` when it is an id.
+    static func appointedPerson(_ details: String) -> String {
+        "COALESCE(json_extract(\(details), '$.person.id'), json_extract(\(details), '$.person'))"
     }
 
     func write<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
@@ -958,15 +981,14 @@ extension SQLiteCaseStore {
             // Appointments and ends, each with when it was recorded and its order among those of that instant.
             var entries: [(at: Int, order: Int, kind: String, details: String, source: String)] = []
             for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT deliveries.case_id, deliveries.kind, deliveries.details, deliveries.at, deliveries.id
-                    FROM deliveries JOIN cases ON cases.id = deliveries.case_id
-                    WHERE cases.unit = ? AND deliveries.kind IN ('appoint', 'end_appointment')
-                      AND (?2 IS NULL OR json_extract(deliveries.details, '$.person.id') = ?2
-                        OR json_extract(deliveries.details, '$.person') = ?2)
-                    ORDER BY deliveries.id
-                    """, arguments: [unit, person])
+                db.cachedStatement(
+                    sql: """
+                        SELECT deliveries.case_id, deliveries.kind, deliveries.details, deliveries.at, deliveries.id
+                        FROM deliveries JOIN cases ON cases.id = deliveries.case_id
+                        WHERE \(person == nil ? "deliveries.person IS NOT NULL AND ?2 IS NULL" : "deliveries.person = ?2")
+                          AND cases.unit = ?1 AND deliveries.kind IN ('appoint', 'end_appointment')
+                        ORDER BY deliveries.id
+                        """), arguments: [unit, person])
             {
                 entries.append((row["at"], row["id"], row["kind"], row["details"], row["case_id"]))
             }

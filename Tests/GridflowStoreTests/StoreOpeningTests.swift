@@ -152,3 +152,37 @@ import Testing
         }
     }
 }
+
+/// A store of an earlier schema is migrated when opened: what it holds is read as before.
+@Suite struct StoreUpgradeTests {
+    /// A store at `v10` (before appointments had a person column) with an appointment and its
+    /// end recorded; opened by this build, `v12` fills the column and a person's appointments
+    /// are found through it.
+    @Test func appointmentsRecordedBeforeV12AreFoundByPerson() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-upgrade-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteCaseStore.migrator.migrate(queue, upTo: "v10: notifications, read marks and webhook deliveries")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO cases (id, unit, workflow, definition_version, state, fields, version, opened_at,
+                        updated_at) VALUES ('c1', 'rt', 'report', 'v', 'closed', '{}', 1, 0, 0);
+                    INSERT INTO outbox (case_id, effect, created_at, done_at) VALUES ('c1', '{}', 100, 100);
+                    INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (1, 'appoint', 'c1',
+                        '{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s1","shift":null}', 100);
+                    INSERT INTO outbox (case_id, effect, created_at, done_at) VALUES ('c1', '{}', 200, 200);
+                    INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (2, 'end_appointment', 'c1',
+                        '{"kind":"end_appointment","role":"grid","person":"wang","at":"s1","reason":"removal"}', 200);
+                    """)
+        }
+        try queue.close()
+        let store = try SQLiteCaseStore(path: path)
+        let found = try store.appointments(unit: "rt", person: "wang")
+        #expect(found.map(\.role) == ["grid"] && found.first?.end?.reason == "removal")
+        #expect(try store.appointments(unit: "rt", person: "li").isEmpty)
+        #expect(try store.appointments(unit: "rt", person: nil).count == 1)
+    }
+}
