@@ -16,29 +16,17 @@ extension Routes {
             }
             unread = text == "true"
         }
-        var limit = 50
-        if let text = query.get("limit") {
-            guard let value = Int(text), (1...500).contains(value) else {
-                throw Problem.badRequest("limit takes 1 to 500", field: "limit")
-            }
-            limit = value
-        }
-        var cursor: Int?
-        if let text = query.get("cursor") {
-            guard let value = Int(text), value > 0 else {
-                throw Problem.badRequest("cursor takes the next_cursor of a previous page", field: "cursor")
-            }
-            cursor = value
-        }
+        let (limit, cursor) = try page(request)
         let engine = try daemon.engine(unit: caller.unit)
         let now = daemon.now()
         let actor = try daemon.actor(engine, caller.person, now: now)
-        let page = try engine.notifications(for: actor, unreadOnly: unread, before: cursor, limit: limit)
+        let found = try engine.notifications(
+            for: actor, unreadOnly: unread, before: cursor.map { Int($0) }, limit: limit)
         let zone = engine.program.calendar.zone
-        return Reply(
-            text: "{\"person\":" + ValueJSON.encode(Value.string(caller.person)) + ",\"notifications\":["
-                + page.items.map { $0.json(time: zone) }.joined(separator: ",") + "],\"next_cursor\":"
-                + (page.next.map { "\"\($0)\"" } ?? "null") + "}")
+        let items: String = found.items.map { $0.json(time: zone) }.joined(separator: ",")
+        let next: String = found.next.map { "\"\($0)\"" } ?? "null"
+        let person: String = ValueJSON.encode(Value.string(caller.person))
+        return Reply(text: "{\"person\":\(person),\"notifications\":[\(items)],\"next_cursor\":\(next)}")
     }
 
     /// `POST /v1/notifications/{id}/read`: marks one of the caller's notifications read (again:

@@ -229,20 +229,7 @@ struct Routes {
         if let unit = query.get("unit"), unit != caller.unit {
             throw Problem.notFound("no unit '\(unit)' is deployed here")
         }
-        var limit = 50
-        if let text = query.get("limit") {
-            guard let value = Int(text), (1...500).contains(value) else {
-                throw Problem.badRequest("limit takes 1 to 500", field: "limit")
-            }
-            limit = value
-        }
-        var cursor: Int64?
-        if let text = query.get("cursor") {
-            guard let value = Int64(text), value > 0 else {
-                throw Problem.badRequest("cursor takes the next_cursor of a previous page", field: "cursor")
-            }
-            cursor = value
-        }
+        let (limit, cursor) = try page(request)
         let engine = try daemon.engine(unit: caller.unit)
         let now = daemon.now()
         let actor = try daemon.actor(engine, caller.person, now: now)
@@ -266,6 +253,27 @@ struct Routes {
     }
 
     // MARK: Helpers
+
+    /// A list's `limit` (1 to 500, default 50) and `cursor` (the `next_cursor` of a previous
+    /// page), or a 400 naming the one that is wrong.
+    func page(_ request: Request) throws -> (limit: Int, cursor: Int64?) {
+        let query = request.uri.queryParameters
+        var limit = 50
+        if let text = query.get("limit") {
+            guard let value = Int(text), (1...500).contains(value) else {
+                throw Problem.badRequest("limit takes 1 to 500", field: "limit")
+            }
+            limit = value
+        }
+        var cursor: Int64?
+        if let text = query.get("cursor") {
+            guard let value = Int64(text), value > 0 else {
+                throw Problem.badRequest("cursor takes the next_cursor of a previous page", field: "cursor")
+            }
+            cursor = value
+        }
+        return (limit, cursor)
+    }
 
     /// Logs the step a request took, as one line: the request's id, the unit, case, workflow and
     /// event, the outcome (`advanced`, or `rejected`, `incident`, `conflict`, `failed`, with the

@@ -42,37 +42,10 @@ import Testing
 
     /// A POST over a socket of its own (HTTP/1.1, `Connection: close`): the status and the body.
     static func post(port: Int, _ path: String, token: String, body: String) throws -> Answer {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw POSIXError(.EIO) }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                connect(socket, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
         let request =
             "POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
             + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n\(body)"
-        let bytes = Array(request.utf8)
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-            guard n > 0 else { throw POSIXError(.EPIPE) }
-            sent += n
-        }
-        var received: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = recv(socket, &buffer, buffer.count, 0)
-            guard n > 0 else { break }
-            received += buffer[..<n]
-        }
-        let text = String(decoding: received, as: UTF8.self)
+        let text = try loopbackExchange(port: port, request)
         guard let head = text.range(of: "\r\n\r\n"), text.hasPrefix("HTTP/1.1 "),
             let status = Int(text.dropFirst(9).prefix(3))
         else { throw POSIXError(.EBADMSG) }
