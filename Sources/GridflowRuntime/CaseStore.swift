@@ -161,6 +161,24 @@ public protocol CaseStore: Sendable {
     func answerIdempotencyKey(token: String, key: String, answer: IdempotentAnswer) throws(StoreError)
     /// Gives up a claim whose request failed without acting (a retry may then act).
     func releaseIdempotencyKey(token: String, key: String) throws(StoreError)
+
+    // MARK: Shared files (`FileSpace`; the engine checks the permissions, the store keeps)
+    /// Stores a new file with its content and records its upload, together; returns it with its id.
+    func saveFile(_ file: NewFile) throws(StoreError) -> StoredFile
+    /// The file `id`, there or deleted, or `nil`.
+    func file(_ id: Int) throws(StoreError) -> StoredFile?
+    /// The files of a space that are there (of `folder` alone when given), newest first.
+    func files(unit: String, space: String, folder: String?) throws(StoreError) -> [StoredFile]
+    /// The content of the file `id`, or `nil` when it has none (deleted).
+    func fileContent(_ id: Int) throws(StoreError) -> [UInt8]?
+    /// Deletes the file `id` (its content goes, its record stays, marked) and records it; `nil`
+    /// when it is not there (deleted already).
+    func deleteFile(_ id: Int, by actor: String, at: Instant) throws(StoreError) -> StoredFile?
+    /// Moves the file `id` from folder `from` to `to` and records it; `nil` when it is not in
+    /// `from` any more (moved or deleted meanwhile).
+    func moveFile(_ id: Int, from: String, to: String, by actor: String, at: Instant) throws(StoreError) -> StoredFile?
+    /// The audit trail of a space (of one file, when `file` is given), newest first, at most `limit`.
+    func fileEvents(unit: String, space: String, file: Int?, limit: Int) throws(StoreError) -> [FileEvent]
 }
 
 /// What a request answered, kept for its idempotency key.

@@ -283,6 +283,26 @@ public final class SQLiteCaseStore: CaseStore {
                     END;
                     """)
         }
+        // Shared file spaces: each file's record, its content apart (a blob, so the content goes
+        // with the store's backups and a delete frees it), and the audit trail of every space.
+        migrator.registerMigration("v13: shared files") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE files (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, unit TEXT NOT NULL, file_space TEXT NOT NULL,
+                        space TEXT NOT NULL, folder TEXT NOT NULL, name TEXT NOT NULL, content_type TEXT NOT NULL,
+                        size INTEGER NOT NULL, sha256 TEXT NOT NULL, owner TEXT NOT NULL, uploaded_at INTEGER NOT NULL,
+                        deleted_at INTEGER, deleted_by TEXT);
+                    CREATE INDEX files_by_space ON files (unit, space, folder) WHERE deleted_at IS NULL;
+                    CREATE INDEX files_by_owner ON files (unit, owner, folder, uploaded_at);
+                    CREATE TABLE file_contents (file_id INTEGER PRIMARY KEY REFERENCES files (id), bytes BLOB NOT NULL);
+                    CREATE TABLE file_events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT, file_id INTEGER NOT NULL REFERENCES files (id),
+                        unit TEXT NOT NULL, space TEXT NOT NULL, action TEXT NOT NULL, actor TEXT NOT NULL,
+                        at INTEGER NOT NULL, from_folder TEXT, to_folder TEXT);
+                    CREATE INDEX file_events_by_space ON file_events (unit, space, id);
+                    """)
+        }
         return migrator
     }
 
