@@ -20,8 +20,15 @@ public final class Daemon: Sendable {
     /// The metrics `GET /metrics` exposes, when the process bootstrapped them.
     let metrics: DaemonMetrics?
 
-    public init(store: SQLiteCaseStore, metrics: DaemonMetrics? = nil, now: @escaping @Sendable () -> Instant) {
+    /// The largest file a shared file space takes, in bytes.
+    let maxFileSize: Int
+
+    public init(
+        store: SQLiteCaseStore, metrics: DaemonMetrics? = nil, maxFileSize: Int = FileContent.defaultMaxSize,
+        now: @escaping @Sendable () -> Instant
+    ) {
         self.store = store
+        self.maxFileSize = maxFileSize
         self.metrics = metrics
         self.catalog = DeploymentCatalog(store: store)
         self.now = now

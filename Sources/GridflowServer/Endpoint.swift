@@ -8,13 +8,17 @@ public enum Endpoint: String, CaseIterable, Sendable {
     case listTasks, listNotifications, readNotification, listIncidents, retryIncident
     case listDeployments, deploy, rollback, migrate
     case appraise, report
+    case listFiles, uploadFile, downloadFile, deleteFile, moveFile, fileHistory
 
     public var method: HTTPRequest.Method {
         switch self {
         case .health, .ready, .openAPI, .metrics, .listCases, .showCase, .listTasks, .listNotifications,
-            .listIncidents, .listDeployments, .report:
+            .listIncidents, .listDeployments, .report, .listFiles, .downloadFile, .fileHistory:
             .get
-        case .openCase, .act, .readNotification, .retryIncident, .deploy, .rollback, .migrate, .appraise: .post
+        case .openCase, .act, .readNotification, .retryIncident, .deploy, .rollback, .migrate, .appraise, .uploadFile,
+            .moveFile:
+            .post
+        case .deleteFile: .delete
         }
     }
 
@@ -39,6 +43,11 @@ public enum Endpoint: String, CaseIterable, Sendable {
         case .migrate: "/v1/units/{unit}/migrations"
         case .appraise: "/v1/units/{unit}/appraisals"
         case .report: "/v1/units/{unit}/reports/{report}"
+        case .listFiles: "/v1/units/{unit}/files/{space}"
+        case .uploadFile: "/v1/units/{unit}/files/{space}/{folder}"
+        case .downloadFile, .deleteFile: "/v1/files/{id}"
+        case .moveFile: "/v1/files/{id}/move"
+        case .fileHistory: "/v1/units/{unit}/file-history/{space}"
         }
     }
 

@@ -888,6 +888,418 @@ public enum OpenAPIDocument {
                   }
                 }
               }
+            },
+            "/v1/units/{unit}/files/{space}": {
+              "get": {
+                "operationId": "listFiles",
+                "summary": "The files of a shared file space (of one folder with `folder`), by folder then newest first, for whoever the space lets view.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  },
+                  {
+                    "name": "space",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "A space, as a FileSpace of the unit names it under `spaces:`."
+                  },
+                  {
+                    "name": "folder",
+                    "in": "query",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/FileList"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/units/{unit}/files/{space}/{folder}": {
+              "post": {
+                "operationId": "uploadFile",
+                "summary": "Upload a file into a folder: the body is the file (not empty), `Content-Type` what it is, checked against its bytes (magic numbers: 415 when they are another type), `name` its name; at most the daemon's `--max-file-size` (20 MB by default).",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  },
+                  {
+                    "name": "space",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "A space, as a FileSpace of the unit names it under `spaces:`."
+                  },
+                  {
+                    "name": "folder",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "name": "name",
+                    "in": "query",
+                    "required": true,
+                    "schema": {
+                      "type": "string",
+                      "minLength": 1,
+                      "maxLength": 255,
+                      "pattern": "^(?:[^/\\\\\\u0000-\\u001F\\u007F-\\u009F.][^/\\\\\\u0000-\\u001F\\u007F-\\u009F]*|\\.[^/\\\\\\u0000-\\u001F\\u007F-\\u009F.][^/\\\\\\u0000-\\u001F\\u007F-\\u009F]*|\\.\\.[^/\\\\\\u0000-\\u001F\\u007F-\\u009F]+)$"
+                    },
+                    "description": "The file's name: no folder (`/`, `\\`), no control character, not `.` or `..`."
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/pdf": {
+                      "schema": {
+                        "type": "string",
+                        "format": "binary"
+                      }
+                    },
+                    "image/png": {
+                      "schema": {
+                        "type": "string",
+                        "format": "binary"
+                      }
+                    },
+                    "image/jpeg": {
+                      "schema": {
+                        "type": "string",
+                        "format": "binary"
+                      }
+                    },
+                    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {
+                      "schema": {
+                        "type": "string",
+                        "format": "binary"
+                      }
+                    },
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {
+                      "schema": {
+                        "type": "string",
+                        "format": "binary"
+                      }
+                    },
+                    "application/vnd.openxmlformats-officedocument.presentationml.presentation": {
+                      "schema": {
+                        "type": "string",
+                        "format": "binary"
+                      }
+                    },
+                    "text/plain": {
+                      "schema": {
+                        "type": "string",
+                        "minLength": 1,
+                        "pattern": "^[^\\u0000-\\u0008\\u000B\\u000E-\\u001F\\u007F]+$"
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "201": {
+                    "description": "Uploaded",
+                    "headers": {
+                      "Location": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    },
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/File"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "413": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "415": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/units/{unit}/file-history/{space}": {
+              "get": {
+                "operationId": "fileHistory",
+                "summary": "The audit trail of a space: each upload, move and delete with who and when, newest first.",
+                "parameters": [
+                  {
+                    "$ref": "#/components/parameters/Unit"
+                  },
+                  {
+                    "name": "space",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "A space, as a FileSpace of the unit names it under `spaces:`."
+                  },
+                  {
+                    "name": "file",
+                    "in": "query",
+                    "schema": {
+                      "type": "string",
+                      "pattern": "^[1-9][0-9]{0,17}$"
+                    },
+                    "description": "Only this file's."
+                  },
+                  {
+                    "name": "limit",
+                    "in": "query",
+                    "schema": {
+                      "type": "integer",
+                      "minimum": 1,
+                      "maximum": 500,
+                      "default": 100
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "OK",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/FileHistory"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/files/{id}": {
+              "get": {
+                "operationId": "downloadFile",
+                "summary": "A file's content as uploaded, its checksum verified; `ETag` is its SHA-256, `If-None-Match` with it answers 304.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The file's id."
+                  },
+                  {
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "The file",
+                    "headers": {
+                      "ETag": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      },
+                      "Content-Disposition": {
+                        "schema": {
+                          "type": "string"
+                        }
+                      }
+                    },
+                    "content": {
+                      "application/pdf": {},
+                      "image/png": {},
+                      "image/jpeg": {},
+                      "application/vnd.openxmlformats-officedocument.wordprocessingml.document": {},
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                      "application/vnd.openxmlformats-officedocument.presentationml.presentation": {},
+                      "text/plain": {}
+                    }
+                  },
+                  "304": {
+                    "description": "Not modified"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              },
+              "delete": {
+                "operationId": "deleteFile",
+                "summary": "Delete a file (as the space lets: its owner, in the telecom unit); its content goes, its record stays, marked with who and when.",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The file's id."
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "description": "Deleted",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/File"
+                        }
+                      }
+                    }
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
+            },
+            "/v1/files/{id}/move": {
+              "post": {
+                "operationId": "moveFile",
+                "summary": "Move a file to another folder of its space (as the space lets).",
+                "parameters": [
+                  {
+                    "name": "id",
+                    "in": "path",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    },
+                    "description": "The file's id."
+                  }
+                ],
+                "requestBody": {
+                  "required": true,
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "type": "object",
+                        "required": [
+                          "folder"
+                        ],
+                        "additionalProperties": false,
+                        "properties": {
+                          "folder": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                },
+                "responses": {
+                  "200": {
+                    "description": "Moved",
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/File"
+                        }
+                      }
+                    }
+                  },
+                  "400": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "401": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "403": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "404": {
+                    "$ref": "#/components/responses/Problem"
+                  },
+                  "503": {
+                    "$ref": "#/components/responses/Problem"
+                  }
+                }
+              }
             }
           },
           "components": {
@@ -1774,6 +2186,184 @@ public enum OpenAPIDocument {
                       "type": "array",
                       "items": {
                         "$ref": "#/components/schemas/BulletinRow"
+                      }
+                    }
+                  }
+                }
+              },
+              "File": {
+                "type": "object",
+                "required": [
+                  "id",
+                  "unit",
+                  "file_space",
+                  "space",
+                  "folder",
+                  "name",
+                  "content_type",
+                  "size",
+                  "sha256",
+                  "owner",
+                  "uploaded_at",
+                  "deleted_at",
+                  "deleted_by"
+                ],
+                "properties": {
+                  "id": {
+                    "type": "integer"
+                  },
+                  "unit": {
+                    "type": "string"
+                  },
+                  "file_space": {
+                    "type": "string"
+                  },
+                  "space": {
+                    "type": "string"
+                  },
+                  "folder": {
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "content_type": {
+                    "type": "string"
+                  },
+                  "size": {
+                    "type": "integer"
+                  },
+                  "sha256": {
+                    "type": "string",
+                    "pattern": "^[0-9a-f]{64}$"
+                  },
+                  "owner": {
+                    "type": "string"
+                  },
+                  "uploaded_at": {
+                    "type": "string"
+                  },
+                  "deleted_at": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "deleted_by": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  }
+                }
+              },
+              "FileList": {
+                "type": "object",
+                "required": [
+                  "file_space",
+                  "space",
+                  "title",
+                  "folders",
+                  "folder",
+                  "files"
+                ],
+                "properties": {
+                  "file_space": {
+                    "type": "string"
+                  },
+                  "space": {
+                    "type": "string"
+                  },
+                  "title": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "folders": {
+                    "type": "array",
+                    "items": {
+                      "type": "string"
+                    }
+                  },
+                  "folder": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "files": {
+                    "type": "array",
+                    "items": {
+                      "$ref": "#/components/schemas/File"
+                    }
+                  }
+                }
+              },
+              "FileHistory": {
+                "type": "object",
+                "required": [
+                  "space",
+                  "events"
+                ],
+                "properties": {
+                  "space": {
+                    "type": "string"
+                  },
+                  "events": {
+                    "type": "array",
+                    "items": {
+                      "type": "object",
+                      "required": [
+                        "id",
+                        "file_id",
+                        "name",
+                        "space",
+                        "action",
+                        "by",
+                        "at",
+                        "from",
+                        "to"
+                      ],
+                      "properties": {
+                        "id": {
+                          "type": "integer"
+                        },
+                        "file_id": {
+                          "type": "integer"
+                        },
+                        "name": {
+                          "type": "string"
+                        },
+                        "space": {
+                          "type": "string"
+                        },
+                        "action": {
+                          "type": "string",
+                          "enum": [
+                            "upload",
+                            "move",
+                            "delete"
+                          ]
+                        },
+                        "by": {
+                          "type": "string"
+                        },
+                        "at": {
+                          "type": "string"
+                        },
+                        "from": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        },
+                        "to": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        }
                       }
                     }
                   }

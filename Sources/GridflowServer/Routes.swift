@@ -129,6 +129,14 @@ struct Routes {
             let bytes = try await body(request, context)
             return try await idempotent(request, caller, bytes) { try appraise(bytes, caller) }
         case .report: return try report(request, context).response
+        case .listFiles: return try listFiles(request, context).response
+        case .uploadFile: return try await uploadFile(request, context).response
+        case .downloadFile: return try downloadFile(request, context)
+        case .deleteFile: return try deleteFile(context).response
+        case .moveFile:
+            _ = try context.requireCaller()
+            return try moveFile(try await body(request, context), context).response
+        case .fileHistory: return try fileHistory(request, context).response
         }
     }
 

@@ -18,12 +18,26 @@ struct ServeCommand: ParsableCommand {
             on time and effects performed as they come, each once. SIGTERM or SIGINT stops it \
             gracefully: no new work, requests in flight finished; the exit is 0. Logs are JSON \
             lines on standard error; standard output says where it listens. The options default to \
-            the environment variables GRIDFLOW_DB and GRIDFLOW_LISTEN.
+            the environment variables GRIDFLOW_DB, GRIDFLOW_LISTEN and GRIDFLOW_MAX_FILE_SIZE.
             """)
 
     @Option(help: "The SQLite store (default: $GRIDFLOW_DB, else gridflow.sqlite).") var db: String?
     @Option(help: "HOST:PORT to listen on (default: $GRIDFLOW_LISTEN, else 127.0.0.1:8080; port 0 picks a free one).")
     var listen: String?
+    @Option(
+        help: """
+            The largest file the shared file spaces take: bytes, or KB or MB (default: \
+            $GRIDFLOW_MAX_FILE_SIZE, else 20MB).
+            """)
+    var maxFileSize: String?
+
+    static func fileSize(_ text: String, from origin: String) throws -> Int {
+        guard let size = FileContent.parseSize(text) else {
+            throw ValidationError(
+                "\(origin) takes a size such as 20MB, 512KB or 1000 (bytes, at most 1024MB), not '\(text)'")
+        }
+        return size
+    }
 
     static func address(_ text: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
@@ -34,6 +48,7 @@ struct ServeCommand: ParsableCommand {
 
     func validate() throws {
         if let listen { _ = try Self.address(listen) }
+        if let maxFileSize { _ = try Self.fileSize(maxFileSize, from: "--max-file-size") }
     }
 
     func run() throws {
@@ -43,7 +58,12 @@ struct ServeCommand: ParsableCommand {
         let store = try StoreOptions.parse(["--db", path]).store()
         let units = try storeRun { () throws(StoreError) in try store.deployedUnits() }
         let logger = Logger(label: "gridflow") { JSONLogHandler(label: $0) }
-        let daemon = Daemon(store: store, metrics: DaemonMetrics.bootstrap(), now: { Instant.current })
+        let maxSize =
+            try maxFileSize.map { try Self.fileSize($0, from: "--max-file-size") }
+            ?? environment["GRIDFLOW_MAX_FILE_SIZE"].map { try Self.fileSize($0, from: "GRIDFLOW_MAX_FILE_SIZE") }
+            ?? FileContent.defaultMaxSize
+        let daemon = Daemon(
+            store: store, metrics: DaemonMetrics.bootstrap(), maxFileSize: maxSize, now: { Instant.current })
         let server = GridflowDaemon(
             daemon: daemon, host: host, port: port, logger: logger,
             onListening: { bound in

@@ -65,12 +65,12 @@ import Testing
         return try #require(run.stdout.split(separator: "\n").last.map(String.init))
     }
 
-    /// Starts the daemon on a free port, its log (standard error) written to `log`; returns it
-    /// with its base URL.
-    func start(log: URL? = nil) throws -> (Process, URL, Pipe) {
+    /// Starts the daemon on a free port (with `arguments` to `serve`), its log (standard error)
+    /// written to `log`; returns it with its base URL.
+    func start(log: URL? = nil, arguments: [String] = []) throws -> (Process, URL, Pipe) {
         let process = Process()
         process.executableURL = gridflowBinary
-        process.arguments = ["serve", "--listen", "127.0.0.1:0"]
+        process.arguments = ["serve", "--listen", "127.0.0.1:0"] + arguments
         process.currentDirectoryURL = directory
         let output = Pipe()
         process.standardOutput = output
