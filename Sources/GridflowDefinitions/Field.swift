@@ -43,9 +43,12 @@ public struct Field: Sendable {
 }
 
 /// How a `store` fact is derived: over the cases of a workflow opened in the period, for the
-/// person (or people) `person` names, the count of cases where `where` holds, or the sum of `sum`.
+/// person (or people) `person` names, the count of cases where `where` holds, or the sum of `sum`;
+/// or (`files`) the count of files each person uploaded into a folder of the unit's file spaces.
 public struct FactQuery: Sendable {
     public var workflow: Name?
+    /// A folder of the unit's `FileSpace`s: the person's uploads into it in the period count.
+    public var files: Name?
     public var person: Expression?
     public var filter: Expression?
     public var sum: Expression?
@@ -116,7 +119,8 @@ extension Field {
         field.bounds = (bound("min"), bound("max"))
         if let from = node["from"] {
             field.from = FactQuery(
-                workflow: from["workflow"]?.name, person: from["person"]?.expression, filter: from["where"]?.expression,
+                workflow: from["workflow"]?.name, files: from["files"]?.name, person: from["person"]?.expression,
+                filter: from["where"]?.expression,
                 sum: from["sum"]?.expression, span: from.span)
         }
         return field

@@ -91,11 +91,20 @@ public enum Shapes {
                 .object(
                     ObjectShape(
                         "a fact query", plural: "fact queries",
+                        exclusive: [
+                            ["workflow", "files"], ["files", "person"], ["files", "where"], ["files", "sum"],
+                        ],
+                        oneRequired: [["workflow", "files"]],
                         [
-                            required("workflow", .identifier, "The workflow whose cases opened in the period count."),
-                            required(
+                            key("workflow", .identifier, "The workflow whose cases opened in the period count."),
+                            key(
+                                "files", .identifier,
+                                "Instead of `workflow`: a folder of the unit's `FileSpace`s; the files each person uploaded into it in the period (and has not deleted) count."
+                            ),
+                            key(
                                 "person", .expression,
-                                "Over `case`: the id (or list of ids) of the person a case counts for."),
+                                "With `workflow`, required: over `case`, the id (or list of ids) of the person a case counts for."
+                            ),
                             key("where", .expression, "Over `case`: only cases where this holds count."),
                             key("sum", .expression, "Over `case`: add this up instead of counting cases."),
                         ])), "For `store` facts: how the fact is counted from cases."),

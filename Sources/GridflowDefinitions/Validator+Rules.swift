@@ -351,6 +351,22 @@ extension Validator {
                     hint: "add from: {workflow: W, person: case.FIELD.id, where: …}, or make it source: import")
                 return
             }
+            if let folder = from.files {
+                // Uploads into a folder of the unit's file spaces, counted for who uploaded them.
+                let folders = Set(definitions.fileSpaces.flatMap { $0.folders.map(\.text) })
+                _ = resolve(
+                    folder, among: folders.sorted(), as: "folder", in: "the query of \(what)",
+                    hint: folders.isEmpty
+                        ? "the unit declares no FileSpace; 'files' counts uploads into one's folders" : nil)
+                return
+            }
+            if from.workflow != nil, from.person == nil {
+                error(
+                    "fact-query-person", "the query of \(what) does not say whom a case counts for", at: from.span,
+                    hint:
+                        "add person: an expression over case giving the id, or list of ids, such as '[case.supervisor.id]'"
+                )
+            }
             guard let workflowName = from.workflow,
                 resolve(
                     workflowName, among: definitions.workflows.map(\.name.text), as: "workflow",

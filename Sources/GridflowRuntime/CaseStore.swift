@@ -177,6 +177,9 @@ public protocol CaseStore: Sendable {
     /// Moves the file `id` from folder `from` to `to` and records it; `nil` when it is not in
     /// `from` any more (moved or deleted meanwhile).
     func moveFile(_ id: Int, from: String, to: String, by actor: String, at: Instant) throws(StoreError) -> StoredFile?
+    /// How many files each person uploaded into `folder` (of any space) from `from` (inclusive)
+    /// to `to` (exclusive) and has not deleted, by uploader; wherever the files are now.
+    func uploadCounts(unit: String, folder: String, from: Instant, to: Instant) throws(StoreError) -> [String: Int]
     /// The audit trail of a space (of one file, when `file` is given), newest first, at most `limit`.
     func fileEvents(unit: String, space: String, file: Int?, limit: Int) throws(StoreError) -> [FileEvent]
 }

@@ -63,6 +63,8 @@ public struct CompiledAppraisal: Sendable {
     /// Every fact, as the record formulas read as `facts`.
     public let factsType: RecordType
     public let storeFacts: [StoreFact]
+    /// Facts counted from the uploads into a folder of the unit's file spaces.
+    public let fileFacts: [FileFact]
     public let importFacts: [ImportFact]
     /// Packages by role, in the order written.
     public let packages: [CompiledPackage]
@@ -75,6 +77,14 @@ public struct CompiledAppraisal: Sendable {
         let person: CompiledExpression
         let filter: CompiledExpression?
         let sum: CompiledExpression?
+    }
+
+    /// A fact counted from the files each person uploaded into `folder` in the period (and has
+    /// not deleted).
+    public struct FileFact: Sendable {
+        public let name: String
+        public let slot: Int
+        public let folder: String
     }
 
     /// A fact imported from CSV.
@@ -114,10 +124,13 @@ public struct CompiledAppraisal: Sendable {
         ).sorted()
         factsType = types.factsType(appraisal)
         var storeFacts: [StoreFact] = []
+        var fileFacts: [FileFact] = []
         var importFacts: [ImportFact] = []
         for (slot, fact) in appraisal.facts.enumerated() {
             let place = "appraisal \(name), fact \(fact.name.text)"
-            if fact.source == "store" {
+            if fact.source == "store", let folder = fact.from?.files?.text {
+                fileFacts.append(FileFact(name: fact.name.text, slot: slot, folder: folder))
+            } else if fact.source == "store" {
                 guard let from = fact.from, let workflowName = from.workflow?.text, let person = from.person,
                     let workflow = definitions.workflows.first(where: { $0.name.text == workflowName })
                 else { throw Program.CompileError(description: "\(place): no query") }
@@ -141,6 +154,7 @@ public struct CompiledAppraisal: Sendable {
             }
         }
         self.storeFacts = storeFacts
+        self.fileFacts = fileFacts
         self.importFacts = importFacts
         var packages: [CompiledPackage] = []
         for package in appraisal.packages {

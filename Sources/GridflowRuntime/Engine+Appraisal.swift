@@ -31,7 +31,9 @@ public struct ImportedFacts: Sendable {
                     problems.append("\(file):\(header.line): column '\(name)' appears twice")
                 }
                 columns.append((index, fact))
-            } else if appraisal.storeFacts.contains(where: { $0.name == name }) {
+            } else if appraisal.storeFacts.contains(where: { $0.name == name })
+                || appraisal.fileFacts.contains(where: { $0.name == name })
+            {
                 problems.append(
                     "\(file):\(header.line): column '\(name)' is a fact counted from cases (source: store), not imported"
                 )
@@ -245,6 +247,13 @@ extension Engine {
                 }
             }
             outcome.casesRead += cases.count
+        }
+        // Facts counted from uploads: one query per folder.
+        for fact in appraisal.fileFacts {
+            let counts = try storeCall { () throws(StoreError) in
+                try store.uploadCounts(unit: program.unit, folder: fact.folder, from: from, to: to)
+            }
+            for (id, count) in counts { counted[id, default: [:]][fact.slot] = Number(count) }
         }
         outcome.seconds.facts = seconds(since: start)
 

@@ -131,4 +131,24 @@ extension SQLiteCaseStore {
             }
         }
     }
+
+    public func uploadCounts(unit: String, folder: String, from: Instant, to: Instant) throws(StoreError)
+        -> [String: Int]
+    {
+        try read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT files.owner, count(*) AS uploads FROM file_events JOIN files ON files.id = file_events.file_id
+                    WHERE file_events.unit = ? AND file_events.action = 'upload' AND file_events.to_folder = ?
+                    AND file_events.at >= ? AND file_events.at < ? AND files.deleted_at IS NULL
+                    GROUP BY files.owner
+                    """, arguments: [unit, folder, from.seconds, to.seconds])
+            {
+                counts[row["owner"]] = row["uploads"]
+            }
+            return counts
+        }
+    }
 }

@@ -268,6 +268,9 @@ enum AppraisalText {
             if let store = appraisal.storeFacts.first(where: { $0.name == name }) {
                 return "counted from \(store.workflow) cases"
             }
+            if let files = appraisal.fileFacts.first(where: { $0.name == name }) {
+                return "counted from the files uploaded into \(files.folder)"
+            }
             if let place = imported.origin(entry.person, slot) { return "imported, \(place)" }
             return "imported default"
         }

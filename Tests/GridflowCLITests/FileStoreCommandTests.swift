@@ -135,3 +135,106 @@ import Testing
         #expect(list.stdout == "no files in grid_supervisors\n")
     }
 }
+
+/// A store fact counted from the uploads into a folder (`from: {files: FOLDER}`): each person's
+/// files uploaded into it in the period and not deleted.
+@Suite struct FileFactTests: Workspace {
+    let directory: URL
+
+    init() throws {
+        directory = try Self.makeFolder("file-facts")
+    }
+
+    @Test func anAppraisalCountsTheUploadsIntoAFolderInThePeriod() throws {
+        let root = try copyOfTelecom()
+        try """
+        kind: Appraisal
+        schema: 1
+        unit: telecom
+        name: uploads
+        period: quarter
+        facts:
+          duty_uploads: {type: integer, source: store, from: {files: duty_material}}
+        packages:
+          team_supervisor:
+            dimensions:
+              - {name: uploads, weight: 1, score: 'min(100, facts.duty_uploads * 50)'}
+            grades:
+              - {grade: pass, min: 60}
+              - {grade: fail}
+
+        """.write(to: root.appendingPathComponent("Rules/telecom/uploads.yaml"), atomically: true, encoding: .utf8)
+        func run(_ arguments: [String]) throws -> Run {
+            try gridflow(arguments + ["--root", root.path], in: directory)
+        }
+        let people = try write(
+            "people.json",
+            "[" + AppraiseCommandTests.person("li", "李娜", ["team_supervisor"], team: "channel_team") + ", "
+                + AppraiseCommandTests.person("chen", "陈晨", ["team_supervisor"], team: "product_team") + "]")
+        #expect(try run(["people", "import", "telecom", people]).status == 0)
+        let file = try write("summary.txt", "履职材料\n")
+        func upload(_ person: String, _ folder: String, at now: String) throws -> Int {
+            let upload = try run([
+                "files", "upload", "telecom", "team_supervisors", folder, file, "--as", person, "--now", now, "--json",
+            ])
+            #expect(upload.status == 0, "\(upload.stderr)")
+            let object = try #require(
+                try JSONSerialization.jsonObject(with: Data(upload.stdout.utf8)) as? [String: Any])
+            return try #require(object["id"] as? Int)
+        }
+        // li: two in the quarter (one later moved away: it still counts), one the quarter
+        // before, one into another folder; chen: one, deleted.
+        let moved = try upload("li", "duty_material", at: "2024-07-05T09:00:00+08:00")
+        _ = try upload("li", "duty_material", at: "2024-09-30T23:59:00+08:00")
+        _ = try upload("li", "duty_material", at: "2024-06-30T23:59:00+08:00")
+        _ = try upload("li", "highlights", at: "2024-08-01T09:00:00+08:00")
+        #expect(try run(["files", "move", "telecom", "\(moved)", "exam_review", "--as", "li"]).status == 0)
+        let deleted = try upload("chen", "duty_material", at: "2024-08-01T09:00:00+08:00")
+        #expect(try run(["files", "delete", "telecom", "\(deleted)", "--as", "chen"]).status == 0)
+
+        let appraise = [
+            "appraise", "telecom", "--appraisal", "uploads", "--period", "2024-Q3", "--now",
+            "2024-10-08T09:00:00+08:00",
+        ]
+        let li = try run(appraise + ["--explain", "li"])
+        #expect(li.status == 0, "\(li.stderr)")
+        #expect(
+            li.stdout.contains("  duty_uploads = 2  (counted from the files uploaded into duty_material)\n"),
+            "\(li.stdout)")
+        let chen = try run(appraise + ["--explain", "chen"])
+        #expect(
+            chen.stdout.contains("  duty_uploads = 0  (counted from the files uploaded into duty_material)\n"),
+            "\(chen.stdout)")
+
+        // A folder no file space has is a validator error with a suggestion; 'files' takes no 'person'.
+        let rules = root.appendingPathComponent("Rules/telecom/uploads.yaml")
+        let text = try String(contentsOf: rules, encoding: .utf8)
+        try text.replacingOccurrences(of: "{files: duty_material}", with: "{files: duty_materials}")
+            .write(to: rules, atomically: true, encoding: .utf8)
+        let validate = ["validate", root.path + "/Workflows/telecom", root.path + "/Rules/telecom"]
+        let unknown = try gridflow(validate, in: directory)
+        #expect(unknown.status != 0)
+        #expect(
+            unknown.stdout.contains(
+                "the query of fact 'duty_uploads' names unknown folder 'duty_materials'; did you mean 'duty_material'?"),
+            "\(unknown.stdout)\(unknown.stderr)")
+        let json = try gridflow(validate + ["--json"], in: directory)
+        let diagnostics = try #require(
+            (try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])?["diagnostics"]
+                as? [[String: Any]])
+        #expect(diagnostics.map { $0["code"] as? String } == ["unknown-folder"])
+        try text.replacingOccurrences(of: "{files: duty_material}", with: "{files: duty_material, person: '[case.x]'}")
+            .write(to: rules, atomically: true, encoding: .utf8)
+        let both = try gridflow(validate, in: directory)
+        #expect(both.status != 0)
+        #expect(both.stdout.contains("takes only one of 'files', 'person'"), "\(both.stdout)\(both.stderr)")
+        // A query of cases still says whom a case counts for.
+        try text.replacingOccurrences(of: "{files: duty_material}", with: "{workflow: duty_feedback}")
+            .write(to: rules, atomically: true, encoding: .utf8)
+        let whom = try gridflow(validate, in: directory)
+        #expect(whom.status != 0)
+        #expect(
+            whom.stdout.contains("the query of fact 'duty_uploads' does not say whom a case counts for"),
+            "\(whom.stdout)\(whom.stderr)")
+    }
+}

@@ -75,6 +75,22 @@ import Testing
                 db, sql: "SELECT length(bytes) FROM file_contents WHERE file_id = ?", arguments: [first.id])
         }
         #expect(blob == 6)
+
+        // Uploads into a folder in a period, by uploader: where they went, not where they are;
+        // a deleted file does not count, nor one uploaded outside the period.
+        _ = try store.saveFile(new("c.txt", owner: "li", bytes: Array("c".utf8), at: 20))
+        _ = try store.saveFile(new("d.txt", folder: "duty_material", owner: "li", bytes: Array("d".utf8), at: 3600))
+        let period = (from: now, to: Instant(seconds: now.seconds + 3600))
+        #expect(
+            try store.uploadCounts(unit: "telecom", folder: "highlights", from: period.from, to: period.to) == ["li": 2]
+        )
+        #expect(
+            try store.uploadCounts(unit: "telecom", folder: "duty_material", from: period.from, to: period.to) == [:])
+        #expect(
+            try store.uploadCounts(
+                unit: "telecom", folder: "duty_material", from: period.from, to: Instant(seconds: now.seconds + 3601))
+                == ["li": 1])
+        #expect(try store.uploadCounts(unit: "oilfield", folder: "highlights", from: period.from, to: period.to) == [:])
     }
 
     @Test func contentTypesAreRecognisedByTheirBytes() throws {
