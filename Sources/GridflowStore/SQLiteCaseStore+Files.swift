@@ -3,7 +3,7 @@ import GRDB
 import GridflowExpressions
 import GridflowRuntime
 
-/// Shared files (migration `v11`): a file's record in `files`, its content in `file_contents`
+/// Shared files (migration `v13`): a file's record in `files`, its content in `file_contents`
 /// (a blob in the store itself), each upload, move and delete in `file_events`, written in the
 /// transaction that does it.
 extension SQLiteCaseStore {
