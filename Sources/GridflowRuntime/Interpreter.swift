@@ -237,6 +237,14 @@ public struct Interpreter: Sendable {
         {
             return .granted
         }
+        // The anonymous reporter (by a receipt) takes what the opener's person takes, while the
+        // opener field is empty: the report was opened anonymously.
+        if actor.isAnonymousOpener, let slot = transition.personSlot, current.fields.slots[slot] == .null,
+            let opener = program.workflow(current.workflow)?.openerField,
+            program.workflow(current.workflow)?.caseType.layout.slot(of: opener) == slot
+        {
+            return .granted
+        }
         return .refused(outOfScope)
     }
 

@@ -14,6 +14,11 @@ public struct Actor: Sendable, Hashable {
     /// from a directory (the engine, or anyone while a unit has no people yet), whose roles reach
     /// the whole unit as they are taken on their word.
     public var scopes: Scopes?
+    /// Whether this is the anonymous reporter of a case: whoever holds the receipt of a case
+    /// opened with its opener field (`opener: true`) left empty. They act on that one case only
+    /// (the caller checks the receipt) and take only the transitions taken as the opener's
+    /// person (`person: reporter`) while that field is empty; they hold no role and no record.
+    public let isAnonymousOpener: Bool
 
     /// Where a person holds their scoped roles.
     public struct Scopes: Sendable, Hashable {
@@ -35,6 +40,7 @@ public struct Actor: Sendable, Hashable {
         self.person = person
         self.scopes = scopes
         isEngine = false
+        isAnonymousOpener = false
     }
 
     private init(engine id: String) {
@@ -43,7 +49,20 @@ public struct Actor: Sendable, Hashable {
         person = nil
         scopes = nil
         isEngine = true
+        isAnonymousOpener = false
     }
+
+    private init(anonymous id: String) {
+        self.id = id
+        roles = []
+        person = nil
+        scopes = nil
+        isEngine = false
+        isAnonymousOpener = true
+    }
+
+    /// The anonymous reporter, acting by a case's receipt (see `isAnonymousOpener`).
+    public static let anonymousOpener = Actor(anonymous: "anonymous")
 
     /// The engine itself: timers, signals and effects. Only the engine's own paths (`tick`,
     /// signals, the outbox, appraisal consequences) act as it.

@@ -218,6 +218,49 @@ import Testing
         #expect(finished.code == .caseFinished)
     }
 
+    /// The anonymous reporter (the report form's receipt) takes the opener's steps of an anonymous
+    /// report, and nothing else: not another role's, not a named reporter's.
+    @Test func theAnonymousReporterTakesOnlyTheOpenersStepsOfAnAnonymousReport() throws {
+        let package = URL(fileURLWithPath: Self.root).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().path
+        let result = Loader().load(
+            paths: ["group", "oilfield"].map { package + "/Workflows/" + $0 } + [package + "/Rules/oilfield"])
+        let program = try Program(definitions: try #require(result.units["oilfield"]), version: "v")
+        let interpreter = Interpreter(program: program)
+        let fields: [String: Value] = [
+            "channel": .string("qr_code"), "description": .string("夜班补贴未发放"), "team": .string("opp_area_1_station_1"),
+        ]
+        var anonymous = try advanced(interpreter.open("issue", id: "i1", input: fields, by: .system, now: monday)).next
+        anonymous.state = "awaiting_feedback"
+        let early = try rejection(
+            interpreter.step(
+                try advanced(interpreter.open("issue", id: "i0", input: fields, by: .system, now: monday)).next,
+                .act(event: "classify", input: [:], by: .anonymousOpener), now: monday))
+        #expect(early.code == .notPermitted)
+        let office = try rejection(
+            interpreter.step(anonymous, .act(event: "close_anonymous", input: [:], by: .anonymousOpener), now: monday))
+        #expect(office.code == .notPermitted)
+        let rated = try advanced(
+            interpreter.step(
+                anonymous, .act(event: "confirm", input: ["satisfaction": .string("satisfied")], by: .anonymousOpener),
+                now: monday))
+        #expect(rated.next.state == "answered" && rated.history.actor == "anonymous")
+        // A report under a name is its reporter's to rate.
+        let layout = program.types.personType.layout
+        var slots = [Value](repeating: .null, count: layout.names.count)
+        slots[layout.slot(of: "id")!] = .string("wang")
+        slots[layout.slot(of: "name")!] = .string("王强")
+        let wang = Record(layout: layout, slots: slots)
+        // (The record as far as the permission reads it: the person's id.)
+        var named = anonymous
+        var caseSlots = anonymous.fields.slots
+        caseSlots[try #require(program.workflow("issue")?.caseType.layout.slot(of: "reporter"))] = .record(wang)
+        named.fields = Record(layout: anonymous.fields.layout, slots: caseSlots)
+        let notTheirs = try rejection(
+            interpreter.step(named, .act(event: "confirm", input: [:], by: .anonymousOpener), now: monday))
+        #expect(notTheirs.code == .notPermitted)
+    }
+
     @Test func anExpressionThatFailsIsAnIncidentNotAFalse() throws {
         var current = try opened()
         current = try advanced(
