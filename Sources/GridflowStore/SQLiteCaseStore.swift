@@ -303,6 +303,16 @@ public final class SQLiteCaseStore: CaseStore {
                     CREATE INDEX file_events_by_space ON file_events (unit, space, id);
                     """)
         }
+        // The report form's receipts: a reporter follows their report by a code that is kept as
+        // its SHA-256 only, with the case it follows.
+        migrator.registerMigration("v14: report receipts") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE report_receipts (
+                        code_sha256 TEXT PRIMARY KEY, unit TEXT NOT NULL, case_id TEXT NOT NULL,
+                        created_at INTEGER NOT NULL);
+                    """)
+        }
         return migrator
     }
 
