@@ -10,6 +10,7 @@ enum PageTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("layout", layout), ("signin", signin), ("message", message), ("inbox", inbox), ("case", casePage),
+            ("report", report), ("receipt", receipt),
         ] {
             // The templates are constants of this file: a mistake in one is a programming error.
             do { try library.register(text, named: name) } catch { fatalError("page template \(name): \(error)") }
@@ -234,6 +235,94 @@ enum PageTemplates {
         """
 }
 
+extension PageTemplates {
+    /// The inputs of a generated form (the case page's event forms, the report form).
+    static let inputs = """
+        {{#inputs}}
+        {{#isCheckbox}}<label class="check" for="{{id}}"><input type="checkbox" id="{{id}}" name="{{name}}" value="true"{{#checked}} checked{{/checked}}>{{label}}</label>{{/isCheckbox}}
+        {{#isSelect}}<label for="{{id}}">{{label}}{{#required}} ({{l.required}}){{/required}}</label>
+        <select id="{{id}}" name="{{name}}"{{#multiple}} multiple{{/multiple}}{{#required}} required{{/required}}>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/options}}</select>{{/isSelect}}
+        {{#isTextarea}}<label for="{{id}}">{{label}}{{#required}} ({{l.required}}){{/required}}</label>
+        <textarea id="{{id}}" name="{{name}}" rows="4"{{#required}} required{{/required}}{{#hasHint}} aria-describedby="{{id}}-hint"{{/hasHint}}>{{value}}</textarea>{{/isTextarea}}
+        {{#isInput}}<label for="{{id}}">{{label}}{{#required}} ({{l.required}}){{/required}}</label>
+        <input type="{{type}}" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasStep}} step="{{step}}"{{/hasStep}}{{#required}} required{{/required}}{{#hasHint}} aria-describedby="{{id}}-hint"{{/hasHint}}>{{/isInput}}
+        {{#hasHint}}<p class="hint" id="{{id}}-hint">{{hint}}</p>{{/hasHint}}
+        {{/inputs}}
+        """
+
+    /// The report form of an org node (`/units/{unit}/report/{node}`), without a session.
+    static let report = """
+        {{#hasError}}<section class="error" role="alert" id="report-error"><p>{{error}}</p></section>{{/hasError}}
+        <p>{{placeLabel}}: <strong id="node" data-node="{{node}}">{{nodeTitle}}</strong></p>
+        {{#canSend}}
+        <form method="post" action="{{action}}" id="report-form">
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <fieldset>
+        <legend>{{l.identity}}</legend>
+        {{#anonymousAllowed}}<label class="check" for="identity-anonymous"><input type="radio" id="identity-anonymous" name="_identity" value="anonymous"{{#anonymousChecked}} checked{{/anonymousChecked}}>{{l.anonymous}}</label>{{/anonymousAllowed}}
+        {{#signedIn}}<label class="check" for="identity-real"><input type="radio" id="identity-real" name="_identity" value="real_name"{{#realNameChecked}} checked{{/realNameChecked}}>{{l.realName}} ({{personName}})</label>{{/signedIn}}
+        {{^signedIn}}<p class="hint">{{l.signInForRealName}}</p>{{/signedIn}}
+        </fieldset>
+        <fieldset>
+        <legend>{{workflowTitle}}</legend>
+        \(inputs)
+        <p class="hint">{{l.attachmentsLater}}</p>
+        <button type="submit">{{l.submitReport}}</button>
+        </fieldset>
+        </form>
+        {{/canSend}}
+        {{^canSend}}<p id="report-error">{{l.anonymousNotAllowed}}</p>{{/canSend}}
+
+        """
+
+    /// A report's receipt (`/receipts/{code}`): what its reporter may follow, and their rating.
+    static let receipt = """
+        {{#fresh}}<section role="status" id="received"><p>{{l.received}}</p></section>{{/fresh}}
+        <section aria-labelledby="code-h">
+        <h2 id="code-h">{{l.receiptCode}}</h2>
+        <p><strong id="receipt-code">{{code}}</strong></p>
+        <p class="hint">{{l.receiptKeep}} <a id="receipt-url" href="{{receiptURL}}">{{receiptURL}}</a></p>
+        </section>
+        {{#hasError}}<section class="error" role="alert" id="refusal"><p>{{error}}</p></section>{{/hasError}}
+        <p class="hint">{{workflowTitle}} · {{l.state}}: <strong id="state" data-state="{{state}}">{{stateTitle}}</strong></p>
+        {{#hasForms}}
+        <section aria-labelledby="actions-h">
+        <h2 id="actions-h">{{l.actions}}</h2>
+        {{#forms}}
+        <form method="post" action="{{action}}" class="event" data-event="{{event}}">
+        <fieldset>
+        <legend>{{title}}</legend>
+        <input type="hidden" name="_csrf" value="{{csrf}}">
+        <input type="hidden" name="_version" value="{{version}}">
+        \(inputs)
+        <button type="submit">{{button}}</button>
+        </fieldset>
+        </form>
+        {{/forms}}
+        </section>
+        {{/hasForms}}
+        {{#signInToAct}}<p class="hint">{{l.signInToRate}}</p>{{/signInToAct}}
+        <section aria-labelledby="answers-h">
+        <h2 id="answers-h">{{l.answers}}</h2>
+        <dl class="fields" id="fields">
+        {{#fields}}
+        <dt>{{label}}</dt>
+        <dd data-field="{{name}}">{{value}}</dd>
+        {{/fields}}
+        </dl>
+        </section>
+        <section aria-labelledby="progress-h">
+        <h2 id="progress-h">{{l.progress}}</h2>
+        <ol class="items" id="progress">
+        {{#progress}}
+        <li><strong>{{event}}</strong> → {{to}} <span class="hint"><time datetime="{{atISO}}">{{at}}</time></span></li>
+        {{/progress}}
+        </ol>
+        </section>
+
+        """
+}
+
 /// The fixed words of the pages in the unit's language (`locale:`), English where the language
 /// has no table.
 enum PageLabels {
@@ -260,6 +349,23 @@ enum PageLabels {
         "onePerLine": "One per line.", "personHint": "The person's id in the directory.",
         "durationHint": "A duration such as 3d, 5wd or 1d12h.", "jsonHint": "As JSON.",
         "notSupported": "Not available in this form; use the API.",
+        "report": "Report", "identity": "Who reports",
+        "anonymous": "Anonymously: nobody learns who you are; you follow the report by its receipt code",
+        "realName": "Under my name",
+        "signInForRealName": "To report under your name, sign in first with your sign-in link.",
+        "anonymousNotAllowed":
+            "This form takes reports under the reporter's name only: sign in first with your sign-in link.",
+        "submitReport": "Send the report", "attachmentsLater": "Photos cannot be attached in this form yet.",
+        "received": "Your report is received.", "receipt": "Your report", "receiptCode": "Receipt code",
+        "receiptKeep": "Keep this code or this page's address: it is how you follow the report and rate its answer.",
+        "receiptUnknown": "No report has this receipt code.", "answers": "What you may read",
+        "progress": "Progress", "submitted": "Reported",
+        "signInToRate": "You reported under your name: sign in to rate the answer here.",
+        "notYours": "This is not a step you can take on this report now.",
+        "changed": "The report changed meanwhile: read it again before you send.",
+        "formRefused": "The form was refused",
+        "formRefusedText": "The form does not carry the token of this browser's form cookie, or the cookie expired.",
+        "formRefusedHint": "Open the form again and send it within two hours.",
     ]
 
     static let chinese: [String: String] = [
@@ -274,5 +380,14 @@ enum PageLabels {
         "signInHow": "管理员签发链接：gridflow signin-link --unit 单位 --person 人员编号", "send": "提交", "yes": "是",
         "no": "否", "none": "—", "refused": "操作被拒绝", "onePerLine": "每行一项。", "personHint": "人员目录中的编号。",
         "durationHint": "时长，如 3d、5wd 或 1d12h。", "jsonHint": "JSON 格式。", "notSupported": "此表单不支持，请使用 API。",
+        "report": "问题反映", "identity": "反映方式", "anonymous": "匿名反映：任何人都无法知道您是谁，凭回执码查看办理情况",
+        "realName": "实名反映", "signInForRealName": "如需实名反映，请先用登录链接登录。",
+        "anonymousNotAllowed": "此表单只受理实名反映，请先用登录链接登录。", "submitReport": "提交反映",
+        "attachmentsLater": "此表单暂不能上传照片。", "received": "您的反映已提交。", "receipt": "我的反映",
+        "receiptCode": "回执码", "receiptKeep": "请保存此回执码或本页网址：凭它查看办理情况并评价。",
+        "receiptUnknown": "没有与此回执码对应的反映。", "answers": "办理情况", "progress": "办理进程", "submitted": "已提交",
+        "signInToRate": "您是实名反映：请登录后在此评价。", "notYours": "您现在不能对此反映办理这一步。",
+        "changed": "反映已有更新，请刷新后再提交。", "formRefused": "表单被拒绝",
+        "formRefusedText": "表单缺少本浏览器表单 Cookie 的令牌，或 Cookie 已过期。", "formRefusedHint": "请重新打开表单，并在两小时内提交。",
     ]
 }

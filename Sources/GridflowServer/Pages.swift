@@ -16,7 +16,7 @@ enum PagePaths {
     /// Whether `path` is a page's: the token gate lets it through, the page checks the session.
     static func contains(_ path: String) -> Bool {
         path == "/" || path == "/signin" || path == "/signout" || path.hasPrefix("/cases/")
-            || path.hasPrefix("/notifications/")
+            || path.hasPrefix("/notifications/") || path.hasPrefix("/units/") || path.hasPrefix("/receipts/")
     }
 }
 
@@ -58,6 +58,7 @@ final class PageSite: Sendable {
         router.post("/notifications/:id/read") { request, context in
             await self.answer { try await self.markRead(request, context) }
         }
+        addReportPages(to: router)
     }
 
     // MARK: Frame
@@ -95,7 +96,8 @@ final class PageSite: Sendable {
     ) -> Response {
         var context = context
         context["l"] = frame.labels
-        context["csrf"] = frame.session?.csrf ?? ""
+        // A page without a session (the report form, a receipt) brings the form cookie's token.
+        if context["csrf"] == nil { context["csrf"] = frame.session?.csrf ?? "" }
         let body = PageTemplates.render(template, context)
         let html = PageTemplates.render(
             "layout",
