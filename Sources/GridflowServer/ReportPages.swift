@@ -82,6 +82,14 @@ enum ReceiptCode {
         return out.count == 20 ? out : nil
     }
 
+    /// A normalised code as shown: four groups of five.
+    static func grouped(_ normalised: String) -> String {
+        let characters = Array(normalised)
+        return stride(from: 0, to: characters.count, by: 5).map {
+            String(characters[$0..<min($0 + 5, characters.count)])
+        }.joined(separator: "-")
+    }
+
     static func hash(_ normalised: String) -> String { TokenAuthority.hash("receipt\n" + normalised) }
 }
 
@@ -327,7 +335,9 @@ extension PageSite {
     func receiptCase(_ request: Request, _ context: APIContext, session: PageSession?) throws -> ReceiptCase {
         let given = try context.parameters.require("code")
         var stored: ReportReceipt?
+        var code = given
         if let normalised = ReceiptCode.normalised(given) {
+            code = ReceiptCode.grouped(normalised)
             do { stored = try daemon.store.receipt(hash: ReceiptCode.hash(normalised)) } catch {
                 throw Problem.engine(EngineError(.store, error.message))
             }
@@ -365,7 +375,7 @@ extension PageSite {
             actor = .anonymousOpener
         }
         return ReceiptCase(
-            code: given, engine: engine, snapshot: snapshot, definitions: definitions, intake: intake, viewer: viewer,
+            code: code, engine: engine, snapshot: snapshot, definitions: definitions, intake: intake, viewer: viewer,
             actor: actor)
     }
 
