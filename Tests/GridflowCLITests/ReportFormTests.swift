@@ -317,4 +317,27 @@ import Testing
             "the browser flow failed (screenshots under \(artefacts.path)):\n\(run.stdout)\n\(run.stderr)")
         #expect(run.stdout.contains("report flow: all steps passed"))
     }
+
+    /// The form and a receipt at a phone's width in Chromium (its narrowest window): every character drawn by a font
+    /// (no tofu), nothing wider than its box.
+    @Test func theFormAndItsReceiptReadWellOnAPhone() throws {
+        let (process, port) = try start()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let path = "/units/oilfield/report/opp_area_1_station_1"
+        let form = try request(port, "GET", path)
+        let sent = try request(
+            port, "POST", path, cookies: [try Self.cookie(form)],
+            body: "_csrf=\(try WebPagesTests.csrf(form.body))&_identity=anonymous&channel=qr_code&description="
+                + Self.encoded("采油一站夜班补贴6月未发放"))
+        let receipt = try request(port, "GET", try #require(sent.header("location")))
+        #expect(receipt.status == 200)
+        for (name, html) in [("form", form.body), ("receipt", receipt.body)] {
+            let page = directory.appendingPathComponent("\(name).html")
+            try html.write(to: page, atomically: true, encoding: .utf8)
+            let verdict = try Browser.check(
+                page, screenshot: directory.appendingPathComponent("\(name).png"), width: 412, height: 915)
+            #expect(verdict.clean, "\(name): \(verdict)")
+            #expect(verdict.characters > 20 && verdict.pageWidth <= verdict.viewport, "\(name): \(verdict)")
+        }
+    }
 }
