@@ -288,6 +288,28 @@ import Testing
         #expect(other.status == 200 && other.body.contains("班站食堂账目不公开"), "\(other.body)")
         #expect(other.body.contains("data-field=\"reporter\" data-hidden=\"true\""), "\(other.body)")
         #expect(!other.body.contains("王强") && !other.body.contains("wang"), "\(other.body)")
+
+        // Answered, the report waits for wang: the receipt offers the rating to wang signed in, not to its holder alone.
+        let li = try signIn("li", port: port)
+        #expect(try step(port, id, "claim", li).status == 303)
+        #expect(try step(port, id, "explain", li, ["handling_note": "账目每月公示"]).status == 303)
+        let chen = try signIn("chen", port: port)
+        #expect(try step(port, id, "answer", chen, ["response": "已公开账目。"]).status == 303)
+        let holder = try request(port, "GET", location)
+        #expect(holder.body.contains("请登录后在此评价") && !holder.body.contains("class=\"event\""), "\(holder.body)")
+        let own = try request(port, "GET", location, cookies: [wang, formCookie])
+        let confirm = try #require(own.body.range(of: "data-event=\"confirm\""), "\(own.body)")
+        let tail = String(own.body[confirm.upperBound...])
+        let fields =
+            "_csrf=\(try Self.hidden("_csrf", in: tail))&_version=\(try Self.hidden("_version", in: tail))&satisfaction=satisfied"
+        let code = String(location.dropFirst("/receipts/".count).prefix { $0 != "?" })
+        let refused = try request(port, "POST", "/receipts/\(code)/events/confirm", cookies: [formCookie], body: fields)
+        #expect(refused.status == 403, "without wang's session: \(refused.body)")
+        let rated = try request(
+            port, "POST", "/receipts/\(code)/events/confirm", cookies: [wang, formCookie], body: fields)
+        #expect(rated.status == 303, "\(rated.body)")
+        let closed = try request(port, "GET", "/cases/\(id)", cookies: [zhang]).body
+        #expect(closed.contains("data-state=\"answered\""), "\(closed)")
     }
 
     @Test func theWholeReportInChromiumFromTheQRFormToTheRating() throws {
