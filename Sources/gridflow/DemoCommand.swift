@@ -4,6 +4,7 @@ import GridflowDefinitions
 import GridflowDiagnostics
 import GridflowExpressions
 import GridflowRuntime
+import GridflowServer
 import GridflowStore
 
 /// `gridflow demo`: a realistic year of a unit, driven through the real engine, then its bulletin.

@@ -3,6 +3,7 @@ import Foundation
 import GridflowDefinitions
 import GridflowDiagnostics
 import GridflowQR
+import GridflowServer
 
 extension QRErrorCorrection: ExpressibleByArgument {}
 

@@ -4,6 +4,7 @@ import GridflowDefinitions
 import GridflowDiagnostics
 import GridflowExpressions
 import GridflowRuntime
+import GridflowServer
 
 /// `gridflow report`: a unit's bulletin for a period.
 struct ReportCommand: ParsableCommand {
@@ -60,4 +61,17 @@ func audienceRefusal(_ what: String, audience: [String], reads: [String], viewer
     let read = reads.isEmpty ? "" : " (it reads \(reads.joined(separator: ", ")))"
     return
         "\(what) is for \(audience.joined(separator: ", ")) only\(read): \(who) in one of those roles; run it --as a person who does"
+}
+
+/// The bulletin in each format.
+extension BulletinText {
+    static func render(_ page: BulletinPage, as format: ReportCommand.Format, unit: String) -> String {
+        switch format {
+        case .md: markdown(page)
+        case .csv: csv(page.figures)
+        case .json: json(page.figures, unit: unit) + "\n"
+        case .html: html(page)
+        }
+    }
+
 }

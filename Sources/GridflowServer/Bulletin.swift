@@ -5,8 +5,8 @@ import GridflowRuntime
 
 /// A bulletin with what its page shows besides the figures: who issues it, when, in which
 /// language, and each month of the period.
-struct BulletinPage {
-    var figures: ReportFigures
+public struct BulletinPage {
+    public var figures: ReportFigures
     var window: AppraisalWindow
     /// The unit's title, else its name.
     var unitTitle: String
@@ -19,7 +19,7 @@ struct BulletinPage {
     /// month's bulletin or when not asked for.
     var months: [(month: Int, row: ReportFigures.Row)] = []
 
-    init(
+    public init(
         engine: Engine, report: CompiledReport, window: AppraisalWindow, now: Instant, viewer: Viewer, months: Bool
     ) throws(EngineError) {
         figures = try engine.figures(of: report, window: window, now: now, viewer: viewer)
@@ -69,16 +69,7 @@ struct BulletinPage {
 }
 
 /// The bulletin in each format.
-enum BulletinText {
-    static func render(_ page: BulletinPage, as format: ReportCommand.Format, unit: String) -> String {
-        switch format {
-        case .md: markdown(page)
-        case .csv: csv(page.figures)
-        case .json: json(page.figures, unit: unit) + "\n"
-        case .html: html(page)
-        }
-    }
-
+public enum BulletinText {
     static func cell(_ value: Number?, _ kind: GridflowDefinitions.Report.Kind) -> String {
         guard let value else { return "—" }
         return kind == .share ? "\(value)%" : value.description
@@ -88,7 +79,7 @@ enum BulletinText {
 
     /// The bulletin as Markdown, in the unit's language as the page is: the heading, who issues
     /// it for which period and when, the overall figures, then a table per group.
-    static func markdown(_ page: BulletinPage) -> String {
+    public static func markdown(_ page: BulletinPage) -> String {
         let figures = page.figures
         let report = figures.report
         let labels = page.labels
@@ -113,7 +104,7 @@ enum BulletinText {
         return out
     }
 
-    static func csv(_ figures: ReportFigures) -> String {
+    public static func csv(_ figures: ReportFigures) -> String {
         func field(_ text: String) -> String {
             text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })
                 ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
@@ -129,18 +120,18 @@ enum BulletinText {
         return out
     }
 
-    static func json(_ figures: ReportFigures, unit: String) -> String {
+    public static func json(_ figures: ReportFigures, unit: String) -> String {
         ValueJSON.encode(figures.document(unit: unit))
     }
 
-    static func escape(_ text: String) -> String {
+    public static func escape(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
     }
 
     /// The fonts of the page: CJK faces found on Linux (Noto, Source Han, WenQuanYi), macOS and
     /// Windows, then the generic face.
-    static let fontStack =
+    public static let fontStack =
         #""Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei","PingFang SC","Microsoft YaHei",sans-serif"#
 
     static let style = """
@@ -200,7 +191,8 @@ enum BulletinText {
     /// period, date of issue), the overall figures as cards, the monthly trend, then per group
     /// the volume as bars, the shares as rates, and the figures as two tables (counts, then
     /// times and rates).
-    static func html(_ page: BulletinPage) -> String {
+    /// `preface` (HTML, such as the daemon page's period picker) comes first in the body.
+    public static func html(_ page: BulletinPage, preface: String = "") -> String {
         let figures = page.figures
         let report = figures.report
         let labels = page.labels
@@ -214,7 +206,7 @@ enum BulletinText {
             <style>
             \(style)
             </style></head><body>
-            <header class="masthead">
+            \(preface)<header class="masthead">
             <div class="issuer">\(escape(page.issuer))</div>
             <h1>\(escape(heading))</h1>
             <p class="meta"><span>\(escape(labels.period))\(escape(labels.colon))<b>\(escape(page.periodName))</b></span><span>\(escape(labels.issuedBy))\(escape(labels.colon))<b>\(escape(page.issuer))</b></span><span>\(escape(labels.issuedOn))\(escape(labels.colon))<b>\(escape(page.issuedText))</b></span></p>
