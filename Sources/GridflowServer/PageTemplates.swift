@@ -10,7 +10,10 @@ enum PageTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("layout", layout), ("signin", signin), ("message", message), ("inbox", inbox), ("case", casePage),
-            ("report", report), ("receipt", receipt),
+            ("report", report), ("receipt", receipt), ("bulletins", bulletins), ("bulletinPicker", bulletinPicker),
+            ("bulletinBar", bulletinBar), ("adminIndex", adminIndex), ("deployments", deployments),
+            ("incidents", incidents), ("coverage", coverage), ("appraisals", appraisals), ("spaces", spaces),
+            ("space", space),
         ] {
             // The templates are constants of this file: a mistake in one is a programming error.
             do { try library.register(text, named: name) } catch { fatalError("page template \(name): \(error)") }
@@ -40,7 +43,7 @@ enum PageTemplates {
         <header class="bar">
         <span class="unit">{{unitTitle}}</span>
         {{#signedIn}}
-        <nav aria-label="{{l.navigation}}"><a href="/">{{l.inbox}}</a></nav>
+        <nav aria-label="{{l.navigation}}" class="links"><a href="/">{{l.inbox}}</a> <a href="{{unitPath}}/files">{{l.files}}</a> <a href="{{unitPath}}/bulletins">{{l.bulletins}}</a>{{#isAdmin}} <a href="{{unitPath}}/admin">{{l.administration}}</a>{{/isAdmin}}</nav>
         <form method="post" action="/signout" class="signout">
         <input type="hidden" name="_csrf" value="{{csrf}}">
         <span>{{l.signedInAs}} <strong id="who">{{personName}}</strong></span>
@@ -65,6 +68,7 @@ enum PageTemplates {
         .skip{position:absolute;left:-999px;top:0}.skip:focus{left:8px;top:8px;background:#fff;color:#0b4f9c;padding:8px;z-index:10}
         .bar{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:center;padding:8px 16px;background:#12355b;color:#fff}
         .bar a{color:#fff}.bar .unit{font-weight:bold}
+        .links{display:flex;flex-wrap:wrap;gap:8px 16px}
         .signout{margin-left:auto;display:flex;flex-wrap:wrap;gap:8px;align-items:center}
         main{padding:16px;max-width:60rem;margin:0 auto}
         h1{font-size:1.5rem;margin:.5rem 0 1rem;overflow-wrap:anywhere}
@@ -96,6 +100,8 @@ enum PageTemplates {
         th,td{text-align:left;padding:6px;border-bottom:1px solid #e3e3e3;vertical-align:top;overflow-wrap:anywhere}
         .filters{display:flex;flex-wrap:wrap;gap:0 16px;align-items:flex-end}
         .filters>div{flex:1 1 12rem}
+        .table-wrap{overflow-x:auto}
+        input[type=file]{font:inherit;max-width:100%}
         @media (min-width:40rem){dl.fields{grid-template-columns:minmax(8rem,max-content) 1fr}dl.fields dd{margin:0 0 6px}}
         """
 
@@ -366,6 +372,20 @@ enum PageLabels {
         "formRefused": "The form was refused",
         "formRefusedText": "The form does not carry the token of this browser's form cookie, or the cookie expired.",
         "formRefusedHint": "Open the form again and send it within two hours.",
+        "files": "Files", "bulletins": "Bulletins", "administration": "Administration", "forbidden": "Forbidden",
+        "noReports": "No bulletin is for you.", "period": "Period", "show": "Show", "deployments": "Deployments",
+        "deployedAt": "Deployed", "openCases": "Open cases / all", "note": "Message", "active": "active",
+        "diff": "What changed between two deployments", "from": "From", "to": "To", "compare": "Compare",
+        "noChange": "No change in the definitions.", "incidents": "Incidents", "retry": "Retry",
+        "retried": "Retried and resolved: incident", "noIncidents": "No open incidents.", "coverage": "Coverage",
+        "gaps": "Gaps", "gap": "gap", "unplaced": "Holding the role but covering no place",
+        "noCoverage": "The unit has no coverage rules.", "appraisals": "Appraisal runs", "appraisal": "Appraisal",
+        "dryRun": "Dry run: score only, store nothing, perform no consequence", "run": "Run",
+        "results": "Results", "stored": "Results stored", "notStored": "Nothing stored",
+        "performed": "Consequences performed", "person": "Person", "role": "Role", "total": "Total",
+        "grade": "Grade", "incomplete": "Not scored", "noSpaces": "No file space is open to you.",
+        "folders": "Folders", "upload": "Upload", "folder": "Folder", "file": "File", "maxSize": "At most",
+        "moveTo": "Move to", "move": "Move", "delete": "Delete", "noFiles": "No files here.", "trail": "Who did what",
     ]
 
     static let chinese: [String: String] = [
@@ -389,5 +409,16 @@ enum PageLabels {
         "signInToRate": "您是实名反映：请登录后在此评价。", "notYours": "您现在不能对此反映办理这一步。",
         "changed": "反映已有更新，请刷新后再提交。", "formRefused": "表单被拒绝",
         "formRefusedText": "表单缺少本浏览器表单 Cookie 的令牌，或 Cookie 已过期。", "formRefusedHint": "请重新打开表单，并在两小时内提交。",
+        "files": "共享文件", "bulletins": "通报", "administration": "管理", "forbidden": "无权访问", "noReports": "没有面向您的通报。",
+        "period": "期间", "show": "查看", "deployments": "部署版本", "deployedAt": "部署时间", "openCases": "未办结 / 全部",
+        "note": "说明",
+        "active": "当前", "diff": "两个部署之间的变化", "from": "从", "to": "到", "compare": "比较", "noChange": "定义没有变化。",
+        "incidents": "异常", "retry": "重试", "retried": "已重试并解决：异常", "noIncidents": "没有未解决的异常。", "coverage": "覆盖",
+        "gaps": "空缺", "gap": "空缺", "unplaced": "担任该角色但未覆盖任何位置", "noCoverage": "本单位没有覆盖规则。",
+        "appraisals": "考核运行", "appraisal": "考核", "dryRun": "试运行：只计分，不保存，不执行后果", "run": "运行", "results": "结果",
+        "stored": "结果已保存", "notStored": "未保存", "performed": "已执行的后果", "person": "人员", "role": "角色", "total": "总分",
+        "grade": "等级", "incomplete": "未能计分", "noSpaces": "没有向您开放的共享空间。", "folders": "文件夹", "upload": "上传",
+        "folder": "文件夹", "file": "文件", "maxSize": "不超过", "moveTo": "移动到", "move": "移动", "delete": "删除",
+        "noFiles": "这里没有文件。", "trail": "操作记录",
     ]
 }

@@ -59,6 +59,8 @@ final class PageSite: Sendable {
             await self.answer { try await self.markRead(request, context) }
         }
         addReportPages(to: router)
+        addAdminPages(to: router)
+        addFilePages(to: router)
     }
 
     // MARK: Frame
@@ -70,6 +72,9 @@ final class PageSite: Sendable {
         var labels = PageLabels.english
         var session: PageSession?
         var personName = ""
+        /// The path of the session's unit (`/units/UNIT`), and whether the person administers it.
+        var unitPath = ""
+        var isAdmin = false
     }
 
     func makeFrame(_ session: PageSession?) -> Frame {
@@ -81,6 +86,8 @@ final class PageSite: Sendable {
         frame.labels = PageLabels.of(locale)
         frame.unitTitle = unit.title ?? unit.name.text
         frame.personName = session.person
+        frame.unitPath = "/units/" + Self.path(session.unit)
+        frame.isAdmin = (try? engine.administrationRefusal(of: session.person, now: daemon.now())) == .some(nil)
         if let person = try? daemon.store.person(unit: session.unit, id: session.person),
             let name = (try? JSONReader.read(person.recordJSON))?["name"]?.string, name != session.person
         {
@@ -104,6 +111,7 @@ final class PageSite: Sendable {
             [
                 "lang": frame.lang, "title": title, "unitTitle": frame.unitTitle, "l": frame.labels,
                 "signedIn": frame.session != nil, "csrf": frame.session?.csrf ?? "", "personName": frame.personName,
+                "unitPath": frame.unitPath, "isAdmin": frame.isAdmin,
                 "body": body,
             ])
         var headers = Self.headers
