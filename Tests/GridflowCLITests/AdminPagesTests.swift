@@ -215,6 +215,24 @@ import Testing
 
     @Test func bulletinPagesShowTheReportOfAPeriodToItsAudience() throws {
         let serve = try Self.workspace()
+        // A bulletin of the tour for the discipline office alone.
+        let rules = serve.root.appendingPathComponent("Rules/tour")
+        try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+        _ = try ServeTests.write(
+            """
+            kind: Report
+            schema: 1
+            unit: tour
+            name: office_bulletin
+            title: Office bulletin
+            workflow: report
+            audience: [discipline_staff]
+            measures:
+              - {name: reports, title: Reports, kind: count}
+
+            """, to: rules.appendingPathComponent("bulletin.yaml"))
+        let deployed = try gridflow(["deploy", "tour", "--root", serve.root.path], in: serve.directory)
+        #expect(deployed.status == 0, "\(deployed.stderr)")
         let (process, base, _) = try serve.start()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let port = try #require(base.port)
@@ -237,6 +255,16 @@ import Testing
             try Self.request(port, "GET", "/units/oilfield/bulletins/supervision_bulletin?period=2024-Q3", cookie: chen)
                 .status == 404)
         #expect(try Self.request(port, "GET", "/units/telecom/bulletins/supervision_bulletin").status == 401)
+        // Its audience only: the office sees it, an employee is told whom it is for.
+        let li = try Self.signIn(serve, "tour", "li", port: port)
+        let wang = try Self.signIn(serve, "tour", "wang", port: port)
+        let office = "/units/tour/bulletins/office_bulletin?period=2024-07"
+        #expect(try Self.request(port, "GET", office, cookie: li).status == 200)
+        let refused = try Self.request(port, "GET", office, cookie: wang)
+        #expect(refused.status == 403 && refused.body.contains("is for discipline_staff only"), "\(refused.body)")
+        #expect(
+            !(try Self.request(port, "GET", "/units/tour/bulletins", cookie: wang).body.contains("office_bulletin")))
+        #expect(try Self.request(port, "GET", "/units/tour/bulletins", cookie: li).body.contains("office_bulletin"))
     }
 
     @Test func filePagesUploadAsMultipartDownloadAndLetOnlyTheOwnerMoveOrDelete() throws {
