@@ -205,10 +205,22 @@ extension PageSite {
         let query = request.uri.queryParameters
         let from = query.get("from").map { String($0) } ?? ""
         let to = query.get("to").map { String($0) } ?? ""
+        let last = all.map(\.sequence).max() ?? 0
         var context: [String: Any] = [
             "deployments": rows, "hasDiff": false, "changes": [[String: Any]](), "noChange": false,
-            "fromOptions": all.map { ["value": String($0.sequence), "selected": String($0.sequence) == from] },
-            "toOptions": all.map { ["value": String($0.sequence), "selected": String($0.sequence) == to] },
+            // Without a choice, the comparison offered is the one before the last with the last.
+            "fromOptions": all.map {
+                [
+                    "value": String($0.sequence),
+                    "selected": from.isEmpty ? $0.sequence == last - 1 : String($0.sequence) == from,
+                ]
+            },
+            "toOptions": all.map {
+                [
+                    "value": String($0.sequence),
+                    "selected": to.isEmpty ? $0.sequence == last : String($0.sequence) == to,
+                ]
+            },
             "action": "/units/\(Self.path(unit))/admin/deployments",
         ]
         if !from.isEmpty || !to.isEmpty {
@@ -470,7 +482,7 @@ extension PageTemplates {
         <section aria-labelledby="deployments-h">
         <h2 id="deployments-h">{{l.deployments}}</h2>
         <div class="table-wrap"><table id="deployments">
-        <thead><tr><th scope="col">#</th><th scope="col">{{l.version}}</th><th scope="col">{{l.deployedAt}}</th><th scope="col">{{l.by}}</th><th scope="col">{{l.openCases}}</th><th scope="col">{{l.note}}</th></tr></thead>
+        <thead><tr><th scope="col">#</th><th scope="col">{{l.version}}</th><th scope="col">{{l.deployedAt}}</th><th scope="col">{{l.deployedBy}}</th><th scope="col">{{l.openCases}}</th><th scope="col">{{l.note}}</th></tr></thead>
         <tbody>
         {{#deployments}}<tr data-sequence="{{sequence}}"{{#active}} data-active="true"{{/active}}><td>{{sequence}}{{#active}} <span class="badge">{{l.active}}</span>{{/active}}</td><td><code title="{{version}}">{{short}}</code></td><td><time datetime="{{atISO}}">{{at}}</time></td><td>{{by}}</td><td data-open="{{open}}">{{open}} / {{cases}}</td><td>{{message}}</td></tr>
         {{/deployments}}

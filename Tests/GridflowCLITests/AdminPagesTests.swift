@@ -106,6 +106,27 @@ import Testing
         return (caseID, incident)
     }
 
+    /// Deploys the tour anew with a bulletin for the discipline office alone.
+    static func addOfficeBulletin(_ serve: ServeTests) throws {
+        let rules = serve.root.appendingPathComponent("Rules/tour")
+        try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
+        _ = try ServeTests.write(
+            """
+            kind: Report
+            schema: 1
+            unit: tour
+            name: office_bulletin
+            title: Office bulletin
+            workflow: report
+            audience: [discipline_staff]
+            measures:
+              - {name: reports, title: Reports, kind: count}
+
+            """, to: rules.appendingPathComponent("bulletin.yaml"))
+        let deployed = try gridflow(["deploy", "tour", "--root", serve.root.path], in: serve.directory)
+        #expect(deployed.status == 0, "\(deployed.stderr)")
+    }
+
     @Test func anAdministratorRetriesAnIncidentAndMembersShareAFileInChromium() throws {
         let serve = try Self.workspace()
         let (_, incident) = try Self.incident(serve)
@@ -211,28 +232,20 @@ import Testing
         let page = try Self.request(port, "GET", "/cases/\(caseID)", cookie: li)
         #expect(page.body.contains("data-state=\"answered\""), "\(page.body)")
         #expect(try Self.request(port, "POST", retry, cookie: li, body: "_csrf=\(token)").status == 404, "resolved")
+
+        // A second deployment of the tour: the case (answered) is open on neither; the diff
+        // between them names the bulletin added.
+        let before = try Self.request(port, "GET", "/units/tour/admin/deployments", cookie: li)
+        #expect(before.body.contains("data-open=\"0\">0 / 1<"), "\(before.body)")
+        try Self.addOfficeBulletin(serve)
+        let diff = try Self.request(port, "GET", "/units/tour/admin/deployments?from=1&to=2", cookie: li)
+        #expect(diff.body.contains("data-sequence=\"2\" data-active=\"true\""), "\(diff.body)")
+        #expect(diff.body.contains("data-change=\"added\"") && diff.body.contains("office_bulletin"), "\(diff.body)")
     }
 
     @Test func bulletinPagesShowTheReportOfAPeriodToItsAudience() throws {
         let serve = try Self.workspace()
-        // A bulletin of the tour for the discipline office alone.
-        let rules = serve.root.appendingPathComponent("Rules/tour")
-        try FileManager.default.createDirectory(at: rules, withIntermediateDirectories: true)
-        _ = try ServeTests.write(
-            """
-            kind: Report
-            schema: 1
-            unit: tour
-            name: office_bulletin
-            title: Office bulletin
-            workflow: report
-            audience: [discipline_staff]
-            measures:
-              - {name: reports, title: Reports, kind: count}
-
-            """, to: rules.appendingPathComponent("bulletin.yaml"))
-        let deployed = try gridflow(["deploy", "tour", "--root", serve.root.path], in: serve.directory)
-        #expect(deployed.status == 0, "\(deployed.stderr)")
+        try Self.addOfficeBulletin(serve)
         let (process, base, _) = try serve.start()
         defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
         let port = try #require(base.port)
