@@ -47,10 +47,12 @@ def check(condition, message):
 
 
 def navigate(driver, selector):
-    """Clicks what `selector` finds and waits until the page it leads to has replaced this one."""
+    """Clicks what `selector` finds and waits until the page it leads to has replaced this one and loaded."""
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, selector).click()
     WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    # A loaded page: under load the new document may still be parsing when the old one is gone.
+    WebDriverWait(driver, 20).until(lambda current: current.execute_script("return document.readyState") == "complete")
 
 
 def text(driver, selector):
