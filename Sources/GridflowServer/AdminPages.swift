@@ -199,6 +199,7 @@ extension PageSite {
                 "short": String(deployment.version.prefix(12)), "active": deployment.version == active,
                 "by": deployment.deployedBy, "at": PageValues.time(deployment.deployedAt, zone: zone),
                 "atISO": zone.text(deployment.deployedAt), "message": deployment.message ?? "",
+                "hasMessage": deployment.message != nil,
                 "open": String(open), "cases": String(mine.reduce(0) { $0 + $1.count }),
             ]
         }
@@ -481,12 +482,11 @@ extension PageTemplates {
     static let deployments = """
         <section aria-labelledby="deployments-h">
         <h2 id="deployments-h">{{l.deployments}}</h2>
-        <div class="table-wrap"><table id="deployments">
-        <thead><tr><th scope="col">#</th><th scope="col">{{l.version}}</th><th scope="col">{{l.deployedAt}}</th><th scope="col">{{l.deployedBy}}</th><th scope="col">{{l.openCases}}</th><th scope="col">{{l.note}}</th></tr></thead>
-        <tbody>
-        {{#deployments}}<tr data-sequence="{{sequence}}"{{#active}} data-active="true"{{/active}}><td>{{sequence}}{{#active}} <span class="badge">{{l.active}}</span>{{/active}}</td><td><code title="{{version}}">{{short}}</code></td><td><time datetime="{{atISO}}">{{at}}</time></td><td>{{by}}</td><td data-open="{{open}}">{{open}} / {{cases}}</td><td>{{message}}</td></tr>
+        <ul class="items" id="deployments">
+        {{#deployments}}<li data-sequence="{{sequence}}"{{#active}} data-active="true"{{/active}}><div><strong>#{{sequence}}</strong>{{#active}} <span class="badge">{{l.active}}</span>{{/active}} · {{l.version}} <code title="{{version}}">{{short}}</code> · {{l.openCases}}: <span data-open="{{open}}">{{open}} / {{cases}}</span></div>
+        <div class="hint">{{l.deployedAt}} <time datetime="{{atISO}}">{{at}}</time> · {{l.deployedBy}} {{by}}{{#hasMessage}} · {{message}}{{/hasMessage}}</div></li>
         {{/deployments}}
-        </tbody></table></div>
+        </ul>
         </section>
         <section aria-labelledby="diff-h">
         <h2 id="diff-h">{{l.diff}}</h2>

@@ -95,7 +95,8 @@ enum PageTemplates {
         .error{border-color:#9b1c1c;background:#fdf2f2}
         .diagram{overflow-x:auto}
         .diagram svg{max-width:100%;height:auto}
-        .hint{color:#4a4a4a;font-size:.9rem;margin:.25rem 0}
+        .hint{color:#4a4a4a;font-size:.9rem;margin:.25rem 0;overflow-wrap:anywhere}
+        code{overflow-wrap:anywhere}
         table{border-collapse:collapse;width:100%}
         th,td{text-align:left;padding:6px;border-bottom:1px solid #e3e3e3;vertical-align:top;overflow-wrap:anywhere}
         .filters{display:flex;flex-wrap:wrap;gap:0 16px;align-items:flex-end}

@@ -127,6 +127,15 @@ import Testing
         #expect(deployed.status == 0, "\(deployed.stderr)")
     }
 
+    /// Checks a page in Chromium at a phone's width (Tests/Browser/check.js).
+    static func readsWell(_ html: String, in serve: ServeTests, name: String) throws {
+        let page = serve.directory.appendingPathComponent("\(name).html")
+        try html.write(to: page, atomically: true, encoding: .utf8)
+        let verdict = try Browser.check(
+            page, screenshot: serve.directory.appendingPathComponent("\(name).png"), width: 412, height: 915)
+        #expect(verdict.clean, "\(name): \(verdict)")
+    }
+
     @Test func anAdministratorRetriesAnIncidentAndMembersShareAFileInChromium() throws {
         let serve = try Self.workspace()
         let (_, incident) = try Self.incident(serve)
@@ -237,10 +246,15 @@ import Testing
         // between them names the bulletin added.
         let before = try Self.request(port, "GET", "/units/tour/admin/deployments", cookie: li)
         #expect(before.body.contains("data-open=\"0\">0 / 1<"), "\(before.body)")
+        #expect(!before.body.contains(" · </div>"), "no dangling separator without a message")
         try Self.addOfficeBulletin(serve)
         let diff = try Self.request(port, "GET", "/units/tour/admin/deployments?from=1&to=2", cookie: li)
         #expect(diff.body.contains("data-sequence=\"2\" data-active=\"true\""), "\(diff.body)")
         #expect(diff.body.contains("data-change=\"added\"") && diff.body.contains("office_bulletin"), "\(diff.body)")
+        try Self.readsWell(diff.body, in: serve, name: "deployments")
+        try Self.readsWell(
+            try Self.request(port, "GET", "/units/telecom/admin/appraisals", cookie: zhou).body, in: serve,
+            name: "appraisals")
     }
 
     @Test func bulletinPagesShowTheReportOfAPeriodToItsAudience() throws {
@@ -325,6 +339,8 @@ import Testing
         #expect(!seen.body.contains("/file/\(id)/delete") && !seen.body.contains("/file/\(id)/move"))
         let own = try Self.request(port, "GET", space, cookie: li)
         #expect(own.body.contains("/file/\(id)/delete") && own.body.contains("/file/\(id)/move"))
+        // At a phone's width the page reads cleanly: no tofu, nothing wider than its box.
+        try Self.readsWell(own.body, in: serve, name: "space")
         let download = try Self.request(port, "GET", "/units/telecom/file/\(id)", cookie: chen)
         #expect(download.status == 200 && download.body == content)
         #expect(download.header("content-disposition")?.hasPrefix("attachment;") == true)
