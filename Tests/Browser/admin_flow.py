@@ -16,48 +16,9 @@ import sys
 import tempfile
 import time
 
-from selenium import webdriver
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
-
-class Failure(Exception):
-    pass
-
-
-def browser(downloads=None):
-    options = webdriver.ChromeOptions()
-    options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-    for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=412,915", "--lang=en"]:
-        options.add_argument(argument)
-    if downloads:
-        options.add_experimental_option("prefs", {"download.default_directory": downloads,
-                                                  "download.prompt_for_download": False})
-    service = webdriver.ChromeService(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
-    driver = webdriver.Chrome(options=options, service=service)
-    driver.implicitly_wait(0)
-    return driver
-
-
-def check(condition, message):
-    if not condition:
-        raise Failure(message)
-
-
-def navigate(driver, selector):
-    """Clicks what `selector` finds and waits until the page it leads to has replaced this one and loaded."""
-    page = driver.find_element(By.TAG_NAME, "html")
-    driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
-    # A loaded page: under load the new document may still be parsing when the old one is gone.
-    WebDriverWait(driver, 20).until(lambda current: current.execute_script("return document.readyState") == "complete")
-
-
-def text(driver, selector):
-    found = driver.find_elements(By.CSS_SELECTOR, selector)
-    return found[0].text if found else ""
+from web_flow import browser, check, keep_artefacts, navigate, text
 
 
 def main():
@@ -131,17 +92,7 @@ def main():
         print("admin flow: all steps passed")
         return 0
     except Exception as error:  # a failed check or a Selenium error: keep what the browsers show
-        os.makedirs(artefacts, exist_ok=True)
-        for name, driver in drivers.items():
-            picture = os.path.join(artefacts, f"{name}.png")
-            page = os.path.join(artefacts, f"{name}.html")
-            try:
-                driver.save_screenshot(picture)
-                with open(page, "w", encoding="utf-8") as handle:
-                    handle.write(driver.page_source)
-                print(f"screenshot: {picture}\npage: {page}")
-            except Exception as inner:
-                print(f"no screenshot of {name}: {inner}")
+        keep_artefacts(drivers, artefacts)
         print(f"admin flow failed at step '{step}': {error}")
         return 1
     finally:

@@ -11,13 +11,12 @@ answered. A handler of another department opens the case and sees no reporter. O
 screenshot and the page's HTML of every browser are saved under ARTEFACTS and their paths printed.
 """
 
-import os
 import sys
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from web_flow import browser, check, navigate, text
+from web_flow import browser, check, keep_artefacts, navigate, text
 
 
 def case_page(driver, link, base):
@@ -110,17 +109,7 @@ def main():
         print("report flow: all steps passed")
         return 0
     except Exception as error:  # a failed check or a Selenium error: keep what the browsers show
-        os.makedirs(artefacts, exist_ok=True)
-        for name, driver in drivers.items():
-            picture = os.path.join(artefacts, f"{name}.png")
-            page = os.path.join(artefacts, f"{name}.html")
-            try:
-                driver.save_screenshot(picture)
-                with open(page, "w", encoding="utf-8") as handle:
-                    handle.write(driver.page_source)
-                print(f"screenshot: {picture}\npage: {page}")
-            except Exception as inner:
-                print(f"no screenshot of {name}: {inner}")
+        keep_artefacts(drivers, artefacts)
         print(f"report flow failed at step '{step}': {error}")
         return 1
     finally:

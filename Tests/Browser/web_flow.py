@@ -23,16 +23,35 @@ class Failure(Exception):
     pass
 
 
-def browser():
+def browser(downloads=None):
+    """Headless Chromium at a phone's width; with `downloads`, files it downloads land there."""
     options = webdriver.ChromeOptions()
     options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     for argument in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--window-size=412,915", "--lang=en"]:
         options.add_argument(argument)
+    if downloads:
+        options.add_experimental_option("prefs", {"download.default_directory": downloads,
+                                                  "download.prompt_for_download": False})
     service = webdriver.ChromeService(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
     driver = webdriver.Chrome(options=options, service=service)
     driver.implicitly_wait(0)
     return driver
+
+
+def keep_artefacts(drivers, artefacts):
+    """Saves a screenshot and the HTML of what each browser shows under `artefacts`, printing the paths."""
+    os.makedirs(artefacts, exist_ok=True)
+    for name, driver in drivers.items():
+        picture = os.path.join(artefacts, f"{name}.png")
+        page = os.path.join(artefacts, f"{name}.html")
+        try:
+            driver.save_screenshot(picture)
+            with open(page, "w", encoding="utf-8") as handle:
+                handle.write(driver.page_source)
+            print(f"screenshot: {picture}\npage: {page}")
+        except Exception as inner:
+            print(f"no screenshot of {name}: {inner}")
 
 
 def check(condition, message):
@@ -127,17 +146,7 @@ def main():
         print("web flow: all steps passed")
         return 0
     except Exception as error:  # a failed check or a Selenium error: keep what the browsers show
-        os.makedirs(artefacts, exist_ok=True)
-        for name, driver in drivers.items():
-            picture = os.path.join(artefacts, f"{name}.png")
-            page = os.path.join(artefacts, f"{name}.html")
-            try:
-                driver.save_screenshot(picture)
-                with open(page, "w", encoding="utf-8") as handle:
-                    handle.write(driver.page_source)
-                print(f"screenshot: {picture}\npage: {page}")
-            except Exception as inner:
-                print(f"no screenshot of {name}: {inner}")
+        keep_artefacts(drivers, artefacts)
         print(f"web flow failed at step '{step}': {error}")
         return 1
     finally:
