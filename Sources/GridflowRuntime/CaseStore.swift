@@ -437,6 +437,11 @@ public struct Delivery: Sendable, Hashable {
 }
 
 /// A case as stored: its fields as JSON, decoded with the workflow's types by the engine.
+///
+/// A store may keep the fields in full only now and then (a snapshot) and append each step's
+/// changes to the case's step log in between: then `fieldsJSON` is the snapshot and `changes`
+/// the changes of the steps after it, oldest first, each a JSON array of
+/// `{"field", "old", "new"}` as a history entry has them. `currentFields()` applies them.
 public struct StoredCase: Sendable, Hashable {
     public var id: String
     public var unit: String
@@ -444,6 +449,8 @@ public struct StoredCase: Sendable, Hashable {
     public var definitionVersion: String
     public var state: String
     public var fieldsJSON: String
+    /// The changes of the steps after the snapshot `fieldsJSON` is, oldest first.
+    public var changes: [String] = []
     public var version: Int
     public var openedAt: Instant
     public var updatedAt: Instant
@@ -464,6 +471,34 @@ public struct StoredCase: Sendable, Hashable {
         self.updatedAt = updatedAt
         self.parent = parent
     }
+
+    /// The case's fields now: the snapshot with the changes after it applied.
+    public func currentFields() throws -> JSON {
+        let snapshot = try JSONReader.read(fieldsJSON.utf8)
+        guard !changes.isEmpty else { return snapshot }
+        guard case .object(var object) = snapshot else {
+            throw StoredChangesError(message: "the fields are \(snapshot.kind), not an object")
+        }
+        for text in changes {
+            guard case .array(let items) = try JSONReader.read(text.utf8) else {
+                throw StoredChangesError(message: "a step's changes are not an array")
+            }
+            for item in items {
+                guard case .string(let field)? = item["field"], let value = item["new"] else {
+                    throw StoredChangesError(message: "a step's change has no field or new value")
+                }
+                // An emptied field (or one a migration gave up) is left out, as it reads as null.
+                object[field] = value == .null ? nil : value
+            }
+        }
+        return .object(object)
+    }
+}
+
+/// Why a case's stored fields and changes could not be read together.
+public struct StoredChangesError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
 }
 
 /// A history entry as stored.

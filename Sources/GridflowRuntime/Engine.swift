@@ -317,7 +317,7 @@ public struct Engine: Sendable {
             )
         }
         let json: JSON
-        do { json = try JSONReader.read(stored.fieldsJSON.utf8) } catch {
+        do { json = try stored.currentFields() } catch {
             throw EngineError(.store, "case \(stored.id) cannot be read: its fields are not valid JSON (\(error))")
         }
         // A required field may still be empty until the transition that supplies it has fired.
@@ -327,11 +327,15 @@ public struct Engine: Sendable {
         }
         guard case .record(let record) = decoded else { throw EngineError(.store, "case \(stored.id) has no fields") }
         let fields = Record(layout: workflow.caseType.layout, slots: record.slots)
-        return CaseSnapshot(
+        var snapshot = CaseSnapshot(
             id: stored.id, unit: stored.unit, workflow: stored.workflow,
             definitionVersion: stored.definitionVersion,
             state: stored.state, fields: fields, version: stored.version, openedAt: stored.openedAt,
             updatedAt: stored.updatedAt, parent: stored.parent)
+        // The built-in fields (state, updated_at…) of a snapshot written steps ago are those of
+        // its time: they are the case row's.
+        snapshot.fields = interpreter.withBuiltins(snapshot)
+        return snapshot
     }
 
     /// Reads values stored as JSON (an incident's input, an effect's fields) with the workflow's
@@ -450,4 +454,39 @@ struct HolderMemo: Sendable {
     var people: [StoredPerson]
     var appointed: [String: [StoredAppointment]]
     var actors: [String: Actor?] = [:]
+}
+
+extension Engine {
+    /// Rebuilds a case from its step log alone (every step's changes applied, from the step that
+    /// opened it) and compares it with the case as the store reads it (its snapshot and the
+    /// changes after it): `nil` when they agree, or what differs. The log's versions must run
+    /// from 0 to the case's version without a gap, and its last step must end in the case's state.
+    public func stepLogProblem(_ stored: StoredCase) throws(EngineError) -> String? {
+        let log = try storeCall { () throws(StoreError) in try store.history(stored.id) }
+        guard log.map(\.sequence) == Array(0...max(stored.version, 0)) else {
+            return "its step log has versions \(log.map(\.sequence)), not 0 to \(stored.version)"
+        }
+        guard log.last?.to == stored.state else {
+            return "its step log ends in state \(log.last?.to ?? "none"), not \(stored.state)"
+        }
+        var rebuilt = stored
+        rebuilt.fieldsJSON = "{}"
+        rebuilt.changes = log.map(\.changesJSON)
+        // What could not be read is said without the value that did not fit.
+        let current: CaseSnapshot
+        do { current = try snapshot(stored) } catch {
+            guard error.code == .store else { throw error }
+            return "as stored, its fields do not fit the types of its workflow"
+        }
+        let replayed: CaseSnapshot
+        do { replayed = try snapshot(rebuilt) } catch {
+            guard error.code == .store else { throw error }
+            return "rebuilt from its step log, its fields do not fit the types of its workflow"
+        }
+        let names = current.fields.layout.names
+        let differing = names.indices.filter { current.fields.slots[$0] != replayed.fields.slots[$0] }.map {
+            names[$0]
+        }
+        return differing.isEmpty ? nil : "rebuilt from its step log, it differs in " + differing.joined(separator: ", ")
+    }
 }

@@ -126,7 +126,7 @@ public struct Interpreter: Sendable {
         return .advanced(
             Step(
                 next: snapshot, history: history, startTimers: timers, cancelTimers: false, effects: [],
-                incidents: incidents))
+                incidents: incidents, snapshot: true))
     }
 
     /// Applies an event to an open case.
@@ -372,7 +372,7 @@ public struct Interpreter: Sendable {
                 // A case's timers are those its current state started, so a state without timers
                 // leaves none to cancel (and the store is spared the delete).
                 cancelTimers: workflow.states[current.state]?.timers.isEmpty != true, effects: effects,
-                incidents: incidents))
+                incidents: incidents, snapshot: workflow.states[transition.to]?.final == true))
     }
 
     func perform(_ effect: CompiledEffect, _ frame: Frame) throws(EvaluationError) -> EffectRequest? {

@@ -129,7 +129,7 @@ extension Engine {
 
         // The fields: as stored, then computed (--set), then given up (--drop); typed by the target.
         let json: JSON
-        do { json = try JSONReader.read(stored.fieldsJSON.utf8) } catch {
+        do { json = try stored.currentFields() } catch {
             move.problems.append("its stored fields are not valid JSON (\(error))")
             return move
         }
@@ -220,7 +220,7 @@ extension Engine {
             next: next,
             history: HistoryEntry(
                 at: now, actor: who, event: "migrate", transition: nil, from: stored.state, to: state, changes: changes),
-            startTimers: timers, cancelTimers: true, effects: [], incidents: [])
+            startTimers: timers, cancelTimers: true, effects: [], incidents: [], snapshot: true)
         return move
     }
 }

@@ -27,6 +27,10 @@ public struct Step: Sendable {
     public var cancelTimers: Bool
     public var effects: [EffectRequest]
     public var incidents: [Incident]
+    /// Whether the store is to write the case's fields in full with this step: the step opens,
+    /// closes (enters a final state) or migrates the case. Other steps may be stored as their
+    /// changes alone, appended to the case's step log (see the store).
+    public var snapshot: Bool = false
 
     /// The version of the case the step was computed from, which the store must still hold:
     /// none for the step that opens the case.

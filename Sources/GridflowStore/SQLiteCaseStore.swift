@@ -313,6 +313,27 @@ public final class SQLiteCaseStore: CaseStore {
                         created_at INTEGER NOT NULL);
                     """)
         }
+        // The step log: a step appends its changes, keyed by case and version (no rowid, no
+        // second index), and rewrites the case's small head row (state, version); the case's
+        // fields are written in full only as a snapshot now and then (see `EncodedStep`), so
+        // `fields` is the case as of `snapshot_version` and the log's later steps bring it up to date.
+        migrator.registerMigration("v15: the step log") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE cases ADD COLUMN snapshot_version INTEGER NOT NULL DEFAULT 0;
+                    UPDATE cases SET snapshot_version = version;
+                    CREATE TABLE steps (
+                        case_id TEXT NOT NULL, version INTEGER NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL,
+                        event TEXT NOT NULL, transition TEXT, from_state TEXT, to_state TEXT NOT NULL,
+                        changes TEXT NOT NULL, definition_version TEXT NOT NULL,
+                        PRIMARY KEY (case_id, version)) WITHOUT ROWID;
+                    INSERT INTO steps (case_id, version, at, actor, event, transition, from_state, to_state, changes,
+                                       definition_version)
+                        SELECT case_id, sequence, at, actor, event, transition, from_state, to_state, changes,
+                               definition_version FROM history ORDER BY case_id, sequence;
+                    DROP TABLE history;
+                    """)
+        }
         return migrator
     }
 
@@ -573,6 +594,12 @@ public final class SQLiteCaseStore: CaseStore {
         return clock.now - start
     }
 
+    /// For benchmarks: how often a case's fields are written in full (every `versions` versions,
+    /// besides opening, closing and migrating); 1 writes them with every step.
+    @_spi(Bench) public static func writeSnapshots(every versions: Int) {
+        EncodedStep.snapshotInterval.store(max(versions, 1), ordering: .relaxed)
+    }
+
     /// Steps and shared transactions written so far by this store, for benchmarks.
     public var groupCommitFigures: (steps: Int, transactions: Int) {
         group.state.withLock { ($0.steps, $0.groups) }
@@ -589,14 +616,23 @@ public final class SQLiteCaseStore: CaseStore {
         let step = encoded.step
         let next = step.next
         if let expectedVersion {
-            try run(
-                db,
-                sql: """
-                    UPDATE cases SET state = ?, fields = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?
-                    """,
-                arguments: [
-                    next.state, encoded.fieldsJSON, next.version, next.updatedAt.seconds, next.id, expectedVersion,
-                ])
+            if let fieldsJSON = encoded.fieldsJSON {
+                try run(
+                    db,
+                    sql: """
+                        UPDATE cases SET state = ?, fields = ?, snapshot_version = ?, version = ?, updated_at = ?
+                        WHERE id = ? AND version = ?
+                        """,
+                    arguments: [
+                        next.state, fieldsJSON, next.version, next.version, next.updatedAt.seconds, next.id,
+                        expectedVersion,
+                    ])
+            } else {
+                try run(
+                    db,
+                    sql: "UPDATE cases SET state = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
+                    arguments: [next.state, next.version, next.updatedAt.seconds, next.id, expectedVersion])
+            }
             if db.changesCount == 0 {
                 let stored = try Int.fetchOne(
                     db, sql: "SELECT version FROM cases WHERE id = ?", arguments: [next.id])
@@ -611,12 +647,13 @@ public final class SQLiteCaseStore: CaseStore {
             try run(
                 db,
                 sql: """
-                    INSERT INTO cases (id, unit, workflow, definition_version, state, fields, version, opened_at,
-                                       updated_at, parent)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO cases (id, unit, workflow, definition_version, state, fields, snapshot_version, version,
+                                       opened_at, updated_at, parent)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [
-                    next.id, next.unit, next.workflow, next.definitionVersion, next.state, encoded.fieldsJSON,
+                    next.id, next.unit, next.workflow, next.definitionVersion, next.state,
+                    encoded.fieldsJSON ?? ValueJSON.encode(Value.record(step.next.fields)), next.version,
                     next.version, next.openedAt.seconds, next.updatedAt.seconds, next.parent,
                 ])
         }
@@ -624,8 +661,8 @@ public final class SQLiteCaseStore: CaseStore {
         try run(
             db,
             sql: """
-                INSERT INTO history (case_id, sequence, at, actor, event, transition, from_state, to_state, changes,
-                                     definition_version)
+                INSERT INTO steps (case_id, version, at, actor, event, transition, from_state, to_state, changes,
+                                   definition_version)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
@@ -727,8 +764,21 @@ public final class SQLiteCaseStore: CaseStore {
     public func load(_ id: String) throws(StoreError) -> StoredCase? {
         try read { db in
             try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])
-                .map(Self.storedCase)
+                .map { row in try Self.storedCase(row, db) }
         }
+    }
+
+    /// A stored case with the changes its snapshot lacks: those of the steps after
+    /// `snapshot_version`, read from the step log.
+    static func storedCase(_ row: Row, _ db: Database) throws -> StoredCase {
+        var stored = storedCase(row)
+        let snapshotVersion: Int = row["snapshot_version"]
+        if snapshotVersion < stored.version {
+            stored.changes = try String.fetchAll(
+                db.cachedStatement(sql: "SELECT changes FROM steps WHERE case_id = ? AND version > ? ORDER BY version"),
+                arguments: [stored.id, snapshotVersion])
+        }
+        return stored
     }
 
     public func list(unit: String?, workflow: String?, state: String?) throws(StoreError) -> [StoredCase] {
@@ -742,7 +792,7 @@ public final class SQLiteCaseStore: CaseStore {
             return try Row.fetchAll(
                 db, sql: "SELECT * FROM cases\(filter) ORDER BY opened_at DESC, id DESC",
                 arguments: StatementArguments(arguments)
-            ).map(Self.storedCase)
+            ).map { row in try Self.storedCase(row, db) }
         }
     }
 
@@ -776,17 +826,16 @@ public final class SQLiteCaseStore: CaseStore {
                 arguments: StatementArguments(arguments))
             let page = rows.prefix(limit)
             let next: Int64? = rows.count > limit ? page.last?["gridflow_row"] : nil
-            return (page.map(Self.storedCase), next)
+            return (try page.map { row in try Self.storedCase(row, db) }, next)
         }
     }
 
     public func history(_ id: String) throws(StoreError) -> [StoredHistory] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM history WHERE case_id = ? ORDER BY sequence", arguments: [id]).map
-            {
+            try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE case_id = ? ORDER BY version", arguments: [id]).map {
                 row in
                 StoredHistory(
-                    sequence: row["sequence"], at: Instant(seconds: row["at"]), actor: row["actor"],
+                    sequence: row["version"], at: Instant(seconds: row["at"]), actor: row["actor"],
                     event: row["event"],
                     transition: row["transition"], from: row["from_state"], to: row["to_state"],
                     changesJSON: row["changes"], definitionVersion: row["definition_version"])
@@ -1076,7 +1125,7 @@ extension SQLiteCaseStore {
                     SELECT * FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
                     ORDER BY opened_at, id
                     """, arguments: [unit, workflow, from.seconds, to.seconds]
-            ).map(Self.storedCase)
+            ).map { row in try Self.storedCase(row, db) }
         }
     }
 
@@ -1088,10 +1137,10 @@ extension SQLiteCaseStore {
             let rows = try Row.fetchCursor(
                 db,
                 sql: """
-                    SELECT history.case_id, history.to_state, MIN(history.at) AS first FROM history
-                    JOIN cases ON cases.id = history.case_id
+                    SELECT steps.case_id, steps.to_state, MIN(steps.at) AS first FROM steps
+                    JOIN cases ON cases.id = steps.case_id
                     WHERE cases.unit = ? AND cases.workflow = ? AND cases.opened_at >= ? AND cases.opened_at < ?
-                    GROUP BY history.case_id, history.to_state
+                    GROUP BY steps.case_id, steps.to_state
                     """, arguments: [unit, workflow, from.seconds, to.seconds])
             while let row = try rows.next() {
                 entries[row["case_id"], default: [:]][row["to_state"]] = Instant(seconds: row["first"])
@@ -1198,14 +1247,23 @@ struct UnrolledStep: Error, CustomStringConvertible {
 
 /// A step with its JSON texts made, so that the shared transaction only binds and writes them.
 struct EncodedStep: Sendable {
+    /// A case's fields are written in full at least every this many versions, so reading a case
+    /// applies fewer than this many steps' changes to its snapshot. Benchmarks may change it.
+    static let snapshotInterval = Atomic<Int>(8)
+
     let step: Step
-    let fieldsJSON: String
+    /// The case's fields in full, when this step writes a snapshot: when it opens, closes or
+    /// migrates the case, and every `snapshotInterval` versions; otherwise only its changes are.
+    let fieldsJSON: String?
     let changesJSON: String
     let effectsJSON: [String]
 
     init(_ step: Step) {
         self.step = step
-        fieldsJSON = ValueJSON.encode(Value.record(step.next.fields))
+        fieldsJSON =
+            step.snapshot || step.expectedVersion == nil
+                || step.next.version % Self.snapshotInterval.load(ordering: .relaxed) == 0
+            ? ValueJSON.encode(Value.record(step.next.fields)) : nil
         var changes: [UInt8] = [UInt8(ascii: "[")]
         changes.reserveCapacity(64 * step.history.changes.count + 2)
         for (index, change) in step.history.changes.enumerated() {

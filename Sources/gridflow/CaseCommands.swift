@@ -11,7 +11,7 @@ struct CaseCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "case",
         abstract: "Open cases, act on them, show and list them.",
-        subcommands: [CaseOpen.self, CaseAct.self, CaseShow.self, CaseList.self]
+        subcommands: [CaseOpen.self, CaseAct.self, CaseShow.self, CaseList.self, CaseVerify.self]
     )
 }
 
@@ -319,6 +319,67 @@ struct CaseShow: ParsableCommand {
         try CaseOutput.print(
             engine: engine, current, viewer: try viewer.viewer(engine, now: now), now: now, json: options.json,
             full: true)
+    }
+}
+
+struct CaseVerify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Rebuild every case from its step log and check it against the case as stored.",
+        discussion: """
+            A step appends its changes to the case's step log and writes the case's fields in
+            full only now and then (a snapshot). This command replays each case's log from the
+            step that opened it and compares the result with the snapshot and the changes after
+            it, field by field; it names the cases that differ (by field name, never a value) and
+            exits with 1 if any does.
+            """)
+
+    @Option(help: "Only this unit.") var unit: String?
+    @OptionGroup var options: StoreOptions
+
+    func run() throws {
+        let store = try options.store()
+        var engines: [String: Engine] = [:]
+        var checked = 0
+        var problems: [(id: String, problem: String)] = []
+        var cursor: Int64?
+        repeat {
+            let page = try storeRun { () throws(StoreError) in
+                try store.cases(unit: unit, workflow: nil, state: nil, before: cursor, limit: 500)
+            }
+            for stored in page.cases {
+                let engine: Engine
+                if let known = engines[stored.unit] {
+                    engine = known
+                } else {
+                    engine = try options.engine(unit: stored.unit, store: store, use: .reading)
+                    engines[stored.unit] = engine
+                }
+                do throws(EngineError) {
+                    if let problem = try engine.stepLogProblem(stored) { problems.append((stored.id, problem)) }
+                } catch {
+                    problems.append((stored.id, error.message))
+                }
+                checked += 1
+            }
+            cursor = page.next
+        } while cursor != nil
+        if options.json {
+            let differing = problems.map {
+                #"{"case":\#(ValueJSON.encode(Value.string($0.id))),"problem":\#(ValueJSON.encode(Value.string($0.problem)))}"#
+            }
+            let document = #"{"checked":\#(checked),"differing":[\#(differing.joined(separator: ","))]}"#
+            FileHandleOutput.standardOutput(document + "\n")
+        } else {
+            for (id, problem) in problems { FileHandleOutput.standardOutput("case \(id): \(problem)\n") }
+            FileHandleOutput.standardOutput(
+                (checked == 1
+                    ? "1 case rebuilt from its step log: " : "\(checked) cases rebuilt from their step logs: ")
+                    + (problems.isEmpty
+                        ? (checked == 1 ? "it agrees with the store\n" : "all agree with the store\n")
+                        : "\(problems.count) \(problems.count == 1 ? "differs" : "differ")\n"))
+        }
+        if !problems.isEmpty { throw ExitCode(1) }
     }
 }
 

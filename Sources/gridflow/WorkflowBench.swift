@@ -27,11 +27,27 @@ struct WorkflowBench: ParsableCommand {
     @Option(help: "The store file (default: a temporary file, removed afterwards).") var db: String?
     @Option(help: "The folder holding Workflows/ and Rules/.") var root: String = "."
     @Flag(help: "Print 'ack CASE VERSION' after every committed step (for crash tests).") var ack = false
+    @Option(
+        help:
+            "Steps per transaction for the store's SQL alone (default: as many as the clients' group commit reached)."
+    )
+    var sqlGroup: Int?
+    @Flag(
+        help:
+            "Measure only the store's SQL alone (the steps computed and encoded beforehand), e.g. under callgrind."
+    )
+    var sqlOnly = false
+    @Option(help: "Write a case's fields in full every N versions (besides opening and closing); 1: with every step.")
+    var snapshotEvery = 8
     @Flag(help: "Print the figures as JSON.") var json = false
 
     func run() throws {
         guard cases > 0 else { throw ValidationError("--cases must be positive") }
         guard (1...512).contains(clients) else { throw ValidationError("--clients takes 1 to 512") }
+        if let sqlGroup, !(1...10_000).contains(sqlGroup) { throw ValidationError("--sql-group takes 1 to 10000") }
+        if sqlOnly, sqlGroup == nil { throw ValidationError("--sql-only needs --sql-group") }
+        guard (1...1_000).contains(snapshotEvery) else { throw ValidationError("--snapshot-every takes 1 to 1000") }
+        SQLiteCaseStore.writeSnapshots(every: snapshotEvery)
         let modes: [SQLiteCaseStore.Durability]
         switch durability {
         case nil: modes = [.full, .normal]
@@ -58,19 +74,39 @@ struct WorkflowBench: ParsableCommand {
                     ],
                     replacing: true)
             }
+            if sqlOnly, let sqlGroup {
+                let sql = try sqlAloneInChunks(engine.program, durability: mode, perTransaction: sqlGroup)
+                FileHandleOutput.standardOutput(
+                    String(
+                        format: "synchronous=%@: the store's SQL alone, %d per transaction: %d steps, %.0f steps/s\n",
+                        mode.rawValue.uppercased(), sqlGroup, sql.steps, Double(sql.steps) / sql.seconds))
+                continue
+            }
             let cpuBefore = Self.processCPUSeconds()
             let (elapsed, transitions) = try drive(engine, count: cases)
             let cpu = Self.processCPUSeconds() - cpuBefore
             let group = store.groupCommitFigures
-            // The same steps without the engine: the interpreter, the store, the store's SQL.
-            let interpreterCPUBefore = Self.processCPUSeconds()
-            let prepared = try Self.precomputed(engine.program, count: cases)
-            let interpreterCPU = Self.processCPUSeconds() - interpreterCPUBefore
-            let steps = prepared.reduce(0) { $0 + $1.count }
-            let alone = try commitAlone(prepared, durability: mode)
-            let perTransaction = max(
-                1, Int((Double(alone.group.steps) / Double(max(alone.group.transactions, 1))).rounded()))
-            let sqlSeconds = try sqlAlone(prepared, durability: mode, perTransaction: perTransaction)
+            // The same steps without the engine: the interpreter, the store, the store's SQL,
+            // computed a chunk of cases at a time so that memory stays bounded.
+            var interpreterCPU = 0.0
+            var steps = 0
+            var alone: (elapsed: Double, cpu: Double, group: (steps: Int, transactions: Int)) = (0, 0, (0, 0))
+            let aloneStore = try BenchStore(durability: mode, name: "store")
+            for chunk in stride(from: 0, to: cases, by: Self.chunk) {
+                let interpreterCPUBefore = Self.processCPUSeconds()
+                let prepared = try Self.precomputed(engine.program, cases: chunk..<min(chunk + Self.chunk, cases))
+                interpreterCPU += Self.processCPUSeconds() - interpreterCPUBefore
+                steps += prepared.reduce(0) { $0 + $1.count }
+                let part = try commitAlone(prepared, store: aloneStore.store)
+                alone.elapsed += part.elapsed
+                alone.cpu += part.cpu
+            }
+            alone.group = aloneStore.store.groupCommitFigures
+            let perTransaction =
+                sqlGroup
+                ?? max(1, Int((Double(alone.group.steps) / Double(max(alone.group.transactions, 1))).rounded()))
+            let sqlSeconds = try sqlAloneInChunks(engine.program, durability: mode, perTransaction: perTransaction)
+                .seconds
             let rawCPUBefore = Self.processCPUSeconds()
             let raw = try rawInsertRate(rows: transitions, durability: mode)
             let rawCPU = Self.processCPUSeconds() - rawCPUBefore
@@ -193,14 +229,44 @@ struct WorkflowBench: ParsableCommand {
         return (elapsed, shared.transitions.load(ordering: .relaxed))
     }
 
+    /// Cases whose steps are computed beforehand at a time.
+    static let chunk = 4_096
+
+    /// A fresh store in a temporary file, removed when released.
+    final class BenchStore {
+        let path: String
+        let store: SQLiteCaseStore
+        init(durability: SQLiteCaseStore.Durability, name: String) throws {
+            let path = temporaryStorePath(name)
+            self.path = path
+            store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: durability) }
+        }
+        deinit { removeStoreFiles(path) }
+    }
+
+    /// The store's SQL alone over all the cases, a chunk at a time: steps and seconds.
+    func sqlAloneInChunks(_ program: Program, durability: SQLiteCaseStore.Durability, perTransaction: Int) throws
+        -> (steps: Int, seconds: Double)
+    {
+        let sqlStore = try BenchStore(durability: durability, name: "sql")
+        var seconds = 0.0
+        var steps = 0
+        for chunk in stride(from: 0, to: cases, by: Self.chunk) {
+            let prepared = try Self.precomputed(program, cases: chunk..<min(chunk + Self.chunk, cases))
+            steps += prepared.reduce(0) { $0 + $1.count }
+            seconds += try sqlAlone(prepared, store: sqlStore.store, perTransaction: perTransaction)
+        }
+        return (steps, seconds)
+    }
+
     /// Each bench case's steps, opening first, as the pure interpreter computes them.
-    static func precomputed(_ program: Program, count: Int) throws -> [[Step]] {
+    static func precomputed(_ program: Program, cases: Range<Int>) throws -> [[Step]] {
         // The political review reads the candidate's current directory record.
         guard case .record(let candidate) = Self.candidate(program) else { return [] }
         let interpreter = Interpreter(program: program, directory: ["bench": candidate])
         let (opening, opener) = Self.opening(program)
         let actors = Self.steps.map { Actor(id: $0.role, roles: [$0.role]) }
-        return try (0..<count).map { index in
+        return try cases.map { index in
             var steps: [Step] = []
             var outcome = interpreter.open(
                 "selection", id: "telecom-selection-\(index + 1)", input: opening, by: opener, now: Self.now)
@@ -220,12 +286,7 @@ struct WorkflowBench: ParsableCommand {
 
     /// What the store alone allows: the steps, computed beforehand, committed to a fresh store
     /// by the same clients. Returns the seconds and CPU seconds the commits took, and their groups.
-    func commitAlone(_ cases: [[Step]], durability: SQLiteCaseStore.Durability) throws -> (
-        elapsed: Double, cpu: Double, group: (steps: Int, transactions: Int)
-    ) {
-        let path = temporaryStorePath("store")
-        defer { removeStoreFiles(path) }
-        let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: durability) }
+    func commitAlone(_ cases: [[Step]], store: SQLiteCaseStore) throws -> (elapsed: Double, cpu: Double) {
         let shared = Shared()
         let cpuBefore = Self.processCPUSeconds()
         let elapsed = runClients(
@@ -244,16 +305,13 @@ struct WorkflowBench: ParsableCommand {
             })
         let cpu = Self.processCPUSeconds() - cpuBefore
         if let failure = shared.failures.withLock({ $0.first }) { throw CommandError(message: failure) }
-        return (elapsed, cpu, store.groupCommitFigures)
+        return (elapsed, cpu)
     }
 
     /// What the store's SQL alone allows: the steps, encoded beforehand, written to a fresh store
     /// by one thread, `perTransaction` in each transaction, in the order the clients would send
     /// them (each client's case a step at a time). Returns the seconds the writing took.
-    func sqlAlone(_ cases: [[Step]], durability: SQLiteCaseStore.Durability, perTransaction: Int) throws -> Double {
-        let path = temporaryStorePath("sql")
-        defer { removeStoreFiles(path) }
-        let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: path, durability: durability) }
+    func sqlAlone(_ cases: [[Step]], store: SQLiteCaseStore, perTransaction: Int) throws -> Double {
         let inFlight = min(clients, cases.count)
         var interleaved: [Step] = []
         for first in stride(from: 0, to: cases.count, by: inFlight) {

@@ -46,6 +46,63 @@ import Testing
         #expect(list.stdout.hasSuffix("1 case\n"))
     }
 
+    /// `case verify` rebuilds each case from its step log; a log that no longer adds up to the
+    /// case is named, by field, without the value, and the command fails.
+    @Test func verifyRebuildsCasesFromTheirStepLogs() throws {
+        try importOilfieldPeople()
+        let opened = try gf([
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "wang", "--role",
+            "employee", "--set", "channel=qr_code", "--set", "description=井场夜班补贴未发放",
+            "--now", "2024-07-01T09:00:00+08:00", "--json",
+        ])
+        let id = try #require(try json(opened)["id"] as? String)
+        let classified = try gf([
+            "case", "act", id, "classify", "--as", "zhang", "--role", "plant_discipline_committee", "--set",
+            "area=vital_interests", "--set", "report_type=problem", "--now", "2024-07-01T10:00:00+08:00",
+        ])
+        #expect(classified.status == 0, "\(classified.stderr)")
+        let good = try gf(["case", "verify"])
+        #expect(good.status == 0, "\(good.stderr)")
+        #expect(good.stdout == "1 case rebuilt from its step log: it agrees with the store\n")
+
+        // The opening step's description is altered in the log, behind the snapshot the case
+        // was written with: the case no longer rebuilds from its log.
+        let store = directory.appendingPathComponent("gridflow.sqlite").path
+        let altered = try Self.sqlite(
+            store, "UPDATE steps SET changes = replace(changes, '井场夜班补贴未发放', '改过') WHERE version = 0")
+        #expect(altered == 1)
+        let bad = try gf(["case", "verify"])
+        #expect(bad.status == 1)
+        #expect(
+            bad.stdout.contains("case \(id): rebuilt from its step log, it differs in description\n"), "\(bad.stdout)")
+        #expect(!bad.stdout.contains("改过") && !bad.stdout.contains("井场"))
+        #expect(bad.stdout.hasSuffix("1 case rebuilt from its step log: 1 differs\n"))
+
+        // A step missing from the log is named too.
+        _ = try Self.sqlite(store, "DELETE FROM steps WHERE version = 1")
+        let gap = try gf(["case", "verify", "--json"])
+        #expect(gap.status == 1)
+        #expect(gap.stdout.contains("its step log has versions [0], not 0 to 1"), "\(gap.stdout)")
+    }
+
+    /// Runs one SQL statement on a store file with Python's sqlite3 (as an outside tool would)
+    /// and returns how many rows it changed.
+    static func sqlite(_ path: String, _ sql: String) throws -> Int {
+        let process = Process()
+        let output = Pipe()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", "-c",
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); n=c.execute(sys.argv[2]).rowcount; c.commit(); print(n)",
+            path, sql,
+        ]
+        process.standardOutput = output
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        return Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
     @Test func refusalsLeaveTheStoreUnchanged() throws {
         try importOilfieldPeople()
         let opened = try gf([

@@ -37,6 +37,15 @@ import Testing
         return teams
     }
 
+    /// Every case of the year's store, rebuilt from its step log alone, is the case as stored.
+    func expectEveryCaseRebuildsFromItsStepLog(_ db: String) throws {
+        let verify = try gf(["case", "verify", "--db", db, "--json"])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        let checked = try #require(try json(verify) as? [String: Any])
+        #expect((checked["checked"] as? Int ?? 0) > 300, "\(checked)")
+        #expect((checked["differing"] as? [Any])?.isEmpty == true, "\(checked)")
+    }
+
     @Test func theOilfieldYearLandsNearTheSeed() throws {
         let run = try gf(["demo", "oilfield"])
         #expect(run.status == 0, "\(run.stderr)")
@@ -60,6 +69,7 @@ import Testing
         #expect(!out.contains("still open when the clock stopped"), "\(out)")
         #expect(!out.contains("incidents"), "\(out)")
         #expect(out.contains("appraisal grid_member_appraisal 2024: "))
+        try expectEveryCaseRebuildsFromItsStepLog("demo-oilfield.sqlite")
         // DOMAIN A: 6 unannounced inspection rounds, all carried out with grid members.
         #expect(figure("组织明察暗访", in: out) == 6)
         #expect(figure("已完成检查", in: out) == 6)
@@ -158,6 +168,7 @@ import Testing
         #expect(!out.contains(" selection: "), "every selection settles: \(out)")
 
         let db = "demo-telecom.sqlite"
+        try expectEveryCaseRebuildsFromItsStepLog(db)
         let teams = try teamsOfPeople("telecom", db: db)
         let selections = try #require(
             (try json(gf(["case", "list", "--workflow", "selection", "--db", db, "--json"])) as? [String: Any])?[

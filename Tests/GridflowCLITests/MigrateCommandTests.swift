@@ -196,7 +196,7 @@ import Testing
                     try Row.fetchAll(
                         db, sql: "SELECT definition_version, COUNT(*) AS n FROM cases GROUP BY definition_version"
                     ).map { ($0["definition_version"] as String, $0["n"] as Int) },
-                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM history WHERE event = 'migrate'") ?? -1,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM steps WHERE event = 'migrate'") ?? -1,
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM timers") ?? -1
                 )
             }

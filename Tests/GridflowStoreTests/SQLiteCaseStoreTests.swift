@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import GridflowDefinitions
 import GridflowExpressions
 import GridflowRuntime
@@ -151,6 +152,59 @@ import Testing
         #expect(rest.incidents.map(\.code) == ["test3", "test4"] && rest.next == nil)
         let one = try store.incidents(caseID: opened[1].id, after: nil, limit: 1)
         #expect(one.incidents.map(\.code) == ["test1"] && one.next == nil)
+    }
+
+    /// The case's row as written: the version its fields are a snapshot of, its version, and
+    /// the escalations its snapshot holds.
+    func row(_ id: String) throws -> (snapshot: Int, version: Int, escalations: Int?) {
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        return try queue.read { db in
+            let row = try #require(
+                try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT snapshot_version, version, json_extract(fields, '$.escalations') AS escalations
+                        FROM cases WHERE id = ?
+                        """, arguments: [id]))
+            return (row["snapshot_version"], row["version"], row["escalations"])
+        }
+    }
+
+    /// A step appends its changes to the step log; the fields are written in full when the case
+    /// opens, every eighth version and when it closes, and a read applies the changes after the
+    /// snapshot, so the case reads the same either way, and rebuilds from its log alone.
+    @Test func stepsBetweenSnapshotsAreReadFromTheStepLog() throws {
+        let store = try SQLiteCaseStoreTests.store(path)
+        let engine = Engine(program: Self.program, store: store)
+        var current = try openCase(engine)
+        #expect(try row(current.id) == (0, 0, nil))
+        let interpreter = Interpreter(program: Self.program)
+        for reminder in 1...19 {
+            // The reminder timer fires: a self-loop that counts escalations.
+            guard case .advanced(let step) = interpreter.step(current, .timer(event: "remind"), now: now) else {
+                Issue.record("the reminder should advance")
+                return
+            }
+            try store.commit(step, expectedVersion: current.version)
+            current = step.next
+            #expect(current.version == reminder)
+            #expect(try engine.load(current.id) == current)
+            let stored = try #require(try store.load(current.id))
+            #expect(stored.changes.count == reminder % 8, "version \(reminder)")
+            #expect(try engine.stepLogProblem(stored) == nil)
+            // The snapshot in the row lags behind by the steps since the last multiple of 8.
+            let snapshot = reminder - reminder % 8
+            #expect(try row(current.id) == (snapshot, reminder, snapshot == 0 ? nil : snapshot))
+        }
+        current = try engine.act(
+            current.id, event: "accept", input: ["score": .number(Number(5))], by: reviewer, now: now)
+        #expect(current.state == "closed")
+        // Closing writes the fields in full.
+        #expect(try row(current.id) == (20, 20, 19))
+        #expect(try store.load(current.id)?.changes == [])
+        #expect(try engine.load(current.id) == current)
+        #expect(try store.history(current.id).map(\.sequence) == Array(0...20))
     }
 
     @Test func aStoreReopensWithItsCases() throws {

@@ -185,4 +185,35 @@ import Testing
         #expect(try store.appointments(unit: "rt", person: "li").isEmpty)
         #expect(try store.appointments(unit: "rt", person: nil).count == 1)
     }
+
+    /// A store at `v14` keeps each case's fields in full and its history in `history`; opened by
+    /// this build, `v15` moves the history into the step log, and the fields are the snapshot of
+    /// the case's version.
+    @Test func historyRecordedBeforeV15BecomesTheStepLog() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-upgrade-\(UUID().uuidString).sqlite"
+        ).path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let queue = try DatabaseQueue(path: path)
+        try SQLiteCaseStore.migrator.migrate(queue, upTo: "v14: report receipts")
+        try queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO cases (id, unit, workflow, definition_version, state, fields, version, opened_at,
+                        updated_at) VALUES ('c1', 'rt', 'report', 'v', 'answering', '{"summary":"x","score":88}', 1, 0, 60);
+                    INSERT INTO history (case_id, sequence, at, actor, event, transition, from_state, to_state, changes,
+                        definition_version) VALUES
+                        ('c1', 0, 0, 'wang', 'open', NULL, NULL, 'submitted', '[{"field":"summary","old":null,"new":"x"}]', 'v'),
+                        ('c1', 1, 60, 'li', 'accept', 'accept', 'submitted', 'answering', '[{"field":"score","old":null,"new":88}]', 'v');
+                    """)
+        }
+        try queue.close()
+        let store = try SQLiteCaseStore(path: path)
+        let stored = try #require(try store.load("c1"))
+        #expect(stored.fieldsJSON == #"{"summary":"x","score":88}"# && stored.changes.isEmpty && stored.version == 1)
+        let history = try store.history("c1")
+        #expect(history.map(\.sequence) == [0, 1] && history.map(\.event) == ["open", "accept"])
+        #expect(history.last?.changesJSON == #"[{"field":"score","old":null,"new":88}]"#)
+        #expect(history.last?.from == "submitted" && history.last?.actor == "li")
+    }
 }
