@@ -53,7 +53,11 @@ let package = Package(
         ),
         .target(
             name: "GridflowStore",
-            dependencies: ["GridflowRuntime", "GridflowExpressions", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "GridflowRuntime", "GridflowExpressions", .product(name: "GRDB", package: "GRDB.swift"),
+                // SQLite's own binding calls for the statements every step runs (RawStatement).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // The daemon: the HTTP API over the engine, its scheduler, run as one service group; and
         // its pages, server-rendered HTML from Mustache templates (the workflow diagram from GridflowGraph).

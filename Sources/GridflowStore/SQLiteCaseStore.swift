@@ -611,27 +611,36 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     /// Writes an encoded step inside the caller's transaction. The version check comes first,
-    /// so a conflicting step has written nothing when it fails.
+    /// so a conflicting step has written nothing when it fails. The statements are bound with
+    /// SQLite's own calls (`RawStatement`): they run for every step.
     static func commitStep(_ encoded: EncodedStep, expectedVersion: Int?, _ db: Database) throws {
         let step = encoded.step
         let next = step.next
         if let expectedVersion {
             if let fieldsJSON = encoded.fieldsJSON {
-                try run(
+                let update = try RawStatement(
                     db,
                     sql: """
                         UPDATE cases SET state = ?, fields = ?, snapshot_version = ?, version = ?, updated_at = ?
                         WHERE id = ? AND version = ?
-                        """,
-                    arguments: [
-                        next.state, fieldsJSON, next.version, next.version, next.updatedAt.seconds, next.id,
-                        expectedVersion,
-                    ])
+                        """)
+                update.bind(1, next.state)
+                update.bind(2, utf8: fieldsJSON)
+                update.bind(3, next.version)
+                update.bind(4, next.version)
+                update.bind(5, next.updatedAt.seconds)
+                update.bind(6, next.id)
+                update.bind(7, expectedVersion)
+                try update.execute()
             } else {
-                try run(
-                    db,
-                    sql: "UPDATE cases SET state = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?",
-                    arguments: [next.state, next.version, next.updatedAt.seconds, next.id, expectedVersion])
+                let update = try RawStatement(
+                    db, sql: "UPDATE cases SET state = ?, version = ?, updated_at = ? WHERE id = ? AND version = ?")
+                update.bind(1, next.state)
+                update.bind(2, next.version)
+                update.bind(3, next.updatedAt.seconds)
+                update.bind(4, next.id)
+                update.bind(5, expectedVersion)
+                try update.execute()
             }
             if db.changesCount == 0 {
                 let stored = try Int.fetchOne(
@@ -644,43 +653,64 @@ public final class SQLiteCaseStore: CaseStore {
                 )
             }
         } else {
-            try run(
+            let insert = try RawStatement(
                 db,
                 sql: """
                     INSERT INTO cases (id, unit, workflow, definition_version, state, fields, snapshot_version, version,
                                        opened_at, updated_at, parent)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [
-                    next.id, next.unit, next.workflow, next.definitionVersion, next.state,
-                    encoded.fieldsJSON ?? ValueJSON.encode(Value.record(step.next.fields)), next.version,
-                    next.version, next.openedAt.seconds, next.updatedAt.seconds, next.parent,
-                ])
+                    """)
+            insert.bind(1, next.id)
+            insert.bind(2, next.unit)
+            insert.bind(3, next.workflow)
+            insert.bind(4, next.definitionVersion)
+            insert.bind(5, next.state)
+            insert.bind(6, utf8: encoded.fieldsJSON ?? EncodedStep.fields(of: step))
+            insert.bind(7, next.version)
+            insert.bind(8, next.version)
+            insert.bind(9, next.openedAt.seconds)
+            insert.bind(10, next.updatedAt.seconds)
+            insert.bind(11, next.parent)
+            try insert.execute()
         }
         let history = step.history
-        try run(
+        let append = try RawStatement(
             db,
             sql: """
                 INSERT INTO steps (case_id, version, at, actor, event, transition, from_state, to_state, changes,
                                    definition_version)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                next.id, next.version, history.at.seconds, history.actor, history.event, history.transition,
-                history.from, history.to, encoded.changesJSON, next.definitionVersion,
-            ])
+                """)
+        append.bind(1, next.id)
+        append.bind(2, next.version)
+        append.bind(3, history.at.seconds)
+        append.bind(4, history.actor)
+        append.bind(5, history.event)
+        append.bind(6, history.transition)
+        append.bind(7, history.from)
+        append.bind(8, history.to)
+        append.bind(9, utf8: encoded.changesJSON)
+        append.bind(10, next.definitionVersion)
+        try append.execute()
         if step.cancelTimers {
-            try run(db, sql: "DELETE FROM timers WHERE case_id = ?", arguments: [next.id])
+            let cancel = try RawStatement(db, sql: "DELETE FROM timers WHERE case_id = ?")
+            cancel.bind(1, next.id)
+            try cancel.execute()
         }
         for timer in step.startTimers {
-            try run(
-                db, sql: "INSERT INTO timers (case_id, name, event, due) VALUES (?, ?, ?, ?)",
-                arguments: [next.id, timer.name, timer.event, timer.due.seconds])
+            let start = try RawStatement(db, sql: "INSERT INTO timers (case_id, name, event, due) VALUES (?, ?, ?, ?)")
+            start.bind(1, next.id)
+            start.bind(2, timer.name)
+            start.bind(3, timer.event)
+            start.bind(4, timer.due.seconds)
+            try start.execute()
         }
         for effect in encoded.effectsJSON {
-            try run(
-                db, sql: "INSERT INTO outbox (case_id, effect, created_at) VALUES (?, ?, ?)",
-                arguments: [next.id, effect, history.at.seconds])
+            let queue = try RawStatement(db, sql: "INSERT INTO outbox (case_id, effect, created_at) VALUES (?, ?, ?)")
+            queue.bind(1, next.id)
+            queue.bind(2, effect)
+            queue.bind(3, history.at.seconds)
+            try queue.execute()
         }
         for incident in step.incidents {
             try insert(incident, caseID: next.id, event: history.event, inputJSON: "{}", at: history.at, db)
@@ -1252,10 +1282,12 @@ struct EncodedStep: Sendable {
     static let snapshotInterval = Atomic<Int>(8)
 
     let step: Step
-    /// The case's fields in full, when this step writes a snapshot: when it opens, closes or
-    /// migrates the case, and every `snapshotInterval` versions; otherwise only its changes are.
-    let fieldsJSON: String?
-    let changesJSON: String
+    /// The case's fields in full (UTF-8 JSON), when this step writes a snapshot: when it opens,
+    /// closes or migrates the case, and every `snapshotInterval` versions; otherwise only its
+    /// changes are written.
+    let fieldsJSON: [UInt8]?
+    /// The step's changes (UTF-8 JSON): `[{"field", "old", "new"}…]`.
+    let changesJSON: [UInt8]
     let effectsJSON: [String]
 
     init(_ step: Step) {
@@ -1263,7 +1295,7 @@ struct EncodedStep: Sendable {
         fieldsJSON =
             step.snapshot || step.expectedVersion == nil
                 || step.next.version % Self.snapshotInterval.load(ordering: .relaxed) == 0
-            ? ValueJSON.encode(Value.record(step.next.fields)) : nil
+            ? Self.fields(of: step) : nil
         var changes: [UInt8] = [UInt8(ascii: "[")]
         changes.reserveCapacity(64 * step.history.changes.count + 2)
         for (index, change) in step.history.changes.enumerated() {
@@ -1277,8 +1309,16 @@ struct EncodedStep: Sendable {
             changes.append(UInt8(ascii: "}"))
         }
         changes.append(UInt8(ascii: "]"))
-        changesJSON = String(decoding: changes, as: UTF8.self)
+        changesJSON = changes
         effectsJSON = step.effects.map(\.json)
+    }
+
+    /// The case's fields after the step, as UTF-8 JSON.
+    static func fields(of step: Step) -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1_024)
+        ValueJSON.write(Value.record(step.next.fields), to: &bytes)
+        return bytes
     }
 }
 
