@@ -284,8 +284,15 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     }
 
     /// `a + b`, rounded once; `nil` when it is 10^38 or more.
+    @inline(__always)
     public static func adding(_ a: Number, _ b: Number) -> Number? {
         if let sum = quickSum(a, b) { return sum }
+        return exactSum(a, b)
+    }
+
+    /// `a + b` beyond `quickSum`, kept out of line so the quick path inlines where it is used.
+    @inline(never)
+    static func exactSum(_ a: Number, _ b: Number) -> Number? {
         // Exact: both magnitudes at the larger scale (below 10^114), then one rounding.
         let scale = max(a.scale, b.scale)
         let x = Wide(a.mantissa.magnitude, shiftedBy: scale - a.scale)
@@ -299,12 +306,19 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     public static func subtracting(_ a: Number, _ b: Number) -> Number? { adding(a, -b) }
 
     /// `a * b`, rounded once; `nil` when it is 10^38 or more.
+    @inline(__always)
     public static func multiplying(_ a: Number, _ b: Number) -> Number? {
         if isSmall(a.mantissa) && isSmall(b.mantissa) {
             let product = a.mantissa &* b.mantissa
             let scale = a.scale + b.scale
             if fits(product), scale <= maximumScale { return Number(unchecked: product, scale: scale) }
         }
+        return exactProduct(a, b)
+    }
+
+    /// `a * b` beyond 62-bit mantissas, kept out of line.
+    @inline(never)
+    static func exactProduct(_ a: Number, _ b: Number) -> Number? {
         let product = Wide(product: a.mantissa.magnitude, b.mantissa.magnitude)
         return rounding(product, negative: (a.mantissa < 0) != (b.mantissa < 0), scale: a.scale + b.scale)
     }
@@ -453,6 +467,15 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         // Alignment left 128 bits: the operand with the smaller scale (not 0, or it would align)
         // is the larger in magnitude, so its sign decides.
         return a.scale < b.scale ? a.mantissa < 0 : b.mantissa > 0
+    }
+
+    /// -1, 0 or 1 as `a` is below, equal to or above `b`, aligning the two once.
+    @inline(__always)
+    static func order(_ a: Number, _ b: Number) -> Int {
+        if a.scale == b.scale { return a.mantissa < b.mantissa ? -1 : (a.mantissa == b.mantissa ? 0 : 1) }
+        if let (x, y, _) = aligned(a, b) { return x < y ? -1 : (x == y ? 0 : 1) }
+        // Unaligned numbers differ (see `==`); `<` tells which way.
+        return a < b ? -1 : 1
     }
 
     /// The value written out in full, without an exponent or trailing zeros (`-0.05`, `1200`).
