@@ -16,6 +16,12 @@ extension Compiler {
             }
             typedItems.append(typed)
         }
+        let cost = typedItems.reduce(1) { $0 + $1.cost }
+        let constants = typedItems.compactMap(\.constant)
+        if !tracing, constants.count == typedItems.count {
+            // A list written out of constants is made once, when the expression loads.
+            return folded(.list(constants), .list(element ?? .null), cost: cost, range: range)
+        }
         let codes = typedItems.map(\.code)
         let code: Code = { frame throws(EvaluationError) in
             var values: [Value] = []
@@ -23,8 +29,7 @@ extension Compiler {
             for c in codes { values.append(try c(frame)) }
             return .list(values)
         }
-        return Typed(
-            type: .list(element ?? .null), code: code, cost: typedItems.reduce(1) { $0 + $1.cost }, range: range)
+        return Typed(type: .list(element ?? .null), code: code, cost: cost, range: range)
     }
 
     mutating func unary(_ op: String, _ operand: Syntax, _ range: TextRange) throws(ExpressionProblem) -> Typed {
@@ -32,26 +37,23 @@ extension Compiler {
         let inner = value.code
         if op == "not" {
             try require(value, .bool, what: "the operand of 'not'")
-            return Typed(
-                type: .bool,
-                code: { frame throws(EvaluationError) in
-                    guard case .bool(let b) = try inner(frame) else {
-                        throw EvaluationError("null", "null condition", at: range)
-                    }
-                    return .bool(!b)
-                }, cost: value.cost + 1, range: range)
+            if !tracing, case .bool(let b)? = value.constant {
+                return folded(.bool(!b), .bool, cost: value.cost + 1, range: range)
+            }
+            let operand = conditionCode(value, null: Self.nullCondition(range))
+            return boolean(
+                { frame throws(EvaluationError) in !(try operand(frame)) }, cost: value.cost + 1, range: range)
         }
         if value.type.isOptional { throw nullFailure(value) }
         switch value.type {
         case .integer, .decimal:
-            return Typed(
-                type: value.type,
-                code: { frame throws(EvaluationError) in
-                    guard case .number(let n) = try inner(frame) else {
-                        throw EvaluationError("null", "null number", at: range)
-                    }
-                    return .number(-n)
-                }, cost: value.cost + 1, range: range)
+            if !tracing, case .number(let n)? = value.constant {
+                return folded(.number(-n), value.type, cost: value.cost + 1, range: range)
+            }
+            let operand = numberCode(value, null: EvaluationError("null", "null number", at: range))
+            return numeric(
+                value.type, { frame throws(EvaluationError) in -(try operand(frame)) }, cost: value.cost + 1,
+                range: range)
         case .duration, .period:
             return Typed(
                 type: value.type,
@@ -83,15 +85,21 @@ extension Compiler {
         guard let type = unify(yes.type, no.type) else {
             throw fail("type", "the branches of '? :' differ: \(yes.type) and \(no.type)", range)
         }
-        let t = test.code, a = yes.code, b = no.code
+        let t = conditionCode(test, null: Self.nullCondition(range)), a = yes.code, b = no.code
+        let cost = test.cost + max(yes.cost, no.cost) + 1
+        if type.isNumeric, givesNumber(yes), givesNumber(no) {
+            let p = numberCode(yes, null: Self.nullCondition(range)),
+                q = numberCode(no, null: Self.nullCondition(range))
+            return numeric(
+                type, { frame throws(EvaluationError) in try t(frame) ? p(frame) : q(frame) }, cost: cost, range: range)
+        }
+        if type == .bool, let p = yes.condition, let q = no.condition {
+            return boolean(
+                { frame throws(EvaluationError) in try t(frame) ? p(frame) : q(frame) }, cost: cost, range: range)
+        }
         return Typed(
-            type: type,
-            code: { frame throws(EvaluationError) in
-                guard case .bool(let c) = try t(frame) else {
-                    throw EvaluationError("null", "null condition", at: range)
-                }
-                return try c ? a(frame) : b(frame)
-            }, cost: test.cost + max(yes.cost, no.cost) + 1, range: range)
+            type: type, code: { frame throws(EvaluationError) in try t(frame) ? a(frame) : b(frame) }, cost: cost,
+            range: range)
     }
 
     /// Paths that `has(path)` proves non-null when `syntax` is true (or false, for `positive: false`).
@@ -134,20 +142,23 @@ extension Compiler {
             let right = try check(rightSyntax)
             narrowed = saved
             try require(right, .bool, what: "the right side of '\(op)'")
-            let a = left.code, b = right.code
             let isAnd = op == "and"
-            return Typed(
-                type: .bool,
-                code: { frame throws(EvaluationError) in
-                    guard case .bool(let x) = try a(frame) else {
-                        throw EvaluationError("null", "null condition", at: range)
-                    }
-                    if x != isAnd { return .bool(x) }
-                    guard case .bool(let y) = try b(frame) else {
-                        throw EvaluationError("null", "null condition", at: range)
-                    }
-                    return .bool(y)
-                }, cost: left.cost + right.cost + 1, range: range)
+            let cost = left.cost + right.cost + 1
+            let null = Self.nullCondition(range)
+            if !tracing, case .bool(let x)? = left.constant {
+                // `false and …`, `true or …`: the right side is never evaluated.
+                if x != isAnd { return folded(.bool(x), .bool, cost: cost, range: range) }
+                if case .bool(let y)? = right.constant { return folded(.bool(y), .bool, cost: cost, range: range) }
+                return boolean(conditionCode(right, null: null), cost: cost, range: range)
+            }
+            let a = conditionCode(left, null: null), b = conditionCode(right, null: null)
+            let code: BoolCode
+            if isAnd {
+                code = { frame throws(EvaluationError) in try a(frame) ? b(frame) : false }
+            } else {
+                code = { frame throws(EvaluationError) in try a(frame) ? true : b(frame) }
+            }
+            return boolean(code, cost: cost, range: range)
         case "??":
             let left = try check(leftSyntax)
             let right = try check(rightSyntax)

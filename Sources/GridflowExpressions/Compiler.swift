@@ -136,8 +136,14 @@ public struct Compiler {
         var range: TextRange
         /// The access path (`case.reporter`) for `has()` and narrowing.
         var path: String?
-        /// The value, when it is a literal: operators specialise on it.
+        /// The value, when it is a literal or folded from literals: operators specialise on it.
         var constant: Value? = nil
+        /// The number, unboxed, when the sub-expression always gives one (never null).
+        var number: NumberCode? = nil
+        /// The condition, unboxed, when the sub-expression always gives one (never null).
+        var condition: BoolCode? = nil
+        /// Where the value lies, when the sub-expression only reads it.
+        var leaf: Leaf? = nil
     }
 
     func fail(_ code: String, _ message: String, _ range: TextRange, hint: String? = nil) -> ExpressionProblem {
@@ -156,7 +162,13 @@ public struct Compiler {
 
     mutating func check(_ syntax: Syntax) throws(ExpressionProblem) -> Typed {
         var typed = try checkUntraced(syntax)
-        typed.code = traced(typed.code, typed.range)
+        if tracing {
+            // Whoever reads a traced sub-expression goes through its traced code.
+            typed.code = traced(typed.code, typed.range)
+            typed.number = nil
+            typed.condition = nil
+            typed.leaf = nil
+        }
         return typed
     }
 
@@ -206,12 +218,16 @@ public struct Compiler {
     private mutating func name(_ name: String, _ range: TextRange) throws(ExpressionProblem) -> Typed {
         if let local = scopes.last(where: { $0.name == name }) {
             let slot = local.slot
-            return Typed(type: local.type, code: { frame in frame.locals[slot] }, cost: 1, range: range, path: name)
+            return Typed(
+                type: local.type, code: { frame in frame.locals[slot] }, cost: 1, range: range, path: name,
+                leaf: .local(slot))
         }
         if let index = environment.roots.firstIndex(where: { $0.name == name }) {
             let type = environment.roots[index].type
             let narrowedType = narrowed.contains(name) ? type.unwrapped : type
-            return Typed(type: narrowedType, code: { frame in frame.roots[index] }, cost: 1, range: range, path: name)
+            return Typed(
+                type: narrowedType, code: { frame in frame.roots[index] }, cost: 1, range: range, path: name,
+                leaf: .root(index))
         }
         let known = scopes.map(\.name) + environment.roots.map(\.name)
         if Functions.names.contains(name) {
@@ -245,20 +261,27 @@ public struct Compiler {
         let required = !type.isOptional
         // `root.field` and `x.field` on a lambda's variable read the slot in one step.
         if !tracing, case .name(let baseName, _) = base {
-            let read: (@Sendable (Frame) -> Value)?
+            let notRecord = EvaluationError("null", "a value on the way to '\(name)' is null", at: range)
+            let nullField = EvaluationError("null", "'\(name)' is null, but the definition expects a value", at: range)
             if let local = scopes.last(where: { $0.name == baseName }) {
                 let localSlot = local.slot
-                read = { frame in frame.locals[localSlot] }
-            } else if let index = environment.roots.firstIndex(where: { $0.name == baseName }) {
-                read = { frame in frame.roots[index] }
-            } else {
-                read = nil
-            }
-            if let read {
                 let code: Code = { frame throws(EvaluationError) in
-                    try Self.field(slot, of: read(frame), required: required, name: name, range: range)
+                    try Self.field(slot, of: frame.locals[localSlot], required: required, name: name, range: range)
                 }
-                return Typed(type: type, code: code, cost: object.cost + 1, range: range, path: path)
+                return Typed(
+                    type: type, code: code, cost: object.cost + 1, range: range, path: path,
+                    leaf: .field(
+                        base: .local(localSlot), slot: slot, required: required, notRecord: notRecord,
+                        nullField: nullField))
+            } else if let index = environment.roots.firstIndex(where: { $0.name == baseName }) {
+                let code: Code = { frame throws(EvaluationError) in
+                    try Self.field(slot, of: frame.roots[index], required: required, name: name, range: range)
+                }
+                return Typed(
+                    type: type, code: code, cost: object.cost + 1, range: range, path: path,
+                    leaf: .field(
+                        base: .root(index), slot: slot, required: required, notRecord: notRecord,
+                        nullField: nullField))
             }
         }
         let code: Code = { frame throws(EvaluationError) in

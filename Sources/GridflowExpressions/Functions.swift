@@ -71,14 +71,13 @@ extension Compiler {
             let target = try checkLenient(arguments[0])
             narrowed = saved
             let code = target.code
-            return Typed(
-                type: .bool,
-                code: { frame throws(EvaluationError) in
+            return boolean(
+                { frame throws(EvaluationError) in
                     do throws(EvaluationError) {
-                        if case .null = try code(frame) { return .bool(false) }
-                        return .bool(true)
+                        if case .null = try code(frame) { return false }
+                        return true
                     } catch {
-                        if error.code == "null" { return .bool(false) }
+                        if error.code == "null" { return false }
                         throw error
                     }
                 }, cost: target.cost + 1, range: range)
@@ -149,15 +148,25 @@ extension Compiler {
             let wantMax = name == "max"
             if type.isNumeric, codes.count == 2 {
                 // The common min(x, cap) / max(x, floor) of two numbers, without the generic compare.
-                let first = codes[0], second = codes[1]
-                return Typed(
-                    type: type,
-                    code: { frame throws(EvaluationError) in
-                        guard case .number(let p) = try first(frame), case .number(let q) = try second(frame) else {
-                            throw Operators.nullNumber(range)
-                        }
-                        return .number(wantMax ? (q > p ? q : p) : (q < p ? q : p))
-                    }, cost: values.reduce(1) { $0 + $1.cost }, range: range)
+                let cost = values.reduce(1) { $0 + $1.cost }
+                if !tracing, case .number(let p)? = values[0].constant, case .number(let q)? = values[1].constant {
+                    return folded(.number(wantMax ? (q > p ? q : p) : (q < p ? q : p)), type, cost: cost, range: range)
+                }
+                let null = Operators.nullNumber(range)
+                let first = numberCode(values[0], null: null), second = numberCode(values[1], null: null)
+                let code: NumberCode
+                if wantMax {
+                    code = { frame throws(EvaluationError) in
+                        let p = try first(frame), q = try second(frame)
+                        return q > p ? q : p
+                    }
+                } else {
+                    code = { frame throws(EvaluationError) in
+                        let p = try first(frame), q = try second(frame)
+                        return q < p ? q : p
+                    }
+                }
+                return numeric(type, code, cost: cost, range: range)
             }
             return Typed(
                 type: type,
@@ -185,7 +194,6 @@ extension Compiler {
                 places = p
             }
             let digits = places
-            let code = value.code
             let operation: @Sendable (Number) -> Number =
                 switch name {
                 case "round": { $0.rounded(digits) }
@@ -198,14 +206,19 @@ extension Compiler {
                 ? value.type
                 : (name == "round" && places > 0
                     ? .decimal : (value.type == .integer || name != "round" ? .integer : .decimal))
-            return Typed(
-                type: name == "round" && places == 0 ? .integer : type,
-                code: { frame throws(EvaluationError) in
-                    guard case .number(let n) = try code(frame) else {
-                        throw EvaluationError("null", "null number", at: range)
-                    }
-                    return .number(operation(n))
-                }, cost: value.cost + 1, range: range)
+            let resultType = name == "round" && places == 0 ? .integer : type
+            if !tracing, case .number(let n)? = value.constant {
+                return folded(.number(operation(n)), resultType, cost: value.cost + 1, range: range)
+            }
+            let number = numberCode(value, null: EvaluationError("null", "null number", at: range))
+            if name == "round" {
+                return numeric(
+                    resultType, { frame throws(EvaluationError) in try number(frame).rounded(digits) },
+                    cost: value.cost + 1, range: range)
+            }
+            return numeric(
+                resultType, { frame throws(EvaluationError) in operation(try number(frame)) }, cost: value.cost + 1,
+                range: range)
 
         case "size":
             try arity(1...1)
@@ -423,12 +436,36 @@ extension Compiler {
                 throw fail("type", "the lambda of \(name)() must give a condition (bool), not \(itemType)", body!.range)
             }
             if name == "count" && body == nil {
-                return Typed(
-                    type: .integer, code: { frame throws(EvaluationError) in .number(Number(try items(frame).count)) },
-                    cost: cost, range: range)
+                return numeric(
+                    .integer, { frame throws(EvaluationError) in Number(try items(frame).count) }, cost: cost,
+                    range: range)
             }
             let isAny = name == "any", isAll = name == "all", isFilter = name == "filter"
-            guard let condition = bodyCode else { throw fail("arguments", "\(name)() needs a lambda", range) }
+            guard let body else { throw fail("arguments", "\(name)() needs a lambda", range) }
+            let test = conditionCode(body, null: Self.nullCondition(range))
+            if !isFilter {
+                // count, any, all: the variable is set and the condition read unboxed, nothing allocated.
+                let loop: @Sendable (Frame) throws(EvaluationError) -> Int = { frame throws(EvaluationError) in
+                    let values = try items(frame)
+                    var hits = 0
+                    for index in values.indices {
+                        frame.locals[slot] = values[index]
+                        if try test(frame) {
+                            if isAny { return 1 }
+                            hits += 1
+                        } else if isAll {
+                            return 0
+                        }
+                    }
+                    return isAll ? 1 : hits
+                }
+                if isAny || isAll {
+                    return boolean({ frame throws(EvaluationError) in try loop(frame) != 0 }, cost: cost, range: range)
+                }
+                return numeric(
+                    .integer, { frame throws(EvaluationError) in Number(try loop(frame)) }, cost: cost, range: range)
+            }
+            let condition = body.code
             return Typed(
                 type: name == "filter" ? .list(element) : (name == "count" ? .integer : .bool),
                 code: { frame throws(EvaluationError) in

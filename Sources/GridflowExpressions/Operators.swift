@@ -22,17 +22,26 @@ enum Operators {
             }
             let equal = op == "=="
             if !c.tracing, let constant = right.constant ?? left.constant {
-                let other = right.constant != nil ? a : b
-                return Typed(
-                    type: .bool,
-                    code: { frame throws(EvaluationError) in .bool((try other(frame) == constant) == equal) },
-                    cost: cost, range: range)
+                let otherSide = right.constant != nil ? left : right
+                if let known = otherSide.constant {
+                    return c.folded(.bool((known == constant) == equal), .bool, cost: cost, range: range)
+                }
+                let other = otherSide.code
+                if case .number(let k) = constant, c.givesNumber(otherSide) {
+                    let number = c.numberCode(otherSide, null: nullNumber(range))
+                    return c.boolean(
+                        { frame throws(EvaluationError) in (try number(frame) == k) == equal }, cost: cost, range: range
+                    )
+                }
+                if case .string(let k) = constant {
+                    return c.boolean(c.equalsText(otherSide, k, equal: equal), cost: cost, range: range)
+                }
+                return c.boolean(
+                    { frame throws(EvaluationError) in (try other(frame) == constant) == equal }, cost: cost,
+                    range: range)
             }
-            return Typed(
-                type: .bool,
-                code: { frame throws(EvaluationError) in
-                    .bool((try a(frame) == b(frame)) == equal)
-                }, cost: cost, range: range)
+            return c.boolean(
+                { frame throws(EvaluationError) in (try a(frame) == b(frame)) == equal }, cost: cost, range: range)
 
         case "<", "<=", ">", ">=":
             for side in [left, right] where side.type.isOptional { throw c.nullFailure(side) }
@@ -51,26 +60,31 @@ enum Operators {
                         : left.type.isNumeric != right.type.isNumeric
                             ? "both sides must be numbers, dates, datetimes or durations of the same kind" : nil)
             }
-            let test: @Sendable (Int) -> Bool =
-                switch op {
-                case "<": { $0 < 0 }
-                case "<=": { $0 <= 0 }
-                case ">": { $0 > 0 }
-                default: { $0 >= 0 }
+            let test = Ordering(op)
+            if !c.tracing, left.type.isNumeric, right.type.isNumeric {
+                if case .number(let constant)? = right.constant {
+                    if case .number(let known)? = left.constant {
+                        return c.folded(
+                            .bool(test.holds(Number.order(known, constant))), .bool, cost: cost, range: range)
+                    }
+                    let number = c.numberCode(left, null: nullNumber(range))
+                    return c.boolean(
+                        { frame throws(EvaluationError) in test.holds(Number.order(try number(frame), constant)) },
+                        cost: cost, range: range)
                 }
-            if !c.tracing, case .number(let constant)? = right.constant {
-                return Typed(
-                    type: .bool,
-                    code: { frame throws(EvaluationError) in
-                        guard case .number(let p) = try a(frame) else { throw nullNumber(range) }
-                        return .bool(test(p < constant ? -1 : (p == constant ? 0 : 1)))
-                    }, cost: cost, range: range)
+                if c.givesNumber(left) {
+                    // The left side is never null, so reading the right one as a number fails
+                    // only where comparing would (after both are evaluated).
+                    let null = EvaluationError("null", "a side of the comparison is null", at: range)
+                    let p = c.numberCode(left, null: null), q = c.numberCode(right, null: null)
+                    return c.boolean(
+                        { frame throws(EvaluationError) in test.holds(Number.order(try p(frame), try q(frame))) },
+                        cost: cost, range: range)
+                }
             }
-            return Typed(
-                type: .bool,
-                code: { frame throws(EvaluationError) in
-                    .bool(test(try compare(try a(frame), try b(frame), range)))
-                }, cost: cost, range: range)
+            return c.boolean(
+                { frame throws(EvaluationError) in test.holds(try compare(try a(frame), try b(frame), range)) },
+                cost: cost, range: range)
 
         case "in":
             guard case .list(let element) = right.type else {
@@ -83,15 +97,22 @@ enum Operators {
             guard c.unify(left.type.unwrapped, element) != nil else {
                 throw c.fail("type", "cannot look for \(left.type) in a list of \(element)", range)
             }
-            return Typed(
-                type: .bool,
-                code: { frame throws(EvaluationError) in
+            let cost = left.cost + right.cost + c.environment.assumedListLength / 10 + 1
+            if !c.tracing, case .list(let items)? = right.constant {
+                if let needle = left.constant {
+                    return c.folded(.bool(items.contains(needle)), .bool, cost: cost, range: range)
+                }
+                return c.boolean(
+                    { frame throws(EvaluationError) in items.contains(try a(frame)) }, cost: cost, range: range)
+            }
+            return c.boolean(
+                { frame throws(EvaluationError) in
                     let needle = try a(frame)
                     guard case .list(let items) = try b(frame) else {
                         throw EvaluationError("null", "the list is null", at: range)
                     }
-                    return .bool(items.contains(needle))
-                }, cost: left.cost + right.cost + c.environment.assumedListLength / 10 + 1, range: range)
+                    return items.contains(needle)
+                }, cost: cost, range: range)
 
         default:
             return try arithmetic(op, left, right, range, c)
@@ -162,63 +183,33 @@ enum Operators {
 
         if left.type.isNumeric && right.type.isNumeric {
             let integer = left.type == .integer && right.type == .integer && op != "/"
-            // The operation is chosen here, once; evaluation only calls it.
-            let operation: @Sendable (Number, Number) throws(EvaluationError) -> Number
-            switch op {
-            case "+":
-                operation = { p, q throws(EvaluationError) in
-                    guard let r = Number.adding(p, q) else { throw overflow("the sum", range) }
-                    return r
-                }
-            case "-":
-                operation = { p, q throws(EvaluationError) in
-                    guard let r = Number.subtracting(p, q) else { throw overflow("the difference", range) }
-                    return r
-                }
-            case "*":
-                operation = { p, q throws(EvaluationError) in
-                    guard let r = Number.multiplying(p, q) else { throw overflow("the product", range) }
-                    return r
-                }
-            case "/":
-                operation = { p, q throws(EvaluationError) in
-                    guard q != .zero else { throw EvaluationError("division-by-zero", "division by zero", at: range) }
-                    guard let r = Number.divide(p, q) else { throw overflow("the quotient", range) }
-                    return r
-                }
-            default:
-                operation = { p, q throws(EvaluationError) in
-                    guard let r = Number.remainder(p, q) else {
-                        throw EvaluationError("division-by-zero", "remainder of division by zero", at: range)
-                    }
-                    return r
-                }
-            }
+            // The operation is chosen here, once; evaluation only switches on it.
+            let operation = Arithmetic(op)
             let type: ValueType = integer ? .integer : .decimal
+            if !c.tracing, case .number(let p)? = left.constant, case .number(let q)? = right.constant,
+                let value = try? operation.apply(p, q, range)
+            {
+                // Folded when the expression loads; an operation that fails (division by zero)
+                // is left to fail when evaluated, at its range, as before.
+                return c.folded(.number(value), type, cost: cost, range: range)
+            }
+            let null = nullNumber(range)
             if !c.tracing, case .number(let constant)? = right.constant {
-                return Typed(
-                    type: type,
-                    code: { frame throws(EvaluationError) in
-                        guard case .number(let p) = try a(frame) else { throw nullNumber(range) }
-                        return .number(try operation(p, constant))
-                    }, cost: cost, range: range)
+                let p = c.numberCode(left, null: null)
+                return c.numeric(
+                    type, { frame throws(EvaluationError) in try operation.apply(try p(frame), constant, range) },
+                    cost: cost, range: range)
             }
             if !c.tracing, case .number(let constant)? = left.constant {
-                return Typed(
-                    type: type,
-                    code: { frame throws(EvaluationError) in
-                        guard case .number(let q) = try b(frame) else { throw nullNumber(range) }
-                        return .number(try operation(constant, q))
-                    }, cost: cost, range: range)
+                let q = c.numberCode(right, null: null)
+                return c.numeric(
+                    type, { frame throws(EvaluationError) in try operation.apply(constant, try q(frame), range) },
+                    cost: cost, range: range)
             }
-            return Typed(
-                type: type,
-                code: { frame throws(EvaluationError) in
-                    guard case .number(let p) = try a(frame), case .number(let q) = try b(frame) else {
-                        throw nullNumber(range)
-                    }
-                    return .number(try operation(p, q))
-                }, cost: cost, range: range)
+            let p = c.numberCode(left, null: null), q = c.numberCode(right, null: null)
+            return c.numeric(
+                type, { frame throws(EvaluationError) in try operation.apply(try p(frame), try q(frame), range) },
+                cost: cost, range: range)
         }
         switch (left.type, op, right.type) {
         case (.string, "+", .string), (.enumeration, "+", .string), (.string, "+", .enumeration):
@@ -316,6 +307,71 @@ enum Operators {
             }
         } catch {
             throw EvaluationError(error.code, error.description, at: range)
+        }
+    }
+}
+
+/// An ordering operator, chosen when the expression loads.
+enum Ordering: Sendable {
+    case less, lessOrEqual, greater, greaterOrEqual
+
+    init(_ op: String) {
+        switch op {
+        case "<": self = .less
+        case "<=": self = .lessOrEqual
+        case ">": self = .greater
+        default: self = .greaterOrEqual
+        }
+    }
+
+    /// Whether the operator holds for an order of -1, 0 or 1.
+    @inline(__always)
+    func holds(_ order: Int) -> Bool {
+        switch self {
+        case .less: order < 0
+        case .lessOrEqual: order <= 0
+        case .greater: order > 0
+        case .greaterOrEqual: order >= 0
+        }
+    }
+}
+
+/// An arithmetic operator on numbers, chosen when the expression loads.
+enum Arithmetic: Sendable {
+    case add, subtract, multiply, divide, remainder
+
+    init(_ op: String) {
+        switch op {
+        case "+": self = .add
+        case "-": self = .subtract
+        case "*": self = .multiply
+        case "/": self = .divide
+        default: self = .remainder
+        }
+    }
+
+    /// The result, or the error evaluating it gives at `range`.
+    @inline(__always)
+    func apply(_ p: Number, _ q: Number, _ range: TextRange) throws(EvaluationError) -> Number {
+        switch self {
+        case .add:
+            guard let r = Number.adding(p, q) else { throw Operators.overflow("the sum", range) }
+            return r
+        case .subtract:
+            guard let r = Number.subtracting(p, q) else { throw Operators.overflow("the difference", range) }
+            return r
+        case .multiply:
+            guard let r = Number.multiplying(p, q) else { throw Operators.overflow("the product", range) }
+            return r
+        case .divide:
+            guard q != .zero else { throw EvaluationError("division-by-zero", "division by zero", at: range) }
+            guard let r = Number.divide(p, q) else { throw Operators.overflow("the quotient", range) }
+            return r
+        case .remainder:
+            guard let r = Number.remainder(p, q) else {
+                throw EvaluationError("division-by-zero", "remainder of division by zero", at: range)
+            }
+            return r
         }
     }
 }
