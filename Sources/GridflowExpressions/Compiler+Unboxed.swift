@@ -5,16 +5,49 @@ typealias BoolCode = @Sendable (Frame) throws(EvaluationError) -> Bool
 
 /// A sub-expression that reads a value where it lies: a root, a lambda's variable, or a field of
 /// one. An operator reading it as a number or condition reads the slot itself, in one step.
-enum Leaf {
+enum Leaf: Sendable {
     case root(Int)
     case local(Int)
     /// A field of a root or lambda variable, with the errors reading it may give: the base is not
     /// a record, or a field the definition requires is null.
     case field(base: FieldBase, slot: Int, required: Bool, notRecord: EvaluationError, nullField: EvaluationError)
 
-    enum FieldBase {
+    enum FieldBase: Sendable {
         case root(Int)
         case local(Int)
+    }
+}
+
+/// A leaf's number, read where it lies with the errors reading it may give (see `Leaf`).
+struct NumberRead: Sendable {
+    enum Kind: Sendable { case root, local, rootField, localField }
+    let kind: Kind
+    /// The root's index or the lambda variable's slot.
+    let index: Int
+    /// The field's slot, for a field.
+    let slot: Int
+    let required: Bool
+    let null: EvaluationError
+    var notRecord: EvaluationError? = nil
+    var nullField: EvaluationError? = nil
+
+    @inline(__always)
+    func callAsFunction(_ frame: Frame) throws(EvaluationError) -> Number {
+        let value: Value
+        switch kind {
+        case .root: value = frame.roots[index]
+        case .local: value = frame.locals[index]
+        case .rootField, .localField:
+            guard case .record(let record) = kind == .rootField ? frame.roots[index] : frame.locals[index] else {
+                throw notRecord!
+            }
+            value = record.slots[slot]
+        }
+        switch value {
+        case .number(let n): return n
+        case .null where required: throw nullField!
+        default: throw null
+        }
     }
 }
 
@@ -26,33 +59,33 @@ extension Compiler {
         if let number = typed.number { return number }
         // A traced constant is read through its code, which records it.
         if !tracing, case .number(let constant)? = typed.constant { return { _ in constant } }
+        if let read = numberRead(typed, null: null) {
+            return { frame throws(EvaluationError) in try read(frame) }
+        }
+        let code = typed.code
+        return { frame throws(EvaluationError) in
+            guard case .number(let n) = try code(frame) else { throw null }
+            return n
+        }
+    }
+
+    /// A leaf's number read in place by the operator reading it, or `nil` for another sub-expression.
+    func numberRead(_ typed: Typed, null: EvaluationError) -> NumberRead? {
         switch typed.leaf {
         case .root(let index)?:
-            return { frame throws(EvaluationError) in
-                guard case .number(let n) = frame.roots[index] else { throw null }
-                return n
-            }
+            return NumberRead(kind: .root, index: index, slot: 0, required: false, null: null)
         case .local(let slot)?:
-            return { frame throws(EvaluationError) in
-                guard case .number(let n) = frame.locals[slot] else { throw null }
-                return n
-            }
+            return NumberRead(kind: .local, index: slot, slot: 0, required: false, null: null)
         case .field(.root(let index), let slot, let required, let notRecord, let nullField)?:
-            return { frame throws(EvaluationError) in
-                guard case .record(let record) = frame.roots[index] else { throw notRecord }
-                return try Self.number(record.slots[slot], required: required, nullField: nullField, null: null)
-            }
+            return NumberRead(
+                kind: .rootField, index: index, slot: slot, required: required, null: null, notRecord: notRecord,
+                nullField: nullField)
         case .field(.local(let local), let slot, let required, let notRecord, let nullField)?:
-            return { frame throws(EvaluationError) in
-                guard case .record(let record) = frame.locals[local] else { throw notRecord }
-                return try Self.number(record.slots[slot], required: required, nullField: nullField, null: null)
-            }
+            return NumberRead(
+                kind: .localField, index: local, slot: slot, required: required, null: null, notRecord: notRecord,
+                nullField: nullField)
         case nil:
-            let code = typed.code
-            return { frame throws(EvaluationError) in
-                guard case .number(let n) = try code(frame) else { throw null }
-                return n
-            }
+            return nil
         }
     }
 

@@ -67,6 +67,11 @@ enum Operators {
                         return c.folded(
                             .bool(test.holds(Number.order(known, constant))), .bool, cost: cost, range: range)
                     }
+                    if let read = c.numberRead(left, null: nullNumber(range)) {
+                        return c.boolean(
+                            { frame throws(EvaluationError) in test.holds(Number.order(try read(frame), constant)) },
+                            cost: cost, range: range)
+                    }
                     let number = c.numberCode(left, null: nullNumber(range))
                     return c.boolean(
                         { frame throws(EvaluationError) in test.holds(Number.order(try number(frame), constant)) },
@@ -195,6 +200,13 @@ enum Operators {
             }
             let null = nullNumber(range)
             if !c.tracing, case .number(let constant)? = right.constant {
+                if let read = c.numberRead(left, null: null) {
+                    // `facts.bonus * 0.3`: the field is read here, not by code of its own.
+                    return c.numeric(
+                        type,
+                        { frame throws(EvaluationError) in try operation.apply(try read(frame), constant, range) },
+                        cost: cost, range: range)
+                }
                 let p = c.numberCode(left, null: null)
                 return c.numeric(
                     type, { frame throws(EvaluationError) in try operation.apply(try p(frame), constant, range) },
