@@ -95,6 +95,34 @@ public protocol CaseStore: Sendable {
         consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
     ) throws(StoreError)
 
+    // MARK: Appraisal in batches (see `Engine.appraise`)
+    /// How many people a unit's directory has.
+    func peopleCount(unit: String) throws(StoreError) -> Int
+    /// A page of a unit's directory in id order: at most `limit` people with ids after `cursor`.
+    func people(unit: String, after cursor: String?, limit: Int) throws(StoreError) -> [StoredPerson]
+    /// A page of the cases of a unit's workflow opened in `[from, to)`: at most `limit`, those
+    /// after the cursor a previous page gave, and the cursor of the next page, if any.
+    ///
+    /// `condition` may narrow the page to cases it holds for, where the store can check it
+    /// on fields that are current (a case whose stored fields may lag behind its steps must be
+    /// returned whatever the condition); the caller checks its filter on every case it gets.
+    func cases(
+        unit: String, workflow: String, openedFrom from: Instant, to: Instant, after cursor: CaseCursor?, limit: Int,
+        where condition: CaseCondition?
+    ) throws(StoreError) -> (cases: [StoredCase], next: CaseCursor?)
+    /// Per query, per person, the amount the cases of a unit's workflow opened in `[from, to)`
+    /// add up to, counted by the store itself; `nil` when it cannot count them all (then the
+    /// caller counts case by case). A store whose stored fields may lag must not count from them.
+    func countCases(unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery])
+        throws(StoreError) -> [[String: Number]]?
+    /// In one transaction: replaces the period's results for `roles` of the people in the id
+    /// range `people` with `results`, and performs `consequences` not performed before (like
+    /// `saveAppraisal`). A run saves its batches in id order, so the ranges cover every id.
+    func saveAppraisalBatch(
+        unit: String, appraisal: String, period: String, roles: [String], people: AppraisalBatchRange,
+        results: [StoredAppraisal], consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
+    ) throws(StoreError)
+
     /// A unit's deployments, oldest first.
     func deployments(unit: String) throws(StoreError) -> [StoredDeployment]
     /// The deployment of a unit with `version`, or `nil`.
@@ -314,6 +342,18 @@ public struct AppointmentEnd: Sendable, Hashable {
         self.at = at
         self.reason = reason
         self.source = source
+    }
+}
+
+/// The people ids a batch of appraisal results covers: after `after` (from the first when
+/// `nil`) through `through` (to the last when `nil`).
+public struct AppraisalBatchRange: Sendable, Hashable {
+    public var after: String?
+    public var through: String?
+
+    public init(after: String?, through: String?) {
+        self.after = after
+        self.through = through
     }
 }
 

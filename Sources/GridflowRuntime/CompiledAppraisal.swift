@@ -77,6 +77,10 @@ public struct CompiledAppraisal: Sendable {
         let person: CompiledExpression
         let filter: CompiledExpression?
         let sum: CompiledExpression?
+        /// How the store can count the fact itself, when its `person`, `where` and `sum` allow.
+        let query: CaseCountQuery?
+        /// Its `where` as a condition the store can check, if it can.
+        let condition: CaseCondition?
     }
 
     /// A fact counted from the files each person uploaded into `folder` in the period (and has
@@ -144,7 +148,10 @@ public struct CompiledAppraisal: Sendable {
                         },
                         sum: try from.sum.map { (e) throws(Program.CompileError) in
                             try CompiledWorkflow.compile(e.text, types.environment(roots), .decimal, place)
-                        }))
+                        },
+                        query: CaseCountQuery.translate(
+                            person: person.text, where: from.filter?.text, sum: from.sum?.text),
+                        condition: from.filter.flatMap { CaseCountQuery.condition(ExpressionShape($0.text)) }))
             } else {
                 importFacts.append(
                     ImportFact(

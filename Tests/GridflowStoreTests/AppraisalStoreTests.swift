@@ -1,0 +1,108 @@
+import Foundation
+import GridflowExpressions
+import GridflowRuntime
+import GridflowStore
+import Testing
+
+/// What an appraisal reads and writes in batches: facts counted in SQL, cases and people by
+/// pages, results replaced an id range at a time.
+@Suite struct AppraisalStoreTests {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+        "gridflow-appraisal-\(UUID().uuidString).sqlite"
+    )
+    .path
+    let fixture = SQLiteCaseStoreTests()
+    let from = Instant("2024-01-01T00:00:00+08:00")!
+    let to = Instant("2025-01-01T00:00:00+08:00")!
+
+    /// Three reports by wang, one of them accepted.
+    func threeReports() throws -> (SQLiteCaseStore, opened: String, accepted: String) {
+        let store = try SQLiteCaseStoreTests.store(path)
+        let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
+        var cases: [CaseSnapshot] = []
+        for _ in 0..<3 { cases.append(try fixture.openCase(engine)) }
+        let accepted = try engine.act(
+            cases[0].id, event: "accept", input: ["score": .number(Number(80))], by: fixture.reviewer,
+            now: fixture.now)
+        return (store, cases[1].state, accepted.state)
+    }
+
+    func query(_ person: String, where filter: String? = nil) throws -> CaseCountQuery {
+        try #require(CaseCountQuery.translate(person: person, where: filter, sum: nil))
+    }
+
+    @Test func theStoreCountsWhatTheFilterLets() throws {
+        let (store, opened, accepted) = try threeReports()
+        #expect(opened != accepted)
+        let counts = try #require(
+            try store.countCases(
+                unit: "rt", workflow: "report", openedFrom: from, to: to,
+                [
+                    try query("[case.reporter.id]"),
+                    try query("[case.reporter.id]", where: "case.state == \"\(opened)\""),
+                    try query("case.reporter.id", where: "case.state != \"\(opened)\""),
+                    try query("has(case.reporter) ? [case.reporter.id] : []", where: "case.state in [\"\(accepted)\"]"),
+                    try query("[case.reporter.id]", where: "case.missing_field == \"x\" or case.state == \"none\""),
+                ]))
+        #expect(counts.map { $0["wang"] } == [Number(3), Number(2), Number(1), Number(1), nil])
+        // Outside the period: nothing.
+        let none = try store.countCases(
+            unit: "rt", workflow: "report", openedFrom: to, to: Instant(seconds: to.seconds + 86_400),
+            [try query("[case.reporter.id]")])
+        #expect(none?.first?.isEmpty == true)
+    }
+
+    @Test func casesComeByPagesNarrowedByACondition() throws {
+        let (store, opened, _) = try threeReports()
+        var ids: [String] = []
+        var cursor: CaseCursor?
+        var pages = 0
+        repeat {
+            let page = try store.cases(
+                unit: "rt", workflow: "report", openedFrom: from, to: to, after: cursor, limit: 1, where: nil)
+            ids += page.cases.map(\.id)
+            cursor = page.next
+            pages += 1
+        } while cursor != nil && pages < 10
+        #expect(Set(ids).count == 3 && ids.count == 3)
+        let narrowed = try store.cases(
+            unit: "rt", workflow: "report", openedFrom: from, to: to, after: nil, limit: 10,
+            where: .equals(.state, .string(opened)))
+        #expect(narrowed.cases.count == 2 && narrowed.next == nil)
+    }
+
+    @Test func peopleComeByPagesInIdOrder() throws {
+        let store = try SQLiteCaseStoreTests.store(path)
+        try store.importPeople(
+            unit: "rt",
+            ["li", "zhao", "an"].map { StoredPerson(id: $0, roles: ["employee"], recordJSON: "{\"id\":\"\($0)\"}") },
+            replacing: false)
+        #expect(try store.peopleCount(unit: "rt") == 4)
+        let first = try store.people(unit: "rt", after: nil, limit: 2).map(\.id)
+        let second = try store.people(unit: "rt", after: first.last, limit: 2).map(\.id)
+        #expect(first + second == ["an", "li", "wang", "zhao"])
+    }
+
+    @Test func aBatchReplacesTheResultsOfItsIdRangeOnly() throws {
+        let store = try SQLiteCaseStoreTests.store(path)
+        func result(_ person: String, _ grade: String) -> StoredAppraisal {
+            StoredAppraisal(
+                person: person, role: "employee", definitionVersion: "v", total: "1", grade: grade, detailsJSON: "{}",
+                at: fixture.now)
+        }
+        func save(_ range: AppraisalBatchRange, _ results: [StoredAppraisal]) throws {
+            try store.saveAppraisalBatch(
+                unit: "rt", appraisal: "a", period: "2024", roles: ["employee"], people: range, results: results,
+                consequences: [], at: fixture.now)
+        }
+        try save(.init(after: nil, through: nil), [result("a", "x"), result("b", "x"), result("c", "x")])
+        // The first batch of a re-run covers a and b; b is no longer appraised.
+        try save(.init(after: nil, through: "b"), [result("a", "y")])
+        var stored = try store.appraisalResults(unit: "rt", appraisal: "a", period: "2024")
+        #expect(stored.map { "\($0.person) \($0.grade)" } == ["a y", "c x"])
+        // The last batch covers the rest.
+        try save(.init(after: "b", through: nil), [result("d", "y")])
+        stored = try store.appraisalResults(unit: "rt", appraisal: "a", period: "2024")
+        #expect(stored.map { "\($0.person) \($0.grade)" } == ["a y", "d y"])
+    }
+}
