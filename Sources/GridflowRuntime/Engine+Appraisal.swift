@@ -3,13 +3,60 @@ import GridflowDiagnostics
 import GridflowExpressions
 
 /// Facts imported from CSV files for one appraisal: a value per person and fact, with the place
-/// each came from.
+/// each came from. Kept compact (a row per person, a column per fact, the place as a file
+/// number and line), so that a million people's facts take tens of megabytes.
 public struct ImportedFacts: Sendable {
-    /// Values by person id, then by fact slot.
-    public private(set) var values: [String: [Int: Number]] = [:]
-    private var origins: [String: [Int: String]] = [:]
+    /// Each person's row.
+    private var rows: [String: Int] = [:]
+    /// Per fact slot, the value of each row (`nil`: none).
+    private var columns: [Int: [Number?]] = [:]
+    /// Per fact slot, where each row's value came from: `file << 32 | line` (`line` 0: the
+    /// file's entry is the whole place, as `set` gives it).
+    private var places: [Int: [Int64]] = [:]
+    private var files: [String] = []
 
     public init() {}
+
+    /// The value of a person's fact, if imported.
+    public func value(_ person: String, _ slot: Int) -> Number? {
+        guard let row = rows[person], let column = columns[slot], row < column.count else { return nil }
+        return column[row]
+    }
+
+    /// Whether the person has any imported value.
+    public func has(_ person: String) -> Bool { rows[person] != nil }
+
+    /// The row of a person with imported values, for `markable` bookkeeping (`0..<count`).
+    func row(of person: String) -> Int? { rows[person] }
+
+    /// How many people have imported values.
+    public var count: Int { rows.count }
+
+    private mutating func store(_ person: String, _ slot: Int, _ value: Number, place: Int64) {
+        let row: Int
+        if let found = rows[person] {
+            row = found
+        } else {
+            row = rows.count
+            rows[person] = row
+        }
+        var column = columns.removeValue(forKey: slot) ?? []
+        var where_ = places.removeValue(forKey: slot) ?? []
+        if column.count <= row {
+            column.append(contentsOf: repeatElement(nil, count: row + 1 - column.count))
+            where_.append(contentsOf: repeatElement(-1, count: row + 1 - where_.count))
+        }
+        column[row] = value
+        where_[row] = place
+        columns[slot] = column
+        places[slot] = where_
+    }
+
+    private mutating func file(_ name: String) -> Int64 {
+        if let index = files.lastIndex(of: name) { return Int64(index) }
+        files.append(name)
+        return Int64(files.count - 1)
+    }
 
     /// Reads one CSV file: a header row with a `person` column and one column per imported
     /// fact, then a row per person. Every problem of the file is returned at once, each with
@@ -52,8 +99,9 @@ public struct ImportedFacts: Sendable {
         func cell(_ record: CSV.Record, _ index: Int) -> String {
             index < record.offsets.count ? "\(file):\(locator.place(record.offsets[index]))" : "\(file):\(record.line)"
         }
-        var values = self.values
-        var origins = self.origins
+        // A file with problems adds nothing: what it added is undone at the end.
+        let before = self
+        let fileBits = self.file(file) << 32
         for record in records.dropFirst() {
             guard record.fields.count == header.fields.count else {
                 problems.append(
@@ -81,19 +129,15 @@ public struct ImportedFacts: Sendable {
                     problems.append("\(cell(record, index)): column '\(fact.name)': '\(text)' \(problem)")
                     continue
                 }
-                if let first = origins[person]?[fact.slot] {
+                if let first = origin(person, fact.slot) {
                     problems.append(
                         "\(file):\(record.line): '\(person)' has '\(fact.name)' already, from \(first)")
                     continue
                 }
-                values[person, default: [:]][fact.slot] = number
-                origins[person, default: [:]][fact.slot] = "\(file):\(record.line)"
+                store(person, fact.slot, number, place: fileBits | Int64(record.line))
             }
         }
-        if problems.isEmpty {
-            self.values = values
-            self.origins = origins
-        }
+        if !problems.isEmpty { self = before }
         return problems
     }
 
@@ -108,28 +152,34 @@ public struct ImportedFacts: Sendable {
                 + Suggestion.didYouMean(fact, in: appraisal.importFacts.map(\.name))
         }
         if let problem = imported.problem(value) { return "'\(fact)' of \(person): \(value) \(problem)" }
-        values[person, default: [:]][imported.slot] = value
-        origins[person, default: [:]][imported.slot] = origin
+        store(person, imported.slot, value, place: file(origin) << 32)
         return nil
     }
 
     /// The people with imported values.
-    public var people: Set<String> { Set(values.keys) }
+    public var people: Set<String> { Set(rows.keys) }
 
     /// The values as a CSV file that `read(csv:file:for:)` reads back: a `person` column and one
     /// column per imported fact of `appraisal`, a row per person in id order (only `people`, when
     /// given); a fact a person has no value of is an empty cell.
     public func csv(for appraisal: CompiledAppraisal, of people: Set<String>? = nil) -> String {
         var out = (["person"] + appraisal.importFacts.map(\.name)).joined(separator: ",") + "\n"
-        for person in values.keys.sorted() where people?.contains(person) ?? true {
-            let row = appraisal.importFacts.map { fact in values[person]?[fact.slot].map { "\($0)" } ?? "" }
+        for person in rows.keys.sorted() where people?.contains(person) ?? true {
+            let row = appraisal.importFacts.map { fact in value(person, fact.slot).map { "\($0)" } ?? "" }
             out += ([person] + row).joined(separator: ",") + "\n"
         }
         return out
     }
 
     /// Where a person's value of a fact came from (`file:line`).
-    public func origin(_ person: String, _ slot: Int) -> String? { origins[person]?[slot] }
+    public func origin(_ person: String, _ slot: Int) -> String? {
+        guard let row = rows[person], let column = places[slot], row < column.count, column[row] >= 0 else {
+            return nil
+        }
+        let file = files[Int(column[row] >> 32)]
+        let line = column[row] & 0xFFFF_FFFF
+        return line == 0 ? file : "\(file):\(line)"
+    }
 }
 
 /// What an appraisal run did.
@@ -141,7 +191,13 @@ public struct AppraisalOutcome: Sendable {
         public var score: AppraisalScore
     }
 
+    /// The results, in person id order (each person's roles in the packages' order); empty when
+    /// the run was asked not to keep them (`keepEntries: false`, for runs of any size).
     public var entries: [Entry] = []
+    /// How many results the run made, kept or not.
+    public var results = 0
+    /// How many results got each grade.
+    public var grades: [String: Int] = [:]
     /// People who could not be scored, and why (a missing imported fact, a formula that failed).
     public var incomplete: [(person: String, role: String, reason: String)] = []
     /// Consequences performed by this run.
@@ -152,14 +208,67 @@ public struct AppraisalOutcome: Sendable {
     public var failed: [String] = []
     /// Seconds spent reading people, counting facts from cases, scoring and saving.
     public var seconds: (people: Double, facts: Double, scoring: Double, saving: Double) = (0, 0, 0, 0)
-    /// Cases read to count facts.
+    /// Cases read one by one to count facts (facts the store counts itself read none).
     public var casesRead = 0
+    /// Facts the store counted itself (`where` pushed down into its query).
+    public var factsCountedInStore = 0
     /// People with imported facts who were not appraised: not in the directory, or holding no
     /// role of the appraisal's packages. (Facts counted from cases name anyone who, say,
     /// reported; those of people outside the packages are expected.)
     public var factsWithoutPerson: [String] = []
-    /// Whether results were stored: not for a dry run, nor when someone could not be appraised.
+    /// Whether all results were stored: not for a dry run, nor when someone could not be appraised.
     public var stored = false
+    /// How many people's results were stored: all of them when `stored`; when someone could not
+    /// be appraised, those of the batches saved before (the rest keep the period's earlier results).
+    public var storedPeople = 0
+}
+
+/// Counted facts by person: an index per person and a column per fact slot, whole numbers
+/// kept as such (8 bytes a person and fact), so that a million people take tens of megabytes.
+struct CountedFacts {
+    private var index: [String: Int] = [:]
+    private var integers: [Int: [Int64]] = [:]
+    private var numbers: [Int: [Number]] = [:]
+
+    var isEmpty: Bool { index.isEmpty }
+
+    mutating func add(_ person: String, _ slot: Int, _ amount: Number) throws(EvaluationError) {
+        let row: Int
+        if let found = index[person] {
+            row = found
+        } else {
+            row = index.count
+            index[person] = row
+        }
+        if numbers[slot] == nil, let whole = amount.int {
+            var column = integers.removeValue(forKey: slot) ?? []
+            if column.count <= row { column.append(contentsOf: repeatElement(0, count: row + 1 - column.count)) }
+            let (sum, overflow) = column[row].addingReportingOverflow(Int64(whole))
+            if !overflow {
+                column[row] = sum
+                integers[slot] = column
+                return
+            }
+            integers[slot] = column
+        }
+        // A fraction, or a sum beyond 64 bits: the column becomes decimal.
+        var column = numbers.removeValue(forKey: slot) ?? integers[slot].map { $0.map { Number(Int($0)) } } ?? []
+        integers[slot] = nil
+        if column.count <= row { column.append(contentsOf: repeatElement(.zero, count: row + 1 - column.count)) }
+        guard let total = Number.adding(column[row], amount) else {
+            numbers[slot] = column
+            throw EvaluationError("overflow", "the count overflows 38 digits", at: TextRange(offset: 0, length: 0))
+        }
+        column[row] = total
+        numbers[slot] = column
+    }
+
+    /// Sets `slots` to the person's counted values (those counted; the rest stay as they are).
+    func fill(_ person: String, into slots: inout [Value]) {
+        guard let row = index[person] else { return }
+        for (slot, column) in integers where row < column.count { slots[slot] = .number(Number(Int(column[row]))) }
+        for (slot, column) in numbers where row < column.count { slots[slot] = .number(column[row]) }
+    }
 }
 
 extension Engine {
@@ -168,9 +277,17 @@ extension Engine {
     /// plus `imported`, each person scored with their role's package, results stored per
     /// period and definition version (a re-run replaces them), and each grade's consequences
     /// performed exactly once per period, person and role, however often the period is re-run.
+    ///
+    /// Facts are counted first: by the store itself where a fact's `person`, `where` and `sum`
+    /// are simple enough (`CaseCountQuery`), else case by case a page at a time. Then people
+    /// are read, scored and stored `batchSize` at a time in id order, each batch with its
+    /// consequences in one transaction (see docs/administering.md); `onEntries` gets each
+    /// batch's results, and the outcome keeps them only with `keepEntries`.
     public func appraise(
         _ appraisal: CompiledAppraisal, window: AppraisalWindow, role: String?, imported: ImportedFacts, now: Instant,
-        dryRun: Bool = false, progress: (@Sendable (_ stage: String, _ done: Int, _ total: Int) -> Void)? = nil
+        dryRun: Bool = false, keepEntries: Bool = true, batchSize: Int = 10_000,
+        onEntries: (([AppraisalOutcome.Entry]) -> Void)? = nil,
+        progress: (@Sendable (_ stage: String, _ done: Int, _ total: Int) -> Void)? = nil
     ) throws(EngineError) -> AppraisalOutcome {
         var outcome = AppraisalOutcome()
         let clock = ContinuousClock()
@@ -183,139 +300,232 @@ extension Engine {
                 "appraisal \(appraisal.name) has no package for role '\(role)'; packages: "
                     + appraisal.packages.map(\.role).joined(separator: ", "))
         }
+        let batchSize = max(batchSize, 1)
 
-        // Who is appraised, in which roles.
+        // Facts counted from cases: per workflow, what the store can count in one query each,
+        // and the rest in one pass over the workflow's cases of the period, a page at a time.
         var start = clock.now
-        let stored = try storeCall { () throws(StoreError) in try store.people(unit: program.unit) }
-        // An appointment counts for a period if it had not ended by the period's end: one ended
-        // mid-period is not appraised for that period (nor after); one ended later still is.
-        let (_, periodEnd) = window.instants(in: program.calendar.zone)
-        let appointed = try appointments(lastingAt: min(periodEnd, now))
-        var people: [(id: String, record: Record, roles: [String])] = []
-        let packaged = Set(appraisal.packages.map(\.role)).intersection(
-            role.map { [$0] } ?? Set(appraisal.packages.map(\.role)))
-        for (index, person) in stored.enumerated() {
-            let actor = try actor(person, roles: [], now: now, appointed: appointed[person.id] ?? [])
-            let roles = appraisal.packages.map(\.role).filter { packaged.contains($0) && actor.roles.contains($0) }
-            if !roles.isEmpty, let record = actor.person { people.append((person.id, record, roles)) }
-            if index % 4096 == 0 { progress?("reading people", index, stored.count) }
-        }
-        outcome.seconds.people = seconds(since: start)
-
-        // Facts counted from cases: one pass over each workflow's cases of the period.
-        start = clock.now
-        var counted: [String: [Int: Number]] = [:]
+        var counted = CountedFacts()
         let (from, to) = window.instants(in: program.calendar.zone)
         let interpreter = self.interpreter
         for workflowName in Set(appraisal.storeFacts.map(\.workflow)).sorted() {
-            let facts = appraisal.storeFacts.filter { $0.workflow == workflowName }
-            let cases = try storeCall { () throws(StoreError) in
-                try store.cases(unit: program.unit, workflow: workflowName, openedFrom: from, to: to)
-            }
-            for (index, storedCase) in cases.enumerated() {
-                if index % 4096 == 0 { progress?("counting facts from \(workflowName) cases", index, cases.count) }
-                let snapshot = try snapshot(storedCase, anyVersion: true)
-                let frame = Frame(
-                    roots: [.record(interpreter.withBuiltins(snapshot))], now: now, calendar: program.calendar)
-                for fact in facts {
-                    do throws(EvaluationError) {
-                        if let filter = fact.filter, try filter.evaluate(frame) != .bool(true) { continue }
-                        var amount = Number(1)
-                        if let sum = fact.sum {
-                            guard case .number(let value) = try sum.evaluate(frame) else { continue }
-                            amount = value
-                        }
-                        var ids: [String] = []
-                        switch try fact.person.evaluate(frame) {
-                        case .string(let id): ids = [id]
-                        case .list(let items):
-                            for case .string(let id) in items where !ids.contains(id) { ids.append(id) }
-                        default: break
-                        }
-                        for id in ids {
-                            guard let total = Number.adding(counted[id]?[fact.slot] ?? .zero, amount) else {
-                                throw EvaluationError(
-                                    "overflow", "the count overflows 38 digits", at: TextRange(offset: 0, length: 0))
+            var facts = appraisal.storeFacts.filter { $0.workflow == workflowName }
+            let pushed = facts.compactMap { fact in fact.query.map { (fact, $0) } }
+            if !pushed.isEmpty {
+                progress?("counting facts from \(workflowName) cases in the store", 0, pushed.count)
+                let counts = try storeCall { () throws(StoreError) in
+                    try store.countCases(
+                        unit: program.unit, workflow: workflowName, openedFrom: from, to: to, pushed.map(\.1))
+                }
+                if let counts {
+                    for ((fact, _), byPerson) in zip(pushed, counts) {
+                        for (id, amount) in byPerson {
+                            do throws(EvaluationError) { try counted.add(id, fact.slot, amount) } catch {
+                                throw EngineError(.incident, "fact \(fact.name) cannot be counted: \(error.message)")
                             }
-                            counted[id, default: [:]][fact.slot] = total
                         }
-                    } catch {
-                        throw EngineError(
-                            .incident,
-                            "fact \(fact.name) cannot be counted on case \(storedCase.id): \(error.message)")
                     }
+                    outcome.factsCountedInStore += pushed.count
+                    facts.removeAll { $0.query != nil }
                 }
             }
-            outcome.casesRead += cases.count
+            if facts.isEmpty { continue }
+            // The store may skip the cases no fact's `where` holds for, when every fact has one
+            // it can check; each fact's own `where` is evaluated below all the same.
+            let conditions = facts.map { $0.query != nil ? $0.query?.condition : $0.condition }
+            var narrowing: CaseCondition?
+            if conditions.allSatisfy({ $0 != nil }) { narrowing = .or(conditions.map { $0! }) }
+            var cursor: CaseCursor?
+            repeat {
+                let page = try storeCall { () throws(StoreError) in
+                    try store.cases(
+                        unit: program.unit, workflow: workflowName, openedFrom: from, to: to, after: cursor,
+                        limit: batchSize, where: narrowing)
+                }
+                cursor = page.next
+                for storedCase in page.cases {
+                    try countFacts(storedCase, facts, into: &counted, interpreter: interpreter, now: now)
+                }
+                outcome.casesRead += page.cases.count
+                progress?("counting facts from \(workflowName) cases", outcome.casesRead, 0)
+            } while cursor != nil
         }
         // Facts counted from uploads: one query per folder.
         for fact in appraisal.fileFacts {
             let counts = try storeCall { () throws(StoreError) in
                 try store.uploadCounts(unit: program.unit, folder: fact.folder, from: from, to: to)
             }
-            for (id, count) in counts { counted[id, default: [:]][fact.slot] = Number(count) }
+            for (id, count) in counts {
+                do throws(EvaluationError) { try counted.add(id, fact.slot, Number(count)) } catch {
+                    throw EngineError(.incident, "fact \(fact.name) cannot be counted: \(error.message)")
+                }
+            }
         }
         outcome.seconds.facts = seconds(since: start)
 
-        // Scoring.
-        start = clock.now
-        let factCount = appraisal.factsType.fields.count
-        let layout = appraisal.factsType.layout
-        for (index, person) in people.enumerated() {
-            if index % 8192 == 0 { progress?("scoring", index, people.count) }
-            var slots = [Value](repeating: .number(.zero), count: factCount)
-            var missing: [String] = []
-            let importedValues = imported.values[person.id]
-            for fact in appraisal.importFacts {
-                if let value = importedValues?[fact.slot] ?? fact.defaultValue {
-                    slots[fact.slot] = .number(value)
-                } else {
-                    missing.append(fact.name)
-                }
+        // People, a batch at a time: who is appraised in which roles, their scores, their
+        // results and consequences stored.
+        // An appointment counts for a period if it had not ended by the period's end: one ended
+        // mid-period is not appraised for that period (nor after); one ended later still is.
+        let (_, periodEnd) = window.instants(in: program.calendar.zone)
+        let appointed = try appointments(lastingAt: min(periodEnd, now))
+        let packaged = Set(appraisal.packages.map(\.role)).intersection(
+            role.map { [$0] } ?? Set(appraisal.packages.map(\.role)))
+        let roles = role.map { [$0] } ?? appraisal.packages.map(\.role)
+        let total = try storeCall { () throws(StoreError) in try store.peopleCount(unit: program.unit) }
+        var storing = !dryRun
+        var performed: Set<String> = []
+        if storing {
+            let done = try storeCall { () throws(StoreError) in
+                try store.appraisalConsequences(
+                    unit: program.unit, appraisal: appraisal.name, period: window.description)
             }
-            if let values = counted[person.id] {
-                for (slot, value) in values { slots[slot] = .number(value) }
-            }
-            if !missing.isEmpty {
-                for role in person.roles {
-                    outcome.incomplete.append(
-                        (person.id, role, "no imported value for " + missing.joined(separator: ", ")))
-                }
-                continue
-            }
-            let facts = Record(layout: layout, slots: slots)
-            for role in person.roles {
-                guard let package = appraisal.package(for: role) else { continue }
-                do {
-                    let score = try package.score(person: person.record, facts: facts)
-                    let name: String
-                    if case .string(let text)? = person.record["name"] { name = text } else { name = person.id }
-                    outcome.entries.append(.init(person: person.id, name: name, facts: facts, score: score))
-                } catch {
-                    outcome.incomplete.append((person.id, role, "a formula failed: \(error.message)"))
-                }
-            }
+            performed = Set(done.map(Self.key))
         }
-        outcome.seconds.scoring = seconds(since: start)
-        let appraised = Set(people.map(\.id))
-        // Counted facts of others are no news (anyone may report); imported ones are a slip.
-        outcome.factsWithoutPerson = imported.people.subtracting(appraised).sorted()
+        var mine: [String: String] = [:]
+        var importedAppraised = [Bool](repeating: false, count: imported.count)
+        var cursor: String?
+        var read = 0
+        while true {
+            start = clock.now
+            let page = try storeCall { () throws(StoreError) in
+                try store.people(unit: program.unit, after: cursor, limit: batchSize)
+            }
+            var people: [(id: String, record: Record, roles: [String])] = []
+            for person in page {
+                let actor = try actor(person, roles: [], now: now, appointed: appointed[person.id] ?? [])
+                let roles = appraisal.packages.map(\.role).filter { packaged.contains($0) && actor.roles.contains($0) }
+                if !roles.isEmpty, let record = actor.person { people.append((person.id, record, roles)) }
+            }
+            read += page.count
+            outcome.seconds.people += seconds(since: start)
 
-        // Results and consequences, in one transaction; a dry run (for explanations) stores
-        // nothing, and neither does a run that could not appraise everyone: the period's earlier
-        // results stay as they were rather than be replaced by a part of them.
-        if dryRun || !outcome.incomplete.isEmpty { return outcome }
-        start = clock.now
-        let done = try storeCall { () throws(StoreError) in
-            try store.appraisalConsequences(unit: program.unit, appraisal: appraisal.name, period: window.description)
+            start = clock.now
+            let incompleteBefore = outcome.incomplete.count
+            var entries: [AppraisalOutcome.Entry] = []
+            for person in people {
+                if let row = imported.row(of: person.id) { importedAppraised[row] = true }
+                entries += scorePerson(person, appraisal, imported: imported, counted: counted, outcome: &outcome)
+            }
+            outcome.results += entries.count
+            for entry in entries { outcome.grades[entry.score.grade, default: 0] += 1 }
+            outcome.seconds.scoring += seconds(since: start)
+
+            // A dry run (for explanations) stores nothing. A batch with someone who could not be
+            // appraised is not stored, nor any after it: those people keep the period's earlier
+            // results rather than have them replaced by a part of the new ones.
+            if outcome.incomplete.count > incompleteBefore { storing = false }
+            let last = page.count == batchSize ? page.last?.id : nil
+            if storing {
+                start = clock.now
+                try saveBatch(
+                    entries, people: people, appraisal: appraisal, window: window, roles: roles,
+                    range: AppraisalBatchRange(after: cursor, through: last), performed: performed,
+                    mine: &mine, outcome: &outcome, now: now)
+                outcome.storedPeople += page.count
+                outcome.seconds.saving += seconds(since: start)
+            }
+            onEntries?(entries)
+            if keepEntries { outcome.entries += entries }
+            progress?("appraising people", read, total)
+            guard let last else { break }
+            cursor = last
         }
-        let performed = Set(done.map(Self.key))
+        outcome.stored = storing
+        // Counted facts of others are no news (anyone may report); imported ones are a slip.
+        outcome.factsWithoutPerson = imported.people.filter { !importedAppraised[imported.row(of: $0)!] }.sorted()
+        if !mine.isEmpty {
+            // What the transactions performed (a concurrent run may have performed some first).
+            start = clock.now
+            let after = try storeCall { () throws(StoreError) in
+                try store.appraisalConsequences(
+                    unit: program.unit, appraisal: appraisal.name, period: window.description)
+            }
+            outcome.performed = after.filter { mine[Self.key($0)] == ($0.caseID ?? "") }
+            outcome.seconds.saving += seconds(since: start)
+        }
+        return outcome
+    }
+
+    /// Adds one case's store facts to `counted`.
+    private func countFacts(
+        _ storedCase: StoredCase, _ facts: [CompiledAppraisal.StoreFact], into counted: inout CountedFacts,
+        interpreter: Interpreter, now: Instant
+    ) throws(EngineError) {
+        let snapshot = try snapshot(storedCase, anyVersion: true)
+        let frame = Frame(roots: [.record(interpreter.withBuiltins(snapshot))], now: now, calendar: program.calendar)
+        for fact in facts {
+            do throws(EvaluationError) {
+                if let filter = fact.filter, try filter.evaluate(frame) != .bool(true) { continue }
+                var amount = Number(1)
+                if let sum = fact.sum {
+                    guard case .number(let value) = try sum.evaluate(frame) else { continue }
+                    amount = value
+                }
+                var ids: [String] = []
+                switch try fact.person.evaluate(frame) {
+                case .string(let id): ids = [id]
+                case .list(let items):
+                    for case .string(let id) in items where !ids.contains(id) { ids.append(id) }
+                default: break
+                }
+                for id in ids { try counted.add(id, fact.slot, amount) }
+            } catch {
+                throw EngineError(
+                    .incident, "fact \(fact.name) cannot be counted on case \(storedCase.id): \(error.message)")
+            }
+        }
+    }
+
+    /// One person's results, one per role; those who cannot be scored go to `outcome.incomplete`.
+    private func scorePerson(
+        _ person: (id: String, record: Record, roles: [String]), _ appraisal: CompiledAppraisal,
+        imported: ImportedFacts, counted: CountedFacts, outcome: inout AppraisalOutcome
+    ) -> [AppraisalOutcome.Entry] {
+        var slots = [Value](repeating: .number(.zero), count: appraisal.factsType.fields.count)
+        var missing: [String] = []
+        for fact in appraisal.importFacts {
+            if let value = imported.value(person.id, fact.slot) ?? fact.defaultValue {
+                slots[fact.slot] = .number(value)
+            } else {
+                missing.append(fact.name)
+            }
+        }
+        counted.fill(person.id, into: &slots)
+        if !missing.isEmpty {
+            for role in person.roles {
+                outcome.incomplete.append((person.id, role, "no imported value for " + missing.joined(separator: ", ")))
+            }
+            return []
+        }
+        let facts = Record(layout: appraisal.factsType.layout, slots: slots)
+        var entries: [AppraisalOutcome.Entry] = []
+        for role in person.roles {
+            guard let package = appraisal.package(for: role) else { continue }
+            do {
+                let score = try package.score(person: person.record, facts: facts)
+                let name: String
+                if case .string(let text)? = person.record["name"] { name = text } else { name = person.id }
+                entries.append(.init(person: person.id, name: name, facts: facts, score: score))
+            } catch {
+                outcome.incomplete.append((person.id, role, "a formula failed: \(error.message)"))
+            }
+        }
+        return entries
+    }
+
+    /// Stores one batch's results and performs their consequences, in one transaction.
+    private func saveBatch(
+        _ entries: [AppraisalOutcome.Entry], people: [(id: String, record: Record, roles: [String])],
+        appraisal: CompiledAppraisal, window: AppraisalWindow, roles: [String], range: AppraisalBatchRange,
+        performed: Set<String>, mine: inout [String: String], outcome: inout AppraisalOutcome, now: Instant
+    ) throws(EngineError) {
         var records: [String: Record] = [:]
         for person in people { records[person.id] = person.record }
         var results: [StoredAppraisal] = []
         var consequences: [(consequence: StoredConsequence, step: Step?)] = []
-        results.reserveCapacity(outcome.entries.count)
-        for entry in outcome.entries {
+        results.reserveCapacity(entries.count)
+        for entry in entries {
             results.append(
                 StoredAppraisal(
                     person: entry.person, role: entry.score.role, definitionVersion: program.version,
@@ -392,23 +602,11 @@ extension Engine {
             }
         }
         try storeCall { () throws(StoreError) in
-            try store.saveAppraisal(
-                unit: program.unit, appraisal: appraisal.name, period: window.description,
-                roles: role.map { [$0] } ?? appraisal.packages.map(\.role), results: results,
-                consequences: consequences, at: now)
+            try store.saveAppraisalBatch(
+                unit: program.unit, appraisal: appraisal.name, period: window.description, roles: roles,
+                people: range, results: results, consequences: consequences, at: now)
         }
-        outcome.stored = true
-        // What the transaction performed (a concurrent run may have performed some first).
-        let after = try storeCall { () throws(StoreError) in
-            try store.appraisalConsequences(unit: program.unit, appraisal: appraisal.name, period: window.description)
-        }
-        var mine: [String: String] = [:]
-        for (consequence, _) in consequences {
-            mine[Self.key(consequence)] = consequence.caseID ?? ""
-        }
-        outcome.performed = after.filter { mine[Self.key($0)] == ($0.caseID ?? "") }
-        outcome.seconds.saving = seconds(since: start)
-        return outcome
+        for (consequence, _) in consequences { mine[Self.key(consequence)] = consequence.caseID ?? "" }
     }
 
     static func key(_ consequence: StoredConsequence) -> String {

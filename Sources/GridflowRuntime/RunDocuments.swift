@@ -5,14 +5,17 @@ import GridflowExpressions
 extension AppraisalOutcome {
     /// The results (person, role, total, grade, veto), the consequences performed, how many an
     /// earlier run performed, who was not appraised and why, and the consequences that failed.
+    /// One result as `document` lists it.
+    public static func resultDocument(_ entry: Entry) -> Value {
+        .map([
+            .string("person"): .string(entry.person), .string("role"): .string(entry.score.role),
+            .string("total"): .number(entry.score.total), .string("grade"): .string(entry.score.grade),
+            .string("vetoed_by"): entry.score.veto.map { .string($0.name) } ?? .null,
+        ])
+    }
+
     public func document(appraisal: CompiledAppraisal, window: AppraisalWindow) -> [String: Value] {
-        let results: [Value] = entries.map { entry in
-            .map([
-                .string("person"): .string(entry.person), .string("role"): .string(entry.score.role),
-                .string("total"): .number(entry.score.total), .string("grade"): .string(entry.score.grade),
-                .string("vetoed_by"): entry.score.veto.map { .string($0.name) } ?? .null,
-            ])
-        }
+        let results: [Value] = entries.map(Self.resultDocument)
         let consequences: [Value] = performed.map {
             .map([
                 .string("person"): .string($0.person), .string("role"): .string($0.role),

@@ -72,14 +72,32 @@ struct AppraiseCommand: ParsableCommand {
             report = { stage, done, total in progress.show(stage, done, total) }
         }
         let role = package
+        // Results are not kept for the whole run: an explanation keeps its person's, the table
+        // at most `AppraisalText.tableLimit` rows, and JSON goes to a spool file batch by batch.
+        var kept: [AppraisalOutcome.Entry] = []
+        var keptAll = true
+        let spool = options.json && explain == nil ? try ResultSpool() : nil
+        defer { spool?.remove() }
         let outcome = try gridflow.run { () throws(EngineError) in
             try engine.appraise(
                 compiled, window: window, role: role, imported: imported, now: now, dryRun: explain != nil,
-                progress: report)
+                keepEntries: false,
+                onEntries: { entries in
+                    if let explain {
+                        kept += entries.filter { $0.person == explain }
+                    } else if let spool {
+                        spool.append(entries)
+                    } else if keptAll, kept.count + entries.count <= AppraisalText.tableLimit {
+                        kept += entries
+                    } else {
+                        keptAll = false
+                        kept = []
+                    }
+                }, progress: report)
         }
         progress.clear()
         if let explain {
-            let entries = outcome.entries.filter { $0.person == explain }
+            let entries = kept
             guard !entries.isEmpty else {
                 let why = outcome.incomplete.first { $0.person == explain }.map { ": \($0.reason)" } ?? ""
                 throw CommandError(
@@ -97,17 +115,27 @@ struct AppraiseCommand: ParsableCommand {
             return
         }
         // (An explanation is a dry run: it stores nothing and performs no consequence.)
-        if options.json {
-            FileHandleOutput.standardOutput(AppraisalText.json(outcome, appraisal: compiled, window: window) + "\n")
+        if let spool {
+            // The document as `outcome.document` gives it, its results (the last key) from the spool.
+            let head = ValueJSON.encode(outcome.document(appraisal: compiled, window: window))
+            guard head.hasSuffix("[]}") else { throw CommandError(message: "the results document is malformed") }
+            FileHandleOutput.standardOutput(String(head.dropLast(2)))
+            try spool.copy(to: FileHandle.standardOutput)
+            FileHandleOutput.standardOutput("]}\n")
         } else {
             FileHandleOutput.standardOutput(
-                AppraisalText.summary(outcome, appraisal: compiled, unit: unit, window: window))
+                AppraisalText.summary(
+                    outcome, rows: keptAll ? kept : nil, appraisal: compiled, unit: unit, window: window))
         }
         if !outcome.incomplete.isEmpty || !outcome.failed.isEmpty {
             throw CommandError(
                 message:
                     "\(outcome.incomplete.count) not appraised, \(outcome.failed.count) consequence\(outcome.failed.count == 1 ? "" : "s") failed"
-                    + (outcome.stored ? "" : "; nothing was stored, the period's earlier results are kept"),
+                    + (outcome.stored
+                        ? ""
+                        : outcome.storedPeople > 0
+                            ? "; the results of the first \(outcome.storedPeople) people (by id) were stored, the others keep the period's earlier results"
+                            : "; nothing was stored, the period's earlier results are kept"),
                 status: 1)
         }
     }
@@ -123,8 +151,9 @@ final class Progress: @unchecked Sendable {
         lock.withLock {
             guard ContinuousClock.now - last > .milliseconds(100) else { return }
             last = ContinuousClock.now
-            let percent = total == 0 ? 100 : done * 100 / total
-            FileHandleOutput.standardError("\r\u{1B}[K\(stage): \(done) of \(total) (\(percent)%)")
+            // A total of 0 is unknown: the count alone.
+            let count = total > 0 ? "\(done) of \(total) (\(done * 100 / total)%)" : "\(done)"
+            FileHandleOutput.standardError("\r\u{1B}[K\(stage): \(count)")
         }
     }
 
@@ -133,16 +162,62 @@ final class Progress: @unchecked Sendable {
     }
 }
 
+/// Results as JSON in a temporary file, a batch at a time, for `appraise --json` of any size.
+final class ResultSpool {
+    let path: String
+    private let handle: FileHandle
+    private var first = true
+
+    init() throws {
+        path = temporaryStorePath("appraise-results")
+        guard FileManager.default.createFile(atPath: path, contents: nil),
+            let handle = FileHandle(forUpdatingAtPath: path)
+        else { throw CommandError(message: "cannot create the temporary file \(path)") }
+        self.handle = handle
+    }
+
+    /// Appends each result as `outcome.document` lists it.
+    func append(_ entries: [AppraisalOutcome.Entry]) {
+        var out: [UInt8] = []
+        for entry in entries {
+            if !first { out.append(UInt8(ascii: ",")) }
+            first = false
+            ValueJSON.write(AppraisalOutcome.resultDocument(entry), to: &out)
+        }
+        handle.write(Data(out))
+    }
+
+    /// Writes the spooled results to `output`.
+    func copy(to output: FileHandle) throws {
+        try handle.seek(toOffset: 0)
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty { output.write(chunk) }
+    }
+
+    func remove() {
+        try? handle.close()
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
 /// The texts `appraise` prints.
 enum AppraisalText {
+    /// The most results the text summary lists one by one.
+    static let tableLimit = 10_000
+
+    /// The run's summary; a row per result when `rows` has them all (`nil`: too many to list).
     static func summary(
-        _ outcome: AppraisalOutcome, appraisal: CompiledAppraisal, unit: String, window: AppraisalWindow
+        _ outcome: AppraisalOutcome, rows: [AppraisalOutcome.Entry]?, appraisal: CompiledAppraisal, unit: String,
+        window: AppraisalWindow
     )
         -> String
     {
         var out =
-            "appraisal \(appraisal.name) of \(unit), \(window): \(outcome.entries.count) result\(outcome.entries.count == 1 ? "" : "s")\n"
-        let rows = outcome.entries.sorted { ($0.score.role, $0.person) < ($1.score.role, $1.person) }
+            "appraisal \(appraisal.name) of \(unit), \(window): \(outcome.results) result\(outcome.results == 1 ? "" : "s")\n"
+        if rows == nil {
+            out +=
+                "(more than \(tableLimit) results are not listed one by one: see them with --json, or in the store)\n"
+        }
+        let rows = (rows ?? []).sorted { ($0.score.role, $0.person) < ($1.score.role, $1.person) }
         if !rows.isEmpty {
             let widths = (
                 rows.map(\.person.count).max()!, rows.map(\.score.role.count).max()!
@@ -154,8 +229,7 @@ enum AppraisalText {
                     + entry.score.total.description.leftPadded(7) + "  " + entry.score.grade + "\n"
             }
         }
-        var grades: [String: Int] = [:]
-        for entry in outcome.entries { grades[entry.score.grade, default: 0] += 1 }
+        let grades = outcome.grades
         var order: [String] = []
         for package in appraisal.packages {
             for band in package.bands where !order.contains(band.grade) { order.append(band.grade) }
