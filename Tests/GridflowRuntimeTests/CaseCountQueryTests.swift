@@ -27,15 +27,16 @@ import Testing
     }
 
     /// Anything else is counted case by case in Swift.
-    @Test(arguments: [
-        ("map(case.members ?? [], m -> m.id)", nil, nil),
-        ("[case.supervisor.id]", "case.score >= 60", nil),
-        ("[case.supervisor.id]", nil, #"count(case.improvements ?? [], i -> i == "rule_improved")"#),
-        ("[case.supervisor.id, case.deputy.id]", nil, nil),
-        ("[case.opened_at]", nil, nil),
-        ("[case.supervisor.id]", "case.opened_at == \"x\"", nil),
-        ("[case.supervisor.id]", "size(case.items) == \"x\"", nil),
-    ] as [(String, String?, String?)])
+    @Test(
+        arguments: [
+            ("map(case.members ?? [], m -> m.id)", nil, nil),
+            ("[case.supervisor.id]", "case.score >= 60", nil),
+            ("[case.supervisor.id]", nil, #"count(case.improvements ?? [], i -> i == "rule_improved")"#),
+            ("[case.supervisor.id, case.deputy.id]", nil, nil),
+            ("[case.opened_at]", nil, nil),
+            ("[case.supervisor.id]", "case.opened_at == \"x\"", nil),
+            ("[case.supervisor.id]", "size(case.items) == \"x\"", nil),
+        ] as [(String, String?, String?)])
     func otherFactsDoNot(person: String, filter: String?, sum: String?) {
         #expect(CaseCountQuery.translate(person: person, where: filter, sum: sum) == nil)
     }
