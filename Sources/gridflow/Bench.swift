@@ -8,8 +8,10 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract:
-            "Measure speed: expressions (ns per evaluation), workflows (transitions per second), the daemon over HTTP (durable events per second), appraisal (people per second).",
-        subcommands: [ExpressionBench.self, WorkflowBench.self, HTTPBench.self, AppraisalBench.self]
+            "Measure speed: expressions (ns per evaluation), workflows (transitions per second), the daemon over HTTP (durable events per second), appraisal (people per second), validation (files per second).",
+        subcommands: [
+            ExpressionBench.self, WorkflowBench.self, HTTPBench.self, AppraisalBench.self, ValidateBench.self,
+        ]
     )
 }
 
