@@ -4,6 +4,9 @@
 /// `2024-07-01` stay strings for the definitions layer to read.
 enum CoreSchema {
     static func resolve(plain text: String) -> Scalar.Resolved {
+        // Every null, Boolean and number starts with one of these bytes (most plain scalars, names
+        // and prose, do not, and need no more look).
+        if let first = text.utf8.first, !Self.mayStartNonString[Int(first)] { return .string }
         switch text {
         case "", "~", "null", "Null", "NULL": return .null
         case "true", "True", "TRUE": return .bool(true)
@@ -16,6 +19,11 @@ enum CoreSchema {
         if let int = integer(text) { return .int(int) }
         if isFloat(text) { return .float(text) }
         return .string
+    }
+
+    /// The first bytes of "~", null, true, false, .inf, .nan, and signed or unsigned numbers.
+    private static let mayStartNonString: [Bool] = (0..<256).map { byte in
+        Array("~nNtTfF.+-0123456789".utf8).contains(UInt8(byte))
     }
 
     /// `[-+]?[0-9]+`, `0o[0-7]+`, `0x[0-9a-fA-F]+`; `nil` when not an integer or out of range.
