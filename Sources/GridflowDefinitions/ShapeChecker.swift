@@ -71,7 +71,7 @@ struct ShapeChecker {
             }
         case .date:
             guard let text = scalarText(node, shape, key) else { return }
-            if Day(text) == nil {
+            if Day.fromDate(text) == nil {
                 diagnostics.append(
                     Diagnostic(
                         .error, "invalid-date", "'\(text)' is not a date", at: node.span,
@@ -191,6 +191,9 @@ struct ShapeChecker {
         let context = self.context
         defer { self.context = context }
         for alternative in alternatives {
+            // An alternative of another kind of YAML value fails at once and is never the one
+            // reported: skip it rather than check it and build its message.
+            if Self.certainlyMisfits(node, alternative) { continue }
             var trial = ShapeChecker()
             trial.check(node, against: alternative, key: key, context: context)
             if trial.diagnostics.isEmpty { return }
@@ -202,6 +205,20 @@ struct ShapeChecker {
             diagnostics += best.1
         } else {
             mismatch(node, whole, key)
+        }
+    }
+
+    /// Whether checking `node` against `shape` certainly reports a mismatch of kinds (a scalar
+    /// where a collection is wanted or the other way round), and `kindFits` is false.
+    private static func certainlyMisfits(_ node: Node, _ shape: Shape) -> Bool {
+        guard !node.isInvalid else { return false }
+        switch shape.resolved {
+        case .list: return node.sequence == nil
+        case .map, .object: return node.mapping == nil
+        case .either, .any, .ref: return false
+        case .text, .identifier, .expression, .duration, .positiveDuration, .calendarDuration, .date, .integer,
+            .number, .bool, .keyword, .scalar:
+            return node.scalar == nil
         }
     }
 

@@ -151,6 +151,18 @@ public struct Mapping: Sendable {
 
     /// Pairs whose key repeats an earlier key, each with the first occurrence.
     public func duplicates() -> [(first: Pair, duplicate: Pair)] {
+        // Most mappings are small and have no duplicate: comparing names costs less than hashing
+        // them and copying each pair into a dictionary.
+        if pairs.count <= 16 {
+            var result: [(first: Pair, duplicate: Pair)] = []
+            for index in pairs.indices {
+                guard let name = pairs[index].name,
+                    let first = pairs[..<index].firstIndex(where: { $0.name == name })
+                else { continue }
+                result.append((pairs[first], pairs[index]))
+            }
+            return result
+        }
         var seen: [String: Pair] = [:]
         var result: [(first: Pair, duplicate: Pair)] = []
         for pair in pairs {
