@@ -3,7 +3,7 @@ import GridflowDiagnostics
 import GridflowYAML
 
 /// The state of one load: files read so far (each read once), units assembled, problems found.
-struct LoadSession {
+struct LoadSession: Sendable {
     let fileSystem: DefinitionFileSystem
 
     init(fileSystem: DefinitionFileSystem) {
@@ -82,14 +82,43 @@ struct LoadSession {
         return file
     }
 
+    /// Reads the files of `paths` not read yet, on every core: each file's reading is its own.
+    mutating func preload(_ paths: [String]) {
+        var seen = Set(files.keys)
+        let missing = paths.filter { seen.insert($0).inserted }
+        let fileSystem = self.fileSystem
+        for file in concurrentMap(missing, { Loader.parse(path: $0, in: fileSystem) }) { files[file.path] = file }
+    }
+
     /// Assembles and validates the unit of every requested file.
+    ///
+    /// Units are validated side by side, each on its own copy of the session; their problems,
+    /// units and files are then taken in the order of the units, as one after the other would.
     mutating func validateUnits() {
-        for place in places {
-            validate(place)
+        var listings: [FilePlace: [String]] = [:]
+        for place in places { listings[place] = unitFiles(place) }
+        preload(places.flatMap { [$0.unitFile] + listings[$0]! })
+        guard places.count > 1 else {
+            for place in places { validate(place, paths: listings[place]!) }
+            return
+        }
+        let (session, lists) = (self, listings)
+        let outcomes = concurrentMap(places) { place in
+            var worker = session
+            worker.diagnostics = []
+            worker.units = [:]
+            worker.validate(place, paths: lists[place]!)
+            return worker
+        }
+        for worker in outcomes {
+            diagnostics += worker.diagnostics
+            units.merge(worker.units) { _, new in new }
+            for (path, file) in worker.files where files[path] == nil { files[path] = file }
         }
     }
 
-    private mutating func validate(_ place: FilePlace) {
+    /// The definition files of a unit: those in its folders, then those asked for elsewhere.
+    private func unitFiles(_ place: FilePlace) -> [String] {
         var paths: [String] = []
         for folder in place.folders {
             for name in fileSystem.contents(of: folder).sorted() where name.hasSuffix(".yaml") || name.hasSuffix(".yml")
@@ -100,6 +129,10 @@ struct LoadSession {
         }
         var listed = Set(paths)
         for path in requestOrder where FilePlace(path) == place && listed.insert(path).inserted { paths.append(path) }
+        return paths
+    }
+
+    private mutating func validate(_ place: FilePlace, paths: [String]) {
 
         let unitFile = read(place.unitFile)
         let unitCause = unitFile.firstError

@@ -43,6 +43,7 @@ public struct Loader {
             for file in files where seen.insert(file).inserted { requested.append(file) }
         }
         var session = LoadSession(fileSystem: fileSystem)
+        session.preload(requested)
         for file in requested { session.request(file) }
         session.validateUnits()
         let wanted = Set(requested)
@@ -170,4 +171,35 @@ struct FilePlace: Hashable {
 
     var unitFile: String { "\(root)Workflows/\(unit)/unit.yaml" }
     var folders: [String] { ["\(root)Workflows/\(unit)", "\(root)Rules/\(unit)"] }
+}
+
+/// `transform` applied to every element, on every core, the results in the elements' order.
+func concurrentMap<Element: Sendable, Result: Sendable>(
+    _ elements: [Element], _ transform: @Sendable (Element) -> Result
+) -> [Result] {
+    guard elements.count > 1 else { return elements.map(transform) }
+    let results = ResultSlots<Result>(count: elements.count)
+    DispatchQueue.concurrentPerform(iterations: elements.count) { index in
+        results.store(transform(elements[index]), at: index)
+    }
+    return results.values()
+}
+
+/// One slot per result, each written by one thread only, read when all are done.
+private final class ResultSlots<Value>: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<Value?>
+
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: nil)
+    }
+
+    deinit {
+        slots.deinitialize()
+        slots.deallocate()
+    }
+
+    func store(_ value: Value, at index: Int) { slots[index] = value }
+
+    func values() -> [Value] { slots.map { $0! } }
 }
