@@ -20,23 +20,24 @@ public struct SourceFile: Sendable {
     /// grapheme cluster, and one "\r\n" is one character), read from the UTF-8 bytes: splitting
     /// by characters cost more than the rest of reading a definition file.
     static func lines(of text: String) -> [Substring] {
+        var text = text
+        text.makeContiguousUTF8()
         let utf8 = text.utf8
-        var lines: [Substring] = []
-        var start = utf8.startIndex
-        var index = start
-        var previous: UInt8 = 0
-        while index != utf8.endIndex {
-            let byte = utf8[index]
-            if byte == 0x0A {
-                let end = previous == 0x0D ? utf8.index(before: index) : index
-                lines.append(text[start..<end])
-                start = utf8.index(after: index)
+        // Offsets of each line's start and end, found in the bytes; a native string's UTF-8
+        // index moves by any offset in constant time.
+        let bounds: [(start: Int, end: Int)] = utf8.withContiguousStorageIfAvailable { bytes in
+            var bounds: [(start: Int, end: Int)] = []
+            var start = 0
+            for offset in 0..<bytes.count where bytes[offset] == 0x0A {
+                bounds.append((start, offset > start && bytes[offset - 1] == 0x0D ? offset - 1 : offset))
+                start = offset + 1
             }
-            previous = byte
-            index = utf8.index(after: index)
+            bounds.append((start, bytes.count))
+            return bounds
+        }!
+        return bounds.map { bound in
+            text[utf8.index(utf8.startIndex, offsetBy: bound.start)..<utf8.index(utf8.startIndex, offsetBy: bound.end)]
         }
-        lines.append(text[start..<utf8.endIndex])
-        return lines
     }
 
     /// The 1-based line, or `nil` when out of range.
