@@ -16,6 +16,8 @@ enum CoreSchema {
             return .float(text)
         default: break
         }
+        // Numbers start with a sign, a digit or a point.
+        if let first = text.utf8.first, !Self.mayStartNumber[Int(first)] { return .string }
         if let int = integer(text) { return .int(int) }
         if isFloat(text) { return .float(text) }
         return .string
@@ -24,6 +26,11 @@ enum CoreSchema {
     /// The first bytes of "~", null, true, false, .inf, .nan, and signed or unsigned numbers.
     private static let mayStartNonString: [Bool] = (0..<256).map { byte in
         Array("~nNtTfF.+-0123456789".utf8).contains(UInt8(byte))
+    }
+
+    /// The first bytes of signed or unsigned numbers.
+    private static let mayStartNumber: [Bool] = (0..<256).map { byte in
+        Array(".+-0123456789".utf8).contains(UInt8(byte))
     }
 
     /// `[-+]?[0-9]+`, `0o[0-7]+`, `0x[0-9a-fA-F]+`; `nil` when not an integer or out of range.
