@@ -317,7 +317,7 @@ extension Engine {
                     try store.countCases(
                         unit: program.unit, workflow: workflowName, openedFrom: from, to: to, pushed.map(\.1))
                 }
-                if let counts {
+                if let (counts, uncounted) = counts {
                     for ((fact, _), byPerson) in zip(pushed, counts) {
                         for (id, amount) in byPerson {
                             do throws(EvaluationError) { try counted.add(id, fact.slot, amount) } catch {
@@ -325,6 +325,12 @@ extension Engine {
                             }
                         }
                     }
+                    // The cases whose stored fields lag behind their steps, counted here.
+                    let pushedFacts = pushed.map(\.0)
+                    for storedCase in uncounted {
+                        try countFacts(storedCase, pushedFacts, into: &counted, interpreter: interpreter, now: now)
+                    }
+                    outcome.casesRead += uncounted.count
                     outcome.factsCountedInStore += pushed.count
                     facts.removeAll { $0.query != nil }
                 }

@@ -36,16 +36,19 @@ extension SQLiteCaseStore {
                 sql += " AND (opened_at, rowid) > (?, ?)"
                 arguments += [cursor.openedAt, cursor.row]
             }
-            // Today every case's stored fields are current, so the condition may narrow the
-            // page; the caller evaluates its `where` on every case it gets all the same.
-            if let condition { sql += " AND " + Self.sql(condition, &arguments) }
+            // The condition narrows the page to the cases whose stored fields are current and
+            // hold it; a case whose snapshot lags behind its steps comes whatever its fields.
+            // The caller evaluates its `where` on every case it gets all the same.
+            if let condition {
+                sql += " AND (snapshot_version < version OR " + Self.sql(condition, &arguments) + ")"
+            }
             sql += " ORDER BY opened_at, rowid LIMIT ?"
             arguments.append(limit)
             var cases: [StoredCase] = []
             var last: CaseCursor?
             let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
             while let row = try rows.next() {
-                cases.append(Self.storedCase(row))
+                cases.append(try Self.storedCase(row, db))
                 last = CaseCursor(openedAt: row["opened_at"], row: row["gridflow_row"])
             }
             return (cases, cases.count == limit ? last : nil)
@@ -54,7 +57,7 @@ extension SQLiteCaseStore {
 
     public func countCases(
         unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery]
-    ) throws(StoreError) -> [[String: Number]]? {
+    ) throws(StoreError) -> (counts: [[String: Number]], uncounted: [StoredCase])? {
         try read { db in
             var results = [[String: Number]](repeating: [:], count: queries.count)
             // One pass over the period's cases per person field: each query a column of sums.
@@ -85,6 +88,7 @@ extension SQLiteCaseStore {
                 let sql = """
                     SELECT \(columns.joined(separator: ", ")) FROM cases
                     WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
+                        AND snapshot_version = version
                     GROUP BY 1 HAVING person IS NOT NULL
                     """
                 let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
@@ -97,7 +101,15 @@ extension SQLiteCaseStore {
                     }
                 }
             }
-            return results
+            // The cases whose fields lag behind their steps: few (open ones between snapshots).
+            let uncounted = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
+                        AND snapshot_version < version
+                    """, arguments: [unit, workflow, from.seconds, to.seconds]
+            ).map { row in try Self.storedCase(row, db) }
+            return (results, uncounted)
         }
     }
 

@@ -44,12 +44,16 @@ import Testing
                     try query("has(case.reporter) ? [case.reporter.id] : []", where: "case.state in [\"\(accepted)\"]"),
                     try query("[case.reporter.id]", where: "case.missing_field == \"x\" or case.state == \"none\""),
                 ]))
-        #expect(counts.map { $0["wang"] } == [Number(3), Number(2), Number(1), Number(1), nil])
+        // The accepted report's fields are a snapshot of its opening (it is between snapshots):
+        // the store leaves it to the caller, and counts the two others.
+        #expect(counts.uncounted.map(\.state) == [accepted])
+        #expect(counts.uncounted.first?.changes.count == 1)
+        #expect(counts.counts.map { $0["wang"] } == [Number(2), Number(2), nil, nil, nil])
         // Outside the period: nothing.
         let none = try store.countCases(
             unit: "rt", workflow: "report", openedFrom: to, to: Instant(seconds: to.seconds + 86_400),
             [try query("[case.reporter.id]")])
-        #expect(none?.first?.isEmpty == true)
+        #expect(none?.counts.first?.isEmpty == true && none?.uncounted.isEmpty == true)
     }
 
     @Test func casesComeByPagesNarrowedByACondition() throws {
@@ -68,7 +72,10 @@ import Testing
         let narrowed = try store.cases(
             unit: "rt", workflow: "report", openedFrom: from, to: to, after: nil, limit: 10,
             where: .equals(.state, .string(opened)))
-        #expect(narrowed.cases.count == 2 && narrowed.next == nil)
+        // The two opened reports, and the accepted one: its fields are a lagging snapshot, so
+        // it comes whatever the condition, for the caller to check.
+        #expect(narrowed.cases.count == 3 && narrowed.next == nil)
+        #expect(narrowed.cases.filter { $0.state != opened }.allSatisfy { !$0.changes.isEmpty })
     }
 
     @Test func peopleComeByPagesInIdOrder() throws {
