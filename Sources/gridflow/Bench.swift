@@ -8,9 +8,10 @@ struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract:
-            "Measure speed: expressions (ns per evaluation), workflows (transitions per second), the daemon over HTTP (durable events per second), appraisal (people per second), validation (files per second).",
+            "Measure speed: expressions (ns per evaluation), workflows (transitions per second), the daemon over HTTP (durable events per second), appraisal (people per second), validation (files per second), a large store (size, daemon memory, read latency).",
         subcommands: [
             ExpressionBench.self, WorkflowBench.self, HTTPBench.self, AppraisalBench.self, ValidateBench.self,
+            StoreBench.self,
         ]
     )
 }

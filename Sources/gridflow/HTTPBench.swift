@@ -319,9 +319,19 @@ final class BenchConnection {
 
     /// POSTs `body` as JSON with the bearer `token`; the status and the body of the answer.
     func post(_ path: String, token: String, body: String) throws -> (status: Int, body: [UInt8]) {
-        let request = Array(
-            ("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
-                + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)").utf8)
+        try exchange(
+            Array(
+                ("POST \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n"
+                    + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)").utf8))
+    }
+
+    /// GETs `path` with the bearer `token`; the status and the body of the answer.
+    func get(_ path: String, token: String) throws -> (status: Int, body: [UInt8]) {
+        try exchange(Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer \(token)\r\n\r\n".utf8))
+    }
+
+    /// Sends one request and reads its answer to the end of its `Content-Length`.
+    private func exchange(_ request: [UInt8]) throws -> (status: Int, body: [UInt8]) {
         var sent = 0
         while sent < request.count {
             let n = request[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }

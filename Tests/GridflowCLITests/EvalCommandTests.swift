@@ -135,6 +135,44 @@ import Testing
         #expect(cases?.count == 40)
         #expect(cases?.allSatisfy { $0["version"] as? Int == 7 } == true)
     }
+
+    /// The store bench fills its store (every 100th case left open, at steps 1 to 7 in turn),
+    /// reports its size, and every answer of the daemon's three routes is a 200 with content:
+    /// the first page of cases, the three cases waiting at step 1 in the inbox of the holder of
+    /// its role, a case with its history. A second run over the kept store measures it as it is.
+    @Test func storeBenchFillsTheStoreAndEveryRouteAnswers() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let db = directory.appendingPathComponent("store.sqlite").path
+        let arguments = ["bench", "store", "--cases", "2000", "--open-every", "100", "--requests", "20", "--db", db]
+        let run = try gridflow(arguments + ["--json"])
+        #expect(run.status == 0, "\(run.stderr)")
+        let figures = try #require(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any])
+        // 1,980 cases of 8 steps, and 20 open ones of 1 to 7 steps (1+2+…+7, twice, then 1 to 6).
+        #expect(figures["steps"] as? Int == 1_980 * 8 + 77)
+        for name in ["store_bytes_per_case", "store_bytes_per_step", "daemon_rss_kib_at_start", "daemon_peak_rss_kib"] {
+            #expect((figures[name] as? Int ?? 0) > 0, "\(name)")
+        }
+        let routes = try #require(figures["routes"] as? [String: [String: Any]])
+        #expect(Set(routes.keys) == ["case_list", "inbox", "case"])
+        for (name, route) in routes {
+            #expect(route["requests"] as? Int == 20, "\(name)")
+            #expect(route["ok"] as? Int == 20, "\(name)")
+            #expect((route["p99_milliseconds"] as? Double ?? -1) >= (route["p50_milliseconds"] as? Double ?? 0))
+        }
+        #expect(routes["case_list"]?["items"] as? Int == 50)
+        #expect(routes["inbox"]?["items"] as? Int == 3)
+        #expect((routes["case"]?["items"] as? Int ?? 0) >= 1)
+        let again = try gridflow(arguments)
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(!again.stdout.contains("filled"), "\(again.stdout)")
+        #expect(again.stdout.contains("GET /v1/tasks"), "\(again.stdout)")
+        let other = try gridflow(["bench", "store", "--cases", "3000", "--db", db])
+        #expect(other.status != 0)
+        #expect(other.stderr.contains("holds 2000 telecom cases, not 3000"), "\(other.stderr)")
+    }
 }
 
 /// `gridflow eval --unit` counts working days with the unit's calendar.
