@@ -334,6 +334,15 @@ public final class SQLiteCaseStore: CaseStore {
                     DROP TABLE history;
                     """)
         }
+        // The case list's first page (newest first, of a unit or of one of its workflows) read
+        // every case of the unit and sorted them all; with these indexes it reads the page alone.
+        migrator.registerMigration("v16: cases by unit and by workflow") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX cases_by_unit ON cases (unit);
+                    CREATE INDEX cases_by_workflow ON cases (unit, workflow);
+                    """)
+        }
         return migrator
     }
 
