@@ -91,16 +91,21 @@ extension Engine {
     /// transition there), a `person:` task when the field names them.
     public func tasks(for actor: Actor, now: Instant) throws(EngineError) -> [TaskItem] {
         let unit = program.unit
-        let counts: [CaseCount]
-        do { counts = try store.caseCounts(unit: unit) } catch { throw Self.storeFailure(error) }
-        // Only the workflows and states where some deployment has a task are read.
-        var places: Set<[String]> = []
-        for count in counts {
-            let engine = try on(version: count.version)
-            guard let state = engine.program.workflow(count.workflow)?.states[count.state], !state.final,
-                state.task != nil
-            else { continue }
-            places.insert([count.workflow, count.state])
+        let found: (versions: [String], places: [(workflow: String, state: String)])
+        do { found = try store.casePlaces(unit: unit) } catch { throw Self.storeFailure(error) }
+        // Only the workflows and states where a deployment cases run on has a task that may be
+        // the actor's are read (each case is then taken as its own deployment defines its state).
+        var engines: [Engine] = []
+        for version in found.versions { engines.append(try on(version: version)) }
+        var places: [[String]] = []
+        for (workflow, name) in found.places {
+            let tasked = engines.contains { engine in
+                guard let state = engine.program.workflow(workflow)?.states[name], !state.final,
+                    let task = state.task
+                else { return false }
+                return Self.mayBe(task, for: actor)
+            }
+            if tasked { places.append([workflow, name]) }
         }
         var items: [TaskItem] = []
         for place in places.sorted(by: { $0.lexicographicallyPrecedes($1) }) {
@@ -119,11 +124,18 @@ extension Engine {
         return items.sorted(by: TaskItem.precedes)
     }
 
+    /// Whether a task may be the actor's, before reading any case: a `role:` task only when they
+    /// hold the role (their scope is checked case by case), a `person:` task always.
+    static func mayBe(_ task: CompiledTask, for actor: Actor) -> Bool {
+        guard let role = task.role else { return true }
+        return role != Unit.Role.system && actor.roles.contains(role)
+    }
+
     /// The task of the state `stored` is in, if it is `actor`'s.
     private func task(of stored: StoredCase, for actor: Actor, now: Instant) throws(EngineError) -> TaskItem? {
         let engine = try on(version: stored.definitionVersion)
         guard let state = engine.program.workflow(stored.workflow)?.states[stored.state], !state.final,
-            let task = state.task
+            let task = state.task, Self.mayBe(task, for: actor)
         else { return nil }
         let snapshot = try engine.snapshot(stored)
         let assignee: TaskItem.Assignee
@@ -141,11 +153,11 @@ extension Engine {
         } else {
             return nil
         }
-        let history: [StoredHistory]
-        do { history = try store.history(stored.id) } catch { throw Self.storeFailure(error) }
         // The step that last took the case into its state (one back into the same state starts
         // the task again, as it starts the state's timers again).
-        let since = history.last { $0.to == stored.state }?.at ?? stored.updatedAt
+        let entered: Instant?
+        do { entered = try store.lastEntry(stored.id, into: stored.state) } catch { throw Self.storeFailure(error) }
+        let since = entered ?? stored.updatedAt
         var due: Instant?
         if let span = task.due {
             do throws(CalendarError) { due = try engine.program.calendar.adding(span, to: since) } catch {

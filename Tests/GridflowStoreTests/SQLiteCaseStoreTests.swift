@@ -154,6 +154,40 @@ import Testing
         #expect(one.incidents.map(\.code) == ["test1"] && one.next == nil)
     }
 
+    /// An inbox reads where a unit's cases are without counting them, and when a case last
+    /// entered its state; the case list's first page is read through an index in its order, never
+    /// by sorting every case of the unit (what made it slow with many cases).
+    @Test func placesEntriesAndTheFirstPageAreReadWithoutReadingEveryCase() throws {
+        let store = try SQLiteCaseStoreTests.store(path)
+        let engine = Engine(program: Self.program, store: store)
+        let opened = try (0..<3).map { _ in try openCase(engine) }
+        let later = Instant(seconds: now.seconds + 3_600)
+        let accepted = try engine.act(
+            opened[0].id, event: "accept", input: ["score": .number(Number(88))], by: reviewer, now: later)
+        let found = try store.casePlaces(unit: "rt")
+        #expect(found.versions == [Self.program.version])
+        #expect(found.places.map(\.workflow) == ["report", "report"])
+        #expect(found.places.map(\.state) == [accepted.state, opened[1].state].sorted())
+        #expect(try store.casePlaces(unit: "other").places.isEmpty)
+        #expect(try store.lastEntry(opened[0].id, into: accepted.state) == later)
+        #expect(try store.lastEntry(opened[0].id, into: opened[0].state) == now)
+        #expect(try store.lastEntry(opened[1].id, into: accepted.state) == nil)
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        for (filter, index) in [("", "cases_by_unit"), (" AND workflow = 'report'", "cases_by_workflow")] {
+            let plan = try queue.read { db in
+                try Row.fetchAll(
+                    db,
+                    sql: """
+                        EXPLAIN QUERY PLAN SELECT rowid AS gridflow_row, * FROM cases
+                        WHERE 1 AND unit = 'rt'\(filter) ORDER BY rowid DESC LIMIT 51
+                        """
+                ).map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
+            }
+            #expect(plan.contains(index) && !plan.contains("TEMP B-TREE"), "\(plan)")
+        }
+    }
+
     /// The case's row as written: the version its fields are a snapshot of, its version, and
     /// the escalations its snapshot holds.
     func row(_ id: String) throws -> (snapshot: Int, version: Int, escalations: Int?) {
