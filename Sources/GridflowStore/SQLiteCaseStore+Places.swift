@@ -24,18 +24,30 @@ extension SQLiteCaseStore {
             {
                 versions.append(next)
             }
+            // The next place is the next state of the same workflow, else the first of the next
+            // workflow: two seeks (a row value `(workflow, state) > (?, ?)` is not one: SQLite
+            // then reads every case of the workflow).
             var places: [(workflow: String, state: String)] = []
-            while let row = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: places.isEmpty
-                        ? "SELECT workflow, state FROM cases WHERE unit = ? ORDER BY workflow, state LIMIT 1"
-                        : """
-                        SELECT workflow, state FROM cases WHERE unit = ? AND (workflow, state) > (?, ?)
+            func next(_ sql: String, _ arguments: StatementArguments) throws -> (workflow: String, state: String)? {
+                try Row.fetchOne(db.cachedStatement(sql: sql), arguments: arguments).map {
+                    ($0["workflow"], $0["state"])
+                }
+            }
+            var found = try next(
+                "SELECT workflow, state FROM cases WHERE unit = ? ORDER BY workflow, state LIMIT 1", [unit])
+            while let place = found {
+                places.append(place)
+                found =
+                    try next(
+                        """
+                        SELECT workflow, state FROM cases WHERE unit = ? AND workflow = ? AND state > ?
+                        ORDER BY state LIMIT 1
+                        """, [unit, place.workflow, place.state])
+                    ?? next(
+                        """
+                        SELECT workflow, state FROM cases WHERE unit = ? AND workflow > ?
                         ORDER BY workflow, state LIMIT 1
-                        """),
-                arguments: places.last.map { [unit, $0.workflow, $0.state] } ?? [unit])
-            {
-                places.append((row["workflow"], row["state"]))
+                        """, [unit, place.workflow])
             }
             return (versions, places)
         }
