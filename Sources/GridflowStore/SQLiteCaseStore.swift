@@ -313,8 +313,10 @@ public final class SQLiteCaseStore: CaseStore {
                         created_at INTEGER NOT NULL);
                     """)
         }
-        // The step log: a step appends its changes, keyed by case and version (no rowid, no
-        // second index), and rewrites the case's small head row (state, version); the case's
+        // The step log: a step appends its changes, keyed by case and version, and rewrites the
+        // case's small head row (state, version). The log keeps its rowid: rows appended in
+        // rowid order fill the last pages, where a table clustered by case (WITHOUT ROWID)
+        // spread each group's steps over a page per case, and wrote more to the WAL. The case's
         // fields are written in full only as a snapshot now and then (see `EncodedStep`), so
         // `fields` is the case as of `snapshot_version` and the log's later steps bring it up to date.
         migrator.registerMigration("v15: the step log") { db in
@@ -326,7 +328,7 @@ public final class SQLiteCaseStore: CaseStore {
                         case_id TEXT NOT NULL, version INTEGER NOT NULL, at INTEGER NOT NULL, actor TEXT NOT NULL,
                         event TEXT NOT NULL, transition TEXT, from_state TEXT, to_state TEXT NOT NULL,
                         changes TEXT NOT NULL, definition_version TEXT NOT NULL,
-                        PRIMARY KEY (case_id, version)) WITHOUT ROWID;
+                        PRIMARY KEY (case_id, version));
                     INSERT INTO steps (case_id, version, at, actor, event, transition, from_state, to_state, changes,
                                        definition_version)
                         SELECT case_id, sequence, at, actor, event, transition, from_state, to_state, changes,
