@@ -95,14 +95,6 @@ public protocol CaseStore: Sendable {
     /// The consequences of an appraisal period performed so far.
     func appraisalConsequences(unit: String, appraisal: String, period: String) throws(StoreError)
         -> [StoredConsequence]
-    /// In one transaction: replaces the period's results for `roles` with `results` (someone
-    /// no longer appraised in a role loses the old result) and performs `consequences` not
-    /// performed before, committing the step of a case a consequence opens. A consequence
-    /// performed meanwhile is skipped, not repeated.
-    func saveAppraisal(
-        unit: String, appraisal: String, period: String, roles: [String], results: [StoredAppraisal],
-        consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
-    ) throws(StoreError)
 
     // MARK: Appraisal in batches (see `Engine.appraise`)
     /// How many people a unit's directory has.
@@ -127,8 +119,10 @@ public protocol CaseStore: Sendable {
     func countCases(unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery])
         throws(StoreError) -> (counts: [[String: Number]], uncounted: [StoredCase])?
     /// In one transaction: replaces the period's results for `roles` of the people in the id
-    /// range `people` with `results`, and performs `consequences` not performed before (like
-    /// `saveAppraisal`). A run saves its batches in id order, so the ranges cover every id.
+    /// range `people` with `results` (someone in the range no longer appraised in a role loses
+    /// the old result), and performs `consequences` not performed before, committing the step
+    /// of a case a consequence opens; a consequence performed meanwhile is skipped, not
+    /// repeated. A run saves its batches in id order, so the ranges cover every id.
     func saveAppraisalBatch(
         unit: String, appraisal: String, period: String, roles: [String], people: AppraisalBatchRange,
         results: [StoredAppraisal], consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant

@@ -1225,58 +1225,6 @@ extension SQLiteCaseStore {
         }
     }
 
-    public func saveAppraisal(
-        unit: String, appraisal: String, period: String, roles: [String], results: [StoredAppraisal],
-        consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
-    ) throws(StoreError) {
-        try write { db in
-            for role in roles {
-                try db.execute(
-                    sql: "DELETE FROM appraisals WHERE unit = ? AND appraisal = ? AND period = ? AND role = ?",
-                    arguments: [unit, appraisal, period, role])
-            }
-            for result in results {
-                try Self.run(
-                    db,
-                    sql: """
-                        INSERT OR REPLACE INTO appraisals
-                            (unit, appraisal, period, person, role, definition_version, total, grade, details, at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [
-                        unit, appraisal, period, result.person, result.role, result.definitionVersion, result.total,
-                        result.grade, result.detailsJSON, result.at.seconds,
-                    ])
-            }
-            for (consequence, step) in consequences {
-                try Self.run(
-                    db,
-                    sql: """
-                        INSERT INTO appraisal_consequences
-                            (unit, appraisal, period, person, role, grade, effect, kind, details, case_id, at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING
-                        """,
-                    arguments: [
-                        unit, appraisal, period, consequence.person, consequence.role, consequence.grade,
-                        consequence.index, consequence.kind, consequence.detailsJSON, nil, at.seconds,
-                    ])
-                // Performed by an earlier or concurrent run: nothing more to do.
-                guard db.changesCount == 1, let step else { continue }
-                try self.commitStep(step, expectedVersion: nil, db)
-                try Self.run(
-                    db,
-                    sql: """
-                        UPDATE appraisal_consequences SET case_id = ?
-                        WHERE unit = ? AND appraisal = ? AND period = ? AND person = ? AND role = ? AND grade = ?
-                          AND effect = ?
-                        """,
-                    arguments: [
-                        step.next.id, unit, appraisal, period, consequence.person, consequence.role,
-                        consequence.grade, consequence.index,
-                    ])
-            }
-        }
-    }
 }
 
 /// A step failed and SQLite could not roll back to its savepoint: the transaction is gone.
