@@ -30,25 +30,7 @@ import Testing
         var generator = Generator(state: 2024)
         var compiled = 0
         for round in 0..<100_000 {
-            var text: String
-            if round % 2 == 0 {
-                text = ""
-                for _ in 0..<Int.random(in: 1...12, using: &generator) {
-                    text += Self.pieces.randomElement(using: &generator)!
-                }
-            } else {
-                var chars = Array(Self.seeds.randomElement(using: &generator)!)
-                for _ in 0..<Int.random(in: 1...3, using: &generator) {
-                    let index = Int.random(in: 0..<chars.count, using: &generator)
-                    let piece = Array(Self.pieces.randomElement(using: &generator)!)
-                    switch Int.random(in: 0..<3, using: &generator) {
-                    case 0: chars.insert(contentsOf: piece, at: index)
-                    case 1: chars.remove(at: index)
-                    default: chars.replaceSubrange(index...index, with: piece)
-                    }
-                }
-                text = String(chars)
-            }
+            let text = FuzzInput.text(round: round, seeds: Self.seeds, pieces: Self.pieces, using: &generator)
             do {
                 let expression = try Compiler.compile(text, in: Fixture.environment)
                 compiled += 1

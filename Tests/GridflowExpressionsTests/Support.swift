@@ -81,3 +81,28 @@ enum Fixture {
         return try compiled.evaluate(frame)
     }
 }
+
+/// Inputs for the fuzz tests: on even rounds a string of random pieces, on odd ones a seed
+/// with a few pieces inserted, removed or replaced.
+enum FuzzInput {
+    static func text(round: Int, seeds: [String], pieces: [String], using generator: inout SplitMix64) -> String {
+        if round % 2 == 0 {
+            var text = ""
+            for _ in 0..<Int.random(in: 1...12, using: &generator) {
+                text += pieces.randomElement(using: &generator)!
+            }
+            return text
+        }
+        var chars = Array(seeds.randomElement(using: &generator)!)
+        for _ in 0..<Int.random(in: 1...3, using: &generator) {
+            let index = Int.random(in: 0..<chars.count, using: &generator)
+            let piece = Array(pieces.randomElement(using: &generator)!)
+            switch Int.random(in: 0..<3, using: &generator) {
+            case 0: chars.insert(contentsOf: piece, at: index)
+            case 1: chars.remove(at: index)
+            default: chars.replaceSubrange(index...index, with: piece)
+            }
+        }
+        return String(chars)
+    }
+}
