@@ -25,6 +25,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.0.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.0.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.25.0"),
     ],
     targets: [
         .systemLibrary(
@@ -57,6 +59,17 @@ let package = Package(
                 "GridflowRuntime", "GridflowExpressions", .product(name: "GRDB", package: "GRDB.swift"),
                 // SQLite's own binding calls for the statements every step runs (RawStatement).
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
+        ),
+        // The shared store: the same `CaseStore` on a PostgreSQL server that several daemons use at once.
+        .target(
+            name: "GridflowPostgres",
+            dependencies: [
+                "GridflowRuntime", "GridflowExpressions",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                // TLS to the server (`sslmode=require`/`prefer` in the URL).
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         // The daemon: the HTTP API over the engine, its scheduler, run as one service group; and
@@ -102,6 +115,10 @@ let package = Package(
                 "GridflowStore", "GridflowRuntime", "GridflowDefinitions", "GridflowExpressions",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
+        ),
+        .testTarget(
+            name: "GridflowPostgresTests",
+            dependencies: ["GridflowPostgres", "GridflowStore", "GridflowRuntime", "GridflowExpressions"]
         ),
         .testTarget(name: "GridflowServerTests", dependencies: ["GridflowServer"]),
         .testTarget(name: "GridflowQRTests", dependencies: ["GridflowQR"]),
