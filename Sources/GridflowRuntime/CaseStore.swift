@@ -215,6 +215,23 @@ public protocol CaseStore: Sendable {
     func uploadCounts(unit: String, folder: String, from: Instant, to: Instant) throws(StoreError) -> [String: Int]
     /// The audit trail of a space (of one file, when `file` is given), newest first, at most `limit`.
     func fileEvents(unit: String, space: String, file: Int?, limit: Int) throws(StoreError) -> [FileEvent]
+
+    /// Stores a new sign-in code of `person` of `unit` (the SHA-256 of the code, never the code),
+    /// valid until `expiresAt`; a hash already stored is a `conflict`.
+    func saveSignInCode(hash: String, unit: String, person: String, at now: Instant, expiresAt: Instant)
+        throws(StoreError)
+    /// Redeems a sign-in code at most once, however many processes try at the same moment, and
+    /// stores the session it opens.
+    func redeemSignInCode(hash code: String, at now: Instant, session: String, sessionExpiresAt: Instant)
+        throws(StoreError) -> SignInRedemption
+    /// The session whose secret has this hash, while it has not expired.
+    func webSession(hash: String, at now: Instant) throws(StoreError) -> WebSession?
+    /// Ends a session; whether there was one.
+    @discardableResult func deleteWebSession(hash: String) throws(StoreError) -> Bool
+    /// Stores a report's receipt: the code with hash `hash` follows case `caseID` of `unit`.
+    func saveReceipt(hash: String, unit: String, caseID: String, at now: Instant) throws(StoreError)
+    /// The receipt whose code has this hash.
+    func receipt(hash: String) throws(StoreError) -> ReportReceipt?
 }
 
 /// What a request answered, kept for its idempotency key.

@@ -156,7 +156,7 @@ public enum TokenAuthority {
     /// Who `presented` speaks for at `now`, or why it is refused: malformed, unknown, revoked
     /// (checked first) or expired (at or after its expiry). A failing store is thrown, not
     /// reported as a refused token: the daemon answers 503 then, not 401.
-    public static func authenticate(presented: String, now: Instant, store: some CaseStore) throws(StoreError)
+    public static func authenticate(presented: String, now: Instant, store: any CaseStore) throws(StoreError)
         -> Result<Caller, TokenProblem>
     {
         guard isWellFormed(presented) else { return .failure(.malformed) }

@@ -7,7 +7,7 @@ import Synchronization
 /// units' active deployments (one per unit and version, so their case caches are shared), and
 /// whether a graceful shutdown has begun.
 public final class Daemon: Sendable {
-    public let store: SQLiteCaseStore
+    public let store: any CaseStore
     let catalog: DeploymentCatalog
     private let engines = Mutex<[String: Engine]>([:])
     private let actors = Mutex<[String: (revision: Int, day: Int, actor: Actor)]>([:])
@@ -24,7 +24,7 @@ public final class Daemon: Sendable {
     let maxFileSize: Int
 
     public init(
-        store: SQLiteCaseStore, metrics: DaemonMetrics? = nil, maxFileSize: Int = FileContent.defaultMaxSize,
+        store: any CaseStore, metrics: DaemonMetrics? = nil, maxFileSize: Int = FileContent.defaultMaxSize,
         now: @escaping @Sendable () -> Instant
     ) {
         self.store = store

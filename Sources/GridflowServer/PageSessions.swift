@@ -35,7 +35,7 @@ public enum WebSignIn {
 
     /// Issues a code for `person` of `unit`, valid from `now` for `seconds`; returns the code,
     /// which is shown once.
-    public static func issue(unit: String, person: String, at now: Instant, seconds: Int, store: SQLiteCaseStore)
+    public static func issue(unit: String, person: String, at now: Instant, seconds: Int, store: any CaseStore)
         throws(StoreError) -> String
     {
         var attempt = 0

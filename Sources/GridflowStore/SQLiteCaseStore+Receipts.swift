@@ -2,19 +2,6 @@ import GRDB
 import GridflowExpressions
 import GridflowRuntime
 
-/// A report's receipt: the case a receipt code follows.
-public struct ReportReceipt: Sendable, Hashable {
-    public var unit: String
-    public var caseID: String
-    public var createdAt: Instant
-
-    public init(unit: String, caseID: String, createdAt: Instant) {
-        self.unit = unit
-        self.caseID = caseID
-        self.createdAt = createdAt
-    }
-}
-
 /// The report form's receipts (migration `v14: report receipts`): one row per receipt with the
 /// SHA-256 of its code, never the code.
 extension SQLiteCaseStore {

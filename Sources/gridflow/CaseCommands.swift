@@ -48,7 +48,7 @@ struct StoreOptions: ParsableArguments {
     }
 
     /// The existing store at `--db`; a missing one is an error that says how to create one.
-    func store() throws -> SQLiteCaseStore {
+    func store() throws -> any CaseStore {
         do {
             return try SQLiteCaseStore(path: db, opening: .existing)
         } catch {
@@ -62,7 +62,7 @@ struct StoreOptions: ParsableArguments {
 
     /// The store at `--db`, created if missing (for commands that write): a new store is
     /// announced on standard error.
-    func storeCreatingIfMissing() throws -> SQLiteCaseStore {
+    func storeCreatingIfMissing() throws -> any CaseStore {
         let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: db, opening: .createIfMissing) }
         if store.created { FileHandleOutput.standardError("created store \(db)\n") }
         return store

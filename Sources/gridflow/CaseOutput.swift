@@ -8,7 +8,7 @@ enum CaseOutput {
     /// The engine for a stored case: on the deployment the case runs on (people act on it in
     /// the roles that deployment declares).
     static func engine(
-        for caseID: String, store: SQLiteCaseStore, options: StoreOptions, use: DeploymentUse = .running
+        for caseID: String, store: any CaseStore, options: StoreOptions, use: DeploymentUse = .running
     ) throws -> Engine {
         let stored = try storeRun { () throws(StoreError) in try store.load(caseID) }
         guard let stored else { throw CommandError(message: "no case '\(caseID)' in \(options.db)") }

@@ -79,14 +79,14 @@ extension StoreOptions {
     /// case runs on the deployment it opened on (or was migrated to). `tree` is the working tree
     /// when the caller loaded it already.
     func engine(
-        unit: String, store: SQLiteCaseStore, use: DeploymentUse = .running, tree preloaded: WorkingTree? = nil
+        unit: String, store: any CaseStore, use: DeploymentUse = .running, tree preloaded: WorkingTree? = nil
     ) throws -> Engine {
         let program = try deployedProgram(unit: unit, store: store, use: use, tree: preloaded)
         return Engine(program: program, store: store, catalog: DeploymentCatalog(store: store, known: [program]))
     }
 
     /// The definitions new cases of `unit` open on, as `use` takes them.
-    func deployedProgram(unit: String, store: SQLiteCaseStore, use: DeploymentUse, tree preloaded: WorkingTree?)
+    func deployedProgram(unit: String, store: any CaseStore, use: DeploymentUse, tree preloaded: WorkingTree?)
         throws -> Program
     {
         let active = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }

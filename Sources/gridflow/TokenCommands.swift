@@ -31,13 +31,13 @@ struct TokenOptions: ParsableArguments {
     }
 
     /// The existing store; a token is never the first thing a store holds.
-    func store() throws -> SQLiteCaseStore { try storeOptions.store() }
+    func store() throws -> any CaseStore { try storeOptions.store() }
 
     func instant() throws -> Instant { try storeOptions.instant() }
 
     /// The unit's time zone, from its active deployment; UTC before the unit's first deployment
     /// (a directory may be imported before it).
-    func zone(unit: String, store: SQLiteCaseStore) throws -> Zone {
+    func zone(unit: String, store: any CaseStore) throws -> Zone {
         let deployment = try storeRun { () throws(StoreError) -> StoredDeployment? in
             guard let active = try store.activeDeployment(unit: unit) else { return nil }
             return try store.deployment(unit: unit, version: active)
