@@ -477,6 +477,52 @@ extension PostgresCaseStore {
         }
     }
 
+    /// The claim locks the rows it takes (`FOR UPDATE … SKIP LOCKED`): processes claiming at the
+    /// same moment take different timers rather than waiting for each other.
+    public func claimDueTimers(unit: String, at now: Instant, limit: Int, claim: Claim) throws(StoreError)
+        -> [StoredTimer]
+    {
+        try withConnection { connection throws(StoreError) in
+            try connection.rows(
+                """
+                UPDATE timers SET claimed_by = \(claim.claimant), claimed_until = \(now.seconds + claim.seconds)
+                WHERE id IN (
+                    SELECT timers.id FROM timers JOIN cases ON cases.id = timers.case_id
+                    WHERE cases.unit = \(unit) AND timers.due <= \(now.seconds)
+                      AND (timers.claimed_until IS NULL OR timers.claimed_until <= \(now.seconds))
+                    ORDER BY timers.due, timers.id LIMIT \(limit)
+                    FOR UPDATE OF timers SKIP LOCKED)
+                RETURNING id, case_id, name, event, due
+                """
+            ) { row in
+                let (id, caseID, name, event, due) = try row.decode((Int, String, String?, String, Int).self)
+                return StoredTimer(id: id, caseID: caseID, name: name, event: event, due: Instant(seconds: due))
+            }.sorted { ($0.due, $0.id) < ($1.due, $1.id) }
+        }
+    }
+
+    public func claimPendingEffects(unit: String, at now: Instant, limit: Int, claim: Claim) throws(StoreError)
+        -> [StoredEffect]
+    {
+        try withConnection { connection throws(StoreError) in
+            try connection.rows(
+                """
+                UPDATE outbox SET claimed_by = \(claim.claimant), claimed_until = \(now.seconds + claim.seconds)
+                WHERE id IN (
+                    SELECT outbox.id FROM outbox JOIN cases ON cases.id = outbox.case_id
+                    WHERE cases.unit = \(unit) AND outbox.done_at IS NULL
+                      AND (outbox.claimed_until IS NULL OR outbox.claimed_until <= \(now.seconds))
+                    ORDER BY outbox.id LIMIT \(limit)
+                    FOR UPDATE OF outbox SKIP LOCKED)
+                RETURNING id, case_id, effect, created_at
+                """
+            ) { row in
+                let (id, caseID, json, createdAt) = try row.decode((Int, String, String, Int).self)
+                return StoredEffect(id: id, caseID: caseID, json: json, createdAt: Instant(seconds: createdAt))
+            }.sorted { $0.id < $1.id }
+        }
+    }
+
     public func deleteTimer(_ id: Int) throws(StoreError) {
         _ = try withConnection { connection throws(StoreError) in
             try connection.execute("DELETE FROM timers WHERE id = \(id)")

@@ -1,3 +1,4 @@
+import Foundation
 import GridflowExpressions
 
 /// Where cases live. One step is one transaction: the case row (checked against the version the
@@ -60,6 +61,15 @@ public protocol CaseStore: Sendable {
     func deleteTimer(_ id: Int) throws(StoreError)
     /// Effects of a unit's cases not yet performed, oldest first.
     func pendingEffects(unit: String, limit: Int) throws(StoreError) -> [StoredEffect]
+    /// Claims at most `limit` of the unit's timers due at `now` for `claim`'s claimant until its
+    /// lease runs out, earliest first, skipping those another claimant holds under a lease that
+    /// has not: several processes ticking one store each fire a timer once, and a timer whose
+    /// claimant died is taken over once its lease has run out.
+    func claimDueTimers(unit: String, at now: Instant, limit: Int, claim: Claim) throws(StoreError) -> [StoredTimer]
+    /// Claims at most `limit` of the unit's effects not yet performed, oldest first, as
+    /// `claimDueTimers` claims timers.
+    func claimPendingEffects(unit: String, at now: Instant, limit: Int, claim: Claim) throws(StoreError)
+        -> [StoredEffect]
     /// Performs an outbox entry exactly once, in one transaction: commits `step` (the case an
     /// effect opens or signals) if there is one, records `delivery` if there is one, and marks
     /// the entry done. Fails with `conflict` if the entry was done already.
@@ -443,6 +453,27 @@ public struct StoredPerson: Sendable, Hashable {
         self.roles = roles
         self.recordJSON = recordJSON
     }
+}
+
+/// Who claims timers and effects, and for how long: a process's name for itself and its lease.
+public struct Claim: Sendable, Hashable {
+    /// Who holds what it claims: unique to the process (host, process id, a random part).
+    public var claimant: String
+    /// How long a claim holds before another claimant may take the work over.
+    public var seconds: Int
+
+    public init(claimant: String, seconds: Int) {
+        self.claimant = claimant
+        self.seconds = seconds
+    }
+
+    /// This process's claims, each holding for a minute: a tick's work on one timer or effect
+    /// takes milliseconds, so a claim still held after a minute is a dead claimant's.
+    public static let thisProcess: Claim = {
+        let process = ProcessInfo.processInfo
+        let random = UInt32.random(in: 0...UInt32.max)
+        return Claim(claimant: "\(process.hostName):\(process.processIdentifier):\(random)", seconds: 60)
+    }()
 }
 
 /// A timer as stored.

@@ -30,10 +30,14 @@ extension Engine {
     /// Fires the unit's timers due at `now` (never earlier) and performs its pending effects,
     /// each exactly once. A timer or a signal steps its case on the definitions the case runs on;
     /// a case an effect opens opens on this engine's (the unit's active deployment).
-    public func tick(now: Instant, limit: Int = 10_000) throws(EngineError) -> TickReport {
+    ///
+    /// Each timer and effect is claimed first (`claim`): processes ticking the same store take
+    /// different ones, and one a process claimed and did not finish is taken over once its claim
+    /// has run out.
+    public func tick(now: Instant, limit: Int = 10_000, claim: Claim = .thisProcess) throws(EngineError) -> TickReport {
         var report = TickReport()
         let timers = try storeCall { () throws(StoreError) in
-            try store.dueTimers(unit: program.unit, at: now, limit: limit)
+            try store.claimDueTimers(unit: program.unit, at: now, limit: limit, claim: claim)
         }
         for timer in timers {
             let current = try load(timer.caseID)
@@ -60,7 +64,7 @@ extension Engine {
         while rounds < 100 {
             rounds += 1
             let effects = try storeCall { () throws(StoreError) in
-                try store.pendingEffects(unit: program.unit, limit: limit)
+                try store.claimPendingEffects(unit: program.unit, at: now, limit: limit, claim: claim)
             }
             if effects.isEmpty { break }
             for effect in effects {

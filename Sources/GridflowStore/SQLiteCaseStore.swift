@@ -345,6 +345,18 @@ public final class SQLiteCaseStore: CaseStore {
                     CREATE INDEX cases_by_workflow ON cases (unit, workflow);
                     """)
         }
+        // Several processes may tick one store (a daemon and `gridflow tick`): each claims the
+        // timers and effects it works on, for a lease, so that each is done once and one a
+        // process died working on is taken over when the lease runs out.
+        migrator.registerMigration("v17: claims on timers and effects") { db in
+            try db.execute(
+                sql: """
+                    ALTER TABLE timers ADD COLUMN claimed_by TEXT;
+                    ALTER TABLE timers ADD COLUMN claimed_until INTEGER;
+                    ALTER TABLE outbox ADD COLUMN claimed_by TEXT;
+                    ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
+                    """)
+        }
         return migrator
     }
 
@@ -944,6 +956,56 @@ extension SQLiteCaseStore {
                 sql: "SELECT MIN(timers.due) FROM timers JOIN cases ON cases.id = timers.case_id WHERE cases.unit = ?",
                 arguments: [unit]
             ).map { Instant(seconds: $0) }
+        }
+    }
+
+    public func claimDueTimers(unit: String, at now: Instant, limit: Int, claim: Claim) throws(StoreError)
+        -> [StoredTimer]
+    {
+        // A read first: most rounds find nothing due, and a read takes no write lock.
+        guard try !dueTimers(unit: unit, at: now, limit: 1).isEmpty else { return [] }
+        return try write { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE timers SET claimed_by = ?, claimed_until = ?
+                    WHERE id IN (
+                        SELECT timers.id FROM timers JOIN cases ON cases.id = timers.case_id
+                        WHERE cases.unit = ? AND timers.due <= ? AND (timers.claimed_until IS NULL OR timers.claimed_until <= ?)
+                        ORDER BY timers.due, timers.id LIMIT ?)
+                    RETURNING id, case_id, name, event, due
+                    """,
+                arguments: [claim.claimant, now.seconds + claim.seconds, unit, now.seconds, now.seconds, limit]
+            ).map { row in
+                StoredTimer(
+                    id: row["id"], caseID: row["case_id"], name: row["name"], event: row["event"],
+                    due: Instant(seconds: row["due"]))
+            }.sorted { ($0.due, $0.id) < ($1.due, $1.id) }
+        }
+    }
+
+    public func claimPendingEffects(unit: String, at now: Instant, limit: Int, claim: Claim) throws(StoreError)
+        -> [StoredEffect]
+    {
+        guard try !pendingEffects(unit: unit, limit: 1).isEmpty else { return [] }
+        return try write { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    UPDATE outbox SET claimed_by = ?, claimed_until = ?
+                    WHERE id IN (
+                        SELECT outbox.id FROM outbox JOIN cases ON cases.id = outbox.case_id
+                        WHERE cases.unit = ? AND outbox.done_at IS NULL
+                          AND (outbox.claimed_until IS NULL OR outbox.claimed_until <= ?)
+                        ORDER BY outbox.id LIMIT ?)
+                    RETURNING id, case_id, effect, created_at
+                    """,
+                arguments: [claim.claimant, now.seconds + claim.seconds, unit, now.seconds, limit]
+            ).map {
+                StoredEffect(
+                    id: $0["id"], caseID: $0["case_id"], json: $0["effect"],
+                    createdAt: Instant(seconds: $0["created_at"]))
+            }.sorted { $0.id < $1.id }
         }
     }
 

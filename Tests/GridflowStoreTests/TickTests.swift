@@ -54,6 +54,37 @@ import Testing
         #expect(deliveries.first?.detailsJSON.contains("A report waits for review") == true)
     }
 
+    @Test func aClaimedTimerOrEffectIsLeftToItsClaimantUntilTheClaimRunsOut() throws {
+        let engine = try engine()
+        let opened = try engine.open(
+            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        let due = Instant("2024-10-07T09:00:00+08:00")!
+        let sqlite = try SQLiteCaseStoreTests.store(path)
+        let first = Claim(claimant: "first", seconds: 60)
+        let second = Claim(claimant: "second", seconds: 60)
+        // The first claimant takes the timer (and dies with it, say): the second finds nothing.
+        #expect(try sqlite.claimDueTimers(unit: "rt", at: due, limit: 10, claim: first).map(\.caseID) == [opened.id])
+        #expect(try sqlite.claimDueTimers(unit: "rt", at: due, limit: 10, claim: second).isEmpty)
+        let meanwhile = try engine.tick(now: Instant(seconds: due.seconds + 59), claim: second)
+        #expect(meanwhile.timersFired == 0)
+        // Once the claim has run out, another claimant fires it, once.
+        let later = Instant(seconds: due.seconds + 60)
+        let takenOver = try engine.tick(now: later, claim: second)
+        #expect(takenOver.timersFired == 1)
+        #expect(takenOver.effectsPerformed == 1)
+        #expect(try engine.tick(now: later, claim: first).timersFired == 0)
+        #expect(try engine.load(opened.id)["escalations"] == .number(Number(1)))
+
+        // An effect likewise: claimed by one, skipped by the other until the claim runs out.
+        let closed = try closedReport(engine)
+        let effects = try sqlite.claimPendingEffects(unit: "rt", at: later, limit: 10, claim: first)
+        #expect(effects.count == 2 && effects.allSatisfy { $0.caseID == closed.id })
+        #expect(try engine.tick(now: later, claim: second).effectsPerformed == 0)
+        let expired = Instant(seconds: later.seconds + 60)
+        #expect(try engine.tick(now: expired, claim: second).effectsPerformed == 2)
+        #expect(try engine.tick(now: Instant(seconds: expired.seconds + 120), claim: first).effectsPerformed == 0)
+    }
+
     @Test func leavingAStateCancelsItsTimers() throws {
         let engine = try engine()
         let opened = try engine.open(
