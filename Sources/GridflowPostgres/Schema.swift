@@ -7,6 +7,10 @@ import PostgresNIO
 /// does not know is refused (`newerSchema`), and one holding other tables and no Gridflow
 /// migrations is refused untouched (`notAStore`).
 enum Schema {
+    /// The channel a notification on which says timers, effects or webhook deliveries were added
+    /// (by triggers, on commit): the daemons' schedulers listen on it.
+    static let workChannel = "gridflow_work"
+
     /// The advisory lock migrations run under (any constant of ours: "gridflow" in ASCII).
     static let lock: Int64 = 0x6772_6964_666c_6f77
 
@@ -127,6 +131,10 @@ enum Schema {
                 CREATE TABLE report_receipts (
                     code_sha256 TEXT PRIMARY KEY, unit TEXT NOT NULL, case_id TEXT NOT NULL,
                     created_at BIGINT NOT NULL);
+                CREATE FUNCTION gridflow_work_arrived() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('\(workChannel)', ''); RETURN NULL; END $$;
+                CREATE TRIGGER timers_arrived AFTER INSERT ON timers FOR EACH STATEMENT EXECUTE FUNCTION gridflow_work_arrived();
+                CREATE TRIGGER outbox_arrived AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION gridflow_work_arrived();
+                CREATE TRIGGER webhooks_arrived AFTER INSERT ON webhook_deliveries FOR EACH STATEMENT EXECUTE FUNCTION gridflow_work_arrived();
                 """)
         )
     ]
@@ -172,8 +180,11 @@ enum Schema {
             }
             for migration in migrations where !applied.contains(migration.identifier) {
                 // One statement per query: the extended protocol postgres-nio speaks takes no more.
-                for statement in migration.sql.split(separator: ";") where !statement.allSatisfy(\.isWhitespace) {
-                    try connection.execute(PostgresQuery(unsafeSQL: String(statement)))
+                // A statement ends with `;` at the end of a line (a function's body keeps its own
+                // `;` on one line).
+                for statement in (migration.sql + "\n").components(separatedBy: ";\n")
+                where !statement.allSatisfy(\.isWhitespace) {
+                    try connection.execute(PostgresQuery(unsafeSQL: statement))
                 }
                 try connection.execute(
                     "INSERT INTO gridflow_migrations (identifier) VALUES (\(migration.identifier))")

@@ -61,6 +61,10 @@ public protocol CaseStore: Sendable {
     func deleteTimer(_ id: Int) throws(StoreError)
     /// Effects of a unit's cases not yet performed, oldest first.
     func pendingEffects(unit: String, limit: Int) throws(StoreError) -> [StoredEffect]
+    /// Calls `wake` whenever any process adds timers, effects or webhook deliveries to the store,
+    /// until the returned task is cancelled: a scheduler sleeping until its next timer then sees
+    /// work another process added at once. `nil` when the store cannot tell (then schedulers poll).
+    func watchForWork(_ wake: @escaping @Sendable () -> Void) -> Task<Void, Never>?
     /// Claims at most `limit` of the unit's timers due at `now` for `claim`'s claimant until its
     /// lease runs out, earliest first, skipping those another claimant holds under a lease that
     /// has not: several processes ticking one store each fire a timer once, and a timer whose
@@ -320,6 +324,9 @@ public struct CaseCount: Sendable, Hashable {
 }
 
 extension CaseStore {
+    /// The embedded store has no way to hear of other processes' writes: schedulers poll.
+    public func watchForWork(_ wake: @escaping @Sendable () -> Void) -> Task<Void, Never>? { nil }
+
     /// For a store whose commits do not wait for other callers: commits in the caller's task.
     public func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError) {
         try commit(step, expectedVersion: expectedVersion)

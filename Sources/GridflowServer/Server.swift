@@ -23,6 +23,10 @@ struct Scheduler: Service {
     static let queue = DispatchQueue(label: "gridflow.scheduler")
 
     func run() async throws {
+        // A store shared with other daemons says when they add timers or effects (PostgreSQL's
+        // LISTEN/NOTIFY): a round then runs at once rather than at the next poll.
+        let watch = daemon.store.watchForWork { [daemon] in daemon.wake.yield() }
+        defer { watch?.cancel() }
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !daemon.isStopping {
                 let started = ContinuousClock.now

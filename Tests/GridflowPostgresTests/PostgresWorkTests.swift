@@ -1,0 +1,81 @@
+import Dispatch
+import Foundation
+import GridflowExpressions
+import Synchronization
+import Testing
+
+@testable import GridflowPostgres
+@testable import GridflowRuntime
+
+/// Work shared by several processes on one PostgreSQL store: claims and the wake-up.
+@Suite(PostgresServer.available) struct PostgresWorkTests {
+    /// `count` cases of unit `rt`, each with one timer due at 100 and one pending effect.
+    static func seed(_ location: PostgresLocation, count: Int) throws {
+        try PostgresServer.run(
+            location,
+            """
+            INSERT INTO cases (id, unit, workflow, definition_version, state, fields, snapshot_version, version,
+                               opened_at, updated_at)
+            SELECT 'rt-report-' || n, 'rt', 'report', 'v', 'submitted', '{}', 0, 0, 0, 0 FROM generate_series(1, \(count)) n
+            """,
+            "INSERT INTO timers (case_id, event, due) SELECT 'rt-report-' || n, 'remind', 100 FROM generate_series(1, \(count)) n",
+            """
+            INSERT INTO outbox (case_id, effect, created_at)
+            SELECT 'rt-report-' || n, '{"kind":"record"}', 0 FROM generate_series(1, \(count)) n
+            """)
+    }
+
+    @Test func claimantsAtTheSameMomentTakeEachTimerAndEffectOnce() throws {
+        try PostgresServer.withDatabase { location in
+            try PostgresCaseStore(location: location).close()
+            try Self.seed(location, count: 200)
+            let stores = try (0..<4).map { _ in try PostgresCaseStore(location: location) }
+            defer { stores.forEach { $0.close() } }
+            let timers = Mutex<[Int]>([])
+            let effects = Mutex<[Int]>([])
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 4) { index in
+                let claim = Claim(claimant: "p\(index)", seconds: 60)
+                do {
+                    while true {
+                        let taken = try stores[index].claimDueTimers(
+                            unit: "rt", at: Instant(seconds: 100), limit: 7, claim: claim)
+                        let done = try stores[index].claimPendingEffects(
+                            unit: "rt", at: Instant(seconds: 100), limit: 7, claim: claim)
+                        if taken.isEmpty && done.isEmpty { break }
+                        timers.withLock { $0 += taken.map(\.id) }
+                        effects.withLock { $0 += done.map(\.id) }
+                    }
+                } catch {
+                    failures.withLock { $0.append("\(error)") }
+                }
+            }
+            #expect(failures.withLock { $0 }.isEmpty)
+            let claimedTimers = timers.withLock { $0 }
+            let claimedEffects = effects.withLock { $0 }
+            #expect(claimedTimers.count == 200 && Set(claimedTimers).count == 200)
+            #expect(claimedEffects.count == 200 && Set(claimedEffects).count == 200)
+            // Until the leases run out nobody else takes them; then another claimant does.
+            let late = Claim(claimant: "late", seconds: 60)
+            #expect(
+                try stores[0].claimDueTimers(unit: "rt", at: Instant(seconds: 159), limit: 500, claim: late).isEmpty)
+            #expect(
+                try stores[0].claimDueTimers(unit: "rt", at: Instant(seconds: 160), limit: 500, claim: late).count
+                    == 200)
+        }
+    }
+
+    @Test func workAddedByAnotherProcessWakesTheWatcher() throws {
+        try PostgresServer.withDatabase { location in
+            let store = try PostgresCaseStore(location: location)
+            defer { store.close() }
+            let woke = DispatchSemaphore(value: 0)
+            let watch = store.watchForWork { woke.signal() }
+            defer { watch?.cancel() }
+            // The first wake says the watcher listens.
+            #expect(woke.wait(timeout: .now() + 30) == .success)
+            try Self.seed(location, count: 1)
+            #expect(woke.wait(timeout: .now() + 30) == .success)
+        }
+    }
+}
