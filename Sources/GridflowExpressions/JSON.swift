@@ -228,6 +228,9 @@ public struct JSONReader {
         if depth > Self.maximumDepth { throw error("the JSON nests deeper than \(Self.maximumDepth) levels") }
     }
 
+    /// Up to this many keys, an object's keys are checked for repeats by comparing them.
+    private static let keysScanned = 16
+
     private mutating func object() throws(JSONError) -> JSON {
         try enter()
         position += 1
@@ -249,7 +252,13 @@ public struct JSONReader {
             }
             let keyStart = position
             let key = try string()
-            guard seen.insert(key).inserted else { throw error("duplicate key '\(key)'", at: keyStart) }
+            // A small object's keys are compared one by one: cheaper than hashing each.
+            if object.keys.count < Self.keysScanned {
+                guard !object.keys.contains(key) else { throw error("duplicate key '\(key)'", at: keyStart) }
+            } else {
+                if seen.isEmpty { seen = Set(object.keys) }
+                guard seen.insert(key).inserted else { throw error("duplicate key '\(key)'", at: keyStart) }
+            }
             skipWhitespace()
             guard position < bytes.count, bytes[position] == UInt8(ascii: ":") else {
                 throw error("expected ':' after the key '\(key)'")

@@ -378,6 +378,7 @@ extension Engine {
         let packaged = Set(appraisal.packages.map(\.role)).intersection(
             role.map { [$0] } ?? Set(appraisal.packages.map(\.role)))
         let roles = role.map { [$0] } ?? appraisal.packages.map(\.role)
+        let packageRoles = appraisal.packages.map(\.role)
         let total = try storeCall { () throws(StoreError) in try store.peopleCount(unit: program.unit) }
         var storing = !dryRun
         var performed: Set<String> = []
@@ -398,10 +399,20 @@ extension Engine {
                 try store.people(unit: program.unit, after: cursor, limit: batchSize)
             }
             var people: [(id: String, record: Record, roles: [String])] = []
+            people.reserveCapacity(page.count)
             for person in page {
-                let actor = try actor(person, roles: [], now: now, appointed: appointed[person.id] ?? [])
-                let roles = appraisal.packages.map(\.role).filter { packaged.contains($0) && actor.roles.contains($0) }
-                if !roles.isEmpty, let record = actor.person { people.append((person.id, record, roles)) }
+                // The roles `actor(_:roles:now:appointed:)` gives (the directory's, those whose
+                // `held_by` holds, those appointed; never `system`), without the scopes an
+                // appraisal does not read.
+                let record = try directoryRecord(of: person)
+                let derived = try program.derivedRoles(of: record, now: now)
+                let appointments = appointed[person.id] ?? []
+                let roles = packageRoles.filter { role in
+                    packaged.contains(role) && role != Unit.Role.system
+                        && (person.roles.contains(role) || derived.contains(role)
+                            || appointments.contains { $0.role == role })
+                }
+                if !roles.isEmpty { people.append((person.id, record, roles)) }
             }
             read += page.count
             outcome.seconds.people += seconds(since: start)
@@ -526,8 +537,8 @@ extension Engine {
         appraisal: CompiledAppraisal, window: AppraisalWindow, roles: [String], range: AppraisalBatchRange,
         performed: Set<String>, mine: inout [String: String], outcome: inout AppraisalOutcome, now: Instant
     ) throws(EngineError) {
+        // The people's records by id, made when a consequence first needs one.
         var records: [String: Record] = [:]
-        for person in people { records[person.id] = person.record }
         var results: [StoredAppraisal] = []
         var consequences: [(consequence: StoredConsequence, step: Step?)] = []
         results.reserveCapacity(entries.count)
@@ -540,6 +551,10 @@ extension Engine {
             guard let package = appraisal.package(for: entry.score.role),
                 let effects = package.consequences[entry.score.grade]
             else { continue }
+            if records.isEmpty {
+                records.reserveCapacity(people.count)
+                for person in people { records[person.id] = person.record }
+            }
             let frame = Frame(
                 roots: [
                     .record(entry.facts), .record(records[entry.person]!),
@@ -620,8 +635,79 @@ extension Engine {
     }
 
     /// A score as JSON: dimensions, bonus and deduction items, caps, total, grade and the veto
-    /// that set it (`vetoed_by`, null when the total did).
+    /// that set it (`vetoed_by`, null when the total did). Written byte by byte, as
+    /// `ValueJSON.encode(detailsValue(score))` writes it (keys sorted), for every result a run stores.
     static func details(_ score: AppraisalScore) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(128 + 96 * (score.dimensions.count + score.bonus.count + score.deductions.count))
+        func number(_ value: Number) { ValueJSON.write(.number(value), to: &out) }
+        func string(_ text: String) { ValueJSON.write(string: text, to: &out) }
+        func items(_ list: [AppraisalScore.ItemResult]) {
+            out.append(UInt8(ascii: "["))
+            for (index, item) in list.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.append(contentsOf: #"{"capped":"#.utf8)
+                out.append(contentsOf: (item.capped ? "true" : "false").utf8)
+                out.append(contentsOf: #","count":"#.utf8)
+                number(item.count)
+                out.append(contentsOf: #","name":"#.utf8)
+                string(item.name)
+                out.append(contentsOf: #","points":"#.utf8)
+                number(item.points)
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(contentsOf: #"{"bonus":"#.utf8)
+        items(score.bonus)
+        out.append(contentsOf: #","caps":["#.utf8)
+        for (index, cap) in score.caps.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"cut":"#.utf8)
+            number(cap.cut)
+            out.append(contentsOf: #","name":"#.utf8)
+            string(cap.name)
+            out.append(contentsOf: #","points":"#.utf8)
+            number(cap.points)
+            out.append(contentsOf: #","sum":"#.utf8)
+            number(cap.sum)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: #"],"deductions":"#.utf8)
+        items(score.deductions)
+        out.append(contentsOf: #","dimensions":["#.utf8)
+        for (index, dimension) in score.dimensions.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(contentsOf: #"{"contribution":"#.utf8)
+            number(dimension.contribution)
+            out.append(contentsOf: #","name":"#.utf8)
+            string(dimension.name)
+            out.append(contentsOf: #","score":"#.utf8)
+            number(dimension.score)
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append(contentsOf: #"],"grade":"#.utf8)
+        string(score.grade)
+        out.append(contentsOf: #","total":"#.utf8)
+        number(score.total)
+        out.append(contentsOf: #","vetoed_by":"#.utf8)
+        if let veto = score.veto {
+            out.append(contentsOf: #"{"band_grade":"#.utf8)
+            string(veto.bandGrade)
+            out.append(contentsOf: #","name":"#.utf8)
+            string(veto.name)
+            out.append(contentsOf: #","title":"#.utf8)
+            if let title = veto.title { string(title) } else { out.append(contentsOf: "null".utf8) }
+            out.append(UInt8(ascii: "}"))
+        } else {
+            out.append(contentsOf: "null".utf8)
+        }
+        out.append(UInt8(ascii: "}"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The details of a score as a value: what `details(_:)` writes (its reference, for tests).
+    static func detailsValue(_ score: AppraisalScore) -> Value {
         func items(_ list: [AppraisalScore.ItemResult]) -> Value {
             .list(
                 list.map {
@@ -631,16 +717,17 @@ extension Engine {
                     ])
                 })
         }
-        return ValueJSON.encode([
-            "dimensions": .list(
+        return .map([
+            .string("dimensions"): .list(
                 score.dimensions.map {
                     .map([
                         .string("name"): .string($0.name), .string("score"): .number($0.score),
                         .string("contribution"): .number($0.contribution),
                     ])
                 }),
-            "bonus": items(score.bonus), "deductions": items(score.deductions), "caps": caps(score.caps),
-            "total": .number(score.total), "grade": .string(score.grade), "vetoed_by": vetoedBy(score.veto),
+            .string("bonus"): items(score.bonus), .string("deductions"): items(score.deductions),
+            .string("caps"): caps(score.caps), .string("total"): .number(score.total),
+            .string("grade"): .string(score.grade), .string("vetoed_by"): vetoedBy(score.veto),
         ])
     }
 

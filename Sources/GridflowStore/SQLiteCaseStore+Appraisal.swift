@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 import GridflowExpressions
 import GridflowRuntime
 
@@ -16,10 +17,66 @@ extension SQLiteCaseStore {
 
     public func people(unit: String, after cursor: String?, limit: Int) throws(StoreError) -> [StoredPerson] {
         try read { db in
-            try Row.fetchAll(
-                db.cachedStatement(sql: "SELECT * FROM people WHERE unit = ? AND id > ? ORDER BY id LIMIT ?"),
-                arguments: [unit, cursor ?? "", limit]
-            ).map(Self.storedPerson)
+            // Stepped with SQLite's own calls: a run reads every person of the directory.
+            let statement = try db.cachedStatement(
+                sql: "SELECT id, roles, record FROM people WHERE unit = ? AND id > ? ORDER BY id LIMIT ?")
+            try statement.setArguments([unit, cursor ?? "", limit])
+            let handle = statement.sqliteStatement
+            defer { sqlite3_reset(handle) }
+            func text(_ column: Int32) -> String {
+                guard let bytes = sqlite3_column_text(handle, column) else { return "" }
+                return String(
+                    decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))),
+                    as: UTF8.self)
+            }
+            var people: [StoredPerson] = []
+            people.reserveCapacity(max(0, min(limit, 100_000)))
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+                }
+                let id = text(0)
+                let rolesJSON = text(1)
+                people.append(
+                    StoredPerson(
+                        id: id, roles: try Self.plainRoles(rolesJSON) ?? Self.roles(rolesJSON, of: "person \(id)"),
+                        recordJSON: text(2)))
+            }
+            return people
+        }
+    }
+
+    /// The roles of a list as `importPeople` writes it (`["a","b"]`, names without escapes or
+    /// spaces), read without a JSON parser; `nil` for any other text (`roles(_:of:)` reads it).
+    static func plainRoles(_ json: String) -> [String]? {
+        var json = json
+        return json.withUTF8 { bytes -> [String]? in
+            guard bytes.count >= 2, bytes.first == UInt8(ascii: "["), bytes.last == UInt8(ascii: "]") else {
+                return nil
+            }
+            var roles: [String] = []
+            var index = 1
+            let end = bytes.count - 1
+            if index == end { return roles }
+            while true {
+                guard index < end, bytes[index] == UInt8(ascii: "\"") else { return nil }
+                let start = index + 1
+                var close = start
+                while close < end, bytes[close] != UInt8(ascii: "\"") {
+                    // Escapes and control characters are the JSON parser's to read.
+                    if bytes[close] == UInt8(ascii: "\\") || bytes[close] < 0x20 || bytes[close] >= 0x80 { return nil }
+                    close += 1
+                }
+                guard close < end else { return nil }
+                roles.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<close]), as: UTF8.self))
+                index = close + 1
+                if index == end { return roles }
+                guard bytes[index] == UInt8(ascii: ",") else { return nil }
+                index += 1
+            }
         }
     }
 
@@ -60,44 +117,72 @@ extension SQLiteCaseStore {
     ) throws(StoreError) -> (counts: [[String: Number]], uncounted: [StoredCase])? {
         try read { db in
             var results = [[String: Number]](repeating: [:], count: queries.count)
-            // One pass over the period's cases per person field: each query a column of sums.
-            var groups: [CaseTerm: [Int]] = [:]
+            // One pass over the period's cases: a column per person field the queries name,
+            // then a column per query, its amount on the case (0 when its condition does not
+            // hold); the sums by person are made here, so that the cases' fields are read once
+            // for all queries (SQLite parses a case's JSON once for all its columns).
             var order: [CaseTerm] = []
-            for (index, query) in queries.enumerated() {
-                if groups[query.person] == nil { order.append(query.person) }
-                groups[query.person, default: []].append(index)
-            }
-            for person in order {
-                let members = groups[person]!
-                var arguments: [(any DatabaseValueConvertible)?] = []
-                var columns = [Self.sql(person, &arguments) + " AS person"]
-                for index in members {
-                    let query = queries[index]
-                    var amount = "1"
-                    if case .size(let path) = query.amount {
-                        amount = "COALESCE(json_array_length(fields, ?), 0)"
-                        arguments.append(Self.jsonPath(path))
-                    }
-                    if let condition = query.condition {
-                        let test = Self.sql(condition, &arguments)
-                        amount = "CASE WHEN \(test) THEN \(amount) ELSE 0 END"
-                    }
-                    columns.append("SUM(\(amount))")
+            for query in queries where !order.contains(query.person) { order.append(query.person) }
+            var arguments: [(any DatabaseValueConvertible)?] = []
+            var columns = order.map { Self.sql($0, &arguments) }
+            for query in queries {
+                var amount = "1"
+                if case .size(let path) = query.amount {
+                    amount = "COALESCE(json_array_length(fields, ?), 0)"
+                    arguments.append(Self.jsonPath(path))
                 }
-                arguments += [unit, workflow, from.seconds, to.seconds]
-                let sql = """
+                if let condition = query.condition {
+                    let test = Self.sql(condition, &arguments)
+                    amount = "CASE WHEN \(test) THEN \(amount) ELSE 0 END"
+                }
+                columns.append(amount)
+            }
+            arguments += [unit, workflow, from.seconds, to.seconds]
+            let statement = try db.makeStatement(
+                sql: """
                     SELECT \(columns.joined(separator: ", ")) FROM cases
                     WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
                         AND snapshot_version = version
-                    GROUP BY 1 HAVING person IS NOT NULL
-                    """
-                let rows = try Row.fetchCursor(db, sql: sql, arguments: StatementArguments(arguments))
-                while let row = try rows.next() {
-                    // A person field holding something other than an id counts for nobody.
-                    guard let id = row[0] as String? else { continue }
-                    for (column, index) in members.enumerated() {
-                        let amount: Int64 = row[column + 1]
-                        if amount != 0 { results[index][id] = Number(Int(amount)) }
+                    """)
+            try statement.setArguments(StatementArguments(arguments))
+            let handle = statement.sqliteStatement
+            let personOf = queries.map { query in order.firstIndex(of: query.person)! }
+            // Per person field, each person's sums (a column per query).
+            var sums = [[String: [Int64]]](repeating: [:], count: order.count)
+            var ids = [String?](repeating: nil, count: order.count)
+            let zeros = [Int64](repeating: 0, count: queries.count)
+            while true {
+                let code = sqlite3_step(handle)
+                if code == SQLITE_DONE { break }
+                guard code == SQLITE_ROW else {
+                    let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
+                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+                }
+                // A person field holding something other than an id counts for nobody.
+                for column in order.indices {
+                    ids[column] = nil
+                    guard sqlite3_column_type(handle, Int32(column)) == SQLITE_TEXT,
+                        let text = sqlite3_column_text(handle, Int32(column))
+                    else { continue }
+                    ids[column] = String(
+                        decoding: UnsafeBufferPointer(
+                            start: text, count: Int(sqlite3_column_bytes(handle, Int32(column)))),
+                        as: UTF8.self)
+                }
+                for (index, person) in personOf.enumerated() {
+                    guard let id = ids[person] else { continue }
+                    let amount = sqlite3_column_int64(handle, Int32(order.count + index))
+                    if amount == 0 { continue }
+                    let (sum, overflow) = sums[person][id, default: zeros][index].addingReportingOverflow(amount)
+                    // As SQLite's SUM says it.
+                    guard !overflow else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow") }
+                    sums[person][id, default: zeros][index] = sum
+                }
+            }
+            for (person, byID) in sums.enumerated() {
+                for (id, row) in byID {
+                    for (index, amount) in row.enumerated() where personOf[index] == person && amount != 0 {
+                        results[index][id] = Number(Int(amount))
                     }
                 }
             }
@@ -152,6 +237,17 @@ extension SQLiteCaseStore {
         }
     }
 
+    /// Results written by one statement of `saveAppraisalBatch` (the rest one at a time).
+    static let appraisalRows = 64
+    static let appraisalInserts = [1, appraisalRows].map { rows in
+        "INSERT OR REPLACE INTO appraisals (unit, appraisal, period, person, role, definition_version, total, grade, details, at) VALUES "
+            + repeatElement("(?1, ?2, ?3, ?, ?, ?, ?, ?, ?, ?)", count: rows).joined(separator: ", ")
+    }
+
+    /// The insert of `rows` results (1 or `appraisalRows`): the unit, appraisal and period are
+    /// parameters 1 to 3, then 7 parameters a row.
+    static func appraisalInsert(rows: Int) -> String { appraisalInserts[rows == 1 ? 0 : 1] }
+
     public func saveAppraisalBatch(
         unit: String, appraisal: String, period: String, roles: [String], people: AppraisalBatchRange,
         results: [StoredAppraisal], consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
@@ -165,17 +261,27 @@ extension SQLiteCaseStore {
                         """,
                     arguments: [unit, appraisal, period, role, people.after ?? "", people.through, people.through])
             }
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT OR REPLACE INTO appraisals
-                        (unit, appraisal, period, person, role, definition_version, total, grade, details, at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """)
-            for result in results {
-                try insert.execute(arguments: [
-                    unit, appraisal, period, result.person, result.role, result.definitionVersion, result.total,
-                    result.grade, result.detailsJSON, result.at.seconds,
-                ])
+            // Many rows a statement, bound with SQLite's own calls: a run stores a row per person.
+            var first = 0
+            while first < results.count {
+                let count = results.count - first >= Self.appraisalRows ? Self.appraisalRows : 1
+                let insert = try RawStatement(db, sql: Self.appraisalInsert(rows: count))
+                insert.bind(1, unit)
+                insert.bind(2, appraisal)
+                insert.bind(3, period)
+                var index: Int32 = 4
+                for result in results[first..<first + count] {
+                    insert.bind(index, result.person)
+                    insert.bind(index + 1, result.role)
+                    insert.bind(index + 2, result.definitionVersion)
+                    insert.bind(index + 3, result.total)
+                    insert.bind(index + 4, result.grade)
+                    insert.bind(index + 5, result.detailsJSON)
+                    insert.bind(index + 6, result.at.seconds)
+                    index += 7
+                }
+                try insert.execute()
+                first += count
             }
             for (consequence, step) in consequences {
                 try Self.run(

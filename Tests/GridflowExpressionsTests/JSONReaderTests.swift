@@ -67,6 +67,26 @@ import Testing
         }
     }
 
+    /// Keys are checked for repeats one by one in small objects and through a set in large
+    /// ones: a repeat is found either way, early or late.
+    @Test(arguments: [3, 15, 16, 17, 40])
+    func findsARepeatedKeyInObjectsOfAnySize(keys: Int) throws {
+        let entries = (0..<keys).map { "\"k\($0)\": \($0)" }
+        let object = try JSONReader.read("{" + entries.joined(separator: ", ") + "}")
+        guard case .object(let read) = object else {
+            Issue.record("not an object")
+            return
+        }
+        #expect(read.keys.count == keys)
+        for repeated in [0, keys - 1] {
+            let text = "{" + (entries + ["\"k\(repeated)\": 0"]).joined(separator: ", ") + "}"
+            #expect(throws: JSONError.self) { try JSONReader.read(text) }
+            do { _ = try JSONReader.read(text) } catch {
+                #expect(error.description.hasSuffix("duplicate key 'k\(repeated)'"))
+            }
+        }
+    }
+
     @Test func refusesInvalidUTF8AndDeepNesting() {
         #expect(throws: JSONError.self) { try JSONReader.read([0x22, 0xC3, 0x28, 0x22]) }
         #expect(throws: JSONError.self) { try JSONReader.read(String(repeating: "[", count: 600)) }

@@ -194,6 +194,12 @@ import Testing
         #expect(vetoed.total == Number(95))
         #expect(vetoed.grade == "unqualified")
         #expect(vetoed.veto == .init(name: "discipline_violation", title: "经查实违纪违规", bandGrade: "excellent"))
+        // The stored details, written byte by byte, are the JSON of their value form.
+        for score in [clean, vetoed] {
+            #expect(Engine.details(score) == ValueJSON.encode(Engine.detailsValue(score)))
+        }
+        #expect(
+            Engine.details(vetoed).contains(#""vetoed_by":{"band_grade":"excellent","name":"discipline_violation""#))
     }
 
     /// The oilfield bonus items count at most 8 together: 6 + 4 + 3 = 13 gives 8, 5 cut.
@@ -219,5 +225,9 @@ import Testing
         let few = try score(["periodic_checks_total": 0, "rules_improved": 1, "inspections_joined": 2])
         #expect(few.caps == [.init(name: "bonus_total", sum: Number(4), points: Number(4), cut: Number(0))])
         #expect(few.total == Number(34))
+        for score in [all, few] {
+            #expect(Engine.details(score) == ValueJSON.encode(Engine.detailsValue(score)))
+        }
+        #expect(Engine.details(all).contains(#""caps":[{"cut":5,"name":"bonus_total","points":8,"sum":13}]"#))
     }
 }

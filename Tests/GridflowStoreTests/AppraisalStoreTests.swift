@@ -88,6 +88,33 @@ import Testing
         let first = try store.people(unit: "rt", after: nil, limit: 2).map(\.id)
         let second = try store.people(unit: "rt", after: first.last, limit: 2).map(\.id)
         #expect(first + second == ["an", "li", "wang", "zhao"])
+        // Roles come back as imported, whether read as a plain list or by the JSON parser
+        // (names beyond ASCII, none at all).
+        let roles = [["employee", "grid_supervisor"], [], ["网格员"], ["a\"b"]]
+        try store.importPeople(
+            unit: "rt",
+            roles.enumerated().map { StoredPerson(id: "r\($0)", roles: $1, recordJSON: "{\"id\":\"r\($0)\"}") },
+            replacing: true)
+        let read = try store.people(unit: "rt", after: nil, limit: 10)
+        #expect(read.map(\.roles) == roles)
+        #expect(read.map(\.recordJSON) == (0..<roles.count).map { "{\"id\":\"r\($0)\"}" })
+    }
+
+    /// Results are written many to a statement: every one of a large batch is stored as given.
+    @Test func aLargeBatchStoresEveryResult() throws {
+        let store = try SQLiteCaseStoreTests.store(path)
+        let results = (0..<150).map { index in
+            StoredAppraisal(
+                person: String(format: "p%03d", index), role: index % 2 == 0 ? "employee" : "lead",
+                definitionVersion: "v\(index % 3)", total: "\(index).5", grade: "g\(index % 4)",
+                detailsJSON: "{\"n\":\(index)}", at: fixture.now)
+        }
+        try store.saveAppraisalBatch(
+            unit: "rt", appraisal: "a", period: "2024", roles: ["employee", "lead"],
+            people: .init(after: nil, through: nil), results: results, consequences: [], at: fixture.now)
+        let stored = try store.appraisalResults(unit: "rt", appraisal: "a", period: "2024")
+        #expect(stored.count == 150)
+        #expect(Set(stored) == Set(results))
     }
 
     @Test func aBatchReplacesTheResultsOfItsIdRangeOnly() throws {
