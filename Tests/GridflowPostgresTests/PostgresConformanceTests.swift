@@ -86,6 +86,11 @@ import Testing
                 try store.notification(unit: "rt", id: 3, person: "chen")
             }
             #expect(other != nil && other?.readAt == nil)
+            // A notification that is not there cannot be marked read.
+            #expect(
+                pair.same { store throws(StoreError) in
+                    try store.markNotificationRead(id: 99, person: "li", at: at(10))
+                } != .value(true))
             #expect(try ids(["reviewer"], unread: true) == [4, 1])
             #expect(try ids(["reviewer"], person: "chen", unread: true) == [4, 3, 1])
             #expect(try ids(["reviewer"]).count == 3)

@@ -7,7 +7,8 @@ import Testing
 @testable import GridflowRuntime
 
 /// Several processes at once on one PostgreSQL database (a store, with its own connections, per
-/// thread): an idempotency key is claimed once, a sign-in code redeemed once.
+/// thread): an idempotency key is claimed once, a sign-in code redeemed once, a webhook try
+/// settled once.
 @Suite(PostgresServer.available) struct PostgresRaceTests {
     static let contenders = 8
     let now = Fixture.now
@@ -97,6 +98,30 @@ import Testing
                     #expect((stored != nil) == (outcome == .signedIn(unit: "rt", person: "wang")))
                 }
             }
+        }
+    }
+
+    @Test func aWebhookTryRecordedAtOnceIsSettledOnce() throws {
+        try PostgresServer.withDatabase { location in
+            let first = try PostgresCaseStore(location: location)
+            defer { first.close() }
+            try PostgresConformanceTests().notified(first)
+            let stores = try Self.stores(location)
+            defer { for store in stores { store.close() } }
+            let due = try stores[0].dueWebhookDeliveries(at: Instant(seconds: now.seconds + 100), limit: 10)
+            #expect(due.count == 4)
+            for delivery in due {
+                let answers = Self.atOnce(stores) { index, store throws(StoreError) in
+                    try store.recordWebhookAttempt(
+                        delivery, at: Instant(seconds: now.seconds + 10), error: index.isMultiple(of: 2) ? nil : "503",
+                        retryAt: Instant(seconds: now.seconds + 60), incident: nil)
+                }
+                let settled = try answers.map { try $0.get() }
+                #expect(settled.filter { $0 }.count == 1, "\(settled)")
+            }
+            // Each delivery moved on by one try: done, or due again with one attempt.
+            let again = try stores[0].dueWebhookDeliveries(at: Instant(seconds: now.seconds + 100), limit: 10)
+            #expect(again.allSatisfy { $0.attempts == 1 })
         }
     }
 }
