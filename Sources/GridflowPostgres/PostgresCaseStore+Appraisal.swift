@@ -1,0 +1,299 @@
+import GridflowExpressions
+import GridflowRuntime
+import PostgresNIO
+
+/// What an appraisal reads and writes: the cases of a period (all, or by pages optionally
+/// narrowed in SQL), when they first entered each state, facts counted in SQL, results and
+/// consequences saved a batch at a time. The SQLite store's semantics; its JSON paths are
+/// `jsonb` paths here.
+extension PostgresCaseStore {
+    public func cases(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError)
+        -> [StoredCase]
+    {
+        try withConnection { connection throws(StoreError) in
+            let rows = try connection.query(
+                """
+                SELECT \(unescaped: Self.caseColumns) FROM cases
+                WHERE unit = \(unit) AND workflow = \(workflow) AND opened_at >= \(from.seconds) AND opened_at < \(to.seconds)
+                ORDER BY opened_at, id
+                """)
+            var cases: [StoredCase] = []
+            for row in rows { cases.append(try Self.storedCase(row, connection)) }
+            return cases
+        }
+    }
+
+    public func firstEntries(unit: String, workflow: String, openedFrom from: Instant, to: Instant)
+        throws(StoreError) -> [String: [String: Instant]]
+    {
+        try withConnection { connection throws(StoreError) in
+            var entries: [String: [String: Instant]] = [:]
+            let rows = try connection.rows(
+                """
+                SELECT steps.case_id, steps.to_state, MIN(steps.at) FROM steps
+                JOIN cases ON cases.id = steps.case_id
+                WHERE cases.unit = \(unit) AND cases.workflow = \(workflow) AND cases.opened_at >= \(from.seconds)
+                  AND cases.opened_at < \(to.seconds)
+                GROUP BY steps.case_id, steps.to_state
+                """
+            ) { row in try row.decode((String, String, Int).self) }
+            for (caseID, state, first) in rows { entries[caseID, default: [:]][state] = Instant(seconds: first) }
+            return entries
+        }
+    }
+
+    public func cases(
+        unit: String, workflow: String, openedFrom from: Instant, to: Instant, after cursor: CaseCursor?, limit: Int,
+        where condition: CaseCondition?
+    ) throws(StoreError) -> (cases: [StoredCase], next: CaseCursor?) {
+        var binds = PostgresBindings()
+        binds.append(unit)
+        binds.append(workflow)
+        binds.append(from.seconds)
+        binds.append(to.seconds)
+        var sql =
+            "SELECT \(Self.caseColumns), seq FROM cases WHERE unit = $1 AND workflow = $2 AND opened_at >= $3 AND opened_at < $4"
+        if let cursor {
+            // (opened_at, seq) is the order of the index cases_by_opening and the row's number.
+            binds.append(Int(cursor.openedAt))
+            binds.append(Int(cursor.row))
+            sql += " AND (opened_at, seq) > ($\(binds.count - 1), $\(binds.count))"
+        }
+        // The condition narrows the page to the cases whose stored fields are current and hold
+        // it; a case whose snapshot lags behind its steps comes whatever its fields. The caller
+        // evaluates its `where` on every case it gets all the same.
+        if let condition {
+            sql += " AND (snapshot_version < version OR " + Self.sql(condition, &binds) + ")"
+        }
+        binds.append(limit)
+        sql += " ORDER BY opened_at, seq LIMIT $\(binds.count)"
+        return try withConnection { connection throws(StoreError) in
+            let rows = try connection.query(PostgresQuery(unsafeSQL: sql, binds: binds))
+            var cases: [StoredCase] = []
+            var last: CaseCursor?
+            for row in rows {
+                let stored = try Self.storedCase(row, connection)
+                cases.append(stored)
+                do {
+                    last = CaseCursor(
+                        openedAt: Int64(stored.openedAt.seconds),
+                        row: Int64(try row.makeRandomAccess()["seq"].decode(Int.self)))
+                } catch {
+                    throw StoreError(.database, "case \(stored.id) of \(location) has no sequence number: \(error)")
+                }
+            }
+            return (cases, cases.count == limit ? last : nil)
+        }
+    }
+
+    public func countCases(
+        unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery]
+    ) throws(StoreError) -> (counts: [[String: Number]], uncounted: [StoredCase])? {
+        try withConnection { connection throws(StoreError) in
+            var results = [[String: Number]](repeating: [:], count: queries.count)
+            // One pass over the period's cases per person field: each query a column of sums.
+            var groups: [CaseTerm: [Int]] = [:]
+            var order: [CaseTerm] = []
+            for (index, query) in queries.enumerated() {
+                if groups[query.person] == nil { order.append(query.person) }
+                groups[query.person, default: []].append(index)
+            }
+            for person in order {
+                let members = groups[person]!
+                var binds = PostgresBindings()
+                binds.append(unit)
+                binds.append(workflow)
+                binds.append(from.seconds)
+                binds.append(to.seconds)
+                // A person field holding something other than an id counts for nobody.
+                let id = Self.sql(person, &binds)
+                var columns = ["CASE WHEN jsonb_typeof(\(id)) = 'string' THEN (\(id)) #>> '{}' END"]
+                for index in members {
+                    let query = queries[index]
+                    var amount = "1"
+                    if case .size(let path) = query.amount {
+                        binds.append(path)
+                        let list = "(fields::jsonb #> $\(binds.count)::text[])"
+                        amount = "CASE WHEN jsonb_typeof(\(list)) = 'array' THEN jsonb_array_length(\(list)) ELSE 0 END"
+                    }
+                    if let condition = query.condition {
+                        amount = "CASE WHEN \(Self.sql(condition, &binds)) THEN \(amount) ELSE 0 END"
+                    }
+                    columns.append("SUM(\(amount))::BIGINT")
+                }
+                let sql = """
+                    SELECT \(columns.joined(separator: ", ")) FROM cases
+                    WHERE unit = $1 AND workflow = $2 AND opened_at >= $3 AND opened_at < $4
+                        AND snapshot_version = version
+                    GROUP BY 1
+                    """
+                let rows = try connection.rows(PostgresQuery(unsafeSQL: sql, binds: binds)) { row in
+                    let columns = row.makeRandomAccess()
+                    let id = try columns[0].decode(String?.self)
+                    let amounts = try members.indices.map { column in try columns[column + 1].decode(Int.self) }
+                    return (id, amounts)
+                }
+                for (id, amounts) in rows {
+                    guard let id else { continue }
+                    for (column, index) in members.enumerated() where amounts[column] != 0 {
+                        results[index][id] = Number(amounts[column])
+                    }
+                }
+            }
+            // The cases whose fields lag behind their steps: few (open ones between snapshots).
+            let lagging = try connection.query(
+                """
+                SELECT \(unescaped: Self.caseColumns) FROM cases
+                WHERE unit = \(unit) AND workflow = \(workflow) AND opened_at >= \(from.seconds) AND opened_at < \(to.seconds)
+                    AND snapshot_version < version
+                ORDER BY opened_at, seq
+                """)
+            var uncounted: [StoredCase] = []
+            for row in lagging { uncounted.append(try Self.storedCase(row, connection)) }
+            return (results, uncounted)
+        }
+    }
+
+    /// SQL that gives true or false (never NULL) for a condition.
+    static func sql(_ condition: CaseCondition, _ binds: inout PostgresBindings) -> String {
+        switch condition {
+        case .equals(let left, let right):
+            let a = sql(left, &binds)
+            return "(\(a) IS NOT DISTINCT FROM \(sql(right, &binds)))"
+        case .oneOf(let term, let strings):
+            guard !strings.isEmpty else { return "FALSE" }
+            let value = sql(term, &binds)
+            var items: [String] = []
+            for string in strings {
+                binds.append(string)
+                items.append("to_jsonb($\(binds.count)::text)")
+            }
+            return "COALESCE(\(value) IN (\(items.joined(separator: ", "))), FALSE)"
+        case .isTrue(let term): return "(\(sql(term, &binds)) IS NOT DISTINCT FROM 'true'::jsonb)"
+        case .present(let term): return "(\(sql(term, &binds)) IS NOT NULL)"
+        case .and(let conditions):
+            guard !conditions.isEmpty else { return "TRUE" }
+            return "(" + conditions.map { sql($0, &binds) }.joined(separator: " AND ") + ")"
+        case .or(let conditions):
+            guard !conditions.isEmpty else { return "FALSE" }
+            return "(" + conditions.map { sql($0, &binds) }.joined(separator: " OR ") + ")"
+        case .not(let inner): return "(NOT \(sql(inner, &binds)))"
+        }
+    }
+
+    /// SQL for a term's value as `jsonb`: NULL when missing or JSON null (as SQLite's
+    /// `json_extract` gives), so `COALESCE` and `IS NOT NULL` read as they do there.
+    static func sql(_ term: CaseTerm, _ binds: inout PostgresBindings) -> String {
+        switch term {
+        case .field(let path):
+            binds.append(path)
+            return "NULLIF(fields::jsonb #> $\(binds.count)::text[], 'null'::jsonb)"
+        case .state: return "to_jsonb(state)"
+        case .id: return "to_jsonb(id)"
+        case .string(let text):
+            binds.append(text)
+            return "to_jsonb($\(binds.count)::text)"
+        case .bool(let value): return value ? "'true'::jsonb" : "'false'::jsonb"
+        case .coalesce(let left, let right):
+            let a = sql(left, &binds)
+            return "COALESCE(\(a), \(sql(right, &binds)))"
+        }
+    }
+
+    public func appraisalResults(unit: String, appraisal: String, period: String) throws(StoreError)
+        -> [StoredAppraisal]
+    {
+        try withConnection { connection throws(StoreError) in
+            try connection.rows(
+                """
+                SELECT person, role, definition_version, total, grade, details, at FROM appraisals
+                WHERE unit = \(unit) AND appraisal = \(appraisal) AND period = \(period) ORDER BY person, role
+                """
+            ) { row in
+                let (person, role, definitionVersion, total, grade, details, at) = try row.decode(
+                    (String, String, String, String, String, String, Int).self)
+                return StoredAppraisal(
+                    person: person, role: role, definitionVersion: definitionVersion, total: total, grade: grade,
+                    detailsJSON: details, at: Instant(seconds: at))
+            }
+        }
+    }
+
+    public func appraisalConsequences(unit: String, appraisal: String, period: String) throws(StoreError)
+        -> [StoredConsequence]
+    {
+        try withConnection { connection throws(StoreError) in
+            try connection.rows(
+                """
+                SELECT person, role, grade, effect, kind, details, case_id FROM appraisal_consequences
+                WHERE unit = \(unit) AND appraisal = \(appraisal) AND period = \(period)
+                ORDER BY person, role, grade, effect
+                """
+            ) { row in
+                let (person, role, grade, effect, kind, details, caseID) = try row.decode(
+                    (String, String, String, Int, String, String, String?).self)
+                return StoredConsequence(
+                    person: person, role: role, grade: grade, index: effect, kind: kind, detailsJSON: details,
+                    caseID: caseID)
+            }
+        }
+    }
+
+    public func saveAppraisalBatch(
+        unit: String, appraisal: String, period: String, roles: [String], people: AppraisalBatchRange,
+        results: [StoredAppraisal], consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
+    ) throws(StoreError) {
+        let steps = consequences.map { ($0.consequence, $0.step.map(EncodedStep.init)) }
+        try write { connection throws(StoreError) in
+            for role in roles {
+                if let through = people.through {
+                    try connection.execute(
+                        """
+                        DELETE FROM appraisals WHERE unit = \(unit) AND appraisal = \(appraisal) AND period = \(period)
+                          AND role = \(role) AND person > \(people.after ?? "") AND person <= \(through)
+                        """)
+                } else {
+                    try connection.execute(
+                        """
+                        DELETE FROM appraisals WHERE unit = \(unit) AND appraisal = \(appraisal) AND period = \(period)
+                          AND role = \(role) AND person > \(people.after ?? "")
+                        """)
+                }
+            }
+            for result in results {
+                try connection.execute(
+                    """
+                    INSERT INTO appraisals
+                        (unit, appraisal, period, person, role, definition_version, total, grade, details, at)
+                    VALUES (\(unit), \(appraisal), \(period), \(result.person), \(result.role),
+                            \(result.definitionVersion), \(result.total), \(result.grade), \(result.detailsJSON),
+                            \(result.at.seconds))
+                    ON CONFLICT (unit, appraisal, period, person, role) DO UPDATE SET
+                        definition_version = excluded.definition_version, total = excluded.total,
+                        grade = excluded.grade, details = excluded.details, at = excluded.at
+                    """)
+            }
+            for (consequence, step) in steps {
+                let inserted = try connection.execute(
+                    """
+                    INSERT INTO appraisal_consequences
+                        (unit, appraisal, period, person, role, grade, effect, kind, details, case_id, at)
+                    VALUES (\(unit), \(appraisal), \(period), \(consequence.person), \(consequence.role),
+                            \(consequence.grade), \(consequence.index), \(consequence.kind), \(consequence.detailsJSON),
+                            NULL, \(at.seconds))
+                    ON CONFLICT DO NOTHING
+                    """)
+                // Performed by an earlier or concurrent run: nothing more to do.
+                guard inserted == 1, let step else { continue }
+                try Self.commitStep(step, expectedVersion: nil, connection)
+                try connection.execute(
+                    """
+                    UPDATE appraisal_consequences SET case_id = \(step.step.next.id)
+                    WHERE unit = \(unit) AND appraisal = \(appraisal) AND period = \(period)
+                      AND person = \(consequence.person) AND role = \(consequence.role)
+                      AND grade = \(consequence.grade) AND effect = \(consequence.index)
+                    """)
+            }
+        }
+    }
+}
