@@ -1,6 +1,7 @@
 import Foundation
 import GridflowExpressions
 import GridflowStore
+import Synchronization
 import Testing
 
 @testable import GridflowPostgres
@@ -493,6 +494,36 @@ extension PostgresCaseStore: ComparedStore {}
                     #expect(pages.count < 20)
                 }
             }
+        }
+    }
+
+    /// Several processes deploying at once take turns: each deployment numbered after the
+    /// others', a version deployed by several stored once, none failing.
+    @Test func deploymentsFromSeveralProcessesAtOnceTakeTurns() throws {
+        try PostgresServer.withDatabase { location in
+            let stores = try (0..<8).map { _ in try PostgresCaseStore(location: location) }
+            defer { for store in stores { store.close() } }
+            let outcomes = Mutex<[String: [Bool]]>([:])
+            let failures = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: stores.count) { index in
+                for version in (0..<5).map({ "own-\(index)-\($0)" }) + ["shared"] {
+                    do {
+                        let new = try stores[index].deploy(
+                            StoredDeployment(
+                                unit: "rt", version: version, sequence: 0, files: [], deployedBy: "ops \(index)",
+                                deployedAt: Instant(seconds: 1_750_000_000), message: nil), adopting: [])
+                        outcomes.withLock { $0[version, default: []].append(new) }
+                    } catch {
+                        failures.withLock { $0.append("\(version): \(error)") }
+                    }
+                }
+            }
+            #expect(failures.withLock { $0 } == [])
+            let deployments = try stores[0].deployments(unit: "rt")
+            #expect(deployments.map(\.sequence) == Array(1...41))
+            #expect(Set(deployments.map(\.version)).count == 41)
+            #expect(outcomes.withLock { $0["shared"]?.filter { $0 }.count } == 1)
+            #expect(outcomes.withLock { $0.values.map(\.count).reduce(0, +) } == 48)
         }
     }
 }
