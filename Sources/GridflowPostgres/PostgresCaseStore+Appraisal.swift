@@ -62,8 +62,11 @@ extension PostgresCaseStore {
         // The condition narrows the page to the cases whose stored fields are current and hold
         // it; a case whose snapshot lags behind its steps comes whatever its fields. The caller
         // evaluates its `where` on every case it gets all the same.
+        // So are the cases jsonb cannot read (see `unreadable`); CASE, unlike OR, checks that first.
         if let condition {
-            sql += " AND (snapshot_version < version OR " + Self.sql(condition, &binds) + ")"
+            sql +=
+                " AND CASE WHEN snapshot_version < version OR \(Self.unreadable) THEN TRUE ELSE "
+                + Self.sql(condition, &binds) + " END"
         }
         binds.append(limit)
         sql += " ORDER BY opened_at, seq LIMIT $\(binds.count)"
@@ -124,7 +127,7 @@ extension PostgresCaseStore {
                 let sql = """
                     SELECT \(columns.joined(separator: ", ")) FROM cases
                     WHERE unit = $1 AND workflow = $2 AND opened_at >= $3 AND opened_at < $4
-                        AND snapshot_version = version
+                        AND snapshot_version = version AND NOT \(Self.unreadable)
                     GROUP BY 1
                     """
                 let rows = try connection.rows(PostgresQuery(unsafeSQL: sql, binds: binds)) { row in
@@ -140,12 +143,13 @@ extension PostgresCaseStore {
                     }
                 }
             }
-            // The cases whose fields lag behind their steps: few (open ones between snapshots).
+            // The cases whose fields lag behind their steps: few (open ones between snapshots);
+            // and those jsonb cannot read.
             let lagging = try connection.query(
                 """
                 SELECT \(unescaped: Self.caseColumns) FROM cases
                 WHERE unit = \(unit) AND workflow = \(workflow) AND opened_at >= \(from.seconds) AND opened_at < \(to.seconds)
-                    AND snapshot_version < version
+                    AND (snapshot_version < version OR \(unescaped: Self.unreadable))
                 ORDER BY opened_at, seq
                 """)
             var uncounted: [StoredCase] = []
@@ -153,6 +157,12 @@ extension PostgresCaseStore {
             return (results, uncounted)
         }
     }
+
+    /// Whether a case's fields hold `\u0000`, which PostgreSQL's JSON functions refuse to read
+    /// (a text may hold any character; a string of the server may not hold NUL): such a case is
+    /// never read with them, only returned for the caller to check in Swift. A string holding a
+    /// backslash and `u0000` is taken for one too, which costs that check and nothing else.
+    static let unreadable = "strpos(fields, '\\u0000') > 0"
 
     /// SQL that gives true or false (never NULL) for a condition.
     static func sql(_ condition: CaseCondition, _ binds: inout PostgresBindings) -> String {

@@ -526,4 +526,35 @@ extension PostgresCaseStore: ComparedStore {}
             #expect(outcomes.withLock { $0.values.map(\.count).reduce(0, +) } == 48)
         }
     }
+
+    /// PostgreSQL's JSON functions refuse a string holding NUL: a case with one is neither
+    /// counted nor filtered in SQL, but returned for the caller to check, and nothing fails.
+    @Test func aCaseWithANulInItsFieldsIsLeftToTheCaller() throws {
+        try PostgresServer.withDatabase { location in
+            let store = try PostgresCaseStore(location: location)
+            defer { store.close() }
+            let reporter = Self.record(["id": .string("wang")])
+            try store.commit(
+                Self.step("rt-report-1", state: "open", fields: ["reporter": reporter, "note": .string("a\u{0}b")]),
+                expectedVersion: nil)
+            try store.commit(
+                Self.step("rt-report-2", state: "open", fields: ["reporter": reporter, "note": .string("plain")]),
+                expectedVersion: nil)
+            #expect(try store.load("rt-report-1")?.fieldsJSON.contains("\\u0000") == true)
+            let query = try #require(
+                CaseCountQuery.translate(person: "case.reporter.id", where: #"case.note == "plain""#, sum: nil))
+            let counted = try #require(
+                try store.countCases(unit: "rt", workflow: "report", openedFrom: Self.from, to: Self.to, [query]))
+            #expect(counted.counts == [["wang": Number(1)]])
+            #expect(counted.uncounted.map(\.id) == ["rt-report-1"])
+            let page = try store.cases(
+                unit: "rt", workflow: "report", openedFrom: Self.from, to: Self.to, after: nil, limit: 10,
+                where: query.condition)
+            #expect(page.cases.map(\.id) == ["rt-report-1", "rt-report-2"])
+            let none = try store.cases(
+                unit: "rt", workflow: "report", openedFrom: Self.from, to: Self.to, after: nil, limit: 10,
+                where: .equals(.field(["note"]), .string("neither")))
+            #expect(none.cases.map(\.id) == ["rt-report-1"])
+        }
+    }
 }
