@@ -96,6 +96,7 @@ let package = Package(
                 "GridflowQR",
                 "GridflowRuntime",
                 "GridflowStore",
+                "GridflowPostgres",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -118,15 +119,19 @@ let package = Package(
         ),
         .testTarget(
             name: "GridflowPostgresTests",
-            dependencies: ["GridflowPostgres", "GridflowStore", "GridflowRuntime", "GridflowExpressions"]
+            dependencies: [
+                "GridflowPostgres", "GridflowStore", "GridflowRuntime", "GridflowExpressions",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ]
         ),
         .testTarget(name: "GridflowServerTests", dependencies: ["GridflowServer"]),
         .testTarget(name: "GridflowQRTests", dependencies: ["GridflowQR"]),
         .testTarget(
             name: "GridflowCLITests",
             dependencies: [
-                "gridflow", "GridflowStore", "GridflowRuntime", "GridflowExpressions",
+                "gridflow", "GridflowStore", "GridflowPostgres", "GridflowRuntime", "GridflowExpressions",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),
     ],
     swiftLanguageModes: [.v6]

@@ -11,7 +11,7 @@ import Synchronization
 /// PostgreSQL re-checks after a concurrent writer of the same row commits). The step log, its
 /// snapshots and their texts are the SQLite store's (`EncodedStep`), so a case reads the same from
 /// either store.
-public final class PostgresCaseStore: Sendable {
+public final class PostgresCaseStore: CaseStore {
     /// Where the store is (its description has no password).
     public let location: PostgresLocation
     let pool: ConnectionPool

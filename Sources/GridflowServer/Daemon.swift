@@ -23,11 +23,16 @@ public final class Daemon: Sendable {
     /// The largest file a shared file space takes, in bytes.
     let maxFileSize: Int
 
+    /// How the scheduler claims timers and effects: this process's name, and how long a claim
+    /// holds before another daemon sharing the store takes the work over.
+    let claim: Claim
+
     public init(
         store: any CaseStore, metrics: DaemonMetrics? = nil, maxFileSize: Int = FileContent.defaultMaxSize,
-        now: @escaping @Sendable () -> Instant
+        claim: Claim = .thisProcess, now: @escaping @Sendable () -> Instant
     ) {
         self.store = store
+        self.claim = claim
         self.maxFileSize = maxFileSize
         self.metrics = metrics
         self.catalog = DeploymentCatalog(store: store)

@@ -59,7 +59,7 @@ struct Scheduler: Service {
             do {
                 let engine = try daemon.engine(unit: unit)
                 let started = ContinuousClock.now
-                let report = try engine.tick(now: daemon.now())
+                let report = try engine.tick(now: daemon.now(), claim: daemon.claim)
                 DaemonMetrics.tick(unit: unit, report)
                 logSteps(unit: unit, report, duration: ContinuousClock.now - started)
                 if report.timersFired + report.effectsPerformed + report.incidents.count > 0 {

@@ -11,7 +11,7 @@ struct Bench: ParsableCommand {
             "Measure speed: expressions (ns per evaluation), workflows (transitions per second), the daemon over HTTP (durable events per second), appraisal (people per second), validation (files per second), a large store (size, daemon memory, read latency).",
         subcommands: [
             ExpressionBench.self, WorkflowBench.self, HTTPBench.self, AppraisalBench.self, ValidateBench.self,
-            StoreBench.self,
+            StoreBench.self, ScaleBench.self,
         ]
     )
 }

@@ -3,6 +3,7 @@ import Foundation
 import GridflowDefinitions
 import GridflowDiagnostics
 import GridflowExpressions
+import GridflowPostgres
 import GridflowRuntime
 import GridflowStore
 
@@ -17,8 +18,43 @@ struct CaseCommand: ParsableCommand {
 
 /// Options every case command takes.
 struct StoreOptions: ParsableArguments {
-    @Option(help: "The SQLite store.")
-    var db: String = "gridflow.sqlite"
+    @Option(
+        help: """
+            The store: a SQLite file, or a PostgreSQL server's postgres://user[:password]@host[:port]/database \
+            (default: $GRIDFLOW_DB, else gridflow.sqlite).
+            """)
+    var db: String?
+
+    /// The store `--db` names, else `GRIDFLOW_DB`, else `gridflow.sqlite`.
+    var database: String { StoreOptions.database(db) }
+
+    static func database(_ db: String?) -> String {
+        db ?? ProcessInfo.processInfo.environment["GRIDFLOW_DB"].flatMap { $0.isEmpty ? nil : $0 } ?? "gridflow.sqlite"
+    }
+
+    /// The store as messages name it: the file, or the server's URL without its password.
+    var storeName: String { StoreOptions.storeName(db) }
+
+    /// The store `db` (else `GRIDFLOW_DB`, else the default file) as messages name it.
+    static func storeName(_ db: String?) -> String {
+        let database = database(db)
+        guard PostgresLocation.isURL(database) else { return database }
+        return (try? PostgresLocation(url: database).description) ?? "the PostgreSQL store"
+    }
+
+    /// The store at `--db` if there is one; `nil` when there is none yet (no file, or a database
+    /// without the store's tables).
+    func storeIfPresent() throws -> (any CaseStore)? {
+        guard PostgresLocation.isURL(database) else {
+            return FileManager.default.fileExists(atPath: database) ? try store() : nil
+        }
+        do {
+            return try PostgresCaseStore(url: database, opening: .existing)
+        } catch {
+            if error.code == .missing { return nil }
+            throw CommandError(message: error.message)
+        }
+    }
 
     @Option(help: "The folder holding Workflows/ and Rules/.")
     var root: String = "."
@@ -50,12 +86,13 @@ struct StoreOptions: ParsableArguments {
     /// The existing store at `--db`; a missing one is an error that says how to create one.
     func store() throws -> any CaseStore {
         do {
-            return try SQLiteCaseStore(path: db, opening: .existing)
+            if PostgresLocation.isURL(database) { return try PostgresCaseStore(url: database, opening: .existing) }
+            return try SQLiteCaseStore(path: database, opening: .existing)
         } catch {
             guard error.code == .missing else { throw CommandError(message: error.message) }
             throw CommandError(
                 message:
-                    "no store at \(db) (create one by importing the unit's people with 'gridflow people import UNIT FILE.json', or name an existing one with --db)"
+                    "no store at \(storeName) (create one by importing the unit's people with 'gridflow people import UNIT FILE.json', or name an existing one with --db)"
             )
         }
     }
@@ -63,8 +100,17 @@ struct StoreOptions: ParsableArguments {
     /// The store at `--db`, created if missing (for commands that write): a new store is
     /// announced on standard error.
     func storeCreatingIfMissing() throws -> any CaseStore {
-        let store = try storeRun { () throws(StoreError) in try SQLiteCaseStore(path: db, opening: .createIfMissing) }
-        if store.created { FileHandleOutput.standardError("created store \(db)\n") }
+        if PostgresLocation.isURL(database) {
+            let store = try storeRun { () throws(StoreError) in
+                try PostgresCaseStore(url: database, opening: .createIfMissing)
+            }
+            if store.created { FileHandleOutput.standardError("created store \(storeName)\n") }
+            return store
+        }
+        let store = try storeRun { () throws(StoreError) in
+            try SQLiteCaseStore(path: database, opening: .createIfMissing)
+        }
+        if store.created { FileHandleOutput.standardError("created store \(database)\n") }
         return store
     }
 
@@ -761,7 +807,7 @@ struct IncidentRetry: ParsableCommand {
     func run() throws {
         let store = try options.store()
         let stored = try storeRun { () throws(StoreError) in try store.incident(id) }
-        guard let stored else { throw CommandError(message: "no incident #\(id) in \(options.db)") }
+        guard let stored else { throw CommandError(message: "no incident #\(id) in \(options.storeName)") }
         let engine = try CaseOutput.engine(for: stored.caseID, store: store, options: options)
         let now = try options.instant()
         let viewer = try self.viewer.viewer(engine, now: now)

@@ -11,7 +11,7 @@ enum CaseOutput {
         for caseID: String, store: any CaseStore, options: StoreOptions, use: DeploymentUse = .running
     ) throws -> Engine {
         let stored = try storeRun { () throws(StoreError) in try store.load(caseID) }
-        guard let stored else { throw CommandError(message: "no case '\(caseID)' in \(options.db)") }
+        guard let stored else { throw CommandError(message: "no case '\(caseID)' in \(options.storeName)") }
         let engine = try options.engine(unit: stored.unit, store: store, use: use)
         return try run { () throws(EngineError) in try engine.on(version: stored.definitionVersion) }
     }

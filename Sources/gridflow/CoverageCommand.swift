@@ -16,7 +16,7 @@ struct CoverageCommand: ParsableCommand {
 
     func run() throws {
         // A unit without coverage rules has nothing to cover, store or none.
-        let existing = FileManager.default.fileExists(atPath: options.db) ? try options.store() : nil
+        let existing = try options.storeIfPresent()
         let program = try existing.map { try options.deployedProgram(unit: unit, store: $0, use: .reading, tree: nil) }
         let definitions = try program ?? options.program(unit: unit)
         guard !definitions.coverages.isEmpty else {

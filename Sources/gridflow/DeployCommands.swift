@@ -113,7 +113,7 @@ extension StoreOptions {
             // Of processes racing to a new store, one deploys and says so.
             if created {
                 FileHandleOutput.standardError(
-                    "deployed \(unit) version \(tree.program.version) as deployment \(stored.sequence): \(db) had no deployment of it\n"
+                    "deployed \(unit) version \(tree.program.version) as deployment \(stored.sequence): \(storeName) had no deployment of it\n"
                 )
             }
             return tree.program
@@ -126,7 +126,7 @@ extension StoreOptions {
                 }
                 throw CommandError(
                     message:
-                        "the working tree's definitions of \(unit) (version \(tree.program.version)\(known.map { ", deployment \($0.sequence)" } ?? ", not deployed")) are not the active deployment in \(db) (version \(active)); run 'gridflow deploy \(unit)\(root == "." ? "" : " --root \(root)")' first, or add --deploy",
+                        "the working tree's definitions of \(unit) (version \(tree.program.version)\(known.map { ", deployment \($0.sequence)" } ?? ", not deployed")) are not the active deployment in \(storeName) (version \(active)); run 'gridflow deploy \(unit)\(root == "." ? "" : " --root \(root)")' first, or add --deploy",
                     status: 1)
             }
             let (stored, created) = try tree.deploy(
@@ -142,7 +142,7 @@ extension StoreOptions {
         let deployment = try storeRun { () throws(StoreError) in try store.deployment(unit: unit, version: active) }
         guard let deployment else {
             throw CommandError(
-                message: "\(db) names version \(active) active for \(unit), but holds no such deployment")
+                message: "\(storeName) names version \(active) active for \(unit), but holds no such deployment")
         }
         return try run { () throws(EngineError) in try DeploymentCatalog.compile(deployment) }
     }
@@ -198,7 +198,11 @@ struct DeployCommand: ParsableCommand {
             """)
 
     @Argument(help: "The unit.") var unit: String
-    @Option(help: "The SQLite store (created if missing).") var db: String = "gridflow.sqlite"
+    @Option(
+        help:
+            "The store, created if missing: a SQLite file or a postgres:// URL (default: $GRIDFLOW_DB, else gridflow.sqlite)."
+    )
+    var db: String?
     @Option(help: "The folder holding Workflows/ and Rules/.") var root: String = "."
     @Option(help: "Why: recorded with the deployment.") var message: String?
     @Option(name: .customLong("as"), help: "Who deploys, recorded with it; default: the operating-system user.")
@@ -218,7 +222,7 @@ struct DeployCommand: ParsableCommand {
 
     func run() throws {
         let tree = try WorkingTree.load(unit: unit, root: root, printing: true)
-        let options = try StoreOptions.parse(["--db", db, "--root", root])
+        let options = try StoreOptions.parse((db.map { ["--db", $0] } ?? []) + ["--root", root])
         let store = try options.storeCreatingIfMissing()
         let at = now.flatMap { Instant($0) } ?? Instant(seconds: Int(Date().timeIntervalSince1970))
         let who = deployer ?? Self.operatingSystemUser
@@ -300,11 +304,12 @@ struct DeploymentsList: ParsableCommand {
         abstract: "List a unit's deployments: version, when, by whom, why, the active one and the open cases on each.")
 
     @Argument(help: "The unit.") var unit: String
-    @Option(help: "The SQLite store.") var db: String = "gridflow.sqlite"
+    @Option(help: "The store: a SQLite file or a postgres:// URL (default: $GRIDFLOW_DB, else gridflow.sqlite).")
+    var db: String?
     @Flag(help: "Print JSON for tools.") var json = false
 
     func run() throws {
-        let options = try StoreOptions.parse(["--db", db])
+        let options = try StoreOptions.parse(db.map { ["--db", $0] } ?? [])
         let store = try options.store()
         let deployments = try storeRun { () throws(StoreError) in try store.deployments(unit: unit) }
         let active = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
@@ -341,7 +346,8 @@ struct DeploymentsList: ParsableCommand {
             return
         }
         guard !rows.isEmpty else {
-            FileHandleOutput.standardOutput("\(unit) has no deployment in \(db); run 'gridflow deploy \(unit)'\n")
+            FileHandleOutput.standardOutput(
+                "\(unit) has no deployment in \(StoreOptions.storeName(db)); run 'gridflow deploy \(unit)'\n")
             return
         }
         var out = ""
@@ -387,13 +393,16 @@ struct DeploymentsDiff: ParsableCommand {
     @Argument(help: "The unit.") var unit: String
     @Argument(help: "The deployment to compare from.") var from: String
     @Argument(help: "The deployment to compare to.") var to: String
-    @Option(help: "The SQLite store.") var db: String = "gridflow.sqlite"
+    @Option(help: "The store: a SQLite file or a postgres:// URL (default: $GRIDFLOW_DB, else gridflow.sqlite).")
+    var db: String?
     @Flag(help: "Print JSON for tools.") var json = false
 
     func run() throws {
-        let store = try StoreOptions.parse(["--db", db]).store()
-        let a = try deployment(from, of: unit, in: store, db: db)
-        let b = try deployment(to, of: unit, in: store, db: db)
+        let store = try StoreOptions.parse(db.map { ["--db", $0] } ?? []).store()
+        let a = try deployment(
+            from, of: unit, in: store, db: StoreOptions.parse(db.map { ["--db", $0] } ?? []).storeName)
+        let b = try deployment(
+            to, of: unit, in: store, db: StoreOptions.parse(db.map { ["--db", $0] } ?? []).storeName)
         func files(_ deployment: StoredDeployment) -> [String: String] {
             Dictionary(deployment.files.map { ($0.path, $0.text) }, uniquingKeysWith: { first, _ in first })
         }
@@ -433,12 +442,14 @@ struct RollbackCommand: ParsableCommand {
 
     @Argument(help: "The unit.") var unit: String
     @Option(help: "The deployment: its number or its version (or the start of one).") var to: String
-    @Option(help: "The SQLite store.") var db: String = "gridflow.sqlite"
+    @Option(help: "The store: a SQLite file or a postgres:// URL (default: $GRIDFLOW_DB, else gridflow.sqlite).")
+    var db: String?
     @Flag(help: "Print JSON for tools.") var json = false
 
     func run() throws {
-        let store = try StoreOptions.parse(["--db", db]).store()
-        let target = try deployment(to, of: unit, in: store, db: db)
+        let store = try StoreOptions.parse(db.map { ["--db", $0] } ?? []).store()
+        let target = try deployment(
+            to, of: unit, in: store, db: StoreOptions.parse(db.map { ["--db", $0] } ?? []).storeName)
         let before = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
         try storeRun { () throws(StoreError) in try store.activate(unit: unit, version: target.version) }
         let outcome = before == target.version ? "unchanged" : "rolled-back"
@@ -493,7 +504,8 @@ struct MigrateCommand: ParsableCommand {
         name: .customLong("as"),
         help: "Who migrates, recorded in each case's history; default: the operating-system user.")
     var migrator: String?
-    @Option(help: "The SQLite store.") var db: String = "gridflow.sqlite"
+    @Option(help: "The store: a SQLite file or a postgres:// URL (default: $GRIDFLOW_DB, else gridflow.sqlite).")
+    var db: String?
     @Option(help: "The time of the migration (ISO 8601 with offset); default: now.") var now: String?
     @Flag(help: "Print JSON for tools.") var json = false
 
@@ -531,19 +543,28 @@ struct MigrateCommand: ParsableCommand {
     }
 
     func run() throws {
-        let store = try StoreOptions.parse(["--db", db]).store()
+        let store = try StoreOptions.parse(db.map { ["--db", $0] } ?? []).store()
         let at = now.flatMap { Instant($0) } ?? Instant.current
         let who = migrator ?? DeployCommand.operatingSystemUser
         let active = try storeRun { () throws(StoreError) in try store.activeDeployment(unit: unit) }
         guard
-            let target = try to.map({ try deployment($0, of: unit, in: store, db: db) })
+            let target = try to.map({
+                try deployment(
+                    $0, of: unit, in: store, db: StoreOptions.parse(db.map { ["--db", $0] } ?? []).storeName)
+            })
                 ?? active.map({
-                    try deployment($0, of: unit, in: store, db: db)
+                    try deployment(
+                        $0, of: unit, in: store, db: StoreOptions.parse(db.map { ["--db", $0] } ?? []).storeName)
                 })
-        else { throw CommandError(message: "\(unit) has no deployment in \(db); run 'gridflow deploy \(unit)'") }
+        else {
+            throw CommandError(
+                message: "\(unit) has no deployment in \(StoreOptions.storeName(db)); run 'gridflow deploy \(unit)'")
+        }
         let program = try gridflow.run { () throws(EngineError) in try DeploymentCatalog.compile(target) }
         let engine = Engine(program: program, store: store, catalog: DeploymentCatalog(store: store, known: [program]))
-        let sources = try from.map { try deployment($0, of: unit, in: store, db: db) }
+        let sources = try from.map {
+            try deployment($0, of: unit, in: store, db: StoreOptions.parse(db.map { ["--db", $0] } ?? []).storeName)
+        }
         if sources.contains(where: { $0.version == target.version }) {
             throw ValidationError("--from names the target deployment \(target.sequence)")
         }

@@ -30,7 +30,7 @@ struct PeopleImport: ParsableCommand {
             throw CommandError(message: "\(file):\(error.line):\(error.column): not valid JSON: \(error.message)")
         }
         // The file is checked before a store is created: an invalid one leaves no store behind.
-        let existing = FileManager.default.fileExists(atPath: options.db) ? try options.store() : nil
+        let existing = try options.storeIfPresent()
         // People are checked against the definitions cases will run on: those deployed, or the
         // working tree's, which the import then deploys into a store that has none.
         let tree =

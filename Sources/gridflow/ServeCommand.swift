@@ -18,10 +18,13 @@ struct ServeCommand: ParsableCommand {
             on time and effects performed as they come, each once. SIGTERM or SIGINT stops it \
             gracefully: no new work, requests in flight finished; the exit is 0. Logs are JSON \
             lines on standard error; standard output says where it listens. The options default to \
-            the environment variables GRIDFLOW_DB, GRIDFLOW_LISTEN and GRIDFLOW_MAX_FILE_SIZE.
+            the environment variables GRIDFLOW_DB, GRIDFLOW_LISTEN, GRIDFLOW_MAX_FILE_SIZE and \
+            GRIDFLOW_CLAIM_SECONDS.
             """)
 
-    @Option(help: "The SQLite store (default: $GRIDFLOW_DB, else gridflow.sqlite).") var db: String?
+    @Option(
+        help: "The store: a SQLite file or a postgres:// URL (default: $GRIDFLOW_DB, else gridflow.sqlite).")
+    var db: String?
     @Option(help: "HOST:PORT to listen on (default: $GRIDFLOW_LISTEN, else 127.0.0.1:8080; port 0 picks a free one).")
     var listen: String?
     @Option(
@@ -30,6 +33,19 @@ struct ServeCommand: ParsableCommand {
             $GRIDFLOW_MAX_FILE_SIZE, else 20MB).
             """)
     var maxFileSize: String?
+    @Option(
+        help: """
+            Seconds a claim on a timer or effect holds: daemons sharing a store take over the work \
+            of one that died once its claims run out (default: $GRIDFLOW_CLAIM_SECONDS, else 60).
+            """)
+    var claimSeconds: Int?
+
+    static func claimSeconds(_ text: String, from origin: String) throws -> Int {
+        guard let seconds = Int(text), (1...86_400).contains(seconds) else {
+            throw ValidationError("\(origin) takes a number of seconds from 1 to 86400, not '\(text)'")
+        }
+        return seconds
+    }
 
     static func fileSize(_ text: String, from origin: String) throws -> Int {
         guard let size = FileContent.parseSize(text) else {
@@ -49,21 +65,26 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         if let listen { _ = try Self.address(listen) }
         if let maxFileSize { _ = try Self.fileSize(maxFileSize, from: "--max-file-size") }
+        if let claimSeconds { _ = try Self.claimSeconds(String(claimSeconds), from: "--claim-seconds") }
     }
 
     func run() throws {
         let environment = ProcessInfo.processInfo.environment
-        let path = db ?? environment["GRIDFLOW_DB"] ?? "gridflow.sqlite"
         let (host, port) = try Self.address(listen ?? environment["GRIDFLOW_LISTEN"] ?? "127.0.0.1:8080")
-        let store = try StoreOptions.parse(["--db", path]).store()
+        let store = try StoreOptions.parse(db.map { ["--db", $0] } ?? []).store()
         let units = try storeRun { () throws(StoreError) in try store.deployedUnits() }
         let logger = Logger(label: "gridflow") { JSONLogHandler(label: $0) }
         let maxSize =
             try maxFileSize.map { try Self.fileSize($0, from: "--max-file-size") }
             ?? environment["GRIDFLOW_MAX_FILE_SIZE"].map { try Self.fileSize($0, from: "GRIDFLOW_MAX_FILE_SIZE") }
             ?? FileContent.defaultMaxSize
+        let lease =
+            try claimSeconds
+            ?? environment["GRIDFLOW_CLAIM_SECONDS"].map { try Self.claimSeconds($0, from: "GRIDFLOW_CLAIM_SECONDS") }
+            ?? Claim.thisProcess.seconds
         let daemon = Daemon(
-            store: store, metrics: DaemonMetrics.bootstrap(), maxFileSize: maxSize, now: { Instant.current })
+            store: store, metrics: DaemonMetrics.bootstrap(), maxFileSize: maxSize,
+            claim: Claim(claimant: Claim.thisProcess.claimant, seconds: lease), now: { Instant.current })
         let server = GridflowDaemon(
             daemon: daemon, host: host, port: port, logger: logger,
             onListening: { bound in

@@ -49,11 +49,11 @@ struct SignInLinkCommand: ParsableCommand {
             if people.isEmpty {
                 throw CommandError(
                     message:
-                        "no link was issued: unit '\(unit)' has no directory in \(options.db) (import its people with 'gridflow people import \(unit) FILE.json')",
+                        "no link was issued: unit '\(unit)' has no directory in \(options.storeName) (import its people with 'gridflow people import \(unit) FILE.json')",
                     status: 1)
             }
             throw CommandError(
-                message: "no link was issued: no person '\(person)' in the directory of \(unit) in \(options.db)"
+                message: "no link was issued: no person '\(person)' in the directory of \(unit) in \(options.storeName)"
                     + Suggestion.didYouMean(person, in: people.map(\.id)),
                 status: 1)
         }

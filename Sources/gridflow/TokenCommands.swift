@@ -16,7 +16,8 @@ struct TokenCommand: ParsableCommand {
 
 /// What every token command takes: the store, the time, JSON.
 struct TokenOptions: ParsableArguments {
-    @Option(help: "The SQLite store.") var db: String = "gridflow.sqlite"
+    @Option(help: "The store: a SQLite file or a postgres:// URL (default: $GRIDFLOW_DB, else gridflow.sqlite).")
+    var db: String?
     @Option(help: "The time to act at (ISO 8601 with offset); default: now.") var now: String?
     @Flag(help: "Print JSON for tools.") var json = false
 
@@ -26,8 +27,11 @@ struct TokenOptions: ParsableArguments {
         }
     }
 
+    /// The store as messages name it (a server's URL without its password).
+    var storeName: String { StoreOptions.storeName(db) }
+
     var storeOptions: StoreOptions {
-        get throws { try StoreOptions.parse(["--db", db] + (now.map { ["--now", $0] } ?? [])) }
+        get throws { try StoreOptions.parse((db.map { ["--db", $0] } ?? []) + (now.map { ["--now", $0] } ?? [])) }
     }
 
     /// The existing store; a token is never the first thing a store holds.
@@ -119,11 +123,12 @@ struct TokenIssue: ParsableCommand {
             if people.isEmpty {
                 throw CommandError(
                     message:
-                        "no token was issued: unit '\(unit)' has no directory in \(options.db) (import its people with 'gridflow people import \(unit) FILE.json')",
+                        "no token was issued: unit '\(unit)' has no directory in \(options.storeName) (import its people with 'gridflow people import \(unit) FILE.json')",
                     status: 1)
             }
             throw CommandError(
-                message: "no token was issued: no person '\(person)' in the directory of \(unit) in \(options.db)"
+                message:
+                    "no token was issued: no person '\(person)' in the directory of \(unit) in \(options.storeName)"
                     + Suggestion.didYouMean(person, in: people.map(\.id)),
                 status: 1)
         }
@@ -136,7 +141,7 @@ struct TokenIssue: ParsableCommand {
             guard let deployment else {
                 throw CommandError(
                     message:
-                        "no token was issued: \(unit) is not deployed in \(options.db), and its administrator role is read from what is deployed ('gridflow deploy \(unit)')",
+                        "no token was issued: \(unit) is not deployed in \(options.storeName), and its administrator role is read from what is deployed ('gridflow deploy \(unit)')",
                     status: 1)
             }
             let program = try gridflow.run { () throws(EngineError) in try DeploymentCatalog.compile(deployment) }
@@ -228,7 +233,7 @@ struct TokenRevoke: ParsableCommand {
         let now = try options.instant()
         let store = try options.store()
         guard try storeRun({ () throws(StoreError) in try store.revokeToken(id: id, at: now) }) else {
-            throw CommandError(message: "no token '\(id)' in \(options.db)", status: 1)
+            throw CommandError(message: "no token '\(id)' in \(options.storeName)", status: 1)
         }
         if options.json {
             FileHandleOutput.standardOutput(ValueJSON.encode(["id": .string(id), "revoked": .bool(true)]) + "\n")

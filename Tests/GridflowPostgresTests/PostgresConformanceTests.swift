@@ -7,50 +7,6 @@ import Testing
 @testable import GridflowPostgres
 @testable import GridflowRuntime
 
-/// The store calls these tests make, which both stores have with the same signatures.
-protocol ComparedStore {
-    func commit(_ step: Step, expectedVersion: Int?) throws(StoreError)
-    func load(_ id: String) throws(StoreError) -> StoredCase?
-    func pendingEffects(unit: String, limit: Int) throws(StoreError) -> [StoredEffect]
-    func complete(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?) throws(StoreError)
-
-    func person(unit: String, id: String) throws(StoreError) -> StoredPerson?
-    func people(unit: String) throws(StoreError) -> [StoredPerson]
-    func directoryRevision(unit: String) throws(StoreError) -> Int
-    func hasPeople(unit: String) throws(StoreError) -> Bool
-    func importPeople(unit: String, _ people: [StoredPerson], replacing: Bool) throws(StoreError)
-    func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment]
-    func firstEntries(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError)
-        -> [String: [String: Instant]]
-    func cases(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError) -> [StoredCase]
-    func appraisalResults(unit: String, appraisal: String, period: String) throws(StoreError) -> [StoredAppraisal]
-    func appraisalConsequences(unit: String, appraisal: String, period: String) throws(StoreError)
-        -> [StoredConsequence]
-    func peopleCount(unit: String) throws(StoreError) -> Int
-    func people(unit: String, after cursor: String?, limit: Int) throws(StoreError) -> [StoredPerson]
-    func cases(
-        unit: String, workflow: String, openedFrom from: Instant, to: Instant, after cursor: CaseCursor?, limit: Int,
-        where condition: CaseCondition?
-    ) throws(StoreError) -> (cases: [StoredCase], next: CaseCursor?)
-    func countCases(unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery])
-        throws(StoreError) -> (counts: [[String: Number]], uncounted: [StoredCase])?
-    func saveAppraisalBatch(
-        unit: String, appraisal: String, period: String, roles: [String], people: AppraisalBatchRange,
-        results: [StoredAppraisal], consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
-    ) throws(StoreError)
-    func deployments(unit: String) throws(StoreError) -> [StoredDeployment]
-    func deployment(unit: String, version: String) throws(StoreError) -> StoredDeployment?
-    func deployedUnits() throws(StoreError) -> [String]
-    func activeDeployment(unit: String) throws(StoreError) -> String?
-    func deploy(_ deployment: StoredDeployment, adopting: [String]) throws(StoreError) -> Bool
-    func activate(unit: String, version: String) throws(StoreError)
-    func migrate(_ steps: [Step]) throws(StoreError)
-    func caseCounts(unit: String) throws(StoreError) -> [CaseCount]
-}
-
-extension SQLiteCaseStore: ComparedStore {}
-extension PostgresCaseStore: ComparedStore {}
-
 /// The same calls against a SQLite store and a PostgreSQL one give the same answers: the
 /// directory, appointments, appraisal batches and counts, deployments.
 @Suite(PostgresServer.available) struct PostgresConformanceTests {
@@ -77,7 +33,7 @@ extension PostgresCaseStore: ComparedStore {}
     @discardableResult
     func same<T: Equatable>(
         _ stores: (SQLiteCaseStore, PostgresCaseStore), _ what: Comment = "",
-        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any ComparedStore) throws -> T
+        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any CaseStore) throws -> T
     ) throws -> T {
         let sqlite = try call(stores.0)
         let postgres = try call(stores.1)
@@ -88,10 +44,10 @@ extension PostgresCaseStore: ComparedStore {}
     /// Runs a write on both stores; both must succeed, or both fail with the same code.
     func both(
         _ stores: (SQLiteCaseStore, PostgresCaseStore), sourceLocation: SourceLocation = #_sourceLocation,
-        _ call: (any ComparedStore) throws(StoreError) -> Void
+        _ call: (any CaseStore) throws(StoreError) -> Void
     ) -> StoreError.Code? {
         var codes: [StoreError.Code?] = []
-        for store in [stores.0 as any ComparedStore, stores.1] {
+        for store in [stores.0 as any CaseStore, stores.1] {
             do throws(StoreError) {
                 try call(store)
                 codes.append(nil)
@@ -104,7 +60,7 @@ extension PostgresCaseStore: ComparedStore {}
     }
 
     /// Runs a write on both stores, which must both succeed.
-    func onBoth(_ stores: (SQLiteCaseStore, PostgresCaseStore), _ call: (any ComparedStore) throws -> Void) throws {
+    func onBoth(_ stores: (SQLiteCaseStore, PostgresCaseStore), _ call: (any CaseStore) throws -> Void) throws {
         try call(stores.0)
         try call(stores.1)
     }

@@ -105,7 +105,7 @@ import Testing
         try PostgresServer.withDatabase { location in
             let first = try PostgresCaseStore(location: location)
             defer { first.close() }
-            try PostgresConformanceTests().notified(first)
+            try WebConformanceTests().notified(first)
             let stores = try Self.stores(location)
             defer { for store in stores { store.close() } }
             let due = try stores[0].dueWebhookDeliveries(at: Instant(seconds: now.seconds + 100), limit: 10)

@@ -6,74 +6,8 @@ import Testing
 @testable import GridflowPostgres
 @testable import GridflowRuntime
 
-/// The methods both stores have, by the same signatures, that the conformance tests call: each
-/// test runs the same calls against a SQLite store and a PostgreSQL store and compares.
-protocol ComparedStore: Sendable {
-    func commit(_ step: Step, expectedVersion: Int?) throws(StoreError)
-    func pendingEffects(unit: String, limit: Int) throws(StoreError) -> [StoredEffect]
-    func complete(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?) throws(StoreError)
-    func incidents(caseID: String?) throws(StoreError) -> [StoredIncident]
-
-    func notifications(
-        unit: String, roles: Set<String>, person: String, unreadOnly: Bool, before: Int?, limit: Int
-    ) throws(StoreError) -> [StoredNotification]
-    func notification(unit: String, id: Int, person: String) throws(StoreError) -> StoredNotification?
-    func markNotificationRead(id: Int, person: String, at: Instant) throws(StoreError)
-    func dueWebhookDeliveries(at: Instant, limit: Int) throws(StoreError) -> [WebhookDelivery]
-    func nextWebhookDue() throws(StoreError) -> Instant?
-    func recordWebhookAttempt(
-        _ delivery: WebhookDelivery, at: Instant, error: String?, retryAt: Instant?, incident: Incident?
-    ) throws(StoreError) -> Bool
-    func requeueWebhookDelivery(notification: Int, webhook: String, at: Instant, resolving incidentID: Int)
-        throws(StoreError) -> Bool
-
-    func saveToken(_ token: StoredToken) throws(StoreError)
-    func tokens(unit: String) throws(StoreError) -> [StoredToken]
-    func token(hash: String) throws(StoreError) -> StoredToken?
-    func revokeToken(id: String, at: Instant) throws(StoreError) -> Bool
-
-    func claimIdempotencyKey(token: String, key: String, fingerprint: String, at: Instant) throws(StoreError)
-        -> IdempotencyClaim
-    func answerIdempotencyKey(token: String, key: String, answer: IdempotentAnswer) throws(StoreError)
-    func releaseIdempotencyKey(token: String, key: String) throws(StoreError)
-
-    func saveFile(_ file: NewFile) throws(StoreError) -> StoredFile
-    func file(_ id: Int) throws(StoreError) -> StoredFile?
-    func files(unit: String, space: String, folder: String?) throws(StoreError) -> [StoredFile]
-    func fileContent(_ id: Int) throws(StoreError) -> [UInt8]?
-    func deleteFile(_ id: Int, by actor: String, at: Instant) throws(StoreError) -> StoredFile?
-    func moveFile(_ id: Int, from: String, to: String, by actor: String, at: Instant) throws(StoreError) -> StoredFile?
-    func uploadCounts(unit: String, folder: String, from: Instant, to: Instant) throws(StoreError) -> [String: Int]
-    func fileEvents(unit: String, space: String, file: Int?, limit: Int) throws(StoreError) -> [FileEvent]
-
-    func saveSignInCode(hash: String, unit: String, person: String, at now: Instant, expiresAt: Instant)
-        throws(StoreError)
-    /// `redeemSignInCode`, its outcome as text (each store's module has its own `SignInRedemption`).
-    func redeem(hash: String, at now: Instant, session: String, sessionExpiresAt: Instant) throws(StoreError)
-        -> String
-    /// `webSession(hash:at:)` as text.
-    func session(hash: String, at now: Instant) throws(StoreError) -> String?
-    func deleteWebSession(hash: String) throws(StoreError) -> Bool
-    func saveReceipt(hash: String, unit: String, caseID: String, at now: Instant) throws(StoreError)
-    /// `receipt(hash:)` as text.
-    func receiptText(hash: String) throws(StoreError) -> String?
-}
-
-extension SQLiteCaseStore: ComparedStore {
-    func redeem(hash: String, at now: Instant, session: String, sessionExpiresAt: Instant) throws(StoreError)
-        -> String
-    {
-        "\(try redeemSignInCode(hash: hash, at: now, session: session, sessionExpiresAt: sessionExpiresAt))"
-    }
-    func session(hash: String, at now: Instant) throws(StoreError) -> String? {
-        try webSession(hash: hash, at: now).map { "\($0.unit) \($0.person) \($0.expiresAt)" }
-    }
-    func receiptText(hash: String) throws(StoreError) -> String? {
-        try receipt(hash: hash).map { "\($0.unit) \($0.caseID) \($0.createdAt)" }
-    }
-}
-
-extension PostgresCaseStore: ComparedStore {
+/// The sign-in and receipt answers as text, so that the tests compare them across stores.
+extension CaseStore {
     func redeem(hash: String, at now: Instant, session: String, sessionExpiresAt: Instant) throws(StoreError)
         -> String
     {
@@ -91,7 +25,7 @@ extension PostgresCaseStore: ComparedStore {
 struct StorePair {
     let sqlite: SQLiteCaseStore
     let postgres: PostgresCaseStore
-    var stores: [any ComparedStore] { [sqlite, postgres] }
+    var stores: [any CaseStore] { [sqlite, postgres] }
 
     /// Runs `body` with a new pair: a SQLite file of its own, an empty PostgreSQL database.
     static func with(_ body: (StorePair) throws -> Void) throws {
@@ -128,7 +62,7 @@ struct StorePair {
     /// Makes the same call on both stores and expects the same answer; returns SQLite's.
     @discardableResult
     func same<T: Equatable>(
-        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any ComparedStore) throws(StoreError) -> T
+        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any CaseStore) throws(StoreError) -> T
     ) -> Answer<T> {
         let answers = stores.map { store -> Answer<T> in
             do throws(StoreError) { return .value(try call(store)) } catch { return .failed(error.code) }
@@ -140,7 +74,7 @@ struct StorePair {
     /// `same` for a call that returns nothing: `true` when it did not throw.
     @discardableResult
     func same(
-        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any ComparedStore) throws(StoreError) -> Void
+        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any CaseStore) throws(StoreError) -> Void
     ) -> Answer<Bool> {
         same(sourceLocation: sourceLocation) { store throws(StoreError) -> Bool in
             try call(store)
@@ -150,7 +84,7 @@ struct StorePair {
 
     /// `same` for a call that returns nothing, expecting it to succeed.
     func done(
-        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any ComparedStore) throws(StoreError) -> Void
+        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any CaseStore) throws(StoreError) -> Void
     ) {
         let answer = same(sourceLocation: sourceLocation, call)
         #expect(answer == .value(true), "SQLite answered \(answer)", sourceLocation: sourceLocation)
@@ -159,7 +93,7 @@ struct StorePair {
     /// `same`, expecting a value.
     @discardableResult
     func value<T: Equatable>(
-        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any ComparedStore) throws(StoreError) -> T
+        sourceLocation: SourceLocation = #_sourceLocation, _ call: (any CaseStore) throws(StoreError) -> T
     ) throws -> T {
         let answer = same(sourceLocation: sourceLocation, call)
         return try #require(answer.value, "SQLite answered \(answer)", sourceLocation: sourceLocation)

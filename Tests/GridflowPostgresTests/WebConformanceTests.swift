@@ -10,7 +10,7 @@ import Testing
 /// The same calls on a SQLite store and a PostgreSQL store give the same answers: notifications
 /// and webhook deliveries, API tokens, idempotency keys, shared files, sign-in codes and
 /// sessions, report receipts.
-@Suite(PostgresServer.available) struct PostgresConformanceTests {
+@Suite(PostgresServer.available) struct WebConformanceTests {
     let now = Fixture.now
     func at(_ offset: Int) -> Instant { Fixture.at(offset) }
 
@@ -25,7 +25,7 @@ import Testing
 
     /// Two cases (units rt and ot) whose `notify` effects were performed, leaving notifications
     /// 1–4 (rt) and 5 (ot), with webhook deliveries.
-    func notified(_ store: any ComparedStore) throws {
+    func notified(_ store: any CaseStore) throws {
         let notices = [
             notice("reviewer", at: 1, webhooks: ["ops"]),
             notice("manager", place: "north", at: 2),
