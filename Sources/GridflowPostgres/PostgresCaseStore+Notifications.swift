@@ -116,6 +116,38 @@ extension PostgresCaseStore {
         }
     }
 
+    /// The rows are locked as they are taken (`FOR UPDATE … SKIP LOCKED`): workers of several
+    /// daemons claiming at once take different deliveries.
+    public func claimDueWebhookDeliveries(at now: Instant, limit: Int, claim: Claim) throws(StoreError)
+        -> [WebhookDelivery]
+    {
+        try write { connection throws(StoreError) in
+            let due = try connection.rows(
+                """
+                SELECT \(unescaped: Self.notificationColumns), webhook_deliveries.webhook, webhook_deliveries.attempts
+                FROM webhook_deliveries JOIN notifications ON notifications.id = webhook_deliveries.notification_id
+                WHERE webhook_deliveries.done_at IS NULL AND webhook_deliveries.failed_at IS NULL
+                  AND webhook_deliveries.next_at <= \(now.seconds)
+                ORDER BY webhook_deliveries.next_at, notifications.id, webhook_deliveries.webhook LIMIT \(limit)
+                FOR UPDATE OF webhook_deliveries SKIP LOCKED
+                """
+            ) { row in
+                let (id, caseID, notice, cells) = try Self.notification(row)
+                return WebhookDelivery(
+                    notificationID: id, webhook: try cells[9].decode(String.self), caseID: caseID, notice: notice,
+                    attempts: try cells[10].decode(Int.self))
+            }
+            for delivery in due {
+                try connection.execute(
+                    """
+                    UPDATE webhook_deliveries SET next_at = \(now.seconds + claim.seconds)
+                    WHERE notification_id = \(delivery.notificationID) AND webhook = \(delivery.webhook)
+                    """)
+            }
+            return due
+        }
+    }
+
     public func nextWebhookDue() throws(StoreError) -> Instant? {
         try withConnection { connection throws(StoreError) in
             try connection.rows(

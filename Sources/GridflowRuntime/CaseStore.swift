@@ -74,6 +74,10 @@ public protocol CaseStore: Sendable {
     /// `claimDueTimers` claims timers.
     func claimPendingEffects(unit: String, at now: Instant, limit: Int, claim: Claim) throws(StoreError)
         -> [StoredEffect]
+    /// Claims at most `limit` webhook deliveries due at `now`, as `dueWebhookDeliveries` lists them:
+    /// each is put off until the claim runs out, so another daemon's worker skips it meanwhile and
+    /// tries it once the claim has run out if its claimant never recorded an attempt.
+    func claimDueWebhookDeliveries(at now: Instant, limit: Int, claim: Claim) throws(StoreError) -> [WebhookDelivery]
     /// Performs an outbox entry exactly once, in one transaction: commits `step` (the case an
     /// effect opens or signals) if there is one, records `delivery` if there is one, and marks
     /// the entry done. Fails with `conflict` if the entry was done already.

@@ -34,13 +34,21 @@ struct WebhookWorker: Service {
 
     /// Tries every delivery due now, oldest first.
     func round() async {
-        let due: [WebhookDelivery]
-        do { due = try daemon.store.dueWebhookDeliveries(at: daemon.now(), limit: 50) } catch {
-            logger.error("webhooks", metadata: ["error": .string(error.message)])
-            return
-        }
-        for delivery in due where !Task.isShuttingDownGracefully {
-            await attempt(delivery)
+        // Claimed, so that the workers of daemons sharing the store post each delivery once; a
+        // few at a time, so that they are tried (each within its timeout) before the claim runs out.
+        let batch = max(1, min(50, daemon.claim.seconds / (Int(timeout) + 1)))
+        while !Task.isShuttingDownGracefully {
+            let due: [WebhookDelivery]
+            do {
+                due = try daemon.store.claimDueWebhookDeliveries(at: daemon.now(), limit: batch, claim: daemon.claim)
+            } catch {
+                logger.error("webhooks", metadata: ["error": .string(error.message)])
+                return
+            }
+            for delivery in due where !Task.isShuttingDownGracefully {
+                await attempt(delivery)
+            }
+            if due.count < batch { return }
         }
     }
 

@@ -109,6 +109,34 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func claimDueWebhookDeliveries(at now: Instant, limit: Int, claim: Claim) throws(StoreError)
+        -> [WebhookDelivery]
+    {
+        guard try !dueWebhookDeliveries(at: now, limit: 1).isEmpty else { return [] }
+        return try write { db in
+            let due = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT webhook_deliveries.webhook, webhook_deliveries.attempts, notifications.*
+                    FROM webhook_deliveries JOIN notifications ON notifications.id = webhook_deliveries.notification_id
+                    WHERE webhook_deliveries.done_at IS NULL AND webhook_deliveries.failed_at IS NULL
+                      AND webhook_deliveries.next_at <= ?
+                    ORDER BY webhook_deliveries.next_at, notifications.id LIMIT ?
+                    """, arguments: [now.seconds, limit]
+            ).map { row in
+                WebhookDelivery(
+                    notificationID: row["id"], webhook: row["webhook"], caseID: row["case_id"],
+                    notice: Self.notice(row), attempts: row["attempts"])
+            }
+            for delivery in due {
+                try Self.run(
+                    db, sql: "UPDATE webhook_deliveries SET next_at = ? WHERE notification_id = ? AND webhook = ?",
+                    arguments: [now.seconds + claim.seconds, delivery.notificationID, delivery.webhook])
+            }
+            return due
+        }
+    }
+
     public func nextWebhookDue() throws(StoreError) -> Instant? {
         try read { db in
             try Int.fetchOne(

@@ -65,6 +65,43 @@ import Testing
         }
     }
 
+    @Test func workersOfSeveralDaemonsClaimEachWebhookDeliveryOnce() throws {
+        try PostgresServer.withDatabase { location in
+            try PostgresCaseStore(location: location).close()
+            try Self.seed(location, count: 60)
+            try PostgresServer.run(
+                location,
+                """
+                INSERT INTO notifications (outbox_id, unit, case_id, workflow, role, message, at)
+                SELECT id, 'rt', case_id, 'report', 'reviewer', 'm', 0 FROM outbox
+                """,
+                """
+                INSERT INTO webhook_deliveries (notification_id, webhook, attempts, next_at)
+                SELECT id, w, 0, 100 FROM notifications, (VALUES ('a'), ('b')) AS hooks (w)
+                """)
+            let stores = try (0..<4).map { _ in try PostgresCaseStore(location: location) }
+            defer { stores.forEach { $0.close() } }
+            let claimed = Mutex<[String]>([])
+            DispatchQueue.concurrentPerform(iterations: 4) { index in
+                let claim = Claim(claimant: "d\(index)", seconds: 30)
+                while let batch = try? stores[index].claimDueWebhookDeliveries(
+                    at: Instant(seconds: 100), limit: 5, claim: claim), !batch.isEmpty
+                {
+                    claimed.withLock { $0 += batch.map { "\($0.notificationID) \($0.webhook)" } }
+                }
+            }
+            let all = claimed.withLock { $0 }
+            #expect(all.count == 120 && Set(all).count == 120)
+            // Put off until the claims run out, then due again for whoever comes.
+            let later = Claim(claimant: "later", seconds: 30)
+            #expect(
+                try stores[0].claimDueWebhookDeliveries(at: Instant(seconds: 129), limit: 500, claim: later).isEmpty)
+            #expect(
+                try stores[0].claimDueWebhookDeliveries(at: Instant(seconds: 130), limit: 500, claim: later).count
+                    == 120)
+        }
+    }
+
     @Test func workAddedByAnotherProcessWakesTheWatcher() throws {
         try PostgresServer.withDatabase { location in
             let store = try PostgresCaseStore(location: location)
