@@ -126,15 +126,18 @@ extension SQLiteCaseStore {
             var arguments: [(any DatabaseValueConvertible)?] = []
             var columns = order.map { Self.sql($0, &arguments) }
             for query in queries {
+                // The condition's placeholders come before the amount's in the text, so are bound first.
                 var amount = "1"
+                var amountArguments: [(any DatabaseValueConvertible)?] = []
                 if case .size(let path) = query.amount {
                     amount = "COALESCE(json_array_length(fields, ?), 0)"
-                    arguments.append(Self.jsonPath(path))
+                    amountArguments.append(Self.jsonPath(path))
                 }
                 if let condition = query.condition {
                     let test = Self.sql(condition, &arguments)
                     amount = "CASE WHEN \(test) THEN \(amount) ELSE 0 END"
                 }
+                arguments += amountArguments
                 columns.append(amount)
             }
             arguments += [unit, workflow, from.seconds, to.seconds]
