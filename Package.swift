@@ -115,6 +115,8 @@ let package = Package(
             dependencies: [
                 "GridflowStore", "GridflowRuntime", "GridflowDefinitions", "GridflowExpressions",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The same store tests on the PostgreSQL store (`StoreKind`).
+                "GridflowPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
         .testTarget(

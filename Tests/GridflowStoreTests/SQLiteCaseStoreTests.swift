@@ -6,7 +6,9 @@ import GridflowRuntime
 import GridflowStore
 import Testing
 
-/// The SQLite store on real files: atomic steps, version conflicts, timers and outbox rows.
+/// The stores on real files and databases: atomic steps, version conflicts, timers and outbox
+/// rows. The tests taking a `StoreKind` run on SQLite and PostgreSQL alike; the others are about
+/// the SQLite file itself.
 @Suite struct SQLiteCaseStoreTests {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/runtime").path
@@ -35,7 +37,7 @@ import Testing
     }
 
     /// Puts wang into the store's directory.
-    static func seed(_ store: SQLiteCaseStore) throws {
+    static func seed(_ store: any CaseStore) throws {
         try store.importPeople(
             unit: "rt", [StoredPerson(id: "wang", roles: ["employee"], recordJSON: ValueJSON.encode(wang))],
             replacing: true)
@@ -58,8 +60,14 @@ import Testing
         try engine.open("report", input: opening, by: employee, now: now)
     }
 
-    @Test func aStepCommitsTheCaseHistoryTimersAndOutboxTogether() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func aStepCommitsTheCaseHistoryTimersAndOutboxTogether(_ kind: StoreKind)
+        throws
+    {
+        try kind.with { place in try aStepCommitsTheCaseHistoryTimersAndOutboxTogether(place) }
+    }
+
+    func aStepCommitsTheCaseHistoryTimersAndOutboxTogether(_ place: StorePlace) throws {
+        let store = try place.seeded()
         let engine = Engine(program: Self.program, store: store)
         let opened = try openCase(engine)
         let reloaded = try engine.load(opened.id)
@@ -73,8 +81,12 @@ import Testing
         #expect(history.last?.changesJSON.contains("\"field\":\"score\"") == true)
     }
 
-    @Test func twoStepsFromTheSameVersionConflict() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func twoStepsFromTheSameVersionConflict(_ kind: StoreKind) throws {
+        try kind.with { place in try twoStepsFromTheSameVersionConflict(place) }
+    }
+
+    func twoStepsFromTheSameVersionConflict(_ place: StorePlace) throws {
+        let store = try place.seeded()
         let engine = Engine(program: Self.program, store: store)
         let opened = try openCase(engine)
         let interpreter = Interpreter(program: Self.program)
@@ -101,8 +113,12 @@ import Testing
         #expect(try store.history(opened.id).count == 2)
     }
 
-    @Test func anIncidentIsRecordedAndTheCaseKeptAsItWas() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func anIncidentIsRecordedAndTheCaseKeptAsItWas(_ kind: StoreKind) throws {
+        try kind.with { place in try anIncidentIsRecordedAndTheCaseKeptAsItWas(place) }
+    }
+
+    func anIncidentIsRecordedAndTheCaseKeptAsItWas(_ place: StorePlace) throws {
+        let store = try place.seeded()
         let engine = Engine(program: Self.program, store: store)
         let opened = try openCase(engine)
         _ = try engine.act(opened.id, event: "accept", input: ["score": .number(Number(88))], by: reviewer, now: now)
@@ -121,8 +137,12 @@ import Testing
 
     /// Pages of cases (of one unit or every unit's) and of open incidents: each row once, in
     /// order, and a cursor exactly while more remain.
-    @Test func casesAndIncidentsComeByPages() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func casesAndIncidentsComeByPages(_ kind: StoreKind) throws {
+        try kind.with { place in try casesAndIncidentsComeByPages(place) }
+    }
+
+    func casesAndIncidentsComeByPages(_ place: StorePlace) throws {
+        let store = try place.seeded()
         let engine = Engine(program: Self.program, store: store)
         let opened = try (0..<5).map { _ in try openCase(engine) }
         for unit in ["rt", nil] {
@@ -155,10 +175,13 @@ import Testing
     }
 
     /// An inbox reads where a unit's cases are without counting them, and when a case last
-    /// entered its state; the case list's first page is read through an index in its order, never
-    /// by sorting every case of the unit (what made it slow with many cases).
-    @Test func placesEntriesAndTheFirstPageAreReadWithoutReadingEveryCase() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    /// entered its state.
+    @Test(arguments: StoreKind.allCases) func placesAndEntriesAreReadWithoutReadingEveryCase(_ kind: StoreKind) throws {
+        try kind.with { place in try placesAndEntriesAreReadWithoutReadingEveryCase(place) }
+    }
+
+    func placesAndEntriesAreReadWithoutReadingEveryCase(_ place: StorePlace) throws {
+        let store = try place.seeded()
         let engine = Engine(program: Self.program, store: store)
         let opened = try (0..<3).map { _ in try openCase(engine) }
         let later = Instant(seconds: now.seconds + 3_600)
@@ -172,6 +195,12 @@ import Testing
         #expect(try store.lastEntry(opened[0].id, into: accepted.state) == later)
         #expect(try store.lastEntry(opened[0].id, into: opened[0].state) == now)
         #expect(try store.lastEntry(opened[1].id, into: accepted.state) == nil)
+    }
+
+    /// The case list's first page is read through an index in its order, never by sorting every
+    /// case of the unit (what made it slow with many cases).
+    @Test func theFirstPageIsReadThroughAnIndexInItsOrder() throws {
+        _ = try SQLiteCaseStoreTests.store(path)
         let queue = try DatabaseQueue(path: path)
         defer { try? queue.close() }
         for (filter, index) in [("", "cases_by_unit"), (" AND workflow = 'report'", "cases_by_workflow")] {
@@ -190,29 +219,34 @@ import Testing
 
     /// The case's row as written: the version its fields are a snapshot of, its version, and
     /// the escalations its snapshot holds.
-    func row(_ id: String) throws -> (snapshot: Int, version: Int, escalations: Int?) {
-        let queue = try DatabaseQueue(path: path)
-        defer { try? queue.close() }
-        return try queue.read { db in
-            let row = try #require(
-                try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT snapshot_version, version, json_extract(fields, '$.escalations') AS escalations
-                        FROM cases WHERE id = ?
-                        """, arguments: [id]))
-            return (row["snapshot_version"], row["version"], row["escalations"])
-        }
+    func row(_ id: String, in place: StorePlace) throws -> (snapshot: Int, version: Int, escalations: Int?) {
+        let row = try #require(
+            try place.rows(
+                sqlite:
+                    "SELECT snapshot_version, version, json_extract(fields, '$.escalations') FROM cases WHERE id = ?",
+                postgres: """
+                    SELECT snapshot_version::text, version::text, (fields::jsonb) ->> 'escalations' FROM cases
+                    WHERE id = $1
+                    """, [id]
+            ).first)
+        return (
+            try #require(row[0].flatMap { Int($0) }), try #require(row[1].flatMap { Int($0) }),
+            row[2].flatMap { Int($0) }
+        )
     }
 
     /// A step appends its changes to the step log; the fields are written in full when the case
     /// opens, every eighth version and when it closes, and a read applies the changes after the
     /// snapshot, so the case reads the same either way, and rebuilds from its log alone.
-    @Test func stepsBetweenSnapshotsAreReadFromTheStepLog() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func stepsBetweenSnapshotsAreReadFromTheStepLog(_ kind: StoreKind) throws {
+        try kind.with { place in try stepsBetweenSnapshotsAreReadFromTheStepLog(place) }
+    }
+
+    func stepsBetweenSnapshotsAreReadFromTheStepLog(_ place: StorePlace) throws {
+        let store = try place.seeded()
         let engine = Engine(program: Self.program, store: store)
         var current = try openCase(engine)
-        #expect(try row(current.id) == (0, 0, nil))
+        #expect(try row(current.id, in: place) == (0, 0, nil))
         let interpreter = Interpreter(program: Self.program)
         for reminder in 1...19 {
             // The reminder timer fires: a self-loop that counts escalations.
@@ -229,13 +263,13 @@ import Testing
             #expect(try engine.stepLogProblem(stored) == nil)
             // The snapshot in the row lags behind by the steps since the last multiple of 8.
             let snapshot = reminder - reminder % 8
-            #expect(try row(current.id) == (snapshot, reminder, snapshot == 0 ? nil : snapshot))
+            #expect(try row(current.id, in: place) == (snapshot, reminder, snapshot == 0 ? nil : snapshot))
         }
         current = try engine.act(
             current.id, event: "accept", input: ["score": .number(Number(5))], by: reviewer, now: now)
         #expect(current.state == "closed")
         // Closing writes the fields in full.
-        #expect(try row(current.id) == (20, 20, 19))
+        #expect(try row(current.id, in: place) == (20, 20, 19))
         #expect(try store.load(current.id)?.changes == [])
         #expect(try engine.load(current.id) == current)
         #expect(try store.history(current.id).map(\.sequence) == Array(0...20))
