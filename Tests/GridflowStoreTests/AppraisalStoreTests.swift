@@ -7,17 +7,13 @@ import Testing
 /// What an appraisal reads and writes in batches: facts counted in SQL, cases and people by
 /// pages, results replaced an id range at a time.
 @Suite struct AppraisalStoreTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-appraisal-\(UUID().uuidString).sqlite"
-    )
-    .path
     let fixture = SQLiteCaseStoreTests()
     let from = Instant("2024-01-01T00:00:00+08:00")!
     let to = Instant("2025-01-01T00:00:00+08:00")!
 
     /// Three reports by wang, one of them accepted.
-    func threeReports() throws -> (SQLiteCaseStore, opened: String, accepted: String) {
-        let store = try SQLiteCaseStoreTests.store(path)
+    func threeReports(_ place: StorePlace) throws -> (any CaseStore, opened: String, accepted: String) {
+        let store = try place.seeded()
         let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
         var cases: [CaseSnapshot] = []
         for _ in 0..<3 { cases.append(try fixture.openCase(engine)) }
@@ -31,8 +27,12 @@ import Testing
         try #require(CaseCountQuery.translate(person: person, where: filter, sum: nil))
     }
 
-    @Test func theStoreCountsWhatTheFilterLets() throws {
-        let (store, opened, accepted) = try threeReports()
+    @Test(arguments: StoreKind.allCases) func theStoreCountsWhatTheFilterLets(_ kind: StoreKind) throws {
+        try kind.with { place in try theStoreCountsWhatTheFilterLets(place) }
+    }
+
+    func theStoreCountsWhatTheFilterLets(_ place: StorePlace) throws {
+        let (store, opened, accepted) = try threeReports(place)
         #expect(opened != accepted)
         let counts = try #require(
             try store.countCases(
@@ -56,8 +56,12 @@ import Testing
         #expect(none?.counts.first?.isEmpty == true && none?.uncounted.isEmpty == true)
     }
 
-    @Test func casesComeByPagesNarrowedByACondition() throws {
-        let (store, opened, _) = try threeReports()
+    @Test(arguments: StoreKind.allCases) func casesComeByPagesNarrowedByACondition(_ kind: StoreKind) throws {
+        try kind.with { place in try casesComeByPagesNarrowedByACondition(place) }
+    }
+
+    func casesComeByPagesNarrowedByACondition(_ place: StorePlace) throws {
+        let (store, opened, _) = try threeReports(place)
         var ids: [String] = []
         var cursor: CaseCursor?
         var pages = 0
@@ -78,8 +82,12 @@ import Testing
         #expect(narrowed.cases.filter { $0.state != opened }.allSatisfy { !$0.changes.isEmpty })
     }
 
-    @Test func peopleComeByPagesInIdOrder() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func peopleComeByPagesInIdOrder(_ kind: StoreKind) throws {
+        try kind.with { place in try peopleComeByPagesInIdOrder(place) }
+    }
+
+    func peopleComeByPagesInIdOrder(_ place: StorePlace) throws {
+        let store = try place.seeded()
         try store.importPeople(
             unit: "rt",
             ["li", "zhao", "an"].map { StoredPerson(id: $0, roles: ["employee"], recordJSON: "{\"id\":\"\($0)\"}") },
@@ -101,8 +109,12 @@ import Testing
     }
 
     /// Results are written many to a statement: every one of a large batch is stored as given.
-    @Test func aLargeBatchStoresEveryResult() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func aLargeBatchStoresEveryResult(_ kind: StoreKind) throws {
+        try kind.with { place in try aLargeBatchStoresEveryResult(place) }
+    }
+
+    func aLargeBatchStoresEveryResult(_ place: StorePlace) throws {
+        let store = try place.seeded()
         let results = (0..<150).map { index in
             StoredAppraisal(
                 person: String(format: "p%03d", index), role: index % 2 == 0 ? "employee" : "lead",
@@ -117,8 +129,12 @@ import Testing
         #expect(Set(stored) == Set(results))
     }
 
-    @Test func aBatchReplacesTheResultsOfItsIdRangeOnly() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func aBatchReplacesTheResultsOfItsIdRangeOnly(_ kind: StoreKind) throws {
+        try kind.with { place in try aBatchReplacesTheResultsOfItsIdRangeOnly(place) }
+    }
+
+    func aBatchReplacesTheResultsOfItsIdRangeOnly(_ place: StorePlace) throws {
+        let store = try place.seeded()
         func result(_ person: String, _ grade: String) -> StoredAppraisal {
             StoredAppraisal(
                 person: person, role: "employee", definitionVersion: "v", total: "1", grade: grade, detailsJSON: "{}",

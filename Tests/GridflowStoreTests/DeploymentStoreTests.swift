@@ -5,12 +5,9 @@ import GridflowRuntime
 import GridflowStore
 import Testing
 
-/// Deployments on a real SQLite file: immutable, one active per unit, cases recorded before
+/// Deployments on a real SQLite file and PostgreSQL database: immutable, one active per unit, cases recorded before
 /// deployments taken over by the first deployment of the same files.
 @Suite struct DeploymentStoreTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-deploy-\(UUID().uuidString).sqlite"
-    ).path
     let now = Instant("2024-09-30T09:00:00+08:00")!
 
     func deployment(_ version: String, message: String? = nil) -> StoredDeployment {
@@ -20,8 +17,12 @@ import Testing
             deployedAt: now, message: message)
     }
 
-    @Test func deploymentsAreImmutableAndOneIsActive() throws {
-        let store = try SQLiteCaseStore(path: path)
+    @Test(arguments: StoreKind.allCases) func deploymentsAreImmutableAndOneIsActive(_ kind: StoreKind) throws {
+        try kind.with { place in try deploymentsAreImmutableAndOneIsActive(place) }
+    }
+
+    func deploymentsAreImmutableAndOneIsActive(_ place: StorePlace) throws {
+        let store = try place.open()
         #expect(try store.activeDeployment(unit: "rt") == nil)
         #expect(try store.deploy(deployment("aaaa", message: "first"), adopting: []))
         #expect(try store.deploy(deployment("bbbb"), adopting: []))
@@ -40,13 +41,19 @@ import Testing
         #expect(try store.activeDeployment(unit: "rt") == "bbbb")
         #expect(try store.deployments(unit: "other").isEmpty)
         // The store reopens with them.
-        let reopened = try SQLiteCaseStore(path: path, opening: .existing)
+        let reopened = try place.open()
         #expect(try reopened.deployments(unit: "rt").count == 2)
         #expect(try reopened.deployment(unit: "rt", version: "aaaa")?.deployedBy == "admin")
     }
 
-    @Test func theFirstDeploymentTakesOverCasesRecordedBeforeDeployments() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func theFirstDeploymentTakesOverCasesRecordedBeforeDeployments(
+        _ kind: StoreKind
+    ) throws {
+        try kind.with { place in try theFirstDeploymentTakesOverCasesRecordedBeforeDeployments(place) }
+    }
+
+    func theFirstDeploymentTakesOverCasesRecordedBeforeDeployments(_ place: StorePlace) throws {
+        let store = try place.seeded()
         let fixtures = SQLiteCaseStoreTests.fixtures
         let result = Loader().load(paths: [fixtures + "/Workflows/rt", fixtures + "/Rules/rt"])
         let legacy = try Program(definitions: try #require(result.units["rt"]), version: "legacy00legacy00")

@@ -1,18 +1,13 @@
 import Foundation
-import GRDB
 import GridflowExpressions
 import GridflowRuntime
 import GridflowStore
 import Testing
 
-/// The shared files of the SQLite store (migration `v13: shared files`) on a real file: records,
-/// contents as blobs, deletes that keep the record and free the content, moves that only move a
-/// file still where it was, and the audit trail.
+/// The shared files of the stores (SQLite's migration `v13: shared files`) on a real file and
+/// database: records, contents as blobs, deletes that keep the record and free the content, moves
+/// that only move a file still where it was, and the audit trail.
 @Suite struct FileStoreTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-files-\(UUID().uuidString).sqlite"
-    )
-    .path
     let now = Instant("2026-03-02T09:00:00+08:00")!
 
     func new(_ name: String, folder: String = "highlights", owner: String = "li", bytes: [UInt8], at offset: Int = 0)
@@ -24,8 +19,14 @@ import Testing
             at: Instant(seconds: now.seconds + offset), bytes: bytes)
     }
 
-    @Test func filesAreStoredListedMovedDeletedAndTheirTrailKept() throws {
-        let store = try SQLiteCaseStore(path: path)
+    @Test(arguments: StoreKind.allCases) func filesAreStoredListedMovedDeletedAndTheirTrailKept(_ kind: StoreKind)
+        throws
+    {
+        try kind.with { place in try filesAreStoredListedMovedDeletedAndTheirTrailKept(place) }
+    }
+
+    func filesAreStoredListedMovedDeletedAndTheirTrailKept(_ place: StorePlace) throws {
+        let store = try place.open()
         let big = [UInt8](repeating: 0x41, count: 3 << 20)
         let first = try store.saveFile(new("a.txt", bytes: Array("first\n".utf8)))
         let second = try store.saveFile(new("b.txt", folder: "duty_material", owner: "chen", bytes: big, at: 10))
@@ -67,14 +68,12 @@ import Testing
         #expect(try store.fileEvents(unit: "telecom", space: "team_supervisors", file: nil, limit: 1).count == 1)
 
         // Reopened, the store holds it all; the contents are blobs in the file itself.
-        let again = try SQLiteCaseStore(path: path, opening: .existing)
+        let again = try place.open()
         #expect(try again.fileContent(first.id) == Array("first\n".utf8))
-        let queue = try DatabaseQueue(path: path)
-        let blob = try queue.read { db in
-            try Int.fetchOne(
-                db, sql: "SELECT length(bytes) FROM file_contents WHERE file_id = ?", arguments: [first.id])
-        }
-        #expect(blob == 6)
+        let blob = try place.rows(
+            sqlite: "SELECT length(bytes) FROM file_contents WHERE file_id = ?",
+            postgres: "SELECT length(bytes)::text FROM file_contents WHERE file_id = $1::bigint", ["\(first.id)"])
+        #expect(blob == [["6"]])
 
         // Uploads into a folder in a period, by uploader: where they went, not where they are;
         // a deleted file does not count, nor one uploaded outside the period.

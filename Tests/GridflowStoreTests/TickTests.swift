@@ -6,17 +6,14 @@ import GridflowRuntime
 import GridflowStore
 import Testing
 
-/// Durable timers and the outbox, on real SQLite files.
+/// Durable timers and the outbox, on real SQLite files and PostgreSQL databases.
 @Suite struct TickTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-tick-\(UUID().uuidString).sqlite"
-    )
-    .path
     let monday = Instant("2024-09-30T09:00:00+08:00")!
     let store = SQLiteCaseStoreTests()
 
-    func engine() throws -> Engine {
-        Engine(program: SQLiteCaseStoreTests.program, store: try SQLiteCaseStoreTests.store(path))
+    /// An engine on a new store object on `place`'s data.
+    func engine(_ place: StorePlace) throws -> Engine {
+        Engine(program: SQLiteCaseStoreTests.program, store: try place.seeded())
     }
 
     /// A report accepted, answered and confirmed: closed, with its ledger entry and follow-up
@@ -31,15 +28,21 @@ import Testing
         return try engine.act(current.id, event: "confirm", input: [:], by: store.employee, now: monday)
     }
 
-    @Test func aTimerNeverFiresEarlySurvivesARestartAndFiresOnce() throws {
-        let opened = try engine().open(
+    @Test(arguments: StoreKind.allCases) func aTimerNeverFiresEarlySurvivesARestartAndFiresOnce(_ kind: StoreKind)
+        throws
+    {
+        try kind.with { place in try aTimerNeverFiresEarlySurvivesARestartAndFiresOnce(place) }
+    }
+
+    func aTimerNeverFiresEarlySurvivesARestartAndFiresOnce(_ place: StorePlace) throws {
+        let opened = try engine(place).open(
             "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
         // Two working days after Monday 30 September, over the 1–3 October holidays.
         let due = Instant("2024-10-07T09:00:00+08:00")!
-        let early = try engine().tick(now: Instant(seconds: due.seconds - 1))
+        let early = try engine(place).tick(now: Instant(seconds: due.seconds - 1))
         #expect(early.timersFired == 0)
-        // A new store object on the same file: the timer was kept on disk.
-        let restarted = try engine()
+        // A new store object on the same data: the timer was kept in the store.
+        let restarted = try engine(place)
         let report = try restarted.tick(now: due)
         #expect(report.timersFired == 1)
         #expect(report.effectsPerformed == 1)
@@ -49,22 +52,28 @@ import Testing
         let again = try restarted.tick(now: due)
         #expect(again.timersFired == 0)
         #expect(again.effectsPerformed == 0)
-        let deliveries = try SQLiteCaseStoreTests.store(path).deliveries(caseID: opened.id)
+        let deliveries = try place.seeded().storedDeliveries(caseID: opened.id)
         #expect(deliveries.map(\.kind) == ["notify"])
         #expect(deliveries.first?.detailsJSON.contains("A report waits for review") == true)
     }
 
-    @Test func aClaimedTimerOrEffectIsLeftToItsClaimantUntilTheClaimRunsOut() throws {
-        let engine = try engine()
+    @Test(arguments: StoreKind.allCases) func aClaimedTimerOrEffectIsLeftToItsClaimantUntilTheClaimRunsOut(
+        _ kind: StoreKind
+    ) throws {
+        try kind.with { place in try aClaimedTimerOrEffectIsLeftToItsClaimantUntilTheClaimRunsOut(place) }
+    }
+
+    func aClaimedTimerOrEffectIsLeftToItsClaimantUntilTheClaimRunsOut(_ place: StorePlace) throws {
+        let engine = try engine(place)
         let opened = try engine.open(
             "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
         let due = Instant("2024-10-07T09:00:00+08:00")!
-        let sqlite = try SQLiteCaseStoreTests.store(path)
+        let other = try place.seeded()
         let first = Claim(claimant: "first", seconds: 60)
         let second = Claim(claimant: "second", seconds: 60)
         // The first claimant takes the timer (and dies with it, say): the second finds nothing.
-        #expect(try sqlite.claimDueTimers(unit: "rt", at: due, limit: 10, claim: first).map(\.caseID) == [opened.id])
-        #expect(try sqlite.claimDueTimers(unit: "rt", at: due, limit: 10, claim: second).isEmpty)
+        #expect(try other.claimDueTimers(unit: "rt", at: due, limit: 10, claim: first).map(\.caseID) == [opened.id])
+        #expect(try other.claimDueTimers(unit: "rt", at: due, limit: 10, claim: second).isEmpty)
         let meanwhile = try engine.tick(now: Instant(seconds: due.seconds + 59), claim: second)
         #expect(meanwhile.timersFired == 0)
         // Once the claim has run out, another claimant fires it, once.
@@ -77,7 +86,7 @@ import Testing
 
         // An effect likewise: claimed by one, skipped by the other until the claim runs out.
         let closed = try closedReport(engine)
-        let effects = try sqlite.claimPendingEffects(unit: "rt", at: later, limit: 10, claim: first)
+        let effects = try other.claimPendingEffects(unit: "rt", at: later, limit: 10, claim: first)
         #expect(effects.count == 2 && effects.allSatisfy { $0.caseID == closed.id })
         #expect(try engine.tick(now: later, claim: second).effectsPerformed == 0)
         let expired = Instant(seconds: later.seconds + 60)
@@ -85,8 +94,12 @@ import Testing
         #expect(try engine.tick(now: Instant(seconds: expired.seconds + 120), claim: first).effectsPerformed == 0)
     }
 
-    @Test func leavingAStateCancelsItsTimers() throws {
-        let engine = try engine()
+    @Test(arguments: StoreKind.allCases) func leavingAStateCancelsItsTimers(_ kind: StoreKind) throws {
+        try kind.with { place in try leavingAStateCancelsItsTimers(place) }
+    }
+
+    func leavingAStateCancelsItsTimers(_ place: StorePlace) throws {
+        let engine = try engine(place)
         let opened = try engine.open(
             "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
         _ = try engine.act(
@@ -99,18 +112,24 @@ import Testing
         #expect(try engine.load(opened.id).state == "overdue")
     }
 
-    @Test func effectsOpenCasesOnceAndSignalsThatCannotLandAreIncidents() throws {
-        let engine = try engine()
+    @Test(arguments: StoreKind.allCases) func effectsOpenCasesOnceAndSignalsThatCannotLandAreIncidents(
+        _ kind: StoreKind
+    ) throws {
+        try kind.with { place in try effectsOpenCasesOnceAndSignalsThatCannotLandAreIncidents(place) }
+    }
+
+    func effectsOpenCasesOnceAndSignalsThatCannotLandAreIncidents(_ place: StorePlace) throws {
+        let engine = try engine(place)
         let current = try closedReport(engine)
         #expect(current.state == "closed")
         let first = try engine.tick(now: monday)
         #expect(first.effectsPerformed == 2)  // the ledger entry and the follow-up case
-        let followups = try SQLiteCaseStoreTests.store(path).list(unit: "rt", workflow: "followup", state: nil)
+        let followups = try place.seeded().list(unit: "rt", workflow: "followup", state: nil)
         #expect(followups.count == 1)
         #expect(followups.first?.parent == current.id)
         let second = try engine.tick(now: monday)
         #expect(second.effectsPerformed == 0)
-        #expect(try SQLiteCaseStoreTests.store(path).list(unit: "rt", workflow: "followup", state: nil).count == 1)
+        #expect(try place.seeded().list(unit: "rt", workflow: "followup", state: nil).count == 1)
         // The follow-up signals the report, which is closed: recorded, not dropped.
         let followup = try #require(followups.first)
         _ = try engine.act(
@@ -119,36 +138,37 @@ import Testing
         #expect(third.incidents.count == 1)
         #expect(third.incidents.first?.message.hasSuffix("is finished (state 'closed')") == true)
         #expect(third.incidents.first?.summary == "case \(followup.id), effect: signal-rejected")
-        #expect(try SQLiteCaseStoreTests.store(path).incidents(caseID: followup.id).map(\.code) == ["signal-rejected"])
+        #expect(try place.seeded().incidents(caseID: followup.id).map(\.code) == ["signal-rejected"])
     }
 
-    @Test func aSignalToACaseThatCannotBeReadIsAnIncidentThatSaysWhy() throws {
-        let engine = try engine()
+    @Test(arguments: StoreKind.allCases) func aSignalToACaseThatCannotBeReadIsAnIncidentThatSaysWhy(_ kind: StoreKind)
+        throws
+    {
+        try kind.with { place in try aSignalToACaseThatCannotBeReadIsAnIncidentThatSaysWhy(place) }
+    }
+
+    func aSignalToACaseThatCannotBeReadIsAnIncidentThatSaysWhy(_ place: StorePlace) throws {
+        let engine = try engine(place)
         let current = try closedReport(engine)
         _ = try engine.tick(now: monday)
         let followup = try #require(
-            try SQLiteCaseStoreTests.store(path).list(unit: "rt", workflow: "followup", state: nil).first)
+            try place.seeded().list(unit: "rt", workflow: "followup", state: nil).first)
         _ = try engine.act(
             followup.id, event: "finish", input: [:], by: Actor(id: "s", roles: ["secretary"]), now: monday)
         // The report now runs on definitions this engine has not loaded: it is there, but cannot be read.
-        try DatabaseQueue(path: path).write { db in
-            try db.execute(
-                sql: "UPDATE cases SET definition_version = 'sha256:other' WHERE id = ?", arguments: [current.id])
-        }
+        try place.execute(
+            sqlite: "UPDATE cases SET definition_version = 'sha256:other' WHERE id = ?",
+            postgres: "UPDATE cases SET definition_version = 'sha256:other' WHERE id = $1", [current.id])
         let report = try engine.tick(now: monday)
         #expect(report.incidents.count == 1)
         #expect(report.incidents.first?.message.contains("runs on definitions version sha256:other") == true)
         #expect(
-            try SQLiteCaseStoreTests.store(path).incidents(caseID: followup.id).map(\.code) == ["signal-unreadable"])
+            try place.seeded().incidents(caseID: followup.id).map(\.code) == ["signal-unreadable"])
     }
 }
 
 /// Incidents are kept until a retry after a fix succeeds.
 @Suite struct IncidentRetryTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-retry-\(UUID().uuidString).sqlite"
-    )
-    .path
     let now = Instant("2024-09-30T09:00:00+08:00")!
     let helper = SQLiteCaseStoreTests()
 
@@ -168,8 +188,14 @@ import Testing
         return try Program(definitions: result.units["rt"]!, version: SQLiteCaseStoreTests.program.version)
     }
 
-    @Test func aRetryAfterAFixResolvesTheIncidentAndAppliesTheEvent() throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+    @Test(arguments: StoreKind.allCases) func aRetryAfterAFixResolvesTheIncidentAndAppliesTheEvent(_ kind: StoreKind)
+        throws
+    {
+        try kind.with { place in try aRetryAfterAFixResolvesTheIncidentAndAppliesTheEvent(place) }
+    }
+
+    func aRetryAfterAFixResolvesTheIncidentAndAppliesTheEvent(_ place: StorePlace) throws {
+        let store = try place.seeded()
         let broken = Engine(program: SQLiteCaseStoreTests.program, store: store)
         let opened = try broken.open(
             "report", input: ["reporter": helper.reporter(), "summary": .string("x")], by: helper.employee, now: now)
@@ -196,12 +222,14 @@ import Testing
 
 /// Bulletin measures never drop a value silently.
 @Suite struct ReportOverflowTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-overflow-\(UUID().uuidString).sqlite"
-    )
-    .path
 
-    @Test func aSumBeyondThirtyEightDigitsIsAnErrorNotAValueLeftOut() throws {
+    @Test(arguments: StoreKind.allCases) func aSumBeyondThirtyEightDigitsIsAnErrorNotAValueLeftOut(_ kind: StoreKind)
+        throws
+    {
+        try kind.with { place in try aSumBeyondThirtyEightDigitsIsAnErrorNotAValueLeftOut(place) }
+    }
+
+    func aSumBeyondThirtyEightDigitsIsAnErrorNotAValueLeftOut(_ place: StorePlace) throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "gridflow-overflow-\(UUID().uuidString)")
         try FileManager.default.copyItem(at: URL(fileURLWithPath: SQLiteCaseStoreTests.fixtures), to: directory)
@@ -217,7 +245,7 @@ import Testing
         let result = Loader().load(paths: [directory.path + "/Workflows/rt", directory.path + "/Rules/rt"])
         #expect(!result.diagnostics.hasErrors, "\(result.diagnostics)")
         let program = try Program(definitions: result.units["rt"]!, version: DefinitionVersion.of(result.sources))
-        let engine = Engine(program: program, store: try SQLiteCaseStoreTests.store(path))
+        let engine = Engine(program: program, store: try place.seeded())
         let fixture = SQLiteCaseStoreTests()
         let huge = try #require(Number("90000000000000000000000000000000000000"))
         for _ in 0..<2 {

@@ -4,12 +4,8 @@ import GridflowRuntime
 import GridflowStore
 import Testing
 
-/// The API tokens of the SQLite store (migration `v8: API tokens`) on a real file.
+/// The API tokens of the stores (SQLite's migration `v8: API tokens`) on a real file and database.
 @Suite struct TokenStoreTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-tokens-\(UUID().uuidString).sqlite"
-    )
-    .path
     let now = Instant("2026-03-02T09:00:00+08:00")!
 
     func token(_ id: String, unit: String = "rt", secret: String) -> StoredToken {
@@ -18,8 +14,14 @@ import Testing
             label: id == "tok_0000000001" ? "ci" : nil, createdAt: now, expiresAt: Instant(seconds: now.seconds + 60))
     }
 
-    @Test func tokensAreSavedFoundByHashListedByUnitAndRevokedOnce() throws {
-        let store = try SQLiteCaseStore(path: path)
+    @Test(arguments: StoreKind.allCases) func tokensAreSavedFoundByHashListedByUnitAndRevokedOnce(_ kind: StoreKind)
+        throws
+    {
+        try kind.with { place in try tokensAreSavedFoundByHashListedByUnitAndRevokedOnce(place) }
+    }
+
+    func tokensAreSavedFoundByHashListedByUnitAndRevokedOnce(_ place: StorePlace) throws {
+        let store = try place.open()
         let first = token("tok_0000000001", secret: "gf_one")
         let second = token("tok_0000000002", secret: "gf_two")
         try store.saveToken(first)
