@@ -130,8 +130,45 @@ import Testing
         }
     }
 
-    @Test(.timeLimit(.minutes(20))) func twoTasksActingOnOneCaseAtOnceOneWins() async throws {
-        let store = try SQLiteCaseStoreTests.store(path)
+}
+
+/// Steps committed at once by several callers, on either store: each keeps its own outcome, and
+/// of two steps from the same version one wins and the other conflicts.
+@Suite struct ConcurrentCommitTests {
+    @Test(arguments: StoreKind.allCases) func stepsCommittedAtOnceConflictOnlyWithTheirRival(_ kind: StoreKind) throws {
+        try kind.with { place in
+            let store = try place.seeded()
+            let fixture = SQLiteCaseStoreTests()
+            let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
+            let cases = try (0..<20).map { _ in try fixture.openCase(engine) }
+            let steps = try acceptances(of: cases, Interpreter(program: SQLiteCaseStoreTests.program), fixture)
+            let outcomes = Outcomes()
+            let done = DispatchGroup()
+            for (index, (step, version)) in steps.enumerated() {
+                outcomes.commitOnThread(store, step, expectedVersion: version, at: index, done)
+            }
+            done.wait()
+            let results = outcomes.all
+            #expect(results.count == steps.count)
+            let conflicts = results.values.compactMap { $0 }
+            #expect(conflicts.map(\.code) == [.conflict])
+            #expect(results[0]! == nil || results[20]! == nil, "one of the two rivals wins")
+            for index in 1..<20 { #expect(results[index]! == nil, "step \(index)") }
+            for opened in cases {
+                let loaded = try engine.load(opened.id)
+                #expect(loaded.state == "answering" && loaded.version == 1)
+                #expect(try store.history(opened.id).count == 2)
+            }
+        }
+    }
+
+    @Test(.timeLimit(.minutes(20)), arguments: StoreKind.allCases)
+    func twoTasksActingOnOneCaseAtOnceOneWins(_ kind: StoreKind) async throws {
+        try await kind.withAsync { place in try await twoTasksActingOnOneCaseAtOnceOneWins(place) }
+    }
+
+    func twoTasksActingOnOneCaseAtOnceOneWins(_ place: StorePlace) async throws {
+        let store = try place.seeded()
         let fixture = SQLiteCaseStoreTests()
         let program = SQLiteCaseStoreTests.program
         // Two engines, as two daemons on one file: neither sees the other's cache.
@@ -166,16 +203,15 @@ import Testing
 
 /// An engine's cached cases never let a step through that the stored case would refuse.
 @Suite struct SnapshotCacheTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-cache-\(UUID().uuidString).sqlite"
-    )
-    .path
+    @Test(arguments: StoreKind.allCases) func aCaseChangedByAnotherProcessIsReadAgain(_ kind: StoreKind) throws {
+        try kind.with { place in try aCaseChangedByAnotherProcessIsReadAgain(place) }
+    }
 
-    @Test func aCaseChangedByAnotherProcessIsReadAgain() throws {
+    func aCaseChangedByAnotherProcessIsReadAgain(_ place: StorePlace) throws {
         let fixture = SQLiteCaseStoreTests()
         let program = SQLiteCaseStoreTests.program
-        let mine = Engine(program: program, store: try SQLiteCaseStoreTests.store(path))
-        let theirs = Engine(program: program, store: try SQLiteCaseStoreTests.store(path))
+        let mine = Engine(program: program, store: try place.seeded())
+        let theirs = Engine(program: program, store: try place.seeded())
         let opened = try fixture.openCase(mine)
         // The other engine accepts the report: the case moves on without this engine knowing.
         _ = try theirs.act(
@@ -252,7 +288,7 @@ final class Outcomes: @unchecked Sendable {
     /// Commits `step` on a thread of its own through the blocking API and keeps its outcome at
     /// `index`; `group` is entered now and left when the commit has returned.
     func commitOnThread(
-        _ store: SQLiteCaseStore, _ step: Step, expectedVersion: Int?, at index: Int, _ group: DispatchGroup
+        _ store: any CaseStore, _ step: Step, expectedVersion: Int?, at index: Int, _ group: DispatchGroup
     ) {
         group.enter()
         Thread {
