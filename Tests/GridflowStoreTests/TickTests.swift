@@ -1,10 +1,11 @@
 import Foundation
-import GRDB
 import GridflowDefinitions
 import GridflowExpressions
 import GridflowRuntime
 import GridflowStore
 import Testing
+
+@testable import GridflowPostgres
 
 /// Durable timers and the outbox, on real SQLite files and PostgreSQL databases.
 @Suite struct TickTests {
@@ -267,45 +268,68 @@ import Testing
 /// Ending appointments: ends are read from the same records as appointments, in order, and
 /// mark them ended (nothing is deleted); a store without ends keeps every appointment lasting.
 @Suite struct AppointmentEndTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-end-\(UUID().uuidString).sqlite"
-    )
-    .path
-
     /// Writes deliveries as `tick` records them, for the case `c1` of unit `rt`.
-    func record(_ rows: [(kind: String, details: String, at: Int)]) throws {
-        _ = try SQLiteCaseStoreTests.store(path)
-        let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
-            try db.execute(
-                sql: """
-                    INSERT OR IGNORE INTO cases (id, unit, workflow, definition_version, state, fields, version,
-                        opened_at, updated_at) VALUES ('c1', 'rt', 'report', 'v', 'closed', '{}', 1, 0, 0)
-                    """)
-            for row in rows {
-                try db.execute(
-                    sql: "INSERT INTO outbox (case_id, effect, created_at, done_at) VALUES ('c1', ?, ?, ?)",
-                    arguments: [row.details, row.at, row.at])
-                try db.execute(
-                    sql: "INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (?, ?, 'c1', ?, ?)",
-                    arguments: [db.lastInsertedRowID, row.kind, row.details, row.at])
+    func record(_ place: StorePlace, _ rows: [(kind: String, details: String, at: Int)]) throws {
+        _ = try place.seeded()
+        try place.execute(
+            sqlite: """
+                INSERT INTO cases (id, unit, workflow, definition_version, state, fields, version, opened_at,
+                    updated_at) VALUES ('c1', 'rt', 'report', 'v', 'closed', '{}', 1, 0, 0)
+                """,
+            postgres: """
+                INSERT INTO cases (id, unit, workflow, definition_version, state, fields, snapshot_version, version,
+                    opened_at, updated_at) VALUES ('c1', 'rt', 'report', 'v', 'closed', '{}', 1, 1, 0, 0)
+                """)
+        for row in rows {
+            // The person an appointment names is written beside it: by a trigger in SQLite, by the
+            // PostgreSQL store itself.
+            let person = PostgresCaseStore.appointedPerson(row.details) ?? ""
+            let arguments = [row.details, "\(row.at)", row.kind, person]
+            switch place.kind {
+            case .sqlite:
+                try place.execute(
+                    sqlite: "INSERT INTO outbox (case_id, effect, created_at, done_at) VALUES ('c1', ?1, ?2, ?2)",
+                    postgres: "", Array(arguments[0...1]))
+                try place.execute(
+                    sqlite: """
+                        INSERT INTO deliveries (outbox_id, kind, case_id, details, at)
+                        VALUES ((SELECT max(id) FROM outbox), ?3, 'c1', ?1, ?2)
+                        """, postgres: "", Array(arguments[0...2]))
+            case .postgres:
+                try place.execute(
+                    sqlite: "",
+                    postgres: """
+                        WITH added AS (
+                            INSERT INTO outbox (case_id, effect, created_at, done_at)
+                            VALUES ('c1', $1, $2::bigint, $2::bigint) RETURNING id)
+                        INSERT INTO deliveries (outbox_id, kind, case_id, details, at, person)
+                        SELECT id, $3, 'c1', $1, $2::bigint, NULLIF($4, '') FROM added
+                        """, arguments)
             }
         }
     }
 
-    @Test func anEndMarksTheEarlierAppointmentsToItsRoleAtItsNode() throws {
-        try record([
-            ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s1","shift":null}"#, 100),
-            ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s2","shift":null}"#, 110),
-            ("appoint", #"{"kind":"appoint","role":"other","person":{"id":"wang"},"at":"s1","shift":null}"#, 120),
-            (
-                "end_appointment",
-                #"{"kind":"end_appointment","role":"grid","person":"wang","at":"s1","reason":"resignation"}"#, 200
-            ),
-            // Appointed again after the end: this one lasts.
-            ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s1","shift":null}"#, 300),
-        ])
-        let all = try SQLiteCaseStoreTests.store(path).appointments(unit: "rt", person: "wang")
+    @Test(arguments: StoreKind.allCases) func anEndMarksTheEarlierAppointmentsToItsRoleAtItsNode(_ kind: StoreKind)
+        throws
+    {
+        try kind.with { place in try anEndMarksTheEarlierAppointmentsToItsRoleAtItsNode(place) }
+    }
+
+    func anEndMarksTheEarlierAppointmentsToItsRoleAtItsNode(_ place: StorePlace) throws {
+        try record(
+            place,
+            [
+                ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s1","shift":null}"#, 100),
+                ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s2","shift":null}"#, 110),
+                ("appoint", #"{"kind":"appoint","role":"other","person":{"id":"wang"},"at":"s1","shift":null}"#, 120),
+                (
+                    "end_appointment",
+                    #"{"kind":"end_appointment","role":"grid","person":"wang","at":"s1","reason":"resignation"}"#, 200
+                ),
+                // Appointed again after the end: this one lasts.
+                ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s1","shift":null}"#, 300),
+            ])
+        let all = try place.seeded().appointments(unit: "rt", person: "wang")
         #expect(all.count == 4)
         let ended = all.filter { $0.end != nil }
         #expect(ended.map(\.node) == ["s1"])
@@ -316,25 +340,38 @@ import Testing
         #expect(all.last?.end == nil && all.last?.at == Instant(seconds: 300))
     }
 
-    @Test func anEndWithoutANodeEndsTheRoleEverywhere() throws {
-        try record([
-            ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s1","shift":null}"#, 100),
-            ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s2","shift":null}"#, 110),
-            (
-                "end_appointment",
-                #"{"kind":"end_appointment","role":"grid","person":{"id":"wang"},"at":null,"reason":"removal"}"#, 200
-            ),
-        ])
-        let all = try SQLiteCaseStoreTests.store(path).appointments(unit: "rt", person: nil)
+    @Test(arguments: StoreKind.allCases) func anEndWithoutANodeEndsTheRoleEverywhere(_ kind: StoreKind) throws {
+        try kind.with { place in try anEndWithoutANodeEndsTheRoleEverywhere(place) }
+    }
+
+    func anEndWithoutANodeEndsTheRoleEverywhere(_ place: StorePlace) throws {
+        try record(
+            place,
+            [
+                ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s1","shift":null}"#, 100),
+                ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s2","shift":null}"#, 110),
+                (
+                    "end_appointment",
+                    #"{"kind":"end_appointment","role":"grid","person":{"id":"wang"},"at":null,"reason":"removal"}"#,
+                    200
+                ),
+            ])
+        let all = try place.seeded().appointments(unit: "rt", person: nil)
         #expect(all.count == 2)
         #expect(all.allSatisfy { $0.end?.reason == "removal" })
     }
 
-    @Test func aStoreWithoutEndsKeepsItsAppointmentsLasting() throws {
-        try record([
-            ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s1","shift":"a"}"#, 100)
-        ])
-        let all = try SQLiteCaseStoreTests.store(path).appointments(unit: "rt", person: "wang")
+    @Test(arguments: StoreKind.allCases) func aStoreWithoutEndsKeepsItsAppointmentsLasting(_ kind: StoreKind) throws {
+        try kind.with { place in try aStoreWithoutEndsKeepsItsAppointmentsLasting(place) }
+    }
+
+    func aStoreWithoutEndsKeepsItsAppointmentsLasting(_ place: StorePlace) throws {
+        try record(
+            place,
+            [
+                ("appoint", #"{"kind":"appoint","role":"grid","person":{"id":"wang"},"at":"s1","shift":"a"}"#, 100)
+            ])
+        let all = try place.seeded().appointments(unit: "rt", person: "wang")
         #expect(all.count == 1)
         #expect(all.first?.end == nil)
         #expect(all.first?.shift == "a")
