@@ -20,28 +20,97 @@ final class ConnectionPool: Sendable {
     private let configuration: PostgresConnection.Configuration
     private let logger: Logger
     private let loops: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
-    private let state = Mutex(State())
-    /// One permit per connection that may be open.
-    private let permits: DispatchSemaphore
+    private let state: Mutex<State>
 
     private struct State {
         var idle: [PostgresConnection] = []
         var nextID = 1
         var closed = false
+        /// Connections that may still be opened or taken: one permit each.
+        var permits: Int
+        /// Who waits for a permit, first come first served: a thread, or a suspended task.
+        var waiters: [Waiter] = []
+    }
+
+    private enum Waiter {
+        case thread(DispatchSemaphore)
+        case task(CheckedContinuation<Void, Never>)
     }
 
     init(_ location: PostgresLocation, logger: Logger) throws(StoreError) {
         self.location = location
         configuration = try location.configuration()
         self.logger = logger
-        permits = DispatchSemaphore(value: location.poolSize)
+        state = Mutex(State(permits: location.poolSize))
+    }
+
+    /// Takes a permit, waiting on this thread while none is free.
+    private func acquire() {
+        let wait = state.withLock { state -> DispatchSemaphore? in
+            if state.permits > 0 {
+                state.permits -= 1
+                return nil
+            }
+            let semaphore = DispatchSemaphore(value: 0)
+            state.waiters.append(.thread(semaphore))
+            return semaphore
+        }
+        wait?.wait()
+    }
+
+    /// Takes a permit, suspending while none is free.
+    private func acquireAsync() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let free = state.withLock { state -> Bool in
+                if state.permits > 0 {
+                    state.permits -= 1
+                    return true
+                }
+                state.waiters.append(.task(continuation))
+                return false
+            }
+            if free { continuation.resume() }
+        }
+    }
+
+    /// Gives a permit back: to the first waiter, else to the pool.
+    private func release() {
+        let next = state.withLock { state -> Waiter? in
+            if state.waiters.isEmpty {
+                state.permits += 1
+                return nil
+            }
+            return state.waiters.removeFirst()
+        }
+        switch next {
+        case .thread(let semaphore): semaphore.signal()
+        case .task(let continuation): continuation.resume()
+        case nil: break
+        }
+    }
+
+    /// Runs `body` with a connection of its own, suspending rather than blocking while it waits
+    /// for one and while the server answers.
+    func withConnectionAsync<T>(_ body: (AsyncConnection) async throws(StoreError) -> T) async throws(StoreError) -> T {
+        await acquireAsync()
+        defer { release() }
+        let connection = try checkOut()
+        let wrapped = AsyncConnection(connection, location: location, logger: logger)
+        do {
+            let value = try await body(wrapped)
+            checkIn(connection, broken: wrapped.broken)
+            return value
+        } catch {
+            checkIn(connection, broken: wrapped.broken)
+            throw error
+        }
     }
 
     /// Runs `body` with a connection of its own. A connection the body leaves broken (closed, or in
     /// a transaction it could not end) is closed rather than reused.
     func withConnection<T>(_ body: (Connection) throws(StoreError) -> T) throws(StoreError) -> T {
-        permits.wait()
-        defer { permits.signal() }
+        acquire()
+        defer { release() }
         let connection = try checkOut()
         let wrapped = Connection(connection, location: location, logger: logger)
         do {
@@ -100,6 +169,66 @@ final class ConnectionPool: Sendable {
 
     deinit {
         for connection in state.withLock({ $0.idle }) { Self.close(connection) }
+    }
+}
+
+/// A checked-out connection for a task: a step's statements sent together, awaited together.
+final class AsyncConnection {
+    let connection: PostgresConnection
+    let location: PostgresLocation
+    let logger: Logger
+    var broken = false
+
+    init(_ connection: PostgresConnection, location: PostgresLocation, logger: Logger) {
+        self.connection = connection
+        self.location = location
+        self.logger = logger
+    }
+
+    /// Runs `head` and then `rest` in one transaction: `BEGIN` and `head` are sent together; if
+    /// `head` changed no row (a step from a version the case no longer has) the transaction is
+    /// rolled back and 0 returned; otherwise `rest` and `COMMIT` are sent together, and the rows
+    /// `head` changed are returned once the commit is answered. A statement that fails makes
+    /// PostgreSQL roll the transaction back at the `COMMIT`; its error is thrown.
+    func transaction(head: PostgresQuery, rest: [PostgresQuery]) async throws(StoreError) -> Int {
+        let begin = send("BEGIN")
+        let first = send(head)
+        let changed: Int
+        do {
+            _ = try await begin.get()
+            changed = try await first.get().metadata.rows ?? 0
+        } catch {
+            await rollBack()
+            throw fail(error)
+        }
+        if changed == 0 {
+            await rollBack()
+            return 0
+        }
+        let sent = rest.map(send)
+        let commit = send("COMMIT")
+        var failure: (any Error)?
+        for statement in sent {
+            do { _ = try await statement.get() } catch { failure = failure ?? error }
+        }
+        do { _ = try await commit.get() } catch { failure = failure ?? error }
+        if let failure { throw fail(failure) }
+        return changed
+    }
+
+    /// Sends a statement; its answer comes as a future (postgres-nio's `EventLoopFuture` call,
+    /// which a synchronous function picks over the async one).
+    private func send(_ query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
+        connection.query(query, logger: logger)
+    }
+
+    private func rollBack() async {
+        do { _ = try await send("ROLLBACK").get() } catch { broken = true }
+    }
+
+    private func fail(_ error: any Error) -> StoreError {
+        if connection.isClosed { broken = true }
+        return Connection.storeError(error, location: location, doing: "writing to")
     }
 }
 

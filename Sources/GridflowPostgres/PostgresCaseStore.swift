@@ -106,93 +106,123 @@ extension PostgresCaseStore {
         }
     }
 
-    /// Commits like `commit(_:expectedVersion:)`. The thread waits for the server as a SQLite
-    /// read waits for the disk; the queries themselves run on NIO's event loops.
+    /// Commits like `commit(_:expectedVersion:)` without holding a thread while the server
+    /// works: the step's statements are sent together on a connection's event loop and the task
+    /// suspends until the commit is answered, so a daemon has as many steps in flight as it has
+    /// connections, not as it has threads.
     public func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError) {
-        try commit(step, expectedVersion: expectedVersion)
+        let encoded = EncodedStep(step)
+        let (head, rest) = Self.statements(encoded, expectedVersion: expectedVersion)
+        let held = try await pool.withConnectionAsync { connection async throws(StoreError) in
+            try await connection.transaction(head: head, rest: rest)
+        }
+        if expectedVersion != nil, held == 0 {
+            throw try withConnection { connection throws(StoreError) in
+                try Self.conflict(encoded.step.next.id, expectedVersion: expectedVersion ?? 0, connection)
+            }
+        }
     }
 
-    /// Writes an encoded step inside the caller's transaction; the version check comes first.
-    static func commitStep(_ encoded: EncodedStep, expectedVersion: Int?, _ connection: Connection)
-        throws(StoreError)
-    {
+    /// A step's statements: the case's head row first (for a step of an existing case, written
+    /// only if the case is still at `expectedVersion`), then the step log, timers, outbox and
+    /// incidents.
+    static func statements(_ encoded: EncodedStep, expectedVersion: Int?) -> (
+        head: PostgresQuery, rest: [PostgresQuery]
+    ) {
         let step = encoded.step
         let next = step.next
+        let head: PostgresQuery
         if let expectedVersion {
-            let changed: Int
             if let fieldsJSON = encoded.fieldsJSON {
-                changed = try connection.execute(
-                    """
+                head = """
                     UPDATE cases SET state = \(next.state), fields = \(text(fieldsJSON)), snapshot_version = \(next.version),
                         version = \(next.version), updated_at = \(next.updatedAt.seconds)
                     WHERE id = \(next.id) AND version = \(expectedVersion)
-                    """)
-            } else {
-                changed = try connection.execute(
                     """
+            } else {
+                head = """
                     UPDATE cases SET state = \(next.state), version = \(next.version), updated_at = \(next.updatedAt.seconds)
                     WHERE id = \(next.id) AND version = \(expectedVersion)
-                    """)
-            }
-            if changed == 0 {
-                let stored = try connection.rows("SELECT version FROM cases WHERE id = \(next.id)") { row in
-                    try row.decode(Int.self)
-                }.first
-                throw StoreError(
-                    .conflict,
-                    stored == nil
-                        ? "case \(next.id) does not exist"
-                        : "case \(next.id) changed meanwhile: it is at version \(stored!), not \(expectedVersion); load it again and retry"
-                )
+                    """
             }
         } else {
             let fields = text(encoded.fieldsJSON ?? EncodedStep.fields(of: step))
-            try connection.execute(
-                """
+            head = """
                 INSERT INTO cases (id, unit, workflow, definition_version, state, fields, snapshot_version, version,
                                    opened_at, updated_at, parent)
                 VALUES (\(next.id), \(next.unit), \(next.workflow), \(next.definitionVersion), \(next.state), \(fields),
                         \(next.version), \(next.version), \(next.openedAt.seconds), \(next.updatedAt.seconds), \(next.parent))
-                """)
+                """
         }
         let history = step.history
-        try connection.execute(
+        var rest: [PostgresQuery] = [
             """
             INSERT INTO steps (case_id, version, at, actor, event, transition, from_state, to_state, changes,
                                definition_version)
             VALUES (\(next.id), \(next.version), \(history.at.seconds), \(history.actor), \(history.event),
                     \(history.transition), \(history.from), \(history.to), \(text(encoded.changesJSON)),
                     \(next.definitionVersion))
-            """)
-        if step.cancelTimers {
-            try connection.execute("DELETE FROM timers WHERE case_id = \(next.id)")
-        }
+            """
+        ]
+        if step.cancelTimers { rest.append("DELETE FROM timers WHERE case_id = \(next.id)") }
         for timer in step.startTimers {
-            try connection.execute(
+            rest.append(
                 "INSERT INTO timers (case_id, name, event, due) VALUES (\(next.id), \(timer.name), \(timer.event), \(timer.due.seconds))"
             )
         }
         for effect in encoded.effectsJSON {
-            try connection.execute(
+            rest.append(
                 "INSERT INTO outbox (case_id, effect, created_at) VALUES (\(next.id), \(effect), \(history.at.seconds))"
             )
         }
         for incident in step.incidents {
-            try insert(incident, caseID: next.id, event: history.event, inputJSON: "{}", at: history.at, connection)
+            rest.append(insertion(incident, caseID: next.id, event: history.event, inputJSON: "{}", at: history.at))
         }
+        return (head, rest)
+    }
+
+    /// Why a step of case `id` from `expectedVersion` could not be written.
+    static func conflict(_ id: String, expectedVersion: Int, _ connection: Connection) throws(StoreError) -> StoreError
+    {
+        let stored = try connection.rows("SELECT version FROM cases WHERE id = \(id)") { row in
+            try row.decode(Int.self)
+        }.first
+        return StoreError(
+            .conflict,
+            stored == nil
+                ? "case \(id) does not exist"
+                : "case \(id) changed meanwhile: it is at version \(stored!), not \(expectedVersion); load it again and retry"
+        )
+    }
+
+    /// Writes an encoded step inside the caller's transaction; the version check comes first.
+    static func commitStep(_ encoded: EncodedStep, expectedVersion: Int?, _ connection: Connection)
+        throws(StoreError)
+    {
+        let (head, rest) = statements(encoded, expectedVersion: expectedVersion)
+        if try connection.execute(head) == 0, let expectedVersion {
+            throw try conflict(encoded.step.next.id, expectedVersion: expectedVersion, connection)
+        }
+        for statement in rest { try connection.execute(statement) }
+    }
+
+    static func insertion(
+        _ incident: Incident, caseID: String, event: String, inputJSON: String, actor: Actor = .system, at: Instant
+    ) -> PostgresQuery {
+        let roles = ValueJSON.encode(Value.list(actor.roles.sorted().map(Value.string)))
+        return """
+            INSERT INTO incidents (case_id, code, message, transition, expression, event, input, at, actor, roles)
+            VALUES (\(caseID), \(incident.code), \(incident.message), \(incident.transition), \(incident.expression),
+                    \(event), \(inputJSON), \(at.seconds), \(actor.id), \(roles))
+            """
     }
 
     static func insert(
         _ incident: Incident, caseID: String, event: String, inputJSON: String, actor: Actor = .system, at: Instant,
         _ connection: Connection
     ) throws(StoreError) {
-        let roles = ValueJSON.encode(Value.list(actor.roles.sorted().map(Value.string)))
         try connection.execute(
-            """
-            INSERT INTO incidents (case_id, code, message, transition, expression, event, input, at, actor, roles)
-            VALUES (\(caseID), \(incident.code), \(incident.message), \(incident.transition), \(incident.expression),
-                    \(event), \(inputJSON), \(at.seconds), \(actor.id), \(roles))
-            """)
+            insertion(incident, caseID: caseID, event: event, inputJSON: inputJSON, actor: actor, at: at))
     }
 
     public func record(

@@ -14,7 +14,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tls: TLSMode
-    /// How many connections a process opens at most (`?pool_size=N`, default 8).
+    /// How many connections a process opens at most (`?pool_size=N`, default 16).
     public var poolSize: Int
 
     /// libpq's `sslmode`, as far as postgres-nio has it.
@@ -48,7 +48,7 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
         database = path.isEmpty ? self.user : (path.removingPercentEncoding ?? path)
         tls = .prefer
-        poolSize = 8
+        poolSize = 16
         socketFolder = nil
         for item in components.queryItems ?? [] {
             let value = item.value ?? ""
