@@ -26,10 +26,19 @@ final class ConnectionPool: Sendable {
         var idle: [PostgresConnection] = []
         var nextID = 1
         var closed = false
-        /// Connections that may still be opened or taken: one permit each.
-        var permits: Int
-        /// Who waits for a permit, first come first served: a thread, or a suspended task.
-        var waiters: [Waiter] = []
+        /// Connections that may still be taken, per lane: one permit each.
+        var permits: [Lane: Int]
+        /// Who waits for a permit of each lane, first come first served.
+        var waiters: [Lane: [Waiter]] = [:]
+    }
+
+    /// Threads that block and tasks that suspend take connections from lanes of their own. A
+    /// task in the middle of a transaction needs a thread of Swift's cooperative pool to go on;
+    /// were it to share permits with threads that block, those threads (the cooperative pool's
+    /// own, in a daemon) could all wait for permits the suspended tasks hold, and nothing would
+    /// move. A blocked thread's connection finishes its work on NIO's event loops, without them.
+    private enum Lane: Hashable {
+        case blocking, suspending
     }
 
     private enum Waiter {
@@ -41,18 +50,18 @@ final class ConnectionPool: Sendable {
         self.location = location
         configuration = try location.configuration()
         self.logger = logger
-        state = Mutex(State(permits: location.poolSize))
+        state = Mutex(State(permits: [.blocking: location.poolSize, .suspending: location.poolSize]))
     }
 
     /// Takes a permit, waiting on this thread while none is free.
     private func acquire() {
         let wait = state.withLock { state -> DispatchSemaphore? in
-            if state.permits > 0 {
-                state.permits -= 1
+            if state.permits[.blocking, default: 0] > 0 {
+                state.permits[.blocking, default: 0] -= 1
                 return nil
             }
             let semaphore = DispatchSemaphore(value: 0)
-            state.waiters.append(.thread(semaphore))
+            state.waiters[.blocking, default: []].append(.thread(semaphore))
             return semaphore
         }
         wait?.wait()
@@ -62,25 +71,25 @@ final class ConnectionPool: Sendable {
     private func acquireAsync() async {
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let free = state.withLock { state -> Bool in
-                if state.permits > 0 {
-                    state.permits -= 1
+                if state.permits[.suspending, default: 0] > 0 {
+                    state.permits[.suspending, default: 0] -= 1
                     return true
                 }
-                state.waiters.append(.task(continuation))
+                state.waiters[.suspending, default: []].append(.task(continuation))
                 return false
             }
             if free { continuation.resume() }
         }
     }
 
-    /// Gives a permit back: to the first waiter, else to the pool.
-    private func release() {
+    /// Gives a permit of `lane` back: to its first waiter, else to the pool.
+    private func release(_ lane: Lane) {
         let next = state.withLock { state -> Waiter? in
-            if state.waiters.isEmpty {
-                state.permits += 1
+            if state.waiters[lane, default: []].isEmpty {
+                state.permits[lane, default: 0] += 1
                 return nil
             }
-            return state.waiters.removeFirst()
+            return state.waiters[lane]!.removeFirst()
         }
         switch next {
         case .thread(let semaphore): semaphore.signal()
@@ -93,7 +102,7 @@ final class ConnectionPool: Sendable {
     /// for one and while the server answers.
     func withConnectionAsync<T>(_ body: (AsyncConnection) async throws(StoreError) -> T) async throws(StoreError) -> T {
         await acquireAsync()
-        defer { release() }
+        defer { release(.suspending) }
         let connection = try checkOut()
         let wrapped = AsyncConnection(connection, location: location, logger: logger)
         do {
@@ -110,7 +119,7 @@ final class ConnectionPool: Sendable {
     /// a transaction it could not end) is closed rather than reused.
     func withConnection<T>(_ body: (Connection) throws(StoreError) -> T) throws(StoreError) -> T {
         acquire()
-        defer { release() }
+        defer { release(.blocking) }
         let connection = try checkOut()
         let wrapped = Connection(connection, location: location, logger: logger)
         do {

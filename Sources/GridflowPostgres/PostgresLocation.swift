@@ -14,7 +14,8 @@ public struct PostgresLocation: Sendable, Hashable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var tls: TLSMode
-    /// How many connections a process opens at most (`?pool_size=N`, default 16).
+    /// How many connections a process opens at most for the steps tasks commit, and as many for the
+    /// rest (`?pool_size=N`, default 16).
     public var poolSize: Int
 
     /// libpq's `sslmode`, as far as postgres-nio has it.

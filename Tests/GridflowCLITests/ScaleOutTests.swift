@@ -28,6 +28,15 @@ struct ScaleOutTests: Workspace {
         try report.replacingOccurrences(of: "{after: 5wd", with: "{after: 2s")
             .replacingOccurrences(of: "name: report\n", with: "name: quick\n")
             .write(to: root.appendingPathComponent("Workflows/tour/quick.yaml"), atomically: true, encoding: .utf8)
+        // li administers the unit (a rollback through one daemon is seen by the others).
+        let unitFile = root.appendingPathComponent("Workflows/tour/unit.yaml")
+        try
+            (String(contentsOf: unitFile, encoding: .utf8)
+            + "  unit_admin: {title: Administrator}\nadministrator: unit_admin\n")
+            .write(to: unitFile, atomically: true, encoding: .utf8)
+        try
+            #"[{"id": "wang", "name": "王", "roles": ["employee"]}, {"id": "li", "name": "李", "roles": ["discipline_staff", "unit_admin"]}]"#
+            .write(to: directory.appendingPathComponent("people.json"), atomically: true, encoding: .utf8)
     }
 
     /// A new empty database on the tests' server; its URL.
@@ -102,6 +111,13 @@ struct ScaleOutTests: Workspace {
             "people", "import", "tour", directory.appendingPathComponent("people.json").path, "--root", root.path,
         ])
         _ = try run(["deploy", "tour", "--root", root.path])
+        // A second deployment, active when the daemons start.
+        let quick = root.appendingPathComponent("Workflows/tour/quick.yaml")
+        try String(contentsOf: quick, encoding: .utf8).replacingOccurrences(of: "title: Escalated", with: "title: Late")
+            .write(to: quick, atomically: true, encoding: .utf8)
+        _ = try run(["deploy", "tour", "--root", root.path])
+        let admin = try #require(
+            try run(["token", "issue", "--unit", "tour", "--person", "li", "--admin"]).split(separator: "\n").last)
         let wang = try #require(
             try run(["token", "issue", "--unit", "tour", "--person", "wang"]).split(separator: "\n").last)
         let li = try #require(
@@ -205,5 +221,17 @@ struct ScaleOutTests: Workspace {
         let (effects, deliveries, notifications, escalations) = try #require(counts)
         #expect(escalations > 0)
         #expect(effects == escalations && deliveries == effects && notifications == effects)
+
+        // A rollback made through one daemon is what another opens new cases on.
+        let back = try ServeTests.post(
+            port: ports[1], "/v1/units/tour/rollback", token: String(admin), body: #"{"to": 1}"#)
+        #expect(back.status == 200, "\(back.body)")
+        let fresh = try ServeTests.post(
+            port: ports[2], "/v1/units/tour/cases", token: String(wang),
+            body: #"{"workflow": "quick", "fields": {"summary": "after the rollback"}}"#)
+        let id = try #require(fresh.body["id"] as? String, "\(fresh.body)")
+        let reopened = try #require(try store.load(id))
+        let deployment = try store.deployment(unit: "tour", version: reopened.definitionVersion)
+        #expect(deployment?.sequence == 1)
     }
 }

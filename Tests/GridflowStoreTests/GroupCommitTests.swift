@@ -201,6 +201,43 @@ import Testing
     }
 }
 
+/// A daemon's tasks on PostgreSQL: steps suspended on the server and reads that block a thread
+/// share one process's connections without waiting for each other.
+@Suite struct PostgresLaneTests {
+    /// One connection per lane, and four times as many tasks as the cooperative pool has threads,
+    /// each committing (suspending) and reading (blocking a thread) in turn: were reads to wait
+    /// for the connection a suspended step holds, the threads would all wait and nothing move.
+    @Test(.timeLimit(.minutes(5)))
+    func manyTasksCommittingAndReadingWithOneConnectionEachAllFinish() async throws {
+        try await StoreKind.postgres.withAsync { place in
+            _ = try place.seeded()
+            let store = try place.open(poolSize: 1)
+            let fixture = SQLiteCaseStoreTests()
+            let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
+            let tasks = 4 * max(2, ProcessInfo.processInfo.activeProcessorCount)
+            let finished = await withTaskGroup(of: Bool.self) { group in
+                for _ in 0..<tasks {
+                    group.addTask {
+                        do {
+                            let opened = try await engine.open(
+                                "report", input: fixture.opening, by: fixture.employee, now: fixture.now)
+                            _ = try store.load(opened.id)
+                            _ = try await engine.act(
+                                opened.id, event: "accept", input: ["score": .number(Number(80))],
+                                by: fixture.reviewer, now: fixture.now)
+                            return try store.history(opened.id).count == 2
+                        } catch { return false }
+                    }
+                }
+                var count = 0
+                for await done in group where done { count += 1 }
+                return count
+            }
+            #expect(finished == tasks)
+        }
+    }
+}
+
 /// An engine's cached cases never let a step through that the stored case would refuse.
 @Suite struct SnapshotCacheTests {
     @Test(arguments: StoreKind.allCases) func aCaseChangedByAnotherProcessIsReadAgain(_ kind: StoreKind) throws {

@@ -58,9 +58,11 @@ final class StorePlace: @unchecked Sendable {
     var databaseName: String? { database?.name }
 
     /// A new store object on this place's data (the first one creates the store).
-    func open() throws -> any CaseStore {
+    func open(poolSize: Int? = nil) throws -> any CaseStore {
         guard let database else { return try SQLiteCaseStore(path: path) }
-        let store = try PostgresCaseStore(location: database.server.database(database.name))
+        var location = database.server.database(database.name)
+        if let poolSize { location.poolSize = poolSize }
+        let store = try PostgresCaseStore(location: location)
         lock.withLock { opened.append(store) }
         return store
     }
