@@ -91,21 +91,23 @@ extension SQLiteCaseStore {
     }
 
     public func dueWebhookDeliveries(at: Instant, limit: Int) throws(StoreError) -> [WebhookDelivery] {
-        try read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT webhook_deliveries.webhook, webhook_deliveries.attempts, notifications.*
-                    FROM webhook_deliveries JOIN notifications ON notifications.id = webhook_deliveries.notification_id
-                    WHERE webhook_deliveries.done_at IS NULL AND webhook_deliveries.failed_at IS NULL
-                      AND webhook_deliveries.next_at <= ?
-                    ORDER BY webhook_deliveries.next_at, notifications.id LIMIT ?
-                    """, arguments: [at.seconds, limit]
-            ).map { row in
-                WebhookDelivery(
-                    notificationID: row["id"], webhook: row["webhook"], caseID: row["case_id"],
-                    notice: Self.notice(row), attempts: row["attempts"])
-            }
+        try read { db in try Self.dueWebhookDeliveries(at: at, limit: limit, db) }
+    }
+
+    static func dueWebhookDeliveries(at: Instant, limit: Int, _ db: Database) throws -> [WebhookDelivery] {
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT webhook_deliveries.webhook, webhook_deliveries.attempts, notifications.*
+                FROM webhook_deliveries JOIN notifications ON notifications.id = webhook_deliveries.notification_id
+                WHERE webhook_deliveries.done_at IS NULL AND webhook_deliveries.failed_at IS NULL
+                  AND webhook_deliveries.next_at <= ?
+                ORDER BY webhook_deliveries.next_at, notifications.id LIMIT ?
+                """, arguments: [at.seconds, limit]
+        ).map { row in
+            WebhookDelivery(
+                notificationID: row["id"], webhook: row["webhook"], caseID: row["case_id"],
+                notice: Self.notice(row), attempts: row["attempts"])
         }
     }
 
@@ -114,20 +116,7 @@ extension SQLiteCaseStore {
     {
         guard try !dueWebhookDeliveries(at: now, limit: 1).isEmpty else { return [] }
         return try write { db in
-            let due = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT webhook_deliveries.webhook, webhook_deliveries.attempts, notifications.*
-                    FROM webhook_deliveries JOIN notifications ON notifications.id = webhook_deliveries.notification_id
-                    WHERE webhook_deliveries.done_at IS NULL AND webhook_deliveries.failed_at IS NULL
-                      AND webhook_deliveries.next_at <= ?
-                    ORDER BY webhook_deliveries.next_at, notifications.id LIMIT ?
-                    """, arguments: [now.seconds, limit]
-            ).map { row in
-                WebhookDelivery(
-                    notificationID: row["id"], webhook: row["webhook"], caseID: row["case_id"],
-                    notice: Self.notice(row), attempts: row["attempts"])
-            }
+            let due = try Self.dueWebhookDeliveries(at: now, limit: limit, db)
             for delivery in due {
                 try Self.run(
                     db, sql: "UPDATE webhook_deliveries SET next_at = ? WHERE notification_id = ? AND webhook = ?",

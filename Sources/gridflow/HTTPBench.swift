@@ -138,10 +138,23 @@ struct HTTPBench: ParsableCommand {
         var discarded: [Double] = []
         try Self.selection(on: try BenchConnection(port: daemon.port), tokens: tokens, latencies: &discarded)
 
-        let collected = Collected()
-        let port = daemon.port
-        let clients = min(connections, cases)
         let cpuBefore = WorkflowBench.processCPUSeconds()
+        var figures = try Self.drive(
+            ports: [daemon.port], cases: cases, clients: min(connections, cases), tokens: tokens, name: "bench http")
+        let clientCPU = WorkflowBench.processCPUSeconds() - cpuBefore
+        let daemonCPU = try daemon.stop()
+        figures.daemonCPU = daemonCPU
+        figures.clientCPU = clientCPU
+        return figures
+    }
+
+    /// Takes `cases` cases through the selection over `clients` keep-alive connections, each a
+    /// thread of its own, spread over the daemons at `ports`: the events, how long they took, and
+    /// p50/p99 of their latency. A client's failure is thrown.
+    static func drive(ports: [Int], cases: Int, clients: Int, tokens: [String: String], name: String) throws
+        -> Figures
+    {
+        let collected = Collected()
         let clock = ContinuousClock()
         let began = clock.now
         let done = DispatchGroup()
@@ -152,8 +165,8 @@ struct HTTPBench: ParsableCommand {
                 var own: [Double] = []
                 own.reserveCapacity(share * 8)
                 do {
-                    let connection = try BenchConnection(port: port)
-                    for _ in 0..<share { try Self.selection(on: connection, tokens: tokens, latencies: &own) }
+                    let connection = try BenchConnection(port: ports[client % ports.count])
+                    for _ in 0..<share { try selection(on: connection, tokens: tokens, latencies: &own) }
                 } catch { collected.failures.withLock { $0.append("\(error)") } }
                 collected.latencies.withLock { $0 += own }
                 done.leave()
@@ -163,17 +176,13 @@ struct HTTPBench: ParsableCommand {
         }
         done.wait()
         let elapsed = (clock.now - began).inSeconds
-        let clientCPU = WorkflowBench.processCPUSeconds() - cpuBefore
         if let failure = collected.failures.withLock({ $0.first }) {
-            throw CommandError(message: "bench http: \(failure)")
+            throw CommandError(message: "\(name): \(failure)")
         }
-        let daemonCPU = try daemon.stop()
         let sorted = collected.latencies.withLock { $0 }.sorted()
         var figures = Figures(events: sorted.count, elapsed: elapsed)
         figures.p50 = sorted[sorted.count / 2] * 1000
         figures.p99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))] * 1000
-        figures.daemonCPU = daemonCPU
-        figures.clientCPU = clientCPU
         return figures
     }
 

@@ -18,7 +18,7 @@ struct ScaleBench: ParsableCommand {
             --connections keep-alive clients, spread over the daemons, through the seven-step \
             selection (an open and seven events per case, each answered after its step committed). \
             Then pgbench (PostgreSQL's own) initialises its tables in the same database, runs its \
-            simple-update transaction (-N) with as many clients for --seconds, and drops them. \
+            simple-update transaction (-N) with as many clients, --transactions each, and drops them. \
             The ratio is events/s over pgbench's transactions/s. Build with -c release.
             """)
 
@@ -26,7 +26,7 @@ struct ScaleBench: ParsableCommand {
     @Option(help: "How many daemons to run, one count after another.") var daemons: String = "1,2,3"
     @Option(help: "Cases per daemon count.") var cases = 600
     @Option(help: "Keep-alive connections, spread over the daemons.") var connections = 48
-    @Option(help: "Seconds pgbench runs.") var seconds = 15
+    @Option(help: "Transactions each pgbench client runs.") var transactions = 1_000
     @Option(help: "The folder holding Workflows/ and Rules/.") var root: String = "."
     @Flag(help: "Print the figures as JSON.") var json = false
 
@@ -39,7 +39,9 @@ struct ScaleBench: ParsableCommand {
         else { throw ValidationError("--daemons takes counts from 1 to 16, such as 1,2,3") }
         guard cases > 0 else { throw ValidationError("--cases must be positive") }
         guard (1...512).contains(connections) else { throw ValidationError("--connections takes 1 to 512") }
-        guard seconds > 0 else { throw ValidationError("--seconds must be positive") }
+        guard (1...1_000_000).contains(transactions) else {
+            throw ValidationError("--transactions takes 1 to 1000000")
+        }
     }
 
     func run() throws {
@@ -77,8 +79,8 @@ struct ScaleBench: ParsableCommand {
         } else {
             FileHandleOutput.standardOutput(
                 String(
-                    format: "pgbench -N (simple update), %d clients, %d s: %.0f transactions/s\n", connections, seconds,
-                    tps))
+                    format: "pgbench -N (simple update), %d clients, %d transactions each: %.0f transactions/s\n",
+                    connections, transactions, tps))
             for (count, rate) in zip(counts, rates) {
                 FileHandleOutput.standardOutput(
                     String(format: "  %d daemon%@: %.3f of pgbench's rate\n", count, count == 1 ? "" : "s", rate / tps))
@@ -118,37 +120,9 @@ struct ScaleBench: ParsableCommand {
         for child in children {
             try HTTPBench.selection(on: try BenchConnection(port: child.port), tokens: tokens, latencies: &discarded)
         }
-        let collected = HTTPBench.Collected()
-        let ports = children.map(\.port)
-        let clients = min(connections, cases)
-        let clock = ContinuousClock()
-        let began = clock.now
-        let done = DispatchGroup()
-        for client in 0..<clients {
-            let share = cases / clients + (client < cases % clients ? 1 : 0)
-            done.enter()
-            let thread = Thread {
-                var own: [Double] = []
-                do {
-                    let connection = try BenchConnection(port: ports[client % ports.count])
-                    for _ in 0..<share { try HTTPBench.selection(on: connection, tokens: tokens, latencies: &own) }
-                } catch { collected.failures.withLock { $0.append("\(error)") } }
-                collected.latencies.withLock { $0 += own }
-                done.leave()
-            }
-            thread.stackSize = 1 << 20
-            thread.start()
-        }
-        done.wait()
-        let elapsed = (clock.now - began).inSeconds
-        if let failure = collected.failures.withLock({ $0.first }) {
-            throw CommandError(message: "bench scale: \(failure)")
-        }
-        let sorted = collected.latencies.withLock { $0 }.sorted()
-        var figures = HTTPBench.Figures(events: sorted.count, elapsed: elapsed)
-        figures.p50 = sorted[sorted.count / 2] * 1000
-        figures.p99 = sorted[min(sorted.count - 1, Int(Double(sorted.count) * 0.99))] * 1000
-        return figures
+        return try HTTPBench.drive(
+            ports: children.map(\.port), cases: cases, clients: min(connections, cases), tokens: tokens,
+            name: "bench scale")
     }
 
     /// pgbench's simple-update transactions per second on the store's server and database: its
@@ -161,6 +135,7 @@ struct ScaleBench: ParsableCommand {
             "-h", location.socketFolder ?? location.host, "-p", "\(location.port)", "-U", location.user,
             location.database,
         ]
+        let limit = 3_600.0
         func pgbench(_ arguments: [String]) throws -> String {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
@@ -172,8 +147,14 @@ struct ScaleBench: ParsableCommand {
             do { try process.run() } catch {
                 throw CommandError(message: "bench scale: pgbench cannot run: \(error)")
             }
+            // A pgbench that does not end is stopped, and said.
+            let watchdog = DispatchWorkItem { [process] in
+                if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            }
+            DispatchQueue.global().asyncAfter(deadline: .now() + limit, execute: watchdog)
             let data = output.fileHandleForReading.readDataToEndOfFile()
             process.waitUntilExit()
+            watchdog.cancel()
             guard process.terminationStatus == 0 else {
                 throw CommandError(
                     message:
@@ -184,7 +165,9 @@ struct ScaleBench: ParsableCommand {
         }
         _ = try pgbench(["-i", "-q", "-s", "10"])
         defer { _ = try? pgbench(["-i", "-I", "d"]) }
-        let report = try pgbench(["-N", "-c", "\(connections)", "-j", "2", "-T", "\(seconds)"])
+        // A count of transactions, not -T: pgbench ends -T on SIGALRM, which a process started
+        // from a thread that blocks signals (as Swift's are) never receives.
+        let report = try pgbench(["-N", "-c", "\(connections)", "-j", "2", "-t", "\(transactions)"])
         guard let line = report.split(separator: "\n").first(where: { $0.hasPrefix("tps = ") }),
             let tps = Double(line.dropFirst(6).prefix { $0 == "." || $0.isNumber })
         else { throw CommandError(message: "bench scale: pgbench printed no rate:\n\(report)") }

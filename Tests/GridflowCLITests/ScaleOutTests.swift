@@ -234,4 +234,36 @@ struct ScaleOutTests: Workspace {
         let deployment = try store.deployment(unit: "tour", version: reopened.definitionVersion)
         #expect(deployment?.sequence == 1)
     }
+
+    @Test func theScaleBenchReportsEachDaemonCountBesidePgbench() throws {
+        let (url, drop) = try Self.database()
+        defer { drop() }
+        let run = try gridflow(
+            [
+                "bench", "scale", "--db", url, "--daemons", "1,2", "--cases", "6", "--connections", "3",
+                "--transactions", "200", "--json", "--root", packageRoot.path,
+            ], in: directory)
+        #expect(run.status == 0, "\(run.stderr)")
+        let object = try #require(
+            try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], "\(run.stdout)")
+        let runs = try #require(object["runs"] as? [[String: Any]])
+        #expect(runs.map { $0["daemons"] as? Int } == [1, 2])
+        // 6 cases of 8 events each, through each count of daemons.
+        #expect(
+            runs.allSatisfy {
+                ($0["events_per_second"] as? Int ?? 0) > 0 && ($0["ratio_to_pgbench"] as? Double ?? 0) > 0
+            })
+        #expect((object["pgbench_tps"] as? Int ?? 0) > 0)
+        // The password-free URL is what it names; pgbench's tables are gone afterwards.
+        let store = try PostgresCaseStore(url: url, opening: .existing)
+        defer { store.close() }
+        let left = try store.withConnection { connection throws(StoreError) in
+            try connection.rows("SELECT count(*) FROM pg_tables WHERE tablename LIKE 'pgbench%'") { row in
+                try row.decode(Int.self)
+            }.first
+        }
+        #expect(left == 0)
+        // Each count's 6 cases, and one case per daemon first (1 + 2).
+        #expect(try store.list(unit: "telecom", workflow: "selection", state: nil).count == 6 * 2 + 1 + 2)
+    }
 }
