@@ -37,6 +37,15 @@ enum PostgresServer {
         return try body(server.database(name))
     }
 
+    /// `withDatabase` for a body that suspends.
+    static func withDatabaseAsync<T>(_ body: (PostgresLocation) async throws -> T) async throws -> T {
+        let server = try server()
+        let name = "gridflow_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try admin(server, "CREATE DATABASE \(name)")
+        defer { try? admin(server, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") }
+        return try await body(server.database(name))
+    }
+
     /// Runs one statement on the server's own database, outside a transaction.
     static func admin(_ server: PostgresLocation, _ sql: String) throws {
         let pool = try ConnectionPool(server, logger: Logger(label: "tests"))

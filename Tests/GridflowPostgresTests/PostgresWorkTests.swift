@@ -102,17 +102,24 @@ import Testing
         }
     }
 
-    @Test func workAddedByAnotherProcessWakesTheWatcher() throws {
-        try PostgresServer.withDatabase { location in
+    /// The test suspends while it waits (it holds no thread the watcher's task may need).
+    @Test func workAddedByAnotherProcessWakesTheWatcher() async throws {
+        try await PostgresServer.withDatabaseAsync { location in
             let store = try PostgresCaseStore(location: location)
             defer { store.close() }
-            let woke = DispatchSemaphore(value: 0)
-            let watch = store.watchForWork { woke.signal() }
+            let wakes = Atomic<Int>(0)
+            let watch = store.watchForWork { wakes.add(1, ordering: .relaxed) }
             defer { watch?.cancel() }
+            func waitFor(_ count: Int) async throws -> Bool {
+                for _ in 0..<1_200 where wakes.load(ordering: .relaxed) < count {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return wakes.load(ordering: .relaxed) >= count
+            }
             // The first wake says the watcher listens.
-            #expect(woke.wait(timeout: .now() + 30) == .success)
+            #expect(try await waitFor(1))
             try Self.seed(location, count: 1)
-            #expect(woke.wait(timeout: .now() + 30) == .success)
+            #expect(try await waitFor(2))
         }
     }
 }
