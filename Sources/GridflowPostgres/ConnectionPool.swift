@@ -299,15 +299,19 @@ final class Connection {
     }
 
     /// A store error for a failure of postgres-nio or the server: its SQLSTATE decides the code
-    /// (serialization failures and unique violations are conflicts). The message is the server's
-    /// own message, never its detail, which may quote a row's values.
+    /// (serialization failures and unique violations are conflicts) and the message, which names
+    /// the state, what it means and the table and constraint when the server names them. The
+    /// server's own words stay in `details`: its message and detail may quote a row's values
+    /// (`invalid input syntax for type integer: "…"`), and a message reaches people.
     static func storeError(_ error: any Error, location: PostgresLocation, doing: String) -> StoreError {
         guard let error = error as? PSQLError else {
             return StoreError(.database, "\(doing) \(location) failed: \(describe(error))", details: "\(error)")
         }
         if let info = error.serverInfo {
             let state = info[.sqlState] ?? ""
-            let message = info[.message] ?? "an error"
+            var message = Self.meaning(ofState: state)
+            if let table = info[.tableName] { message += " on table \(table)" }
+            if let constraint = info[.constraintName] { message += " (constraint \(constraint))" }
             let code: StoreError.Code
             switch state {
             case "40001", "40P01", "23505": code = .conflict
@@ -327,6 +331,52 @@ final class Connection {
         default:
             return StoreError(
                 .database, "\(doing) \(location) failed: \(error.code)", details: String(reflecting: error))
+        }
+    }
+
+    /// What an SQLSTATE means, in the standard's words: the state itself for the common ones,
+    /// its class otherwise.
+    static func meaning(ofState state: String) -> String {
+        switch state {
+        case "40001": return "serialization failure"
+        case "40P01": return "deadlock detected"
+        case "23505": return "unique violation"
+        case "23503": return "foreign key violation"
+        case "23502": return "not-null violation"
+        case "23514": return "check violation"
+        case "22P02": return "invalid text representation"
+        case "22001": return "string data right truncation"
+        case "22003": return "numeric value out of range"
+        case "53100": return "disk full"
+        case "53200": return "out of memory"
+        case "53300": return "too many connections"
+        case "25006": return "read-only SQL transaction"
+        case "3D000": return "invalid catalog name (no such database)"
+        case "28000": return "invalid authorization specification"
+        case "28P01": return "invalid password"
+        case "42501": return "insufficient privilege"
+        case "42P01": return "undefined table"
+        case "42703": return "undefined column"
+        case "57014": return "query canceled"
+        case "57P01": return "admin shutdown"
+        case "57P02": return "crash shutdown"
+        case "57P03": return "cannot connect now"
+        default: break
+        }
+        switch state.prefix(2) {
+        case "08": return "connection exception"
+        case "22": return "data exception"
+        case "23": return "integrity constraint violation"
+        case "25": return "invalid transaction state"
+        case "40": return "transaction rollback"
+        case "42": return "syntax error or access rule violation"
+        case "53": return "insufficient resources"
+        case "54": return "program limit exceeded"
+        case "55": return "object not in prerequisite state"
+        case "57": return "operator intervention"
+        case "58": return "system error"
+        case "XX": return "internal error"
+        default: return "an error"
         }
     }
 

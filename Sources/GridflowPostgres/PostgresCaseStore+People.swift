@@ -126,7 +126,7 @@ extension PostgresCaseStore {
     public func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment] {
         try withConnection { connection throws(StoreError) in
             // Appointments and ends, each with when it was recorded and its order among those of that instant.
-            var entries: [(at: Int, order: Int, kind: String, details: String, source: String)] = []
+            var records: [AppointmentRecord] = []
             var binds = PostgresBindings()
             binds.append(unit)
             var byPerson = "deliveries.person IS NOT NULL"
@@ -146,7 +146,8 @@ extension PostgresCaseStore {
                         """, binds: binds)
             ) { row in try row.decode((String, String, String, Int, Int).self) }
             for (caseID, kind, details, at, id) in deliveries {
-                entries.append((at, id, kind, details, caseID))
+                records.append(
+                    AppointmentRecord(at: Instant(seconds: at), order: id, kind: kind, detailsJSON: details, source: caseID))
             }
             let consequences = try connection.rows(
                 PostgresQuery(
@@ -157,37 +158,12 @@ extension PostgresCaseStore {
                         """, binds: binds)
             ) { row in try row.decode((String, String, String, String, Int).self) }
             for (appraisal, period, kind, details, at) in consequences {
-                entries.append((at, Int.max, kind, details, "appraisal \(appraisal) \(period)"))
+                records.append(
+                    AppointmentRecord(
+                        at: Instant(seconds: at), order: Int.max, kind: kind, detailsJSON: details,
+                        source: "appraisal \(appraisal) \(period)"))
             }
-            entries.sort { ($0.at, $0.order) < ($1.at, $1.order) }
-            var appointments: [StoredAppointment] = []
-            for entry in entries {
-                guard let json = try? JSONReader.read(entry.details), let role = json["role"]?.string,
-                    let person = json["person"]?["id"]?.string ?? json["person"]?.string
-                else {
-                    throw StoreError(
-                        .database, "the \(entry.kind) recorded by \(entry.source) cannot be read: \(entry.details)")
-                }
-                let node = json["at"]?.string
-                if entry.kind == "end_appointment" {
-                    let end = AppointmentEnd(
-                        at: Instant(seconds: entry.at), reason: json["reason"]?.string ?? "removal",
-                        source: entry.source)
-                    for index in appointments.indices
-                    where appointments[index].end == nil && appointments[index].person == person
-                        && appointments[index].role == role && (node == nil || appointments[index].node == node)
-                    {
-                        appointments[index].end = end
-                    }
-                    continue
-                }
-                appointments.append(
-                    StoredAppointment(
-                        role: role, person: person, node: node,
-                        shift: json["shift"]?.string ?? json["person"]?["shift"]?.string, caseID: entry.source,
-                        at: Instant(seconds: entry.at)))
-            }
-            return appointments
+            return try StoredAppointment.assemble(records)
         }
     }
 }

@@ -374,6 +374,69 @@ public struct StoredAppointment: Sendable, Hashable {
     public func lasts(at instant: Instant) -> Bool { at <= instant && (end.map { $0.at > instant } ?? true) }
 }
 
+/// One recorded appointment or end, as a store reads it: a delivered `appoint` or
+/// `end_appointment` effect of a case, or an appraisal's consequence of those kinds.
+public struct AppointmentRecord: Sendable, Hashable {
+    /// When it was recorded.
+    public var at: Instant
+    /// Its order among the records of that instant (a delivery's id; appraisal consequences last).
+    public var order: Int
+    /// `appoint` or `end_appointment`.
+    public var kind: String
+    /// The effect's details as stored (JSON).
+    public var detailsJSON: String
+    /// What recorded it: a case id, or `appraisal NAME PERIOD`.
+    public var source: String
+
+    public init(at: Instant, order: Int, kind: String, detailsJSON: String, source: String) {
+        self.at = at
+        self.order = order
+        self.kind = kind
+        self.detailsJSON = detailsJSON
+        self.source = source
+    }
+}
+
+extension StoredAppointment {
+    /// The appointments the records make, oldest first, with each end applied in the order it
+    /// was recorded: an end marks the person's appointments to the role made before it (at its
+    /// node, when it names one) as ended; nothing is removed. Both stores read appointments
+    /// through this. A record that cannot be read is an error naming the record (its kind, what
+    /// recorded it and when), never its details, which name a person.
+    public static func assemble(_ records: [AppointmentRecord]) throws(StoreError) -> [StoredAppointment] {
+        let records = records.sorted { ($0.at, $0.order) < ($1.at, $1.order) }
+        var appointments: [StoredAppointment] = []
+        for record in records {
+            guard let json = try? JSONReader.read(record.detailsJSON), let role = json["role"]?.string,
+                let person = json["person"]?["id"]?.string ?? json["person"]?.string
+            else {
+                throw StoreError(
+                    .database,
+                    "the \(record.kind) recorded by \(record.source) at \(record.at.seconds) cannot be read: "
+                        + "its details name no role or no person")
+            }
+            let node = json["at"]?.string
+            if record.kind == "end_appointment" {
+                let end = AppointmentEnd(
+                    at: record.at, reason: json["reason"]?.string ?? "removal", source: record.source)
+                for index in appointments.indices
+                where appointments[index].end == nil && appointments[index].person == person
+                    && appointments[index].role == role && (node == nil || appointments[index].node == node)
+                {
+                    appointments[index].end = end
+                }
+                continue
+            }
+            appointments.append(
+                StoredAppointment(
+                    role: role, person: person, node: node,
+                    shift: json["shift"]?.string ?? json["person"]?["shift"]?.string, caseID: record.source,
+                    at: record.at))
+        }
+        return appointments
+    }
+}
+
 /// How an appointment ended: when, why (`removal`, `term_end`, `resignation`) and what ended it
 /// (a case id, or `appraisal NAME PERIOD`).
 public struct AppointmentEnd: Sendable, Hashable {

@@ -1161,7 +1161,7 @@ extension SQLiteCaseStore {
     public func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment] {
         try read { db in
             // Appointments and ends, each with when it was recorded and its order among those of that instant.
-            var entries: [(at: Int, order: Int, kind: String, details: String, source: String)] = []
+            var records: [AppointmentRecord] = []
             for row in try Row.fetchAll(
                 db.cachedStatement(
                     sql: """
@@ -1172,7 +1172,10 @@ extension SQLiteCaseStore {
                         ORDER BY deliveries.id
                         """), arguments: [unit, person])
             {
-                entries.append((row["at"], row["id"], row["kind"], row["details"], row["case_id"]))
+                records.append(
+                    AppointmentRecord(
+                        at: Instant(seconds: row["at"]), order: row["id"], kind: row["kind"], detailsJSON: row["details"],
+                        source: row["case_id"]))
             }
             for row in try Row.fetchAll(
                 db,
@@ -1184,37 +1187,12 @@ extension SQLiteCaseStore {
             {
                 let appraisal: String = row["appraisal"]
                 let period: String = row["period"]
-                entries.append((row["at"], Int.max, row["kind"], row["details"], "appraisal \(appraisal) \(period)"))
+                records.append(
+                    AppointmentRecord(
+                        at: Instant(seconds: row["at"]), order: Int.max, kind: row["kind"], detailsJSON: row["details"],
+                        source: "appraisal \(appraisal) \(period)"))
             }
-            entries.sort { ($0.at, $0.order) < ($1.at, $1.order) }
-            var appointments: [StoredAppointment] = []
-            for entry in entries {
-                guard let json = try? JSONReader.read(entry.details), let role = json["role"]?.string,
-                    let person = json["person"]?["id"]?.string ?? json["person"]?.string
-                else {
-                    throw StoreError(
-                        .database, "the \(entry.kind) recorded by \(entry.source) cannot be read: \(entry.details)")
-                }
-                let node = json["at"]?.string
-                if entry.kind == "end_appointment" {
-                    let end = AppointmentEnd(
-                        at: Instant(seconds: entry.at), reason: json["reason"]?.string ?? "removal",
-                        source: entry.source)
-                    for index in appointments.indices
-                    where appointments[index].end == nil && appointments[index].person == person
-                        && appointments[index].role == role && (node == nil || appointments[index].node == node)
-                    {
-                        appointments[index].end = end
-                    }
-                    continue
-                }
-                appointments.append(
-                    StoredAppointment(
-                        role: role, person: person, node: node,
-                        shift: json["shift"]?.string ?? json["person"]?["shift"]?.string, caseID: entry.source,
-                        at: Instant(seconds: entry.at)))
-            }
-            return appointments
+            return try StoredAppointment.assemble(records)
         }
     }
 

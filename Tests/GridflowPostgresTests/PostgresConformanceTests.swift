@@ -221,6 +221,31 @@ import Testing
             #expect(try same(stores) { try $0.appointments(unit: "other", person: nil) }.isEmpty)
             // Three appointments and one end made through cases each changed the directory.
             #expect(try same(stores) { try $0.directoryRevision(unit: "rt") } == 4)
+
+            // A record naming no role is an error on both stores that names the record, never
+            // its details (they name a person).
+            try onBoth(stores) {
+                try $0.saveAppraisalBatch(
+                    unit: "rt2", appraisal: "annual", period: "2025", roles: ["employee"],
+                    people: AppraisalBatchRange(after: nil, through: nil), results: [],
+                    consequences: [
+                        (
+                            StoredConsequence(
+                                person: "zhao", role: "employee", grade: "D", index: 0, kind: "appoint",
+                                detailsJSON: #"{"person":"zhao","note":"private words"}"#, caseID: nil), nil
+                        )
+                    ], at: Instant(seconds: 1_750_000_400))
+            }
+            for store in [stores.0, stores.1] as [any CaseStore] {
+                do throws(StoreError) {
+                    _ = try store.appointments(unit: "rt2", person: nil)
+                    Issue.record("an unreadable appointment was read")
+                } catch {
+                    #expect(error.code == .database)
+                    #expect(error.message.contains("appoint recorded by appraisal annual 2025"), "\(error.message)")
+                    #expect(!error.message.contains("zhao") && !error.message.contains("private"), "\(error.message)")
+                }
+            }
         }
     }
 

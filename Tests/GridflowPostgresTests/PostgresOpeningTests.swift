@@ -87,4 +87,23 @@ import Testing
         #expect(error?.code == .cannotOpen)
         #expect(error.map { !"\($0.message) \($0.debugDescription)".contains("s3cret") } == true)
     }
+
+    /// A server error's message names the state and what it means, never the server's words,
+    /// which may quote a value the query carried.
+    @Test func aServerErrorNeverQuotesAValue() throws {
+        try PostgresServer.withDatabase { location in
+            let store = try PostgresCaseStore(location: location)
+            defer { store.close() }
+            let error = #expect(throws: StoreError.self) {
+                try store.withConnection { connection throws(StoreError) in
+                    _ = try connection.query("SELECT \("private-words-123")::integer")
+                }
+            }
+            #expect(error?.code == .database)
+            #expect(error?.message.contains("22P02: invalid text representation") == true, "\(error?.message ?? "")")
+            #expect(error?.message.contains("private-words") == false, "\(error?.message ?? "")")
+            // The server's own words are kept for debugging.
+            #expect(error?.debugDescription.contains("private-words") == true)
+        }
+    }
 }
