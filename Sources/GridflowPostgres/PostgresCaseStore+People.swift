@@ -147,7 +147,8 @@ extension PostgresCaseStore {
             ) { row in try row.decode((String, String, String, Int, Int).self) }
             for (caseID, kind, details, at, id) in deliveries {
                 records.append(
-                    AppointmentRecord(at: Instant(seconds: at), order: id, kind: kind, detailsJSON: details, source: caseID))
+                    AppointmentRecord(
+                        at: Instant(seconds: at), order: id, kind: kind, detailsJSON: details, source: caseID))
             }
             let consequences = try connection.rows(
                 PostgresQuery(

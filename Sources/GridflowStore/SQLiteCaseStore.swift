@@ -1174,7 +1174,8 @@ extension SQLiteCaseStore {
             {
                 records.append(
                     AppointmentRecord(
-                        at: Instant(seconds: row["at"]), order: row["id"], kind: row["kind"], detailsJSON: row["details"],
+                        at: Instant(seconds: row["at"]), order: row["id"], kind: row["kind"],
+                        detailsJSON: row["details"],
                         source: row["case_id"]))
             }
             for row in try Row.fetchAll(
