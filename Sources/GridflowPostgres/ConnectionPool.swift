@@ -181,7 +181,7 @@ final class ConnectionPool: Sendable {
     }
 }
 
-/// A checked-out connection for a task: a step's statements sent together, awaited together.
+/// A checked-out connection for a task: its statements suspend the task, never block a thread.
 final class AsyncConnection {
     let connection: PostgresConnection
     let location: PostgresLocation
@@ -194,45 +194,16 @@ final class AsyncConnection {
         self.logger = logger
     }
 
-    /// Runs `head` and then `rest` in one transaction: `BEGIN` and `head` are sent together; if
-    /// `head` changed no row (a step from a version the case no longer has) the transaction is
-    /// rolled back and 0 returned; otherwise `rest` and `COMMIT` are sent together, and the rows
-    /// `head` changed are returned once the commit is answered. A statement that fails makes
-    /// PostgreSQL roll the transaction back at the `COMMIT`; its error is thrown.
-    func transaction(head: PostgresQuery, rest: [PostgresQuery]) async throws(StoreError) -> Int {
-        let begin = send("BEGIN")
-        let first = send(head)
-        let changed: Int
+    /// Runs a step's statement, prepared on this connection the first time, and answers how
+    /// many cases it wrote (0 when the case was at another version).
+    func run<Statement: StepStatement>(_ statement: Statement) async throws(StoreError) -> Int {
         do {
-            _ = try await begin.get()
-            changed = try await first.get().metadata.rows ?? 0
+            var written = 0
+            for try await count in try await connection.execute(statement, logger: logger) { written += count }
+            return written
         } catch {
-            await rollBack()
             throw fail(error)
         }
-        if changed == 0 {
-            await rollBack()
-            return 0
-        }
-        let sent = rest.map(send)
-        let commit = send("COMMIT")
-        var failure: (any Error)?
-        for statement in sent {
-            do { _ = try await statement.get() } catch { failure = failure ?? error }
-        }
-        do { _ = try await commit.get() } catch { failure = failure ?? error }
-        if let failure { throw fail(failure) }
-        return changed
-    }
-
-    /// Sends a statement; its answer comes as a future (postgres-nio's `EventLoopFuture` call,
-    /// which a synchronous function picks over the async one).
-    private func send(_ query: PostgresQuery) -> EventLoopFuture<PostgresQueryResult> {
-        connection.query(query, logger: logger)
-    }
-
-    private func rollBack() async {
-        do { _ = try await send("ROLLBACK").get() } catch { broken = true }
     }
 
     private func fail(_ error: any Error) -> StoreError {

@@ -107,78 +107,20 @@ extension PostgresCaseStore {
     }
 
     /// Commits like `commit(_:expectedVersion:)` without holding a thread while the server
-    /// works: the step's statements are sent together on a connection's event loop and the task
-    /// suspends until the commit is answered, so a daemon has as many steps in flight as it has
-    /// connections, not as it has threads.
+    /// works: the step is one named prepared statement (`StepStatement`), sent on a connection's
+    /// event loop, and the task suspends until it is answered, so a daemon has as many steps in
+    /// flight as it has connections, not as it has threads.
     public func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError) {
         let encoded = EncodedStep(step)
-        let (head, rest) = Self.statements(encoded, expectedVersion: expectedVersion)
+        let statement = stepStatement(encoded, expectedVersion: expectedVersion)
         let held = try await pool.withConnectionAsync { connection async throws(StoreError) in
-            try await connection.transaction(head: head, rest: rest)
+            try await connection.run(statement)
         }
         if expectedVersion != nil, held == 0 {
             throw try withConnection { connection throws(StoreError) in
                 try Self.conflict(encoded.step.next.id, expectedVersion: expectedVersion ?? 0, connection)
             }
         }
-    }
-
-    /// A step's statements: the case's head row first (for a step of an existing case, written
-    /// only if the case is still at `expectedVersion`), then the step log, timers, outbox and
-    /// incidents.
-    static func statements(_ encoded: EncodedStep, expectedVersion: Int?) -> (
-        head: PostgresQuery, rest: [PostgresQuery]
-    ) {
-        let step = encoded.step
-        let next = step.next
-        let head: PostgresQuery
-        if let expectedVersion {
-            if let fieldsJSON = encoded.fieldsJSON {
-                head = """
-                    UPDATE cases SET state = \(next.state), fields = \(text(fieldsJSON)), snapshot_version = \(next.version),
-                        version = \(next.version), updated_at = \(next.updatedAt.seconds)
-                    WHERE id = \(next.id) AND version = \(expectedVersion)
-                    """
-            } else {
-                head = """
-                    UPDATE cases SET state = \(next.state), version = \(next.version), updated_at = \(next.updatedAt.seconds)
-                    WHERE id = \(next.id) AND version = \(expectedVersion)
-                    """
-            }
-        } else {
-            let fields = text(encoded.fieldsJSON ?? EncodedStep.fields(of: step))
-            head = """
-                INSERT INTO cases (id, unit, workflow, definition_version, state, fields, snapshot_version, version,
-                                   opened_at, updated_at, parent)
-                VALUES (\(next.id), \(next.unit), \(next.workflow), \(next.definitionVersion), \(next.state), \(fields),
-                        \(next.version), \(next.version), \(next.openedAt.seconds), \(next.updatedAt.seconds), \(next.parent))
-                """
-        }
-        let history = step.history
-        var rest: [PostgresQuery] = [
-            """
-            INSERT INTO steps (case_id, version, at, actor, event, transition, from_state, to_state, changes,
-                               definition_version)
-            VALUES (\(next.id), \(next.version), \(history.at.seconds), \(history.actor), \(history.event),
-                    \(history.transition), \(history.from), \(history.to), \(text(encoded.changesJSON)),
-                    \(next.definitionVersion))
-            """
-        ]
-        if step.cancelTimers { rest.append("DELETE FROM timers WHERE case_id = \(next.id)") }
-        for timer in step.startTimers {
-            rest.append(
-                "INSERT INTO timers (case_id, name, event, due) VALUES (\(next.id), \(timer.name), \(timer.event), \(timer.due.seconds))"
-            )
-        }
-        for effect in encoded.effectsJSON {
-            rest.append(
-                "INSERT INTO outbox (case_id, effect, created_at) VALUES (\(next.id), \(effect), \(history.at.seconds))"
-            )
-        }
-        for incident in step.incidents {
-            rest.append(insertion(incident, caseID: next.id, event: history.event, inputJSON: "{}", at: history.at))
-        }
-        return (head, rest)
     }
 
     /// Why a step of case `id` from `expectedVersion` could not be written.
@@ -199,11 +141,12 @@ extension PostgresCaseStore {
     static func commitStep(_ encoded: EncodedStep, expectedVersion: Int?, _ connection: Connection)
         throws(StoreError)
     {
-        let (head, rest) = statements(encoded, expectedVersion: expectedVersion)
-        if try connection.execute(head) == 0, let expectedVersion {
+        let written = try connection.rows(stepStatement(encoded, expectedVersion: expectedVersion).query) { row in
+            try row.decode(Int.self)
+        }
+        if written.first == 0, let expectedVersion {
             throw try conflict(encoded.step.next.id, expectedVersion: expectedVersion, connection)
         }
-        for statement in rest { try connection.execute(statement) }
     }
 
     static func insertion(

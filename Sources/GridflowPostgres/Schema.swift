@@ -136,7 +136,22 @@ enum Schema {
                 CREATE TRIGGER outbox_arrived AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION gridflow_work_arrived();
                 CREATE TRIGGER webhooks_arrived AFTER INSERT ON webhook_deliveries FOR EACH STATEMENT EXECUTE FUNCTION gridflow_work_arrived();
                 """)
-        )
+        ),
+        // A step is one statement that inserts its timers and effects from arrays, empty for most
+        // steps; a statement trigger fires for an insert of no rows too, so it now looks at the
+        // rows the statement inserted and wakes the schedulers only when there are some.
+        Migration(
+            identifier: "v2: work is announced only when rows arrived",
+            sql: """
+                CREATE OR REPLACE FUNCTION gridflow_work_arrived() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF EXISTS (SELECT FROM arrived) THEN PERFORM pg_notify('\(workChannel)', ''); END IF; RETURN NULL; END $$;
+                DROP TRIGGER timers_arrived ON timers;
+                DROP TRIGGER outbox_arrived ON outbox;
+                DROP TRIGGER webhooks_arrived ON webhook_deliveries;
+                CREATE TRIGGER timers_arrived AFTER INSERT ON timers REFERENCING NEW TABLE AS arrived FOR EACH STATEMENT EXECUTE FUNCTION gridflow_work_arrived();
+                CREATE TRIGGER outbox_arrived AFTER INSERT ON outbox REFERENCING NEW TABLE AS arrived FOR EACH STATEMENT EXECUTE FUNCTION gridflow_work_arrived();
+                CREATE TRIGGER webhooks_arrived AFTER INSERT ON webhook_deliveries REFERENCING NEW TABLE AS arrived FOR EACH STATEMENT EXECUTE FUNCTION gridflow_work_arrived();
+                """
+        ),
     ]
 
     /// Brings the database to the newest schema, or refuses it.

@@ -89,6 +89,89 @@ import Testing
             startTimers: [], cancelTimers: false, effects: effects, incidents: [], snapshot: snapshot)
     }
 
+    /// A step's timers (started and cancelled), effects and incidents read the same from both
+    /// stores, whether committed by a waiting thread or by a suspended task (PostgreSQL: the same
+    /// one statement, unnamed or prepared).
+    @Test(arguments: [false, true])
+    func aStepsTimersEffectsAndIncidentsReadTheSame(suspending: Bool) async throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "gridflow-conformance-\(UUID().uuidString).sqlite"
+        ).path
+        defer {
+            for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        }
+        let sqlite = try SQLiteCaseStore(path: path)
+        try await PostgresServer.withDatabaseAsync { location in
+            let postgres = try PostgresCaseStore(location: location)
+            defer { postgres.close() }
+            let stores: [any CaseStore] = [sqlite, postgres]
+            func commit(_ step: Step, _ expected: Int?) async throws {
+                for store in stores {
+                    if suspending {
+                        try await store.commitAsync(step, expectedVersion: expected)
+                    } else {
+                        try store.commit(step, expectedVersion: expected)
+                    }
+                }
+            }
+            var open = Self.step("rt-report-1", state: "open", fields: ["note": .string("a \"quoted\" note")])
+            open.startTimers = [
+                TimerRequest(name: "remind", event: "remind", due: Instant(seconds: 1_750_000_100)),
+                TimerRequest(name: nil, event: "escalate", due: Instant(seconds: 1_750_000_200)),
+            ]
+            open.effects = [.notify(role: "boss", message: "new \"report\""), .notify(role: "clerk", message: "b")]
+            open.incidents = [
+                Incident(code: "guard-failed", message: "x is \"missing\"", transition: "t1", expression: "x > 1"),
+                Incident(code: "no-route", message: "no row", transition: nil),
+            ]
+            try await commit(open, nil)
+            var move = Self.step(
+                "rt-report-1", version: 2, state: "claimed", from: "open", fields: ["note": .string("b")],
+                changes: [FieldChange(field: "note", old: .string("a"), new: .string("b"))], at: 1_750_000_050)
+            move.cancelTimers = true
+            move.startTimers = [TimerRequest(name: "deadline", event: "overdue", due: Instant(seconds: 1_750_000_300))]
+            try await commit(move, 1)
+            // A step from a version the case no longer has writes nothing and is a conflict.
+            var stale = move
+            stale.next.version = 3
+            stale.startTimers = [TimerRequest(name: "late", event: "late", due: Instant(seconds: 1_750_000_400))]
+            for store in stores {
+                let error = await #expect(throws: StoreError.self) {
+                    if suspending {
+                        try await store.commitAsync(stale, expectedVersion: 1)
+                    } else {
+                        try store.commit(stale, expectedVersion: 1)
+                    }
+                }
+                #expect(error?.code == .conflict)
+            }
+            func timers(_ store: any CaseStore) throws -> [String] {
+                try store.dueTimers(unit: "rt", at: Instant(seconds: 1_800_000_000), limit: 10).map {
+                    "\($0.name ?? "-") \($0.event) \($0.due.seconds)"
+                }
+            }
+            #expect(try timers(sqlite) == ["deadline overdue 1750000300"])
+            #expect(try timers(postgres) == timers(sqlite))
+            func effects(_ store: any CaseStore) throws -> [String] {
+                try store.pendingEffects(unit: "rt", limit: 10).map { "\($0.json) \($0.createdAt.seconds)" }
+            }
+            #expect(try effects(sqlite).count == 2)
+            #expect(try effects(postgres) == effects(sqlite))
+            func incidents(_ store: any CaseStore) throws -> [String] {
+                try store.incidents(caseID: "rt-report-1").map {
+                    "\($0.code)|\($0.message)|\($0.transition ?? "-")|\($0.expression ?? "-")|\($0.event)|"
+                        + "\($0.inputJSON)|\($0.actor.id)|\($0.actor.roles.sorted())|\($0.at.seconds)"
+                }
+            }
+            #expect(try incidents(sqlite).count == 2)
+            #expect(try incidents(postgres) == incidents(sqlite))
+            let loaded = try stores.map { try $0.load("rt-report-1") }
+            #expect(loaded[0]?.version == 2 && loaded[0]?.state == "claimed")
+            #expect(try loaded[0]?.currentFields() == loaded[1]?.currentFields() && loaded[1]?.version == 2)
+            #expect(try postgres.history("rt-report-1") == sqlite.history("rt-report-1"))
+        }
+    }
+
     static func person(_ id: String, _ roles: [String], name: String) -> StoredPerson {
         StoredPerson(
             id: id, roles: roles, recordJSON: ValueJSON.encode(record(["id": .string(id), "name": .string(name)])))

@@ -122,4 +122,39 @@ import Testing
             #expect(try await waitFor(2))
         }
     }
+
+    /// A step that starts no timer and asks for no effect announces nothing: the schedulers of
+    /// every daemon are woken by work, not by every step. Notifications arrive in commit order,
+    /// so a silent step's notification, had it sent one, would be counted before the next's.
+    @Test func onlyAStepThatAddsWorkWakesTheWatcher() async throws {
+        try await PostgresServer.withDatabaseAsync { location in
+            let store = try PostgresCaseStore(location: location)
+            defer { store.close() }
+            let wakes = Atomic<Int>(0)
+            let watch = store.watchForWork { wakes.add(1, ordering: .relaxed) }
+            defer { watch?.cancel() }
+            func waitFor(_ count: Int) async throws -> Bool {
+                for _ in 0..<1_200 where wakes.load(ordering: .relaxed) < count {
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                return wakes.load(ordering: .relaxed) >= count
+            }
+            #expect(try await waitFor(1))
+            let quiet = PostgresConformanceTests.step("rt-report-1", state: "open", fields: [:])
+            try await store.commitAsync(quiet, expectedVersion: nil)
+            var busy = PostgresConformanceTests.step("rt-report-2", state: "open", fields: [:])
+            busy.startTimers = [TimerRequest(name: "remind", event: "remind", due: Instant(seconds: 1_750_000_100))]
+            try await store.commitAsync(busy, expectedVersion: nil)
+            #expect(try await waitFor(2))
+            var quietMove = PostgresConformanceTests.step(
+                "rt-report-2", version: 2, state: "claimed", from: "open", fields: [:])
+            quietMove.cancelTimers = true
+            try store.commit(quietMove, expectedVersion: 1)
+            var effect = PostgresConformanceTests.step("rt-report-1", version: 2, state: "done", fields: [:])
+            effect.effects = [.notify(role: "boss", message: "done")]
+            try store.commit(effect, expectedVersion: 1)
+            #expect(try await waitFor(3))
+            #expect(wakes.load(ordering: .relaxed) == 3)
+        }
+    }
 }
