@@ -419,7 +419,10 @@ extension Engine {
     /// space the unit no longer declares.
     func storedFile(_ id: Int) throws(FileError) -> (StoredFile, CompiledFileSpace, CompiledFileSpace.Space) {
         let stored = try files { () throws(StoreError) in try store.file(id) }
-        guard let stored, stored.unit == program.unit else { throw FileError(.notFound, "no file #\(id)") }
+        // A case's attachment is no shared file: only its case's page reaches it.
+        guard let stored, stored.unit == program.unit, stored.space != CaseAttachment.space else {
+            throw FileError(.notFound, "no file #\(id)")
+        }
         guard let (fileSpace, space) = try? fileSpace(stored.space) else {
             throw FileError(
                 .notFound, "file #\(id) is in space '\(stored.space)', which unit \(program.unit) no longer declares")
