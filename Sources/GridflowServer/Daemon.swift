@@ -23,14 +23,23 @@ public final class Daemon: Sendable {
     /// The largest file a shared file space takes, in bytes.
     let maxFileSize: Int
 
+    /// How many photos a report takes and how large.
+    let photoLimits: PhotoLimits
+
+    /// The anonymous reports' rate per client address (`nil`: no limit).
+    let reportLimiter: ReportRateLimiter?
+
     /// How the scheduler claims timers and effects: this process's name, and how long a claim
     /// holds before another daemon sharing the store takes the work over.
     let claim: Claim
 
     public init(
         store: any CaseStore, metrics: DaemonMetrics? = nil, maxFileSize: Int = FileContent.defaultMaxSize,
-        claim: Claim = .thisProcess, now: @escaping @Sendable () -> Instant
+        claim: Claim = .thisProcess, photoLimits: PhotoLimits = PhotoLimits(),
+        reportRate: ReportRate? = .default, now: @escaping @Sendable () -> Instant
     ) {
+        self.photoLimits = photoLimits
+        self.reportLimiter = reportRate.map(ReportRateLimiter.init)
         self.store = store
         self.claim = claim
         self.maxFileSize = maxFileSize

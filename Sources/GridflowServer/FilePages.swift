@@ -208,8 +208,8 @@ extension PageSite {
 }
 
 /// A `multipart/form-data` body (RFC 7578), read strictly: a boundary in the content type, every
-/// part with a `Content-Disposition: form-data; name="…"` header, at most a few parts, nothing
-/// after the closing delimiter but a line end.
+/// part with a `Content-Disposition: form-data; name="…"` header, at most a few parts (the upload
+/// form's 8, the report form's more), nothing after the closing delimiter but a line end.
 struct MultipartForm {
     struct Part {
         var name: String
@@ -232,7 +232,7 @@ struct MultipartForm {
         parts.first { $0.name == name && $0.filename == nil }.map { String(decoding: $0.bytes, as: UTF8.self) }
     }
 
-    init(contentType: String?, body: [UInt8]) throws(Failure) {
+    init(contentType: String?, body: [UInt8], maxParts: Int = Self.maxParts) throws(Failure) {
         guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else {
             throw Failure(message: "the upload form is sent as multipart/form-data")
         }
@@ -256,7 +256,7 @@ struct MultipartForm {
                 throw Failure(message: "the form's boundary is not followed by a line end")
             }
             position += 2
-            guard parts.count < Self.maxParts else { throw Failure(message: "the form has too many parts") }
+            guard parts.count < maxParts else { throw Failure(message: "the form has too many parts") }
             guard let headEnd = Self.find(Array("\r\n\r\n".utf8), in: body, from: position),
                 headEnd - position <= 4096
             else { throw Failure(message: "a part of the form has no end to its headers") }

@@ -1,6 +1,7 @@
 import Foundation
 import GridflowDefinitions
 import GridflowExpressions
+import GridflowRuntime
 
 /// An `application/x-www-form-urlencoded` body: its pairs in order, a name may repeat.
 struct FormBody: Sendable {
@@ -33,6 +34,8 @@ struct FormBody: Sendable {
 struct FormProblem: Error, Sendable {
     var field: String
     var message: String
+    /// The HTTP status the page answers with.
+    var status = 400
 }
 
 /// The inputs of an event's form, generated from the types of the transition's `input:`
@@ -241,6 +244,9 @@ enum PageValues {
             switch type {
             case .enumeration?, .department?, .orgNode?:
                 return PageForm.choices(type!, unit: unit).first { $0.value == text }?.title ?? text
+            case .attachment?:
+                // A stored photo by its number, not its reference's checksum.
+                return CaseAttachment.parse(text).map { "#\($0.id)" } ?? text
             default: return text
             }
         case .datetime(let instant): return time(instant, zone: zone)

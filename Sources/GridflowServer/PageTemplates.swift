@@ -216,7 +216,7 @@ enum PageTemplates {
         {{#fields}}
         <dt>{{label}}</dt>
         {{#hidden}}<dd class="hidden-field" data-field="{{name}}" data-hidden="true">{{l.hiddenFromYou}} ({{visibleTo}})</dd>{{/hidden}}
-        {{^hidden}}<dd data-field="{{name}}">{{value}}</dd>{{/hidden}}
+        {{^hidden}}<dd data-field="{{name}}">{{^hasAttachments}}{{value}}{{/hasAttachments}}{{#hasAttachments}}<ul class="attachments">{{#attachments}}<li><a href="{{href}}" data-attachment="{{id}}">{{name}}</a></li>{{/attachments}}</ul>{{/hasAttachments}}</dd>{{/hidden}}
         {{/fields}}
         </dl>
         {{#problems}}<p class="hint">{{.}}</p>{{/problems}}
@@ -262,7 +262,7 @@ extension PageTemplates {
         {{#hasError}}<section class="error" role="alert" id="report-error"><p>{{error}}</p></section>{{/hasError}}
         <p>{{placeLabel}}: <strong id="node" data-node="{{node}}">{{nodeTitle}}</strong></p>
         {{#canSend}}
-        <form method="post" action="{{action}}" id="report-form">
+        <form method="post" action="{{action}}" id="report-form"{{#hasPhotos}} enctype="multipart/form-data"{{/hasPhotos}}>
         <input type="hidden" name="_csrf" value="{{csrf}}">
         <fieldset>
         <legend>{{l.identity}}</legend>
@@ -273,7 +273,10 @@ extension PageTemplates {
         <fieldset>
         <legend>{{workflowTitle}}</legend>
         \(inputs)
-        <p class="hint">{{l.attachmentsLater}}</p>
+        {{#photos}}<label for="{{id}}">{{label}}</label>
+        <input type="file" id="{{id}}" name="{{name}}" accept="image/jpeg,image/png"{{#multiple}} multiple{{/multiple}} aria-describedby="{{id}}-hint">
+        <p class="hint" id="{{id}}-hint">{{hint}}</p>
+        {{/photos}}
         <button type="submit">{{l.submitReport}}</button>
         </fieldset>
         </form>
@@ -314,7 +317,7 @@ extension PageTemplates {
         <dl class="fields" id="fields">
         {{#fields}}
         <dt>{{label}}</dt>
-        <dd data-field="{{name}}">{{value}}</dd>
+        <dd data-field="{{name}}">{{^hasAttachments}}{{value}}{{/hasAttachments}}{{#hasAttachments}}<ul class="attachments">{{#attachments}}<li><a href="{{href}}" data-attachment="{{id}}">{{name}}</a></li>{{/attachments}}</ul>{{/hasAttachments}}</dd>
         {{/fields}}
         </dl>
         </section>
@@ -362,7 +365,13 @@ enum PageLabels {
         "signInForRealName": "To report under your name, sign in first with your sign-in link.",
         "anonymousNotAllowed":
             "This form takes reports under the reporter's name only: sign in first with your sign-in link.",
-        "submitReport": "Send the report", "attachmentsLater": "Photos cannot be attached in this form yet.",
+        "submitReport": "Send the report",
+        "photoHint":
+            "JPEG or PNG, at most {count} photos of {size} each. Where and when a photo was taken, and by which device, are removed before it is stored.",
+        "photosTooLarge": "The photos are too large", "tooManyReports": "Too many reports",
+        "tooManyReportsText":
+            "Too many reports came from this connection just now. Please wait {seconds} seconds, then send the form again.",
+        "attachments": "Attachments",
         "received": "Your report is received.", "receipt": "Your report", "receiptCode": "Receipt code",
         "receiptKeep": "Keep this code or this page's address: it is how you follow the report and rate its answer.",
         "receiptUnknown": "No report has this receipt code.", "answers": "What you may read",
@@ -405,7 +414,10 @@ enum PageLabels {
         "report": "问题反映", "identity": "反映方式", "anonymous": "匿名反映：任何人都无法知道您是谁，凭回执码查看办理情况",
         "realName": "实名反映", "signInForRealName": "如需实名反映，请先用登录链接登录。",
         "anonymousNotAllowed": "此表单只受理实名反映，请先用登录链接登录。", "submitReport": "提交反映",
-        "attachmentsLater": "此表单暂不能上传照片。", "received": "您的反映已提交。", "receipt": "我的反映",
+        "photoHint": "JPEG 或 PNG 格式，最多 {count} 张，每张不超过 {size}。照片的拍摄地点、时间和设备信息在保存前会被删除。",
+        "photosTooLarge": "照片过大", "tooManyReports": "反映过于频繁",
+        "tooManyReportsText": "此连接刚才提交的反映过多。请等待 {seconds} 秒后再提交。", "attachments": "附件",
+        "received": "您的反映已提交。", "receipt": "我的反映",
         "receiptCode": "回执码", "receiptKeep": "请保存此回执码或本页网址：凭它查看办理情况并评价。",
         "receiptUnknown": "没有与此回执码对应的反映。", "answers": "办理情况", "progress": "办理进程", "submitted": "已提交",
         "signInToRate": "您是实名反映：请登录后在此评价。", "notYours": "您现在不能对此反映办理这一步。",

@@ -59,6 +59,7 @@ final class PageSite: Sendable {
             await self.answer { try await self.markRead(request, context) }
         }
         addReportPages(to: router)
+        addAttachmentPages(to: router)
         addAdminPages(to: router)
         addFilePages(to: router)
     }
@@ -482,9 +483,13 @@ final class PageSite: Sendable {
                     "name": name, "label": fieldLabel(name), "hidden": true, "visibleTo": hidden.visibleTo, "value": "",
                 ])
             } else if let value = view.value(of: name) {
+                let attachments =
+                    CaseAttachment.holds(field.type)
+                    ? attachmentLinks(value, field: name, base: Self.caseHref(snapshot.id)) : []
                 fields.append([
                     "name": name, "label": fieldLabel(name), "hidden": false, "visibleTo": "",
                     "value": PageValues.text(value, type: field.type, unit: unit, zone: zone, labels: labels),
+                    "hasAttachments": !attachments.isEmpty, "attachments": attachments,
                 ])
             }
         }

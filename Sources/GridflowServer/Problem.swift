@@ -17,6 +17,8 @@ struct Problem: Error, Sendable {
     var extra: [String: Value] = [:]
     /// For 405: the methods the path takes.
     var allow: String?
+    /// For 429: the seconds until the client may try again.
+    var retryAfter: Int?
 
     init(_ status: HTTPResponse.Status, _ type: String, _ title: String, _ detail: String, field: String? = nil) {
         self.status = status
@@ -30,6 +32,7 @@ struct Problem: Error, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == .serviceUnavailable { headers[.retryAfter] = "1" }
+        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }
@@ -55,6 +58,15 @@ struct Problem: Error, Sendable {
 
     static func notFound(_ detail: String) -> Problem {
         Problem(.notFound, "not-found", "Not found", detail)
+    }
+
+    /// Too many anonymous reports from one address.
+    static func tooManyReports(retryAfter seconds: Int, rate: ReportRate) -> Problem {
+        var problem = Problem(
+            .tooManyRequests, "too-many-reports", "Too many reports",
+            "this address sent more than \(rate.description) anonymous reports; try again in \(seconds) s")
+        problem.retryAfter = seconds
+        return problem
     }
 
     static let unauthorized = Problem(

@@ -53,6 +53,17 @@ struct IntakeWorkflow {
     func formFields(_ compiled: CompiledWorkflow) -> [Field] {
         compiled.requiredAtOpen.filter { $0 != placeField && $0 != openerField }.compactMap(workflow.field)
     }
+
+    /// The photo fields the form asks for: the `attachment` and `list of attachment` fields no
+    /// transition supplies later (the report's `photos`, not the rectification's evidence).
+    var photoFields: [Field] {
+        let supplied = Set(
+            workflow.transitions.flatMap { transition in
+                transition.input.map(\.text) + transition.set.map(\.field.text)
+                    + transition.decide.flatMap { $0.assign.map(\.field.text) }
+            })
+        return workflow.fields.filter { CaseAttachment.holds($0.type) && !supplied.contains($0.name.text) }
+    }
 }
 
 /// Receipt codes: 20 characters of Crockford's base 32 (100 random bits) in groups of five;
@@ -164,6 +175,12 @@ extension PageSite {
         var request = request
         let bytes = Array(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
         let form = FormBody(bytes)
+        try checkFormToken(request, form, frame: frame)
+        return form
+    }
+
+    /// Refuses a form without the token of the live form cookie.
+    func checkFormToken(_ request: Request, _ form: FormBody, frame: Frame) throws {
         guard let value = FormCookie.live(request.headers, at: daemon.now()), let token = form.first("_csrf"),
             WebSignIn.same(token, FormCookie.token(value))
         else {
@@ -173,7 +190,80 @@ extension PageSite {
                     frame.labels["formRefusedText"] ?? "", hint: frame.labels["formRefusedHint"],
                     status: .forbidden))
         }
-        return form
+    }
+
+    /// The report form's POST: URL-encoded, or `multipart/form-data` with its photos (the text
+    /// parts as the form's fields, the file parts apart), its CSRF token checked.
+    func reportForm(_ request: Request, _ context: APIContext, frame: Frame) async throws -> (
+        FormBody, [MultipartForm.Part]
+    ) {
+        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") else {
+            return (try await anonymousForm(request, context, frame: frame), [])
+        }
+        let limits = daemon.photoLimits
+        var request = request
+        let bytes: [UInt8]
+        do { bytes = Array(try await request.collectBody(upTo: limits.maxBody).readableBytesView) } catch let error
+            as HTTPError where error.status == .contentTooLarge
+        {
+            throw PageAnswer(
+                response: message(
+                    frame, title: frame.labels["photosTooLarge"] ?? "Too large",
+                    "A report takes at most \(limits.maxCount) photos of \(FileContent.size(limits.maxSize)) each.",
+                    status: .contentTooLarge))
+        }
+        let multipart: MultipartForm
+        do {
+            multipart = try MultipartForm(
+                contentType: type, body: bytes, maxParts: 64 + limits.maxCount)
+        } catch {
+            throw PageAnswer(response: message(frame, title: "Bad request", error.message, status: .badRequest))
+        }
+        var form = FormBody([])
+        form.pairs = multipart.parts.filter { $0.filename == nil }.map {
+            ($0.name, String(decoding: $0.bytes, as: UTF8.self))
+        }
+        try checkFormToken(request, form, frame: frame)
+        // A file input left empty sends a part without a name and content.
+        let files = multipart.parts.filter { $0.filename != nil && !($0.filename!.isEmpty && $0.bytes.isEmpty) }
+        return (form, files)
+    }
+
+    /// The photos of a report, by field, each checked and stripped of its metadata; a refusal
+    /// names the field.
+    func photos(_ files: [MultipartForm.Part], fields: [Field]) throws(FormProblem) -> [(
+        field: Field, photos: [CaseAttachment.Photo]
+    )] {
+        let limits = daemon.photoLimits
+        var byField: [(field: Field, photos: [CaseAttachment.Photo])] = []
+        guard files.count <= limits.maxCount else {
+            throw FormProblem(
+                field: files[0].name,
+                message: "\(files[0].name): a report takes at most \(limits.maxCount) photos, not \(files.count)",
+                status: 413)
+        }
+        for file in files where !fields.contains(where: { $0.name.text == file.name }) {
+            throw FormProblem(field: file.name, message: "the form has no photo field '\(file.name)'")
+        }
+        for field in fields {
+            let name = field.name.text
+            let sent = files.filter { $0.name == name }
+            guard !sent.isEmpty else { continue }
+            if case .attachment = field.type, sent.count > 1 {
+                throw FormProblem(field: name, message: "\(name): takes one photo, not \(sent.count)")
+            }
+            var prepared: [CaseAttachment.Photo] = []
+            for (index, file) in sent.enumerated() {
+                do {
+                    prepared.append(
+                        try CaseAttachment.prepare(file.bytes, field: name, index: index, maxSize: limits.maxSize))
+                } catch {
+                    throw FormProblem(field: name, message: error.message, status: Problem.file(error).status.code)
+                }
+            }
+            byField.append((field, prepared))
+        }
+        return byField
     }
 
     /// What the report form of a unit's node stands on: its engine, definitions, intake workflow and node.
@@ -227,6 +317,18 @@ extension PageSite {
         let inputs = PageForm.inputs(
             target.intake.formFields(target.compiled), formID: "report", unit: target.definitions.unit,
             labels: labels, prefill: prefill)
+        let limits = daemon.photoLimits
+        let photoHint = (labels["photoHint"] ?? "")
+            .replacingOccurrences(of: "{count}", with: String(limits.maxCount))
+            .replacingOccurrences(of: "{size}", with: FileContent.size(limits.maxSize))
+        let photos = target.intake.photoFields.map { field -> [String: Any] in
+            var multiple = false
+            if case .list = field.type { multiple = true }
+            return [
+                "name": field.name.text, "id": "report-\(field.name.text)", "label": field.title ?? field.name.text,
+                "multiple": multiple, "hint": photoHint,
+            ]
+        }
         let chosen = prefill["_identity"]?.first ?? (target.intake.anonymous ? "anonymous" : "real_name")
         let placeField = target.intake.workflow.field(target.intake.placeField)
         let context: [String: Any] = [
@@ -240,6 +342,7 @@ extension PageSite {
             "realNameChecked": chosen == "real_name" || !target.intake.anonymous,
             "personName": signedIn ? frame.personName : "",
             "canSend": target.intake.anonymous || signedIn, "hasError": error != nil, "error": error ?? "",
+            "hasPhotos": !photos.isEmpty, "photos": photos,
         ]
         return page(
             frame, title: target.intake.workflow.title ?? labels["report"] ?? "Report", template: "report", context,
@@ -252,8 +355,19 @@ extension PageSite {
         let target = try reportTarget(context)
         let unit = target.definitions.unit.name.text
         let session = try session(request)
-        let form = try await anonymousForm(request, context, frame: makeFrame(session, unit: unit))
-        let labels = makeFrame(session, unit: unit).labels
+        let frame = makeFrame(session, unit: unit)
+        // A report without the unit's session may be anonymous: it counts against the address's
+        // rate, before its body is read.
+        if session?.unit != unit, let seconds = daemon.reportRateExceeded(context) {
+            var headers = HTTPFields()
+            headers[.retryAfter] = String(seconds)
+            return message(
+                frame, title: frame.labels["tooManyReports"] ?? "Too many reports",
+                (frame.labels["tooManyReportsText"] ?? "").replacingOccurrences(of: "{seconds}", with: String(seconds)),
+                status: .tooManyRequests, headers: headers)
+        }
+        let (form, files) = try await reportForm(request, context, frame: frame)
+        let labels = frame.labels
         let prefill = form.grouped
         func again(_ text: String, _ status: HTTPResponse.Status) -> Response {
             reportPage(target, request: request, session: session, error: text, prefill: prefill, status: status)
@@ -282,13 +396,39 @@ extension PageSite {
         default:
             return again("_identity: anonymous or real_name", .badRequest)
         }
-        let values: [String: Value]
+        var values: [String: Value]
         do { values = try routes.input(json, engine: engine, workflow: workflow) } catch let problem as Problem {
             return again(problem.detail, problem.status)
+        }
+        // The photos, checked and stripped before any is stored; the fields refer to them.
+        let photos: [(field: Field, photos: [CaseAttachment.Photo])]
+        do { photos = try self.photos(files, fields: target.intake.photoFields) } catch {
+            return again(error.message, HTTPResponse.Status(code: error.status))
+        }
+        var stored: [StoredFile] = []
+        do {
+            for (field, list) in photos {
+                var references: [Value] = []
+                for photo in list {
+                    let file = try engine.storeAttachment(
+                        photo, field: field.name.text, owner: actor.isEngine ? "anonymous" : actor.id, now: now)
+                    stored.append(file)
+                    references.append(.string(CaseAttachment.reference(file)))
+                }
+                if case .list = field.type {
+                    values[field.name.text] = .list(references)
+                } else {
+                    values[field.name.text] = references[0]
+                }
+            }
+        } catch {
+            engine.dropAttachments(stored, now: now)
+            throw Problem.file(error)
         }
         let started = ContinuousClock.now
         let opened: CaseSnapshot
         do { opened = try await engine.open(workflow, input: values, by: actor, now: now) } catch {
+            engine.dropAttachments(stored, now: now)
             DaemonMetrics.step(unit: unit, outcome: Routes.outcome(error))
             routes.logStep(
                 context, unit: unit, case: nil, workflow: workflow, event: "open", error: error, since: started)
@@ -419,9 +559,13 @@ extension PageSite {
         var fields: [[String: Any]] = []
         for field in workflow.fields where view.hiddenField(field.name.text) == nil {
             guard let value = view.value(of: field.name.text), value != .null else { continue }
+            let attachments =
+                CaseAttachment.holds(field.type)
+                ? attachmentLinks(value, field: field.name.text, base: "/receipts/\(found.code)") : []
             fields.append([
                 "name": field.name.text, "label": field.title ?? field.name.text,
                 "value": PageValues.text(value, type: field.type, unit: unit, zone: zone, labels: labels),
+                "hasAttachments": !attachments.isEmpty, "attachments": attachments,
             ])
         }
         // The progress: each step's states and time, never who took it.
@@ -513,5 +657,62 @@ extension PageSite {
             since: started)
         daemon.wake.yield()
         return seeOther("/receipts/\(found.code)")
+    }
+}
+
+/// A case's attachments on its pages: the links of a field the viewer sees, and the download,
+/// which the case's view decides.
+extension PageSite {
+    func addAttachmentPages(to router: Router<APIContext>) {
+        router.get("/cases/:id/attachments/:field/:file") { request, context in
+            await self.answer { try self.caseAttachment(request, context) }
+        }
+        router.get("/receipts/:code/attachments/:field/:file") { request, context in
+            await self.answer { try self.receiptAttachment(request, context) }
+        }
+    }
+
+    /// The links to the attachments `value` refers to (a field the viewer sees), under `base`.
+    func attachmentLinks(_ value: Value, field: String, base: String) -> [[String: Any]] {
+        CaseAttachment.references(value).map { reference in
+            let name = (try? daemon.store.file(reference.id))?.name ?? "#\(reference.id)"
+            return ["id": reference.id, "name": name, "href": "\(base)/attachments/\(field)/\(reference.id)"]
+        }
+    }
+
+    /// `GET /cases/{id}/attachments/{field}/{file}`: the photo, when the viewer sees the field
+    /// of the case and it refers to the file; 404 otherwise.
+    func caseAttachment(_ request: Request, _ context: APIContext) throws -> Response {
+        let session = try requireSession(request)
+        let (engine, snapshot) = try routes.load(try context.parameters.require("id"), for: session.caller)
+        let actor = try engine.actor(session.person, roles: [], now: daemon.now())
+        let own = try engine.on(snapshot)
+        guard let view = own.view(snapshot, for: .person(actor), now: daemon.now()) else {
+            throw Problem.notFound("case \(snapshot.id): its workflow '\(snapshot.workflow)' is not deployed")
+        }
+        return try attachmentResponse(own, view, context)
+    }
+
+    /// `GET /receipts/{code}/attachments/{field}/{file}`: the photo as the receipt's reporter may see it.
+    func receiptAttachment(_ request: Request, _ context: APIContext) throws -> Response {
+        let found = try receiptCase(request, context, session: try session(request))
+        guard let view = found.engine.view(found.snapshot, for: found.viewer, now: daemon.now()) else {
+            throw Problem.notFound("case \(found.snapshot.id): its workflow is not deployed")
+        }
+        return try attachmentResponse(found.engine, view, context)
+    }
+
+    func attachmentResponse(_ engine: Engine, _ view: CaseView, _ context: APIContext) throws -> Response {
+        let field = try context.parameters.require("field")
+        let text = try context.parameters.require("file")
+        guard let id = Int(text), id > 0 else { throw Problem.notFound("no attachment #\(text)") }
+        let (file, bytes): (StoredFile, [UInt8])
+        do { (file, bytes) = try engine.attachment(id, field: field, in: view) } catch { throw Problem.file(error) }
+        var headers = Self.headers
+        headers[.eTag] = "\"\(file.sha256)\""
+        headers[.contentType] = file.contentType
+        headers[.contentDisposition] = Routes.disposition(file.name)
+        headers[HTTPField.Name("Content-Security-Policy")!] = "default-src 'none'; sandbox"
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }

@@ -9,9 +9,12 @@ import Logging
 struct APIContext: RequestContext {
     var coreContext: CoreRequestContextStorage
     var caller: Caller?
+    /// The client's address, for the anonymous reports' rate limit alone: never logged, never stored.
+    let clientAddress: String?
 
     init(source: Source) {
         coreContext = .init(source: source)
+        clientAddress = source.channel.remoteAddress?.ipAddress
     }
 
     /// A request body is at most 1 MB.
@@ -152,6 +155,14 @@ struct Routes {
         }
         let fields = try fieldsObject(body)
         let engine = try daemon.engine(unit: unit)
+        // An anonymous report (the opener field optional and left out) counts against the
+        // client address's rate.
+        if let compiled = engine.program.workflow(workflow), let opener = compiled.openerField,
+            !compiled.requiredAtOpen.contains(opener), (fields[opener] ?? .null) == .null,
+            let seconds = daemon.reportRateExceeded(context)
+        {
+            throw Problem.tooManyReports(retryAfter: seconds, rate: daemon.reportLimiter!.rate)
+        }
         let now = daemon.now()
         let values = try input(fields, engine: engine, workflow: workflow)
         let actor = try daemon.actor(engine, caller.person, now: now)
@@ -358,7 +369,7 @@ struct Routes {
     /// the same request gets the first answer (`Idempotent-Replayed: true`) instead of acting
     /// twice; the key with another request is a 422; a first request that has not answered (in
     /// progress, or it did not finish) is a 409 and never acts again. A failure of the daemon
-    /// (5xx) gives the key up, so a retry may act.
+    /// (5xx) or a rate limit (429) gives the key up, so a retry may act.
     func idempotent(_ request: Request, _ caller: Caller, _ bytes: [UInt8], _ work: () async throws -> Reply)
         async throws -> Response
     {
@@ -393,7 +404,9 @@ struct Routes {
             )
         case .claimed:
             let reply: Reply
-            do { reply = try await work() } catch let problem as Problem where problem.status.code < 500 {
+            do { reply = try await work() } catch let problem as Problem
+                where problem.status.code < 500 && problem.status != .tooManyRequests
+            {
                 try? store.answerIdempotencyKey(token: caller.tokenID, key: key, answer: problem.answer)
                 throw problem
             } catch {

@@ -18,7 +18,8 @@ struct ServeCommand: ParsableCommand {
             on time and effects performed as they come, each once. SIGTERM or SIGINT stops it \
             gracefully: no new work, requests in flight finished; the exit is 0. Logs are JSON \
             lines on standard error; standard output says where it listens. The options default to \
-            the environment variables GRIDFLOW_DB, GRIDFLOW_LISTEN, GRIDFLOW_MAX_FILE_SIZE and \
+            the environment variables GRIDFLOW_DB, GRIDFLOW_LISTEN, GRIDFLOW_MAX_FILE_SIZE, \
+            GRIDFLOW_MAX_PHOTO_SIZE, GRIDFLOW_MAX_PHOTOS, GRIDFLOW_REPORT_RATE and \
             GRIDFLOW_CLAIM_SECONDS.
             """)
 
@@ -33,6 +34,20 @@ struct ServeCommand: ParsableCommand {
             $GRIDFLOW_MAX_FILE_SIZE, else 20MB).
             """)
     var maxFileSize: String?
+    @Option(
+        help: """
+            The largest photo a report form takes: bytes, or KB or MB (default: \
+            $GRIDFLOW_MAX_PHOTO_SIZE, else 10MB).
+            """)
+    var maxPhotoSize: String?
+    @Option(help: "The most photos one report takes (default: $GRIDFLOW_MAX_PHOTOS, else 5).")
+    var maxPhotos: Int?
+    @Option(
+        help: """
+            How many anonymous reports one client address may send: N/min, N/hour, or off \
+            (default: $GRIDFLOW_REPORT_RATE, else 10/min); more get 429.
+            """)
+    var reportRate: String?
     @Option(
         help: """
             Seconds a claim on a timer or effect holds: daemons sharing a store take over the work \
@@ -55,6 +70,20 @@ struct ServeCommand: ParsableCommand {
         return size
     }
 
+    static func photoCount(_ text: String, from origin: String) throws -> Int {
+        guard let count = Int(text), (1...100).contains(count) else {
+            throw ValidationError("\(origin) takes a number of photos from 1 to 100, not '\(text)'")
+        }
+        return count
+    }
+
+    static func reportRate(_ text: String, from origin: String) throws -> ReportRate? {
+        guard let rate = ReportRate.parse(text) else {
+            throw ValidationError("\(origin) takes a rate such as 10/min or 100/hour, or off, not '\(text)'")
+        }
+        return rate
+    }
+
     static func address(_ text: String) throws -> (host: String, port: Int) {
         guard let colon = text.lastIndex(of: ":"), let port = Int(text[text.index(after: colon)...]),
             (0...65535).contains(port), colon != text.startIndex
@@ -65,6 +94,9 @@ struct ServeCommand: ParsableCommand {
     func validate() throws {
         if let listen { _ = try Self.address(listen) }
         if let maxFileSize { _ = try Self.fileSize(maxFileSize, from: "--max-file-size") }
+        if let maxPhotoSize { _ = try Self.fileSize(maxPhotoSize, from: "--max-photo-size") }
+        if let maxPhotos { _ = try Self.photoCount(String(maxPhotos), from: "--max-photos") }
+        if let reportRate { _ = try Self.reportRate(reportRate, from: "--report-rate") }
         if let claimSeconds { _ = try Self.claimSeconds(String(claimSeconds), from: "--claim-seconds") }
     }
 
@@ -78,13 +110,26 @@ struct ServeCommand: ParsableCommand {
             try maxFileSize.map { try Self.fileSize($0, from: "--max-file-size") }
             ?? environment["GRIDFLOW_MAX_FILE_SIZE"].map { try Self.fileSize($0, from: "GRIDFLOW_MAX_FILE_SIZE") }
             ?? FileContent.defaultMaxSize
+        let photos = PhotoLimits(
+            maxSize: try maxPhotoSize.map { try Self.fileSize($0, from: "--max-photo-size") }
+                ?? environment["GRIDFLOW_MAX_PHOTO_SIZE"].map {
+                    try Self.fileSize($0, from: "GRIDFLOW_MAX_PHOTO_SIZE")
+                } ?? PhotoLimits.defaultMaxSize,
+            maxCount: try maxPhotos.map { try Self.photoCount(String($0), from: "--max-photos") }
+                ?? environment["GRIDFLOW_MAX_PHOTOS"].map { try Self.photoCount($0, from: "GRIDFLOW_MAX_PHOTOS") }
+                ?? PhotoLimits.defaultMaxCount)
+        let rate =
+            try reportRate.map { try Self.reportRate($0, from: "--report-rate") }
+            ?? environment["GRIDFLOW_REPORT_RATE"].map { try Self.reportRate($0, from: "GRIDFLOW_REPORT_RATE") }
+            ?? ReportRate.default
         let lease =
             try claimSeconds
             ?? environment["GRIDFLOW_CLAIM_SECONDS"].map { try Self.claimSeconds($0, from: "GRIDFLOW_CLAIM_SECONDS") }
             ?? Claim.thisProcess.seconds
         let daemon = Daemon(
             store: store, metrics: DaemonMetrics.bootstrap(), maxFileSize: maxSize,
-            claim: Claim(claimant: Claim.thisProcess.claimant, seconds: lease), now: { Instant.current })
+            claim: Claim(claimant: Claim.thisProcess.claimant, seconds: lease), photoLimits: photos, reportRate: rate,
+            now: { Instant.current })
         let server = GridflowDaemon(
             daemon: daemon, host: host, port: port, logger: logger,
             onListening: { bound in
