@@ -11,12 +11,28 @@ answered. A handler of another department opens the case and sees no reporter. O
 screenshot and the page's HTML of every browser are saved under ARTEFACTS and their paths printed.
 """
 
+import atexit
+import os
+import shutil
+import struct
 import sys
+import tempfile
+import zlib
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from web_flow import browser, check, keep_artefacts, navigate, text
+
+
+def png_with_text():
+    """A PNG of one pixel with a tEXt chunk."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0))
+            + chunk(b"tEXt", b"Comment\x00taken at 37.77N 122.41W")
+            + chunk(b"IDAT", zlib.compress(b"\x00\x00")) + chunk(b"IEND", b""))
 
 
 def case_page(driver, link, base):
@@ -55,6 +71,13 @@ def main():
         step = "worker reports"
         Select(worker.find_element(By.ID, "report-channel")).select_by_value("qr_code")
         worker.find_element(By.ID, "report-description").send_keys("采油一站夜班补贴6月未发放")
+        # One photo attached: a PNG of one pixel, with a text chunk the daemon removes.
+        folder = tempfile.mkdtemp(prefix="gridflow-photo-")
+        atexit.register(shutil.rmtree, folder, True)
+        photo = os.path.join(folder, "photo.png")
+        with open(photo, "wb") as out:
+            out.write(png_with_text())
+        worker.find_element(By.ID, "report-photos").send_keys(photo)
         navigate(worker, '#report-form button[type="submit"]')
         check("/receipts/" in worker.current_url, f"the receipt page at {worker.current_url}")
         code = text(worker, "#receipt-code")
@@ -71,6 +94,8 @@ def main():
         Select(committee.find_element(By.ID, "event-classify-report_type")).select_by_value("problem")
         committee.find_element(By.ID, "event-classify-classification_note").send_keys("员工切身利益")
         send(committee, "classify", "awaiting_claim")
+        links = committee.find_elements(By.CSS_SELECTOR, 'dd[data-field="photos"] a[data-attachment]')
+        check(len(links) == 1 and links[0].text == "photos-1.png", f"the photo is linked: {text(committee, '#fields')!r}")
 
         # hr's handler claims and rectifies it.
         step = "department claims and rectifies"
