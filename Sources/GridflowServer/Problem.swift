@@ -60,15 +60,6 @@ struct Problem: Error, Sendable {
         Problem(.notFound, "not-found", "Not found", detail)
     }
 
-    /// Too many anonymous reports from one address.
-    static func tooManyReports(retryAfter seconds: Int, rate: ReportRate) -> Problem {
-        var problem = Problem(
-            .tooManyRequests, "too-many-reports", "Too many reports",
-            "this address sent more than \(rate.description) anonymous reports; try again in \(seconds) s")
-        problem.retryAfter = seconds
-        return problem
-    }
-
     static let unauthorized = Problem(
         .unauthorized, "unauthorized", "Not authenticated",
         "send 'Authorization: Bearer TOKEN' with a token from 'gridflow token issue'")

@@ -155,14 +155,6 @@ struct Routes {
         }
         let fields = try fieldsObject(body)
         let engine = try daemon.engine(unit: unit)
-        // An anonymous report (the opener field optional and left out) counts against the
-        // client address's rate.
-        if let compiled = engine.program.workflow(workflow), let opener = compiled.openerField,
-            !compiled.requiredAtOpen.contains(opener), (fields[opener] ?? .null) == .null,
-            let seconds = daemon.reportRateExceeded(context)
-        {
-            throw Problem.tooManyReports(retryAfter: seconds, rate: daemon.reportLimiter!.rate)
-        }
         let now = daemon.now()
         let values = try input(fields, engine: engine, workflow: workflow)
         let actor = try daemon.actor(engine, caller.person, now: now)

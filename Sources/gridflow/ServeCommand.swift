@@ -44,7 +44,7 @@ struct ServeCommand: ParsableCommand {
     var maxPhotos: Int?
     @Option(
         help: """
-            How many anonymous reports one client address may send: N/min, N/hour, or off \
+            How many reports the public form takes from one client address: N/min, N/hour, or off \
             (default: $GRIDFLOW_REPORT_RATE, else 10/min); more get 429.
             """)
     var reportRate: String?

@@ -312,7 +312,8 @@ import Testing
         #expect((1...60).contains(wait))
         #expect(refused.text.contains("<html") && refused.text.contains("\(wait)"), "\(refused.text)")
 
-        // The API's anonymous path shares the address's bucket: problem+json, Retry-After.
+        // The API's callers hold a token an administrator issued: the form's limit does not
+        // reach them, an anonymous case through the API opens while the address's bucket is empty.
         let issued = try gridflow(["token", "issue", "--unit", "oilfield", "--person", "wang"], in: directory)
         let token2 = try #require(issued.stdout.split(separator: "\n").last.map(String.init))
         func open(_ fields: String) throws -> Reply {
@@ -324,8 +325,7 @@ import Testing
                         .utf8))
         }
         let api = try open("")
-        #expect(api.status == 429 && api.headers["content-type"] == "application/problem+json", "\(api.text)")
-        #expect(api.headers["retry-after"].flatMap(Int.init) != nil && api.text.contains("too-many-reports"))
+        #expect(api.status == 201, "\(api.text)")
         // Under a name, it is no anonymous report.
         let named = try open(#", "reporter": "@wang""#)
         #expect(named.status == 201, "\(named.text)")
