@@ -49,6 +49,30 @@ extension PostgresCaseStore {
         }
     }
 
+    /// The token and its unit's active deployment and directory revision in one query: a
+    /// request's first three reads are one round trip.
+    public func tokenFacts(hash: String) throws(StoreError) -> TokenFacts? {
+        try withConnection { connection throws(StoreError) in
+            try connection.rows(
+                """
+                SELECT \(unescaped: Self.tokenColumns),
+                       (SELECT version FROM active_deployments a WHERE a.unit = t.unit),
+                       COALESCE((SELECT value FROM counters c WHERE c.name = 'directory:' || t.unit), 0)
+                FROM api_tokens t WHERE secret_sha256 = \(hash)
+                """
+            ) { row in
+                let (id, secretHash, unit, person, admin, label, createdAt, expiresAt, revokedAt, active, revision) =
+                    try row.decode((String, String, String, String, Bool, String?, Int, Int?, Int?, String?, Int).self)
+                return TokenFacts(
+                    token: StoredToken(
+                        id: id, secretHash: secretHash, unit: unit, person: person, admin: admin, label: label,
+                        createdAt: Instant(seconds: createdAt), expiresAt: expiresAt.map(Instant.init(seconds:)),
+                        revokedAt: revokedAt.map(Instant.init(seconds:))),
+                    activeDeployment: active, directoryRevision: revision)
+            }.first
+        }
+    }
+
     public func revokeToken(id: String, at: Instant) throws(StoreError) -> Bool {
         try write { connection throws(StoreError) in
             try connection.execute(

@@ -200,6 +200,10 @@ public protocol CaseStore: Sendable {
     func tokens(unit: String) throws(StoreError) -> [StoredToken]
     /// The token whose secret hashes to `hash`, or `nil`.
     func token(hash: String) throws(StoreError) -> StoredToken?
+    /// The token whose secret hashes to `hash` with what a request of its holder reads next (its
+    /// unit's active deployment and directory revision), in one read where the store can; `nil`
+    /// when there is no such token.
+    func tokenFacts(hash: String) throws(StoreError) -> TokenFacts?
     /// Revokes the token `id` at `at` (an earlier revocation stands); `false` when there is none.
     func revokeToken(id: String, at: Instant) throws(StoreError) -> Bool
 
@@ -328,6 +332,13 @@ public struct CaseCount: Sendable, Hashable {
 }
 
 extension CaseStore {
+    public func tokenFacts(hash: String) throws(StoreError) -> TokenFacts? {
+        guard let token = try token(hash: hash) else { return nil }
+        return TokenFacts(
+            token: token, activeDeployment: try activeDeployment(unit: token.unit),
+            directoryRevision: try directoryRevision(unit: token.unit))
+    }
+
     /// The embedded store has no way to hear of other processes' writes: schedulers poll.
     public func watchForWork(_ wake: @escaping @Sendable () -> Void) -> Task<Void, Never>? { nil }
 

@@ -39,6 +39,21 @@ public struct StoredToken: Sendable, Hashable {
 
 /// Who a valid token speaks for. The person's roles are not here: they come from the unit's
 /// directory when the request is handled, never from the token or the request.
+/// A token with what a request of its holder reads next: its unit's active deployment and
+/// directory revision, read together with it (`CaseStore.tokenFacts(hash:)`).
+public struct TokenFacts: Sendable, Hashable {
+    public var token: StoredToken
+    /// The unit's active deployment's version, `nil` when it has none.
+    public var activeDeployment: String?
+    public var directoryRevision: Int
+
+    public init(token: StoredToken, activeDeployment: String?, directoryRevision: Int) {
+        self.token = token
+        self.activeDeployment = activeDeployment
+        self.directoryRevision = directoryRevision
+    }
+}
+
 public struct Caller: Sendable, Hashable {
     public var unit: String
     public var person: String
@@ -161,6 +176,21 @@ public enum TokenAuthority {
     {
         guard isWellFormed(presented) else { return .failure(.malformed) }
         guard let token = try store.token(hash: hash(presented)) else { return .failure(.unknown) }
+        return check(token, now: now)
+    }
+
+    /// `authenticate`, with the facts read together with the token (`nil` when it was refused).
+    public static func authenticateWithFacts(presented: String, now: Instant, store: any CaseStore)
+        throws(StoreError) -> (Result<Caller, TokenProblem>, TokenFacts?)
+    {
+        guard isWellFormed(presented) else { return (.failure(.malformed), nil) }
+        guard let facts = try store.tokenFacts(hash: hash(presented)) else { return (.failure(.unknown), nil) }
+        let outcome = check(facts.token, now: now)
+        if case .failure = outcome { return (outcome, nil) }
+        return (outcome, facts)
+    }
+
+    private static func check(_ token: StoredToken, now: Instant) -> Result<Caller, TokenProblem> {
         if let revoked = token.revokedAt { return .failure(.revoked(id: token.id, at: revoked)) }
         if let expires = token.expiresAt, now >= expires { return .failure(.expired(id: token.id, at: expires)) }
         return .success(Caller(unit: token.unit, person: token.person, admin: token.admin, tokenID: token.id))

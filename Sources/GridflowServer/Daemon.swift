@@ -56,7 +56,11 @@ public final class Daemon: Sendable {
     /// The engine of `unit`'s active deployment; a new deployment is taken up at the next request.
     func engine(unit: String) throws(EngineError) -> Engine {
         let active: String?
-        do { active = try store.activeDeployment(unit: unit) } catch { throw EngineError(.store, error.message) }
+        if let known = RequestFacts.current?.takeActiveDeployment(unit: unit) {
+            active = known
+        } else {
+            do { active = try store.activeDeployment(unit: unit) } catch { throw EngineError(.store, error.message) }
+        }
         guard let active else { throw EngineError(.notFound, "no unit '\(unit)' is deployed here") }
         if let engine = engines.withLock({ $0[unit] }), engine.program.version == active { return engine }
         guard let program = try catalog.program(unit: unit, version: active) else {
@@ -74,8 +78,12 @@ public final class Daemon: Sendable {
     /// one small read per request instead of the person, their appointments and their record.
     func actor(_ engine: Engine, _ person: String, now: Instant) throws(EngineError) -> Actor {
         let revision: Int
-        do { revision = try store.directoryRevision(unit: engine.program.unit) } catch {
-            throw EngineError(.store, error.message)
+        if let known = RequestFacts.current?.takeDirectoryRevision(unit: engine.program.unit) {
+            revision = known
+        } else {
+            do { revision = try store.directoryRevision(unit: engine.program.unit) } catch {
+                throw EngineError(.store, error.message)
+            }
         }
         let key = engine.program.unit + "\u{0}" + engine.program.version + "\u{0}" + person
         let day = now.seconds / 86_400

@@ -4,6 +4,7 @@ import GridflowRuntime
 import HTTPTypes
 import Hummingbird
 import Logging
+import Synchronization
 
 /// A request's context: who calls, once the token is checked.
 struct APIContext: RequestContext {
@@ -50,8 +51,10 @@ struct GateMiddleware: RouterMiddleware {
             ).response
         }
         let outcome: Result<Caller, TokenProblem>
+        let facts: TokenFacts?
         do {
-            outcome = try TokenAuthority.authenticate(presented: presented, now: daemon.now(), store: daemon.store)
+            (outcome, facts) = try TokenAuthority.authenticateWithFacts(
+                presented: presented, now: daemon.now(), store: daemon.store)
         } catch {
             return Problem(.serviceUnavailable, "store", "The store cannot answer", error.message).response
         }
@@ -61,7 +64,47 @@ struct GateMiddleware: RouterMiddleware {
         case .success(let caller):
             var context = context
             context.caller = caller
-            return try await next(request, context)
+            return try await RequestFacts.$current.withValue(facts.map(RequestFacts.init)) {
+                try await next(request, context)
+            }
+        }
+    }
+}
+
+/// What was read with a request's token (its unit's active deployment and directory revision),
+/// so the request need not read them again: each is taken once, by the first call that needs
+/// it (`Daemon.engine(unit:)`, `Daemon.actor`), as if it read the store then; later calls in the
+/// same request (after a deployment or an import it made) read the store.
+final class RequestFacts: Sendable {
+    @TaskLocal static var current: RequestFacts?
+
+    private let unit: String
+    private let activeDeployment: Mutex<String??>
+    private let directoryRevision: Mutex<Int?>
+
+    init(_ facts: TokenFacts) {
+        unit = facts.token.unit
+        activeDeployment = Mutex(.some(facts.activeDeployment))
+        directoryRevision = Mutex(facts.directoryRevision)
+    }
+
+    /// The unit's active deployment as read with the token (itself `nil` when there was none),
+    /// or `nil` when it was taken already or `unit` is another.
+    func takeActiveDeployment(unit: String) -> String?? {
+        guard unit == self.unit else { return nil }
+        return activeDeployment.withLock { value in
+            defer { value = nil }
+            return value
+        }
+    }
+
+    /// The unit's directory revision as read with the token, or `nil` when it was taken already
+    /// or `unit` is another.
+    func takeDirectoryRevision(unit: String) -> Int? {
+        guard unit == self.unit else { return nil }
+        return directoryRevision.withLock { value in
+            defer { value = nil }
+            return value
         }
     }
 }

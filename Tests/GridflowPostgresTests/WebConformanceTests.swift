@@ -213,6 +213,23 @@ import Testing
             #expect(
                 try pair.value { store throws(StoreError) in try store.token(hash: TokenAuthority.hash("gf_x")) } == nil
             )
+            // Read with its unit's active deployment and directory revision (none yet: nil, 0).
+            let bare = try pair.value { store throws(StoreError) in try store.tokenFacts(hash: second.secretHash) }
+            #expect(bare == TokenFacts(token: second, activeDeployment: nil, directoryRevision: 0))
+            pair.done { store throws(StoreError) in
+                _ = try store.deploy(
+                    StoredDeployment(
+                        unit: "rt", version: "v7", sequence: 0, files: [], deployedBy: "ops", deployedAt: now,
+                        message: nil), adopting: [])
+                try store.importPeople(
+                    unit: "rt", [StoredPerson(id: "wang", roles: ["clerk"], recordJSON: #"{"id":"wang"}"#)],
+                    replacing: false)
+            }
+            let facts = try pair.value { store throws(StoreError) in try store.tokenFacts(hash: second.secretHash) }
+            #expect(facts?.activeDeployment == "v7" && facts?.directoryRevision == 1 && facts?.token == second)
+            #expect(
+                try pair.value { store throws(StoreError) in try store.tokenFacts(hash: TokenAuthority.hash("gf_x")) }
+                    == nil)
             // The same id or the same secret again is a conflict, and nothing changes.
             for duplicate in [token("tok_0000000001", secret: "gf_five"), token("tok_0000000009", secret: "gf_one")] {
                 #expect(pair.same { store throws(StoreError) in try store.saveToken(duplicate) } == .failed(.conflict))

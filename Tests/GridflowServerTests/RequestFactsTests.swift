@@ -1,0 +1,33 @@
+import GridflowExpressions
+import GridflowRuntime
+import Testing
+
+@testable import GridflowServer
+
+/// What a request read with its token is used once, for its own unit: a later call in the same
+/// request (after it deployed or imported) reads the store again.
+struct RequestFactsTests {
+    static func token(unit: String) -> StoredToken {
+        StoredToken(
+            id: "tok_0000000001", secretHash: String(repeating: "0", count: 64), unit: unit, person: "wang",
+            admin: false, label: nil, createdAt: Instant(seconds: 0), expiresAt: nil)
+    }
+
+    @Test func eachFactIsTakenOnceAndOnlyForTheTokensUnit() {
+        let facts = RequestFacts(
+            TokenFacts(token: Self.token(unit: "rt"), activeDeployment: "v1", directoryRevision: 3))
+        #expect(facts.takeActiveDeployment(unit: "other") == nil)
+        #expect(facts.takeDirectoryRevision(unit: "other") == nil)
+        #expect(facts.takeActiveDeployment(unit: "rt") == .some("v1"))
+        #expect(facts.takeActiveDeployment(unit: "rt") == nil)
+        #expect(facts.takeDirectoryRevision(unit: "rt") == 3)
+        #expect(facts.takeDirectoryRevision(unit: "rt") == nil)
+    }
+
+    @Test func aUnitWithNoDeploymentIsAFactToo() {
+        let facts = RequestFacts(TokenFacts(token: Self.token(unit: "rt"), activeDeployment: nil, directoryRevision: 0))
+        // Known to have none (`.some(nil)`), not unknown (`nil`): the request need not read it.
+        #expect(facts.takeActiveDeployment(unit: "rt") == .some(nil))
+        #expect(facts.takeActiveDeployment(unit: "rt") == nil)
+    }
+}
