@@ -196,6 +196,20 @@ final class AsyncConnection {
 
     /// Runs a step's statement, prepared on this connection the first time, and answers how
     /// many cases it wrote (0 when the case was at another version).
+    /// The rows of a prepared statement (prepared on this connection the first time it runs).
+    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws(StoreError)
+        -> [Statement.Row]
+    {
+        do {
+            var rows: [Statement.Row] = []
+            for try await row in try await connection.execute(statement, logger: logger) { rows.append(row) }
+            return rows
+        } catch {
+            if connection.isClosed { broken = true }
+            throw Connection.storeError(error, location: location, doing: "reading from")
+        }
+    }
+
     func run<Statement: StepStatement>(_ statement: Statement) async throws(StoreError) -> Int {
         do {
             var written = 0

@@ -53,23 +53,17 @@ extension PostgresCaseStore {
     /// request's first three reads are one round trip.
     public func tokenFacts(hash: String) throws(StoreError) -> TokenFacts? {
         try withConnection { connection throws(StoreError) in
-            try connection.rows(
-                """
-                SELECT \(unescaped: Self.tokenColumns),
-                       (SELECT version FROM active_deployments a WHERE a.unit = t.unit),
-                       COALESCE((SELECT value FROM counters c WHERE c.name = 'directory:' || t.unit), 0)
-                FROM api_tokens t WHERE secret_sha256 = \(hash)
-                """
-            ) { row in
-                let (id, secretHash, unit, person, admin, label, createdAt, expiresAt, revokedAt, active, revision) =
-                    try row.decode((String, String, String, String, Bool, String?, Int, Int?, Int?, String?, Int).self)
-                return TokenFacts(
-                    token: StoredToken(
-                        id: id, secretHash: secretHash, unit: unit, person: person, admin: admin, label: label,
-                        createdAt: Instant(seconds: createdAt), expiresAt: expiresAt.map(Instant.init(seconds:)),
-                        revokedAt: revokedAt.map(Instant.init(seconds:))),
-                    activeDeployment: active, directoryRevision: revision)
+            let query = TokenFactsQuery(hash: hash)
+            return try connection.rows(PostgresQuery(unsafeSQL: TokenFactsQuery.sql, binds: query.makeBindings())) {
+                row in try query.decodeRow(row)
             }.first
+        }
+    }
+
+    /// `tokenFacts`, as a named prepared statement on the suspending lane.
+    public func tokenFactsAsync(hash: String) async throws(StoreError) -> TokenFacts? {
+        try await pool.withConnectionAsync { connection async throws(StoreError) in
+            try await connection.rows(TokenFactsQuery(hash: hash)).first
         }
     }
 

@@ -231,34 +231,17 @@ extension PostgresCaseStore {
     /// is one round trip).
     public func load(_ id: String) throws(StoreError) -> StoredCase? {
         try withConnection { connection throws(StoreError) in
-            let rows = try connection.query(
-                """
-                SELECT \(unescaped: Self.caseColumns),
-                       CASE WHEN snapshot_version < version THEN
-                           (SELECT array_agg(changes ORDER BY version) FROM steps
-                            WHERE case_id = cases.id AND version > cases.snapshot_version)
-                       END
-                FROM cases WHERE id = \(id)
-                """)
-            guard let row = rows.first(where: { _ in true }) else { return nil }
-            do {
-                let (
-                    id, unit, workflow, definitionVersion, state, fields, version, openedAt, updatedAt, parent, _,
-                    changes
-                ) =
-                    try row.decode(
-                        (String, String, String, String, String, String, Int, Int, Int, String?, Int, [String]?).self)
-                var stored = StoredCase(
-                    id: id, unit: unit, workflow: workflow, definitionVersion: definitionVersion, state: state,
-                    fieldsJSON: fields, version: version, openedAt: Instant(seconds: openedAt),
-                    updatedAt: Instant(seconds: updatedAt), parent: parent)
-                stored.changes = changes ?? []
-                return stored
-            } catch {
-                throw StoreError(
-                    .database, "a case of \(location) could not be read: \(Connection.describe(error))",
-                    details: String(reflecting: error))
-            }
+            let statement = LoadCase(id: id)
+            return try connection.rows(PostgresQuery(unsafeSQL: LoadCase.sql, binds: statement.makeBindings())) {
+                row in try statement.decodeRow(row)
+            }.first
+        }
+    }
+
+    /// `load`, as a named prepared statement on the suspending lane.
+    public func loadAsync(_ id: String) async throws(StoreError) -> StoredCase? {
+        try await pool.withConnectionAsync { connection async throws(StoreError) in
+            try await connection.rows(LoadCase(id: id)).first
         }
     }
 

@@ -185,3 +185,69 @@ struct OpenCaseStep: StepStatement {
         self.bindings = bindings
     }
 }
+
+/// A case with the changes after its snapshot (`PostgresCaseStore.load`).
+struct LoadCase: PostgresPreparedStatement {
+    static let name = "gridflow_load_case_1"
+    static let sql = """
+        SELECT \(PostgresCaseStore.caseColumns),
+               CASE WHEN snapshot_version < version THEN
+                   (SELECT array_agg(changes ORDER BY version) FROM steps
+                    WHERE case_id = cases.id AND version > cases.snapshot_version)
+               END
+        FROM cases WHERE id = $1
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+
+    let id: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(id)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> StoredCase {
+        let (id, unit, workflow, definitionVersion, state, fields, version, openedAt, updatedAt, parent, _, changes) =
+            try row.decode(
+                (String, String, String, String, String, String, Int, Int, Int, String?, Int, [String]?).self)
+        var stored = StoredCase(
+            id: id, unit: unit, workflow: workflow, definitionVersion: definitionVersion, state: state,
+            fieldsJSON: fields, version: version, openedAt: Instant(seconds: openedAt),
+            updatedAt: Instant(seconds: updatedAt), parent: parent)
+        stored.changes = changes ?? []
+        return stored
+    }
+}
+
+/// A token with its unit's active deployment and directory revision
+/// (`PostgresCaseStore.tokenFacts`).
+struct TokenFactsQuery: PostgresPreparedStatement {
+    static let name = "gridflow_token_facts_1"
+    static let sql = """
+        SELECT \(PostgresCaseStore.tokenColumns),
+               (SELECT version FROM active_deployments a WHERE a.unit = t.unit),
+               COALESCE((SELECT value FROM counters c WHERE c.name = 'directory:' || t.unit), 0)
+        FROM api_tokens t WHERE secret_sha256 = $1
+        """
+    static let bindingDataTypes: [PostgresDataType] = [.text]
+
+    let hash: String
+
+    func makeBindings() -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 1)
+        bindings.append(hash)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> TokenFacts {
+        let (id, secretHash, unit, person, admin, label, createdAt, expiresAt, revokedAt, active, revision) =
+            try row.decode((String, String, String, String, Bool, String?, Int, Int?, Int?, String?, Int).self)
+        return TokenFacts(
+            token: StoredToken(
+                id: id, secretHash: secretHash, unit: unit, person: person, admin: admin, label: label,
+                createdAt: Instant(seconds: createdAt), expiresAt: expiresAt.map(Instant.init(seconds:)),
+                revokedAt: revokedAt.map(Instant.init(seconds:))),
+            activeDeployment: active, directoryRevision: revision)
+    }
+}

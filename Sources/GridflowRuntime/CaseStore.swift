@@ -15,6 +15,9 @@ public protocol CaseStore: Sendable {
     func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError)
     /// The stored case, or `nil`.
     func load(_ id: String) throws(StoreError) -> StoredCase?
+    /// `load(_:)`, suspending instead of blocking a thread while the store answers: what the
+    /// daemon's requests use.
+    func loadAsync(_ id: String) async throws(StoreError) -> StoredCase?
     /// The case's history, oldest first.
     func history(_ id: String) throws(StoreError) -> [StoredHistory]
     /// When the case last entered `state`: the time of the latest step of its history that took
@@ -204,6 +207,8 @@ public protocol CaseStore: Sendable {
     /// unit's active deployment and directory revision), in one read where the store can; `nil`
     /// when there is no such token.
     func tokenFacts(hash: String) throws(StoreError) -> TokenFacts?
+    /// `tokenFacts(hash:)`, suspending instead of blocking a thread while the store answers.
+    func tokenFactsAsync(hash: String) async throws(StoreError) -> TokenFacts?
     /// Revokes the token `id` at `at` (an earlier revocation stands); `false` when there is none.
     func revokeToken(id: String, at: Instant) throws(StoreError) -> Bool
 
@@ -351,6 +356,13 @@ extension CaseStore {
         _ incident: Incident, caseID: String, event: String, input: [String: Value], actor: Actor, at: Instant
     ) async throws(StoreError) {
         try record(incident, caseID: caseID, event: event, input: input, actor: actor, at: at)
+    }
+
+    /// For a store whose reads do not wait on a network: reads in the caller's task.
+    public func loadAsync(_ id: String) async throws(StoreError) -> StoredCase? { try load(id) }
+
+    public func tokenFactsAsync(hash: String) async throws(StoreError) -> TokenFacts? {
+        try tokenFacts(hash: hash)
     }
 }
 

@@ -190,6 +190,19 @@ public enum TokenAuthority {
         return (outcome, facts)
     }
 
+    /// `authenticateWithFacts`, suspending instead of blocking a thread while the store answers.
+    public static func authenticateWithFactsAsync(presented: String, now: Instant, store: any CaseStore)
+        async throws(StoreError) -> (Result<Caller, TokenProblem>, TokenFacts?)
+    {
+        guard isWellFormed(presented) else { return (.failure(.malformed), nil) }
+        guard let facts = try await store.tokenFactsAsync(hash: hash(presented)) else {
+            return (.failure(.unknown), nil)
+        }
+        let outcome = check(facts.token, now: now)
+        if case .failure = outcome { return (outcome, nil) }
+        return (outcome, facts)
+    }
+
     private static func check(_ token: StoredToken, now: Instant) -> Result<Caller, TokenProblem> {
         if let revoked = token.revokedAt { return .failure(.revoked(id: token.id, at: revoked)) }
         if let expires = token.expiresAt, now >= expires { return .failure(.expired(id: token.id, at: expires)) }

@@ -53,7 +53,7 @@ struct GateMiddleware: RouterMiddleware {
         let outcome: Result<Caller, TokenProblem>
         let facts: TokenFacts?
         do {
-            (outcome, facts) = try TokenAuthority.authenticateWithFacts(
+            (outcome, facts) = try await TokenAuthority.authenticateWithFactsAsync(
                 presented: presented, now: daemon.now(), store: daemon.store)
         } catch {
             return Problem(.serviceUnavailable, "store", "The store cannot answer", error.message).response
@@ -144,7 +144,7 @@ struct Routes {
             let bytes = try await body(request, context)
             return try await idempotent(request, caller, bytes) { try await open(bytes, context, caller) }
         case .listCases: return try await list(request, context)
-        case .showCase: return try show(context)
+        case .showCase: return try await show(context)
         case .act:
             let caller = try context.requireCaller()
             let bytes = try await body(request, context)
@@ -221,9 +221,9 @@ struct Routes {
     }
 
     /// `GET /v1/cases/{id}`: the case as the caller may see it, history included.
-    func show(_ context: APIContext) throws -> Response {
+    func show(_ context: APIContext) async throws -> Response {
         let caller = try context.requireCaller()
-        let (engine, snapshot) = try load(try context.parameters.require("id"), for: caller)
+        let (engine, snapshot) = try await loadAsync(try context.parameters.require("id"), for: caller)
         let actor = try engine.actor(caller.person, roles: [], now: daemon.now())
         return try document(engine, snapshot, actor: actor, full: true).response
     }
@@ -243,7 +243,7 @@ struct Routes {
             }
             expected = version
         }
-        let (engine, current) = try load(id, for: caller)
+        let (engine, current) = try await loadAsync(id, for: caller)
         let now = daemon.now()
         let actor = try daemon.actor(engine, caller.person, now: now)
         if let expected, expected != current.version {
@@ -380,6 +380,19 @@ struct Routes {
     func load(_ id: String, for caller: Caller) throws -> (Engine, CaseSnapshot) {
         let stored: StoredCase?
         do { stored = try daemon.store.load(id) } catch { throw Problem.engine(EngineError(.store, error.message)) }
+        return try found(stored, id, for: caller)
+    }
+
+    /// `load(_:for:)`, suspending instead of blocking a thread while the store answers.
+    func loadAsync(_ id: String, for caller: Caller) async throws -> (Engine, CaseSnapshot) {
+        let stored: StoredCase?
+        do { stored = try await daemon.store.loadAsync(id) } catch {
+            throw Problem.engine(EngineError(.store, error.message))
+        }
+        return try found(stored, id, for: caller)
+    }
+
+    private func found(_ stored: StoredCase?, _ id: String, for caller: Caller) throws -> (Engine, CaseSnapshot) {
         guard let stored, stored.unit == caller.unit else { throw Problem.notFound("no case '\(id)'") }
         let engine = try daemon.engine(unit: caller.unit).on(version: stored.definitionVersion)
         return (engine, try engine.snapshot(stored))

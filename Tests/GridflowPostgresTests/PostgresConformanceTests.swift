@@ -169,6 +169,20 @@ import Testing
             #expect(loaded[0]?.version == 2 && loaded[0]?.state == "claimed")
             #expect(try loaded[0]?.currentFields() == loaded[1]?.currentFields() && loaded[1]?.version == 2)
             #expect(try postgres.history("rt-report-1") == sqlite.history("rt-report-1"))
+            // The daemon's reads (prepared statements on PostgreSQL) answer as the plain ones.
+            for store in stores {
+                #expect(try await store.loadAsync("rt-report-1") == store.load("rt-report-1"))
+                #expect(try await store.loadAsync("rt-report-9") == nil)
+            }
+            let token = StoredToken(
+                id: "tok_0000000001", secretHash: TokenAuthority.hash("gf_one"), unit: "rt", person: "wang",
+                admin: false, label: nil, createdAt: Instant(seconds: 1_750_000_000), expiresAt: nil)
+            for store in stores {
+                try store.saveToken(token)
+                let facts = try await store.tokenFactsAsync(hash: token.secretHash)
+                #expect(facts == TokenFacts(token: token, activeDeployment: nil, directoryRevision: 0))
+                #expect(try await store.tokenFactsAsync(hash: TokenAuthority.hash("gf_two")) == nil)
+            }
         }
     }
 
