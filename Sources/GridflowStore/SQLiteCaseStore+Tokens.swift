@@ -43,6 +43,26 @@ extension SQLiteCaseStore {
         }
     }
 
+    /// The token with its unit's active deployment and directory revision, in one read
+    /// transaction (one snapshot, one trip to the reader pool).
+    public func tokenFacts(hash: String) throws(StoreError) -> TokenFacts? {
+        try read { db in
+            guard
+                let token = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM api_tokens WHERE secret_sha256 = ?"), arguments: [hash]
+                ).map(Self.storedToken)
+            else { return nil }
+            let active = try String.fetchOne(
+                db.cachedStatement(sql: "SELECT version FROM active_deployments WHERE unit = ?"),
+                arguments: [token.unit])
+            let revision =
+                try Int.fetchOne(
+                    db.cachedStatement(sql: "SELECT value FROM counters WHERE name = ?"),
+                    arguments: ["directory:" + token.unit]) ?? 0
+            return TokenFacts(token: token, activeDeployment: active, directoryRevision: revision)
+        }
+    }
+
     public func revokeToken(id: String, at: Instant) throws(StoreError) -> Bool {
         try write { db in
             try db.execute(
