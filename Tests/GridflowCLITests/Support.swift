@@ -196,6 +196,12 @@ extension Workspace {
 /// One HTTP exchange over a socket of its own on loopback: sends `request` (which should say
 /// `Connection: close`) and returns everything the server wrote until it closed.
 func loopbackExchange(port: Int, _ request: String) throws -> String {
+    String(decoding: try loopbackExchange(port: port, bytes: Array(request.utf8)), as: UTF8.self)
+}
+
+/// `loopbackExchange` with the request's bytes as they are. With `earlyAnswer`, a server that
+/// stops reading (answering 413 before the body is in) ends the sending, not the exchange.
+func loopbackExchange(port: Int, bytes: [UInt8], earlyAnswer: Bool = false) throws -> [UInt8] {
     let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
     guard socket >= 0 else { throw POSIXError(.EIO) }
     defer { close(socket) }
@@ -209,11 +215,13 @@ func loopbackExchange(port: Int, _ request: String) throws -> String {
         }
     }
     guard connected == 0 else { throw POSIXError(.ECONNREFUSED) }
-    let bytes = Array(request.utf8)
     var sent = 0
     while sent < bytes.count {
         let n = bytes[sent...].withUnsafeBytes { send(socket, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        guard n > 0 else { throw POSIXError(.EPIPE) }
+        guard n > 0 else {
+            if earlyAnswer { break }
+            throw POSIXError(.EPIPE)
+        }
         sent += n
     }
     var received: [UInt8] = []
@@ -223,5 +231,5 @@ func loopbackExchange(port: Int, _ request: String) throws -> String {
         guard n > 0 else { break }
         received += buffer[..<n]
     }
-    return String(decoding: received, as: UTF8.self)
+    return received
 }

@@ -103,23 +103,30 @@ import Testing
     }
 
     /// The test suspends while it waits (it holds no thread the watcher's task may need).
+    /// How many times a watcher woke.
+    final class Wakes: Sendable {
+        let count = Atomic<Int>(0)
+
+        /// Whether the count reaches `target` within two minutes.
+        func reach(_ target: Int) async throws -> Bool {
+            for _ in 0..<1_200 where count.load(ordering: .relaxed) < target {
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            return count.load(ordering: .relaxed) >= target
+        }
+    }
+
     @Test func workAddedByAnotherProcessWakesTheWatcher() async throws {
         try await PostgresServer.withDatabaseAsync { location in
             let store = try PostgresCaseStore(location: location)
             defer { store.close() }
-            let wakes = Atomic<Int>(0)
-            let watch = store.watchForWork { wakes.add(1, ordering: .relaxed) }
+            let wakes = Wakes()
+            let watch = store.watchForWork { wakes.count.add(1, ordering: .relaxed) }
             defer { watch?.cancel() }
-            func waitFor(_ count: Int) async throws -> Bool {
-                for _ in 0..<1_200 where wakes.load(ordering: .relaxed) < count {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                return wakes.load(ordering: .relaxed) >= count
-            }
             // The first wake says the watcher listens.
-            #expect(try await waitFor(1))
+            #expect(try await wakes.reach(1))
             try Self.seed(location, count: 1)
-            #expect(try await waitFor(2))
+            #expect(try await wakes.reach(2))
         }
     }
 
@@ -130,22 +137,16 @@ import Testing
         try await PostgresServer.withDatabaseAsync { location in
             let store = try PostgresCaseStore(location: location)
             defer { store.close() }
-            let wakes = Atomic<Int>(0)
-            let watch = store.watchForWork { wakes.add(1, ordering: .relaxed) }
+            let wakes = Wakes()
+            let watch = store.watchForWork { wakes.count.add(1, ordering: .relaxed) }
             defer { watch?.cancel() }
-            func waitFor(_ count: Int) async throws -> Bool {
-                for _ in 0..<1_200 where wakes.load(ordering: .relaxed) < count {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
-                return wakes.load(ordering: .relaxed) >= count
-            }
-            #expect(try await waitFor(1))
+            #expect(try await wakes.reach(1))
             let quiet = PostgresConformanceTests.step("rt-report-1", state: "open", fields: [:])
             try await store.commitAsync(quiet, expectedVersion: nil)
             var busy = PostgresConformanceTests.step("rt-report-2", state: "open", fields: [:])
             busy.startTimers = [TimerRequest(name: "remind", event: "remind", due: Instant(seconds: 1_750_000_100))]
             try await store.commitAsync(busy, expectedVersion: nil)
-            #expect(try await waitFor(2))
+            #expect(try await wakes.reach(2))
             var quietMove = PostgresConformanceTests.step(
                 "rt-report-2", version: 2, state: "claimed", from: "open", fields: [:])
             quietMove.cancelTimers = true
@@ -153,8 +154,8 @@ import Testing
             var effect = PostgresConformanceTests.step("rt-report-1", version: 2, state: "done", fields: [:])
             effect.effects = [.notify(role: "boss", message: "done")]
             try store.commit(effect, expectedVersion: 1)
-            #expect(try await waitFor(3))
-            #expect(wakes.load(ordering: .relaxed) == 3)
+            #expect(try await wakes.reach(3))
+            #expect(wakes.count.load(ordering: .relaxed) == 3)
         }
     }
 }
