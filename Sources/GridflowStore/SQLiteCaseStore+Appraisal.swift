@@ -116,44 +116,24 @@ extension SQLiteCaseStore {
         unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery]
     ) throws(StoreError) -> (counts: [[String: Number]], uncounted: [StoredCase])? {
         try read { db in
-            var results = [[String: Number]](repeating: [:], count: queries.count)
-            // One pass over the period's cases: a column per person field the queries name,
-            // then a column per query, its amount on the case (0 when its condition does not
-            // hold); the sums by person are made here, so that the cases' fields are read once
-            // for all queries (SQLite parses a case's JSON once for all its columns).
-            var order: [CaseTerm] = []
-            for query in queries where !order.contains(query.person) { order.append(query.person) }
-            var arguments: [(any DatabaseValueConvertible)?] = []
-            var columns = order.map { Self.sql($0, &arguments) }
-            for query in queries {
-                // The condition's placeholders come before the amount's in the text, so are bound first.
-                var amount = "1"
-                var amountArguments: [(any DatabaseValueConvertible)?] = []
-                if case .size(let path) = query.amount {
-                    amount = "COALESCE(json_array_length(fields, ?), 0)"
-                    amountArguments.append(Self.jsonPath(path))
-                }
-                if let condition = query.condition {
-                    let test = Self.sql(condition, &arguments)
-                    amount = "CASE WHEN \(test) THEN \(amount) ELSE 0 END"
-                }
-                arguments += amountArguments
-                columns.append(amount)
-            }
-            arguments += [unit, workflow, from.seconds, to.seconds]
+            // One pass over the period's cases, each case's fields scanned in Swift for what
+            // the queries read (`CaseCounter`): SQLite's JSON functions parsed each case's
+            // whole text, at many times the cost. A case the scan leaves undecided is the
+            // caller's, as are those whose fields lag behind their steps.
+            var counter = CaseCounter(queries)
             let statement = try db.makeStatement(
                 sql: """
-                    SELECT \(columns.joined(separator: ", ")) FROM cases
+                    SELECT id, state, fields FROM cases
                     WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
                         AND snapshot_version = version
                     """)
-            try statement.setArguments(StatementArguments(arguments))
+            try statement.setArguments([unit, workflow, from.seconds, to.seconds])
             let handle = statement.sqliteStatement
-            let personOf = queries.map { query in order.firstIndex(of: query.person)! }
-            // Per person field, each person's sums (a column per query).
-            var sums = [[String: [Int64]]](repeating: [:], count: order.count)
-            var ids = [String?](repeating: nil, count: order.count)
-            let zeros = [Int64](repeating: 0, count: queries.count)
+            func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
+                UnsafeBufferPointer(
+                    start: sqlite3_column_text(handle, column), count: Int(sqlite3_column_bytes(handle, column)))
+            }
+            var undecided: [String] = []
             while true {
                 let code = sqlite3_step(handle)
                 if code == SQLITE_DONE { break }
@@ -161,43 +141,35 @@ extension SQLiteCaseStore {
                     let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
                     throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
                 }
-                // A person field holding something other than an id counts for nobody.
-                for column in order.indices {
-                    ids[column] = nil
-                    guard sqlite3_column_type(handle, Int32(column)) == SQLITE_TEXT,
-                        let text = sqlite3_column_text(handle, Int32(column))
-                    else { continue }
-                    ids[column] = String(
-                        decoding: UnsafeBufferPointer(
-                            start: text, count: Int(sqlite3_column_bytes(handle, Int32(column)))),
-                        as: UTF8.self)
-                }
-                for (index, person) in personOf.enumerated() {
-                    guard let id = ids[person] else { continue }
-                    let amount = sqlite3_column_int64(handle, Int32(order.count + index))
-                    if amount == 0 { continue }
-                    let (sum, overflow) = sums[person][id, default: zeros][index].addingReportingOverflow(amount)
-                    // As SQLite's SUM says it.
-                    guard !overflow else { throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow") }
-                    sums[person][id, default: zeros][index] = sum
-                }
-            }
-            for (person, byID) in sums.enumerated() {
-                for (id, row) in byID {
-                    for (index, amount) in row.enumerated() where personOf[index] == person && amount != 0 {
-                        results[index][id] = Number(Int(amount))
+                // The text first: `sqlite3_column_bytes` after `sqlite3_column_text` is its length.
+                let id = bytes(0)
+                let state = bytes(1)
+                let fields = bytes(2)
+                do throws(CaseCounter.Overflow) {
+                    if try !counter.count(fields: fields, state: state, id: id) {
+                        undecided.append(String(decoding: id, as: UTF8.self))
                     }
+                } catch {
+                    // As SQLite's SUM says it.
+                    throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow")
                 }
             }
             // The cases whose fields lag behind their steps: few (open ones between snapshots).
-            let uncounted = try Row.fetchAll(
+            var uncounted = try Row.fetchAll(
                 db,
                 sql: """
                     SELECT * FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
                         AND snapshot_version < version
                     """, arguments: [unit, workflow, from.seconds, to.seconds]
             ).map { row in try Self.storedCase(row, db) }
-            return (results, uncounted)
+            for id in undecided {
+                if let row = try Row.fetchOne(
+                    db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])
+                {
+                    uncounted.append(try Self.storedCase(row, db))
+                }
+            }
+            return (counter.counts, uncounted)
         }
     }
 
