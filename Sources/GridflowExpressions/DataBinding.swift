@@ -87,42 +87,50 @@ public enum DataBinding {
     /// Converts a JSON value to a value of `type`. Numbers keep their exact decimal text; an
     /// object read as a record may not have keys the record does not declare.
     public static func value(_ json: JSON, as type: ValueType, path: String) throws(Problem) -> Value {
+        try value(json, as: type, at: { path })
+    }
+
+    /// `value(_:as:path:)` with the path made only for a message: a directory read converts
+    /// every field of every person, and building each field's path cost more than reading it.
+    static func value(_ json: JSON, as type: ValueType, at path: () -> String) throws(Problem) -> Value {
         if case .null = json {
-            guard type.isOptional else { throw Problem(description: "\(path) is null") }
+            guard type.isOptional else { throw Problem(description: "\(path()) is null") }
             return .null
         }
         switch (type.unwrapped, json) {
         case (.bool, .bool(let b)): return .bool(b)
         case (.integer, .number(let text)), (.decimal, .number(let text)):
             guard let number = Number(text) else {
-                throw Problem(description: "\(path): \(text) \(Number.problem(parsing: text) ?? "is not a number")")
+                throw Problem(description: "\(path()): \(text) \(Number.problem(parsing: text) ?? "is not a number")")
             }
             if type.unwrapped == .integer, !number.isInteger {
-                throw Problem(description: "\(path) must be a whole number, not \(text)")
+                throw Problem(description: "\(path()) must be a whole number, not \(text)")
             }
             return .number(number)
         case (.string, .string(let s)), (.enumeration, .string(let s)): return .string(s)
         case (.date, .string(let s)):
-            guard let d = Day(s) else { throw Problem(description: "\(path) must be a date (YYYY-MM-DD), not '\(s)'") }
+            guard let d = Day(s) else {
+                throw Problem(description: "\(path()) must be a date (YYYY-MM-DD), not '\(s)'")
+            }
             return .date(d)
         case (.datetime, .string(let s)):
             guard let i = Instant(s) else {
                 throw Problem(
                     description:
-                        "\(path) must be a date and time with its offset (2024-07-01T09:00:00+08:00), not '\(s)'"
+                        "\(path()) must be a date and time with its offset (2024-07-01T09:00:00+08:00), not '\(s)'"
                 )
             }
             return .datetime(i)
         case (.duration, .string(let s)):
             guard let d = Span(s) else {
-                throw Problem(description: "\(path) must be a duration (5d, 3wd, 1d12h), not '\(s)'")
+                throw Problem(description: "\(path()) must be a duration (5d, 3wd, 1d12h), not '\(s)'")
             }
             return .duration(d)
         case (.list(let element), .array(let items)):
             var values: [Value] = []
             values.reserveCapacity(items.count)
             for (i, item) in items.enumerated() {
-                values.append(try value(item, as: element, path: "\(path)[\(i)]"))
+                values.append(try value(item, as: element, at: { "\(path())[\(i)]" }))
             }
             return .list(values)
         case (.map(let keyType, let valueType), .object(let object)):
@@ -131,11 +139,11 @@ public enum DataBinding {
                 var mapKey = Value.string(key)
                 if keyType == .integer {
                     guard let number = Number(key), number.isInteger else {
-                        throw Problem(description: "\(path): the key '\(key)' is not a whole number")
+                        throw Problem(description: "\(path()): the key '\(key)' is not a whole number")
                     }
                     mapKey = .number(number)
                 }
-                entries[mapKey] = try value(item, as: valueType, path: "\(path).\(key)")
+                entries[mapKey] = try value(item, as: valueType, at: { "\(path()).\(key)" })
             }
             return .map(entries)
         case (.record(let record), .object(let object)):
@@ -145,20 +153,20 @@ public enum DataBinding {
             for (key, item) in object.entries {
                 guard let slot = layout.slot(of: key) else {
                     throw Problem(
-                        description: "\(path) has no field '\(key)'; fields: "
+                        description: "\(path()) has no field '\(key)'; fields: "
                             + record.fields.map(\.name).joined(separator: ", "))
                 }
-                slots[slot] = try value(item, as: record.fields[slot].type, path: "\(path).\(key)")
+                slots[slot] = try value(item, as: record.fields[slot].type, at: { "\(path()).\(key)" })
                 present[slot] = true
             }
             for (slot, field) in record.fields.enumerated() where !present[slot] && !field.type.isOptional {
-                throw Problem(description: "\(path).\(field.name) is missing")
+                throw Problem(description: "\(path()).\(field.name) is missing")
             }
             return .record(Record(layout: layout, slots: slots))
         case (.null, _), (.optional, _):
             return .null
         default:
-            throw Problem(description: "\(path) must be \(type.unwrapped), not \(json.kind)")
+            throw Problem(description: "\(path()) must be \(type.unwrapped), not \(json.kind)")
         }
     }
 }

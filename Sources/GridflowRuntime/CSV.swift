@@ -1,8 +1,20 @@
+import Foundation
+
 /// A CSV reader (RFC 4180): fields separated by commas, quoted with `"` (a quote inside doubled),
 /// records ending in LF or CRLF, a UTF-8 byte order mark ignored. Every record keeps the line it
 /// starts on, for messages. It works on the UTF-8 bytes: the separators are ASCII, so a field is
 /// the bytes between them.
 public enum CSV {
+    /// A field without the spaces around it (`trimmingCharacters(in: .whitespaces)`), at no cost
+    /// when it has none: a field that begins and ends with an ASCII byte other than a space or a
+    /// tab is returned as it is (any other byte may begin a Unicode space, so Foundation trims).
+    public static func trimmed(_ field: String) -> String {
+        guard let first = field.utf8.first, let last = field.utf8.last else { return field }
+        func plain(_ byte: UInt8) -> Bool { byte < 0x80 && byte != 0x20 && byte != 0x09 }
+        if plain(first) && plain(last) { return field }
+        return field.trimmingCharacters(in: .whitespaces)
+    }
+
     public struct Record: Sendable, Equatable {
         public var line: Int
         public var fields: [String]

@@ -70,7 +70,7 @@ public struct ImportedFacts: Sendable {
         var columns: [(index: Int, fact: CompiledAppraisal.ImportFact)] = []
         let importNames = appraisal.importFacts.map(\.name)
         for (index, raw) in header.fields.enumerated() {
-            let name = raw.trimmingCharacters(in: .whitespaces)
+            let name = CSV.trimmed(raw)
             if name == "person" {
                 personColumn = index
             } else if let fact = appraisal.importFacts.first(where: { $0.name == name }) {
@@ -108,7 +108,7 @@ public struct ImportedFacts: Sendable {
                     "\(file):\(record.line): \(record.fields.count) fields, but the header has \(header.fields.count)")
                 continue
             }
-            let person = record.fields[personColumn].trimmingCharacters(in: .whitespaces)
+            let person = CSV.trimmed(record.fields[personColumn])
             guard !person.isEmpty else {
                 problems.append("\(cell(record, personColumn)): column 'person' is empty")
                 continue
@@ -118,7 +118,7 @@ public struct ImportedFacts: Sendable {
                 continue
             }
             for (index, fact) in columns {
-                let text = record.fields[index].trimmingCharacters(in: .whitespaces)
+                let text = CSV.trimmed(record.fields[index])
                 if text.isEmpty { continue }
                 guard let number = Number(text) else {
                     let reason = Number.problem(parsing: text) ?? "is not a number"

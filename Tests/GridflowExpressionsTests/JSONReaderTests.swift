@@ -36,6 +36,28 @@ import Testing
         #expect(ValueJSON.encode(record["amount"]!) == "12345678901234567890.123456789012345678")
     }
 
+    /// A value that does not fit its type is named by its path, however deep.
+    @Test(arguments: [
+        (#"{"items": [{"n": 1}, {"n": 1.5}]}"#, "r.items[1].n must be a whole number, not 1.5"),
+        (#"{"items": [{"n": null}]}"#, "r.items[0].n is null"),
+        (#"{"items": [], "scores": {"2023": "x"}}"#, "r.scores.2023 must be integer, not a string"),
+        (#"{"items": [{"m": 1}]}"#, "r.items[0] has no field 'm'; fields: n"),
+        (#"{"scores": {}}"#, "r.items is missing"),
+    ])
+    func bindingNamesThePathOfAValueThatDoesNotFit(json: String, message: String) throws {
+        let item = RecordType(name: "item", fields: [.init(name: "n", type: .integer)])
+        let type = ValueType.record(
+            RecordType(
+                name: "r",
+                fields: [
+                    .init(name: "items", type: .list(.record(item))),
+                    .init(name: "scores", type: .optional(.map(key: .string, value: .integer))),
+                ]))
+        let parsed = try JSONReader.read(json)
+        let problem = #expect(throws: DataBinding.Problem.self) { try DataBinding.value(parsed, as: type, path: "r") }
+        #expect(problem?.description == message)
+    }
+
     /// Every mistake has its line and column (columns count characters, as in YAML diagnostics).
     @Test(arguments: [
         ("", "1:1: the JSON text ends where a value should be"),

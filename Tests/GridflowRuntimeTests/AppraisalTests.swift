@@ -47,6 +47,16 @@ import Testing
         }
     }
 
+    /// A cell loses the spaces around it, Unicode ones too; one without any comes back as it is.
+    @Test(arguments: [
+        ("wang", "wang"), (" wang\t", "wang"), ("\u{3000}王\u{3000}", "王"), ("王", "王"), ("a b", "a b"), ("", ""),
+        (" ", ""), ("1 ", "1"), ("\u{00A0}1", "1"), ("1\n", "1\n"),
+    ])
+    func csvCellsAreTrimmedOfSpaces(cell: String, trimmed: String) {
+        #expect(CSV.trimmed(cell) == trimmed)
+        #expect(CSV.trimmed(cell) == cell.trimmingCharacters(in: .whitespaces))
+    }
+
     static let telecom = RulesInTransitionsTests.telecom
     static var appraisal: CompiledAppraisal { telecom.appraisals["supervisor_appraisal"]! }
 
