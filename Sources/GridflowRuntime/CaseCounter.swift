@@ -23,6 +23,20 @@ public struct CaseCounter {
         init(name: [UInt8]) { self.name = name }
     }
 
+    /// A level of the tree, fixed once built (read for every key of every case): the names,
+    /// each one's leaf (-1: none) and the level below it.
+    private final class Level {
+        let names: [[UInt8]]
+        let leaves: [Int]
+        let below: [Level?]
+
+        init(_ node: Node) {
+            names = node.children.map(\.name)
+            leaves = node.children.map { $0.leaf ?? -1 }
+            below = node.children.map { $0.children.isEmpty ? nil : Level($0) }
+        }
+    }
+
     /// A scanned value: where it lies in the text and what it is.
     private enum Scanned {
         case null
@@ -78,6 +92,8 @@ public struct CaseCounter {
     public struct Overflow: Error {}
 
     private let root = Node(name: [])
+    /// The tree as scanned.
+    private var top: Level?
     /// How many paths the queries read.
     private var pathCount = 0
     private var pathIndex: [[String]: Int] = [:]
@@ -107,6 +123,7 @@ public struct CaseCounter {
         }
         values = Array(repeating: nil, count: pathCount)
         seen = Array(repeating: false, count: pathCount)
+        top = Level(root)
     }
 
     /// Each query's sums by person, as `CaseStore.countCases` gives them (none of 0).
@@ -181,7 +198,7 @@ public struct CaseCounter {
         do throws(Undecided) {
             scanner.space()
             guard scanner.peek == UInt8(ascii: "{") else { throw Undecided() }
-            try scan(object: &scanner, root)
+            try scan(object: &scanner, top!)
             scanner.space()
             guard scanner.position == fields.count else { throw Undecided() }
             // Every query decided before any is counted.
@@ -276,7 +293,11 @@ public struct CaseCounter {
         case (.integer(let a), .integer(let b)): return a == b
         case (.integer, _), (_, .integer): return false
         default:
-            return bytes(left) { a in bytes(right) { b in a.elementsEqual(b) } }
+            return bytes(left) { a in
+                bytes(right) { b in
+                    a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+                }
+            }
         }
     }
 
@@ -310,7 +331,7 @@ public struct CaseCounter {
     }
 
     /// Scans an object (the scanner at its `{`), keeping the values of `node`'s children.
-    private mutating func scan(object scanner: inout Scanner, _ node: Node) throws(Undecided) {
+    private mutating func scan(object scanner: inout Scanner, _ level: Level) throws(Undecided) {
         try scanner.enter()
         defer { scanner.depth -= 1 }
         scanner.space()
@@ -325,30 +346,29 @@ public struct CaseCounter {
             guard scanner.peek == UInt8(ascii: ":") else { throw Undecided() }
             scanner.position += 1
             scanner.space()
-            var child: Node?
-            if !scanner.escaped {
-                for candidate in node.children where candidate.name.count == key.count && !key.isEmpty {
-                    let same = candidate.name.withUnsafeBufferPointer { name in
-                        memcmp(name.baseAddress!, scanner.bytes.baseAddress! + key.lowerBound, key.count) == 0
-                    }
-                    if same {
-                        child = candidate
+            var match = -1
+            if !scanner.escaped && !key.isEmpty {
+                let start = scanner.bytes.baseAddress! + key.lowerBound
+                for index in level.names.indices where level.names[index].count == key.count {
+                    if level.names[index].withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, key.count) }) == 0 {
+                        match = index
                         break
                     }
                 }
             }
-            if let child {
-                if let leaf = child.leaf {
+            if match >= 0 {
+                let leaf = level.leaves[match]
+                if leaf >= 0 {
                     // A field named twice: the interpreter's reader refuses the text.
                     if seen[leaf] { throw Undecided() }
                     seen[leaf] = true
                 }
-                if scanner.peek == UInt8(ascii: "{"), !child.children.isEmpty {
-                    try scan(object: &scanner, child)
-                    if let leaf = child.leaf { values[leaf] = .undecided }
+                if scanner.peek == UInt8(ascii: "{"), let below = level.below[match] {
+                    try scan(object: &scanner, below)
+                    if leaf >= 0 { values[leaf] = .undecided }
                 } else {
                     let scanned = try scanner.value()
-                    if let leaf = child.leaf { values[leaf] = scanned }
+                    if leaf >= 0 { values[leaf] = scanned }
                 }
             } else {
                 // An escaped key might spell a field read here.

@@ -642,65 +642,69 @@ extension Engine {
         out.reserveCapacity(128 + 96 * (score.dimensions.count + score.bonus.count + score.deductions.count))
         func number(_ value: Number) { ValueJSON.write(.number(value), to: &out) }
         func string(_ text: String) { ValueJSON.write(string: text, to: &out) }
+        // The keys and punctuation from static text: no String to take apart each time.
+        func literal(_ text: StaticString) {
+            out.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
         func items(_ list: [AppraisalScore.ItemResult]) {
             out.append(UInt8(ascii: "["))
             for (index, item) in list.enumerated() {
                 if index > 0 { out.append(UInt8(ascii: ",")) }
-                out.append(contentsOf: #"{"capped":"#.utf8)
-                out.append(contentsOf: (item.capped ? "true" : "false").utf8)
-                out.append(contentsOf: #","count":"#.utf8)
+                literal(#"{"capped":"#)
+                literal(item.capped ? "true" : "false")
+                literal(#","count":"#)
                 number(item.count)
-                out.append(contentsOf: #","name":"#.utf8)
+                literal(#","name":"#)
                 string(item.name)
-                out.append(contentsOf: #","points":"#.utf8)
+                literal(#","points":"#)
                 number(item.points)
                 out.append(UInt8(ascii: "}"))
             }
             out.append(UInt8(ascii: "]"))
         }
-        out.append(contentsOf: #"{"bonus":"#.utf8)
+        literal(#"{"bonus":"#)
         items(score.bonus)
-        out.append(contentsOf: #","caps":["#.utf8)
+        literal(#","caps":["#)
         for (index, cap) in score.caps.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #"{"cut":"#.utf8)
+            literal(#"{"cut":"#)
             number(cap.cut)
-            out.append(contentsOf: #","name":"#.utf8)
+            literal(#","name":"#)
             string(cap.name)
-            out.append(contentsOf: #","points":"#.utf8)
+            literal(#","points":"#)
             number(cap.points)
-            out.append(contentsOf: #","sum":"#.utf8)
+            literal(#","sum":"#)
             number(cap.sum)
             out.append(UInt8(ascii: "}"))
         }
-        out.append(contentsOf: #"],"deductions":"#.utf8)
+        literal(#"],"deductions":"#)
         items(score.deductions)
-        out.append(contentsOf: #","dimensions":["#.utf8)
+        literal(#","dimensions":["#)
         for (index, dimension) in score.dimensions.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #"{"contribution":"#.utf8)
+            literal(#"{"contribution":"#)
             number(dimension.contribution)
-            out.append(contentsOf: #","name":"#.utf8)
+            literal(#","name":"#)
             string(dimension.name)
-            out.append(contentsOf: #","score":"#.utf8)
+            literal(#","score":"#)
             number(dimension.score)
             out.append(UInt8(ascii: "}"))
         }
-        out.append(contentsOf: #"],"grade":"#.utf8)
+        literal(#"],"grade":"#)
         string(score.grade)
-        out.append(contentsOf: #","total":"#.utf8)
+        literal(#","total":"#)
         number(score.total)
-        out.append(contentsOf: #","vetoed_by":"#.utf8)
+        literal(#","vetoed_by":"#)
         if let veto = score.veto {
-            out.append(contentsOf: #"{"band_grade":"#.utf8)
+            literal(#"{"band_grade":"#)
             string(veto.bandGrade)
-            out.append(contentsOf: #","name":"#.utf8)
+            literal(#","name":"#)
             string(veto.name)
-            out.append(contentsOf: #","title":"#.utf8)
-            if let title = veto.title { string(title) } else { out.append(contentsOf: "null".utf8) }
+            literal(#","title":"#)
+            if let title = veto.title { string(title) } else { literal("null") }
             out.append(UInt8(ascii: "}"))
         } else {
-            out.append(contentsOf: "null".utf8)
+            literal("null")
         }
         out.append(UInt8(ascii: "}"))
         return String(decoding: out, as: UTF8.self)
