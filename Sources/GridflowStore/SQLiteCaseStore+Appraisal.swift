@@ -169,7 +169,7 @@ extension SQLiteCaseStore {
                     uncounted.append(try Self.storedCase(row, db))
                 }
             }
-            return (counter.counts, uncounted)
+            return (counter.takeCounts(), uncounted)
         }
     }
 
