@@ -14,6 +14,7 @@ import os
 import sys
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
@@ -59,11 +60,29 @@ def check(condition, message):
         raise Failure(message)
 
 
+def gone(element):
+    """A wait condition: `element`'s document has been replaced. Chromium answers a question about
+    an element of a document it is just replacing either as a stale element (what Selenium's
+    `staleness_of` expects) or, caught mid-way, with "Node with given id does not belong to the
+    document"; both mean the old page is gone."""
+    def replaced(_driver):
+        try:
+            element.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+    return replaced
+
+
 def navigate(driver, selector):
     """Clicks what `selector` finds and waits until the page it leads to has replaced this one and loaded."""
     page = driver.find_element(By.TAG_NAME, "html")
     driver.find_element(By.CSS_SELECTOR, selector).click()
-    WebDriverWait(driver, 20).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, 20).until(gone(page))
     # A loaded page: under load the new document may still be parsing when the old one is gone.
     WebDriverWait(driver, 20).until(lambda current: current.execute_script("return document.readyState") == "complete")
 
