@@ -41,10 +41,13 @@ struct FormProblem: Error, Sendable {
 /// The inputs of an event's form, generated from the types of the transition's `input:`
 /// fields, and the form's values read back as the JSON the API takes.
 enum PageForm {
-    /// The form inputs of `fields`, filled with `prefill` (what was sent, when a page is shown again).
+    /// The form inputs of `fields`, filled with `prefill` (what was sent, when a page is shown
+    /// again). An `attachment` or `list of attachment` field is a file input for photos
+    /// (`multiple` for a list) with `photoHint` under it; the form is then sent as
+    /// `multipart/form-data`, and a photo is sent again after a refusal (a file input keeps nothing).
     static func inputs(
         _ fields: [Field], formID: String, unit: GridflowDefinitions.Unit, labels: [String: String],
-        prefill: [String: [String]]
+        prefill: [String: [String]], photoHint: String
     ) -> [[String: Any]] {
         fields.map { field in
             let name = field.name.text
@@ -53,7 +56,7 @@ enum PageForm {
                 "name": name, "id": "\(formID)-\(name)", "label": field.title ?? name, "required": field.required,
                 "isCheckbox": false, "isSelect": false, "isTextarea": false, "isInput": false, "multiple": false,
                 "checked": false, "value": given.first ?? "", "hasHint": false, "hint": "", "hasStep": false,
-                "step": "", "type": "text", "options": [[String: Any]](),
+                "step": "", "type": "text", "options": [[String: Any]](), "isFile": false,
             ]
             func hint(_ key: String) {
                 input["hasHint"] = true
@@ -72,6 +75,13 @@ enum PageForm {
                     ])
                 }
                 input["options"] = options
+            }
+            if CaseAttachment.holds(field.type) {
+                input["isFile"] = true
+                if case .list = field.type { input["multiple"] = true }
+                input["hasHint"] = true
+                input["hint"] = photoHint
+                return input
             }
             switch field.type {
             case .bool:
@@ -119,9 +129,11 @@ enum PageForm {
             case .map, .record:
                 input["isTextarea"] = true
                 hint("jsonHint")
-            case .attachment, .invalid:
+            case .invalid:
                 input["isInput"] = true
                 hint("notSupported")
+            case .attachment:
+                break  // A file input, above.
             case .string:
                 input["isInput"] = true
             }
@@ -162,6 +174,14 @@ enum PageForm {
     }
 
     static func json(_ type: FieldType, _ values: [String], zone: Zone, name: String) throws(FormProblem) -> JSON? {
+        if CaseAttachment.holds(type) {
+            // Photos come as files (`PageSite.photos`), never as text.
+            guard values.allSatisfy(\.isEmpty) else {
+                throw FormProblem(
+                    field: name, message: "\(name): a photo is sent as a file, with the form as multipart/form-data")
+            }
+            return nil
+        }
         switch type {
         case .bool: return .bool(values.contains("true"))
         case .attachment, .invalid: return nil

@@ -188,21 +188,12 @@ enum PageTemplates {
         <h2 id="actions-h">{{l.actions}}</h2>
         {{#hasForms}}
         {{#forms}}
-        <form method="post" action="{{action}}" class="event" data-event="{{event}}">
+        <form method="post" action="{{action}}" class="event" data-event="{{event}}"{{#hasFiles}} enctype="multipart/form-data"{{/hasFiles}}>
         <fieldset>
         <legend>{{title}}</legend>
         <input type="hidden" name="_csrf" value="{{csrf}}">
         <input type="hidden" name="_version" value="{{version}}">
-        {{#inputs}}
-        {{#isCheckbox}}<label class="check" for="{{id}}"><input type="checkbox" id="{{id}}" name="{{name}}" value="true"{{#checked}} checked{{/checked}}>{{label}}</label>{{/isCheckbox}}
-        {{#isSelect}}<label for="{{id}}">{{label}}{{#required}} ({{l.required}}){{/required}}</label>
-        <select id="{{id}}" name="{{name}}"{{#multiple}} multiple{{/multiple}}{{#required}} required{{/required}}>{{#options}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/options}}</select>{{/isSelect}}
-        {{#isTextarea}}<label for="{{id}}">{{label}}{{#required}} ({{l.required}}){{/required}}</label>
-        <textarea id="{{id}}" name="{{name}}" rows="3"{{#required}} required{{/required}}{{#hasHint}} aria-describedby="{{id}}-hint"{{/hasHint}}>{{value}}</textarea>{{/isTextarea}}
-        {{#isInput}}<label for="{{id}}">{{label}}{{#required}} ({{l.required}}){{/required}}</label>
-        <input type="{{type}}" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasStep}} step="{{step}}"{{/hasStep}}{{#required}} required{{/required}}{{#hasHint}} aria-describedby="{{id}}-hint"{{/hasHint}}>{{/isInput}}
-        {{#hasHint}}<p class="hint" id="{{id}}-hint">{{hint}}</p>{{/hasHint}}
-        {{/inputs}}
+        \(inputs)
         <button type="submit">{{button}}</button>
         </fieldset>
         </form>
@@ -253,6 +244,8 @@ extension PageTemplates {
         <textarea id="{{id}}" name="{{name}}" rows="4"{{#required}} required{{/required}}{{#hasHint}} aria-describedby="{{id}}-hint"{{/hasHint}}>{{value}}</textarea>{{/isTextarea}}
         {{#isInput}}<label for="{{id}}">{{label}}{{#required}} ({{l.required}}){{/required}}</label>
         <input type="{{type}}" id="{{id}}" name="{{name}}" value="{{value}}"{{#hasStep}} step="{{step}}"{{/hasStep}}{{#required}} required{{/required}}{{#hasHint}} aria-describedby="{{id}}-hint"{{/hasHint}}>{{/isInput}}
+        {{#isFile}}<label for="{{id}}">{{label}}{{#required}} ({{l.required}}){{/required}}</label>
+        <input type="file" id="{{id}}" name="{{name}}" accept="image/jpeg,image/png"{{#multiple}} multiple{{/multiple}}{{#required}} required{{/required}} aria-describedby="{{id}}-hint">{{/isFile}}
         {{#hasHint}}<p class="hint" id="{{id}}-hint">{{hint}}</p>{{/hasHint}}
         {{/inputs}}
         """
@@ -273,10 +266,6 @@ extension PageTemplates {
         <fieldset>
         <legend>{{workflowTitle}}</legend>
         \(inputs)
-        {{#photos}}<label for="{{id}}">{{label}}</label>
-        <input type="file" id="{{id}}" name="{{name}}" accept="image/jpeg,image/png"{{#multiple}} multiple{{/multiple}} aria-describedby="{{id}}-hint">
-        <p class="hint" id="{{id}}-hint">{{hint}}</p>
-        {{/photos}}
         <button type="submit">{{l.submitReport}}</button>
         </fieldset>
         </form>
@@ -299,7 +288,7 @@ extension PageTemplates {
         <section aria-labelledby="actions-h">
         <h2 id="actions-h">{{l.actions}}</h2>
         {{#forms}}
-        <form method="post" action="{{action}}" class="event" data-event="{{event}}">
+        <form method="post" action="{{action}}" class="event" data-event="{{event}}"{{#hasFiles}} enctype="multipart/form-data"{{/hasFiles}}>
         <fieldset>
         <legend>{{title}}</legend>
         <input type="hidden" name="_csrf" value="{{csrf}}">

@@ -190,12 +190,25 @@ final class PageSite: Sendable {
         return session
     }
 
-    /// The session and the form of a POST: the form must carry the session's CSRF token.
+    /// The session and the form of a POST that takes no file: the form must carry the
+    /// session's CSRF token.
     func form(_ request: Request, _ context: APIContext) async throws -> (PageSession, FormBody) {
+        let (session, form, files) = try await formWithFiles(request, context)
+        guard files.isEmpty else {
+            throw PageAnswer(
+                response: message(
+                    makeFrame(session), title: "Bad request", "This form takes no file.", status: .badRequest))
+        }
+        return (session, form)
+    }
+
+    /// The session and the form of a POST, URL-encoded or `multipart/form-data` with its files
+    /// (`readForm`): the form must carry the session's CSRF token.
+    func formWithFiles(_ request: Request, _ context: APIContext) async throws -> (
+        PageSession, FormBody, [MultipartForm.Part]
+    ) {
         let session = try requireSession(request)
-        var request = request
-        let bytes = Array(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
-        let form = FormBody(bytes)
+        let (form, files) = try await readForm(request, context, frame: makeFrame(session))
         guard let token = form.first("_csrf"), WebSignIn.same(token, session.csrf) else {
             throw PageAnswer(
                 response: message(
@@ -203,7 +216,7 @@ final class PageSite: Sendable {
                     "The form was refused: it does not carry this session's CSRF token.",
                     hint: "Reload the page and send the form again.", status: .forbidden))
         }
-        return (session, form)
+        return (session, form, files)
     }
 
     /// `GET /signin?code=…`: redeems a one-time code and opens a session (a cookie), then on to
@@ -369,7 +382,7 @@ final class PageSite: Sendable {
     /// `_version` as If-Match), then back to the case (303); a refused step is the case page
     /// again with why (422), as the person may read it.
     func act(_ request: Request, _ context: APIContext) async throws -> Response {
-        let (session, form) = try await self.form(request, context)
+        let (session, form, files) = try await formWithFiles(request, context)
         let id = try context.parameters.require("id")
         let event = try context.parameters.require("event")
         let (engine, current) = try routes.load(id, for: session.caller)
@@ -402,17 +415,30 @@ final class PageSite: Sendable {
         do { json = try PageForm.json(form, fields: fields, zone: engine.program.calendar.zone) } catch {
             return try again(Refusal(title: labels["refused"] ?? "", message: error.message), .badRequest)
         }
-        let values: [String: Value]
+        var values: [String: Value]
         do { values = try routes.input(json, engine: engine, workflow: current.workflow) } catch let problem
             as Problem
         {
             return try again(Refusal(title: labels["refused"] ?? "", message: problem.detail), problem.status)
+        }
+        // The photos of the event's attachment inputs, checked before any is stored, stored
+        // before the step, and dropped again when it is refused.
+        let photos: [(field: Field, photos: [CaseAttachment.Photo])]
+        do { photos = try self.photos(files, fields: fields) } catch {
+            return try again(
+                Refusal(title: labels["refused"] ?? "", message: error.message), HTTPResponse.Status(code: error.status)
+            )
+        }
+        let stored: [StoredFile]
+        do { stored = try storePhotos(photos, engine: engine, owner: actor.id, now: now, into: &values) } catch {
+            throw Problem.file(error)
         }
         let view = engine.view(current, for: .person(actor), now: now)
         let started = ContinuousClock.now
         do {
             _ = try await engine.act(id, event: event, input: values, by: actor, now: now, expectedVersion: expected)
         } catch {
+            engine.dropAttachments(stored, now: now)
             DaemonMetrics.step(unit: session.unit, outcome: Routes.outcome(error))
             routes.logStep(
                 context, unit: session.unit, case: id, workflow: current.workflow, event: event, error: error,
@@ -529,15 +555,17 @@ final class PageSite: Sendable {
                 $0.event.text == event && workflow?.sources(of: $0).contains(snapshot.state) == true
             }
             let title = transition?.title ?? event
+            let fields = Self.inputs(of: event, in: workflow, state: snapshot.state)
             let inputs = PageForm.inputs(
-                Self.inputs(of: event, in: workflow, state: snapshot.state), formID: "event-\(event)", unit: unit,
-                labels: labels, prefill: prefill)
+                fields, formID: "event-\(event)", unit: unit, labels: labels, prefill: prefill,
+                photoHint: photoHint(labels))
             var allowed = CharacterSet.urlPathAllowed
             allowed.remove("/")
             let path = event.addingPercentEncoding(withAllowedCharacters: allowed) ?? event
             return [
                 "event": event, "title": title, "button": title == event ? labels["send"] ?? event : title,
                 "action": Self.caseHref(snapshot.id) + "/events/" + path, "inputs": inputs,
+                "hasFiles": fields.contains { CaseAttachment.holds($0.type) },
             ]
         }
 

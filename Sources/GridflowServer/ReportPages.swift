@@ -170,13 +170,14 @@ extension PageSite {
         return (value, headers)
     }
 
-    /// The form of a POST without a session: it must carry the token of the live form cookie.
-    func anonymousForm(_ request: Request, _ context: APIContext, frame: Frame) async throws -> FormBody {
-        var request = request
-        let bytes = Array(try await request.collectBody(upTo: context.maxUploadSize).readableBytesView)
-        let form = FormBody(bytes)
+    /// The form of a POST without a session (URL-encoded, or multipart with its photos): it must
+    /// carry the token of the live form cookie.
+    func anonymousForm(_ request: Request, _ context: APIContext, frame: Frame) async throws -> (
+        FormBody, [MultipartForm.Part]
+    ) {
+        let (form, files) = try await readForm(request, context, frame: frame)
         try checkFormToken(request, form, frame: frame)
-        return form
+        return (form, files)
     }
 
     /// Refuses a form without the token of the live form cookie.
@@ -190,80 +191,6 @@ extension PageSite {
                     frame.labels["formRefusedText"] ?? "", hint: frame.labels["formRefusedHint"],
                     status: .forbidden))
         }
-    }
-
-    /// The report form's POST: URL-encoded, or `multipart/form-data` with its photos (the text
-    /// parts as the form's fields, the file parts apart), its CSRF token checked.
-    func reportForm(_ request: Request, _ context: APIContext, frame: Frame) async throws -> (
-        FormBody, [MultipartForm.Part]
-    ) {
-        guard let type = request.headers[.contentType], type.lowercased().hasPrefix("multipart/form-data") else {
-            return (try await anonymousForm(request, context, frame: frame), [])
-        }
-        let limits = daemon.photoLimits
-        var request = request
-        let bytes: [UInt8]
-        do { bytes = Array(try await request.collectBody(upTo: limits.maxBody).readableBytesView) } catch let error
-            as HTTPError where error.status == .contentTooLarge
-        {
-            throw PageAnswer(
-                response: message(
-                    frame, title: frame.labels["photosTooLarge"] ?? "Too large",
-                    "A report takes at most \(limits.maxCount) photos of \(FileContent.size(limits.maxSize)) each.",
-                    status: .contentTooLarge))
-        }
-        let multipart: MultipartForm
-        do {
-            multipart = try MultipartForm(
-                contentType: type, body: bytes, maxParts: 64 + limits.maxCount)
-        } catch {
-            throw PageAnswer(response: message(frame, title: "Bad request", error.message, status: .badRequest))
-        }
-        var form = FormBody([])
-        form.pairs = multipart.parts.filter { $0.filename == nil }.map {
-            ($0.name, String(decoding: $0.bytes, as: UTF8.self))
-        }
-        try checkFormToken(request, form, frame: frame)
-        // A file input left empty sends a part without a name and content.
-        let files = multipart.parts.filter { $0.filename != nil && !($0.filename!.isEmpty && $0.bytes.isEmpty) }
-        return (form, files)
-    }
-
-    /// The photos of a report, by field, each checked and stripped of its metadata; a refusal
-    /// names the field.
-    func photos(_ files: [MultipartForm.Part], fields: [Field]) throws(FormProblem) -> [(
-        field: Field, photos: [CaseAttachment.Photo]
-    )] {
-        let limits = daemon.photoLimits
-        var byField: [(field: Field, photos: [CaseAttachment.Photo])] = []
-        guard files.count <= limits.maxCount else {
-            throw FormProblem(
-                field: files[0].name,
-                message: "\(files[0].name): a report takes at most \(limits.maxCount) photos, not \(files.count)",
-                status: 413)
-        }
-        for file in files where !fields.contains(where: { $0.name.text == file.name }) {
-            throw FormProblem(field: file.name, message: "the form has no photo field '\(file.name)'")
-        }
-        for field in fields {
-            let name = field.name.text
-            let sent = files.filter { $0.name == name }
-            guard !sent.isEmpty else { continue }
-            if case .attachment = field.type, sent.count > 1 {
-                throw FormProblem(field: name, message: "\(name): takes one photo, not \(sent.count)")
-            }
-            var prepared: [CaseAttachment.Photo] = []
-            for (index, file) in sent.enumerated() {
-                do {
-                    prepared.append(
-                        try CaseAttachment.prepare(file.bytes, field: name, index: index, maxSize: limits.maxSize))
-                } catch {
-                    throw FormProblem(field: name, message: error.message, status: Problem.file(error).status.code)
-                }
-            }
-            byField.append((field, prepared))
-        }
-        return byField
     }
 
     /// What the report form of a unit's node stands on: its engine, definitions, intake workflow and node.
@@ -314,21 +241,15 @@ extension PageSite {
         let labels = frame.labels
         let (cookie, headers) = formCookie(request)
         let signedIn = session?.unit == unit
+        // The fields, then the photos (file inputs), each once.
+        let photoFields = target.intake.photoFields
+        let fields =
+            target.intake.formFields(target.compiled).filter { field in
+                !photoFields.contains { $0.name.text == field.name.text }
+            } + photoFields
         let inputs = PageForm.inputs(
-            target.intake.formFields(target.compiled), formID: "report", unit: target.definitions.unit,
-            labels: labels, prefill: prefill)
-        let limits = daemon.photoLimits
-        let photoHint = (labels["photoHint"] ?? "")
-            .replacingOccurrences(of: "{count}", with: String(limits.maxCount))
-            .replacingOccurrences(of: "{size}", with: FileContent.size(limits.maxSize))
-        let photos = target.intake.photoFields.map { field -> [String: Any] in
-            var multiple = false
-            if case .list = field.type { multiple = true }
-            return [
-                "name": field.name.text, "id": "report-\(field.name.text)", "label": field.title ?? field.name.text,
-                "multiple": multiple, "hint": photoHint,
-            ]
-        }
+            fields, formID: "report", unit: target.definitions.unit, labels: labels, prefill: prefill,
+            photoHint: photoHint(labels))
         let chosen = prefill["_identity"]?.first ?? (target.intake.anonymous ? "anonymous" : "real_name")
         let placeField = target.intake.workflow.field(target.intake.placeField)
         let context: [String: Any] = [
@@ -342,7 +263,7 @@ extension PageSite {
             "realNameChecked": chosen == "real_name" || !target.intake.anonymous,
             "personName": signedIn ? frame.personName : "",
             "canSend": target.intake.anonymous || signedIn, "hasError": error != nil, "error": error ?? "",
-            "hasPhotos": !photos.isEmpty, "photos": photos,
+            "hasPhotos": !photoFields.isEmpty,
         ]
         return page(
             frame, title: target.intake.workflow.title ?? labels["report"] ?? "Report", template: "report", context,
@@ -366,7 +287,7 @@ extension PageSite {
                 (frame.labels["tooManyReportsText"] ?? "").replacingOccurrences(of: "{seconds}", with: String(seconds)),
                 status: .tooManyRequests, headers: headers)
         }
-        let (form, files) = try await reportForm(request, context, frame: frame)
+        let (form, files) = try await anonymousForm(request, context, frame: frame)
         let labels = frame.labels
         let prefill = form.grouped
         func again(_ text: String, _ status: HTTPResponse.Status) -> Response {
@@ -405,26 +326,11 @@ extension PageSite {
         do { photos = try self.photos(files, fields: target.intake.photoFields) } catch {
             return again(error.message, HTTPResponse.Status(code: error.status))
         }
-        var stored: [StoredFile] = []
+        let stored: [StoredFile]
         do {
-            for (field, list) in photos {
-                var references: [Value] = []
-                for photo in list {
-                    let file = try engine.storeAttachment(
-                        photo, field: field.name.text, owner: actor.isEngine ? "anonymous" : actor.id, now: now)
-                    stored.append(file)
-                    references.append(.string(CaseAttachment.reference(file)))
-                }
-                if case .list = field.type {
-                    values[field.name.text] = .list(references)
-                } else {
-                    values[field.name.text] = references[0]
-                }
-            }
-        } catch {
-            engine.dropAttachments(stored, now: now)
-            throw Problem.file(error)
-        }
+            stored = try storePhotos(
+                photos, engine: engine, owner: actor.isEngine ? "anonymous" : actor.id, now: now, into: &values)
+        } catch { throw Problem.file(error) }
         let started = ContinuousClock.now
         let opened: CaseSnapshot
         do { opened = try await engine.open(workflow, input: values, by: actor, now: now) } catch {
@@ -589,7 +495,9 @@ extension PageSite {
                 "button": transition.title ?? labels["send"] ?? event,
                 "action": "/receipts/\(found.code)/events/\(event)",
                 "inputs": PageForm.inputs(
-                    fields, formID: "event-\(event)", unit: unit, labels: labels, prefill: prefill),
+                    fields, formID: "event-\(event)", unit: unit, labels: labels, prefill: prefill,
+                    photoHint: photoHint(labels)),
+                "hasFiles": fields.contains { CaseAttachment.holds($0.type) },
             ]
         }
         let context: [String: Any] = [
@@ -612,7 +520,7 @@ extension PageSite {
         let session = try session(request)
         let found = try receiptCase(request, context, session: session)
         let frame = makeFrame(session, unit: found.snapshot.unit)
-        let form = try await anonymousForm(request, context, frame: frame)
+        let (form, files) = try await anonymousForm(request, context, frame: frame)
         let event = try context.parameters.require("event")
         let prefill = form.grouped
         func again(_ text: String, _ status: HTTPResponse.Status) throws -> Response {
@@ -631,18 +539,29 @@ extension PageSite {
         do { json = try PageForm.json(form, fields: fields, zone: engine.program.calendar.zone) } catch {
             return try again(error.message, .badRequest)
         }
-        let values: [String: Value]
+        var values: [String: Value]
         do { values = try routes.input(json, engine: engine, workflow: found.snapshot.workflow) } catch let problem
             as Problem
         {
             return try again(problem.detail, problem.status)
         }
+        let photos: [(field: Field, photos: [CaseAttachment.Photo])]
+        do { photos = try self.photos(files, fields: fields) } catch {
+            return try again(error.message, HTTPResponse.Status(code: error.status))
+        }
+        let now = daemon.now()
+        let stored: [StoredFile]
+        do {
+            // The anonymous reporter's id is `anonymous`.
+            stored = try storePhotos(photos, engine: engine, owner: actor.id, now: now, into: &values)
+        } catch { throw Problem.file(error) }
         let unit = found.snapshot.unit
         let started = ContinuousClock.now
         do {
             _ = try await engine.act(
-                found.snapshot.id, event: event, input: values, by: actor, now: daemon.now(), expectedVersion: expected)
+                found.snapshot.id, event: event, input: values, by: actor, now: now, expectedVersion: expected)
         } catch {
+            engine.dropAttachments(stored, now: now)
             DaemonMetrics.step(unit: unit, outcome: Routes.outcome(error))
             routes.logStep(
                 context, unit: unit, case: found.snapshot.id, workflow: found.snapshot.workflow, event: event,

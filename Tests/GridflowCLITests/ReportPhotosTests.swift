@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 /// Photos on the report form (stored without their metadata, downloaded only by who may see the
@@ -20,7 +21,9 @@ import Testing
             "people.json",
             #"""
             [{"id": "wang", "name": "王强", "roles": ["employee"], "team": "opp_area_1_station_1", "department": "production"},
-             {"id": "zhang", "name": "张伟", "roles": ["plant_discipline_committee"], "team": "opp_area_1_station_1", "department": "discipline_committee"}]
+             {"id": "zhang", "name": "张伟", "roles": ["plant_discipline_committee"], "team": "opp_area_1_station_1", "department": "discipline_committee"},
+             {"id": "li", "name": "李娜", "roles": ["department_handler"], "team": "opp_area_1_station_1", "department": "hr"},
+             {"id": "sun", "name": "孙磊", "roles": ["department_handler"], "team": "opp_area_1_station_1", "department": "production"}]
             """#)
         let imported = try gridflow(["people", "import", "oilfield", people, "--root", root.path], in: directory)
         #expect(imported.status == 0, "\(imported.stderr)")
@@ -315,5 +318,129 @@ import Testing
             let stored = (try? Data(contentsOf: directory.appendingPathComponent("gridflow.sqlite" + suffix))) ?? Data()
             #expect(!Self.contains(Array(stored), "127.0.0.1"), "the client address is not stored")
         }
+    }
+
+    /// The hidden input `name` of the form of `event` on a case page.
+    static func hidden(_ name: String, event: String, in page: String) throws -> String {
+        let form = try #require(page.range(of: "data-event=\"\(event)\""), "no \(event) form in \(page)")
+        return try ReportFormTests.hidden(name, in: String(page[form.upperBound...]))
+    }
+
+    /// The case attachments stored for `field`: (id, owner, deleted).
+    func storedAttachments(_ field: String) throws -> [(id: Int, owner: String, deleted: Bool)] {
+        try DatabaseQueue(path: directory.appendingPathComponent("gridflow.sqlite").path).read { db in
+            try Row.fetchAll(
+                db, sql: "SELECT id, owner, deleted_at FROM files WHERE space = '#case' AND folder = ? ORDER BY id",
+                arguments: ["#" + field]
+            ).map { ($0["id"], $0["owner"], ($0["deleted_at"] as Int?) != nil) }
+        }
+    }
+
+    @Test func theRectificationsEvidenceIsSentAsPhotosOnTheCasePageAndDroppedWhenTheStepIsRefused() throws {
+        let log = directory.appendingPathComponent("evidence.log")
+        let (process, port) = try start(
+            ["GRIDFLOW_MAX_PHOTO_SIZE": "4KB", "GRIDFLOW_MAX_PHOTOS": "2", "GRIDFLOW_REPORT_RATE": "off"], log: log)
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        // A report, classified to hr and claimed by li, through the pages.
+        let (cookie, token, _) = try openForm(port)
+        let reported = try Self.exchange(
+            port, "POST", Self.path,
+            headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie],
+            body: Array("_csrf=\(token)&_identity=anonymous&channel=qr_code&description=leak".utf8))
+        #expect(reported.status == 303, "\(reported.text)")
+        let zhang = try signIn("zhang", port: port)
+        let inbox = try Self.exchange(port, "GET", "/", headers: ["Cookie": zhang]).text
+        let marker = try #require(inbox.range(of: "data-case=\""), "\(inbox)")
+        let id = String(inbox[marker.upperBound...].prefix { $0 != "\"" })
+        func step(_ event: String, _ session: String, _ fields: [(String, String)]) throws -> Reply {
+            let page = try Self.exchange(port, "GET", "/cases/\(id)", headers: ["Cookie": session]).text
+            let body =
+                ([
+                    ("_csrf", try WebPagesTests.csrf(page)),
+                    ("_version", try Self.hidden("_version", event: event, in: page)),
+                ] + fields).map { "\($0.0)=\(ReportFormTests.encoded($0.1))" }.joined(separator: "&")
+            return try Self.exchange(
+                port, "POST", "/cases/\(id)/events/\(event)",
+                headers: ["Content-Type": "application/x-www-form-urlencoded", "Cookie": session],
+                body: Array(body.utf8))
+        }
+        #expect(
+            try step("classify", zhang, [("area", "vital_interests"), ("report_type", "problem")]).status == 303)
+        let li = try signIn("li", port: port)
+        #expect(try step("claim", li, []).status == 303)
+
+        // The rectification's form asks for its evidence as photos, sent as multipart/form-data.
+        let page = try Self.exchange(port, "GET", "/cases/\(id)", headers: ["Cookie": li]).text
+        let form = try #require(page.range(of: "data-event=\"rectify\""), "\(page)")
+        let rectify = String(page[form.lowerBound...].prefix { $0 != ">" })
+        #expect(rectify.contains("enctype=\"multipart/form-data\""), "\(rectify)")
+        for text in [
+            "type=\"file\" id=\"event-rectify-evidence\" name=\"evidence\" accept=\"image/jpeg,image/png\" multiple",
+            "JPEG 或 PNG 格式，最多 2 张，每张不超过 4 KB",
+        ] {
+            #expect(page.contains(text), "\(text) in \(page)")
+        }
+        #expect(!page.contains("此表单不支持"), "\(page)")
+        let explain = try #require(page.range(of: "data-event=\"explain\""))
+        #expect(!page[explain.lowerBound...].prefix { $0 != ">" }.contains("multipart"), "no file, no multipart")
+        let csrf = try WebPagesTests.csrf(page)
+        let version = try Self.hidden("_version", event: "rectify", in: page)
+        let jpeg = Self.jpeg()
+        func send(
+            _ session: String, _ files: [(name: String, filename: String, bytes: [UInt8])],
+            fields: [(String, String)]? = nil
+        ) throws -> Reply {
+            let (type, body) = Self.multipart(
+                fields ?? [
+                    ("_csrf", csrf), ("_version", version), ("handling_note", "已补发6月夜班补贴"),
+                    ("improvements", "rule_improved"),
+                ], files: files)
+            return try Self.exchange(
+                port, "POST", "/cases/\(id)/events/rectify", headers: ["Content-Type": type, "Cookie": session],
+                body: body)
+        }
+
+        // Refused before anything is stored: no CSRF token, what is no photo, too many photos.
+        let forged = try send(li, [("evidence", "a.jpg", jpeg.full)], fields: [("_version", version)])
+        #expect(forged.status == 403, "\(forged.text)")
+        let text = try send(li, [("evidence", "notes.jpg", Array("just some text".utf8))])
+        #expect(
+            text.status == 415 && text.text.contains("evidence: photo 1 is not a JPEG or PNG"),
+            "\(text.status) \(text.text)")
+        let many = try send(li, Array(repeating: ("evidence", "a.jpg", jpeg.full), count: 3))
+        #expect(many.status == 413 && many.text.contains("at most 2 photos"), "\(many.status) \(many.text)")
+        #expect(try storedAttachments("evidence").isEmpty)
+
+        // A handler of another department: the guard refuses the step, and the photo stored for
+        // it is dropped again.
+        let sun = try signIn("sun", port: port)
+        let sunPage = try Self.exchange(port, "GET", "/cases/\(id)", headers: ["Cookie": sun]).text
+        let (type, body) = Self.multipart(
+            [("_csrf", try WebPagesTests.csrf(sunPage)), ("_version", version), ("handling_note", "x")],
+            files: [("evidence", "a.jpg", jpeg.full)])
+        let refused = try Self.exchange(
+            port, "POST", "/cases/\(id)/events/rectify", headers: ["Content-Type": type, "Cookie": sun], body: body)
+        #expect(refused.status == 422, "\(refused.status) \(refused.text)")
+        let dropped = try storedAttachments("evidence")
+        #expect(dropped.count == 1 && dropped[0].deleted && dropped[0].owner == "sun", "\(dropped)")
+
+        // li rectifies with a JPEG and a PNG: both stored without their metadata, the case refers to them.
+        let sent = try send(li, [("evidence", "IMG_李娜.jpg", jpeg.full), ("evidence", "site.png", Self.png)])
+        #expect(sent.status == 303 && sent.headers["location"] == "/cases/\(id)", "\(sent.status) \(sent.text)")
+        let stored = try storedAttachments("evidence").filter { !$0.deleted }
+        #expect(stored.count == 2 && stored.allSatisfy { $0.owner == "li" }, "\(stored)")
+        let after = try Self.exchange(port, "GET", "/cases/\(id)", headers: ["Cookie": li]).text
+        #expect(after.contains("data-state=\"response_check\""), "\(after)")
+        let links = stored.map { "/cases/\(id)/attachments/evidence/\($0.id)" }
+        for link in links { #expect(after.contains("href=\"\(link)\""), "\(link) in \(after)") }
+        #expect(after.contains("evidence-1.jpg") && after.contains("evidence-2.png") && !after.contains("IMG_"))
+        let photo = try Self.exchange(port, "GET", links[0], headers: ["Cookie": li])
+        #expect(photo.status == 200 && photo.headers["content-type"] == "image/jpeg", "\(photo.headers)")
+        #expect(photo.body == jpeg.stripped, "stored without its metadata")
+        // The photo dropped with the refused step is not served, even by its number.
+        #expect(
+            try Self.exchange(
+                port, "GET", "/cases/\(id)/attachments/evidence/\(dropped[0].id)", headers: ["Cookie": li]
+            ).status == 404)
     }
 }
