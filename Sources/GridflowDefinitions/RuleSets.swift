@@ -158,7 +158,22 @@ public struct FileSpace: Sendable {
     public var sharedBy: Name?
     /// The role that maintains the folders of every space (the word `maintainer`).
     public var maintainedBy: Name?
-    public var folders: [Name]
+    public var folders: [Folder]
+
+    /// A folder of every space: its name (the key files are filed under) and the title people
+    /// read, in the unit's language.
+    public struct Folder: Sendable {
+        public var name: Name
+        public var title: String?
+        /// Where the title is written.
+        public var titleSpan: SourceSpan?
+
+        public init(name: Name, title: String? = nil, titleSpan: SourceSpan? = nil) {
+            self.name = name
+            self.title = title
+            self.titleSpan = titleSpan
+        }
+    }
     public var permissions: [(action: FileAction, permission: Permission)]
 }
 
@@ -301,11 +316,20 @@ extension FileSpace {
                 }
             } ?? [],
             sharedBy: node["shared_by"]?.name, maintainedBy: node["maintained_by"]?.name,
-            folders: node["folders"]?.sequence?.compactMap { $0["name"]?.name } ?? [], permissions: permissions)
+            folders: node["folders"]?.sequence?.compactMap(Folder.read) ?? [], permissions: permissions)
     }
 
     /// A word, or else a role.
     static func who(_ text: String) -> Permission.Who {
         Permission.Word(rawValue: text).map(Permission.Who.word) ?? .role(text)
+    }
+}
+
+extension FileSpace.Folder {
+    /// A folder: `{name, title}`, or its name alone (the short form, without a title).
+    static func read(_ node: Node) -> FileSpace.Folder? {
+        if let name = node.name { return FileSpace.Folder(name: name) }
+        guard let name = node["name"]?.name else { return nil }
+        return FileSpace.Folder(name: name, title: node["title"]?.text, titleSpan: node["title"]?.span)
     }
 }

@@ -762,13 +762,21 @@ public enum Shapes {
             required(
                 "folders",
                 .list(
-                    .object(
-                        ObjectShape(
-                            "a folder", plural: "folders",
-                            [
-                                required("name", .identifier, "The folder's name."),
-                                key("title", .text, "A label shown to people."),
-                            ]))), "The folders of every space."),
+                    .either([
+                        .identifier,
+                        .object(
+                            ObjectShape(
+                                "a folder", plural: "folders",
+                                [
+                                    required(
+                                        "name", .identifier, "The folder's name: the key its files are filed under."),
+                                    key(
+                                        "title", .text,
+                                        "The folder's title, shown to people in the unit's language; its name when not given."
+                                    ),
+                                ])),
+                    ])),
+                "The folders of every space: `{name, title}`, or a name alone (no title)."),
             required(
                 "permissions",
                 .object(

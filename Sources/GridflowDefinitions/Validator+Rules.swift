@@ -353,7 +353,7 @@ extension Validator {
             }
             if let folder = from.files {
                 // Uploads into a folder of the unit's file spaces, counted for who uploaded them.
-                let folders = Set(definitions.fileSpaces.flatMap { $0.folders.map(\.text) })
+                let folders = Set(definitions.fileSpaces.flatMap { $0.folders.map(\.name.text) })
                 _ = resolve(
                     folder, among: folders.sorted(), as: "folder", in: "the query of \(what)",
                     hint: folders.isEmpty
@@ -483,7 +483,8 @@ extension Validator {
         }
         if let role = space.sharedBy { checkRole(role, in: "'shared_by' of \(place)") }
         if let role = space.maintainedBy { checkRole(role, in: "'maintained_by' of \(place)") }
-        checkUnique(space.folders, what: "folder")
+        checkUnique(space.folders.map(\.name), what: "folder")
+        checkFolderTitles(space, place: place)
         var named: Set<Permission.Word> = []
         for (action, permission) in space.permissions {
             let what = "permission '\(action.rawValue)' of \(place)"
@@ -521,6 +522,36 @@ extension Validator {
                 hint:
                     "let the maintainer manage the folders, e.g. manage_folders: [maintainer], or remove 'maintained_by'"
             )
+        }
+    }
+
+    /// The folders' titles: people tell folders apart by them, so none is blank and no two are
+    /// the same.
+    private mutating func checkFolderTitles(_ space: FileSpace, place: String) {
+        var seen: [String: FileSpace.Folder] = [:]
+        for folder in space.folders {
+            guard let title = folder.title, let span = folder.titleSpan else { continue }
+            let trimmed = title.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !trimmed.isEmpty else {
+                error(
+                    "empty-title", "folder '\(folder.name.text)' of \(place) has an empty title", at: span,
+                    hint:
+                        "write the title people read, in the unit's language, or leave 'title' out to show the name '\(folder.name.text)'"
+                )
+                continue
+            }
+            if let first = seen[trimmed] {
+                error(
+                    "duplicate-title",
+                    "folders '\(first.name.text)' and '\(folder.name.text)' of \(place) have the same title '\(trimmed)'",
+                    at: span, hint: "people tell the folders apart by their titles: give each folder its own",
+                    notes: [
+                        Diagnostic.Note(
+                            span: first.titleSpan ?? first.name.span, message: "'\(trimmed)' first used here")
+                    ])
+            } else {
+                seen[trimmed] = folder
+            }
         }
     }
 

@@ -15,7 +15,10 @@ public struct CompiledFileSpace: Sendable {
     public let sharer: String?
     /// The role that maintains the folders of every space, if any.
     public let maintainer: String?
+    /// The folders' names, in the order written: the keys files are filed under.
     public let folders: [String]
+    /// The folders' titles (in the unit's language), by name; a folder without one has none here.
+    public let folderTitles: [String: String]
     /// Who may do each action, in the order written.
     public let permissions: [FileAction: [Permission.Who]]
 
@@ -24,9 +27,15 @@ public struct CompiledFileSpace: Sendable {
         spaces = space.spaces.map { Space(name: $0.name.text, title: $0.title, members: $0.members?.text ?? "") }
         sharer = space.sharedBy?.text
         maintainer = space.maintainedBy?.text
-        folders = space.folders.map(\.text)
+        folders = space.folders.map(\.name.text)
+        folderTitles = Dictionary(
+            space.folders.compactMap { folder in folder.title.map { (folder.name.text, $0) } },
+            uniquingKeysWith: { first, _ in first })
         permissions = Dictionary(space.permissions.map { ($0.action, $0.permission.who) }) { first, _ in first }
     }
+
+    /// The title people read for the folder `name`: its title, else its name.
+    public func title(ofFolder name: String) -> String { folderTitles[name] ?? name }
 
     /// The space named `name`.
     public func space(_ name: String) -> Space? { spaces.first { $0.name == name } }

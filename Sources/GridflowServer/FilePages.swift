@@ -83,7 +83,10 @@ extension PageSite {
         }
         let unit = session.unit
         let folders = fileSpace.folders.map { item -> [String: Any] in
-            ["name": item, "href": spaceHref(unit, name, folder: item), "current": item == folder]
+            [
+                "name": item, "title": fileSpace.title(ofFolder: item), "href": spaceHref(unit, name, folder: item),
+                "current": item == folder,
+            ]
         }
         let rows = files.map { file -> [String: Any] in
             let base = "/units/\(Self.path(unit))/file/\(file.id)"
@@ -93,20 +96,27 @@ extension PageSite {
                 "atISO": zone.text(file.uploadedAt), "sha256": file.sha256, "href": base,
                 "mayDownload": may(.download, file.owner), "mayDelete": may(.delete, file.owner),
                 "mayMove": may(.move, file.owner), "deleteAction": base + "/delete", "moveAction": base + "/move",
-                "folders": fileSpace.folders.filter { $0 != file.folder }.map { ["name": $0] },
+                "folderTitle": fileSpace.title(ofFolder: file.folder),
+                "folders": fileSpace.folders.filter { $0 != file.folder }.map {
+                    ["name": $0, "title": fileSpace.title(ofFolder: $0)]
+                },
             ]
         }
         let events = trail.map { event -> [String: Any] in
             [
                 "action": event.action.rawValue, "name": event.name, "by": event.actor,
                 "at": PageValues.time(event.at, zone: zone), "atISO": zone.text(event.at),
-                "from": event.from ?? "", "to": event.to ?? "", "hasFrom": event.from != nil, "hasTo": event.to != nil,
+                "from": event.from.map(fileSpace.title(ofFolder:)) ?? "",
+                "to": event.to.map(fileSpace.title(ofFolder:)) ?? "", "hasFrom": event.from != nil,
+                "hasTo": event.to != nil,
             ]
         }
         let context: [String: Any] = [
             "space": name, "folders": folders, "allHref": spaceHref(unit, name), "all": folder == nil,
             "mayUpload": may(.upload, nil), "uploadAction": spaceHref(unit, name) + "/upload",
-            "uploadFolders": fileSpace.folders.map { ["name": $0, "selected": $0 == folder] },
+            "uploadFolders": fileSpace.folders.map {
+                ["name": $0, "title": fileSpace.title(ofFolder: $0), "selected": $0 == folder]
+            },
             "maxSize": FileContent.size(daemon.maxFileSize), "hasFiles": !rows.isEmpty, "files": rows,
             "hasTrail": !events.isEmpty, "trail": events, "hasError": error != nil, "error": error ?? "",
         ]
@@ -332,14 +342,14 @@ extension PageTemplates {
 
     static let space = """
         {{#hasError}}<section class="error" role="alert" id="file-error"><p>{{error}}</p></section>{{/hasError}}
-        <nav aria-label="{{l.folders}}" class="hint" id="folders"><a href="{{allHref}}"{{#all}} aria-current="page"{{/all}}>{{l.all}}</a>{{#folders}} · <a href="{{href}}" data-folder="{{name}}"{{#current}} aria-current="page"{{/current}}>{{name}}</a>{{/folders}}</nav>
+        <nav aria-label="{{l.folders}}" class="hint" id="folders"><a href="{{allHref}}"{{#all}} aria-current="page"{{/all}}>{{l.all}}</a>{{#folders}} · <a href="{{href}}" data-folder="{{name}}"{{#current}} aria-current="page"{{/current}}>{{title}}</a>{{/folders}}</nav>
         {{#mayUpload}}
         <section aria-labelledby="upload-h">
         <h2 id="upload-h">{{l.upload}}</h2>
         <form method="post" action="{{uploadAction}}" enctype="multipart/form-data" id="upload-form">
         <input type="hidden" name="_csrf" value="{{csrf}}">
         <label for="upload-folder">{{l.folder}}</label>
-        <select id="upload-folder" name="folder" required>{{#uploadFolders}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{name}}</option>{{/uploadFolders}}</select>
+        <select id="upload-folder" name="folder" required>{{#uploadFolders}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{title}}</option>{{/uploadFolders}}</select>
         <label for="upload-file">{{l.file}}</label>
         <input type="file" id="upload-file" name="file" required aria-describedby="upload-hint">
         <p class="hint" id="upload-hint">{{l.maxSize}} {{maxSize}}</p>
@@ -354,8 +364,8 @@ extension PageTemplates {
         {{#files}}
         <li data-file="{{id}}" data-name="{{name}}" data-folder="{{folder}}">
         <div>{{#mayDownload}}<a href="{{href}}" download>{{name}}</a>{{/mayDownload}}{{^mayDownload}}{{name}}{{/mayDownload}} · {{size}}</div>
-        <div class="hint">{{folder}} · {{owner}} · <time datetime="{{atISO}}">{{at}}</time> · SHA-256 <code>{{sha256}}</code></div>
-        {{#mayMove}}<form method="post" action="{{moveAction}}" class="inline filters"><input type="hidden" name="_csrf" value="{{csrf}}"><div><label for="move-{{id}}">{{l.moveTo}}</label><select id="move-{{id}}" name="folder">{{#folders}}<option value="{{name}}">{{name}}</option>{{/folders}}</select></div><div><button type="submit">{{l.move}}</button></div></form>{{/mayMove}}
+        <div class="hint">{{folderTitle}} · {{owner}} · <time datetime="{{atISO}}">{{at}}</time> · SHA-256 <code>{{sha256}}</code></div>
+        {{#mayMove}}<form method="post" action="{{moveAction}}" class="inline filters"><input type="hidden" name="_csrf" value="{{csrf}}"><div><label for="move-{{id}}">{{l.moveTo}}</label><select id="move-{{id}}" name="folder">{{#folders}}<option value="{{name}}">{{title}}</option>{{/folders}}</select></div><div><button type="submit">{{l.move}}</button></div></form>{{/mayMove}}
         {{#mayDelete}}<form method="post" action="{{deleteAction}}" class="inline"><input type="hidden" name="_csrf" value="{{csrf}}"><button type="submit">{{l.delete}}</button></form>{{/mayDelete}}
         </li>
         {{/files}}

@@ -33,6 +33,12 @@ extension Routes {
                     "file_space": .string(fileSpace.name), "space": .string(found.name),
                     "title": found.title.map(Value.string) ?? .null,
                     "folders": .list(fileSpace.folders.map(Value.string)),
+                    "folder_titles": .map(
+                        Dictionary(
+                            fileSpace.folders.map {
+                                (Value.string($0), fileSpace.folderTitles[$0].map(Value.string) ?? .null)
+                            },
+                            uniquingKeysWith: { first, _ in first })),
                     "folder": folder.map(Value.string) ?? .null, "files": .list(files.map(\.value)),
                 ], time: engine.program.calendar.zone))
     }

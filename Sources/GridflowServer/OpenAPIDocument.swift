@@ -2264,6 +2264,7 @@ public enum OpenAPIDocument {
                   "space",
                   "title",
                   "folders",
+                  "folder_titles",
                   "folder",
                   "files"
                 ],
@@ -2284,6 +2285,16 @@ public enum OpenAPIDocument {
                     "type": "array",
                     "items": {
                       "type": "string"
+                    }
+                  },
+                  "folder_titles": {
+                    "type": "object",
+                    "description": "Each folder's title as the FileSpace gives it (in the unit's language), by folder name; null when it has none.",
+                    "additionalProperties": {
+                      "type": [
+                        "string",
+                        "null"
+                      ]
                     }
                   },
                   "folder": {

@@ -321,6 +321,13 @@ import Testing
         #expect(spaces.body.contains("data-space=\"team_supervisors\"") && !spaces.body.contains("grid_supervisors"))
         let empty = try Self.request(port, "GET", space, cookie: li)
         #expect(empty.status == 200 && empty.body.contains("enctype=\"multipart/form-data\""), "\(empty.body)")
+        // The folders by their titles (in the unit's language), their names the keys.
+        for text in [
+            "data-folder=\"duty_material\">季度/半年/年度履职材料反馈</a>", "<option value=\"highlights\">工作亮点</option>",
+        ] {
+            #expect(empty.body.contains(text), "\(text) in \(empty.body)")
+        }
+        #expect(!empty.body.contains(">duty_material<"), "no folder shown by its name")
         let token = try WebPagesTests.csrf(empty.body)
 
         // Without the token, refused; with it, stored, and back to the folder.

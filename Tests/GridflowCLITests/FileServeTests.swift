@@ -116,6 +116,12 @@ import Testing
         #expect((list.object["files"] as? [[String: Any]])?.map { $0["id"] as? Int } == [id])
         #expect(
             list.object["folders"] as? [String] == ["duty_material", "highlights", "exam_review", "training_courses"])
+        // Each folder's title, as the FileSpace gives it, by its name.
+        #expect(
+            list.object["folder_titles"] as? [String: String] == [
+                "duty_material": "季度/半年/年度履职材料反馈", "highlights": "工作亮点", "exam_review": "业务考试复习资料",
+                "training_courses": "业务培训课",
+            ], "\(list.object)")
         let highlights = try Self.send("GET", base, space + "?folder=highlights", token: chen)
         #expect((highlights.object["files"] as? [Any])?.isEmpty == true)
         let download = try Self.send("GET", base, "/v1/files/\(id)", token: chen)
