@@ -73,6 +73,16 @@ extension PageSite {
         return (session, engine, form)
     }
 
+    /// The same, for a form that may carry files (multipart/form-data).
+    func administratorFormWithFiles(_ request: Request, _ context: APIContext) async throws -> (
+        PageSession, Engine, FormBody, [MultipartForm.Part]
+    ) {
+        let (session, form, files) = try await formWithFiles(request, context)
+        let engine = try ownUnit(session, context)
+        try requireAdministrator(session, engine)
+        return (session, engine, form, files)
+    }
+
     static func path(_ text: String) -> String {
         var allowed = CharacterSet.urlPathAllowed
         allowed.remove("/")
@@ -359,36 +369,55 @@ extension PageSite {
     }
 
     func appraisalPage(
-        _ session: PageSession, _ engine: Engine, chosen: String?, period: String, dryRun: Bool,
-        result: [String: Any]? = nil, error: String? = nil, status: HTTPResponse.Status = .ok
+        _ session: PageSession, _ engine: Engine, chosen: String?, period: String, dryRun: Bool, facts: String = "",
+        result: [String: Any]? = nil, error: String? = nil, problems: [String] = [],
+        status: HTTPResponse.Status = .ok
     ) -> Response {
         let frame = makeFrame(session)
+        let appraisals = engine.program.appraisals.values.sorted { $0.name < $1.name }
         var context: [String: Any] = [
             "action": "/units/\(Self.path(session.unit))/admin/appraisals",
-            "appraisals": engine.program.appraisals.values.sorted { $0.name < $1.name }.map {
+            "appraisals": appraisals.map {
                 [
                     "name": $0.name, "title": $0.name, "selected": $0.name == chosen,
                     "example": $0.period.example,
                 ]
             },
-            "period": period, "dryRun": dryRun, "forms": AppraisalPeriod.forms, "hasError": error != nil,
-            "error": error ?? "", "hasResult": result != nil,
+            // The columns each appraisal's CSV takes.
+            "columns": appraisals.map { appraisal -> [String: Any] in
+                [
+                    "name": appraisal.name,
+                    "columns": appraisal.importFacts.isEmpty
+                        ? frame.labels["noImportedFacts"] ?? ""
+                        : (["person"] + appraisal.importFacts.map(\.name)).joined(separator: ", "),
+                ]
+            },
+            "period": period, "dryRun": dryRun, "forms": AppraisalPeriod.forms, "facts": facts,
+            "hasError": error != nil, "error": error ?? "", "hasProblems": !problems.isEmpty, "problems": problems,
+            "hasResult": result != nil,
         ]
         if let result { context.merge(result) { $1 } }
         return page(
             frame, title: frame.labels["appraisals"] ?? "Appraisals", template: "appraisals", context, status: status)
     }
 
-    /// `POST /units/{unit}/admin/appraisals` (appraisal, period, dry_run): scores the unit's people
-    /// as the API's appraisal run does (no imported facts: a run that needs them says who is
-    /// incomplete), then the results as a table.
+    /// `POST /units/{unit}/admin/appraisals` (appraisal, period, dry_run; imported facts as CSV
+    /// text `facts` and CSV files `facts_file`, multipart): scores the unit's people as the API's
+    /// appraisal run does, then the results as a table. CSV with problems is the form again with
+    /// each problem (file:line:column), and nothing is run or stored.
     func runAppraisal(_ request: Request, _ context: APIContext) async throws -> Response {
-        let (session, engine, form) = try await administratorForm(request, context)
+        let (session, engine, form, files) = try await administratorFormWithFiles(request, context)
         let name = form.first("appraisal") ?? ""
         let period = (form.first("period") ?? "").trimmingCharacters(in: .whitespaces)
         let dryRun = form.first("dry_run") == "true"
-        func again(_ error: String, _ status: HTTPResponse.Status) -> Response {
-            appraisalPage(session, engine, chosen: name, period: period, dryRun: dryRun, error: error, status: status)
+        let facts = form.first("facts") ?? ""
+        func again(_ error: String, _ status: HTTPResponse.Status, problems: [String] = []) -> Response {
+            appraisalPage(
+                session, engine, chosen: name, period: period, dryRun: dryRun, facts: facts, error: error,
+                problems: problems, status: status)
+        }
+        for file in files where file.name != "facts_file" {
+            return again("the form has no file field '\(file.name)'", .badRequest)
         }
         guard let appraisal = engine.program.appraisals[name] else {
             return again("unit '\(session.unit)' has no appraisal '\(name)'", .unprocessableContent)
@@ -409,10 +438,32 @@ extension PageSite {
                 person: session.person)
             return again(problem.detail, .forbidden)
         }
+        // The imported facts, read as the API reads its `facts`: every problem at once, and none
+        // is run with problems.
+        var imported = ImportedFacts()
+        var problems: [String] = []
+        if !facts.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            problems += imported.read(csv: facts, file: "facts", for: appraisal)
+        }
+        for file in files {
+            let label =
+                file.filename.map { ($0 as NSString).lastPathComponent }.flatMap { $0.isEmpty ? nil : $0 }
+                ?? "facts_file"
+            guard let csv = String(validating: file.bytes, as: UTF8.self) else {
+                problems.append("\(label): not UTF-8 text; save the CSV as UTF-8")
+                continue
+            }
+            problems += imported.read(csv: csv, file: label, for: appraisal)
+        }
+        guard problems.isEmpty else {
+            return again(
+                "\(problems.count) problem\(problems.count == 1 ? "" : "s") in the facts; nothing was appraised",
+                .unprocessableContent, problems: problems)
+        }
         let outcome: AppraisalOutcome
         do {
             outcome = try engine.appraise(
-                appraisal, window: window, role: nil, imported: ImportedFacts(), now: now, dryRun: dryRun)
+                appraisal, window: window, role: nil, imported: imported, now: now, dryRun: dryRun)
         } catch { return again(error.message, Problem.engine(error).status) }
         if !outcome.performed.isEmpty { daemon.wake.yield() }
         let result: [String: Any] = [
@@ -427,7 +478,8 @@ extension PageSite {
             "hasIncomplete": !outcome.incomplete.isEmpty, "stored": outcome.stored,
             "performed": String(outcome.performed.count), "resultPeriod": period,
         ]
-        return appraisalPage(session, engine, chosen: name, period: period, dryRun: dryRun, result: result)
+        return appraisalPage(
+            session, engine, chosen: name, period: period, dryRun: dryRun, facts: facts, result: result)
     }
 }
 
@@ -545,15 +597,22 @@ extension PageTemplates {
         """
 
     static let appraisals = """
-        {{#hasError}}<section class="error" role="alert" id="appraisal-error"><p>{{error}}</p></section>{{/hasError}}
+        {{#hasError}}<section class="error" role="alert" id="appraisal-error"><p>{{error}}</p>{{#hasProblems}}
+        <ul id="facts-problems">{{#problems}}<li>{{.}}</li>{{/problems}}</ul>
+        <p>{{l.factsProblems}}</p>{{/hasProblems}}</section>{{/hasError}}
         <section>
-        <form method="post" action="{{action}}" id="appraisal-form">
+        <form method="post" action="{{action}}" id="appraisal-form" enctype="multipart/form-data">
         <input type="hidden" name="_csrf" value="{{csrf}}">
         <label for="appraisal">{{l.appraisal}}</label>
         <select id="appraisal" name="appraisal" required>{{#appraisals}}<option value="{{name}}"{{#selected}} selected{{/selected}}>{{title}} ({{example}})</option>{{/appraisals}}</select>
         <label for="appraisal-period">{{l.period}}</label>
         <input type="text" id="appraisal-period" name="period" value="{{period}}" required aria-describedby="appraisal-period-hint">
         <p class="hint" id="appraisal-period-hint">{{forms}}</p>
+        <label for="facts">{{l.facts}}</label>
+        <textarea id="facts" name="facts" rows="4" aria-describedby="facts-hint">{{facts}}</textarea>
+        <label for="facts-file">{{l.factsFile}}</label>
+        <input type="file" id="facts-file" name="facts_file" accept=".csv,text/csv" multiple aria-describedby="facts-hint">
+        <div class="hint" id="facts-hint"><p>{{l.factsHint}}</p><ul>{{#columns}}<li data-appraisal="{{name}}">{{name}}: <code>{{columns}}</code></li>{{/columns}}</ul></div>
         <label class="check" for="dry-run"><input type="checkbox" id="dry-run" name="dry_run" value="true"{{#dryRun}} checked{{/dryRun}}>{{l.dryRun}}</label>
         <button type="submit">{{l.run}}</button>
         </form>

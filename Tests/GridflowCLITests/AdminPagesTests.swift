@@ -267,6 +267,89 @@ import Testing
             name: "appraisals")
     }
 
+    @Test func theAppraisalFormTakesImportedFactsAsCSVTextOrFileAndRefusesABadOneNamingLineAndColumn() throws {
+        let serve = try Self.workspace()
+        let (process, base, _) = try serve.start()
+        defer { if process.isRunning { kill(process.processIdentifier, SIGKILL) } }
+        let port = try #require(base.port)
+        let zhou = try Self.signIn(serve, "telecom", "zhou", port: port)
+        let path = "/units/telecom/admin/appraisals"
+        let form = try Self.request(port, "GET", path, cookie: zhou).body
+        for text in [
+            "id=\"appraisal-form\" enctype=\"multipart/form-data\"", "<textarea id=\"facts\" name=\"facts\"",
+            "type=\"file\" id=\"facts-file\" name=\"facts_file\"",
+            "data-appraisal=\"supervisor_appraisal\">supervisor_appraisal: <code>person, good_cases, discipline_violations</code>",
+        ] {
+            #expect(form.contains(text), "\(text) in \(form)")
+        }
+        let token = try WebPagesTests.csrf(form)
+        func run(facts: String = "", file: (name: String, content: String)? = nil, dryRun: Bool = true) throws
+            -> Answer
+        {
+            let boundary = "----gridflowFactsBoundary"
+            var body = ""
+            var fields = [
+                ("_csrf", token), ("appraisal", "supervisor_appraisal"), ("period", "2024-Q3"), ("facts", facts),
+            ]
+            if dryRun { fields.append(("dry_run", "true")) }
+            for (name, value) in fields {
+                body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+            }
+            if let file {
+                body +=
+                    "--\(boundary)\r\nContent-Disposition: form-data; name=\"facts_file\"; filename=\"\(file.name)\"\r\nContent-Type: text/csv\r\n\r\n\(file.content)\r\n"
+            }
+            body += "--\(boundary)--\r\n"
+            return try Self.request(
+                port, "POST", path, cookie: zhou, type: "multipart/form-data; boundary=\(boundary)", body: body)
+        }
+        func stored() throws -> Int {
+            try DatabaseQueue(path: serve.directory.appendingPathComponent("gridflow.sqlite").path).read { db in
+                try Int.fetchOne(db, sql: "SELECT count(*) FROM appraisals") ?? 0
+            }
+        }
+        func row(_ person: String, _ page: String) throws -> String {
+            let start = try #require(page.range(of: "<tr data-person=\"\(person)\">"), "\(person) in \(page)")
+            return String(page[start.upperBound...].prefix { $0 != "\n" }.components(separatedBy: "</tr>")[0])
+        }
+
+        // A bad cell, pasted or in a file (not a dry run): the form again naming file, line and
+        // column, the text kept; nothing run or stored.
+        let pasted = try run(facts: "person,discipline_violations\nli,many\n", dryRun: false)
+        #expect(pasted.status == 422, "\(pasted.body)")
+        #expect(pasted.body.contains("id=\"facts-problems\"") && pasted.body.contains("facts:2:4"), "\(pasted.body)")
+        #expect(!pasted.body.contains("id=\"results\""), "\(pasted.body)")
+        #expect(pasted.body.contains("li,many\n</textarea>"), "the text is kept: \(pasted.body)")
+        let filed = try run(file: ("q3-facts.csv", "person,good_cases\nli,2\nchen,-1\n"), dryRun: false)
+        #expect(filed.status == 422 && filed.body.contains("q3-facts.csv:3:6"), "\(filed.body)")
+        let column = try run(file: ("q3.csv", "person,good_case\nli,2\n"), dryRun: false)
+        #expect(column.status == 422, "\(column.body)")
+        #expect(column.body.contains("q3.csv:1: column &#39;good_case&#39; is not an imported fact"), "\(column.body)")
+        #expect(try stored() == 0, "nothing stored")
+        // Another file field is refused.
+        let boundary = "----x"
+        let other =
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n\(token)\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"appraisal\"\r\n\r\nsupervisor_appraisal\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.csv\"\r\n\r\nx\r\n--\(boundary)--\r\n"
+        #expect(
+            try Self.request(
+                port, "POST", path, cookie: zhou, type: "multipart/form-data; boundary=\(boundary)", body: other
+            )
+            .status == 400)
+
+        // Good facts count: li's two promoted cases are a bonus of 2 points each, by the text or by the file.
+        let plain = try run()
+        #expect(plain.status == 200, "\(plain.body)")
+        #expect(try row("li", plain.body).contains("<td>50</td>"), "\(plain.body)")
+        let counted = try run(facts: "person,good_cases\nli,2\n")
+        #expect(counted.status == 200, "\(counted.body)")
+        #expect(try row("li", counted.body).contains("<td>54</td>"), "\(counted.body)")
+        #expect(try row("chen", counted.body).contains("<td>50</td>"), "\(counted.body)")
+        let byFile = try run(file: ("q3.csv", "person,good_cases\r\nli,2\r\n"))
+        #expect(byFile.status == 200, "\(byFile.body)")
+        #expect(try row("li", byFile.body).contains("<td>54</td>"), "\(byFile.body)")
+        #expect(try stored() == 0, "dry runs store nothing")
+    }
+
     @Test func bulletinPagesShowTheReportOfAPeriodToItsAudience() throws {
         let serve = try Self.workspace()
         try Self.addOfficeBulletin(serve)
