@@ -194,11 +194,9 @@ final class AsyncConnection {
         self.logger = logger
     }
 
-    /// Runs a step's statement, prepared on this connection the first time, and answers how
-    /// many cases it wrote (0 when the case was at another version).
     /// The rows of a prepared statement (prepared on this connection the first time it runs).
-    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement) async throws(StoreError)
-        -> [Statement.Row]
+    func rows<Statement: PostgresPreparedStatement>(_ statement: Statement, doing: String = "reading from")
+        async throws(StoreError) -> [Statement.Row]
     {
         do {
             var rows: [Statement.Row] = []
@@ -206,23 +204,14 @@ final class AsyncConnection {
             return rows
         } catch {
             if connection.isClosed { broken = true }
-            throw Connection.storeError(error, location: location, doing: "reading from")
+            throw Connection.storeError(error, location: location, doing: doing)
         }
     }
 
+    /// Runs a step's statement and answers how many cases it wrote (0 when the case was at
+    /// another version).
     func run<Statement: StepStatement>(_ statement: Statement) async throws(StoreError) -> Int {
-        do {
-            var written = 0
-            for try await count in try await connection.execute(statement, logger: logger) { written += count }
-            return written
-        } catch {
-            throw fail(error)
-        }
-    }
-
-    private func fail(_ error: any Error) -> StoreError {
-        if connection.isClosed { broken = true }
-        return Connection.storeError(error, location: location, doing: "writing to")
+        try await rows(statement, doing: "writing to").reduce(0, +)
     }
 }
 

@@ -67,6 +67,9 @@ extension StepStatement {
             """
     }
 
+    /// The roles an incident of a step records: the engine's (`Actor.system`), as JSON.
+    static var systemRoles: String { ValueJSON.encode(Value.list(Actor.system.roles.sorted().map(Value.string))) }
+
     static var tailTypes: [PostgresDataType] {
         [.int8, .text, .text, .text, .text, .text, .text, .text, .text, .textArray, .text]
     }
@@ -96,7 +99,6 @@ extension StepStatement {
         bindings.append(PostgresCaseStore.text(timers))
         bindings.append(encoded.effectsJSON)
         var incidents: [UInt8] = [UInt8(ascii: "[")]
-        let roles = ValueJSON.encode(Value.list(Actor.system.roles.sorted().map(Value.string)))
         for (index, incident) in step.incidents.enumerated() {
             if index > 0 { incidents.append(UInt8(ascii: ",")) }
             incidents.append(contentsOf: #"{"code":"#.utf8)
@@ -110,7 +112,7 @@ extension StepStatement {
             incidents.append(contentsOf: #","actor":"#.utf8)
             ValueJSON.write(string: Actor.system.id, to: &incidents)
             incidents.append(contentsOf: #","roles":"#.utf8)
-            ValueJSON.write(string: roles, to: &incidents)
+            ValueJSON.write(string: systemRoles, to: &incidents)
             incidents.append(UInt8(ascii: "}"))
         }
         incidents.append(UInt8(ascii: "]"))

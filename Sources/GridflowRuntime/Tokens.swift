@@ -179,18 +179,8 @@ public enum TokenAuthority {
         return check(token, now: now)
     }
 
-    /// `authenticate`, with the facts read together with the token (`nil` when it was refused).
-    public static func authenticateWithFacts(presented: String, now: Instant, store: any CaseStore)
-        throws(StoreError) -> (Result<Caller, TokenProblem>, TokenFacts?)
-    {
-        guard isWellFormed(presented) else { return (.failure(.malformed), nil) }
-        guard let facts = try store.tokenFacts(hash: hash(presented)) else { return (.failure(.unknown), nil) }
-        let outcome = check(facts.token, now: now)
-        if case .failure = outcome { return (outcome, nil) }
-        return (outcome, facts)
-    }
-
-    /// `authenticateWithFacts`, suspending instead of blocking a thread while the store answers.
+    /// `authenticate`, with the facts read together with the token (`nil` when it was refused),
+    /// suspending instead of blocking a thread while the store answers.
     public static func authenticateWithFactsAsync(presented: String, now: Instant, store: any CaseStore)
         async throws(StoreError) -> (Result<Caller, TokenProblem>, TokenFacts?)
     {

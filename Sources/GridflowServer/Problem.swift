@@ -17,8 +17,6 @@ struct Problem: Error, Sendable {
     var extra: [String: Value] = [:]
     /// For 405: the methods the path takes.
     var allow: String?
-    /// For 429: the seconds until the client may try again.
-    var retryAfter: Int?
 
     init(_ status: HTTPResponse.Status, _ type: String, _ title: String, _ detail: String, field: String? = nil) {
         self.status = status
@@ -32,7 +30,6 @@ struct Problem: Error, Sendable {
         var headers = HTTPFields()
         headers[.contentType] = "application/problem+json"
         if status == .serviceUnavailable { headers[.retryAfter] = "1" }
-        if let retryAfter { headers[.retryAfter] = String(retryAfter) }
         if let allow { headers[.allow] = allow }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
     }

@@ -417,7 +417,7 @@ struct Routes {
     /// the same request gets the first answer (`Idempotent-Replayed: true`) instead of acting
     /// twice; the key with another request is a 422; a first request that has not answered (in
     /// progress, or it did not finish) is a 409 and never acts again. A failure of the daemon
-    /// (5xx) or a rate limit (429) gives the key up, so a retry may act.
+    /// (5xx) gives the key up, so a retry may act.
     func idempotent(_ request: Request, _ caller: Caller, _ bytes: [UInt8], _ work: () async throws -> Reply)
         async throws -> Response
     {
@@ -452,9 +452,7 @@ struct Routes {
             )
         case .claimed:
             let reply: Reply
-            do { reply = try await work() } catch let problem as Problem
-                where problem.status.code < 500 && problem.status != .tooManyRequests
-            {
+            do { reply = try await work() } catch let problem as Problem where problem.status.code < 500 {
                 try? store.answerIdempotencyKey(token: caller.tokenID, key: key, answer: problem.answer)
                 throw problem
             } catch {
