@@ -124,6 +124,30 @@ extension PostgresCaseStore {
     /// `complete` fills) and by appraisal consequences, oldest first, with the ends applied in
     /// the order they were recorded: the SQLite store's reading, entry for entry.
     public func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment] {
+        try appointments(unit: unit, person: person, role: nil)
+    }
+
+    /// Narrowed in SQL to the role's entries, and those whose role is not a string (which the
+    /// reading then names as unreadable).
+    public func appointments(unit: String, role: String) throws(StoreError) -> [StoredAppointment] {
+        try appointments(unit: unit, person: nil, role: role)
+    }
+
+    public func people(unit: String, holding role: String) throws(StoreError) -> [StoredPerson] {
+        try withConnection { connection throws(StoreError) in
+            try connection.rows(
+                """
+                SELECT \(unescaped: Self.personColumns) FROM people
+                WHERE unit = \(unit) AND roles::jsonb @> jsonb_build_array(\(role)::text)
+                ORDER BY id
+                """
+            ) { row in try Self.storedPerson(row) }
+        }
+    }
+
+    private func appointments(unit: String, person: String?, role: String?) throws(StoreError)
+        -> [StoredAppointment]
+    {
         try withConnection { connection throws(StoreError) in
             // Appointments and ends, each with when it was recorded and its order among those of that instant.
             var records: [AppointmentRecord] = []
@@ -135,6 +159,15 @@ extension PostgresCaseStore {
                 binds.append(person)
                 byPerson = "deliveries.person = $2"
                 consequenceFilter = " AND person = $2"
+            }
+            if let role {
+                binds.append(role)
+                let ofRole = { (details: String) in
+                    " AND (jsonb_typeof(\(details)::jsonb -> 'role') IS DISTINCT FROM 'string'"
+                        + " OR \(details)::jsonb ->> 'role' = $\(binds.count))"
+                }
+                byPerson += ofRole("deliveries.details")
+                consequenceFilter += ofRole("details")
             }
             let deliveries = try connection.rows(
                 PostgresQuery(

@@ -104,6 +104,11 @@ public protocol CaseStore: Sendable {
     /// their `end` (an `end_appointment` effect or consequence ends the person's appointments to
     /// the role made before it, at its node when it names one).
     func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment]
+    /// The people of a unit's directory whose entry lists `role`, by id.
+    func people(unit: String, holding role: String) throws(StoreError) -> [StoredPerson]
+    /// The appointments to `role` made in a unit, as `appointments(unit:person:)` reads them
+    /// (an entry that cannot be read is still an error, whatever role it was for).
+    func appointments(unit: String, role: String) throws(StoreError) -> [StoredAppointment]
 
     /// When each case of a unit's workflow opened in `[from, to)` first entered each state.
     func firstEntries(unit: String, workflow: String, openedFrom from: Instant, to: Instant) throws(StoreError)
@@ -356,6 +361,14 @@ extension CaseStore {
         _ incident: Incident, caseID: String, event: String, input: [String: Value], actor: Actor, at: Instant
     ) async throws(StoreError) {
         try record(incident, caseID: caseID, event: event, input: input, actor: actor, at: at)
+    }
+
+    public func people(unit: String, holding role: String) throws(StoreError) -> [StoredPerson] {
+        try people(unit: unit).filter { $0.roles.contains(role) }
+    }
+
+    public func appointments(unit: String, role: String) throws(StoreError) -> [StoredAppointment] {
+        try appointments(unit: unit, person: nil).filter { $0.role == role }
     }
 
     /// For a store whose reads do not wait on a network: reads in the caller's task.

@@ -263,7 +263,9 @@ extension Engine {
 }
 
 /// Who holds a notification's role where its case is: asked only when a notification is
-/// performed, person by person until one is found, with what was resolved kept in the engine's
+/// performed, person by person until one is found. The candidates of a role (the people the
+/// directory lists with it and those appointed to it) are read from the store once per
+/// directory revision, narrowed to that role there; what was resolved is kept in the engine's
 /// cache while the directory and its appointments stay as they are.
 final class Audience {
     private var memo: HolderMemo?
@@ -277,10 +279,7 @@ final class Audience {
             if let kept = engine.cache.holders.withLock({ $0 }), kept.revision == revision {
                 memo = kept
             } else {
-                let people = try engine.storeCall { () throws(StoreError) in
-                    try engine.store.people(unit: engine.program.unit)
-                }
-                memo = HolderMemo(revision: revision, people: people, appointed: try engine.appointments())
+                memo = HolderMemo(revision: revision)
             }
         }
         guard var memo else { return false }
@@ -292,12 +291,10 @@ final class Audience {
         let place: CasePlace = notice.placeProblem.map(CasePlace.unknown) ?? .at(notice.place)
         // Only a `held_by` may read the date: another role's holders hold while the directory does.
         let derived = engine.program.heldBy.contains { $0.role == role }
+        let candidates = try memo.candidates(of: role, derived: derived, engine: engine)
         let prefix = engine.program.version + "\u{0}" + role + "\u{0}" + (derived ? "\(now.seconds / 86_400)" : "")
-        for person in memo.people {
-            let appointed = memo.appointed[person.id] ?? []
-            guard derived || person.roles.contains(role) || appointed.contains(where: { $0.role == role }) else {
-                continue
-            }
+        for person in candidates.people {
+            let appointed = candidates.appointed[person.id] ?? []
             let key = prefix + "\u{0}" + person.id
             let actor: Actor?
             if let known = memo.actors[key] {
@@ -310,5 +307,46 @@ final class Audience {
             if let actor, engine.interpreter.scopeRefusal(actor, role: role, at: place) == nil { return true }
         }
         return false
+    }
+}
+
+extension HolderMemo {
+    /// The people who may hold `role`, with their lasting appointments to it: everyone for a
+    /// `held_by` role (the directory decides), else those the directory lists with it and those
+    /// appointed to it.
+    mutating func candidates(of role: String, derived: Bool, engine: Engine) throws(EngineError) -> RoleCandidates {
+        if let known = candidates[role] { return known }
+        let unit = engine.program.unit
+        let appointments = try engine.storeCall { () throws(StoreError) in
+            try engine.store.appointments(unit: unit, role: role)
+        }
+        var appointed: [String: [StoredAppointment]] = [:]
+        for appointment in appointments where appointment.end == nil && appointment.role == role {
+            appointed[appointment.person, default: []].append(appointment)
+        }
+        var people: [StoredPerson]
+        if derived {
+            people = try everyone(engine)
+        } else {
+            people = try engine.storeCall { () throws(StoreError) in try engine.store.people(unit: unit, holding: role)
+            }
+            let listed = Set(people.map(\.id))
+            let others = Set(appointed.keys).subtracting(listed)
+            if !others.isEmpty {
+                people += try everyone(engine).filter { others.contains($0.id) }
+                people.sort { $0.id < $1.id }
+            }
+        }
+        let found = RoleCandidates(people: people, appointed: appointed)
+        candidates[role] = found
+        return found
+    }
+
+    /// The whole directory, read at most once per revision.
+    private mutating func everyone(_ engine: Engine) throws(EngineError) -> [StoredPerson] {
+        if let directory { return directory }
+        let read = try engine.storeCall { () throws(StoreError) in try engine.store.people(unit: engine.program.unit) }
+        directory = read
+        return read
     }
 }

@@ -294,6 +294,21 @@ public struct Engine: Sendable {
         return loaded
     }
 
+    /// The stored case as this engine decodes it, taken from the cases it last committed or
+    /// read when it holds this one at the same version, definitions, state and time (a step
+    /// always moves the version, so that copy is the case as stored), else decoded and kept.
+    public func current(_ stored: StoredCase) throws(EngineError) -> CaseSnapshot {
+        if let kept = cache[stored.id], kept.version == stored.version, kept.unit == stored.unit,
+            kept.definitionVersion == stored.definitionVersion, kept.state == stored.state,
+            kept.updatedAt == stored.updatedAt
+        {
+            return kept
+        }
+        let decoded = try snapshot(stored)
+        cache[stored.id] = decoded
+        return decoded
+    }
+
     /// Decodes a stored case with the definitions it runs on.
     /// With `anyVersion`, a case that runs on other definitions is read with this engine's
     /// (for counting facts); a field they do not declare is then an error.
@@ -451,9 +466,17 @@ final class SnapshotCache: Sendable {
 /// far (by definitions version, role, person and, for a `held_by` role, day; `nil`: not a holder).
 struct HolderMemo: Sendable {
     var revision: Int
+    /// The candidates of each role asked about so far.
+    var candidates: [String: RoleCandidates] = [:]
+    /// The whole directory, once a `held_by` role or an appointment outside it needed it.
+    var directory: [StoredPerson]?
+    var actors: [String: Actor?] = [:]
+}
+
+/// The people who may hold a role, by id, with their lasting appointments to it.
+struct RoleCandidates: Sendable {
     var people: [StoredPerson]
     var appointed: [String: [StoredAppointment]]
-    var actors: [String: Actor?] = [:]
 }
 
 extension Engine {

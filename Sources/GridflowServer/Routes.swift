@@ -255,7 +255,6 @@ struct Routes {
                 "case \(id) is at version \(current.version), not \(expected) (If-Match)")
         }
         let values = try input(fields, engine: engine, workflow: current.workflow)
-        let view = engine.view(current, for: .person(actor), now: now)
         let next: CaseSnapshot
         let started = ContinuousClock.now
         do {
@@ -265,7 +264,8 @@ struct Routes {
             logStep(
                 context, unit: caller.unit, case: id, workflow: current.workflow, event: event, error: error,
                 since: started)
-            throw Problem.engine(error, view: view)
+            // A refusal shows the case as the caller saw it before the step.
+            throw Problem.engine(error, view: engine.view(current, for: .person(actor), now: now))
         }
         DaemonMetrics.step(unit: caller.unit, outcome: "committed", duration: ContinuousClock.now - started)
         logStep(
@@ -395,7 +395,7 @@ struct Routes {
     private func found(_ stored: StoredCase?, _ id: String, for caller: Caller) throws -> (Engine, CaseSnapshot) {
         guard let stored, stored.unit == caller.unit else { throw Problem.notFound("no case '\(id)'") }
         let engine = try daemon.engine(unit: caller.unit).on(version: stored.definitionVersion)
-        return (engine, try engine.snapshot(stored))
+        return (engine, try engine.current(stored))
     }
 
     func document(_ engine: Engine, _ snapshot: CaseSnapshot, actor: Actor, full: Bool) throws -> Reply {

@@ -362,6 +362,12 @@ public final class SQLiteCaseStore: CaseStore {
 
     /// The SQL for the person an appointment's or its end's details (the column or parameter
     /// `details`) name: `person.id`, or `person` when it is an id.
+    /// A condition on an appointment's details: its role is the text bound to `parameter`
+    /// (when that is not null), or is not a text at all.
+    static func appointmentRole(_ details: String, is parameter: String) -> String {
+        "(\(parameter) IS NULL OR json_type(\(details), '$.role') IS NOT 'text' OR json_extract(\(details), '$.role') = \(parameter))"
+    }
+
     static func appointedPerson(_ details: String) -> String {
         "COALESCE(json_extract(\(details), '$.person.id'), json_extract(\(details), '$.person'))"
     }
@@ -1159,7 +1165,33 @@ extension SQLiteCaseStore {
     /// when it names one) as ended; nothing is deleted. No table changed for this: a store made
     /// before ends existed has none, and all its appointments last.
     public func appointments(unit: String, person: String?) throws(StoreError) -> [StoredAppointment] {
+        try appointments(unit: unit, person: person, role: nil)
+    }
+
+    /// Narrowed in SQL to the role's entries, and those whose role is not a text (which the
+    /// reading then names as unreadable).
+    public func appointments(unit: String, role: String) throws(StoreError) -> [StoredAppointment] {
+        try appointments(unit: unit, person: nil, role: role)
+    }
+
+    public func people(unit: String, holding role: String) throws(StoreError) -> [StoredPerson] {
         try read { db in
+            try Row.fetchAll(
+                db.cachedStatement(
+                    sql: """
+                        SELECT * FROM people WHERE unit = ?
+                          AND EXISTS (SELECT 1 FROM json_each(people.roles) WHERE json_each.value = ?)
+                        ORDER BY id
+                        """), arguments: [unit, role]
+            ).map(Self.storedPerson)
+        }
+    }
+
+    private func appointments(unit: String, person: String?, role: String?) throws(StoreError)
+        -> [StoredAppointment]
+    {
+        let ofRole = role == nil ? "?3 IS NULL" : Self.appointmentRole("details", is: "?3")
+        return try read { db in
             // Appointments and ends, each with when it was recorded and its order among those of that instant.
             var records: [AppointmentRecord] = []
             for row in try Row.fetchAll(
@@ -1169,8 +1201,9 @@ extension SQLiteCaseStore {
                         FROM deliveries JOIN cases ON cases.id = deliveries.case_id
                         WHERE \(person == nil ? "deliveries.person IS NOT NULL AND ?2 IS NULL" : "deliveries.person = ?2")
                           AND cases.unit = ?1 AND deliveries.kind IN ('appoint', 'end_appointment')
+                          AND \(Self.appointmentRole("deliveries.details", is: "?3"))
                         ORDER BY deliveries.id
-                        """), arguments: [unit, person])
+                        """), arguments: [unit, person, role])
             {
                 records.append(
                     AppointmentRecord(
@@ -1183,8 +1216,9 @@ extension SQLiteCaseStore {
                 sql: """
                     SELECT appraisal, period, kind, details, at FROM appraisal_consequences
                     WHERE unit = ? AND kind IN ('appoint', 'end_appointment') AND (?2 IS NULL OR person = ?2)
+                      AND \(ofRole)
                     ORDER BY at, person
-                    """, arguments: [unit, person])
+                    """, arguments: [unit, person, role])
             {
                 let appraisal: String = row["appraisal"]
                 let period: String = row["period"]

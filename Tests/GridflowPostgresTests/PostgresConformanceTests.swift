@@ -215,6 +215,10 @@ import Testing
             #expect(people.last?.roles == ["auditor"])
             #expect(try same(stores) { try $0.person(unit: "rt", id: "wang") }?.roles == ["boss", "employee"])
             #expect(try same(stores) { try $0.person(unit: "rt", id: "nobody") } == nil)
+            // Those the directory lists with a role, found in the store.
+            #expect(try same(stores) { try $0.people(unit: "rt", holding: "employee") }.map(\.id) == ["wang"])
+            #expect(try same(stores) { try $0.people(unit: "rt", holding: "auditor") }.map(\.id) == ["zhao"])
+            #expect(try same(stores) { try $0.people(unit: "rt", holding: "x") }.isEmpty)
             #expect(try same(stores) { try $0.peopleCount(unit: "rt") } == 3)
             #expect(try same(stores) { try $0.people(unit: "rt", after: nil, limit: 2) }.map(\.id) == ["li", "wang"])
             #expect(try same(stores) { try $0.people(unit: "rt", after: "wang", limit: 2) }.map(\.id) == ["zhao"])
@@ -316,6 +320,12 @@ import Testing
                     == "appraisal annual 2025")
             #expect(try same(stores) { try $0.appointments(unit: "rt", person: "nobody") }.isEmpty)
             #expect(try same(stores) { try $0.appointments(unit: "other", person: nil) }.isEmpty)
+            // Narrowed to a role in the store: the same entries as the whole list filtered.
+            #expect(
+                try same(stores) { try $0.appointments(unit: "rt", role: "captain") }
+                    == all.filter { $0.role == "captain" })
+            #expect(try same(stores) { try $0.appointments(unit: "rt", role: "deputy") }.map(\.person) == ["zhao"])
+            #expect(try same(stores) { try $0.appointments(unit: "rt", role: "boss") }.isEmpty)
             // Three appointments and one end made through cases each changed the directory.
             #expect(try same(stores) { try $0.directoryRevision(unit: "rt") } == 4)
 
