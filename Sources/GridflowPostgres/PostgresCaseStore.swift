@@ -262,14 +262,6 @@ extension PostgresCaseStore {
         }
     }
 
-    public func lastEntry(_ id: String, into state: String) throws(StoreError) -> Instant? {
-        try withConnection { connection throws(StoreError) in
-            try connection.rows(
-                "SELECT at FROM steps WHERE case_id = \(id) AND to_state = \(state) ORDER BY version DESC LIMIT 1"
-            ) { row in Instant(seconds: try row.decode(Int.self)) }.first
-        }
-    }
-
     /// Each distinct value is found by one index seek after the one before (a loose index scan),
     /// as in the SQLite store: a handful of seeks however many cases the unit holds.
     public func casePlaces(unit: String) throws(StoreError) -> (

@@ -20,9 +20,6 @@ public protocol CaseStore: Sendable {
     func loadAsync(_ id: String) async throws(StoreError) -> StoredCase?
     /// The case's history, oldest first.
     func history(_ id: String) throws(StoreError) -> [StoredHistory]
-    /// When the case last entered `state`: the time of the latest step of its history that took
-    /// it there; `nil` when none did.
-    func lastEntry(_ id: String, into state: String) throws(StoreError) -> Instant?
     /// Where a unit's cases are, without counting them: the definitions versions they run on, and
     /// the workflows and states they are in, each distinct, sorted. Reads a few rows however many
     /// cases there are (an inbox asks it on every request).

@@ -353,6 +353,46 @@ public struct Engine: Sendable {
         return snapshot
     }
 
+    /// `snapshot(_:)` with only the fields `reads` names decoded, every other field null: what
+    /// a check reading a few fields needs (an inbox finding a case's place), without converting
+    /// every field of the case. Every stored key must still be a field of the workflow; the
+    /// built-in fields are the case row's, as `snapshot(_:)` gives them.
+    func snapshot(_ stored: StoredCase, reading reads: RootReads) throws(EngineError) -> CaseSnapshot {
+        // Anything else (another unit, a workflow these definitions lack) fails as `snapshot(_:)` does.
+        guard !reads.whole, stored.unit == program.unit else { return try snapshot(stored) }
+        if stored.definitionVersion != program.version {
+            let other: Engine
+            do throws(EngineError) { other = try on(version: stored.definitionVersion) } catch {
+                return try snapshot(stored)
+            }
+            return try other.snapshot(stored, reading: reads)
+        }
+        guard let workflow = program.workflow(stored.workflow) else { return try snapshot(stored) }
+        let json: JSON
+        do { json = try stored.currentFields() } catch {
+            throw EngineError(.store, "case \(stored.id) cannot be read: its fields are not valid JSON (\(error))")
+        }
+        guard case .object(let object) = json else { throw EngineError(.store, "case \(stored.id) has no fields") }
+        let type = workflow.storedType
+        var slots = [Value](repeating: .null, count: type.fields.count)
+        for (key, item) in object.entries {
+            guard let slot = type.layout.slot(of: key) else {
+                throw EngineError(.store, "case \(stored.id) cannot be read: case has no field '\(key)'")
+            }
+            guard reads.members.contains(key) else { continue }
+            do { slots[slot] = try DataBinding.value(item, as: type.fields[slot].type, path: "case.\(key)") } catch {
+                throw EngineError(.store, "case \(stored.id) cannot be read: \(error)")
+            }
+        }
+        var snapshot = CaseSnapshot(
+            id: stored.id, unit: stored.unit, workflow: stored.workflow, definitionVersion: stored.definitionVersion,
+            state: stored.state, fields: Record(layout: workflow.caseType.layout, slots: slots),
+            version: stored.version,
+            openedAt: stored.openedAt, updatedAt: stored.updatedAt, parent: stored.parent)
+        snapshot.fields = interpreter.withBuiltins(snapshot)
+        return snapshot
+    }
+
     /// Reads values stored as JSON (an incident's input, an effect's fields) with the workflow's
     /// field types; a key the workflow does not declare or a value of the wrong type is an error.
     func fieldValues(_ json: JSON, of workflow: CompiledWorkflow, what: String) throws(EngineError) -> [String: Value] {

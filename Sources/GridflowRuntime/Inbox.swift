@@ -131,21 +131,33 @@ extension Engine {
         return role != Unit.Role.system && actor.roles.contains(role)
     }
 
-    /// The task of the state `stored` is in, if it is `actor`'s.
+    /// The task of the state `stored` is in, if it is `actor`'s. Only what the check needs is
+    /// decoded: nothing for a role without a scope, the fields the workflow's `place` reads for
+    /// a scoped one, the person field for a `person:` task.
     private func task(of stored: StoredCase, for actor: Actor, now: Instant) throws(EngineError) -> TaskItem? {
         let engine = try on(version: stored.definitionVersion)
-        guard let state = engine.program.workflow(stored.workflow)?.states[stored.state], !state.final,
-            let task = state.task, Self.mayBe(task, for: actor)
+        guard let workflow = engine.program.workflow(stored.workflow), let state = workflow.states[stored.state],
+            !state.final, let task = state.task, Self.mayBe(task, for: actor)
         else { return nil }
-        let snapshot = try engine.snapshot(stored)
         let assignee: TaskItem.Assignee
         if let role = task.role {
             let interpreter = Interpreter(program: engine.program)
-            guard role != Unit.Role.system, actor.roles.contains(role),
-                interpreter.scopeRefusal(actor, role: role, at: interpreter.place(of: snapshot)) == nil
-            else { return nil }
+            guard role != Unit.Role.system, actor.roles.contains(role) else { return nil }
+            // The case's place matters only when the role has a scope and the actor scopes.
+            if engine.program.org.roleScopes[role] != nil, actor.scopes != nil {
+                let place =
+                    if let expression = workflow.place {
+                        interpreter.place(of: try engine.snapshot(stored, reading: expression.reads))
+                    } else {
+                        CasePlace.at(engine.program.org.root)
+                    }
+                guard interpreter.scopeRefusal(actor, role: role, at: place) == nil else { return nil }
+            }
             assignee = .role(role)
         } else if let field = task.personField, let slot = task.personSlot {
+            var reads = RootReads()
+            reads.members = [field]
+            let snapshot = try engine.snapshot(stored, reading: reads)
             guard case .record(let person) = snapshot.fields.slots[slot], person["id"] == .string(actor.id) else {
                 return nil
             }
@@ -153,11 +165,12 @@ extension Engine {
         } else {
             return nil
         }
-        // The step that last took the case into its state (one back into the same state starts
-        // the task again, as it starts the state's timers again).
-        let entered: Instant?
-        do { entered = try store.lastEntry(stored.id, into: stored.state) } catch { throw Self.storeFailure(error) }
-        let since = entered ?? stored.updatedAt
+        // When the case entered its state: every step's history entry goes into the state the
+        // step leaves the case in, at the time the step gives the case (`Interpreter`,
+        // `Migration`), so the latest step into the state (one back into the same state starts
+        // the task again, as it starts the state's timers again) is the case's last step, at
+        // its `updatedAt`, and nothing more is read for it.
+        let since = stored.updatedAt
         var due: Instant?
         if let span = task.due {
             do throws(CalendarError) { due = try engine.program.calendar.adding(span, to: since) } catch {

@@ -238,7 +238,11 @@ public final class CompiledWorkflow: Sendable {
         if let expression = workflow.place {
             place = CompiledPlace(
                 text: expression.text,
-                code: try Self.compile(expression.text, types.environment(anyState), nil, "place"))
+                code: try Self.compile(expression.text, types.environment(anyState), nil, "place"),
+                reads: Compiler.reads(of: expression.text, root: "case")
+                    ?? {
+                        var all = RootReads(); all.whole = true; return all
+                    }())
         } else {
             place = nil
         }
@@ -400,6 +404,9 @@ public struct CompiledPlace: Sendable {
     /// The expression as written.
     public let text: String
     let code: CompiledExpression
+    /// The fields of the case it reads (all of them when it reads `case` whole): an inbox
+    /// decodes only these to find a case's place.
+    let reads: RootReads
 }
 
 /// A workflow's `rank:`, compiled over `case`.

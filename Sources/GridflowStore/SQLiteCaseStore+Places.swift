@@ -52,14 +52,4 @@ extension SQLiteCaseStore {
             return (versions, places)
         }
     }
-
-    public func lastEntry(_ id: String, into state: String) throws(StoreError) -> Instant? {
-        try read { db in
-            try Int.fetchOne(
-                db.cachedStatement(
-                    sql: "SELECT at FROM steps WHERE case_id = ? AND to_state = ? ORDER BY version DESC LIMIT 1"),
-                arguments: [id, state]
-            ).map { Instant(seconds: $0) }
-        }
-    }
 }

@@ -939,14 +939,24 @@ public final class SQLiteCaseStore: CaseStore {
 }
 
 extension SQLiteCaseStore {
+    // The timer queries read the timers first, by `timers_by_due`, and look each one's case up
+    // (`CROSS JOIN` fixes that order): left to choose, SQLite went through every case of the
+    // unit (`cases_by_unit`) looking for its timers, a million index probes per tick in a large
+    // store, whose few timers belong to its few open cases.
+    static let dueTimersSQL = """
+        SELECT timers.* FROM timers CROSS JOIN cases ON cases.id = timers.case_id
+        WHERE cases.unit = ? AND timers.due <= ? ORDER BY timers.due, timers.id LIMIT ?
+        """
+    static let nextTimerDueSQL = """
+        SELECT timers.due FROM timers CROSS JOIN cases ON cases.id = timers.case_id
+        WHERE cases.unit = ? ORDER BY timers.due LIMIT 1
+        """
+
     public func dueTimers(unit: String, at now: Instant, limit: Int) throws(StoreError) -> [StoredTimer] {
         try read { db in
             try Row.fetchAll(
                 db,
-                sql: """
-                    SELECT timers.* FROM timers JOIN cases ON cases.id = timers.case_id
-                    WHERE cases.unit = ? AND timers.due <= ? ORDER BY timers.due, timers.id LIMIT ?
-                    """, arguments: [unit, now.seconds, limit]
+                sql: Self.dueTimersSQL, arguments: [unit, now.seconds, limit]
             ).map { row in
                 StoredTimer(
                     id: row["id"], caseID: row["case_id"], name: row["name"], event: row["event"],
@@ -959,7 +969,7 @@ extension SQLiteCaseStore {
         try read { db in
             try Int.fetchOne(
                 db,
-                sql: "SELECT MIN(timers.due) FROM timers JOIN cases ON cases.id = timers.case_id WHERE cases.unit = ?",
+                sql: Self.nextTimerDueSQL,
                 arguments: [unit]
             ).map { Instant(seconds: $0) }
         }
@@ -976,7 +986,7 @@ extension SQLiteCaseStore {
                 sql: """
                     UPDATE timers SET claimed_by = ?, claimed_until = ?
                     WHERE id IN (
-                        SELECT timers.id FROM timers JOIN cases ON cases.id = timers.case_id
+                        SELECT timers.id FROM timers CROSS JOIN cases ON cases.id = timers.case_id
                         WHERE cases.unit = ? AND timers.due <= ? AND (timers.claimed_until IS NULL OR timers.claimed_until <= ?)
                         ORDER BY timers.due, timers.id LIMIT ?)
                     RETURNING id, case_id, name, event, due

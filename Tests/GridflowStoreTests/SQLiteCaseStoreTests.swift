@@ -3,8 +3,9 @@ import GRDB
 import GridflowDefinitions
 import GridflowExpressions
 import GridflowRuntime
-import GridflowStore
 import Testing
+
+@testable import GridflowStore
 
 /// The stores on real files and databases: atomic steps, version conflicts, timers and outbox
 /// rows. The tests taking a `StoreKind` run on SQLite and PostgreSQL alike; the others are about
@@ -175,7 +176,7 @@ import Testing
     }
 
     /// An inbox reads where a unit's cases are without counting them, and when a case last
-    /// entered its state.
+    /// entered its state (its last step's time).
     @Test(arguments: StoreKind.allCases) func placesAndEntriesAreReadWithoutReadingEveryCase(_ kind: StoreKind) throws {
         try kind.with { place in try placesAndEntriesAreReadWithoutReadingEveryCase(place) }
     }
@@ -192,9 +193,15 @@ import Testing
         #expect(found.places.map(\.workflow) == ["report", "report"])
         #expect(found.places.map(\.state) == [accepted.state, opened[1].state].sorted())
         #expect(try store.casePlaces(unit: "other").places.isEmpty)
-        #expect(try store.lastEntry(opened[0].id, into: accepted.state) == later)
-        #expect(try store.lastEntry(opened[0].id, into: opened[0].state) == now)
-        #expect(try store.lastEntry(opened[1].id, into: accepted.state) == nil)
+        // An inbox takes a case's `updated_at` as when it entered its state: its last step is
+        // the latest into that state, at that time.
+        for id in opened.map(\.id) {
+            let stored = try #require(try store.load(id))
+            let last = try #require(try store.history(id).last)
+            #expect(last.to == stored.state && last.at == stored.updatedAt && last.sequence == stored.version)
+        }
+        #expect(try store.load(opened[0].id)?.updatedAt == later)
+        #expect(try store.load(opened[1].id)?.updatedAt == now)
     }
 
     /// The case list's first page is read through an index in its order, never by sorting every
@@ -214,6 +221,27 @@ import Testing
                 ).map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
             }
             #expect(plan.contains(index) && !plan.contains("TEMP B-TREE"), "\(plan)")
+        }
+    }
+
+    /// The scheduler's timer queries read the timers by due date and look up each one's case,
+    /// never every case of the unit (what a tick did with many cases and few timers).
+    @Test func timersAreReadByDueDateNotCaseByCase() throws {
+        _ = try SQLiteCaseStoreTests.store(path)
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        let queries: [(String, StatementArguments)] = [
+            (SQLiteCaseStore.dueTimersSQL, ["rt", now.seconds, 10]), (SQLiteCaseStore.nextTimerDueSQL, ["rt"]),
+        ]
+        for (sql, arguments) in queries {
+            let plan = try queue.read { db in
+                try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + sql, arguments: arguments)
+                    .map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
+            }
+            #expect(
+                plan.hasPrefix("SCAN timers USING INDEX timers_by_due")
+                    || plan.hasPrefix("SEARCH timers USING INDEX timers_by_due"), "\(plan)")
+            #expect(!plan.contains("cases_by_unit") && !plan.contains("TEMP B-TREE"), "\(plan)")
         }
     }
 
