@@ -2,9 +2,9 @@ import Foundation
 import GRDB
 import GridflowDefinitions
 import GridflowExpressions
-import GridflowRuntime
 import Testing
 
+@testable import GridflowRuntime
 @testable import GridflowStore
 
 /// The stores on real files and databases: atomic steps, version conflicts, timers and outbox
@@ -202,6 +202,28 @@ import Testing
         }
         #expect(try store.load(opened[0].id)?.updatedAt == later)
         #expect(try store.load(opened[1].id)?.updatedAt == now)
+    }
+
+    /// What an inbox decodes for a scope check: only the fields named, the others null, the
+    /// built-in ones from the case row; a stored key the workflow lacks is still an error.
+    @Test func aCaseIsDecodedOnlyInTheFieldsAskedFor() throws {
+        let store = try SQLiteCaseStoreTests.store(path)
+        let engine = Engine(program: Self.program, store: store)
+        let opened = try openCase(engine)
+        var stored = try #require(try store.load(opened.id))
+        let whole = try engine.snapshot(stored)
+        var reads = RootReads()
+        reads.members = ["summary"]
+        let part = try engine.snapshot(stored, reading: reads)
+        #expect(part.fields["summary"] == .string("x") && part.fields["summary"] == whole.fields["summary"])
+        #expect(whole.fields["reporter"] != nil && whole.fields["reporter"] != .null)
+        #expect(part.fields["reporter"] == .null)
+        #expect(part.fields["state"] == whole.fields["state"] && part.fields["id"] == whole.fields["id"])
+        reads.whole = true
+        #expect(try engine.snapshot(stored, reading: reads) == whole)
+        stored.fieldsJSON = "{\"summary\":\"x\",\"nonsense\":1}"
+        reads.whole = false
+        #expect(throws: EngineError.self) { try engine.snapshot(stored, reading: reads) }
     }
 
     /// The case list's first page is read through an index in its order, never by sorting every
