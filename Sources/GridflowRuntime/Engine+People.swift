@@ -86,6 +86,11 @@ extension Engine {
 
     /// The record of a directory entry as stored, or why it cannot be read.
     func directoryRecord(of stored: StoredPerson) throws(EngineError) -> Record {
+        // Read in one pass where the entry is of the common shapes; else (and for what is
+        // wrong with it) by the JSON reader and the binding, which give the same record.
+        if case .record(let record)? = program.personDecoder?.decode(stored.recordJSON) {
+            return Record(layout: program.types.personType.layout, slots: record.slots)
+        }
         do {
             return try directoryRecord(JSONReader.read(stored.recordJSON), path: stored.id)
         } catch let error as EngineError {

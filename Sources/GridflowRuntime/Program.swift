@@ -14,6 +14,9 @@ public final class Program: Sendable {
     public let storedPersonType: RecordType
     /// The values of person fields a record leaves out (`default:` of the unit's people fields).
     public let personDefaults: [(field: String, value: JSON)]
+    /// Reads a directory entry's stored JSON straight into a record of `storedPersonType`, its
+    /// defaults applied (`nil` when a default does not fit its field: the general path says so).
+    let personDecoder: TypedJSONDecoder?
     /// The roles the unit declares, with `system`.
     public let roleNames: Set<String>
     /// The role whose holders administer the unit through the daemon, if the unit names one.
@@ -76,6 +79,18 @@ public final class Program: Sendable {
         personDefaults = definitions.unit.peopleFields.compactMap { field in
             field.defaultNode.map { (field.name.text, $0.plainValue) }
         }
+        let storedPersonType = storedPersonType
+        var boundDefaults: [String: Value]? = [:]
+        for (field, json) in personDefaults {
+            guard let type = storedPersonType.field(field)?.type,
+                let value = try? DataBinding.value(json, as: type, path: field)
+            else {
+                boundDefaults = nil
+                break
+            }
+            boundDefaults?[field] = value
+        }
+        personDecoder = boundDefaults.map { TypedJSONDecoder(record: storedPersonType, defaults: $0) }
         var heldBy: [(role: String, condition: CompiledExpression)] = []
         for role in definitions.unit.roles {
             guard let expression = role.heldBy else { continue }
