@@ -481,6 +481,61 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
     /// The value written out in full, without an exponent or trailing zeros (`-0.05`, `1200`).
     public var description: String {
         let value = trimmed()
+        if value.mantissa.magnitude <= UInt64.max {
+            var out: [UInt8] = []
+            out.reserveCapacity(24 + value.scale)
+            value.writeTrimmed(to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        let digits = String(value.mantissa.magnitude)
+        let sign = value.mantissa < 0 ? "-" : ""
+        guard value.scale > 0 else { return sign + digits }
+        let padded = String(repeating: "0", count: max(0, value.scale - digits.count + 1)) + digits
+        let point = padded.index(padded.endIndex, offsetBy: -value.scale)
+        return sign + padded[..<point] + "." + padded[point...]
+    }
+
+    /// Appends `description` as UTF-8 bytes (for JSON and the store, without a `String` each).
+    public func write(to out: inout [UInt8]) {
+        let value = trimmed()
+        guard value.mantissa.magnitude <= UInt64.max else {
+            out.append(contentsOf: value.description.utf8)
+            return
+        }
+        value.writeTrimmed(to: &out)
+    }
+
+    /// `description` of a trimmed number whose mantissa fits 64 bits: the sign, the digits, and
+    /// the point `scale` digits from the right (zeros in front so that a digit precedes it).
+    private func writeTrimmed(to out: inout [UInt8]) {
+        var magnitude = UInt64(mantissa.magnitude)
+        if mantissa < 0 { out.append(UInt8(ascii: "-")) }
+        // 20 digits hold any UInt64; a scale beyond them is zeros in front.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            var start = 20
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+            } while magnitude > 0
+            let count = 20 - start
+            guard scale > 0 else {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<20]))
+                return
+            }
+            // As many zeros in front as make the digits scale + 1 long.
+            let zeros = max(0, scale - count + 1)
+            let total = zeros + count
+            for index in 0..<total {
+                if index == total - scale { out.append(UInt8(ascii: ".")) }
+                out.append(index < zeros ? UInt8(ascii: "0") : buffer[start + index - zeros])
+            }
+        }
+    }
+
+    /// The text as `description` made it before the 64-bit path (the reference, for tests).
+    var referenceDescription: String {
+        let value = trimmed()
         let digits = String(value.mantissa.magnitude)
         let sign = value.mantissa < 0 ? "-" : ""
         guard value.scale > 0 else { return sign + digits }

@@ -86,7 +86,7 @@ public enum ValueJSON {
         if number.scale == 0, let whole = Int(exactly: number.mantissa) {
             DecimalText.write(whole, to: &out)
         } else {
-            out.append(contentsOf: number.description.utf8)
+            number.write(to: &out)
         }
     }
 

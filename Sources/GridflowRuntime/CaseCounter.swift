@@ -542,7 +542,7 @@ public struct CaseCounter {
         mutating func word(_ text: StaticString) throws(Undecided) {
             let count = text.utf8CodeUnitCount
             guard position + count <= bytes.count else { throw Undecided() }
-            for index in 0..<count where bytes[position + index] != text.utf8Start[index] { throw Undecided() }
+            guard memcmp(bytes.baseAddress! + position, text.utf8Start, count) == 0 else { throw Undecided() }
             position += count
         }
 

@@ -198,4 +198,23 @@ import Testing
         #expect(Number(mantissa: 5, scale: 77) == n("1e-76"))
         #expect(Number(mantissa: Int128.max, scale: 1).description == "17014118346046923173168730371588410573")
     }
+
+    /// The text of a number written byte by byte (64-bit mantissas) is the text it had.
+    @Test func writesTheTextItHad() {
+        var random = SplitMix64(state: 7)
+        var cases: [Number] = [.zero, Number(1), Number(-1), Number(Int.max), Number(Int.min)]
+        for _ in 0..<3_000 {
+            let bits = Int(random.next() % 128)
+            var mantissa = Int128(truncatingIfNeeded: random.next()) << 64 | Int128(random.next())
+            mantissa = bits == 0 ? 0 : mantissa >> (128 - bits)
+            if mantissa.magnitude >= Number.power(38).magnitude { mantissa %= Number.power(38) }
+            cases.append(Number(unchecked: mantissa, scale: Int(random.next() % 77)))
+        }
+        for number in cases {
+            #expect(number.description == number.referenceDescription)
+            var out: [UInt8] = []
+            number.write(to: &out)
+            #expect(String(decoding: out, as: UTF8.self) == number.referenceDescription)
+        }
+    }
 }
