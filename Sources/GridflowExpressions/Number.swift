@@ -487,12 +487,7 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
             value.writeTrimmed(to: &out)
             return String(decoding: out, as: UTF8.self)
         }
-        let digits = String(value.mantissa.magnitude)
-        let sign = value.mantissa < 0 ? "-" : ""
-        guard value.scale > 0 else { return sign + digits }
-        let padded = String(repeating: "0", count: max(0, value.scale - digits.count + 1)) + digits
-        let point = padded.index(padded.endIndex, offsetBy: -value.scale)
-        return sign + padded[..<point] + "." + padded[point...]
+        return referenceDescription
     }
 
     /// Appends `description` as UTF-8 bytes (for JSON and the store, without a `String` each).
@@ -533,7 +528,8 @@ public struct Number: Sendable, Hashable, Comparable, CustomStringConvertible {
         }
     }
 
-    /// The text as `description` made it before the 64-bit path (the reference, for tests).
+    /// The text made with whole-number strings: `description`'s path for a mantissa over 64
+    /// bits, and the reference its byte path is tested against.
     var referenceDescription: String {
         let value = trimmed()
         let digits = String(value.mantissa.magnitude)

@@ -321,7 +321,7 @@ extension HolderMemo {
             try engine.store.appointments(unit: unit, role: role)
         }
         var appointed: [String: [StoredAppointment]] = [:]
-        for appointment in appointments where appointment.end == nil && appointment.role == role {
+        for appointment in appointments where appointment.end == nil {
             appointed[appointment.person, default: []].append(appointment)
         }
         var people: [StoredPerson]
