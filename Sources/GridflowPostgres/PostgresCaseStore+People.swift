@@ -41,12 +41,29 @@ extension PostgresCaseStore {
         }
     }
 
+    public func directoryStamp(unit: String, person: String) throws(StoreError) -> DirectoryStamp {
+        try withConnection { connection throws(StoreError) in
+            try connection.rows(
+                """
+                SELECT COALESCE((SELECT value FROM counters WHERE name = \("people:" + unit)), 0),
+                       COALESCE((SELECT MAX(id) FROM deliveries WHERE person = \(person)), 0)
+                """
+            ) { row in
+                let (people, appointments) = try row.decode((Int, Int).self)
+                return DirectoryStamp(people: people, appointments: appointments)
+            }.first ?? DirectoryStamp(people: 0, appointments: 0)
+        }
+    }
+
+    /// An import changes both the unit's directory revision and its people counter.
     static func bumpDirectory(unit: String, _ connection: Connection) throws(StoreError) {
-        try connection.execute(
-            """
-            INSERT INTO counters (name, value) VALUES (\("directory:" + unit), 1)
-            ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
-            """)
+        for name in ["directory:" + unit, "people:" + unit] {
+            try connection.execute(
+                """
+                INSERT INTO counters (name, value) VALUES (\(name), 1)
+                ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
+                """)
+        }
     }
 
     /// People go in by a thousand per statement (`unnest` of three arrays); a person listed twice

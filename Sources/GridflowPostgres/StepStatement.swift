@@ -222,14 +222,15 @@ struct LoadCase: PostgresPreparedStatement {
     }
 }
 
-/// A token with its unit's active deployment and directory revision
+/// A token with its unit's active deployment and its person's directory stamp
 /// (`PostgresCaseStore.tokenFacts`).
 struct TokenFactsQuery: PostgresPreparedStatement {
-    static let name = "gridflow_token_facts_1"
+    static let name = "gridflow_token_facts_2"
     static let sql = """
         SELECT \(PostgresCaseStore.tokenColumns),
                (SELECT version FROM active_deployments a WHERE a.unit = t.unit),
-               COALESCE((SELECT value FROM counters c WHERE c.name = 'directory:' || t.unit), 0)
+               COALESCE((SELECT value FROM counters c WHERE c.name = 'people:' || t.unit), 0),
+               COALESCE((SELECT MAX(id) FROM deliveries d WHERE d.person = t.person), 0)
         FROM api_tokens t WHERE secret_sha256 = $1
         """
     static let bindingDataTypes: [PostgresDataType] = [.text]
@@ -243,13 +244,13 @@ struct TokenFactsQuery: PostgresPreparedStatement {
     }
 
     func decodeRow(_ row: PostgresRow) throws -> TokenFacts {
-        let (id, secretHash, unit, person, admin, label, createdAt, expiresAt, revokedAt, active, revision) =
-            try row.decode((String, String, String, String, Bool, String?, Int, Int?, Int?, String?, Int).self)
+        let (id, secretHash, unit, person, admin, label, createdAt, expiresAt, revokedAt, active, people, appointed) =
+            try row.decode((String, String, String, String, Bool, String?, Int, Int?, Int?, String?, Int, Int).self)
         return TokenFacts(
             token: StoredToken(
                 id: id, secretHash: secretHash, unit: unit, person: person, admin: admin, label: label,
                 createdAt: Instant(seconds: createdAt), expiresAt: expiresAt.map(Instant.init(seconds:)),
                 revokedAt: revokedAt.map(Instant.init(seconds:))),
-            activeDeployment: active, directoryRevision: revision)
+            activeDeployment: active, personStamp: DirectoryStamp(people: people, appointments: appointed))
     }
 }

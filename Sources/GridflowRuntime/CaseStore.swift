@@ -90,6 +90,10 @@ public protocol CaseStore: Sendable {
     /// A number that changes whenever the unit's directory or its appointments change (an
     /// import, an appointment made or ended): what was read of them holds while it stays.
     func directoryRevision(unit: String) throws(StoreError) -> Int
+    /// What the actor of one person stands on in the store: it changes when the unit's people
+    /// are imported and when a case appoints the person or ends an appointment of theirs, and
+    /// stays when others are appointed (unlike `directoryRevision`).
+    func directoryStamp(unit: String, person: String) throws(StoreError) -> DirectoryStamp
     /// Whether a unit's directory has anyone.
     func hasPeople(unit: String) throws(StoreError) -> Bool
     /// Adds or updates people in a unit's directory, all in one transaction; with `replacing`,
@@ -343,7 +347,7 @@ extension CaseStore {
         guard let token = try token(hash: hash) else { return nil }
         return TokenFacts(
             token: token, activeDeployment: try activeDeployment(unit: token.unit),
-            directoryRevision: try directoryRevision(unit: token.unit))
+            personStamp: try directoryStamp(unit: token.unit, person: token.person))
     }
 
     /// The embedded store has no way to hear of other processes' writes: schedulers poll.

@@ -39,18 +39,34 @@ public struct StoredToken: Sendable, Hashable {
 
 /// Who a valid token speaks for. The person's roles are not here: they come from the unit's
 /// directory when the request is handled, never from the token or the request.
-/// A token with what a request of its holder reads next: its unit's active deployment and
-/// directory revision, read together with it (`CaseStore.tokenFacts(hash:)`).
+/// A token with what a request of its holder reads next: its unit's active deployment and the
+/// directory stamp of its person, read together with it (`CaseStore.tokenFacts(hash:)`).
 public struct TokenFacts: Sendable, Hashable {
     public var token: StoredToken
     /// The unit's active deployment's version, `nil` when it has none.
     public var activeDeployment: String?
-    public var directoryRevision: Int
+    /// `CaseStore.directoryStamp(unit:person:)` of the token's unit and person.
+    public var personStamp: DirectoryStamp
 
-    public init(token: StoredToken, activeDeployment: String?, directoryRevision: Int) {
+    public init(token: StoredToken, activeDeployment: String?, personStamp: DirectoryStamp) {
         self.token = token
         self.activeDeployment = activeDeployment
-        self.directoryRevision = directoryRevision
+        self.personStamp = personStamp
+    }
+}
+
+/// What a person's actor (roles, record, scopes) stands on in a unit's store: while it stays,
+/// an actor made from the store holds (for the same definitions and day).
+public struct DirectoryStamp: Sendable, Hashable {
+    /// How often the unit's people were imported (a counter `people:UNIT`).
+    public var people: Int
+    /// The last appointment, or end of one, a case recorded for the person (the delivery's id;
+    /// deliveries are only ever added), 0 when none.
+    public var appointments: Int
+
+    public init(people: Int, appointments: Int) {
+        self.people = people
+        self.appointments = appointments
     }
 }
 

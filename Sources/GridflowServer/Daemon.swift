@@ -10,7 +10,7 @@ public final class Daemon: Sendable {
     public let store: any CaseStore
     let catalog: DeploymentCatalog
     private let engines = Mutex<[String: Engine]>([:])
-    private let actors = Mutex<[String: (revision: Int, day: Int, actor: Actor)]>([:])
+    private let actors = Mutex<[String: (stamp: DirectoryStamp, day: Int, actor: Actor)]>([:])
     private let stopping = Atomic<Bool>(false)
     /// Wakes the scheduler early: a step may have added a timer or an effect.
     let wake = Wakeup()
@@ -74,26 +74,27 @@ public final class Daemon: Sendable {
 
     /// A caller as the engine acts for them: their roles (listed, derived by `held_by`,
     /// appointed) and scopes. Kept per unit, definitions version, person and day while the
-    /// unit's directory revision stays (an import, an appointment made or ended changes it):
-    /// one small read per request instead of the person, their appointments and their record.
+    /// person's directory stamp stays (an import, an appointment of theirs made or ended
+    /// changes it; another person's appointment does not): no read of the person, their
+    /// appointments and their record per request.
     func actor(_ engine: Engine, _ person: String, now: Instant) throws(EngineError) -> Actor {
-        let revision: Int
-        if let known = RequestFacts.current?.takeDirectoryRevision(unit: engine.program.unit) {
-            revision = known
+        let stamp: DirectoryStamp
+        if let known = RequestFacts.current?.takePersonStamp(unit: engine.program.unit, person: person) {
+            stamp = known
         } else {
-            do { revision = try store.directoryRevision(unit: engine.program.unit) } catch {
+            do { stamp = try store.directoryStamp(unit: engine.program.unit, person: person) } catch {
                 throw EngineError(.store, error.message)
             }
         }
         let key = engine.program.unit + "\u{0}" + engine.program.version + "\u{0}" + person
         let day = now.seconds / 86_400
-        if let known = actors.withLock({ $0[key] }), known.revision == revision, known.day == day {
+        if let known = actors.withLock({ $0[key] }), known.stamp == stamp, known.day == day {
             return known.actor
         }
         let actor = try engine.actor(person, roles: [], now: now)
         actors.withLock { cache in
             if cache.count > 10_000 { cache.removeAll(keepingCapacity: true) }
-            cache[key] = (revision, day, actor)
+            cache[key] = (stamp, day, actor)
         }
         return actor
     }

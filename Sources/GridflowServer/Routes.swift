@@ -71,21 +71,23 @@ struct GateMiddleware: RouterMiddleware {
     }
 }
 
-/// What was read with a request's token (its unit's active deployment and directory revision),
-/// so the request need not read them again: each is taken once, by the first call that needs
-/// it (`Daemon.engine(unit:)`, `Daemon.actor`), as if it read the store then; later calls in the
-/// same request (after a deployment or an import it made) read the store.
+/// What was read with a request's token (its unit's active deployment, its person's directory
+/// stamp), so the request need not read them again: each is taken once, by the first call that
+/// needs it (`Daemon.engine(unit:)`, `Daemon.actor`), as if it read the store then; later calls
+/// in the same request (after a deployment or an import it made) read the store.
 final class RequestFacts: Sendable {
     @TaskLocal static var current: RequestFacts?
 
     private let unit: String
+    private let person: String
     private let activeDeployment: Mutex<String??>
-    private let directoryRevision: Mutex<Int?>
+    private let personStamp: Mutex<DirectoryStamp?>
 
     init(_ facts: TokenFacts) {
         unit = facts.token.unit
+        person = facts.token.person
         activeDeployment = Mutex(.some(facts.activeDeployment))
-        directoryRevision = Mutex(facts.directoryRevision)
+        personStamp = Mutex(facts.personStamp)
     }
 
     /// The unit's active deployment as read with the token (itself `nil` when there was none),
@@ -98,11 +100,11 @@ final class RequestFacts: Sendable {
         }
     }
 
-    /// The unit's directory revision as read with the token, or `nil` when it was taken already
-    /// or `unit` is another.
-    func takeDirectoryRevision(unit: String) -> Int? {
-        guard unit == self.unit else { return nil }
-        return directoryRevision.withLock { value in
+    /// The directory stamp of the token's person as read with the token, or `nil` when it was
+    /// taken already or `unit` or `person` is another.
+    func takePersonStamp(unit: String, person: String) -> DirectoryStamp? {
+        guard unit == self.unit, person == self.person else { return nil }
+        return personStamp.withLock { value in
             defer { value = nil }
             return value
         }

@@ -43,8 +43,8 @@ extension SQLiteCaseStore {
         }
     }
 
-    /// The token with its unit's active deployment and directory revision, in one read
-    /// transaction (one snapshot, one trip to the reader pool).
+    /// The token with its unit's active deployment and its person's directory stamp, in one
+    /// read transaction (one snapshot, one trip to the reader pool).
     public func tokenFacts(hash: String) throws(StoreError) -> TokenFacts? {
         try read { db in
             guard
@@ -55,11 +55,9 @@ extension SQLiteCaseStore {
             let active = try String.fetchOne(
                 db.cachedStatement(sql: "SELECT version FROM active_deployments WHERE unit = ?"),
                 arguments: [token.unit])
-            let revision =
-                try Int.fetchOne(
-                    db.cachedStatement(sql: "SELECT value FROM counters WHERE name = ?"),
-                    arguments: ["directory:" + token.unit]) ?? 0
-            return TokenFacts(token: token, activeDeployment: active, directoryRevision: revision)
+            return TokenFacts(
+                token: token, activeDeployment: active,
+                personStamp: try Self.directoryStamp(unit: token.unit, person: token.person, db))
         }
     }
 

@@ -382,9 +382,22 @@ public final class SQLiteCaseStore: CaseStore {
         }
     }
 
+    /// One read transaction on a reader connection. GRDB's own `read` begins and commits it with
+    /// statements it prepares again each time, which on the daemon's request path cost more than
+    /// the reads themselves; these are cached on the connection.
     func read<T>(_ body: (Database) throws -> T) throws(StoreError) -> T {
         do {
-            return try pool.read(body)
+            return try pool.unsafeRead { db in
+                try db.cachedStatement(sql: "BEGIN DEFERRED TRANSACTION").execute()
+                do {
+                    let value = try body(db)
+                    try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+                    return value
+                } catch {
+                    if db.isInsideTransaction { try? db.cachedStatement(sql: "ROLLBACK TRANSACTION").execute() }
+                    throw error
+                }
+            }
         } catch {
             throw file.error(error)
         }
@@ -673,7 +686,7 @@ public final class SQLiteCaseStore: CaseStore {
             }
             if db.changesCount == 0 {
                 let stored = try Int.fetchOne(
-                    db, sql: "SELECT version FROM cases WHERE id = ?", arguments: [next.id])
+                    db.cachedStatement(sql: "SELECT version FROM cases WHERE id = ?"), arguments: [next.id])
                 throw StoreError(
                     .conflict,
                     stored == nil
@@ -891,7 +904,9 @@ public final class SQLiteCaseStore: CaseStore {
 
     public func history(_ id: String) throws(StoreError) -> [StoredHistory] {
         try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM steps WHERE case_id = ? ORDER BY version", arguments: [id]).map {
+            try Row.fetchAll(
+                db.cachedStatement(sql: "SELECT * FROM steps WHERE case_id = ? ORDER BY version"), arguments: [id]
+            ).map {
                 row in
                 StoredHistory(
                     sequence: row["version"], at: Instant(seconds: row["at"]), actor: row["actor"],
@@ -955,8 +970,7 @@ extension SQLiteCaseStore {
     public func dueTimers(unit: String, at now: Instant, limit: Int) throws(StoreError) -> [StoredTimer] {
         try read { db in
             try Row.fetchAll(
-                db,
-                sql: Self.dueTimersSQL, arguments: [unit, now.seconds, limit]
+                db.cachedStatement(sql: Self.dueTimersSQL), arguments: [unit, now.seconds, limit]
             ).map { row in
                 StoredTimer(
                     id: row["id"], caseID: row["case_id"], name: row["name"], event: row["event"],
@@ -967,11 +981,9 @@ extension SQLiteCaseStore {
 
     public func nextTimerDue(unit: String) throws(StoreError) -> Instant? {
         try read { db in
-            try Int.fetchOne(
-                db,
-                sql: Self.nextTimerDueSQL,
-                arguments: [unit]
-            ).map { Instant(seconds: $0) }
+            try Int.fetchOne(db.cachedStatement(sql: Self.nextTimerDueSQL), arguments: [unit]).map {
+                Instant(seconds: $0)
+            }
         }
     }
 
@@ -982,15 +994,15 @@ extension SQLiteCaseStore {
         guard try !dueTimers(unit: unit, at: now, limit: 1).isEmpty else { return [] }
         return try write { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    UPDATE timers SET claimed_by = ?, claimed_until = ?
-                    WHERE id IN (
-                        SELECT timers.id FROM timers CROSS JOIN cases ON cases.id = timers.case_id
-                        WHERE cases.unit = ? AND timers.due <= ? AND (timers.claimed_until IS NULL OR timers.claimed_until <= ?)
-                        ORDER BY timers.due, timers.id LIMIT ?)
-                    RETURNING id, case_id, name, event, due
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        UPDATE timers SET claimed_by = ?, claimed_until = ?
+                        WHERE id IN (
+                            SELECT timers.id FROM timers CROSS JOIN cases ON cases.id = timers.case_id
+                            WHERE cases.unit = ? AND timers.due <= ? AND (timers.claimed_until IS NULL OR timers.claimed_until <= ?)
+                            ORDER BY timers.due, timers.id LIMIT ?)
+                        RETURNING id, case_id, name, event, due
+                        """),
                 arguments: [claim.claimant, now.seconds + claim.seconds, unit, now.seconds, now.seconds, limit]
             ).map { row in
                 StoredTimer(
@@ -1006,16 +1018,16 @@ extension SQLiteCaseStore {
         guard try !pendingEffects(unit: unit, limit: 1).isEmpty else { return [] }
         return try write { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    UPDATE outbox SET claimed_by = ?, claimed_until = ?
-                    WHERE id IN (
-                        SELECT outbox.id FROM outbox JOIN cases ON cases.id = outbox.case_id
-                        WHERE cases.unit = ? AND outbox.done_at IS NULL
-                          AND (outbox.claimed_until IS NULL OR outbox.claimed_until <= ?)
-                        ORDER BY outbox.id LIMIT ?)
-                    RETURNING id, case_id, effect, created_at
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        UPDATE outbox SET claimed_by = ?, claimed_until = ?
+                        WHERE id IN (
+                            SELECT outbox.id FROM outbox JOIN cases ON cases.id = outbox.case_id
+                            WHERE cases.unit = ? AND outbox.done_at IS NULL
+                              AND (outbox.claimed_until IS NULL OR outbox.claimed_until <= ?)
+                            ORDER BY outbox.id LIMIT ?)
+                        RETURNING id, case_id, effect, created_at
+                        """),
                 arguments: [claim.claimant, now.seconds + claim.seconds, unit, now.seconds, limit]
             ).map {
                 StoredEffect(
@@ -1026,17 +1038,17 @@ extension SQLiteCaseStore {
     }
 
     public func deleteTimer(_ id: Int) throws(StoreError) {
-        try groupWrite { db in try db.execute(sql: "DELETE FROM timers WHERE id = ?", arguments: [id]) }
+        try groupWrite { db in try Self.run(db, sql: "DELETE FROM timers WHERE id = ?", arguments: [id]) }
     }
 
     public func pendingEffects(unit: String, limit: Int) throws(StoreError) -> [StoredEffect] {
         try read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT outbox.* FROM outbox JOIN cases ON cases.id = outbox.case_id
-                    WHERE cases.unit = ? AND outbox.done_at IS NULL ORDER BY outbox.id LIMIT ?
-                    """, arguments: [unit, limit]
+                db.cachedStatement(
+                    sql: """
+                        SELECT outbox.* FROM outbox JOIN cases ON cases.id = outbox.case_id
+                        WHERE cases.unit = ? AND outbox.done_at IS NULL ORDER BY outbox.id LIMIT ?
+                        """), arguments: [unit, limit]
             )
             .map {
                 StoredEffect(
@@ -1052,14 +1064,14 @@ extension SQLiteCaseStore {
         let now = step?.history.at.seconds ?? delivery?.at?.seconds ?? Int(Date().timeIntervalSince1970)
         let encoded = step.map(EncodedStep.init)
         try groupWrite { db in
-            try db.execute(
-                sql: "UPDATE outbox SET done_at = ? WHERE id = ? AND done_at IS NULL", arguments: [now, effect.id])
+            try Self.run(
+                db, sql: "UPDATE outbox SET done_at = ? WHERE id = ? AND done_at IS NULL", arguments: [now, effect.id])
             guard db.changesCount == 1 else {
                 throw StoreError(.conflict, "effect #\(effect.id) of case \(effect.caseID) was performed already")
             }
             if let delivery {
-                try db.execute(
-                    sql: "INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (?, ?, ?, ?, ?)",
+                try Self.run(
+                    db, sql: "INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (?, ?, ?, ?, ?)",
                     arguments: [
                         effect.id, delivery.kind, delivery.caseID, delivery.detailsJSON, delivery.at?.seconds ?? now,
                     ])
@@ -1115,17 +1127,38 @@ extension SQLiteCaseStore {
 
     public func directoryRevision(unit: String) throws(StoreError) -> Int {
         try read { db in
-            try Int.fetchOne(db, sql: "SELECT value FROM counters WHERE name = ?", arguments: ["directory:" + unit])
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM counters WHERE name = ?"), arguments: ["directory:" + unit])
                 ?? 0
         }
     }
 
+    public func directoryStamp(unit: String, person: String) throws(StoreError) -> DirectoryStamp {
+        try read { db in try Self.directoryStamp(unit: unit, person: person, db) }
+    }
+
+    /// Two index lookups: the counter, and the person's last appointment delivery (the
+    /// `person` column is set for appointments and their ends only).
+    static func directoryStamp(unit: String, person: String, _ db: Database) throws -> DirectoryStamp {
+        let people =
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT value FROM counters WHERE name = ?"), arguments: ["people:" + unit])
+            ?? 0
+        let appointments =
+            try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT MAX(id) FROM deliveries WHERE person = ?"), arguments: [person]) ?? 0
+        return DirectoryStamp(people: people, appointments: appointments)
+    }
+
+    /// An import changes both the unit's directory revision and its people counter.
     static func bumpDirectory(unit: String, _ db: Database) throws {
-        try run(
-            db,
-            sql: """
-                INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1
-                """, arguments: ["directory:" + unit])
+        for name in ["directory:" + unit, "people:" + unit] {
+            try run(
+                db,
+                sql: """
+                    INSERT INTO counters (name, value) VALUES (?, 1) ON CONFLICT (name) DO UPDATE SET value = value + 1
+                    """, arguments: [name])
+        }
     }
 
     public func importPeople(unit: String, _ people: [StoredPerson], replacing: Bool) throws(StoreError) {
@@ -1222,13 +1255,13 @@ extension SQLiteCaseStore {
                         source: row["case_id"]))
             }
             for row in try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT appraisal, period, kind, details, at FROM appraisal_consequences
-                    WHERE unit = ? AND kind IN ('appoint', 'end_appointment') AND (?2 IS NULL OR person = ?2)
-                      AND \(ofRole)
-                    ORDER BY at, person
-                    """, arguments: [unit, person, role])
+                db.cachedStatement(
+                    sql: """
+                        SELECT appraisal, period, kind, details, at FROM appraisal_consequences
+                        WHERE unit = ? AND kind IN ('appoint', 'end_appointment') AND (?2 IS NULL OR person = ?2)
+                          AND \(ofRole)
+                        ORDER BY at, person
+                        """), arguments: [unit, person, role])
             {
                 let appraisal: String = row["appraisal"]
                 let period: String = row["period"]
@@ -1426,12 +1459,15 @@ extension SQLiteCaseStore {
     }
 
     public func deployedUnits() throws(StoreError) -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT unit FROM active_deployments ORDER BY unit") }
+        try read { db in
+            try String.fetchAll(db.cachedStatement(sql: "SELECT unit FROM active_deployments ORDER BY unit"))
+        }
     }
 
     public func activeDeployment(unit: String) throws(StoreError) -> String? {
         try read { db in
-            try String.fetchOne(db, sql: "SELECT version FROM active_deployments WHERE unit = ?", arguments: [unit])
+            try String.fetchOne(
+                db.cachedStatement(sql: "SELECT version FROM active_deployments WHERE unit = ?"), arguments: [unit])
         }
     }
 

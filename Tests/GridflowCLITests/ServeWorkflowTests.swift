@@ -122,6 +122,11 @@ extension ServeTests {
         // Another unit's token sees nothing of the case; the Party branch may not take step 1.
         #expect(try http("GET", base, "/v1/cases/\(id)", token: oil["zhang"]).status == 404)
         #expect(try step(base, id, "approve", try #require(oil["zhang"]), ["branch_opinion": "同意"]).status == 404)
+        // The candidate (whose actor the daemon now keeps) supervises nothing yet.
+        let clue =
+            #"{"workflow": "clue_handover", "fields": {"team": "haicheng_central_grid", "clue": "线索", "registration_no": "X-1"}}"#
+        let tooSoon = try http("POST", base, "/v1/units/telecom/cases", token: tokens["wang"], body: clue)
+        #expect(tooSoon.status == 422 && tooSoon.body["reason"] as? String == "not-permitted", "\(tooSoon.body)")
         let early = try step(base, id, "approve", try #require(tokens["huang"]), ["branch_opinion": "同意"])
         #expect(early.status == 422 && early.body["reason"] as? String == "not-permitted", "\(early.body)")
 
@@ -161,6 +166,15 @@ extension ServeTests {
         }
         let done = try http("GET", base, "/v1/cases/\(id)", token: tokens["he"])
         #expect(done.body["state"] as? String == "appointed" && done.body["actions"] as? [String] == [])
+        // Once the daemon performed the appointment the last step asked for, wang acts as the
+        // grid's supervisor: the kept actor did not outlive it.
+        var handedOver = try http("POST", base, "/v1/units/telecom/cases", token: tokens["wang"], body: clue)
+        let deadline = Date().addingTimeInterval(20)
+        while handedOver.status != 201 && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            handedOver = try http("POST", base, "/v1/units/telecom/cases", token: tokens["wang"], body: clue)
+        }
+        #expect(handedOver.status == 201, "\(handedOver.body)")
 
         // An oilfield issue from open to closed: reported, classified, claimed, rectified,
         // answered, confirmed by the reporter.

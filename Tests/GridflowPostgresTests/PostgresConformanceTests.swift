@@ -180,7 +180,11 @@ import Testing
             for store in stores {
                 try store.saveToken(token)
                 let facts = try await store.tokenFactsAsync(hash: token.secretHash)
-                #expect(facts == TokenFacts(token: token, activeDeployment: nil, directoryRevision: 0))
+                #expect(
+                    facts
+                        == TokenFacts(
+                            token: token, activeDeployment: nil, personStamp: DirectoryStamp(people: 0, appointments: 0)
+                        ))
                 #expect(try await store.tokenFactsAsync(hash: TokenAuthority.hash("gf_two")) == nil)
             }
         }
@@ -328,6 +332,19 @@ import Testing
             #expect(try same(stores) { try $0.appointments(unit: "rt", role: "boss") }.isEmpty)
             // Three appointments and one end made through cases each changed the directory.
             #expect(try same(stores) { try $0.directoryRevision(unit: "rt") } == 4)
+            // A person's stamp moves with their own appointments (the last delivery's id), not
+            // with others'; an import moves everyone's.
+            var stamps: [DirectoryStamp] = []
+            for person in ["li", "wang", "zhao", "nobody"] {
+                stamps.append(try same(stores) { try $0.directoryStamp(unit: "rt", person: person) })
+            }
+            #expect(stamps.map(\.appointments) == [5, 2, 0, 0] && stamps.allSatisfy { $0.people == 0 })
+            try onBoth(stores) {
+                try $0.importPeople(unit: "rt", [Self.person("sun", [], name: "孙")], replacing: false)
+            }
+            #expect(
+                try same(stores) { try $0.directoryStamp(unit: "rt", person: "li") }
+                    == DirectoryStamp(people: 1, appointments: 5))
 
             // A record naming no role is an error on both stores that names the record, never
             // its details (they name a person).

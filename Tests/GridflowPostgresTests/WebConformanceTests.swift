@@ -215,7 +215,10 @@ import Testing
             )
             // Read with its unit's active deployment and directory revision (none yet: nil, 0).
             let bare = try pair.value { store throws(StoreError) in try store.tokenFacts(hash: second.secretHash) }
-            #expect(bare == TokenFacts(token: second, activeDeployment: nil, directoryRevision: 0))
+            #expect(
+                bare
+                    == TokenFacts(
+                        token: second, activeDeployment: nil, personStamp: DirectoryStamp(people: 0, appointments: 0)))
             pair.done { store throws(StoreError) in
                 _ = try store.deploy(
                     StoredDeployment(
@@ -226,7 +229,9 @@ import Testing
                     replacing: false)
             }
             let facts = try pair.value { store throws(StoreError) in try store.tokenFacts(hash: second.secretHash) }
-            #expect(facts?.activeDeployment == "v7" && facts?.directoryRevision == 1 && facts?.token == second)
+            #expect(
+                facts?.activeDeployment == "v7" && facts?.personStamp == DirectoryStamp(people: 1, appointments: 0)
+                    && facts?.token == second)
             #expect(
                 try pair.value { store throws(StoreError) in try store.tokenFacts(hash: TokenAuthority.hash("gf_x")) }
                     == nil)

@@ -14,18 +14,22 @@ struct RequestFactsTests {
     }
 
     @Test func eachFactIsTakenOnceAndOnlyForTheTokensUnit() {
-        let facts = RequestFacts(
-            TokenFacts(token: Self.token(unit: "rt"), activeDeployment: "v1", directoryRevision: 3))
+        let stamp = DirectoryStamp(people: 3, appointments: 17)
+        let facts = RequestFacts(TokenFacts(token: Self.token(unit: "rt"), activeDeployment: "v1", personStamp: stamp))
         #expect(facts.takeActiveDeployment(unit: "other") == nil)
-        #expect(facts.takeDirectoryRevision(unit: "other") == nil)
+        #expect(facts.takePersonStamp(unit: "other", person: "wang") == nil)
+        #expect(facts.takePersonStamp(unit: "rt", person: "li") == nil)
         #expect(facts.takeActiveDeployment(unit: "rt") == .some("v1"))
         #expect(facts.takeActiveDeployment(unit: "rt") == nil)
-        #expect(facts.takeDirectoryRevision(unit: "rt") == 3)
-        #expect(facts.takeDirectoryRevision(unit: "rt") == nil)
+        #expect(facts.takePersonStamp(unit: "rt", person: "wang") == stamp)
+        #expect(facts.takePersonStamp(unit: "rt", person: "wang") == nil)
     }
 
     @Test func aUnitWithNoDeploymentIsAFactToo() {
-        let facts = RequestFacts(TokenFacts(token: Self.token(unit: "rt"), activeDeployment: nil, directoryRevision: 0))
+        let facts = RequestFacts(
+            TokenFacts(
+                token: Self.token(unit: "rt"), activeDeployment: nil,
+                personStamp: DirectoryStamp(people: 0, appointments: 0)))
         // Known to have none (`.some(nil)`), not unknown (`nil`): the request need not read it.
         #expect(facts.takeActiveDeployment(unit: "rt") == .some(nil))
         #expect(facts.takeActiveDeployment(unit: "rt") == nil)
