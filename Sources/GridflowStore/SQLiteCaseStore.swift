@@ -89,7 +89,7 @@ public final class SQLiteCaseStore: CaseStore {
                 if !created { try file.checkFormat(Self.migrator) }
             }
             self.created = created
-            self.pool = try Self.openPool(file, configuration)
+            self.pool = try Self.openPool(file, configuration, durability)
         } catch {
             // What a failure of the disk left goes; after other failures (a busy store) the
             // files may be another process's.
@@ -99,10 +99,16 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     /// The connections to an existing store, its migrations run.
-    private static func openPool(_ file: StoreFile, _ configuration: Configuration) throws(StoreError) -> DatabasePool {
+    private static func openPool(_ file: StoreFile, _ configuration: Configuration, _ durability: Durability)
+        throws(StoreError) -> DatabasePool
+    {
         do {
             let pool = try DatabasePool(path: file.path, configuration: configuration)
             do {
+                // GRDB's pool puts its writer in WAL mode after `prepareDatabase` ran, and sets
+                // `synchronous = NORMAL` with it: the durability asked for is set again here, on
+                // the one connection that commits.
+                try pool.writeWithoutTransaction { db in try Self.setSynchronous(durability, db) }
                 try Self.migrator.migrate(pool)
             } catch {
                 try? pool.close()
@@ -119,10 +125,17 @@ public final class SQLiteCaseStore: CaseStore {
     static func configuration(_ durability: Durability) -> Configuration {
         var configuration = Configuration()
         configuration.busyMode = .timeout(StoreFile.busyTimeout)
-        configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
-        }
+        configuration.prepareDatabase { db in try setSynchronous(durability, db) }
         return configuration
+    }
+
+    static func setSynchronous(_ durability: Durability, _ db: Database) throws {
+        try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+    }
+
+    /// The writer connection's `synchronous` setting (2 is FULL, 1 NORMAL), for tests.
+    var synchronousSetting: Int {
+        get throws { try pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 } }
     }
 
     deinit { group.stopWriter() }

@@ -29,6 +29,16 @@ import Testing
         }
     }
 
+    /// The durability asked for is the one the committing connection has, on a new store and
+    /// on an existing one (GRDB's pool sets NORMAL when it puts a connection in WAL mode).
+    @Test func theWriterCommitsWithTheDurabilityAskedFor() throws {
+        for (durability, setting) in [(SQLiteCaseStore.Durability.full, 2), (.normal, 1), (.full, 2)] {
+            let store = try SQLiteCaseStore(path: path("s.sqlite"), durability: durability)
+            #expect(try store.synchronousSetting == setting, "\(durability)")
+        }
+        #expect(try SQLiteCaseStore(path: path("s.sqlite"), opening: .existing).synchronousSetting == 2)
+    }
+
     @Test func aMissingStoreIsCreatedOnlyWhenAskedFor() throws {
         let error = openingError(path("s.sqlite"), .existing)
         #expect(error?.code == .missing)
