@@ -383,11 +383,11 @@ struct WorkflowBench: ParsableCommand {
     func rawInsertRate(rows: Int, durability: SQLiteCaseStore.Durability) throws -> Double {
         let path = temporaryStorePath("raw")
         defer { removeStoreFiles(path) }
-        var configuration = Configuration()
-        configuration.prepareDatabase { db in
+        let pool = try DatabasePool(path: path)
+        // Set on the writer once the pool has put it in WAL mode (which sets NORMAL), as the store does.
+        try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
         }
-        let pool = try DatabasePool(path: path, configuration: configuration)
         try pool.write { db in
             try db.execute(
                 sql: "CREATE TABLE rows (case_id TEXT, sequence INTEGER, payload TEXT, PRIMARY KEY (case_id, sequence))"
