@@ -114,8 +114,11 @@ extension Scheduler {
 
 /// A duration in milliseconds with two decimals, as the log lines give it.
 func milliseconds(_ duration: Duration) -> String {
-    String(
-        format: "%.2f", Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15)
+    // Hundredths of a millisecond, rounded half up; written without a formatter (two per request).
+    let (seconds, attoseconds) = duration.components
+    let hundredths = max(0, seconds * 100_000 + (attoseconds + 5_000_000_000_000) / 10_000_000_000_000)
+    let fraction = hundredths % 100
+    return "\(hundredths / 100)." + (fraction < 10 ? "0" : "") + "\(fraction)"
 }
 
 /// Logs one line per request: its id, method, route, status and duration (never a body, a
