@@ -210,11 +210,15 @@ public protocol CaseStore: Sendable {
     /// The token whose secret hashes to `hash`, or `nil`.
     func token(hash: String) throws(StoreError) -> StoredToken?
     /// The token whose secret hashes to `hash` with what a request of its holder reads next (its
-    /// unit's active deployment and directory revision), in one read where the store can; `nil`
-    /// when there is no such token.
+    /// unit's active deployment and its person's directory stamp), in one read where the store
+    /// can; `nil` when there is no such token.
     func tokenFacts(hash: String) throws(StoreError) -> TokenFacts?
     /// `tokenFacts(hash:)`, suspending instead of blocking a thread while the store answers.
     func tokenFactsAsync(hash: String) async throws(StoreError) -> TokenFacts?
+    /// `tokenFactsAsync(hash:)`, with the case `caseID` the request names read in the same
+    /// snapshot (`TokenFacts.readAhead`) where that saves the store a read; a store that gains
+    /// nothing by it leaves `readAhead` empty and the request reads the case itself.
+    func tokenFactsAsync(hash: String, readingAhead caseID: String) async throws(StoreError) -> TokenFacts?
     /// Revokes the token `id` at `at` (an earlier revocation stands); `false` when there is none.
     func revokeToken(id: String, at: Instant) throws(StoreError) -> Bool
 
@@ -377,6 +381,10 @@ extension CaseStore {
 
     public func tokenFactsAsync(hash: String) async throws(StoreError) -> TokenFacts? {
         try tokenFacts(hash: hash)
+    }
+
+    public func tokenFactsAsync(hash: String, readingAhead caseID: String) async throws(StoreError) -> TokenFacts? {
+        try await tokenFactsAsync(hash: hash)
     }
 }
 

@@ -47,11 +47,29 @@ public struct TokenFacts: Sendable, Hashable {
     public var activeDeployment: String?
     /// `CaseStore.directoryStamp(unit:person:)` of the token's unit and person.
     public var personStamp: DirectoryStamp
+    /// The case the request names, read with the token (`CaseStore.tokenFactsAsync(hash:readingAhead:)`),
+    /// of any unit: `nil` when it was not read ahead.
+    public var readAhead: ReadAhead?
 
-    public init(token: StoredToken, activeDeployment: String?, personStamp: DirectoryStamp) {
+    public init(
+        token: StoredToken, activeDeployment: String?, personStamp: DirectoryStamp, readAhead: ReadAhead? = nil
+    ) {
         self.token = token
         self.activeDeployment = activeDeployment
         self.personStamp = personStamp
+        self.readAhead = readAhead
+    }
+}
+
+/// A case read ahead of the request that names it: its id and the stored case, `nil` when the
+/// store holds no case of that id.
+public struct ReadAhead: Sendable, Hashable {
+    public var id: String
+    public var stored: StoredCase?
+
+    public init(id: String, stored: StoredCase?) {
+        self.id = id
+        self.stored = stored
     }
 }
 
@@ -197,13 +215,21 @@ public enum TokenAuthority {
 
     /// `authenticate`, with the facts read together with the token (`nil` when it was refused),
     /// suspending instead of blocking a thread while the store answers.
-    public static func authenticateWithFactsAsync(presented: String, now: Instant, store: any CaseStore)
+    /// With `readingAhead`, the case of that id is read in the same snapshot where the store
+    /// can (`TokenFacts.readAhead`).
+    public static func authenticateWithFactsAsync(
+        presented: String, now: Instant, store: any CaseStore, readingAhead caseID: String? = nil
+    )
         async throws(StoreError) -> (Result<Caller, TokenProblem>, TokenFacts?)
     {
         guard isWellFormed(presented) else { return (.failure(.malformed), nil) }
-        guard let facts = try await store.tokenFactsAsync(hash: hash(presented)) else {
-            return (.failure(.unknown), nil)
+        let read: TokenFacts?
+        if let caseID {
+            read = try await store.tokenFactsAsync(hash: hash(presented), readingAhead: caseID)
+        } else {
+            read = try await store.tokenFactsAsync(hash: hash(presented))
         }
+        guard let facts = read else { return (.failure(.unknown), nil) }
         let outcome = check(facts.token, now: now)
         if case .failure = outcome { return (outcome, nil) }
         return (outcome, facts)

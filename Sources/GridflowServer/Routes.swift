@@ -35,6 +35,16 @@ extension APIContext {
 struct GateMiddleware: RouterMiddleware {
     let daemon: Daemon
 
+    /// The case a request to `/v1/cases/{id}` or below it names, to be read with the token; what
+    /// the route takes from the path decides, so an id written otherwise is only not read ahead.
+    static func caseID(in path: String) -> String? {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count >= 4, parts[0].isEmpty, parts[1] == "v1", parts[2] == "cases", !parts[3].isEmpty else {
+            return nil
+        }
+        return String(parts[3])
+    }
+
     func handle(_ request: Request, context: APIContext, next: (Request, APIContext) async throws -> Response)
         async throws -> Response
     {
@@ -54,7 +64,7 @@ struct GateMiddleware: RouterMiddleware {
         let facts: TokenFacts?
         do {
             (outcome, facts) = try await TokenAuthority.authenticateWithFactsAsync(
-                presented: presented, now: daemon.now(), store: daemon.store)
+                presented: presented, now: daemon.now(), store: daemon.store, readingAhead: Self.caseID(in: path))
         } catch {
             return Problem(.serviceUnavailable, "store", "The store cannot answer", error.message).response
         }
@@ -82,12 +92,24 @@ final class RequestFacts: Sendable {
     private let person: String
     private let activeDeployment: Mutex<String??>
     private let personStamp: Mutex<DirectoryStamp?>
+    private let readAhead: Mutex<ReadAhead?>
 
     init(_ facts: TokenFacts) {
         unit = facts.token.unit
         person = facts.token.person
         activeDeployment = Mutex(.some(facts.activeDeployment))
         personStamp = Mutex(facts.personStamp)
+        readAhead = Mutex(facts.readAhead)
+    }
+
+    /// The case `id` as read with the token (itself `nil` when the store held none), or `nil`
+    /// when it was not read ahead, was taken already, or is another.
+    func takeCase(id: String) -> StoredCase?? {
+        readAhead.withLock { value in
+            guard let read = value, read.id == id else { return nil }
+            value = nil
+            return .some(read.stored)
+        }
     }
 
     /// The unit's active deployment as read with the token (itself `nil` when there was none),
@@ -388,8 +410,12 @@ struct Routes {
     /// `load(_:for:)`, suspending instead of blocking a thread while the store answers.
     func loadAsync(_ id: String, for caller: Caller) async throws -> (Engine, CaseSnapshot) {
         let stored: StoredCase?
-        do { stored = try await daemon.store.loadAsync(id) } catch {
-            throw Problem.engine(EngineError(.store, error.message))
+        if let known = RequestFacts.current?.takeCase(id: id) {
+            stored = known
+        } else {
+            do { stored = try await daemon.store.loadAsync(id) } catch {
+                throw Problem.engine(EngineError(.store, error.message))
+            }
         }
         return try found(stored, id, for: caller)
     }

@@ -847,10 +847,12 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     public func load(_ id: String) throws(StoreError) -> StoredCase? {
-        try read { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])
-                .map { row in try Self.storedCase(row, db) }
-        }
+        try read { db in try Self.load(id, db) }
+    }
+
+    static func load(_ id: String, _ db: Database) throws -> StoredCase? {
+        try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])
+            .map { row in try Self.storedCase(row, db) }
     }
 
     /// A stored case with the changes its snapshot lacks: those of the steps after

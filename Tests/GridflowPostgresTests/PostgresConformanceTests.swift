@@ -186,7 +186,21 @@ import Testing
                             token: token, activeDeployment: nil, personStamp: DirectoryStamp(people: 0, appointments: 0)
                         ))
                 #expect(try await store.tokenFactsAsync(hash: TokenAuthority.hash("gf_two")) == nil)
+                #expect(
+                    try await store.tokenFactsAsync(hash: TokenAuthority.hash("gf_two"), readingAhead: "rt-report-1")
+                        == nil)
             }
+            // SQLite reads the case a request names in the token's read transaction; PostgreSQL
+            // (whose token read is one prepared statement) leaves it to the request.
+            let ahead = try await sqlite.tokenFactsAsync(hash: token.secretHash, readingAhead: "rt-report-1")
+            #expect(ahead?.readAhead == ReadAhead(id: "rt-report-1", stored: try sqlite.load("rt-report-1")))
+            #expect(ahead?.token == token && ahead?.readAhead?.stored?.version == 2)
+            #expect(
+                try await sqlite.tokenFactsAsync(hash: token.secretHash, readingAhead: "rt-report-9")?.readAhead
+                    == ReadAhead(id: "rt-report-9", stored: nil))
+            #expect(
+                try await postgres.tokenFactsAsync(hash: token.secretHash, readingAhead: "rt-report-1")?.readAhead
+                    == nil)
         }
     }
 

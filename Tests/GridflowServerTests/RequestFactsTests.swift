@@ -25,6 +25,34 @@ struct RequestFactsTests {
         #expect(facts.takePersonStamp(unit: "rt", person: "wang") == nil)
     }
 
+    @Test func aCaseReadAheadIsTakenOnceAndOnlyByItsID() {
+        let stored = StoredCase(
+            id: "rt-report-1", unit: "rt", workflow: "report", definitionVersion: "v1", state: "open",
+            fieldsJSON: "{}", version: 2, openedAt: Instant(seconds: 0), updatedAt: Instant(seconds: 5), parent: nil)
+        let facts = RequestFacts(
+            TokenFacts(
+                token: Self.token(unit: "rt"), activeDeployment: "v1",
+                personStamp: DirectoryStamp(people: 0, appointments: 0),
+                readAhead: ReadAhead(id: "rt-report-1", stored: stored)))
+        #expect(facts.takeCase(id: "rt-report-2") == nil)
+        #expect(facts.takeCase(id: "rt-report-1") == .some(stored))
+        #expect(facts.takeCase(id: "rt-report-1") == nil)
+        // A case the store did not hold is a fact too: known missing (`.some(nil)`).
+        let missing = RequestFacts(
+            TokenFacts(
+                token: Self.token(unit: "rt"), activeDeployment: "v1",
+                personStamp: DirectoryStamp(people: 0, appointments: 0), readAhead: ReadAhead(id: "x", stored: nil)))
+        #expect(missing.takeCase(id: "x") == .some(nil))
+    }
+
+    @Test func theCaseOfAPathIsTheOneAfterCases() {
+        #expect(GateMiddleware.caseID(in: "/v1/cases/rt-report-1") == "rt-report-1")
+        #expect(GateMiddleware.caseID(in: "/v1/cases/rt-report-1/events/approve") == "rt-report-1")
+        for path in ["/v1/cases", "/v1/cases/", "/v1/tasks", "/cases/x/y", "/v2/cases/x", "v1/cases/x"] {
+            #expect(GateMiddleware.caseID(in: path) == nil, "\(path)")
+        }
+    }
+
     @Test func aUnitWithNoDeploymentIsAFactToo() {
         let facts = RequestFacts(
             TokenFacts(
