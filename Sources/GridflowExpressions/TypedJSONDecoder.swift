@@ -117,6 +117,10 @@ public final class TypedJSONDecoder: Sendable {
         mutating func string() -> String? {
             guard let range = plainString() else { return nil }
             let slice = UnsafeBufferPointer(rebasing: bytes[range])
+            // ASCII is valid UTF-8 as it is: the generic validation only for the rest.
+            var high: UInt8 = 0
+            for byte in slice { high |= byte }
+            if high < 0x80 { return String(decoding: slice, as: UTF8.self) }
             return String(validating: slice, as: UTF8.self)
         }
 

@@ -91,9 +91,9 @@ extension PostgresCaseStore {
 
     public func countCases(
         unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery]
-    ) throws(StoreError) -> (counts: [[String: Number]], uncounted: [StoredCase])? {
+    ) throws(StoreError) -> (counts: CaseCounts, uncounted: [StoredCase])? {
         try withConnection { connection throws(StoreError) in
-            var results = [[String: Number]](repeating: [:], count: queries.count)
+            var results = CaseCounts(queries: queries.count)
             // One pass over the period's cases per person field: each query a column of sums.
             var groups: [CaseTerm: [Int]] = [:]
             var order: [CaseTerm] = []
@@ -137,9 +137,10 @@ extension PostgresCaseStore {
                     return (id, amounts)
                 }
                 for (id, amounts) in rows {
-                    guard let id else { continue }
+                    guard let id, amounts.contains(where: { $0 != 0 }) else { continue }
+                    let row = results.row(for: id)
                     for (column, index) in members.enumerated() where amounts[column] != 0 {
-                        results[index][id] = Number(amounts[column])
+                        results.set(Int64(amounts[column]), row, index)
                     }
                 }
             }

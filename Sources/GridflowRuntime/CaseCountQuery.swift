@@ -171,3 +171,64 @@ public struct CaseCursor: Sendable, Hashable {
         self.row = row
     }
 }
+
+/// What a store counted for some `CaseCountQuery`s: each person named once (a row), and per row
+/// one whole sum per query side by side, so that a million people take tens of megabytes and a
+/// case adds to its person's sums with one lookup of the person, whatever the number of queries.
+public struct CaseCounts: Sendable {
+    /// How many queries (sums a row).
+    public let queries: Int
+    /// Each person's row.
+    private var rows: [String: Int32] = [:]
+    /// The sums, a row of `queries` per person.
+    private var sums: [Int64] = []
+
+    /// The sums added up to more than 64 bits.
+    public struct Overflow: Error {}
+
+    public init(queries: Int) { self.queries = queries }
+
+    /// How many people were counted (some of them, perhaps, with sums of 0).
+    public var count: Int { rows.count }
+
+    /// The row of a person counted, if any.
+    public func row(of person: String) -> Int? { rows[person].map(Int.init) }
+
+    /// The row of a person, added (with sums of 0) when new.
+    public mutating func row(for person: String) -> Int {
+        if let found = rows[person] { return Int(found) }
+        let row = rows.count
+        rows[person] = Int32(truncatingIfNeeded: row)
+        sums.append(contentsOf: repeatElement(0, count: queries))
+        return row
+    }
+
+    /// A row's sum for a query.
+    public func sum(_ row: Int, _ query: Int) -> Int64 { sums[row * queries + query] }
+
+    /// Adds `amount` to a row's sum for a query.
+    public mutating func add(_ amount: Int64, _ row: Int, _ query: Int) throws(Overflow) {
+        let (total, overflow) = sums[row * queries + query].addingReportingOverflow(amount)
+        guard !overflow else { throw Overflow() }
+        sums[row * queries + query] = total
+    }
+
+    /// Sets a row's sum for a query (as a store's own `SUM` gives it).
+    public mutating func set(_ sum: Int64, _ row: Int, _ query: Int) { sums[row * queries + query] = sum }
+
+    /// Adds `amount` to a person's sum for a query.
+    public mutating func add(_ amount: Int64, _ person: String, _ query: Int) throws(Overflow) {
+        try add(amount, row(for: person), query)
+    }
+
+    /// Per query, the sums by person (none of 0): for tests and comparisons.
+    public var byPerson: [[String: Number]] {
+        var result = [[String: Number]](repeating: [:], count: queries)
+        for (person, row) in rows {
+            for query in 0..<queries where sum(Int(row), query) != 0 {
+                result[query][person] = Number(Int(sum(Int(row), query)))
+            }
+        }
+        return result
+    }
+}

@@ -100,18 +100,19 @@ public struct CaseCounter {
     /// The string literals of the queries, by index.
     private var literals: [[UInt8]] = []
     private var literalIndex: [String: Int] = [:]
+    private var literalBytes = LiteralBytes([])
     /// The queries, compiled: person, condition, amount.
     private var compiled: [(person: Operand, test: Test?, amount: Amount)] = []
     /// The scanned values of the current case, by path index (`nil`: missing).
     private var values: [Scanned?] = []
     private var seen: [Bool] = []
-    /// Per query, each person's sum.
-    private var sums: [[String: Int64]]
+    /// Each person's sums, one per query.
+    private var sums: CaseCounts
     private var amounts: [Int64]
     private var persons: [UnsafeBufferPointer<UInt8>?]
 
     public init(_ queries: [CaseCountQuery]) {
-        sums = Array(repeating: [:], count: queries.count)
+        sums = CaseCounts(queries: queries.count)
         amounts = Array(repeating: 0, count: queries.count)
         persons = Array(repeating: nil, count: queries.count)
         for query in queries {
@@ -124,29 +125,17 @@ public struct CaseCounter {
         values = Array(repeating: nil, count: pathCount)
         seen = Array(repeating: false, count: pathCount)
         top = Level(root)
+        literalBytes = LiteralBytes(literals)
     }
 
-    /// Each query's sums by person, as `CaseStore.countCases` gives them (none of 0).
-    public var counts: [[String: Number]] {
-        sums.map { byPerson in
-            var counts: [String: Number] = [:]
-            for (person, sum) in byPerson where sum != 0 { counts[person] = Number(Int(sum)) }
-            return counts
-        }
-    }
+    /// Each query's sums by person (none of 0).
+    public var counts: [[String: Number]] { sums.byPerson }
 
-    /// `counts`, each query's sums let go of as soon as they are converted: with a million
-    /// people, the sums and the counts of every query at once were tens of megabytes more.
-    public mutating func takeCounts() -> [[String: Number]] {
-        var counts: [[String: Number]] = []
-        for index in sums.indices {
-            var byPerson: [String: Number] = [:]
-            byPerson.reserveCapacity(sums[index].count)
-            for (person, sum) in sums[index] where sum != 0 { byPerson[person] = Number(Int(sum)) }
-            sums[index] = [:]
-            counts.append(byPerson)
-        }
-        return counts
+    /// The sums, let go of here (the counter starts again from none).
+    public mutating func takeCounts() -> CaseCounts {
+        let taken = sums
+        sums = CaseCounts(queries: compiled.count)
+        return taken
     }
 
     private mutating func compile(_ condition: CaseCondition) -> Test {
@@ -242,19 +231,20 @@ public struct CaseCounter {
         } catch {
             return false
         }
+        // One lookup of the person for all the queries that name the same field's value.
+        var last = UnsafeBufferPointer<UInt8>(start: nil, count: 0)
+        var personRow = -1
         for index in compiled.indices {
             guard let person = persons[index], amounts[index] != 0 else { continue }
-            let id = String(decoding: person, as: UTF8.self)
-            guard Self.add(amounts[index], to: &sums[index][id, default: 0]) else { throw Overflow() }
+            if personRow < 0 || person.baseAddress != last.baseAddress || person.count != last.count {
+                personRow = sums.row(for: String(decoding: person, as: UTF8.self))
+                last = person
+            }
+            do throws(CaseCounts.Overflow) { try sums.add(amounts[index], personRow, index) } catch {
+                throw Overflow()
+            }
         }
         return true
-    }
-
-    /// Adds `amount` to `sum` (in place: one lookup of the person); false when it overflows.
-    private static func add(_ amount: Int64, to sum: inout Int64) -> Bool {
-        let (total, overflow) = sum.addingReportingOverflow(amount)
-        sum = total
-        return !overflow
     }
 
     /// The bytes of one case.
@@ -307,19 +297,48 @@ public struct CaseCounter {
         case (.integer(let a), .integer(let b)): return a == b
         case (.integer, _), (_, .integer): return false
         default:
-            return bytes(left) { a in
-                bytes(right) { b in
-                    a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
-                }
-            }
+            let a = bytes(left)
+            let b = bytes(right)
+            return a.count == b.count && (a.isEmpty || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
         }
     }
 
-    private func bytes<Result>(_ term: Term, _ body: (UnsafeBufferPointer<UInt8>) -> Result) -> Result {
+    /// A text term's bytes (a literal's from `literalBytes`, which lives as long as the counter).
+    private func bytes(_ term: Term) -> UnsafeBufferPointer<UInt8> {
         switch term {
-        case .bytes(let bytes): return body(bytes)
-        case .literal(let index): return literals[index].withUnsafeBufferPointer(body)
-        default: return body(UnsafeBufferPointer(start: nil, count: 0))
+        case .bytes(let bytes): return bytes
+        case .literal(let index): return literalBytes.text(index)
+        default: return UnsafeBufferPointer(start: nil, count: 0)
+        }
+    }
+
+    /// The literals' bytes in one allocation, for comparisons without a closure per literal.
+    private final class LiteralBytes {
+        let base: UnsafeMutablePointer<UInt8>
+        let ranges: [Range<Int>]
+
+        init(_ literals: [[UInt8]]) {
+            var ranges: [Range<Int>] = []
+            var total = 0
+            for literal in literals {
+                ranges.append(total..<total + literal.count)
+                total += literal.count
+            }
+            let base = UnsafeMutablePointer<UInt8>.allocate(capacity: max(total, 1))
+            for (literal, range) in zip(literals, ranges) where !literal.isEmpty {
+                literal.withUnsafeBufferPointer {
+                    base.advanced(by: range.lowerBound).update(from: $0.baseAddress!, count: $0.count)
+                }
+            }
+            self.base = base
+            self.ranges = ranges
+        }
+
+        deinit { base.deallocate() }
+
+        func text(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+            let range = ranges[index]
+            return UnsafeBufferPointer(start: base.advanced(by: range.lowerBound), count: range.count)
         }
     }
 

@@ -139,12 +139,12 @@ public protocol CaseStore: Sendable {
         where condition: CaseCondition?
     ) throws(StoreError) -> (cases: [StoredCase], next: CaseCursor?)
     /// Per query, per person, the amount the cases of a unit's workflow opened in `[from, to)`
-    /// add up to, counted by the store itself from the cases whose stored fields are current;
+    /// add up to (`CaseCounts`: a row of sums per person), counted by the store itself from the cases whose stored fields are current;
     /// and the cases it did not count (those whose fields it keeps as a snapshot that lags
     /// behind their steps), for the caller to count case by case. `nil` when it cannot count
     /// at all (then the caller counts every case).
     func countCases(unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery])
-        throws(StoreError) -> (counts: [[String: Number]], uncounted: [StoredCase])?
+        throws(StoreError) -> (counts: CaseCounts, uncounted: [StoredCase])?
     /// In one transaction: replaces the period's results for `roles` of the people in the id
     /// range `people` with `results` (someone in the range no longer appraised in a role loses
     /// the old result), and performs `consequences` not performed before, committing the step

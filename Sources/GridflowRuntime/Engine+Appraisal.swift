@@ -223,14 +223,21 @@ public struct AppraisalOutcome: Sendable {
     public var storedPeople = 0
 }
 
-/// Counted facts by person: an index per person and a column per fact slot, whole numbers
-/// kept as such (8 bytes a person and fact), so that a million people take tens of megabytes.
+/// Counted facts by person: what stores counted as they gave it (`CaseCounts`, a row of sums
+/// per person), and the rest (cases counted here, uploads) by an index per person and a column
+/// per fact slot, whole numbers kept as such (8 bytes a person and fact), so that a million
+/// people take tens of megabytes.
 struct CountedFacts {
+    /// Per workflow, the store's counts and the fact slot of each of its queries.
+    private var stored: [(counts: CaseCounts, slots: [Int])] = []
     private var index: [String: Int] = [:]
     private var integers: [Int: [Int64]] = [:]
     private var numbers: [Int: [Number]] = [:]
 
-    var isEmpty: Bool { index.isEmpty }
+    /// Adds what a store counted: query `n`'s sums are the fact of `slots[n]`.
+    mutating func add(_ counts: CaseCounts, slots: [Int]) {
+        if counts.count > 0 { stored.append((counts, slots)) }
+    }
 
     mutating func add(_ person: String, _ slot: Int, _ amount: Number) throws(EvaluationError) {
         let row: Int
@@ -264,10 +271,28 @@ struct CountedFacts {
     }
 
     /// Sets `slots` to the person's counted values (those counted; the rest stay as they are).
-    func fill(_ person: String, into slots: inout [Value]) {
+    func fill(_ person: String, into slots: inout [Value]) throws(EvaluationError) {
+        for (counts, factSlots) in stored {
+            guard let row = counts.row(of: person) else { continue }
+            for (query, slot) in factSlots.enumerated() {
+                let sum = counts.sum(row, query)
+                if sum != 0 { slots[slot] = .number(Number(Int(sum))) }
+            }
+        }
         guard let row = index[person] else { return }
-        for (slot, column) in integers where row < column.count { slots[slot] = .number(Number(Int(column[row]))) }
-        for (slot, column) in numbers where row < column.count { slots[slot] = .number(column[row]) }
+        // Added to the store's sums of the same fact (the cases it left to be counted here).
+        func add(_ amount: Number, _ slot: Int) throws(EvaluationError) {
+            guard case .number(let before) = slots[slot], before != .zero else {
+                slots[slot] = .number(amount)
+                return
+            }
+            guard let total = Number.adding(before, amount) else {
+                throw EvaluationError("overflow", "the count overflows 38 digits", at: TextRange(offset: 0, length: 0))
+            }
+            slots[slot] = .number(total)
+        }
+        for (slot, column) in integers where row < column.count { try add(Number(Int(column[row])), slot) }
+        for (slot, column) in numbers where row < column.count { try add(column[row], slot) }
     }
 }
 
@@ -318,13 +343,7 @@ extension Engine {
                         unit: program.unit, workflow: workflowName, openedFrom: from, to: to, pushed.map(\.1))
                 }
                 if let (counts, uncounted) = counts {
-                    for ((fact, _), byPerson) in zip(pushed, counts) {
-                        for (id, amount) in byPerson {
-                            do throws(EvaluationError) { try counted.add(id, fact.slot, amount) } catch {
-                                throw EngineError(.incident, "fact \(fact.name) cannot be counted: \(error.message)")
-                            }
-                        }
-                    }
+                    counted.add(counts, slots: pushed.map(\.0.slot))
                     // The cases whose stored fields lag behind their steps, counted here.
                     let pushedFacts = pushed.map(\.0)
                     for storedCase in uncounted {
@@ -422,7 +441,7 @@ extension Engine {
             var entries: [AppraisalOutcome.Entry] = []
             for person in people {
                 if let row = imported.row(of: person.id) { importedAppraised[row] = true }
-                entries += scorePerson(person, appraisal, imported: imported, counted: counted, outcome: &outcome)
+                entries += try scorePerson(person, appraisal, imported: imported, counted: counted, outcome: &outcome)
             }
             outcome.results += entries.count
             for entry in entries { outcome.grades[entry.score.grade, default: 0] += 1 }
@@ -498,7 +517,7 @@ extension Engine {
     private func scorePerson(
         _ person: (id: String, record: Record, roles: [String]), _ appraisal: CompiledAppraisal,
         imported: ImportedFacts, counted: CountedFacts, outcome: inout AppraisalOutcome
-    ) -> [AppraisalOutcome.Entry] {
+    ) throws(EngineError) -> [AppraisalOutcome.Entry] {
         var slots = [Value](repeating: .number(.zero), count: appraisal.factsType.fields.count)
         var missing: [String] = []
         for fact in appraisal.importFacts {
@@ -508,7 +527,9 @@ extension Engine {
                 missing.append(fact.name)
             }
         }
-        counted.fill(person.id, into: &slots)
+        do throws(EvaluationError) { try counted.fill(person.id, into: &slots) } catch {
+            throw EngineError(.incident, "the facts counted from cases cannot be added up: \(error.message)")
+        }
         if !missing.isEmpty {
             for role in person.roles {
                 outcome.incomplete.append((person.id, role, "no imported value for " + missing.joined(separator: ", ")))

@@ -114,7 +114,7 @@ extension SQLiteCaseStore {
 
     public func countCases(
         unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery]
-    ) throws(StoreError) -> (counts: [[String: Number]], uncounted: [StoredCase])? {
+    ) throws(StoreError) -> (counts: CaseCounts, uncounted: [StoredCase])? {
         try read { db in
             // One pass over the period's cases, each case's fields scanned in Swift for what
             // the queries read (`CaseCounter`): SQLite's JSON functions parsed each case's

@@ -572,14 +572,15 @@ import Testing
             // before the condition's, which its SQL reads first, and counted nothing): wang's
             // report, urgent, with three items.
             for index in queries.indices {
-                #expect(sqliteCounts.counts[index] == postgresCounts.counts[index], "\(shapes[index])")
+                #expect(
+                    sqliteCounts.counts.byPerson[index] == postgresCounts.counts.byPerson[index], "\(shapes[index])")
             }
-            #expect(postgresCounts.counts[11] == ["wang": Number(3)])
+            #expect(postgresCounts.counts.byPerson[11] == ["wang": Number(3)])
             #expect(sqliteCounts.uncounted == postgresCounts.uncounted)
             #expect(postgresCounts.uncounted.map(\.id) == ["rt-report-4"])
-            #expect(postgresCounts.counts[0] == ["wang": Number(2), "li": Number(2)])
-            #expect(postgresCounts.counts[10] == ["wang": Number(3)])
-            #expect(postgresCounts.counts[12] == ["high": Number(1), "low": Number(1)])
+            #expect(postgresCounts.counts.byPerson[0] == ["wang": Number(2), "li": Number(2)])
+            #expect(postgresCounts.counts.byPerson[10] == ["wang": Number(3)])
+            #expect(postgresCounts.counts.byPerson[12] == ["high": Number(1), "low": Number(1)])
 
             #expect(
                 try same(stores) { try $0.cases(unit: "rt", workflow: "report", openedFrom: from, to: to) }.count == 6)
@@ -660,7 +661,7 @@ import Testing
                 CaseCountQuery.translate(person: "case.reporter.id", where: #"case.note == "plain""#, sum: nil))
             let counted = try #require(
                 try store.countCases(unit: "rt", workflow: "report", openedFrom: Self.from, to: Self.to, [query]))
-            #expect(counted.counts == [["wang": Number(1)]])
+            #expect(counted.counts.byPerson == [["wang": Number(1)]])
             #expect(counted.uncounted.map(\.id) == ["rt-report-1"])
             let page = try store.cases(
                 unit: "rt", workflow: "report", openedFrom: Self.from, to: Self.to, after: nil, limit: 10,
