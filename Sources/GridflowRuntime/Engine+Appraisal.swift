@@ -1,6 +1,8 @@
+import Dispatch
 import GridflowDefinitions
 import GridflowDiagnostics
 import GridflowExpressions
+import Synchronization
 
 /// Facts imported from CSV files for one appraisal: a value per person and fact, with the place
 /// each came from. Kept compact (a row per person, a column per fact, the place as a file
@@ -409,6 +411,10 @@ extension Engine {
             performed = Set(done.map(Self.key))
         }
         var mine: [String: String] = [:]
+        // Batches are written by a thread of their own, one at a time and in order; whatever
+        // happens, the run returns only once the last is written.
+        let writer = AppraisalWriter()
+        defer { writer.drain() }
         var importedAppraised = [Bool](repeating: false, count: imported.count)
         var cursor: String?
         var read = 0
@@ -457,7 +463,7 @@ extension Engine {
                 try saveBatch(
                     entries, people: people, appraisal: appraisal, window: window, roles: roles,
                     range: AppraisalBatchRange(after: cursor, through: last), performed: performed,
-                    mine: &mine, outcome: &outcome, now: now)
+                    mine: &mine, outcome: &outcome, now: now, writer: writer)
                 outcome.storedPeople += page.count
                 outcome.seconds.saving += seconds(since: start)
             }
@@ -467,6 +473,9 @@ extension Engine {
             guard let last else { break }
             cursor = last
         }
+        start = clock.now
+        try writer.finish()
+        outcome.seconds.saving += seconds(since: start)
         outcome.stored = storing
         // Counted facts of others are no news (anyone may report); imported ones are a slip.
         outcome.factsWithoutPerson = imported.people.filter { !importedAppraised[imported.row(of: $0)!] }.sorted()
@@ -556,7 +565,8 @@ extension Engine {
     private func saveBatch(
         _ entries: [AppraisalOutcome.Entry], people: [(id: String, record: Record, roles: [String])],
         appraisal: CompiledAppraisal, window: AppraisalWindow, roles: [String], range: AppraisalBatchRange,
-        performed: Set<String>, mine: inout [String: String], outcome: inout AppraisalOutcome, now: Instant
+        performed: Set<String>, mine: inout [String: String], outcome: inout AppraisalOutcome, now: Instant,
+        writer: AppraisalWriter
     ) throws(EngineError) {
         // The people's records by id, made when a consequence first needs one.
         var records: [String: Record] = [:]
@@ -643,11 +653,11 @@ extension Engine {
                 consequences.append((consequence, step))
             }
         }
-        try storeCall { () throws(StoreError) in
-            try store.saveAppraisalBatch(
-                unit: program.unit, appraisal: appraisal.name, period: window.description, roles: roles,
-                people: range, results: results, consequences: consequences, at: now)
-        }
+        // Written while the next batch is read and scored; a failure is thrown by the next
+        // batch's hand-over or by the end of the run.
+        try writer.save(
+            store, unit: program.unit, appraisal: appraisal.name, period: window.description, roles: roles,
+            people: range, results: results, consequences: consequences, at: now)
         for (consequence, _) in consequences { mine[Self.key(consequence)] = consequence.caseID ?? "" }
     }
 
@@ -803,6 +813,57 @@ extension Engine {
         case .failure(let incident): return .failure(RewardsFailure(incident.message))
         }
     }
+}
+
+/// Writes an appraisal's batches on a thread of its own, in the order given, at most one at a
+/// time: the caller scores the next batch meanwhile, and waits for the last write before handing
+/// over another, so that no more than one batch waits in memory.
+final class AppraisalWriter: Sendable {
+    private let queue = DispatchQueue(label: "gridflow.appraisal-writer")
+    private let group = DispatchGroup()
+    private let failure = Mutex<EngineError?>(nil)
+
+    /// Hands `CaseStore.saveAppraisalBatch` over once the last write is done; throws the last
+    /// one's error, if any (then nothing more is written).
+    func save(
+        _ store: any CaseStore, unit: String, appraisal: String, period: String, roles: [String],
+        people: AppraisalBatchRange, results: [StoredAppraisal],
+        consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
+    ) throws(EngineError) {
+        try finish()
+        let work: @Sendable () -> Void = { [self] in
+            let failed = Self.save(
+                store, unit: unit, appraisal: appraisal, period: period, roles: roles, people: people,
+                results: results, consequences: consequences, at: at)
+            if let failed { failure.withLock { $0 = failed } }
+        }
+        queue.async(group: group, execute: work)
+    }
+
+    /// Saves one batch; the error, if any, as the engine's.
+    private static func save(
+        _ store: any CaseStore, unit: String, appraisal: String, period: String, roles: [String],
+        people: AppraisalBatchRange, results: [StoredAppraisal],
+        consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
+    ) -> EngineError? {
+        do {
+            try store.saveAppraisalBatch(
+                unit: unit, appraisal: appraisal, period: period, roles: roles, people: people, results: results,
+                consequences: consequences, at: at)
+            return nil
+        } catch {
+            return EngineError(error.code == .conflict ? .conflict : .store, error.message)
+        }
+    }
+
+    /// Waits for the writes handed over; throws the error of the one that failed.
+    func finish() throws(EngineError) {
+        group.wait()
+        if let error = failure.withLock({ $0 }) { throw error }
+    }
+
+    /// Waits for the writes handed over, whatever they gave (a run that fails on its own).
+    func drain() { group.wait() }
 }
 
 /// Why a rewards table could not decide.
