@@ -284,6 +284,7 @@ extension PostgresCaseStore {
                         grade = excluded.grade, details = excluded.details, at = excluded.at
                     """)
             }
+            var appointing = false
             for (consequence, step) in steps {
                 let inserted = try connection.execute(
                     """
@@ -295,7 +296,9 @@ extension PostgresCaseStore {
                     ON CONFLICT DO NOTHING
                     """)
                 // Performed by an earlier or concurrent run: nothing more to do.
-                guard inserted == 1, let step else { continue }
+                guard inserted == 1 else { continue }
+                if ["appoint", "end_appointment"].contains(consequence.kind) { appointing = true }
+                guard let step else { continue }
                 try Self.commitStep(step, expectedVersion: nil, connection)
                 try connection.execute(
                     """
@@ -305,6 +308,8 @@ extension PostgresCaseStore {
                       AND grade = \(consequence.grade) AND effect = \(consequence.index)
                     """)
             }
+            // An appointment or its end changes who holds what: the directory's readers read again.
+            if appointing { try Self.bumpDirectory(unit: unit, connection) }
         }
     }
 }

@@ -55,7 +55,8 @@ extension PostgresCaseStore {
         }
     }
 
-    /// An import changes both the unit's directory revision and its people counter.
+    /// An import (or an appraisal's appointment) changes both the unit's directory revision and
+    /// its people counter.
     static func bumpDirectory(unit: String, _ connection: Connection) throws(StoreError) {
         for name in ["directory:" + unit, "people:" + unit] {
             try connection.execute(

@@ -76,7 +76,8 @@ public struct ReadAhead: Sendable, Hashable {
 /// What a person's actor (roles, record, scopes) stands on in a unit's store: while it stays,
 /// an actor made from the store holds (for the same definitions and day).
 public struct DirectoryStamp: Sendable, Hashable {
-    /// How often the unit's people were imported (a counter `people:UNIT`).
+    /// How often the unit's people were imported or an appraisal appointed someone or ended an
+    /// appointment (a counter `people:UNIT`).
     public var people: Int
     /// The last appointment, or end of one, a case recorded for the person (the delivery's id;
     /// deliveries are only ever added), 0 when none.

@@ -258,6 +258,7 @@ extension SQLiteCaseStore {
                 try insert.execute()
                 first += count
             }
+            var appointing = false
             for (consequence, step) in consequences {
                 try Self.run(
                     db,
@@ -271,7 +272,9 @@ extension SQLiteCaseStore {
                         consequence.index, consequence.kind, consequence.detailsJSON, nil, at.seconds,
                     ])
                 // Performed by an earlier or concurrent run: nothing more to do.
-                guard db.changesCount == 1, let step else { continue }
+                guard db.changesCount == 1 else { continue }
+                if ["appoint", "end_appointment"].contains(consequence.kind) { appointing = true }
+                guard let step else { continue }
                 try self.commitStep(step, expectedVersion: nil, db)
                 try Self.run(
                     db,
@@ -285,6 +288,8 @@ extension SQLiteCaseStore {
                         consequence.grade, consequence.index,
                     ])
             }
+            // An appointment or its end changes who holds what: the directory's readers read again.
+            if appointing { try Self.bumpDirectory(unit: unit, db) }
         }
     }
 }

@@ -1165,7 +1165,8 @@ extension SQLiteCaseStore {
         return DirectoryStamp(people: people, appointments: appointments)
     }
 
-    /// An import changes both the unit's directory revision and its people counter.
+    /// An import (or an appraisal's appointment) changes both the unit's directory revision and
+    /// its people counter.
     static func bumpDirectory(unit: String, _ db: Database) throws {
         for name in ["directory:" + unit, "people:" + unit] {
             try run(
