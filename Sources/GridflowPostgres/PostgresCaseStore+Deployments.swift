@@ -27,6 +27,22 @@ extension PostgresCaseStore {
         }
     }
 
+    public func standing(unit: String, version: String) throws(StoreError) -> DeploymentStanding {
+        try withConnection { connection throws(StoreError) in
+            try connection.rows(
+                """
+                SELECT (SELECT sequence FROM deployments WHERE unit = \(unit) AND version = \(version)),
+                       (SELECT version FROM active_deployments WHERE unit = \(unit)),
+                       (SELECT d.sequence FROM active_deployments a
+                          JOIN deployments d ON d.unit = a.unit AND d.version = a.version WHERE a.unit = \(unit))
+                """
+            ) { row in
+                let (sequence, active, activeSequence) = try row.decode((Int?, String?, Int?).self)
+                return DeploymentStanding(sequence: sequence, activeVersion: active, activeSequence: activeSequence)
+            }.first ?? DeploymentStanding(sequence: nil, activeVersion: nil, activeSequence: nil)
+        }
+    }
+
     public func deployedUnits() throws(StoreError) -> [String] {
         try withConnection { connection throws(StoreError) in
             try connection.rows("SELECT unit FROM active_deployments ORDER BY unit") { row in

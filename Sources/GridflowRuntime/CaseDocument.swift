@@ -78,13 +78,9 @@ public enum CaseDocument {
         sequence: Int, active: Bool, activeSequence: Int?
     )? {
         do {
-            guard let deployment = try store.deployment(unit: snapshot.unit, version: snapshot.definitionVersion)
-            else { return nil }
-            let active = try store.activeDeployment(unit: snapshot.unit)
-            let activeSequence = try active.flatMap { version throws(StoreError) in
-                try store.deployment(unit: snapshot.unit, version: version)
-            }?.sequence
-            return (deployment.sequence, active == snapshot.definitionVersion, activeSequence)
+            let standing = try store.standing(unit: snapshot.unit, version: snapshot.definitionVersion)
+            guard let sequence = standing.sequence else { return nil }
+            return (sequence, standing.activeVersion == snapshot.definitionVersion, standing.activeSequence)
         } catch { throw EngineError(.store, error.message) }
     }
 

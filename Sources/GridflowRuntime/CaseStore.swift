@@ -159,6 +159,9 @@ public protocol CaseStore: Sendable {
     func deployments(unit: String) throws(StoreError) -> [StoredDeployment]
     /// The deployment of a unit with `version`, or `nil`.
     func deployment(unit: String, version: String) throws(StoreError) -> StoredDeployment?
+    /// Where the deployment `version` of a unit stands, in one read and without the deployments'
+    /// files: what a case's document says of the definitions it runs on.
+    func standing(unit: String, version: String) throws(StoreError) -> DeploymentStanding
     /// The units that have an active deployment, by name.
     func deployedUnits() throws(StoreError) -> [String]
     /// The version new cases of a unit open on, or `nil` before its first deployment.
@@ -654,6 +657,20 @@ public struct Delivery: Sendable, Hashable {
 /// changes to the case's step log in between: then `fieldsJSON` is the snapshot and `changes`
 /// the changes of the steps after it, oldest first, each a JSON array of
 /// `{"field", "old", "new"}` as a history entry has them. `currentFields()` applies them.
+/// The number of a unit's deployment of some version (`nil` when there is none), and the
+/// unit's active deployment's version and number (`nil` before its first deployment).
+public struct DeploymentStanding: Sendable, Hashable {
+    public var sequence: Int?
+    public var activeVersion: String?
+    public var activeSequence: Int?
+
+    public init(sequence: Int?, activeVersion: String?, activeSequence: Int?) {
+        self.sequence = sequence
+        self.activeVersion = activeVersion
+        self.activeSequence = activeSequence
+    }
+}
+
 public struct StoredCase: Sendable, Hashable {
     public var id: String
     public var unit: String

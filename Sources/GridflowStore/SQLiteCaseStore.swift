@@ -1474,6 +1474,24 @@ extension SQLiteCaseStore {
         }
     }
 
+    public func standing(unit: String, version: String) throws(StoreError) -> DeploymentStanding {
+        try read { db in
+            let sequence = try Int.fetchOne(
+                db.cachedStatement(sql: "SELECT sequence FROM deployments WHERE unit = ? AND version = ?"),
+                arguments: [unit, version])
+            let active = try Row.fetchOne(
+                db.cachedStatement(
+                    sql: """
+                        SELECT active_deployments.version, deployments.sequence FROM active_deployments
+                        LEFT JOIN deployments ON deployments.unit = active_deployments.unit
+                          AND deployments.version = active_deployments.version
+                        WHERE active_deployments.unit = ?
+                        """), arguments: [unit])
+            return DeploymentStanding(
+                sequence: sequence, activeVersion: active?[0], activeSequence: active?[1])
+        }
+    }
+
     public func deployedUnits() throws(StoreError) -> [String] {
         try read { db in
             try String.fetchAll(db.cachedStatement(sql: "SELECT unit FROM active_deployments ORDER BY unit"))

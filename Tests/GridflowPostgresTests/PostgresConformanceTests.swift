@@ -470,6 +470,16 @@ import Testing
                 both(stores) { store throws(StoreError) in try store.activate(unit: "rt", version: "v9") } == .notFound)
             #expect(try same(stores) { try $0.activeDeployment(unit: "rt") } == "v2")
             #expect(try same(stores) { try $0.activeDeployment(unit: "nope") } == nil)
+            // Where a version stands, without the files.
+            #expect(
+                try same(stores) { try $0.standing(unit: "rt", version: "v1") }
+                    == DeploymentStanding(sequence: 1, activeVersion: "v2", activeSequence: 2))
+            #expect(
+                try same(stores) { try $0.standing(unit: "rt", version: "legacy") }
+                    == DeploymentStanding(sequence: nil, activeVersion: "v2", activeSequence: 2))
+            #expect(
+                try same(stores) { try $0.standing(unit: "nope", version: "v1") }
+                    == DeploymentStanding(sequence: nil, activeVersion: nil, activeSequence: nil))
             #expect(try same(stores) { try $0.deployedUnits() } == ["rt"])
             #expect(
                 try same(stores) { try $0.caseCounts(unit: "rt") }
