@@ -152,6 +152,11 @@ enum Schema {
                 CREATE TRIGGER webhooks_arrived AFTER INSERT ON webhook_deliveries REFERENCING NEW TABLE AS arrived FOR EACH STATEMENT EXECUTE FUNCTION gridflow_work_arrived();
                 """
         ),
+        // A case's document lists its open incidents (SQLite's v18).
+        Migration(
+            identifier: "v3: open incidents by case",
+            sql: "CREATE INDEX incidents_open_by_case ON incidents (case_id, id) WHERE resolved_at IS NULL;"
+        ),
     ]
 
     /// Brings the database to the newest schema, or refuses it.

@@ -370,6 +370,12 @@ public final class SQLiteCaseStore: CaseStore {
                     ALTER TABLE outbox ADD COLUMN claimed_until INTEGER;
                     """)
         }
+        // A case's document lists its open incidents: without this index every request for a
+        // case read all the store's open incidents.
+        migrator.registerMigration("v18: open incidents by case") { db in
+            try db.execute(
+                sql: "CREATE INDEX incidents_open_by_case ON incidents (case_id, id) WHERE resolved_at IS NULL")
+        }
         return migrator
     }
 
@@ -937,7 +943,8 @@ public final class SQLiteCaseStore: CaseStore {
             let filter = caseID == nil ? "" : " AND case_id = ?"
             let arguments: StatementArguments = caseID.map { [$0] } ?? []
             return try Row.fetchAll(
-                db, sql: "SELECT * FROM incidents WHERE resolved_at IS NULL\(filter) ORDER BY id", arguments: arguments
+                db.cachedStatement(sql: "SELECT * FROM incidents WHERE resolved_at IS NULL\(filter) ORDER BY id"),
+                arguments: arguments
             ).map(Self.storedIncident)
         }
     }

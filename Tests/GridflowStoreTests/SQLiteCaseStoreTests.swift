@@ -267,6 +267,22 @@ import Testing
         }
     }
 
+    /// A case's open incidents (every case document lists them) are found through an index,
+    /// not by reading every open incident of the store.
+    @Test func aCasesOpenIncidentsAreFoundThroughAnIndex() throws {
+        _ = try SQLiteCaseStoreTests.store(path)
+        let queue = try DatabaseQueue(path: path)
+        defer { try? queue.close() }
+        let plan = try queue.read { db in
+            try Row.fetchAll(
+                db,
+                sql: "EXPLAIN QUERY PLAN SELECT * FROM incidents WHERE resolved_at IS NULL AND case_id = ? ORDER BY id",
+                arguments: ["rt-report-1"]
+            ).map { $0["detail"] as String? ?? "" }.joined(separator: "; ")
+        }
+        #expect(plan.contains("USING INDEX incidents_open_by_case") && !plan.contains("TEMP B-TREE"), "\(plan)")
+    }
+
     /// The case's row as written: the version its fields are a snapshot of, its version, and
     /// the escalations its snapshot holds.
     func row(_ id: String, in place: StorePlace) throws -> (snapshot: Int, version: Int, escalations: Int?) {
