@@ -23,17 +23,31 @@ public struct CaseCounter {
         init(name: [UInt8]) { self.name = name }
     }
 
-    /// A level of the tree, fixed once built (read for every key of every case): the names,
-    /// each one's leaf (-1: none) and the level below it.
+    /// A level of the tree, fixed once built (read for every key of every case): the names
+    /// (their bytes in one allocation, with each one's length and first byte, compared before
+    /// the rest), each one's leaf (-1: none) and the level below it.
     private final class Level {
-        let names: [[UInt8]]
+        let names: LiteralBytes
+        let counts: [Int]
+        let firsts: [UInt8]
         let leaves: [Int]
         let below: [Level?]
 
         init(_ node: Node) {
-            names = node.children.map(\.name)
+            names = LiteralBytes(node.children.map(\.name))
+            counts = node.children.map(\.name.count)
+            firsts = node.children.map { $0.name.first ?? 0 }
             leaves = node.children.map { $0.leaf ?? -1 }
             below = node.children.map { $0.children.isEmpty ? nil : Level($0) }
+        }
+
+        /// The index of the name `key` spells (not empty), or -1.
+        @inline(__always) func match(_ key: UnsafePointer<UInt8>, _ count: Int) -> Int {
+            let first = key.pointee
+            for index in counts.indices where counts[index] == count && firsts[index] == first {
+                if count == 1 || memcmp(names.text(index).baseAddress!, key, count) == 0 { return index }
+            }
+            return -1
         }
     }
 
@@ -59,25 +73,29 @@ public struct CaseCounter {
         case undecided
     }
 
-    /// A `CaseTerm` with its fields and strings as indexes.
-    private indirect enum Operand {
+    /// A `CaseTerm` with its fields, strings and inner terms as indexes (into `operands`): kept
+    /// flat, so that evaluating one retains and releases nothing.
+    private enum Operand {
         case field(Int)
         case state
         case id
         case literal(Int)
         case integer(Int64)
-        case coalesce(Operand, Operand)
+        case coalesce(Int, Int)
     }
 
-    /// A `CaseCondition` with its fields and strings as indexes.
-    private indirect enum Test {
-        case equals(Operand, Operand)
-        case oneOf(Operand, [Int])
-        case isTrue(Operand)
-        case present(Operand)
-        case and([Test])
-        case or([Test])
-        case not(Test)
+    /// A `CaseCondition` with its terms (`operands`), inner tests (`tests`) and lists of either
+    /// (`lists`) as indexes.
+    private enum Test {
+        case equals(Int, Int)
+        /// A term and its strings: the literals of `lists[range]`.
+        case oneOf(Int, Range<Int>)
+        case isTrue(Int)
+        case present(Int)
+        /// The tests of `lists[range]`.
+        case and(Range<Int>)
+        case or(Range<Int>)
+        case not(Int)
     }
 
     private enum Amount {
@@ -101,8 +119,11 @@ public struct CaseCounter {
     private var literals: [[UInt8]] = []
     private var literalIndex: [String: Int] = [:]
     private var literalBytes = LiteralBytes([])
-    /// The queries, compiled: person, condition, amount.
-    private var compiled: [(person: Operand, test: Test?, amount: Amount)] = []
+    /// The queries, compiled: person (an operand), condition (a test, -1: none), amount.
+    private var compiled: [(person: Int, test: Int, amount: Amount)] = []
+    private var operands: [Operand] = []
+    private var tests: [Test] = []
+    private var lists: [Int] = []
     /// The scanned values of the current case, by path index (`nil`: missing).
     private var values: [Scanned?] = []
     private var seen: [Bool] = []
@@ -117,7 +138,7 @@ public struct CaseCounter {
         persons = Array(repeating: nil, count: queries.count)
         for query in queries {
             let person = operand(query.person)
-            let test = query.condition.map { compile($0) }
+            let test = query.condition.map { compile($0) } ?? -1
             var amount = Amount.one
             if case .size(let path) = query.amount { amount = .size(index(of: path)) }
             compiled.append((person, test, amount))
@@ -138,27 +159,41 @@ public struct CaseCounter {
         return taken
     }
 
-    private mutating func compile(_ condition: CaseCondition) -> Test {
+    private mutating func compile(_ condition: CaseCondition) -> Int {
+        let test: Test
         switch condition {
-        case .equals(let left, let right): return .equals(operand(left), operand(right))
-        case .oneOf(let term, let strings): return .oneOf(operand(term), strings.map { literal($0) })
-        case .isTrue(let term): return .isTrue(operand(term))
-        case .present(let term): return .present(operand(term))
-        case .and(let conditions): return .and(conditions.map { compile($0) })
-        case .or(let conditions): return .or(conditions.map { compile($0) })
-        case .not(let inner): return .not(compile(inner))
+        case .equals(let left, let right): test = .equals(operand(left), operand(right))
+        case .oneOf(let term, let strings):
+            let compiled = self.operand(term)
+            let indexes = strings.map { literal($0) }
+            test = .oneOf(compiled, list(indexes))
+        case .isTrue(let term): test = .isTrue(operand(term))
+        case .present(let term): test = .present(operand(term))
+        case .and(let conditions): test = .and(list(conditions.map { compile($0) }))
+        case .or(let conditions): test = .or(list(conditions.map { compile($0) }))
+        case .not(let inner): test = .not(compile(inner))
         }
+        tests.append(test)
+        return tests.count - 1
     }
 
-    private mutating func operand(_ term: CaseTerm) -> Operand {
+    private mutating func list(_ indexes: [Int]) -> Range<Int> {
+        lists.append(contentsOf: indexes)
+        return lists.count - indexes.count..<lists.count
+    }
+
+    private mutating func operand(_ term: CaseTerm) -> Int {
+        let operand: Operand
         switch term {
-        case .field(let path): return .field(index(of: path))
-        case .string(let text): return .literal(literal(text))
-        case .coalesce(let left, let right): return .coalesce(operand(left), operand(right))
-        case .state: return .state
-        case .id: return .id
-        case .bool(let value): return .integer(value ? 1 : 0)
+        case .field(let path): operand = .field(index(of: path))
+        case .string(let text): operand = .literal(literal(text))
+        case .coalesce(let left, let right): operand = .coalesce(self.operand(left), self.operand(right))
+        case .state: operand = .state
+        case .id: operand = .id
+        case .bool(let value): operand = .integer(value ? 1 : 0)
         }
+        operands.append(operand)
+        return operands.count - 1
     }
 
     private mutating func literal(_ text: String) -> Int {
@@ -216,7 +251,7 @@ public struct CaseCounter {
                 case .null, .integer, .literal: continue
                 case .list, .undecided: throw Undecided()
                 }
-                if let test = query.test, try !holds(test, row) { continue }
+                if query.test >= 0, try !holds(query.test, row) { continue }
                 switch query.amount {
                 case .one: amounts[index] = 1
                 case .size(let path):
@@ -254,15 +289,15 @@ public struct CaseCounter {
         let id: UnsafeBufferPointer<UInt8>
     }
 
-    private func holds(_ test: Test, _ row: Row) throws(Undecided) -> Bool {
-        switch test {
+    private func holds(_ test: Int, _ row: Row) throws(Undecided) -> Bool {
+        switch tests[test] {
         case .equals(let left, let right):
             return try equal(value(left, row), value(right, row))
         case .oneOf(let operand, let strings):
             let value = try value(operand, row)
             switch value {
             case .bytes, .literal:
-                for string in strings where try equal(value, .literal(string)) { return true }
+                for string in strings where try equal(value, .literal(lists[string])) { return true }
                 return false
             case .undecided: throw Undecided()
             case .null, .integer, .list: return false
@@ -276,13 +311,13 @@ public struct CaseCounter {
         case .present(let operand):
             if case .null = try value(operand, row) { return false }
             return true
-        case .and(let tests):
+        case .and(let inner):
             var all = true
-            for inner in tests where try !holds(inner, row) { all = false }
+            for index in inner where try !holds(lists[index], row) { all = false }
             return all
-        case .or(let tests):
+        case .or(let inner):
             var any = false
-            for inner in tests where try holds(inner, row) { any = true }
+            for index in inner where try holds(lists[index], row) { any = true }
             return any
         case .not(let inner): return try !holds(inner, row)
         }
@@ -342,8 +377,8 @@ public struct CaseCounter {
         }
     }
 
-    private func value(_ operand: Operand, _ row: Row) throws(Undecided) -> Term {
-        switch operand {
+    private func value(_ operand: Int, _ row: Row) throws(Undecided) -> Term {
+        switch operands[operand] {
         case .state: return .bytes(row.state)
         case .id: return .bytes(row.id)
         case .integer(let value): return .integer(value)
@@ -381,13 +416,7 @@ public struct CaseCounter {
             scanner.space()
             var match = -1
             if !scanner.escaped && !key.isEmpty {
-                let start = scanner.bytes.baseAddress! + key.lowerBound
-                for index in level.names.indices where level.names[index].count == key.count {
-                    if level.names[index].withUnsafeBufferPointer({ memcmp($0.baseAddress!, start, key.count) }) == 0 {
-                        match = index
-                        break
-                    }
-                }
+                match = level.match(scanner.bytes.baseAddress! + key.lowerBound, key.count)
             }
             if match >= 0 {
                 let leaf = level.leaves[match]
@@ -558,10 +587,13 @@ public struct CaseCounter {
             }
         }
 
-        mutating func word(_ text: StaticString) throws(Undecided) {
+        @inline(__always) mutating func word(_ text: StaticString) throws(Undecided) {
             let count = text.utf8CodeUnitCount
             guard position + count <= bytes.count else { throw Undecided() }
-            guard memcmp(bytes.baseAddress! + position, text.utf8Start, count) == 0 else { throw Undecided() }
+            // Byte by byte: the words are four or five bytes, a call to `memcmp` costs more.
+            let start = bytes.baseAddress! + position
+            let expected = text.utf8Start
+            for offset in 0..<count where start[offset] != expected[offset] { throw Undecided() }
             position += count
         }
 
