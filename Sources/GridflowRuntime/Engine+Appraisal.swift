@@ -574,11 +574,11 @@ extension Engine {
         var consequences: [(consequence: StoredConsequence, step: Step?)] = []
         results.reserveCapacity(entries.count)
         for entry in entries {
+            // The details are written by the writer's thread (`AppraisalWriter.save`).
             results.append(
                 StoredAppraisal(
                     person: entry.person, role: entry.score.role, definitionVersion: program.version,
-                    total: entry.score.total.description, grade: entry.score.grade,
-                    detailsJSON: Self.details(entry.score), at: now))
+                    total: entry.score.total.description, grade: entry.score.grade, detailsJSON: "", at: now))
             guard let package = appraisal.package(for: entry.score.role),
                 let effects = package.consequences[entry.score.grade]
             else { continue }
@@ -657,7 +657,7 @@ extension Engine {
         // batch's hand-over or by the end of the run.
         try writer.save(
             store, unit: program.unit, appraisal: appraisal.name, period: window.description, roles: roles,
-            people: range, results: results, consequences: consequences, at: now)
+            people: range, results: results, scores: entries.map(\.score), consequences: consequences, at: now)
         for (consequence, _) in consequences { mine[Self.key(consequence)] = consequence.caseID ?? "" }
     }
 
@@ -824,14 +824,17 @@ final class AppraisalWriter: Sendable {
     private let failure = Mutex<EngineError?>(nil)
 
     /// Hands `CaseStore.saveAppraisalBatch` over once the last write is done; throws the last
-    /// one's error, if any (then nothing more is written).
+    /// one's error, if any (then nothing more is written). Each result's details are written
+    /// here from its score (`scores[n]` is `results[n]`'s), off the caller's thread.
     func save(
         _ store: any CaseStore, unit: String, appraisal: String, period: String, roles: [String],
-        people: AppraisalBatchRange, results: [StoredAppraisal],
+        people: AppraisalBatchRange, results: [StoredAppraisal], scores: [AppraisalScore],
         consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
     ) throws(EngineError) {
         try finish()
         let work: @Sendable () -> Void = { [self] in
+            var results = results
+            for index in results.indices { results[index].detailsJSON = Engine.details(scores[index]) }
             let failed = Self.save(
                 store, unit: unit, appraisal: appraisal, period: period, roles: roles, people: people,
                 results: results, consequences: consequences, at: at)
