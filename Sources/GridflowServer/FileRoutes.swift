@@ -15,7 +15,7 @@ extension Routes {
             throw Problem.notFound("no unit '\(unit)' is deployed here")
         }
         let engine = try daemon.engine(unit: caller.unit)
-        let actor = try engine.actor(caller.person, roles: [], now: daemon.now())
+        let actor = try daemon.actor(engine, caller.person, now: daemon.now())
         return (caller, engine, actor)
     }
 

@@ -248,7 +248,7 @@ struct Routes {
     func show(_ context: APIContext) async throws -> Response {
         let caller = try context.requireCaller()
         let (engine, snapshot) = try await loadAsync(try context.parameters.require("id"), for: caller)
-        let actor = try engine.actor(caller.person, roles: [], now: daemon.now())
+        let actor = try daemon.actor(engine, caller.person, now: daemon.now())
         return try document(engine, snapshot, actor: actor, full: true).response
     }
 
