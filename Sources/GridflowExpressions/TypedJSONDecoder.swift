@@ -69,23 +69,12 @@ public final class TypedJSONDecoder: Sendable {
         }
     }
 
-    private struct Reader {
+    private struct Reader: JSONByteCursor {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
         var depth = 0
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-        var peek: UInt8 { position < bytes.count ? bytes[position] : 0 }
-
-        mutating func space() {
-            while position < bytes.count {
-                switch bytes[position] {
-                case 0x20, 0x09, 0x0A, 0x0D: position += 1
-                default: return
-                }
-            }
-        }
 
         mutating func word(_ text: StaticString) -> Bool {
             let count = text.utf8CodeUnitCount
@@ -320,6 +309,28 @@ extension TypedJSONDecoder.Plan {
         case .record(let record): self = .record(TypedJSONDecoder.RecordPlan(record))
         case .optional(let inner): self = .optional(Self(inner))
         case .period, .null: self = .unsupported
+        }
+    }
+}
+
+/// The cursor basics of the readers that go through JSON text a byte at a time (this file's
+/// `Reader`, the appraisal's `CaseCounter`): the byte at the position and skipping white space.
+public protocol JSONByteCursor {
+    var bytes: UnsafeBufferPointer<UInt8> { get }
+    var position: Int { get set }
+}
+
+extension JSONByteCursor {
+    /// The byte at the position, 0 past the end.
+    @inlinable public var peek: UInt8 { position < bytes.count ? bytes[position] : 0 }
+
+    /// Moves past JSON's white space.
+    @inlinable public mutating func space() {
+        while position < bytes.count {
+            switch bytes[position] {
+            case 0x20, 0x09, 0x0A, 0x0D: position += 1
+            default: return
+            }
         }
     }
 }

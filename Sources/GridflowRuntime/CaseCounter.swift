@@ -451,7 +451,7 @@ public struct CaseCounter {
     }
 
     /// Reads JSON text a byte at a time.
-    private struct Scanner {
+    private struct Scanner: JSONByteCursor {
         let bytes: UnsafeBufferPointer<UInt8>
         var position = 0
         /// Whether the last string read had escapes.
@@ -467,17 +467,6 @@ public struct CaseCounter {
         }
 
         init(bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-        var peek: UInt8 { position < bytes.count ? bytes[position] : 0 }
-
-        mutating func space() {
-            while position < bytes.count {
-                switch bytes[position] {
-                case 0x20, 0x09, 0x0A, 0x0D: position += 1
-                default: return
-                }
-            }
-        }
 
         /// A string (at its quote): the range of its contents.
         mutating func string() throws(Undecided) -> Range<Int> {
