@@ -543,6 +543,12 @@ extension PostgresCaseStore {
                 if let notice = delivery.notice {
                     try Self.insert(notice, outboxID: effect.id, caseID: delivery.caseID, connection)
                 }
+                if let incident = delivery.incident {
+                    try Self.insert(
+                        incident, caseID: effect.caseID, event: "effect",
+                        inputJSON: ValueJSON.encode([String: Value]()), actor: .system,
+                        at: delivery.incidentAt ?? Instant(seconds: now), connection)
+                }
                 if delivery.kind == "appoint" || delivery.kind == "end_appointment" {
                     try connection.execute(
                         """

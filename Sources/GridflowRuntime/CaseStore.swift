@@ -642,6 +642,11 @@ public struct Delivery: Sendable, Hashable {
     public var at: Instant?
     /// For a `notify` effect: the notification it leaves in inboxes, recorded with it.
     public var notice: Notice?
+    /// What went wrong performing the effect, recorded on its case with it (event `effect`, by
+    /// the engine, at `incidentAt`): the incident and the effect's completion are one write,
+    /// so an effect another process performed first leaves no second incident.
+    public var incident: Incident?
+    public var incidentAt: Instant?
 
     public init(kind: String, caseID: String, detailsJSON: String, at: Instant? = nil) {
         self.kind = kind

@@ -96,6 +96,8 @@ extension Engine {
         var step: Step?
         var expectedVersion: Int?
         var delivery: Delivery?
+        // What went wrong, recorded on the case together with the effect's completion.
+        var incident: Incident?
         switch kind {
         case "open":
             let name = object["workflow"]?.string ?? ""
@@ -115,7 +117,7 @@ extension Engine {
                 delivery = Delivery(
                     kind: "failed-open", caseID: effect.caseID,
                     detailsJSON: ValueJSON.encode(["reason": .string(error.message)]))
-                try recordIncident(effect, "open-rejected", error.message, now, &report)
+                incident = Incident(code: "open-rejected", message: error.message, transition: nil)
                 break
             }
             let id = try storeCall { () throws(StoreError) in try store.newCaseID(unit: program.unit, workflow: name) }
@@ -125,12 +127,12 @@ extension Engine {
                 delivery = Delivery(
                     kind: "failed-open", caseID: effect.caseID,
                     detailsJSON: ValueJSON.encode(["reason": .string(rejection.message)]))
-                try recordIncident(effect, "open-rejected", rejection.message, now, &report)
-            case .incident(let incident):
+                incident = Incident(code: "open-rejected", message: rejection.message, transition: nil)
+            case .incident(let raised):
                 delivery = Delivery(
                     kind: "failed-open", caseID: effect.caseID,
-                    detailsJSON: ValueJSON.encode(["reason": .string(incident.message)]))
-                try recordIncident(effect, incident.code, incident.message, now, &report)
+                    detailsJSON: ValueJSON.encode(["reason": .string(raised.message)]))
+                incident = Incident(code: raised.code, message: raised.message, transition: nil)
             }
         case "signal":
             let target = object["case"]?.string ?? ""
@@ -140,8 +142,9 @@ extension Engine {
                 // A case that is not here is said below; one that cannot be read is said as such.
                 guard error.code == .notFound else {
                     delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
-                    try recordIncident(
-                        effect, "signal-unreadable", "signal '\(event)' to \(target): \(error.message)", now, &report)
+                    incident = Incident(
+                        code: "signal-unreadable", message: "signal '\(event)' to \(target): \(error.message)",
+                        transition: nil)
                     break
                 }
                 found = nil
@@ -150,8 +153,9 @@ extension Engine {
                 let engine: Engine
                 do throws(EngineError) { engine = try on(current) } catch {
                     delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
-                    try recordIncident(
-                        effect, "signal-unreadable", "signal '\(event)' to \(target): \(error.message)", now, &report)
+                    incident = Incident(
+                        code: "signal-unreadable", message: "signal '\(event)' to \(target): \(error.message)",
+                        transition: nil)
                     break
                 }
                 switch engine.interpreter.step(current, .signal(event: event, from: effect.caseID), now: now) {
@@ -160,21 +164,23 @@ extension Engine {
                     expectedVersion = current.version
                 case .rejected(let rejection):
                     delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
-                    try recordIncident(
-                        effect, "signal-rejected", "signal '\(event)' to \(target): \(rejection.message)", now, &report)
-                case .incident(let incident):
+                    incident = Incident(
+                        code: "signal-rejected", message: "signal '\(event)' to \(target): \(rejection.message)",
+                        transition: nil)
+                case .incident(let raised):
                     delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
-                    try recordIncident(effect, incident.code, incident.message, now, &report)
+                    incident = Incident(code: raised.code, message: raised.message, transition: nil)
                 }
             } else {
                 delivery = Delivery(kind: "undelivered-signal", caseID: effect.caseID, detailsJSON: effect.json)
-                try recordIncident(
-                    effect, "signal-no-case", "signal '\(event)' to a case that is not here: '\(target)'", now, &report)
+                incident = Incident(
+                    code: "signal-no-case", message: "signal '\(event)' to a case that is not here: '\(target)'",
+                    transition: nil)
             }
         case "end_appointment":
             if let problem = try endProblem(object) {
                 delivery = Delivery(kind: "failed-end-appointment", caseID: effect.caseID, detailsJSON: effect.json)
-                try recordIncident(effect, "end-appointment-none", problem, now, &report)
+                incident = Incident(code: "end-appointment-none", message: problem, transition: nil)
             } else {
                 delivery = Delivery(kind: kind, caseID: effect.caseID, detailsJSON: effect.json)
             }
@@ -186,10 +192,10 @@ extension Engine {
             notification.notice = try notice(
                 role: role, message: object["message"]?.string, for: effect.caseID, at: effect.createdAt)
             if let notice = notification.notice, try !audience.reached(notice, by: self, now: now) {
-                try recordIncident(
-                    effect, "notify-nobody",
-                    "nobody holds \(role) where case \(effect.caseID) is: its notification reaches no one", now,
-                    &report)
+                incident = Incident(
+                    code: "notify-nobody",
+                    message: "nobody holds \(role) where case \(effect.caseID) is: its notification reaches no one",
+                    transition: nil)
             }
             delivery = notification
         default:
@@ -199,9 +205,21 @@ extension Engine {
         // Performed at the tick's time: an appointment and its end count from then. A
         // notification is dated by the step that asked for it.
         delivery?.at = kind == "notify" ? effect.createdAt : now
+        if let incident {
+            if delivery == nil {
+                delivery = Delivery(kind: "failed-\(kind)", caseID: effect.caseID, detailsJSON: effect.json)
+            }
+            delivery?.incident = incident
+            delivery?.incidentAt = now
+        }
         do {
             try store.complete(effect, step: step, expectedVersion: expectedVersion, delivery: delivery)
             report.effectsPerformed += 1
+            if let incident {
+                report.incidents.append(
+                    TickIncident(caseID: effect.caseID, place: "effect", code: incident.code, message: incident.message)
+                )
+            }
             if let step { report.moved.append(step.next.id) }
         } catch {
             // Done meanwhile by another tick: exactly once means nothing more to do here.
@@ -240,17 +258,6 @@ extension Engine {
         guard lasting.isEmpty else { return nil }
         return "'\(person)' holds no appointment to \(role)\(node.map { " at \($0)" } ?? "") to end"
             + " (a role the directory gives is the directory's to take away)"
-    }
-
-    private func recordIncident(
-        _ effect: StoredEffect, _ code: String, _ message: String, _ now: Instant, _ report: inout TickReport
-    ) throws(EngineError) {
-        try storeCall { () throws(StoreError) in
-            try store.record(
-                Incident(code: code, message: message, transition: nil), caseID: effect.caseID, event: "effect",
-                input: [:], actor: .system, at: now)
-        }
-        report.incidents.append(TickIncident(caseID: effect.caseID, place: "effect", code: code, message: message))
     }
 
     func storeCall<T>(_ body: () throws(StoreError) -> T) throws(EngineError) -> T {

@@ -1100,6 +1100,12 @@ extension SQLiteCaseStore {
                 if let notice = delivery.notice {
                     try Self.insert(notice, outboxID: effect.id, caseID: delivery.caseID, db)
                 }
+                if let incident = delivery.incident {
+                    try Self.insert(
+                        incident, caseID: effect.caseID, event: "effect",
+                        inputJSON: ValueJSON.encode([String: Value]()),
+                        at: delivery.incidentAt ?? Instant(seconds: now), db)
+                }
                 if delivery.kind == "appoint" || delivery.kind == "end_appointment" {
                     try Self.run(
                         db,

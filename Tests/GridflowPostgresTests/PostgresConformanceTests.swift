@@ -263,6 +263,36 @@ import Testing
         }
     }
 
+    @Test func anEffectsIncidentIsWrittenWithItsCompletionAndOnlyOnce() throws {
+        try withStores { sqlite, postgres in
+            let stores = (sqlite, postgres)
+            try onBoth(stores) {
+                try $0.commit(
+                    Self.step(
+                        "rt-report-1", state: "open", fields: [:], effects: [.notify(role: "boss", message: "hi")]),
+                    expectedVersion: nil)
+            }
+            let effects = try same(stores) { try $0.pendingEffects(unit: "rt", limit: 10) }
+            #expect(effects.count == 1)
+            guard let effect = effects.first else { return }
+            var delivery = Delivery(
+                kind: "notify", caseID: effect.caseID, detailsJSON: effect.json, at: Instant(seconds: 1_750_000_100))
+            delivery.incident = Incident(code: "notify-nobody", message: "nobody holds boss", transition: nil)
+            delivery.incidentAt = Instant(seconds: 1_750_000_150)
+            try onBoth(stores) { try $0.complete(effect, step: nil, expectedVersion: nil, delivery: delivery) }
+            // Another tick that performed it too loses: a conflict, and its incident is not written.
+            for store in [sqlite, postgres] as [any CaseStore] {
+                #expect(throws: StoreError.self) {
+                    try store.complete(effect, step: nil, expectedVersion: nil, delivery: delivery)
+                }
+            }
+            let incidents = try same(stores) { try $0.incidents(caseID: "rt-report-1").map { [$0.code, $0.event] } }
+            #expect(incidents == [["notify-nobody", "effect"]])
+            let at = try same(stores) { try $0.incidents(caseID: "rt-report-1").map(\.at) }
+            #expect(at == [Instant(seconds: 1_750_000_150)])
+        }
+    }
+
     @Test func appointmentsAndTheirEndsReadTheSame() throws {
         try withStores { sqlite, postgres in
             let stores = (sqlite, postgres)
