@@ -81,6 +81,10 @@ struct HTTPBench: ParsableCommand {
     /// the one role, and the candidate.
     static var reviewers: [String] { Array(Set(WorkflowBench.steps.map(\.role))).sorted() }
 
+    /// The role the selection's last step notifies: a unit that runs has someone in it, so its
+    /// notifications reach a person rather than each record an incident.
+    static let notified = "discipline_secretary"
+
     /// A fresh store at `path` with telecom deployed and its bench people imported; the engine on it.
     static func prepare(path: String, options: StoreOptions) throws -> (SQLiteCaseStore, Engine) {
         var options = options
@@ -92,7 +96,7 @@ struct HTTPBench: ParsableCommand {
                 StoredPerson(
                     id: "bench", roles: [], recordJSON: ValueJSON.encode(WorkflowBench.candidate(engine.program)))
             ]
-            + reviewers.map { role in
+            + (reviewers + [Self.notified]).map { role in
                 StoredPerson(
                     id: role, roles: [role],
                     recordJSON: ValueJSON.encode(WorkflowBench.candidate(engine.program, id: role, roles: [role])))
