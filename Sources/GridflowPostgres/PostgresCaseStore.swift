@@ -521,44 +521,71 @@ extension PostgresCaseStore {
     public func complete(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?)
         throws(StoreError)
     {
-        let now = step?.history.at.seconds ?? delivery?.at?.seconds ?? Int(Date().timeIntervalSince1970)
+        let completion = EffectCompletion(effect, step: step, expectedVersion: expectedVersion, delivery: delivery)
         let encoded = step.map(EncodedStep.init)
-        try write { connection throws(StoreError) in
-            let done = try connection.execute(
-                "UPDATE outbox SET done_at = \(now) WHERE id = \(effect.id) AND done_at IS NULL")
-            guard done == 1 else {
-                throw StoreError(.conflict, "effect #\(effect.id) of case \(effect.caseID) was performed already")
+        try write { connection throws(StoreError) in try Self.complete(completion, encoded, connection) }
+    }
+
+    public func complete(_ completions: [EffectCompletion]) throws(StoreError) -> [StoreError?] {
+        if completions.isEmpty { return [] }
+        let encoded = completions.map { $0.step.map(EncodedStep.init) }
+        return try write { connection throws(StoreError) in
+            var conflicts = [StoreError?](repeating: nil, count: completions.count)
+            for (index, completion) in completions.enumerated() {
+                try connection.execute("SAVEPOINT effect")
+                do throws(StoreError) {
+                    try Self.complete(completion, encoded[index], connection)
+                } catch  where error.code == .conflict {
+                    try connection.execute("ROLLBACK TO SAVEPOINT effect")
+                    conflicts[index] = error
+                }
+                try connection.execute("RELEASE SAVEPOINT effect")
             }
-            if let delivery {
-                // An appointment's delivery names its person, so a person's appointments are found by index.
-                let person: String? =
-                    delivery.kind == "appoint" || delivery.kind == "end_appointment"
-                    ? Self.appointedPerson(delivery.detailsJSON) : nil
+            return conflicts
+        }
+    }
+
+    /// Marks one outbox entry performed, with its delivery and step.
+    private static func complete(_ completion: EffectCompletion, _ encoded: EncodedStep?, _ connection: Connection)
+        throws(StoreError)
+    {
+        let (effect, delivery) = (completion.effect, completion.delivery)
+        let now =
+            completion.step?.history.at.seconds ?? delivery?.at?.seconds ?? Int(Date().timeIntervalSince1970)
+        let done = try connection.execute(
+            "UPDATE outbox SET done_at = \(now) WHERE id = \(effect.id) AND done_at IS NULL")
+        guard done == 1 else {
+            throw StoreError(.conflict, "effect #\(effect.id) of case \(effect.caseID) was performed already")
+        }
+        if let delivery {
+            // An appointment's delivery names its person, so a person's appointments are found by index.
+            let person: String? =
+                delivery.kind == "appoint" || delivery.kind == "end_appointment"
+                ? Self.appointedPerson(delivery.detailsJSON) : nil
+            try connection.execute(
+                """
+                INSERT INTO deliveries (outbox_id, kind, case_id, details, at, person)
+                VALUES (\(effect.id), \(delivery.kind), \(delivery.caseID), \(delivery.detailsJSON),
+                        \(delivery.at?.seconds ?? now), \(person))
+                """)
+            if let notice = delivery.notice {
+                try Self.insert(notice, outboxID: effect.id, caseID: delivery.caseID, connection)
+            }
+            if let incident = delivery.incident {
+                try Self.insert(
+                    incident, caseID: effect.caseID, event: "effect",
+                    inputJSON: ValueJSON.encode([String: Value]()), actor: .system,
+                    at: delivery.incidentAt ?? Instant(seconds: now), connection)
+            }
+            if delivery.kind == "appoint" || delivery.kind == "end_appointment" {
                 try connection.execute(
                     """
-                    INSERT INTO deliveries (outbox_id, kind, case_id, details, at, person)
-                    VALUES (\(effect.id), \(delivery.kind), \(delivery.caseID), \(delivery.detailsJSON),
-                            \(delivery.at?.seconds ?? now), \(person))
+                    INSERT INTO counters (name, value) SELECT 'directory:' || unit, 1 FROM cases WHERE id = \(delivery.caseID)
+                    ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
                     """)
-                if let notice = delivery.notice {
-                    try Self.insert(notice, outboxID: effect.id, caseID: delivery.caseID, connection)
-                }
-                if let incident = delivery.incident {
-                    try Self.insert(
-                        incident, caseID: effect.caseID, event: "effect",
-                        inputJSON: ValueJSON.encode([String: Value]()), actor: .system,
-                        at: delivery.incidentAt ?? Instant(seconds: now), connection)
-                }
-                if delivery.kind == "appoint" || delivery.kind == "end_appointment" {
-                    try connection.execute(
-                        """
-                        INSERT INTO counters (name, value) SELECT 'directory:' || unit, 1 FROM cases WHERE id = \(delivery.caseID)
-                        ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
-                        """)
-                }
             }
-            if let encoded { try Self.commitStep(encoded, expectedVersion: expectedVersion, connection) }
         }
+        if let encoded { try Self.commitStep(encoded, expectedVersion: completion.expectedVersion, connection) }
     }
 
     /// The person an appointment's (or its end's) details name: `person.id`, or `person` when it

@@ -82,6 +82,11 @@ public protocol CaseStore: Sendable {
     /// effect opens or signals) if there is one, records `delivery` if there is one, and marks
     /// the entry done. Fails with `conflict` if the entry was done already.
     func complete(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?) throws(StoreError)
+    /// Performs outbox entries as `complete(_:step:expectedVersion:delivery:)` does, all in one
+    /// transaction: one that conflicts (done already, or its step's case moved on) is left out
+    /// alone and its error given at its index (`nil`: performed); any other failure performs
+    /// none of them and is thrown.
+    func complete(_ completions: [EffectCompletion]) throws(StoreError) -> [StoreError?]
 
     /// The person `id` of a unit's directory, or `nil`.
     func person(unit: String, id: String) throws(StoreError) -> StoredPerson?
@@ -633,6 +638,22 @@ public struct StoredEffect: Sendable, Hashable {
 
 /// What performing an effect left for people to see: a notification, a ledger entry, a
 /// commendation or an appointment.
+/// One outbox entry to mark performed, with what performing it gives: the step of the case it
+/// opens or signals (taken on `expectedVersion`), and what it delivered.
+public struct EffectCompletion: Sendable {
+    public var effect: StoredEffect
+    public var step: Step?
+    public var expectedVersion: Int?
+    public var delivery: Delivery?
+
+    public init(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?) {
+        self.effect = effect
+        self.step = step
+        self.expectedVersion = expectedVersion
+        self.delivery = delivery
+    }
+}
+
 public struct Delivery: Sendable, Hashable {
     public var kind: String
     public var caseID: String

@@ -67,11 +67,47 @@ extension Engine {
                 try store.claimPendingEffects(unit: program.unit, at: now, limit: limit, claim: claim)
             }
             if effects.isEmpty { break }
+            // The round's effects are performed in order and their completions written
+            // together, in as few transactions as order allows: an effect that reads what an
+            // earlier one may have written (a notification its audience and case, a signal its
+            // case, the end of an appointment the appointments) first has those written.
+            var pending: [(completion: EffectCompletion, incident: Incident?)] = []
             for effect in effects {
-                try perform(effect, now: now, report: &report, audience: audience)
+                guard let object = try? JSONReader.read(effect.json), let kind = object["kind"]?.string else {
+                    throw EngineError(.store, "outbox entry #\(effect.id) is not readable")
+                }
+                if !pending.isEmpty, Self.effectsThatRead.contains(kind) { try complete(&pending, &report) }
+                pending.append(
+                    try perform(effect, object, kind, now: now, report: &report, audience: audience))
             }
+            try complete(&pending, &report)
         }
         return report
+    }
+
+    /// The kinds of effect whose performing reads the store: the case, its audience or the appointments.
+    static let effectsThatRead: Set<String> = ["notify", "signal", "end_appointment"]
+
+    /// Writes the completions of effects performed, in one transaction. One done meanwhile by
+    /// another process (or whose case moved on) is left alone: exactly once means nothing more
+    /// to do here.
+    private func complete(
+        _ pending: inout [(completion: EffectCompletion, incident: Incident?)], _ report: inout TickReport
+    ) throws(EngineError) {
+        if pending.isEmpty { return }
+        let completions = pending.map(\.completion)
+        let conflicts = try storeCall { () throws(StoreError) in try store.complete(completions) }
+        for (index, (completion, incident)) in pending.enumerated() where conflicts[index] == nil {
+            report.effectsPerformed += 1
+            if let incident {
+                report.incidents.append(
+                    TickIncident(
+                        caseID: completion.effect.caseID, place: "effect", code: incident.code,
+                        message: incident.message))
+            }
+            if let step = completion.step { report.moved.append(step.next.id) }
+        }
+        pending.removeAll()
     }
 
     private func fail(_ timer: StoredTimer, _ incident: Incident, _ now: Instant, _ report: inout TickReport)
@@ -87,12 +123,11 @@ extension Engine {
                 message: incident.message))
     }
 
-    private func perform(_ effect: StoredEffect, now: Instant, report: inout TickReport, audience: Audience)
-        throws(EngineError)
-    {
-        guard let object = try? JSONReader.read(effect.json), let kind = object["kind"]?.string else {
-            throw EngineError(.store, "outbox entry #\(effect.id) is not readable")
-        }
+    /// Performs one effect: what its completion writes, and the incident it leaves, if any.
+    private func perform(
+        _ effect: StoredEffect, _ object: JSON, _ kind: String, now: Instant, report: inout TickReport,
+        audience: Audience
+    ) throws(EngineError) -> (completion: EffectCompletion, incident: Incident?) {
         var step: Step?
         var expectedVersion: Int?
         var delivery: Delivery?
@@ -212,19 +247,7 @@ extension Engine {
             delivery?.incident = incident
             delivery?.incidentAt = now
         }
-        do {
-            try store.complete(effect, step: step, expectedVersion: expectedVersion, delivery: delivery)
-            report.effectsPerformed += 1
-            if let incident {
-                report.incidents.append(
-                    TickIncident(caseID: effect.caseID, place: "effect", code: incident.code, message: incident.message)
-                )
-            }
-            if let step { report.moved.append(step.next.id) }
-        } catch {
-            // Done meanwhile by another tick: exactly once means nothing more to do here.
-            if error.code != .conflict { throw EngineError(.store, error.message) }
-        }
+        return (EffectCompletion(effect, step: step, expectedVersion: expectedVersion, delivery: delivery), incident)
     }
 
     /// The notification of a `notify` effect of case `caseID` to `role`: placed where the case is

@@ -1083,40 +1083,68 @@ extension SQLiteCaseStore {
     public func complete(_ effect: StoredEffect, step: Step?, expectedVersion: Int?, delivery: Delivery?)
         throws(StoreError)
     {
-        let now = step?.history.at.seconds ?? delivery?.at?.seconds ?? Int(Date().timeIntervalSince1970)
+        let completion = EffectCompletion(effect, step: step, expectedVersion: expectedVersion, delivery: delivery)
         let encoded = step.map(EncodedStep.init)
+        try groupWrite { db in try Self.complete(completion, encoded, db) }
+    }
+
+    public func complete(_ completions: [EffectCompletion]) throws(StoreError) -> [StoreError?] {
+        if completions.isEmpty { return [] }
+        let encoded = completions.map { $0.step.map(EncodedStep.init) }
+        let outcomes = Mutex([StoreError?](repeating: nil, count: completions.count))
         try groupWrite { db in
-            try Self.run(
-                db, sql: "UPDATE outbox SET done_at = ? WHERE id = ? AND done_at IS NULL", arguments: [now, effect.id])
-            guard db.changesCount == 1 else {
-                throw StoreError(.conflict, "effect #\(effect.id) of case \(effect.caseID) was performed already")
+            // Run again from the start if the group is written again (one savepoint per request).
+            var conflicts = [StoreError?](repeating: nil, count: completions.count)
+            for (index, completion) in completions.enumerated() {
+                try Self.run(db, sql: "SAVEPOINT effect", arguments: [])
+                do {
+                    try Self.complete(completion, encoded[index], db)
+                } catch let error as StoreError where error.code == .conflict {
+                    try Self.run(db, sql: "ROLLBACK TO effect", arguments: [])
+                    conflicts[index] = error
+                }
+                try Self.run(db, sql: "RELEASE effect", arguments: [])
             }
-            if let delivery {
-                try Self.run(
-                    db, sql: "INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (?, ?, ?, ?, ?)",
-                    arguments: [
-                        effect.id, delivery.kind, delivery.caseID, delivery.detailsJSON, delivery.at?.seconds ?? now,
-                    ])
-                if let notice = delivery.notice {
-                    try Self.insert(notice, outboxID: effect.id, caseID: delivery.caseID, db)
-                }
-                if let incident = delivery.incident {
-                    try Self.insert(
-                        incident, caseID: effect.caseID, event: "effect",
-                        inputJSON: ValueJSON.encode([String: Value]()),
-                        at: delivery.incidentAt ?? Instant(seconds: now), db)
-                }
-                if delivery.kind == "appoint" || delivery.kind == "end_appointment" {
-                    try Self.run(
-                        db,
-                        sql: """
-                            INSERT INTO counters (name, value) SELECT 'directory:' || unit, 1 FROM cases WHERE id = ?
-                            ON CONFLICT (name) DO UPDATE SET value = value + 1
-                            """, arguments: [delivery.caseID])
-                }
-            }
-            if let encoded { try Self.commitStep(encoded, expectedVersion: expectedVersion, db) }
+            outcomes.withLock { $0 = conflicts }
         }
+        return outcomes.withLock { $0 }
+    }
+
+    /// Marks one outbox entry performed, with its delivery and step.
+    private static func complete(_ completion: EffectCompletion, _ encoded: EncodedStep?, _ db: Database) throws {
+        let (effect, delivery) = (completion.effect, completion.delivery)
+        let now =
+            completion.step?.history.at.seconds ?? delivery?.at?.seconds ?? Int(Date().timeIntervalSince1970)
+        try Self.run(
+            db, sql: "UPDATE outbox SET done_at = ? WHERE id = ? AND done_at IS NULL", arguments: [now, effect.id])
+        guard db.changesCount == 1 else {
+            throw StoreError(.conflict, "effect #\(effect.id) of case \(effect.caseID) was performed already")
+        }
+        if let delivery {
+            try Self.run(
+                db, sql: "INSERT INTO deliveries (outbox_id, kind, case_id, details, at) VALUES (?, ?, ?, ?, ?)",
+                arguments: [
+                    effect.id, delivery.kind, delivery.caseID, delivery.detailsJSON, delivery.at?.seconds ?? now,
+                ])
+            if let notice = delivery.notice {
+                try Self.insert(notice, outboxID: effect.id, caseID: delivery.caseID, db)
+            }
+            if let incident = delivery.incident {
+                try Self.insert(
+                    incident, caseID: effect.caseID, event: "effect",
+                    inputJSON: ValueJSON.encode([String: Value]()),
+                    at: delivery.incidentAt ?? Instant(seconds: now), db)
+            }
+            if delivery.kind == "appoint" || delivery.kind == "end_appointment" {
+                try Self.run(
+                    db,
+                    sql: """
+                        INSERT INTO counters (name, value) SELECT 'directory:' || unit, 1 FROM cases WHERE id = ?
+                        ON CONFLICT (name) DO UPDATE SET value = value + 1
+                        """, arguments: [delivery.caseID])
+            }
+        }
+        if let encoded { try Self.commitStep(encoded, expectedVersion: completion.expectedVersion, db) }
     }
 
     /// Deliveries of a case (notifications, ledger entries, commendations, appointments), oldest first.

@@ -293,6 +293,45 @@ import Testing
         }
     }
 
+    @Test func effectsCompletedTogetherLeaveOutOnlyTheOneThatConflicts() throws {
+        try withStores { sqlite, postgres in
+            let stores = (sqlite, postgres)
+            try onBoth(stores) {
+                try $0.commit(
+                    Self.step(
+                        "rt-report-1", state: "open", fields: [:],
+                        effects: [
+                            .notify(role: "boss", message: "one"), .notify(role: "boss", message: "two"),
+                            .notify(role: "boss", message: "three"),
+                        ]), expectedVersion: nil)
+            }
+            let effects = try same(stores) { try $0.pendingEffects(unit: "rt", limit: 10) }
+            #expect(effects.count == 3)
+            func completion(_ effect: StoredEffect, step: Step? = nil, expected: Int? = nil) -> EffectCompletion {
+                var delivery = Delivery(
+                    kind: "notify", caseID: effect.caseID, detailsJSON: effect.json,
+                    at: Instant(seconds: 1_750_000_100))
+                delivery.incident = Incident(code: "notify-nobody", message: effect.json, transition: nil)
+                return EffectCompletion(effect, step: step, expectedVersion: expected, delivery: delivery)
+            }
+            // The first was performed by someone else; the third brings a step on a stale version.
+            try onBoth(stores) { try $0.complete(effects[0], step: nil, expectedVersion: nil, delivery: nil) }
+            let stale = Self.step(
+                "rt-report-1", version: 2, state: "closed", from: "open", fields: [:], at: 1_750_000_100)
+            for store in [sqlite, postgres] as [any CaseStore] {
+                let conflicts = try store.complete([
+                    completion(effects[0]), completion(effects[1]), completion(effects[2], step: stale, expected: 7),
+                ])
+                #expect(conflicts.map { $0?.code } == [.conflict, nil, .conflict])
+            }
+            // Only the second's incident is written, and only the third is still to perform.
+            let incidents = try same(stores) { try $0.incidents(caseID: "rt-report-1").map(\.message) }
+            #expect(incidents == [effects[1].json])
+            #expect(try same(stores) { try $0.pendingEffects(unit: "rt", limit: 10) }.map(\.id) == [effects[2].id])
+            #expect(try sqlite.complete([]).isEmpty && postgres.complete([]).isEmpty)
+        }
+    }
+
     @Test func appointmentsAndTheirEndsReadTheSame() throws {
         try withStores { sqlite, postgres in
             let stores = (sqlite, postgres)
