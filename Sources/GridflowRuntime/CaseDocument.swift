@@ -44,7 +44,8 @@ public enum CaseDocument {
         let stored: [StoredHistory]
         let incidents: [StoredIncident]
         do {
-            stored = try engine.store.history(snapshot.id)
+            // The view read the history when it had to hide who opened the case: not again.
+            if let read = view.storedHistory { stored = read } else { stored = try engine.store.history(snapshot.id) }
             incidents = try engine.store.incidents(caseID: snapshot.id)
         } catch { throw EngineError(.store, error.message) }
         let workflow = engine.program.workflow(snapshot.workflow)

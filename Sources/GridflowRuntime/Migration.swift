@@ -145,13 +145,18 @@ extension Engine {
         }
         let frame = Frame(
             roots: [.record(source.interpreter.withBuiltins(old))], now: now, calendar: source.program.calendar)
+        // The fields hidden from the viewer: which they are needs no store read (who opened the
+        // case, which the view also hides, only matters to texts).
+        let hiddenFromViewer = viewer.map {
+            CaseView(old, of: oldWorkflow, for: .person($0), program: source.program, now: now).hidden.map(\.name)
+        }
         for name in workflow.fieldTypes.keys.sorted() {
             if rules.drops(name, in: stored.workflow), oldWorkflow.fieldTypes[name] != nil {
                 object[name] = .null
             }
             guard let text = rules.set(name, in: stored.workflow) else { continue }
             // A viewer's expression reads nothing hidden from them: its outcome would show it.
-            if let viewer, let hidden = source.view(old, for: .person(viewer), now: now)?.hidden.map(\.name),
+            if let viewer, let hidden = hiddenFromViewer,
                 let read = Compiler.reads(of: text, root: "case"), let field = hidden.first(where: read.reads)
             {
                 move.problems.append("--set \(name): it reads field '\(field)', which is hidden from \(viewer.id)")

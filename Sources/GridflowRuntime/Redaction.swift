@@ -91,6 +91,10 @@ public struct CaseView: Sendable {
     public let problems: [String]
     /// Texts of hidden values (ids, names, strings), longest first, to strip from messages.
     let secrets: [String]
+    /// The case's history as `Engine.view` read it to find who opened the case (when the opener
+    /// field is hidden from the viewer), so that output showing the history need not read it
+    /// again; `nil` when it was not read.
+    public internal(set) var storedHistory: [StoredHistory]?
 
     /// The case `snapshot` of `workflow` as `viewer` may see it; `now` is the time conditions read.
     /// `openedBy` is the id and name of who opened the case: where the opener field is hidden they
@@ -100,6 +104,16 @@ public struct CaseView: Sendable {
         _ snapshot: CaseSnapshot, of workflow: CompiledWorkflow, for viewer: Viewer, program: Program, now: Instant,
         openedBy: [String] = []
     ) {
+        self.init(snapshot, of: workflow, for: viewer, program: program, now: now, openedBy: { openedBy })
+    }
+
+    /// As the public init, with `openedBy` asked for the opener's id and name only when the
+    /// opener field is hidden from the viewer; what it throws, the view throws (no view without
+    /// them).
+    init<Failure: Error>(
+        _ snapshot: CaseSnapshot, of workflow: CompiledWorkflow, for viewer: Viewer, program: Program, now: Instant,
+        openedBy: () throws(Failure) -> [String]
+    ) throws(Failure) {
         self.workflow = workflow
         self.snapshot = snapshot
         self.viewer = viewer
@@ -139,7 +153,7 @@ public struct CaseView: Sendable {
             }
         }
         if let opener = workflow.openerField, hidden.contains(where: { $0.name == opener }) {
-            secrets.formUnion(openedBy.filter { !$0.isEmpty && $0 != Actor.system.id })
+            secrets.formUnion(try openedBy().filter { !$0.isEmpty && $0 != Actor.system.id })
         }
         self.fields = fields
         self.hidden = hidden
@@ -293,26 +307,54 @@ public struct CaseView: Sendable {
 }
 
 extension Engine {
-    /// `snapshot` as `viewer` may see it.
-    public func view(_ snapshot: CaseSnapshot, for viewer: Viewer, now: Instant) -> CaseView? {
+    /// `snapshot` as `viewer` may see it; `nil` when its workflow is not loaded. Where the
+    /// workflow's opener field is hidden from the viewer, who opened the case is hidden too: when
+    /// the case's history or the opener's directory entry cannot be read, it throws (`.store`)
+    /// rather than give a view that could show them.
+    public func view(_ snapshot: CaseSnapshot, for viewer: Viewer, now: Instant) throws(EngineError) -> CaseView? {
         guard let program = program(of: snapshot), let workflow = program.workflow(snapshot.workflow) else {
             return nil
         }
-        return CaseView(
-            snapshot, of: workflow, for: viewer, program: program, now: now, openedBy: openedBy(snapshot, workflow))
+        var read: [StoredHistory]?
+        var view = try CaseView(
+            snapshot, of: workflow, for: viewer, program: program, now: now,
+            openedBy: { () throws(EngineError) in
+                let entries: [StoredHistory]
+                do throws(StoreError) { entries = try store.history(snapshot.id) } catch {
+                    throw EngineError(
+                        .store,
+                        "case \(snapshot.id): its history cannot be read to hide who opened it: \(error.message)")
+                }
+                read = entries
+                return try openedBy(snapshot, history: entries)
+            })
+        view.storedHistory = read
+        return view
     }
 
-    /// The id and directory name of who took a case's `open` step, when its workflow names an opener.
-    func openedBy(_ snapshot: CaseSnapshot, _ workflow: CompiledWorkflow) -> [String] {
-        guard workflow.openerField != nil, let entries = try? store.history(snapshot.id),
-            let open = entries.first(where: { $0.event == "open" && $0.transition == nil && $0.from == nil })
+    /// The id and directory name of who took a case's `open` step, from its `history`: the id
+    /// alone when they are not in the directory (or it names no one), and an error when their
+    /// entry cannot be read. Its messages name neither (they are what is hidden).
+    func openedBy(_ snapshot: CaseSnapshot, history: [StoredHistory]) throws(EngineError) -> [String] {
+        guard let open = history.first(where: { $0.event == "open" && $0.transition == nil && $0.from == nil })
         else { return [] }
         var names = [open.actor]
-        if let person = try? store.person(unit: snapshot.unit, id: open.actor),
-            let name = (try? JSONReader.read(person.recordJSON))?["name"]?.string
-        {
-            names.append(name)
+        let person: StoredPerson?
+        do { person = try store.person(unit: snapshot.unit, id: open.actor) } catch {
+            throw EngineError(
+                .store,
+                "case \(snapshot.id): the directory entry of who opened it cannot be read to hide them: \(error.message)"
+            )
         }
+        guard let person else { return names }
+        let record: JSON
+        do { record = try JSONReader.read(person.recordJSON) } catch {
+            throw EngineError(
+                .store,
+                "case \(snapshot.id): the directory entry of who opened it is not valid JSON: it cannot be read to hide them"
+            )
+        }
+        if let name = record["name"]?.string { names.append(name) }
         return names
     }
 }

@@ -324,8 +324,9 @@ extension PageSite {
         let now = daemon.now()
         let actor = try engine.actor(session.person, roles: [], now: now)
         let current = try engine.snapshot(stored)
-        let view = try engine.on(current).view(current, for: .person(actor), now: now)
-        do { _ = try engine.retry(id, now: now) } catch { throw Problem.engine(error, view: view) }
+        do { _ = try engine.retry(id, now: now) } catch {
+            throw Problem.engine(error, view: try engine.on(current).view(current, for: .person(actor), now: now))
+        }
         daemon.wake.yield()
         return seeOther("/units/\(Self.path(session.unit))/admin/incidents?retried=\(id)")
     }

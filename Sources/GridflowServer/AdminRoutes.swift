@@ -92,9 +92,10 @@ extension Routes {
         let now = daemon.now()
         let actor = try daemon.actor(engine, caller.person, now: now)
         let current = try engine.snapshot(stored)
-        let view = try engine.on(current).view(current, for: .person(actor), now: now)
         let next: CaseSnapshot
-        do { next = try engine.retry(id, now: now) } catch { throw Problem.engine(error, view: view) }
+        do { next = try engine.retry(id, now: now) } catch {
+            throw Problem.engine(error, view: try engine.on(current).view(current, for: .person(actor), now: now))
+        }
         daemon.wake.yield()
         return try document(engine, next, actor: actor, full: false)
     }

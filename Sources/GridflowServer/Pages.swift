@@ -433,7 +433,6 @@ final class PageSite: Sendable {
         do { stored = try storePhotos(photos, engine: engine, owner: actor.id, now: now, into: &values) } catch {
             throw Problem.file(error)
         }
-        let view = engine.view(current, for: .person(actor), now: now)
         let started = ContinuousClock.now
         do {
             _ = try await engine.act(id, event: event, input: values, by: actor, now: now, expectedVersion: expected)
@@ -443,6 +442,9 @@ final class PageSite: Sendable {
             routes.logStep(
                 context, unit: session.unit, case: id, workflow: current.workflow, event: event, error: error,
                 since: started)
+            // The case as the actor saw it before the step; when that view cannot be made, its
+            // failure is the answer (the refusal is not said unredacted).
+            let view = try engine.view(current, for: .person(actor), now: now)
             let problem = Problem.engine(error, view: view)
             guard [.rejected, .incident, .conflict].contains(error.code) else { throw problem }
             var refusal = Refusal(title: labels["refused"] ?? problem.title, message: problem.detail)
@@ -489,7 +491,7 @@ final class PageSite: Sendable {
         let labels = frame.labels
         let now = daemon.now()
         let own = try engine.on(snapshot)
-        guard let view = own.view(snapshot, for: .person(actor), now: now) else {
+        guard let view = try own.view(snapshot, for: .person(actor), now: now) else {
             throw Problem.notFound("case \(snapshot.id): its workflow '\(snapshot.workflow)' is not deployed")
         }
         let definitions = try unitDefinitions(unit: snapshot.unit, version: snapshot.definitionVersion)

@@ -454,7 +454,7 @@ extension PageSite {
         let frame = makeFrame(session, unit: snapshot.unit)
         let labels = frame.labels
         let now = daemon.now()
-        guard let view = found.engine.view(snapshot, for: found.viewer, now: now) else {
+        guard let view = try found.engine.view(snapshot, for: found.viewer, now: now) else {
             throw Problem.notFound("case \(snapshot.id): its workflow '\(snapshot.workflow)' is not deployed")
         }
         let workflow = found.intake.workflow
@@ -567,7 +567,8 @@ extension PageSite {
                 context, unit: unit, case: found.snapshot.id, workflow: found.snapshot.workflow, event: event,
                 error: error, since: started)
             guard [.rejected, .incident, .conflict].contains(error.code) else { throw Problem.engine(error) }
-            let problem = Problem.engine(error, view: engine.view(found.snapshot, for: found.viewer, now: daemon.now()))
+            let problem = Problem.engine(
+                error, view: try engine.view(found.snapshot, for: found.viewer, now: daemon.now()))
             return try again(problem.detail, problem.status)
         }
         DaemonMetrics.step(unit: unit, outcome: "committed", duration: ContinuousClock.now - started)
@@ -606,7 +607,7 @@ extension PageSite {
         let (engine, snapshot) = try routes.load(try context.parameters.require("id"), for: session.caller)
         let actor = try engine.actor(session.person, roles: [], now: daemon.now())
         let own = try engine.on(snapshot)
-        guard let view = own.view(snapshot, for: .person(actor), now: daemon.now()) else {
+        guard let view = try own.view(snapshot, for: .person(actor), now: daemon.now()) else {
             throw Problem.notFound("case \(snapshot.id): its workflow '\(snapshot.workflow)' is not deployed")
         }
         return try attachmentResponse(own, view, context)
@@ -615,7 +616,7 @@ extension PageSite {
     /// `GET /receipts/{code}/attachments/{field}/{file}`: the photo as the receipt's reporter may see it.
     func receiptAttachment(_ request: Request, _ context: APIContext) throws -> Response {
         let found = try receiptCase(request, context, session: try session(request))
-        guard let view = found.engine.view(found.snapshot, for: found.viewer, now: daemon.now()) else {
+        guard let view = try found.engine.view(found.snapshot, for: found.viewer, now: daemon.now()) else {
             throw Problem.notFound("case \(found.snapshot.id): its workflow is not deployed")
         }
         return try attachmentResponse(found.engine, view, context)

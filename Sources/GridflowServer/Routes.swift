@@ -288,8 +288,9 @@ struct Routes {
             logStep(
                 context, unit: caller.unit, case: id, workflow: current.workflow, event: event, error: error,
                 since: started)
-            // A refusal shows the case as the caller saw it before the step.
-            throw Problem.engine(error, view: engine.view(current, for: .person(actor), now: now))
+            // A refusal shows the case as the caller saw it before the step (when that view
+            // cannot be made, its failure is the answer: the refusal is not said unredacted).
+            throw Problem.engine(error, view: try engine.view(current, for: .person(actor), now: now))
         }
         DaemonMetrics.step(unit: caller.unit, outcome: "committed", duration: ContinuousClock.now - started)
         logStep(
@@ -321,7 +322,7 @@ struct Routes {
         for stored in page.cases {
             let snapshot = try engine.snapshot(stored)
             let own = try engine.on(snapshot)
-            guard let view = own.view(snapshot, for: .person(actor), now: now) else { continue }
+            guard let view = try own.view(snapshot, for: .person(actor), now: now) else { continue }
             items.append(try CaseDocument.json(engine: own, snapshot, view: view, viewer: .person(actor), full: false))
         }
         let text =
@@ -428,7 +429,7 @@ struct Routes {
 
     func document(_ engine: Engine, _ snapshot: CaseSnapshot, actor: Actor, full: Bool) throws -> Reply {
         let own = try engine.on(snapshot)
-        guard let view = own.view(snapshot, for: .person(actor), now: daemon.now()) else {
+        guard let view = try own.view(snapshot, for: .person(actor), now: daemon.now()) else {
             throw Problem.notFound("case \(snapshot.id): its workflow '\(snapshot.workflow)' is not deployed")
         }
         return Reply(

@@ -244,11 +244,21 @@ func storeRun<T>(_ body: () throws(StoreError) -> T) throws -> T {
 
 /// Turns engine failures into one-line errors: 1 for a refused or failed step, 2 for bad requests.
 /// With `view`, what is said about the case is said as its viewer may read it: a guard's trace
-/// and the messages pass through `CaseView`, so no value hidden from them is printed.
-func run<T>(view: CaseView? = nil, _ body: () throws(EngineError) -> T) throws -> T {
+/// and the messages pass through `CaseView`, so no value hidden from them is printed. The view
+/// is made only for a failure that speaks of the case; when it cannot be made (the store cannot
+/// tell what to hide), that is the error instead.
+func run<T>(view makeView: (() throws(EngineError) -> CaseView?)? = nil, _ body: () throws(EngineError) -> T)
+    throws -> T
+{
     do {
         return try body()
     } catch {
+        var view: CaseView?
+        if let makeView, ![.notFound, .store, .version].contains(error.code) {
+            do { view = try makeView() } catch let viewError {
+                throw CommandError(message: "the step failed, and why cannot be told: \(viewError.message)", status: 2)
+            }
+        }
         let said = view.map { $0.scrub(error.message) } ?? error.message
         switch error.code {
         case .rejected:
@@ -340,8 +350,8 @@ struct CaseAct: ParsableCommand {
         let now = try options.instant()
         let actor = try self.actor.actor(engine, now: now)
         // A refusal is explained as the actor may read the case.
-        let next = try gridflow.run(view: engine.view(current, for: .person(actor), now: now)) {
-            () throws(EngineError) in
+        let view = { () throws(EngineError) in try engine.view(current, for: .person(actor), now: now) }
+        let next = try gridflow.run(view: view) { () throws(EngineError) in
             try engine.act(caseID, event: event, input: values, by: actor, now: now)
         }
         try CaseOutput.print(engine: engine, next, viewer: .person(actor), now: now, json: options.json)
@@ -767,9 +777,10 @@ struct IncidentList: ParsableCommand {
             }
             let engine = try engine(stored.unit)
             guard let snapshot = (try? engine.snapshot(stored)) ?? (try? engine.snapshot(stored, anyVersion: true)),
-                let viewer = viewers[stored.unit],
-                let view = engine.view(snapshot, for: viewer, now: now)
+                let viewer = viewers[stored.unit]
             else { return (CaseView.mark, CaseView.mark) }
+            let view = try gridflow.run { () throws(EngineError) in try engine.view(snapshot, for: viewer, now: now) }
+            guard let view else { return (CaseView.mark, CaseView.mark) }
             let read = view.incident(incident)
             return (read.actor ?? read.actorHidden.map(\.mark) ?? CaseView.mark, read.message)
         }
@@ -812,7 +823,8 @@ struct IncidentRetry: ParsableCommand {
         let now = try options.instant()
         let viewer = try self.viewer.viewer(engine, now: now)
         let current = try gridflow.run { () throws(EngineError) in try engine.load(stored.caseID) }
-        let next = try gridflow.run(view: engine.view(current, for: viewer, now: now)) { () throws(EngineError) in
+        let view = { () throws(EngineError) in try engine.view(current, for: viewer, now: now) }
+        let next = try gridflow.run(view: view) { () throws(EngineError) in
             try engine.retry(id, now: now)
         }
         // With --json only the case is printed, as `case act --json` prints it.

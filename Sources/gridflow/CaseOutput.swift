@@ -20,7 +20,8 @@ enum CaseOutput {
     static func print(
         engine: Engine, _ snapshot: CaseSnapshot, viewer: Viewer, now: Instant, json: Bool, full: Bool = false
     ) throws {
-        guard let view = engine.view(snapshot, for: viewer, now: now) else {
+        let view = try gridflow.run { () throws(EngineError) in try engine.view(snapshot, for: viewer, now: now) }
+        guard let view else {
             // Never an empty answer: the case is here, its workflow is not loaded.
             throw CommandError(
                 message: "case \(snapshot.id): unit \(snapshot.unit) has no workflow '\(snapshot.workflow)'", status: 2)
@@ -31,8 +32,14 @@ enum CaseOutput {
         if case .person(let person) = viewer { actor = person }
         let actions = actor.map { engine.actions(snapshot, for: $0) } ?? []
         // History and incidents are read only for `show`, which prints them.
-        let history = full ? view.history((try? engine.store.history(snapshot.id)) ?? []) : []
-        let incidents = full ? (try? engine.store.incidents(caseID: snapshot.id)) ?? [] : []
+        // The view read the history when it had to hide who opened the case: not again.
+        let history =
+            full
+            ? view.history(
+                try view.storedHistory ?? storeRun { () throws(StoreError) in try engine.store.history(snapshot.id) })
+            : []
+        let incidents =
+            full ? try storeRun { () throws(StoreError) in try engine.store.incidents(caseID: snapshot.id) } : []
         // Times as the unit's people read them, with the offset: still exact instants.
         let time = engine.program.calendar.zone
         // `show` names the deployment the case runs on.

@@ -105,4 +105,35 @@ import Testing
         // The real-name report still shows its reporter to the committee.
         #expect(try gf(["case", "show", "oilfield-issue-1", "--as", "zhang"]).stdout.contains("whistle-7Q"))
     }
+
+    /// Who opened a case is hidden by their id and directory name: when their directory entry
+    /// cannot be read, the case is not shown (rather than shown without hiding them).
+    @Test func aCaseWhoseOpenerCannotBeReadIsNotShown() throws {
+        try reportByWhistleblower()
+        // An anonymous report: nothing but who opened it says who reported.
+        let opened = try gf([
+            "case", "open", "oilfield/issue", "--set", "team=opp_area_1_station_1", "--as", "whistle-7Q", "--set",
+            "channel=qr_code", "--set", "description=y", "--now", "2024-07-01T09:00:00+08:00",
+        ])
+        #expect(opened.status == 0, "\(opened.stderr)")
+        let path = directory.appendingPathComponent("gridflow.sqlite").path
+        let store = try SQLiteCaseStore(path: path, opening: .existing)
+        try store.record(
+            Incident(code: "test", message: "rate failed for 举报人甲乙", transition: nil),
+            caseID: "oilfield-issue-2", event: "confirm", input: [:], actor: .system,
+            at: Instant("2024-07-02T09:00:00+08:00")!)
+        let readable = try gf(["case", "show", "oilfield-issue-2", "--as", "zhang"])
+        #expect(readable.status == 0 && readable.stdout.contains("rate failed for ‹hidden›"), "\(readable.stdout)")
+        #expect(
+            try CaseCommandTests.sqlite(path, "UPDATE people SET record = '{\"name\": ' WHERE id = 'whistle-7Q'") == 1)
+        for json in [false, true] {
+            let shown = try gf(["case", "show", "oilfield-issue-2", "--as", "zhang"] + (json ? ["--json"] : []))
+            #expect(shown.status == 2)
+            #expect(
+                shown.stderr
+                    == "gridflow: error: case oilfield-issue-2: the directory entry of who opened it is not valid JSON: it cannot be read to hide them\n",
+                "\(shown.stderr)")
+            #expect(!shown.stdout.contains("举报人甲乙") && !shown.stderr.contains("whistle-7Q"), "\(shown.stdout)")
+        }
+    }
 }
