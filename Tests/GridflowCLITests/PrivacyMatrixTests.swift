@@ -71,6 +71,7 @@ import Testing
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "gridflow-privacy-\(subject.unit)-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
         func gf(_ arguments: [String]) throws -> Run {
             try gridflow(arguments + ["--root", packageRoot.path], in: directory)
         }
@@ -309,6 +310,5 @@ import Testing
             }
         }
         #expect(seer != nil, "no role of \(subject.unit) may see the reporter")
-        try? FileManager.default.removeItem(at: directory)
     }
 }

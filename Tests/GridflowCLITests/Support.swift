@@ -91,10 +91,9 @@ protocol Workspace {
 }
 
 extension Workspace {
-    /// A new empty folder under the temporary directory.
+    /// A new empty folder under the temporary directory, removed when the tests are done.
     static func makeFolder(_ prefix: String) throws -> URL {
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-\(prefix)-\(UUID().uuidString)")
+        let url = TemporaryFiles.path("gridflow-\(prefix)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
     }

@@ -8,10 +8,7 @@ import Testing
 
 /// Steps that arrive together share a transaction; each keeps its own outcome.
 @Suite struct GroupCommitTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-group-\(UUID().uuidString).sqlite"
-    )
-    .path
+    let path = TemporaryFiles.path("gridflow-group", suffix: ".sqlite").path
 
     @Test func stepsArrivingTogetherShareOneTransactionAndAConflictFailsAlone() throws {
         let store = try SQLiteCaseStoreTests.store(path)
@@ -60,10 +57,7 @@ import Testing
 /// The async path (what the daemon uses): suspended tasks and blocked threads wait for the same
 /// shared transactions, and a task handed the lead writes the group.
 @Suite struct AsyncGroupCommitTests {
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-async-\(UUID().uuidString).sqlite"
-    )
-    .path
+    let path = TemporaryFiles.path("gridflow-async", suffix: ".sqlite").path
 
     /// 25 steps queue in a known order while writes are held: groups of 4, and a leader other than
     /// the writer thread writes one group for waiting tasks before the writer thread takes over.

@@ -19,10 +19,7 @@ import Testing
         return try! Program(definitions: result.units["rt"]!, version: DefinitionVersion.of(result.sources))
     }()
 
-    let path = FileManager.default.temporaryDirectory.appendingPathComponent(
-        "gridflow-store-\(UUID().uuidString).sqlite"
-    )
-    .path
+    let path = TemporaryFiles.path("gridflow-store", suffix: ".sqlite").path
     let now = Instant("2024-09-30T09:00:00+08:00")!
     let employee = Actor(id: "wang", roles: ["employee"])
     let reviewer = Actor(id: "li", roles: ["reviewer"])

@@ -11,7 +11,7 @@ import Testing
     let folder: URL
 
     init() throws {
-        folder = FileManager.default.temporaryDirectory.appendingPathComponent("gridflow-opening-\(UUID().uuidString)")
+        folder = TemporaryFiles.path("gridflow-opening")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
     }
 

@@ -175,8 +175,7 @@ import Testing
 
     /// The fixture unit with the failing guard of 'divide' fixed, under the same version name.
     func fixedProgram() throws -> Program {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-fixed-\(UUID().uuidString)")
+        let directory = TemporaryFiles.path("gridflow-fixed")
         try FileManager.default.copyItem(
             at: URL(fileURLWithPath: SQLiteCaseStoreTests.fixtures), to: directory)
         let report = directory.appendingPathComponent("Workflows/rt/report.yaml")
@@ -231,8 +230,7 @@ import Testing
     }
 
     func aSumBeyondThirtyEightDigitsIsAnErrorNotAValueLeftOut(_ place: StorePlace) throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
-            "gridflow-overflow-\(UUID().uuidString)")
+        let directory = TemporaryFiles.path("gridflow-overflow")
         try FileManager.default.copyItem(at: URL(fileURLWithPath: SQLiteCaseStoreTests.fixtures), to: directory)
         try """
         kind: Report
