@@ -11,7 +11,9 @@ another member of the space downloads it (the same bytes) and is shown no delete
 On a failure a screenshot and the page's HTML are saved under ARTEFACTS and their paths printed.
 """
 
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -27,6 +29,7 @@ def main():
     drivers = {}
     step = "start"
     work = tempfile.mkdtemp(prefix="admin-flow-")
+    atexit.register(shutil.rmtree, work, True)
     try:
         # The administrator retries the incident from the administration pages.
         step = "administrator retries the incident"

@@ -10,8 +10,11 @@ theirs and does not see who reported. On a failure a screenshot and the page's H
 under ARTEFACTS and their paths printed.
 """
 
+import atexit
 import os
+import shutil
 import sys
+import tempfile
 
 from selenium import webdriver
 from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
@@ -34,7 +37,12 @@ def browser(downloads=None):
     if downloads:
         options.add_experimental_option("prefs", {"download.default_directory": downloads,
                                                   "download.prompt_for_download": False})
-    service = webdriver.ChromeService(executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"))
+    # Chromium leaves folders in its temporary directory (org.chromium.Chromium.*): one of this
+    # run's own, removed when it ends.
+    scratch = tempfile.mkdtemp(prefix="gridflow-chromium-")
+    atexit.register(shutil.rmtree, scratch, True)
+    service = webdriver.ChromeService(
+        executable_path=os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver"), env={**os.environ, "TMPDIR": scratch})
     driver = webdriver.Chrome(options=options, service=service)
     driver.implicitly_wait(0)
     return driver
