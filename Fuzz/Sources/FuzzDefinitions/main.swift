@@ -1,3 +1,4 @@
+import Foundation
 import GridflowFuzzing
 
 /// The small unit's folder, made on the first input (libFuzzer runs many inputs in one process,
@@ -5,6 +6,8 @@ import GridflowFuzzing
 enum Shared {
     static let tree: FuzzHarness.Tree = {
         guard let tree = try? FuzzHarness.Tree() else { fatalError("cannot make the fuzz unit's folder") }
+        // Removed when libFuzzer ends the process with exit(), not left in the temporary directory.
+        atexit { Shared.tree.remove() }
         return tree
     }()
 }
