@@ -110,10 +110,12 @@ let package = Package(
             name: "GridflowRuntimeTests",
             dependencies: ["GridflowRuntime", "GridflowDefinitions", "GridflowExpressions"]
         ),
+        // What several test targets share (temporary files removed at exit).
+        .target(name: "GridflowTestSupport", path: "Tests/GridflowTestSupport"),
         .testTarget(
             name: "GridflowStoreTests",
             dependencies: [
-                "GridflowStore", "GridflowRuntime", "GridflowDefinitions", "GridflowExpressions",
+                "GridflowTestSupport", "GridflowStore", "GridflowRuntime", "GridflowDefinitions", "GridflowExpressions",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The same store tests on the PostgreSQL store (`StoreKind`).
                 "GridflowPostgres", .product(name: "PostgresNIO", package: "postgres-nio"),
@@ -131,7 +133,8 @@ let package = Package(
         .testTarget(
             name: "GridflowCLITests",
             dependencies: [
-                "gridflow", "GridflowStore", "GridflowPostgres", "GridflowRuntime", "GridflowExpressions",
+                "GridflowTestSupport", "gridflow", "GridflowStore", "GridflowPostgres", "GridflowRuntime",
+                "GridflowExpressions",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]),

@@ -1,4 +1,5 @@
 import Foundation
+import GridflowTestSupport
 import Testing
 
 /// The package's root folder, found from this file's path.

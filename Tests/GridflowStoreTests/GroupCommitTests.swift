@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridflowExpressions
 import GridflowRuntime
+import GridflowTestSupport
 import Testing
 
 @testable import GridflowStore

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import GridflowDefinitions
 import GridflowExpressions
+import GridflowTestSupport
 import Testing
 
 @testable import GridflowRuntime

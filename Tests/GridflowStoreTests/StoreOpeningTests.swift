@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GridflowRuntime
+import GridflowTestSupport
 import Testing
 
 @testable import GridflowStore

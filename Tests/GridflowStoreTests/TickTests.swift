@@ -3,6 +3,7 @@ import GridflowDefinitions
 import GridflowExpressions
 import GridflowRuntime
 import GridflowStore
+import GridflowTestSupport
 import Testing
 
 @testable import GridflowPostgres
