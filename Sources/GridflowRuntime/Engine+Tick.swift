@@ -71,7 +71,7 @@ extension Engine {
             // together, in as few transactions as order allows: an effect that reads what an
             // earlier one may have written (a notification its audience and case, a signal its
             // case, the end of an appointment the appointments) first has those written.
-            var pending: [(completion: EffectCompletion, incident: Incident?)] = []
+            var pending: [EffectCompletion] = []
             for effect in effects {
                 guard let object = try? JSONReader.read(effect.json), let kind = object["kind"]?.string else {
                     throw EngineError(.store, "outbox entry #\(effect.id) is not readable")
@@ -91,15 +91,13 @@ extension Engine {
     /// Writes the completions of effects performed, in one transaction. One done meanwhile by
     /// another process (or whose case moved on) is left alone: exactly once means nothing more
     /// to do here.
-    private func complete(
-        _ pending: inout [(completion: EffectCompletion, incident: Incident?)], _ report: inout TickReport
-    ) throws(EngineError) {
+    private func complete(_ pending: inout [EffectCompletion], _ report: inout TickReport) throws(EngineError) {
         if pending.isEmpty { return }
-        let completions = pending.map(\.completion)
+        let completions = pending
         let conflicts = try storeCall { () throws(StoreError) in try store.complete(completions) }
-        for (index, (completion, incident)) in pending.enumerated() where conflicts[index] == nil {
+        for (index, completion) in pending.enumerated() where conflicts[index] == nil {
             report.effectsPerformed += 1
-            if let incident {
+            if let incident = completion.delivery?.incident {
                 report.incidents.append(
                     TickIncident(
                         caseID: completion.effect.caseID, place: "effect", code: incident.code,
@@ -123,11 +121,12 @@ extension Engine {
                 message: incident.message))
     }
 
-    /// Performs one effect: what its completion writes, and the incident it leaves, if any.
+    /// Performs one effect: what its completion writes (with the incident it leaves, if any, on
+    /// its delivery).
     private func perform(
         _ effect: StoredEffect, _ object: JSON, _ kind: String, now: Instant, report: inout TickReport,
         audience: Audience
-    ) throws(EngineError) -> (completion: EffectCompletion, incident: Incident?) {
+    ) throws(EngineError) -> EffectCompletion {
         var step: Step?
         var expectedVersion: Int?
         var delivery: Delivery?
@@ -247,7 +246,7 @@ extension Engine {
             delivery?.incident = incident
             delivery?.incidentAt = now
         }
-        return (EffectCompletion(effect, step: step, expectedVersion: expectedVersion, delivery: delivery), incident)
+        return EffectCompletion(effect, step: step, expectedVersion: expectedVersion, delivery: delivery)
     }
 
     /// The notification of a `notify` effect of case `caseID` to `role`: placed where the case is
