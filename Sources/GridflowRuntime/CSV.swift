@@ -60,9 +60,25 @@ public enum CSV {
 
     /// The records of `text`; blank lines are skipped.
     public static func read(_ text: String) throws(Problem) -> [Record] {
-        let bytes = Array(text.utf8)
-        var position = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var records: [Record] = []
+        try read(text) { records.append($0) }
+        return records
+    }
+
+    /// Hands each record of `text` to `body` as it is read, in order (blank lines skipped), so
+    /// that a large file is never held as records all at once; a problem ends the reading,
+    /// after the records before it were handed over.
+    public static func read(_ text: String, each body: (Record) -> Void) throws(Problem) {
+        var text = text
+        var problem: Problem?
+        text.withUTF8 { bytes in
+            do throws(Problem) { try read(bytes, each: body) } catch { problem = error }
+        }
+        if let problem { throw problem }
+    }
+
+    private static func read(_ bytes: UnsafeBufferPointer<UInt8>, each body: (Record) -> Void) throws(Problem) {
+        var position = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         var fields: [String] = []
         var offsets: [Int] = []
         var line = 1
@@ -71,10 +87,11 @@ public enum CSV {
 
         func endRecord() {
             if !(fields.count == 1 && fields[0].isEmpty) {
-                records.append(Record(line: recordLine, fields: fields, offsets: offsets))
+                body(Record(line: recordLine, fields: fields, offsets: offsets))
             }
-            fields = []
-            offsets = []
+            // The arrays' storage is kept for the next record (unless `body` kept the record).
+            fields.removeAll(keepingCapacity: true)
+            offsets.removeAll(keepingCapacity: true)
         }
 
         while position < bytes.count {
@@ -114,7 +131,7 @@ public enum CSV {
                     }
                     position += 1
                 }
-                fields.append(String(decoding: bytes[start..<position], as: UTF8.self))
+                fields.append(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<position]), as: UTF8.self))
             }
             // What ends it.
             guard position < bytes.count else { break }
@@ -139,6 +156,5 @@ public enum CSV {
             }
         }
         if !fields.isEmpty { endRecord() }
-        return records
     }
 }

@@ -221,6 +221,23 @@ public struct CaseCounts: Sendable {
         try add(amount, row(for: person), query)
     }
 
+    /// Adds another count of the same queries (over other cases) to this one.
+    public mutating func add(_ other: CaseCounts) throws(Overflow) {
+        precondition(other.queries == queries, "counts of different queries")
+        if rows.isEmpty {
+            self = other
+            return
+        }
+        rows.reserveCapacity(rows.count + other.rows.count)
+        for (person, otherRow) in other.rows {
+            let row = row(for: person)
+            let from = Int(otherRow) * queries
+            for query in 0..<queries where other.sums[from + query] != 0 {
+                try add(other.sums[from + query], row, query)
+            }
+        }
+    }
+
     /// Per query, the sums by person (none of 0): for tests and comparisons.
     public var byPerson: [[String: Number]] {
         var result = [[String: Number]](repeating: [:], count: queries)

@@ -10,19 +10,25 @@ import Synchronization
 public struct ImportedFacts: Sendable {
     /// Each person's row.
     private var rows: [String: Int] = [:]
-    /// Per fact slot, the value of each row (`nil`: none).
-    private var columns: [Int: [Number?]] = [:]
+    /// Per fact slot (the index), the value of each row (`nil`: none).
+    private var columns: [[Number?]] = []
     /// Per fact slot, where each row's value came from: `file << 32 | line` (`line` 0: the
     /// file's entry is the whole place, as `set` gives it).
-    private var places: [Int: [Int64]] = [:]
+    private var places: [[Int64]] = []
     private var files: [String] = []
 
     public init() {}
 
     /// The value of a person's fact, if imported.
     public func value(_ person: String, _ slot: Int) -> Number? {
-        guard let row = rows[person], let column = columns[slot], row < column.count else { return nil }
-        return column[row]
+        guard let row = rows[person], slot < columns.count, row < columns[slot].count else { return nil }
+        return columns[slot][row]
+    }
+
+    /// The value of a fact in a row (`row(of:)`), if imported.
+    func value(row: Int, _ slot: Int) -> Number? {
+        guard slot < columns.count, row < columns[slot].count else { return nil }
+        return columns[slot][row]
     }
 
     /// Whether the person has any imported value.
@@ -34,6 +40,23 @@ public struct ImportedFacts: Sendable {
     /// How many people have imported values.
     public var count: Int { rows.count }
 
+    /// Room for `more` people's values of `slots` without growing (a file's rows).
+    private mutating func reserve(_ more: Int, slots: [Int]) {
+        rows.reserveCapacity(rows.count + more)
+        for slot in slots {
+            grow(to: slot)
+            columns[slot].reserveCapacity(rows.count + more)
+            places[slot].reserveCapacity(rows.count + more)
+        }
+    }
+
+    private mutating func grow(to slot: Int) {
+        while columns.count <= slot {
+            columns.append([])
+            places.append([])
+        }
+    }
+
     private mutating func store(_ person: String, _ slot: Int, _ value: Number, place: Int64) {
         let row: Int
         if let found = rows[person] {
@@ -42,16 +65,13 @@ public struct ImportedFacts: Sendable {
             row = rows.count
             rows[person] = row
         }
-        var column = columns.removeValue(forKey: slot) ?? []
-        var where_ = places.removeValue(forKey: slot) ?? []
-        if column.count <= row {
-            column.append(contentsOf: repeatElement(nil, count: row + 1 - column.count))
-            where_.append(contentsOf: repeatElement(-1, count: row + 1 - where_.count))
+        grow(to: slot)
+        if columns[slot].count <= row {
+            columns[slot].append(contentsOf: repeatElement(nil, count: row + 1 - columns[slot].count))
+            places[slot].append(contentsOf: repeatElement(-1, count: row + 1 - places[slot].count))
         }
-        column[row] = value
-        where_[row] = place
-        columns[slot] = column
-        places[slot] = where_
+        columns[slot][row] = value
+        places[slot][row] = place
     }
 
     private mutating func file(_ name: String) -> Int64 {
@@ -64,60 +84,68 @@ public struct ImportedFacts: Sendable {
     /// fact, then a row per person. Every problem of the file is returned at once, each with
     /// `file:line` and the column; when there are any, nothing of the file is kept.
     public mutating func read(csv text: String, file: String, for appraisal: CompiledAppraisal) -> [String] {
-        let records: [CSV.Record]
-        do { records = try CSV.read(text) } catch { return ["\(file):\(error.line): \(error.message)"] }
-        guard let header = records.first else { return ["\(file):1: the file is empty; it needs a header row"] }
-        var problems: [String] = []
-        var personColumn: Int?
-        var columns: [(index: Int, fact: CompiledAppraisal.ImportFact)] = []
-        let importNames = appraisal.importFacts.map(\.name)
-        for (index, raw) in header.fields.enumerated() {
-            let name = CSV.trimmed(raw)
-            if name == "person" {
-                personColumn = index
-            } else if let fact = appraisal.importFacts.first(where: { $0.name == name }) {
-                if columns.contains(where: { $0.fact.name == name }) {
-                    problems.append("\(file):\(header.line): column '\(name)' appears twice")
-                }
-                columns.append((index, fact))
-            } else if appraisal.storeFacts.contains(where: { $0.name == name })
-                || appraisal.fileFacts.contains(where: { $0.name == name })
-            {
-                problems.append(
-                    "\(file):\(header.line): column '\(name)' is a fact counted from cases (source: store), not imported"
-                )
-            } else {
-                problems.append(
-                    "\(file):\(header.line): column '\(name)' is not an imported fact of \(appraisal.name)"
-                        + Suggestion.didYouMean(name, in: importNames + ["person"])
-                        + "; imported facts: " + importNames.joined(separator: ", "))
-            }
-        }
-        guard let personColumn else {
-            return problems + ["\(file):\(header.line): the header has no 'person' column (the person's id)"]
-        }
-        let locator = CSV.Locator(text)
-        /// `file:line:column` of a cell.
-        func cell(_ record: CSV.Record, _ index: Int) -> String {
-            index < record.offsets.count ? "\(file):\(locator.place(record.offsets[index]))" : "\(file):\(record.line)"
-        }
         // A file with problems adds nothing: what it added is undone at the end.
         let before = self
-        let fileBits = self.file(file) << 32
-        for record in records.dropFirst() {
-            guard record.fields.count == header.fields.count else {
+        var problems: [String] = []
+        var reader = CSVReading(file: file, text: text, appraisal: appraisal)
+        do throws(CSV.Problem) {
+            try CSV.read(text) { record in reader.take(record, into: &self, problems: &problems) }
+        } catch {
+            self = before
+            return ["\(file):\(error.line): \(error.message)"]
+        }
+        if !reader.sawHeader { problems.append("\(file):1: the file is empty; it needs a header row") }
+        if !problems.isEmpty { self = before }
+        return problems
+    }
+
+    /// What `read(csv:file:for:)` keeps while the records of a file come: the header's
+    /// columns, then each row's values.
+    private struct CSVReading {
+        let file: String
+        let text: String
+        let appraisal: CompiledAppraisal
+        var sawHeader = false
+        var headerLine = 0
+        var headerCount = 0
+        var personColumn: Int?
+        var columns: [(index: Int, fact: CompiledAppraisal.ImportFact)] = []
+        var fileBits: Int64 = 0
+        /// Made when a problem first names a cell.
+        var locator: CSV.Locator?
+
+        init(file: String, text: String, appraisal: CompiledAppraisal) {
+            self.file = file
+            self.text = text
+            self.appraisal = appraisal
+        }
+
+        /// `file:line:column` of a cell.
+        mutating func cell(_ record: CSV.Record, _ index: Int) -> String {
+            guard index < record.offsets.count else { return "\(file):\(record.line)" }
+            if locator == nil { locator = CSV.Locator(text) }
+            return "\(file):\(locator!.place(record.offsets[index]))"
+        }
+
+        mutating func take(_ record: CSV.Record, into facts: inout ImportedFacts, problems: inout [String]) {
+            guard sawHeader else {
+                header(record, into: &facts, problems: &problems)
+                return
+            }
+            guard let personColumn else { return }
+            guard record.fields.count == headerCount else {
                 problems.append(
-                    "\(file):\(record.line): \(record.fields.count) fields, but the header has \(header.fields.count)")
-                continue
+                    "\(file):\(record.line): \(record.fields.count) fields, but the header has \(headerCount)")
+                return
             }
             let person = CSV.trimmed(record.fields[personColumn])
             guard !person.isEmpty else {
                 problems.append("\(cell(record, personColumn)): column 'person' is empty")
-                continue
+                return
             }
             if let problem = PersonID.problem(person) {
                 problems.append("\(cell(record, personColumn)): column 'person': \(problem)")
-                continue
+                return
             }
             for (index, fact) in columns {
                 let text = CSV.trimmed(record.fields[index])
@@ -131,16 +159,51 @@ public struct ImportedFacts: Sendable {
                     problems.append("\(cell(record, index)): column '\(fact.name)': '\(text)' \(problem)")
                     continue
                 }
-                if let first = origin(person, fact.slot) {
-                    problems.append(
-                        "\(file):\(record.line): '\(person)' has '\(fact.name)' already, from \(first)")
+                if let first = facts.origin(person, fact.slot) {
+                    problems.append("\(file):\(record.line): '\(person)' has '\(fact.name)' already, from \(first)")
                     continue
                 }
-                store(person, fact.slot, number, place: fileBits | Int64(record.line))
+                facts.store(person, fact.slot, number, place: fileBits | Int64(record.line))
             }
         }
-        if !problems.isEmpty { self = before }
-        return problems
+
+        mutating func header(_ header: CSV.Record, into facts: inout ImportedFacts, problems: inout [String]) {
+            sawHeader = true
+            headerLine = header.line
+            headerCount = header.fields.count
+            let importNames = appraisal.importFacts.map(\.name)
+            for (index, raw) in header.fields.enumerated() {
+                let name = CSV.trimmed(raw)
+                if name == "person" {
+                    personColumn = index
+                } else if let fact = appraisal.importFacts.first(where: { $0.name == name }) {
+                    if columns.contains(where: { $0.fact.name == name }) {
+                        problems.append("\(file):\(header.line): column '\(name)' appears twice")
+                    }
+                    columns.append((index, fact))
+                } else if appraisal.storeFacts.contains(where: { $0.name == name })
+                    || appraisal.fileFacts.contains(where: { $0.name == name })
+                {
+                    problems.append(
+                        "\(file):\(header.line): column '\(name)' is a fact counted from cases (source: store), not imported"
+                    )
+                } else {
+                    problems.append(
+                        "\(file):\(header.line): column '\(name)' is not an imported fact of \(appraisal.name)"
+                            + Suggestion.didYouMean(name, in: importNames + ["person"])
+                            + "; imported facts: " + importNames.joined(separator: ", "))
+                }
+            }
+            guard personColumn != nil else {
+                problems.append("\(file):\(header.line): the header has no 'person' column (the person's id)")
+                return
+            }
+            fileBits = facts.file(file) << 32
+            // Room for a value per line of the file, so the columns do not grow row by row.
+            var lines = 0
+            for byte in text.utf8 where byte == UInt8(ascii: "\n") { lines += 1 }
+            facts.reserve(lines, slots: columns.map(\.fact.slot))
+        }
     }
 
     /// Sets one imported value (from a scenario); returns the problem, if any.
@@ -161,6 +224,11 @@ public struct ImportedFacts: Sendable {
     /// The people with imported values.
     public var people: Set<String> { Set(rows.keys) }
 
+    /// The people with imported values whose row (`row(of:)`) `holds` holds for, in id order.
+    func people(where holds: (Int) -> Bool) -> [String] {
+        rows.compactMap { holds($0.value) ? $0.key : nil }.sorted()
+    }
+
     /// The values as a CSV file that `read(csv:file:for:)` reads back: a `person` column and one
     /// column per imported fact of `appraisal`, a row per person in id order (only `people`, when
     /// given); a fact a person has no value of is an empty cell.
@@ -175,11 +243,12 @@ public struct ImportedFacts: Sendable {
 
     /// Where a person's value of a fact came from (`file:line`).
     public func origin(_ person: String, _ slot: Int) -> String? {
-        guard let row = rows[person], let column = places[slot], row < column.count, column[row] >= 0 else {
+        guard let row = rows[person], slot < places.count, row < places[slot].count, places[slot][row] >= 0 else {
             return nil
         }
-        let file = files[Int(column[row] >> 32)]
-        let line = column[row] & 0xFFFF_FFFF
+        let place = places[slot][row]
+        let file = files[Int(place >> 32)]
+        let line = place & 0xFFFF_FFFF
         return line == 0 ? file : "\(file):\(line)"
     }
 }
@@ -446,8 +515,10 @@ extension Engine {
             let incompleteBefore = outcome.incomplete.count
             var entries: [AppraisalOutcome.Entry] = []
             for person in people {
-                if let row = imported.row(of: person.id) { importedAppraised[row] = true }
-                entries += try scorePerson(person, appraisal, imported: imported, counted: counted, outcome: &outcome)
+                let row = imported.row(of: person.id)
+                if let row { importedAppraised[row] = true }
+                entries += try scorePerson(
+                    person, appraisal, imported: imported, row: row, counted: counted, outcome: &outcome)
             }
             outcome.results += entries.count
             for entry in entries { outcome.grades[entry.score.grade, default: 0] += 1 }
@@ -478,7 +549,7 @@ extension Engine {
         outcome.seconds.saving += seconds(since: start)
         outcome.stored = storing
         // Counted facts of others are no news (anyone may report); imported ones are a slip.
-        outcome.factsWithoutPerson = imported.people.filter { !importedAppraised[imported.row(of: $0)!] }.sorted()
+        outcome.factsWithoutPerson = imported.people(where: { !importedAppraised[$0] })
         if !mine.isEmpty {
             // What the transactions performed (a concurrent run may have performed some first).
             start = clock.now
@@ -522,15 +593,16 @@ extension Engine {
         }
     }
 
-    /// One person's results, one per role; those who cannot be scored go to `outcome.incomplete`.
+    /// One person's results, one per role (`row`: the person's imported row, if any); those who
+    /// cannot be scored go to `outcome.incomplete`.
     private func scorePerson(
         _ person: (id: String, record: Record, roles: [String]), _ appraisal: CompiledAppraisal,
-        imported: ImportedFacts, counted: CountedFacts, outcome: inout AppraisalOutcome
+        imported: ImportedFacts, row: Int?, counted: CountedFacts, outcome: inout AppraisalOutcome
     ) throws(EngineError) -> [AppraisalOutcome.Entry] {
         var slots = [Value](repeating: .number(.zero), count: appraisal.factsType.fields.count)
         var missing: [String] = []
         for fact in appraisal.importFacts {
-            if let value = imported.value(person.id, fact.slot) ?? fact.defaultValue {
+            if let value = row.flatMap({ imported.value(row: $0, fact.slot) }) ?? fact.defaultValue {
                 slots[fact.slot] = .number(value)
             } else {
                 missing.append(fact.name)

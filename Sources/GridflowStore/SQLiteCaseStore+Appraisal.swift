@@ -1,7 +1,9 @@
+import Dispatch
 import GRDB
 import GRDBSQLite
 import GridflowExpressions
 import GridflowRuntime
+import Synchronization
 
 /// What an appraisal reads and writes in batches: the directory by pages, the cases of a
 /// period by pages (optionally narrowed in SQL), facts counted in SQL, results saved a batch at
@@ -112,65 +114,146 @@ extension SQLiteCaseStore {
         }
     }
 
+    /// From how many cases of one period on `countCases` counts on two threads at once
+    /// (20,000 unless a test asks for fewer).
+    @_spi(Bench) public var countingInPartsFrom: Int {
+        get { countInParts.withLock { $0 } }
+        set { countInParts.withLock { $0 = newValue } }
+    }
+
     public func countCases(
         unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery]
     ) throws(StoreError) -> (counts: CaseCounts, uncounted: [StoredCase])? {
-        try read { db in
-            // One pass over the period's cases, each case's fields scanned in Swift for what
-            // the queries read (`CaseCounter`): SQLite's JSON functions parsed each case's
-            // whole text, at many times the cost. A case the scan leaves undecided is the
-            // caller's, as are those whose fields lag behind their steps.
-            var counter = CaseCounter(queries)
-            let statement = try db.makeStatement(
-                sql: """
-                    SELECT id, state, fields FROM cases
-                    WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
-                        AND snapshot_version = version
-                    """)
-            try statement.setArguments([unit, workflow, from.seconds, to.seconds])
-            let handle = statement.sqliteStatement
-            func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
-                UnsafeBufferPointer(
-                    start: sqlite3_column_text(handle, column), count: Int(sqlite3_column_bytes(handle, column)))
+        // A large period is counted in two halves of its cases, each in a read transaction of
+        // its own on its own reader connection, at once: the scan is the run's largest single
+        // cost and needs nothing from the other half. Each case lies in one half, so it is
+        // counted once, at its state in that half's snapshot.
+        let window = CaseWindow(unit: unit, workflow: workflow, from: from.seconds, to: to.seconds)
+        let middle = try read { db in try Self.middleCase(of: window, atLeast: countingInPartsFrom, db) }
+        guard let middle else {
+            return try read { db in try Self.countCases(window, queries, below: nil, from: nil, db) }
+        }
+        let parts = Mutex<[Result<(CaseCounts, [StoredCase]), StoreError>?]>([nil, nil])
+        DispatchQueue.concurrentPerform(iterations: 2) { part in
+            let result: Result<(CaseCounts, [StoredCase]), StoreError>
+            do throws(StoreError) {
+                result = .success(
+                    try read { db in
+                        try Self.countCases(
+                            window, queries, below: part == 0 ? middle : nil, from: part == 1 ? middle : nil, db)
+                    })
+            } catch {
+                result = .failure(error)
             }
-            var undecided: [String] = []
-            while true {
-                let code = sqlite3_step(handle)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
-                }
-                // The text first: `sqlite3_column_bytes` after `sqlite3_column_text` is its length.
-                let id = bytes(0)
-                let state = bytes(1)
-                let fields = bytes(2)
-                do throws(CaseCounter.Overflow) {
-                    if try !counter.count(fields: fields, state: state, id: id) {
-                        undecided.append(String(decoding: id, as: UTF8.self))
-                    }
-                } catch {
-                    // As SQLite's SUM says it.
-                    throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow")
-                }
-            }
-            // The cases whose fields lag behind their steps: few (open ones between snapshots).
-            var uncounted = try Row.fetchAll(
+            parts.withLock { $0[part] = result }
+        }
+        var (counts, uncounted) = try parts.withLock { $0[0]! }.get()
+        let (second, more) = try parts.withLock { $0[1]! }.get()
+        do throws(CaseCounts.Overflow) { try counts.add(second) } catch {
+            throw StoreError(.database, "integer overflow")
+        }
+        return (counts, uncounted + more)
+    }
+
+    /// The cases of one workflow opened in a period (`opened_at` in seconds, `to` excluded).
+    struct CaseWindow {
+        let unit: String
+        let workflow: String
+        let from: Int
+        let to: Int
+    }
+
+    /// Where the middle of a window's cases lies in the order of `cases_by_opening`
+    /// (`opened_at`, then `rowid`), when it holds at least `least` cases; `nil` otherwise.
+    /// Read from the index alone.
+    static func middleCase(of window: CaseWindow, atLeast least: Int, _ db: Database) throws -> CaseCursor? {
+        let arguments: StatementArguments = [window.unit, window.workflow, window.from, window.to]
+        let count =
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?",
+                arguments: arguments) ?? 0
+        guard count >= least else { return nil }
+        guard
+            let row = try Row.fetchOne(
                 db,
                 sql: """
-                    SELECT * FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
-                        AND snapshot_version < version
-                    """, arguments: [unit, workflow, from.seconds, to.seconds]
-            ).map { row in try Self.storedCase(row, db) }
-            for id in undecided {
-                if let row = try Row.fetchOne(
-                    db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])
-                {
-                    uncounted.append(try Self.storedCase(row, db))
-                }
-            }
-            return (counter.takeCounts(), uncounted)
+                    SELECT opened_at, rowid AS gridflow_row FROM cases
+                    WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?
+                    ORDER BY opened_at, rowid LIMIT 1 OFFSET ?
+                    """, arguments: arguments + [count / 2])
+        else { return nil }
+        return CaseCursor(openedAt: row["opened_at"], row: row["gridflow_row"])
+    }
+
+    /// Counts the cases of `window` (those before `below`, and those from `from` on, in the
+    /// order of `cases_by_opening`, when given) in one pass: each case's fields scanned in
+    /// Swift for what the queries read (`CaseCounter`): SQLite's JSON functions parsed each
+    /// case's whole text, at many times the cost. A case the scan leaves undecided is the
+    /// caller's, as are those whose fields lag behind their steps.
+    static func countCases(
+        _ window: CaseWindow, _ queries: [CaseCountQuery], below: CaseCursor?, from: CaseCursor?, _ db: Database
+    ) throws -> (CaseCounts, [StoredCase]) {
+        var counter = CaseCounter(queries)
+        var bounds = ""
+        var arguments: StatementArguments = [window.unit, window.workflow, window.from, window.to]
+        if let below {
+            bounds += " AND (opened_at, rowid) < (?, ?)"
+            arguments += [below.openedAt, below.row]
         }
+        if let from {
+            bounds += " AND (opened_at, rowid) >= (?, ?)"
+            arguments += [from.openedAt, from.row]
+        }
+        let statement = try db.makeStatement(
+            sql: """
+                SELECT id, state, fields FROM cases
+                WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?\(bounds)
+                    AND snapshot_version = version
+                """)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(
+                start: sqlite3_column_text(handle, column), count: Int(sqlite3_column_bytes(handle, column)))
+        }
+        var undecided: [String] = []
+        while true {
+            let code = sqlite3_step(handle)
+            if code == SQLITE_DONE { break }
+            guard code == SQLITE_ROW else {
+                let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
+                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
+            }
+            // The text first: `sqlite3_column_bytes` after `sqlite3_column_text` is its length.
+            let id = bytes(0)
+            let state = bytes(1)
+            let fields = bytes(2)
+            do throws(CaseCounter.Overflow) {
+                if try !counter.count(fields: fields, state: state, id: id) {
+                    undecided.append(String(decoding: id, as: UTF8.self))
+                }
+            } catch {
+                // As SQLite's SUM says it.
+                throw DatabaseError(resultCode: .SQLITE_ERROR, message: "integer overflow")
+            }
+        }
+        // The cases whose fields lag behind their steps: few (open ones between snapshots).
+        var uncounted = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?\(bounds)
+                    AND snapshot_version < version
+                """, arguments: arguments
+        ).map { row in try storedCase(row, db) }
+        for id in undecided {
+            if let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])
+            {
+                uncounted.append(try storedCase(row, db))
+            }
+        }
+        return (counter.takeCounts(), uncounted)
     }
 
     /// `$.a.b` for a field path (its names are plain: `CaseCountQuery` checked them).

@@ -23,6 +23,8 @@ public final class SQLiteCaseStore: CaseStore {
     private let group = GroupCommit()
     /// Case ids reserved from the `counters` table, per `unit/workflow`.
     private let reservedIDs = Mutex<[String: ReservedIDs]>([:])
+    /// `countingInPartsFrom`.
+    let countInParts = Mutex(20_000)
 
     struct ReservedIDs {
         var next: Int

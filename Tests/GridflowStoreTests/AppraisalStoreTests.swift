@@ -1,7 +1,7 @@
 import Foundation
 import GridflowExpressions
 import GridflowRuntime
-import GridflowStore
+@_spi(Bench) import GridflowStore
 import Testing
 
 /// What an appraisal reads and writes in batches: facts counted in SQL, cases and people by
@@ -54,6 +54,38 @@ import Testing
             unit: "rt", workflow: "report", openedFrom: to, to: Instant(seconds: to.seconds + 86_400),
             [try query("[case.reporter.id]")])
         #expect(none?.counts.count == 0 && none?.uncounted.isEmpty == true)
+    }
+
+    /// A large period is counted in two halves at once (SQLite): each case once, in one half,
+    /// and the sums and the cases left to the caller are those of one pass.
+    @Test func aPeriodCountedInTwoHalvesCountsEachCaseOnce() throws {
+        try StoreKind.sqlite.with { place in
+            let store = try #require(try place.seeded() as? SQLiteCaseStore)
+            let engine = Engine(program: SQLiteCaseStoreTests.program, store: store)
+            var cases: [CaseSnapshot] = []
+            for _ in 0..<9 { cases.append(try fixture.openCase(engine)) }
+            for index in [1, 6] {
+                _ = try engine.act(
+                    cases[index].id, event: "accept", input: ["score": .number(Number(80))], by: fixture.reviewer,
+                    now: fixture.now)
+            }
+            let queries = [
+                try query("[case.reporter.id]"), try query("case.reporter.id", where: "case.state != \"none\""),
+            ]
+            func count(inPartsFrom least: Int) throws -> (counts: CaseCounts, uncounted: [StoredCase]) {
+                store.countingInPartsFrom = least
+                return try #require(
+                    try store.countCases(unit: "rt", workflow: "report", openedFrom: from, to: to, queries))
+            }
+            let whole = try count(inPartsFrom: 1_000)
+            for least in [1, 9] {
+                let halves = try count(inPartsFrom: least)
+                #expect(halves.counts.byPerson == whole.counts.byPerson)
+                #expect(halves.counts.byPerson.map { $0["wang"] } == [Number(7), Number(7)])
+                #expect(halves.uncounted.map(\.id).sorted() == [cases[1].id, cases[6].id].sorted())
+            }
+            #expect(whole.uncounted.map(\.id).sorted() == [cases[1].id, cases[6].id].sorted())
+        }
     }
 
     @Test(arguments: StoreKind.allCases) func casesComeByPagesNarrowedByACondition(_ kind: StoreKind) throws {
