@@ -277,7 +277,8 @@ public struct AppraisalOutcome: Sendable {
     public var alreadyPerformed = 0
     /// Consequences that could not be performed (the case they open was refused).
     public var failed: [String] = []
-    /// Seconds spent reading people, counting facts from cases, scoring and saving.
+    /// Seconds spent reading people (on the thread that reads them a batch ahead, while the
+    /// others go on), counting facts from cases, scoring and saving.
     public var seconds: (people: Double, facts: Double, scoring: Double, saving: Double) = (0, 0, 0, 0)
     /// Cases read one by one to count facts (facts the store counts itself read none).
     public var casesRead = 0
@@ -398,6 +399,19 @@ extension Engine {
         }
         let batchSize = max(batchSize, 1)
 
+        // People are read a batch ahead, on a thread of their own, while the caller counts facts
+        // and scores the batch before (`PeopleBatch.read`). An appointment counts for a period
+        // if it had not ended by the period's end: one ended mid-period is not appraised for
+        // that period (nor after); one ended later still is.
+        let (_, periodEnd) = window.instants(in: program.calendar.zone)
+        let reading = PeopleBatch.Reading(
+            engine: self, appointed: try appointments(lastingAt: min(periodEnd, now)),
+            packageRoles: appraisal.packages.map(\.role).filter { role == nil || $0 == role }, now: now,
+            batchSize: batchSize)
+        var ahead = Ahead { () throws(EngineError) in try reading.batch(after: nil) }
+        // Whatever happens, the run returns only once the batch it asked for is read.
+        defer { _ = try? ahead.take() }
+
         // Facts counted from cases: per workflow, what the store can count in one query each,
         // and the rest in one pass over the workflow's cases of the period, a page at a time.
         var start = clock.now
@@ -461,14 +475,7 @@ extension Engine {
 
         // People, a batch at a time: who is appraised in which roles, their scores, their
         // results and consequences stored.
-        // An appointment counts for a period if it had not ended by the period's end: one ended
-        // mid-period is not appraised for that period (nor after); one ended later still is.
-        let (_, periodEnd) = window.instants(in: program.calendar.zone)
-        let appointed = try appointments(lastingAt: min(periodEnd, now))
-        let packaged = Set(appraisal.packages.map(\.role)).intersection(
-            role.map { [$0] } ?? Set(appraisal.packages.map(\.role)))
         let roles = role.map { [$0] } ?? appraisal.packages.map(\.role)
-        let packageRoles = appraisal.packages.map(\.role)
         let total = try storeCall { () throws(StoreError) in try store.peopleCount(unit: program.unit) }
         var storing = !dryRun
         var performed: Set<String> = []
@@ -488,28 +495,14 @@ extension Engine {
         var cursor: String?
         var read = 0
         while true {
-            start = clock.now
-            let page = try storeCall { () throws(StoreError) in
-                try store.people(unit: program.unit, after: cursor, limit: batchSize)
+            let batch = try ahead.take()
+            let people = batch.people
+            // The next batch is read while this one is scored.
+            if let last = batch.last {
+                ahead = Ahead { () throws(EngineError) in try reading.batch(after: last) }
             }
-            var people: [(id: String, record: Record, roles: [String])] = []
-            people.reserveCapacity(page.count)
-            for person in page {
-                // The roles `actor(_:roles:now:appointed:)` gives (the directory's, those whose
-                // `held_by` holds, those appointed; never `system`), without the scopes an
-                // appraisal does not read.
-                let record = try directoryRecord(of: person)
-                let derived = try program.derivedRoles(of: record, now: now)
-                let appointments = appointed[person.id] ?? []
-                let roles = packageRoles.filter { role in
-                    packaged.contains(role) && role != Unit.Role.system
-                        && (person.roles.contains(role) || derived.contains(role)
-                            || appointments.contains { $0.role == role })
-                }
-                if !roles.isEmpty { people.append((person.id, record, roles)) }
-            }
-            read += page.count
-            outcome.seconds.people += seconds(since: start)
+            read += batch.count
+            outcome.seconds.people += batch.seconds
 
             start = clock.now
             let incompleteBefore = outcome.incomplete.count
@@ -528,14 +521,14 @@ extension Engine {
             // appraised is not stored, nor any after it: those people keep the period's earlier
             // results rather than have them replaced by a part of the new ones.
             if outcome.incomplete.count > incompleteBefore { storing = false }
-            let last = page.count == batchSize ? page.last?.id : nil
+            let last = batch.last
             if storing {
                 start = clock.now
                 try saveBatch(
                     entries, people: people, appraisal: appraisal, window: window, roles: roles,
                     range: AppraisalBatchRange(after: cursor, through: last), performed: performed,
                     mine: &mine, outcome: &outcome, now: now, writer: writer)
-                outcome.storedPeople += page.count
+                outcome.storedPeople += batch.count
                 outcome.seconds.saving += seconds(since: start)
             }
             onEntries?(entries)
@@ -884,6 +877,81 @@ extension Engine {
             return .success(Record(layout: layout, slots: slots))
         case .failure(let incident): return .failure(RewardsFailure(incident.message))
         }
+    }
+}
+
+/// One page of the directory as an appraisal reads it: the people who hold a role it appraises,
+/// each with their record and those roles.
+struct PeopleBatch: Sendable {
+    var people: [(id: String, record: Record, roles: [String])] = []
+    /// How many people the page held (appraised or not).
+    var count = 0
+    /// The page's last id when it was full (another page may follow); `nil` for the last page.
+    var last: String?
+    /// The time its reading took (on the thread that read it).
+    var seconds = 0.0
+
+    /// What reading a batch needs, fixed for a run.
+    struct Reading: Sendable {
+        let engine: Engine
+        /// Each person's appointments that last for the period.
+        let appointed: [String: [StoredAppointment]]
+        /// The roles appraised (in the packages' order).
+        let packageRoles: [String]
+        let now: Instant
+        let batchSize: Int
+
+        /// The batch of people after `cursor` (in id order), with the roles
+        /// `actor(_:roles:now:appointed:)` gives them (the directory's, those whose `held_by`
+        /// holds, those appointed; never `system`) among the appraised ones, without the scopes
+        /// an appraisal does not read.
+        func batch(after cursor: String?) throws(EngineError) -> PeopleBatch {
+            let clock = ContinuousClock()
+            let start = clock.now
+            let page = try engine.storeCall { () throws(StoreError) in
+                try engine.store.people(unit: engine.program.unit, after: cursor, limit: batchSize)
+            }
+            var batch = PeopleBatch()
+            batch.people.reserveCapacity(page.count)
+            for person in page {
+                let record = try engine.directoryRecord(of: person)
+                let derived = try engine.program.derivedRoles(of: record, now: now)
+                let appointments = appointed[person.id] ?? []
+                let roles = packageRoles.filter { role in
+                    role != Unit.Role.system
+                        && (person.roles.contains(role) || derived.contains(role)
+                            || appointments.contains { $0.role == role })
+                }
+                if !roles.isEmpty { batch.people.append((person.id, record, roles)) }
+            }
+            batch.count = page.count
+            batch.last = page.count == batchSize ? page.last?.id : nil
+            batch.seconds = (clock.now - start).inSeconds
+            return batch
+        }
+    }
+}
+
+/// One piece of work done on a thread of its own while the caller goes on; `take()` waits
+/// for its result.
+final class Ahead<Value: Sendable>: Sendable {
+    private let result = Mutex<Result<Value, EngineError>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ work: @escaping @Sendable () throws(EngineError) -> Value) {
+        DispatchQueue.global().async { [self] in
+            let outcome: Result<Value, EngineError>
+            do throws(EngineError) { outcome = .success(try work()) } catch { outcome = .failure(error) }
+            result.withLock { $0 = outcome }
+            done.signal()
+        }
+    }
+
+    /// The work's result, once it is done.
+    func take() throws(EngineError) -> Value {
+        done.wait()
+        done.signal()
+        return try result.withLock { $0! }.get()
     }
 }
 

@@ -202,6 +202,23 @@ import Testing
 
     /// An imported fact without a default must have a row for everyone: whoever lacks one is named,
     /// nothing is stored and the period's earlier results are kept.
+    /// People are read a batch ahead on a thread of their own: a directory entry that cannot be
+    /// read there stops the run with its name, and nothing is stored or performed.
+    @Test func anUnreadableDirectoryEntryStopsTheRunAndStoresNothing() throws {
+        try setUp()
+        let path = directory.appendingPathComponent("gridflow.sqlite").path
+        #expect(try CaseCommandTests.sqlite(path, "UPDATE people SET record = '{\"name\": ' WHERE id = 'li'") == 1)
+        let run = try gf([
+            "appraise", "telecom", "--period", "2024-Q3", "--facts", "facts.csv", "--now", "2024-10-08T09:00:00+08:00",
+            "--as", "zhou",
+        ])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("the directory entry of 'li' is not valid JSON"), "\(run.stderr)")
+        let store = try SQLiteCaseStore(path: path)
+        #expect(try store.appraisalResults(unit: "telecom", appraisal: "supervisor_appraisal", period: "2024-Q3").isEmpty)
+        #expect(try gf(["case", "list", "--workflow", "formal_talk"]).stdout == "0 cases\n")
+    }
+
     @Test func aMissingImportedFactStoresNothing() throws {
         let root = try copyOfTelecomWithExams(default: nil)
         func run(_ arguments: [String]) throws -> Run {
