@@ -215,7 +215,8 @@ import Testing
         #expect(run.status != 0)
         #expect(run.stderr.contains("the directory entry of 'li' is not valid JSON"), "\(run.stderr)")
         let store = try SQLiteCaseStore(path: path)
-        #expect(try store.appraisalResults(unit: "telecom", appraisal: "supervisor_appraisal", period: "2024-Q3").isEmpty)
+        #expect(
+            try store.appraisalResults(unit: "telecom", appraisal: "supervisor_appraisal", period: "2024-Q3").isEmpty)
         #expect(try gf(["case", "list", "--workflow", "formal_talk"]).stdout == "0 cases\n")
     }
 
