@@ -271,41 +271,92 @@ extension PostgresCaseStore {
                         """)
                 }
             }
-            for result in results {
+            // A thousand results per statement (`unnest` of their columns); a person and role
+            // given twice is stored as given last, as the SQLite store's `INSERT OR REPLACE` does.
+            var last: [String: Int] = [:]
+            for (index, result) in results.enumerated() { last[result.person + "\u{0}" + result.role] = index }
+            let unique = results.indices.filter { last[results[$0].person + "\u{0}" + results[$0].role] == $0 }
+            var start = 0
+            while start < unique.count {
+                let chunk = unique[start..<min(start + 1_000, unique.count)].map { results[$0] }
+                start += chunk.count
+                let persons = chunk.map(\.person)
+                let roles = chunk.map(\.role)
+                let versions = chunk.map(\.definitionVersion)
+                let totals = chunk.map(\.total)
+                let grades = chunk.map(\.grade)
+                let details = chunk.map(\.detailsJSON)
+                let ats = chunk.map { Int64($0.at.seconds) }
                 try connection.execute(
                     """
                     INSERT INTO appraisals
                         (unit, appraisal, period, person, role, definition_version, total, grade, details, at)
-                    VALUES (\(unit), \(appraisal), \(period), \(result.person), \(result.role),
-                            \(result.definitionVersion), \(result.total), \(result.grade), \(result.detailsJSON),
-                            \(result.at.seconds))
+                    SELECT \(unit), \(appraisal), \(period), person, role, version, total, grade, details, at
+                    FROM unnest(\(persons)::text[], \(roles)::text[], \(versions)::text[], \(totals)::text[],
+                                \(grades)::text[], \(details)::text[], \(ats)::bigint[])
+                        AS result (person, role, version, total, grade, details, at)
                     ON CONFLICT (unit, appraisal, period, person, role) DO UPDATE SET
                         definition_version = excluded.definition_version, total = excluded.total,
                         grade = excluded.grade, details = excluded.details, at = excluded.at
                     """)
             }
+            // Consequences a thousand per statement; those a run performed before (or a
+            // concurrent one first) are left out, and the rest said back by the statement.
             var appointing = false
-            for (consequence, step) in steps {
-                let inserted = try connection.execute(
+            var performed: [(consequence: StoredConsequence, step: EncodedStep)] = []
+            var first = 0
+            while first < steps.count {
+                let chunk = steps[first..<min(first + 1_000, steps.count)]
+                first += chunk.count
+                let persons = chunk.map(\.0.person)
+                let roles = chunk.map(\.0.role)
+                let grades = chunk.map(\.0.grade)
+                let effects = chunk.map { Int64($0.0.index) }
+                let kinds = chunk.map(\.0.kind)
+                let details = chunk.map(\.0.detailsJSON)
+                let inserted = try connection.rows(
                     """
                     INSERT INTO appraisal_consequences
                         (unit, appraisal, period, person, role, grade, effect, kind, details, case_id, at)
-                    VALUES (\(unit), \(appraisal), \(period), \(consequence.person), \(consequence.role),
-                            \(consequence.grade), \(consequence.index), \(consequence.kind), \(consequence.detailsJSON),
-                            NULL, \(at.seconds))
+                    SELECT \(unit), \(appraisal), \(period), person, role, grade, effect, kind, details, NULL,
+                           \(at.seconds)
+                    FROM unnest(\(persons)::text[], \(roles)::text[], \(grades)::text[], \(effects)::bigint[],
+                                \(kinds)::text[], \(details)::text[])
+                        AS consequence (person, role, grade, effect, kind, details)
                     ON CONFLICT DO NOTHING
-                    """)
-                // Performed by an earlier or concurrent run: nothing more to do.
-                guard inserted == 1 else { continue }
-                if ["appoint", "end_appointment"].contains(consequence.kind) { appointing = true }
-                guard let step else { continue }
-                try Self.commitStep(step, expectedVersion: nil, connection)
+                    RETURNING person, role, grade, effect
+                    """
+                ) { row in try row.decode((String, String, String, Int).self) }
+                let keys = Set(inserted.map { "\($0.0)\u{0}\($0.1)\u{0}\($0.2)\u{0}\($0.3)" })
+                var done: Set<String> = []
+                for (consequence, step) in chunk {
+                    let key =
+                        "\(consequence.person)\u{0}\(consequence.role)\u{0}\(consequence.grade)\u{0}\(consequence.index)"
+                    // Performed by an earlier or concurrent run (or listed twice): nothing more to do.
+                    guard keys.contains(key), done.insert(key).inserted else { continue }
+                    if ["appoint", "end_appointment"].contains(consequence.kind) { appointing = true }
+                    if let step { performed.append((consequence, step)) }
+                }
+            }
+            // The cases the consequences open, then each one's id on its consequence.
+            for (_, step) in performed { try Self.commitStep(step, expectedVersion: nil, connection) }
+            first = 0
+            while first < performed.count {
+                let chunk = performed[first..<min(first + 1_000, performed.count)]
+                first += chunk.count
+                let persons = chunk.map(\.consequence.person)
+                let roles = chunk.map(\.consequence.role)
+                let grades = chunk.map(\.consequence.grade)
+                let effects = chunk.map { Int64($0.consequence.index) }
+                let cases = chunk.map(\.step.step.next.id)
                 try connection.execute(
                     """
-                    UPDATE appraisal_consequences SET case_id = \(step.step.next.id)
-                    WHERE unit = \(unit) AND appraisal = \(appraisal) AND period = \(period)
-                      AND person = \(consequence.person) AND role = \(consequence.role)
-                      AND grade = \(consequence.grade) AND effect = \(consequence.index)
+                    UPDATE appraisal_consequences AS c SET case_id = opened.case_id
+                    FROM unnest(\(persons)::text[], \(roles)::text[], \(grades)::text[], \(effects)::bigint[],
+                                \(cases)::text[]) AS opened (person, role, grade, effect, case_id)
+                    WHERE c.unit = \(unit) AND c.appraisal = \(appraisal) AND c.period = \(period)
+                      AND c.person = opened.person AND c.role = opened.role AND c.grade = opened.grade
+                      AND c.effect = opened.effect
                     """)
             }
             // An appointment or its end changes who holds what: the directory's readers read again.
