@@ -106,6 +106,25 @@ extension PostgresCaseStore {
         }
     }
 
+    public func commit(_ steps: [StepCommit]) throws(StoreError) -> [StoreError?] {
+        if steps.isEmpty { return [] }
+        let encoded = steps.map { EncodedStep($0.step) }
+        return try write { connection throws(StoreError) in
+            var conflicts = [StoreError?](repeating: nil, count: steps.count)
+            for (index, commit) in steps.enumerated() {
+                try connection.execute("SAVEPOINT one_of_steps")
+                do throws(StoreError) {
+                    try Self.commitStep(encoded[index], expectedVersion: commit.expectedVersion, connection)
+                } catch  where error.code == .conflict {
+                    try connection.execute("ROLLBACK TO SAVEPOINT one_of_steps")
+                    conflicts[index] = error
+                }
+                try connection.execute("RELEASE SAVEPOINT one_of_steps")
+            }
+            return conflicts
+        }
+    }
+
     /// Commits like `commit(_:expectedVersion:)` without holding a thread while the server
     /// works: the step is one named prepared statement (`StepStatement`), sent on a connection's
     /// event loop, and the task suspends until it is answered, so a daemon has as many steps in

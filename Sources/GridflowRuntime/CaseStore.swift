@@ -10,6 +10,11 @@ public protocol CaseStore: Sendable {
     /// Commits a step. `expectedVersion` is `nil` for a new case; otherwise the stored case must
     /// still be at that version, or the commit fails with `conflict`.
     func commit(_ step: Step, expectedVersion: Int?) throws(StoreError)
+    /// Commits several steps (of different cases) in one transaction, each as
+    /// `commit(_:expectedVersion:)` does: one that conflicts (its case moved on) is left out
+    /// alone and its error given at its index (`nil`: committed); any other failure commits
+    /// none of them and is thrown.
+    func commit(_ steps: [StepCommit]) throws(StoreError) -> [StoreError?]
     /// Commits a step like `commit(_:expectedVersion:)`, suspending instead of blocking a thread
     /// while the step waits for its shared transaction: what async callers (the daemon) use.
     func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError)
@@ -638,6 +643,18 @@ public struct StoredEffect: Sendable, Hashable {
 
 /// What performing an effect left for people to see: a notification, a ledger entry, a
 /// commendation or an appointment.
+/// A step to commit with others (`CaseStore.commit(_:)`), taken on `expectedVersion` of its
+/// case (`nil`: the step opens it).
+public struct StepCommit: Sendable {
+    public var step: Step
+    public var expectedVersion: Int?
+
+    public init(_ step: Step, expectedVersion: Int?) {
+        self.step = step
+        self.expectedVersion = expectedVersion
+    }
+}
+
 /// One outbox entry to mark performed, with what performing it gives: the step of the case it
 /// opens or signals (taken on `expectedVersion`), and what it delivered.
 public struct EffectCompletion: Sendable {

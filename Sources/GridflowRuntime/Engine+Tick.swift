@@ -39,15 +39,20 @@ extension Engine {
         let timers = try storeCall { () throws(StoreError) in
             try store.claimDueTimers(unit: program.unit, at: now, limit: limit, claim: claim)
         }
+        // The steps of timers are committed together, in as few transactions as their cases
+        // allow: a timer of a case with a step waiting here has those written first, so that
+        // it steps the case as they left it.
+        var steps: [StepCommit] = []
+        var stepping: Set<String> = []
         for timer in timers {
+            if stepping.contains(timer.caseID) { try commit(&steps, &stepping, &report) }
             let current = try load(timer.caseID)
             // A case's timer fires on the definitions the case runs on.
             let engine = try on(current)
             switch engine.interpreter.step(current, .timer(event: timer.event), now: now) {
             case .advanced(let step):
-                try storeCall { () throws(StoreError) in try store.commit(step, expectedVersion: current.version) }
-                report.timersFired += 1
-                report.moved.append(timer.caseID)
+                steps.append(StepCommit(step, expectedVersion: current.version))
+                stepping.insert(timer.caseID)
             case .rejected(let rejection):
                 try fail(
                     timer,
@@ -57,6 +62,7 @@ extension Engine {
                 try fail(timer, incident, now, &report)
             }
         }
+        try commit(&steps, &stepping, &report)
         // Who holds which role, read once for the notifications of this tick.
         let audience = Audience()
         // Effects can open or signal cases whose own steps add effects: drain until none are left.
@@ -83,6 +89,24 @@ extension Engine {
             try complete(&pending, &report)
         }
         return report
+    }
+
+    /// Commits the steps of timers fired, in one transaction. A case that moved on meanwhile
+    /// (a request stepped it) fails the tick, as one step committed alone does; the steps
+    /// before and after it are committed all the same.
+    private func commit(_ steps: inout [StepCommit], _ stepping: inout Set<String>, _ report: inout TickReport)
+        throws(EngineError)
+    {
+        if steps.isEmpty { return }
+        let committing = steps
+        steps.removeAll()
+        stepping.removeAll()
+        let conflicts = try storeCall { () throws(StoreError) in try store.commit(committing) }
+        for (index, commit) in committing.enumerated() where conflicts[index] == nil {
+            report.timersFired += 1
+            report.moved.append(commit.step.next.id)
+        }
+        if let conflict = conflicts.compactMap({ $0 }).first { throw EngineError(.conflict, conflict.message) }
     }
 
     /// The kinds of effect whose performing reads the store: the case, its audience or the appointments.

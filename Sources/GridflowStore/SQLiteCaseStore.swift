@@ -462,6 +462,28 @@ public final class SQLiteCaseStore: CaseStore {
         try groupWrite { db in try Self.commitStep(encoded, expectedVersion: expectedVersion, db) }
     }
 
+    public func commit(_ steps: [StepCommit]) throws(StoreError) -> [StoreError?] {
+        if steps.isEmpty { return [] }
+        let encoded = steps.map { EncodedStep($0.step) }
+        let outcomes = Mutex([StoreError?](repeating: nil, count: steps.count))
+        try groupWrite { db in
+            // Run again from the start if the group is written again (one savepoint per request).
+            var conflicts = [StoreError?](repeating: nil, count: steps.count)
+            for (index, commit) in steps.enumerated() {
+                try Self.run(db, sql: "SAVEPOINT one_of_steps", arguments: [])
+                do {
+                    try Self.commitStep(encoded[index], expectedVersion: commit.expectedVersion, db)
+                } catch let error as StoreError where error.code == .conflict {
+                    try Self.run(db, sql: "ROLLBACK TO one_of_steps", arguments: [])
+                    conflicts[index] = error
+                }
+                try Self.run(db, sql: "RELEASE one_of_steps", arguments: [])
+            }
+            outcomes.withLock { $0 = conflicts }
+        }
+        return outcomes.withLock { $0 }
+    }
+
     public func commitAsync(_ step: Step, expectedVersion: Int?) async throws(StoreError) {
         let encoded = EncodedStep(step)
         try await groupWriteAsync { db in try Self.commitStep(encoded, expectedVersion: expectedVersion, db) }

@@ -332,6 +332,34 @@ import Testing
         }
     }
 
+    /// The timers a tick fires have their steps committed together: one whose case moved on is
+    /// left out alone, the others commit.
+    @Test func stepsCommittedTogetherLeaveOutOnlyTheOneThatConflicts() throws {
+        try withStores { sqlite, postgres in
+            let stores = (sqlite, postgres)
+            for id in ["rt-report-1", "rt-report-2", "rt-report-3"] {
+                try onBoth(stores) { try $0.commit(Self.step(id, state: "open", fields: [:]), expectedVersion: nil) }
+            }
+            func closing(_ id: String) -> Step {
+                Self.step(id, version: 2, state: "closed", from: "open", fields: [:], at: 1_750_000_100)
+            }
+            for store in [sqlite, postgres] as [any CaseStore] {
+                // The second's case is not at version 7: it moved on.
+                let conflicts = try store.commit([
+                    StepCommit(closing("rt-report-1"), expectedVersion: 1),
+                    StepCommit(closing("rt-report-2"), expectedVersion: 7),
+                    StepCommit(closing("rt-report-3"), expectedVersion: 1),
+                ])
+                #expect(conflicts.map { $0?.code } == [nil, .conflict, nil])
+            }
+            let states = try same(stores) { store in
+                try ["rt-report-1", "rt-report-2", "rt-report-3"].map { id in try store.load(id)?.state ?? "" }
+            }
+            #expect(states == ["closed", "open", "closed"])
+            #expect(try sqlite.commit([]).isEmpty && postgres.commit([]).isEmpty)
+        }
+    }
+
     @Test func appointmentsAndTheirEndsReadTheSame() throws {
         try withStores { sqlite, postgres in
             let stores = (sqlite, postgres)

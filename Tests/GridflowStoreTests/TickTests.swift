@@ -30,6 +30,26 @@ import Testing
         return try engine.act(current.id, event: "confirm", input: [:], by: store.employee, now: monday)
     }
 
+    /// The timers of many cases due at once fire in one tick, their steps committed together.
+    @Test(arguments: StoreKind.allCases) func timersOfManyCasesFireTogether(_ kind: StoreKind) throws {
+        try kind.with { place in
+            let engine = try engine(place)
+            var ids: [String] = []
+            for _ in 0..<5 {
+                ids.append(
+                    try engine.open(
+                        "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee,
+                        now: monday
+                    ).id)
+            }
+            let report = try engine.tick(now: Instant("2024-10-07T09:00:00+08:00")!)
+            #expect(report.timersFired == 5)
+            #expect(report.moved.sorted() == ids.sorted())
+            for id in ids { #expect(try engine.load(id)["escalations"] == .number(Number(1))) }
+            #expect(try engine.tick(now: Instant("2024-10-07T09:00:00+08:00")!).timersFired == 0)
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func aTimerNeverFiresEarlySurvivesARestartAndFiresOnce(_ kind: StoreKind)
         throws
     {
