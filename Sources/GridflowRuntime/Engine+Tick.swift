@@ -78,13 +78,22 @@ extension Engine {
             // earlier one may have written (a notification its audience and case, a signal its
             // case, the end of an appointment the appointments) first has those written.
             var pending: [EffectCompletion] = []
+            // Whether a pending completion writes what such an effect reads: a step (of a case
+            // opened or signalled) or a change of who holds which role. Notifications, ledger
+            // entries and commendations change neither, so a run of notifications is written
+            // in one transaction.
+            var pendingWrites = false
             for effect in effects {
                 guard let object = try? JSONReader.read(effect.json), let kind = object["kind"]?.string else {
                     throw EngineError(.store, "outbox entry #\(effect.id) is not readable")
                 }
-                if !pending.isEmpty, Self.effectsThatRead.contains(kind) { try complete(&pending, &report) }
-                pending.append(
-                    try perform(effect, object, kind, now: now, report: &report, audience: audience))
+                if pendingWrites, Self.effectsThatRead.contains(kind) {
+                    try complete(&pending, &report)
+                    pendingWrites = false
+                }
+                let completion = try perform(effect, object, kind, now: now, report: &report, audience: audience)
+                if completion.step != nil || Self.effectsThatChangeRoles.contains(kind) { pendingWrites = true }
+                pending.append(completion)
             }
             try complete(&pending, &report)
         }
@@ -111,6 +120,9 @@ extension Engine {
 
     /// The kinds of effect whose performing reads the store: the case, its audience or the appointments.
     static let effectsThatRead: Set<String> = ["notify", "signal", "end_appointment"]
+    /// The kinds of effect whose completion changes who holds which role (besides those that
+    /// step a case, which change the case).
+    static let effectsThatChangeRoles: Set<String> = ["appoint", "end_appointment"]
 
     /// Writes the completions of effects performed, in one transaction. One done meanwhile by
     /// another process (or whose case moved on) is left alone: exactly once means nothing more
