@@ -355,6 +355,10 @@ public struct CompiledPackage: Sendable {
     public func score(person: Record, facts: Record) throws(EvaluationError) -> AppraisalScore {
         let frame = Frame(roots: [.record(facts), .record(person)])
         var result = AppraisalScore(role: role)
+        result.dimensions.reserveCapacity(dimensions.count)
+        result.bonus.reserveCapacity(bonus.count)
+        result.deductions.reserveCapacity(deductions.count)
+        result.caps.reserveCapacity(caps.count)
         var total = Number.zero
         for dimension in dimensions {
             guard case .number(let score) = try dimension.score.evaluate(frame) else {
@@ -388,9 +392,10 @@ public struct CompiledPackage: Sendable {
             result.deductions.append(hit)
         }
         for cap in caps {
-            let hits = (cap.bonus ? result.bonus : result.deductions).filter { cap.items.contains($0.name) }
             var sum = Number.zero
-            for hit in hits { sum = try add(sum, hit.points) }
+            for hit in cap.bonus ? result.bonus : result.deductions where cap.items.contains(hit.name) {
+                sum = try add(sum, hit.points)
+            }
             let cut = sum > cap.max ? try add(sum, -cap.max) : .zero
             // A bonus cut lowers the total; a deduction cut gives the points back.
             total = try add(total, cap.bonus ? -cut : cut)

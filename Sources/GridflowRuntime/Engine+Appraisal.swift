@@ -507,11 +507,13 @@ extension Engine {
             start = clock.now
             let incompleteBefore = outcome.incomplete.count
             var entries: [AppraisalOutcome.Entry] = []
+            entries.reserveCapacity(people.count)
             for person in people {
                 let row = imported.row(of: person.id)
                 if let row { importedAppraised[row] = true }
-                entries += try scorePerson(
-                    person, appraisal, imported: imported, row: row, counted: counted, outcome: &outcome)
+                try scorePerson(
+                    person, appraisal, imported: imported, row: row, counted: counted, into: &entries,
+                    outcome: &outcome)
             }
             outcome.results += entries.count
             for entry in entries { outcome.grades[entry.score.grade, default: 0] += 1 }
@@ -586,12 +588,13 @@ extension Engine {
         }
     }
 
-    /// One person's results, one per role (`row`: the person's imported row, if any); those who
-    /// cannot be scored go to `outcome.incomplete`.
+    /// One person's results, one per role, added to `entries` (`row`: the person's imported row,
+    /// if any); those who cannot be scored go to `outcome.incomplete`.
     private func scorePerson(
         _ person: (id: String, record: Record, roles: [String]), _ appraisal: CompiledAppraisal,
-        imported: ImportedFacts, row: Int?, counted: CountedFacts, outcome: inout AppraisalOutcome
-    ) throws(EngineError) -> [AppraisalOutcome.Entry] {
+        imported: ImportedFacts, row: Int?, counted: CountedFacts, into entries: inout [AppraisalOutcome.Entry],
+        outcome: inout AppraisalOutcome
+    ) throws(EngineError) {
         var slots = [Value](repeating: .number(.zero), count: appraisal.factsType.fields.count)
         var missing: [String] = []
         for fact in appraisal.importFacts {
@@ -608,10 +611,9 @@ extension Engine {
             for role in person.roles {
                 outcome.incomplete.append((person.id, role, "no imported value for " + missing.joined(separator: ", ")))
             }
-            return []
+            return
         }
         let facts = Record(layout: appraisal.factsType.layout, slots: slots)
-        var entries: [AppraisalOutcome.Entry] = []
         for role in person.roles {
             guard let package = appraisal.package(for: role) else { continue }
             do {
@@ -623,7 +625,6 @@ extension Engine {
                 outcome.incomplete.append((person.id, role, "a formula failed: \(error.message)"))
             }
         }
-        return entries
     }
 
     /// Stores one batch's results and performs their consequences, in one transaction.
