@@ -44,23 +44,17 @@ extension Engine {
         // it steps the case as they left it.
         var steps: [StepCommit] = []
         var stepping: Set<String> = []
-        for timer in timers {
-            if stepping.contains(timer.caseID) { try commit(&steps, &stepping, &report) }
-            let current = try load(timer.caseID)
-            // A case's timer fires on the definitions the case runs on.
-            let engine = try on(current)
-            switch engine.interpreter.step(current, .timer(event: timer.event), now: now) {
-            case .advanced(let step):
-                steps.append(StepCommit(step, expectedVersion: current.version))
-                stepping.insert(timer.caseID)
-            case .rejected(let rejection):
-                try fail(
-                    timer,
-                    Incident(code: "timer-" + rejection.code.rawValue, message: rejection.message, transition: nil),
-                    now, &report)
-            case .incident(let incident):
-                try fail(timer, incident, now, &report)
+        do throws(EngineError) {
+            try fire(timers, now: now, &steps, &stepping, &report)
+        } catch {
+            // The timers before the one that failed keep their steps, as when each was committed alone.
+            do throws(EngineError) { try commit(&steps, &stepping, &report) } catch let commitError {
+                throw EngineError(
+                    error.code,
+                    error.message + "; the steps of the timers fired before it were not committed either: "
+                        + commitError.message)
             }
+            throw error
         }
         try commit(&steps, &stepping, &report)
         // Who holds which role, read once for the notifications of this tick.
@@ -98,6 +92,32 @@ extension Engine {
             try complete(&pending, &report)
         }
         return report
+    }
+
+    /// Steps the cases of `timers`, gathering the steps in `steps` (those waiting are written
+    /// first when a second timer of their case comes); a timer its case refuses leaves an incident.
+    private func fire(
+        _ timers: [StoredTimer], now: Instant, _ steps: inout [StepCommit], _ stepping: inout Set<String>,
+        _ report: inout TickReport
+    ) throws(EngineError) {
+        for timer in timers {
+            if stepping.contains(timer.caseID) { try commit(&steps, &stepping, &report) }
+            let current = try load(timer.caseID)
+            // A case's timer fires on the definitions the case runs on.
+            let engine = try on(current)
+            switch engine.interpreter.step(current, .timer(event: timer.event), now: now) {
+            case .advanced(let step):
+                steps.append(StepCommit(step, expectedVersion: current.version))
+                stepping.insert(timer.caseID)
+            case .rejected(let rejection):
+                try fail(
+                    timer,
+                    Incident(code: "timer-" + rejection.code.rawValue, message: rejection.message, transition: nil),
+                    now, &report)
+            case .incident(let incident):
+                try fail(timer, incident, now, &report)
+            }
+        }
     }
 
     /// Commits the steps of timers fired, in one transaction. A case that moved on meanwhile

@@ -121,6 +121,14 @@ extension SQLiteCaseStore {
         set { countInParts.withLock { $0 = newValue } }
     }
 
+    /// In how many parts `countCases` counts a period's cases (1 or 2), for tests.
+    @_spi(Bench) public func countingParts(unit: String, workflow: String, openedFrom from: Instant, to: Instant)
+        throws(StoreError) -> Int
+    {
+        let window = CaseWindow(unit: unit, workflow: workflow, from: from.seconds, to: to.seconds)
+        return try read { db in try Self.middleCase(of: window, atLeast: countingInPartsFrom, db) } == nil ? 1 : 2
+    }
+
     public func countCases(
         unit: String, workflow: String, openedFrom from: Instant, to: Instant, _ queries: [CaseCountQuery]
     ) throws(StoreError) -> (counts: CaseCounts, uncounted: [StoredCase])? {

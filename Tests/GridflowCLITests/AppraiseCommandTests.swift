@@ -200,8 +200,6 @@ import Testing
         return root
     }
 
-    /// An imported fact without a default must have a row for everyone: whoever lacks one is named,
-    /// nothing is stored and the period's earlier results are kept.
     /// People are read a batch ahead on a thread of their own: a directory entry that cannot be
     /// read there stops the run with its name, and nothing is stored or performed.
     @Test func anUnreadableDirectoryEntryStopsTheRunAndStoresNothing() throws {
@@ -220,6 +218,8 @@ import Testing
         #expect(try gf(["case", "list", "--workflow", "formal_talk"]).stdout == "0 cases\n")
     }
 
+    /// An imported fact without a default must have a row for everyone: whoever lacks one is named,
+    /// nothing is stored and the period's earlier results are kept.
     @Test func aMissingImportedFactStoresNothing() throws {
         let root = try copyOfTelecomWithExams(default: nil)
         func run(_ arguments: [String]) throws -> Run {

@@ -78,8 +78,10 @@ import Testing
                     try store.countCases(unit: "rt", workflow: "report", openedFrom: from, to: to, queries))
             }
             let whole = try count(inPartsFrom: 1_000)
+            #expect(try store.countingParts(unit: "rt", workflow: "report", openedFrom: from, to: to) == 1)
             for least in [1, 9] {
                 let halves = try count(inPartsFrom: least)
+                #expect(try store.countingParts(unit: "rt", workflow: "report", openedFrom: from, to: to) == 2)
                 #expect(halves.counts.byPerson == whole.counts.byPerson)
                 #expect(halves.counts.byPerson.map { $0["wang"] } == [Number(7), Number(7)])
                 #expect(halves.uncounted.map(\.id).sorted() == [cases[1].id, cases[6].id].sorted())

@@ -50,6 +50,40 @@ import Testing
         }
     }
 
+    /// A second timer of a case in the same tick steps the case as the first timer left it.
+    @Test(arguments: StoreKind.allCases) func twoTimersOfOneCaseStepItInTurn(_ kind: StoreKind) throws {
+        try kind.with { place in
+            let engine = try engine(place)
+            let opened = try engine.open(
+                "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee,
+                now: monday)
+            let copy = "INSERT INTO timers (case_id, name, event, due) SELECT case_id, name, event, due FROM timers"
+            try place.execute(sqlite: copy, postgres: copy)
+            let report = try engine.tick(now: Instant("2024-10-07T09:00:00+08:00")!)
+            #expect(report.timersFired == 2)
+            #expect(report.moved == [opened.id, opened.id])
+            #expect(try engine.load(opened.id)["escalations"] == .number(Number(2)))
+        }
+    }
+
+    /// A timer whose case cannot be read fails the tick; the timers fired before it keep their steps.
+    @Test func theTimersBeforeOneThatFailsKeepTheirSteps() throws {
+        try StoreKind.sqlite.with { place in
+            let engine = try engine(place)
+            var ids: [String] = []
+            for _ in 0..<2 {
+                ids.append(
+                    try engine.open(
+                        "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee,
+                        now: monday
+                    ).id)
+            }
+            try place.execute(sqlite: "UPDATE cases SET fields = 'not JSON' WHERE id = ?", postgres: "", [ids[1]])
+            #expect(throws: EngineError.self) { try engine.tick(now: Instant("2024-10-07T09:00:00+08:00")!) }
+            #expect(try engine.load(ids[0])["escalations"] == .number(Number(1)))
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func aTimerNeverFiresEarlySurvivesARestartAndFiresOnce(_ kind: StoreKind)
         throws
     {
