@@ -128,7 +128,9 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ]
         ),
-        .testTarget(name: "GridflowServerTests", dependencies: ["GridflowServer"]),
+        .testTarget(
+            name: "GridflowServerTests",
+            dependencies: ["GridflowServer", "GridflowExpressions", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "GridflowQRTests", dependencies: ["GridflowQR"]),
         .testTarget(
             name: "GridflowCLITests",
