@@ -314,6 +314,7 @@ final class Connection {
         switch state {
         case "40001": return "serialization failure"
         case "40P01": return "deadlock detected"
+        case "21000": return "cardinality violation (one statement would change a row twice)"
         case "23505": return "unique violation"
         case "23503": return "foreign key violation"
         case "23502": return "not-null violation"
@@ -339,6 +340,7 @@ final class Connection {
         }
         switch state.prefix(2) {
         case "08": return "connection exception"
+        case "21": return "cardinality violation"
         case "22": return "data exception"
         case "23": return "integrity constraint violation"
         case "25": return "invalid transaction state"

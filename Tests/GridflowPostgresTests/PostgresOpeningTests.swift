@@ -106,4 +106,22 @@ import Testing
             #expect(error?.debugDescription.contains("private-words") == true)
         }
     }
+
+    /// A statement that would change a row twice is named for what it is, not "an error".
+    @Test func aRowChangedTwiceByOneStatementIsNamed() throws {
+        try PostgresServer.withDatabase { location in
+            let store = try PostgresCaseStore(location: location)
+            defer { store.close() }
+            let error = #expect(throws: StoreError.self) {
+                try store.withConnection { connection throws(StoreError) in
+                    _ = try connection.execute(
+                        """
+                        INSERT INTO counters (name, value) SELECT name, 1 FROM unnest(\(["x", "x"])::text[]) AS c (name)
+                        ON CONFLICT (name) DO UPDATE SET value = excluded.value
+                        """)
+                }
+            }
+            #expect(error?.message.contains("21000: cardinality violation") == true, "\(error?.message ?? "")")
+        }
+    }
 }
