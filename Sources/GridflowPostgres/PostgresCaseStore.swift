@@ -107,21 +107,9 @@ extension PostgresCaseStore {
     }
 
     public func commit(_ steps: [StepCommit]) throws(StoreError) -> [StoreError?] {
-        if steps.isEmpty { return [] }
         let encoded = steps.map { EncodedStep($0.step) }
-        return try write { connection throws(StoreError) in
-            var conflicts = [StoreError?](repeating: nil, count: steps.count)
-            for (index, commit) in steps.enumerated() {
-                try connection.execute("SAVEPOINT one_of_steps")
-                do throws(StoreError) {
-                    try Self.commitStep(encoded[index], expectedVersion: commit.expectedVersion, connection)
-                } catch  where error.code == .conflict {
-                    try connection.execute("ROLLBACK TO SAVEPOINT one_of_steps")
-                    conflicts[index] = error
-                }
-                try connection.execute("RELEASE SAVEPOINT one_of_steps")
-            }
-            return conflicts
+        return try writeEach(steps.count) { index, connection throws(StoreError) in
+            try Self.commitStep(encoded[index], expectedVersion: steps[index].expectedVersion, connection)
         }
     }
 
@@ -546,19 +534,30 @@ extension PostgresCaseStore {
     }
 
     public func complete(_ completions: [EffectCompletion]) throws(StoreError) -> [StoreError?] {
-        if completions.isEmpty { return [] }
         let encoded = completions.map { $0.step.map(EncodedStep.init) }
+        return try writeEach(completions.count) { index, connection throws(StoreError) in
+            try Self.complete(completions[index], encoded[index], connection)
+        }
+    }
+
+    /// Runs `work` for each of `count` items in one transaction, each in a savepoint of its own:
+    /// an item that conflicts is undone alone and its error given at its index (`nil`:
+    /// written); any other failure writes none of them and is thrown.
+    func writeEach(_ count: Int, _ work: (Int, Connection) throws(StoreError) -> Void) throws(StoreError)
+        -> [StoreError?]
+    {
+        if count == 0 { return [] }
         return try write { connection throws(StoreError) in
-            var conflicts = [StoreError?](repeating: nil, count: completions.count)
-            for (index, completion) in completions.enumerated() {
-                try connection.execute("SAVEPOINT effect")
+            var conflicts = [StoreError?](repeating: nil, count: count)
+            for index in 0..<count {
+                try connection.execute("SAVEPOINT one_of_many")
                 do throws(StoreError) {
-                    try Self.complete(completion, encoded[index], connection)
+                    try work(index, connection)
                 } catch  where error.code == .conflict {
-                    try connection.execute("ROLLBACK TO SAVEPOINT effect")
+                    try connection.execute("ROLLBACK TO SAVEPOINT one_of_many")
                     conflicts[index] = error
                 }
-                try connection.execute("RELEASE SAVEPOINT effect")
+                try connection.execute("RELEASE SAVEPOINT one_of_many")
             }
             return conflicts
         }

@@ -106,7 +106,6 @@ public struct ImportedFacts: Sendable {
         let text: String
         let appraisal: CompiledAppraisal
         var sawHeader = false
-        var headerLine = 0
         var headerCount = 0
         var personColumn: Int?
         var columns: [(index: Int, fact: CompiledAppraisal.ImportFact)] = []
@@ -169,7 +168,6 @@ public struct ImportedFacts: Sendable {
 
         mutating func header(_ header: CSV.Record, into facts: inout ImportedFacts, problems: inout [String]) {
             sawHeader = true
-            headerLine = header.line
             headerCount = header.fields.count
             let importNames = appraisal.importFacts.map(\.name)
             for (index, raw) in header.fields.enumerated() {

@@ -65,3 +65,17 @@ struct RawStatement {
         }
     }
 }
+
+extension Statement {
+    /// Steps the statement to its next row with SQLite's own call: `true` at a row, `false` at
+    /// the end; an SQLite error becomes GRDB's `DatabaseError`, as GRDB's own cursors report it.
+    func nextRow(_ db: Database) throws -> Bool {
+        let code = sqlite3_step(sqliteStatement)
+        if code == SQLITE_DONE { return false }
+        guard code == SQLITE_ROW else {
+            let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: sql)
+        }
+        return true
+    }
+}

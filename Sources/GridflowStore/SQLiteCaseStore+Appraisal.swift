@@ -33,13 +33,7 @@ extension SQLiteCaseStore {
             }
             var people: [StoredPerson] = []
             people.reserveCapacity(max(0, min(limit, 100_000)))
-            while true {
-                let code = sqlite3_step(handle)
-                if code == SQLITE_DONE { break }
-                guard code == SQLITE_ROW else {
-                    let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
-                    throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
-                }
+            while try statement.nextRow(db) {
                 let id = text(0)
                 let rolesJSON = text(1)
                 people.append(
@@ -226,13 +220,7 @@ extension SQLiteCaseStore {
                 start: sqlite3_column_text(handle, column), count: Int(sqlite3_column_bytes(handle, column)))
         }
         var undecided: [String] = []
-        while true {
-            let code = sqlite3_step(handle)
-            if code == SQLITE_DONE { break }
-            guard code == SQLITE_ROW else {
-                let message = sqlite3_errmsg(db.sqliteConnection).map { String(cString: $0) }
-                throw DatabaseError(resultCode: ResultCode(rawValue: code), message: message, sql: statement.sql)
-            }
+        while try statement.nextRow(db) {
             // The text first: `sqlite3_column_bytes` after `sqlite3_column_text` is its length.
             let id = bytes(0)
             let state = bytes(1)

@@ -463,21 +463,32 @@ public final class SQLiteCaseStore: CaseStore {
     }
 
     public func commit(_ steps: [StepCommit]) throws(StoreError) -> [StoreError?] {
-        if steps.isEmpty { return [] }
         let encoded = steps.map { EncodedStep($0.step) }
-        let outcomes = Mutex([StoreError?](repeating: nil, count: steps.count))
+        return try groupWriteEach(steps.count) { index, db in
+            try Self.commitStep(encoded[index], expectedVersion: steps[index].expectedVersion, db)
+        }
+    }
+
+    /// Runs `work` for each of `count` items in the next shared transaction, each in a savepoint
+    /// of its own: an item that conflicts is undone alone and its error given at its index
+    /// (`nil`: written); any other failure writes none of them and is thrown.
+    func groupWriteEach(_ count: Int, _ work: @escaping @Sendable (Int, Database) throws -> Void) throws(StoreError)
+        -> [StoreError?]
+    {
+        if count == 0 { return [] }
+        let outcomes = Mutex([StoreError?](repeating: nil, count: count))
         try groupWrite { db in
             // Run again from the start if the group is written again (one savepoint per request).
-            var conflicts = [StoreError?](repeating: nil, count: steps.count)
-            for (index, commit) in steps.enumerated() {
-                try Self.run(db, sql: "SAVEPOINT one_of_steps", arguments: [])
+            var conflicts = [StoreError?](repeating: nil, count: count)
+            for index in 0..<count {
+                try Self.run(db, sql: "SAVEPOINT one_of_many", arguments: [])
                 do {
-                    try Self.commitStep(encoded[index], expectedVersion: commit.expectedVersion, db)
+                    try work(index, db)
                 } catch let error as StoreError where error.code == .conflict {
-                    try Self.run(db, sql: "ROLLBACK TO one_of_steps", arguments: [])
+                    try Self.run(db, sql: "ROLLBACK TO one_of_many", arguments: [])
                     conflicts[index] = error
                 }
-                try Self.run(db, sql: "RELEASE one_of_steps", arguments: [])
+                try Self.run(db, sql: "RELEASE one_of_many", arguments: [])
             }
             outcomes.withLock { $0 = conflicts }
         }
@@ -1113,25 +1124,10 @@ extension SQLiteCaseStore {
     }
 
     public func complete(_ completions: [EffectCompletion]) throws(StoreError) -> [StoreError?] {
-        if completions.isEmpty { return [] }
         let encoded = completions.map { $0.step.map(EncodedStep.init) }
-        let outcomes = Mutex([StoreError?](repeating: nil, count: completions.count))
-        try groupWrite { db in
-            // Run again from the start if the group is written again (one savepoint per request).
-            var conflicts = [StoreError?](repeating: nil, count: completions.count)
-            for (index, completion) in completions.enumerated() {
-                try Self.run(db, sql: "SAVEPOINT effect", arguments: [])
-                do {
-                    try Self.complete(completion, encoded[index], db)
-                } catch let error as StoreError where error.code == .conflict {
-                    try Self.run(db, sql: "ROLLBACK TO effect", arguments: [])
-                    conflicts[index] = error
-                }
-                try Self.run(db, sql: "RELEASE effect", arguments: [])
-            }
-            outcomes.withLock { $0 = conflicts }
+        return try groupWriteEach(completions.count) { index, db in
+            try Self.complete(completions[index], encoded[index], db)
         }
-        return outcomes.withLock { $0 }
     }
 
     /// Marks one outbox entry performed, with its delivery and step.
