@@ -339,7 +339,7 @@ extension PostgresCaseStore {
                 }
             }
             // The cases the consequences open, then each one's id on its consequence.
-            for (_, step) in performed { try Self.commitStep(step, expectedVersion: nil, connection) }
+            try Self.openCases(performed.map(\.step), connection)
             first = 0
             while first < performed.count {
                 let chunk = performed[first..<min(first + 1_000, performed.count)]
@@ -361,6 +361,109 @@ extension PostgresCaseStore {
             }
             // An appointment or its end changes who holds what: the directory's readers read again.
             if appointing { try Self.bumpDirectory(unit: unit, connection) }
+        }
+    }
+
+    /// Writes the steps that open new cases, a thousand cases to a statement per table, as
+    /// `commitStep(_:expectedVersion: nil, _:)` writes each: the case rows, their history
+    /// entries, their timers and outbox entries (in the steps' order), and their incidents. An id
+    /// taken already is a unique violation, and the caller's transaction fails.
+    static func openCases(_ steps: [EncodedStep], _ connection: Connection) throws(StoreError) {
+        var first = 0
+        while first < steps.count {
+            let chunk = steps[first..<min(first + 1_000, steps.count)]
+            first += chunk.count
+            let nexts = chunk.map(\.step.next)
+            let histories = chunk.map(\.step.history)
+            let ids = nexts.map(\.id)
+            let fields = chunk.map { text($0.fieldsJSON ?? EncodedStep.fields(of: $0.step)) }
+            let versions = nexts.map { Int64($0.version) }
+            try connection.execute(
+                """
+                INSERT INTO cases (id, unit, workflow, definition_version, state, fields, snapshot_version, version,
+                                   opened_at, updated_at, parent)
+                SELECT id, unit, workflow, definition_version, state, fields, version, version, opened_at,
+                       updated_at, CASE WHEN has_parent THEN parent END
+                FROM unnest(\(ids)::text[], \(nexts.map(\.unit))::text[], \(nexts.map(\.workflow))::text[],
+                            \(nexts.map(\.definitionVersion))::text[], \(nexts.map(\.state))::text[],
+                            \(fields)::text[], \(versions)::bigint[],
+                            \(nexts.map { Int64($0.openedAt.seconds) })::bigint[],
+                            \(nexts.map { Int64($0.updatedAt.seconds) })::bigint[],
+                            \(nexts.map { $0.parent ?? "" })::text[], \(nexts.map { $0.parent != nil })::bool[])
+                    WITH ORDINALITY AS opened (id, unit, workflow, definition_version, state, fields, version,
+                                               opened_at, updated_at, parent, has_parent, n)
+                ORDER BY n
+                """)
+            try connection.execute(
+                """
+                INSERT INTO steps (case_id, version, at, actor, event, transition, from_state, to_state, changes,
+                                   definition_version)
+                SELECT case_id, version, at, actor, event, CASE WHEN has_transition THEN transition END,
+                       CASE WHEN has_from THEN from_state END, to_state, changes, definition_version
+                FROM unnest(\(ids)::text[], \(versions)::bigint[], \(histories.map { Int64($0.at.seconds) })::bigint[],
+                            \(histories.map(\.actor))::text[], \(histories.map(\.event))::text[],
+                            \(histories.map { $0.transition ?? "" })::text[],
+                            \(histories.map { $0.transition != nil })::bool[],
+                            \(histories.map { $0.from ?? "" })::text[], \(histories.map { $0.from != nil })::bool[],
+                            \(histories.map(\.to))::text[], \(chunk.map { text($0.changesJSON) })::text[],
+                            \(nexts.map(\.definitionVersion))::text[])
+                    WITH ORDINALITY AS logged (case_id, version, at, actor, event, transition, has_transition,
+                                               from_state, has_from, to_state, changes, definition_version, n)
+                ORDER BY n
+                """)
+            // Timers and effects of all the chunk's cases, in the order the steps give them.
+            var timerCases: [String] = []
+            var timerNames: [String] = []
+            var timerNamed: [Bool] = []
+            var timerEvents: [String] = []
+            var timerDues: [Int64] = []
+            var effectCases: [String] = []
+            var effects: [String] = []
+            var effectTimes: [Int64] = []
+            for encoded in chunk {
+                let step = encoded.step
+                for timer in step.startTimers {
+                    timerCases.append(step.next.id)
+                    timerNames.append(timer.name ?? "")
+                    timerNamed.append(timer.name != nil)
+                    timerEvents.append(timer.event)
+                    timerDues.append(Int64(timer.due.seconds))
+                }
+                for effect in encoded.effectsJSON {
+                    effectCases.append(step.next.id)
+                    effects.append(effect)
+                    effectTimes.append(Int64(step.history.at.seconds))
+                }
+            }
+            if !timerCases.isEmpty {
+                try connection.execute(
+                    """
+                    INSERT INTO timers (case_id, name, event, due)
+                    SELECT case_id, CASE WHEN named THEN name END, event, due
+                    FROM unnest(\(timerCases)::text[], \(timerNames)::text[], \(timerNamed)::bool[],
+                                \(timerEvents)::text[], \(timerDues)::bigint[])
+                        WITH ORDINALITY AS started (case_id, name, named, event, due, n)
+                    ORDER BY n
+                    """)
+            }
+            if !effectCases.isEmpty {
+                try connection.execute(
+                    """
+                    INSERT INTO outbox (case_id, effect, created_at)
+                    SELECT case_id, effect, created_at
+                    FROM unnest(\(effectCases)::text[], \(effects)::text[], \(effectTimes)::bigint[])
+                        WITH ORDINALITY AS queued (case_id, effect, created_at, n)
+                    ORDER BY n
+                    """)
+            }
+            for encoded in chunk {
+                let step = encoded.step
+                for incident in step.incidents {
+                    try insert(
+                        incident, caseID: step.next.id, event: step.history.event, inputJSON: "{}",
+                        at: step.history.at, connection)
+                }
+            }
         }
     }
 }

@@ -169,4 +169,10 @@ public struct TimerRequest: Sendable, Hashable {
     public var name: String?
     public var event: String
     public var due: Instant
+
+    public init(name: String?, event: String, due: Instant) {
+        self.name = name
+        self.event = event
+        self.due = due
+    }
 }

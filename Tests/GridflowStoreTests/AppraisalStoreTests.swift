@@ -194,4 +194,82 @@ import Testing
         stored = try store.appraisalResults(unit: "rt", appraisal: "a", period: "2024")
         #expect(stored.map { "\($0.person) \($0.grade)" } == ["a y", "d y"])
     }
+
+    /// The cases a batch's consequences open are written together (a thousand to a statement on
+    /// PostgreSQL), and stored as the same steps committed one by one are: case rows, history,
+    /// timers (named or not), outbox entries, incidents and parents.
+    @Test(arguments: StoreKind.allCases) func consequenceCasesAreStoredAsOneByOne(_ kind: StoreKind) throws {
+        try kind.with { batched in try kind.with { single in try consequenceCasesAreStoredAsOneByOne(batched, single) }
+        }
+    }
+
+    func consequenceCasesAreStoredAsOneByOne(_ batched: StorePlace, _ single: StorePlace) throws {
+        let interpreter = Interpreter(program: SQLiteCaseStoreTests.program)
+        var steps: [Step] = []
+        for index in 0..<1_003 {
+            let outcome = interpreter.open(
+                "report", id: "rt-report-\(index + 1)", input: fixture.opening, by: fixture.employee,
+                now: fixture.now)
+            guard case .advanced(var step) = outcome else {
+                Issue.record("not opened: \(outcome)")
+                return
+            }
+            if index % 2 == 0 {
+                step.startTimers += [
+                    TimerRequest(
+                        name: "remind", event: "remind", due: Instant(seconds: fixture.now.seconds + 3_600 + index)),
+                    TimerRequest(name: nil, event: "expire", due: Instant(seconds: fixture.now.seconds + 7_200)),
+                ]
+                step.effects.append(.notify(role: "reviewer", message: "case \(index)"))
+            }
+            if index % 250 == 0 {
+                step.incidents.append(
+                    Incident(code: "test", message: "noted \(index)", transition: nil, expression: "x", range: nil))
+            }
+            if index % 3 == 0 { step.next.parent = "rt-report-1" }
+            steps.append(step)
+        }
+        let consequences = steps.enumerated().map { index, step in
+            (
+                consequence: StoredConsequence(
+                    person: "p\(index)", role: "employee", grade: "g", index: 0, kind: "open", detailsJSON: "{}",
+                    caseID: step.next.id),
+                step: Optional(step)
+            )
+        }
+        let store = try batched.seeded()
+        try store.saveAppraisalBatch(
+            unit: "rt", appraisal: "a", period: "2024", roles: ["employee"], people: .init(after: nil, through: nil),
+            results: [], consequences: consequences, at: fixture.now)
+        let reference = try single.seeded()
+        for step in steps { try reference.commit(step, expectedVersion: nil) }
+
+        for step in steps {
+            let id = step.next.id
+            #expect(try store.load(id) == reference.load(id), "\(id)")
+            #expect(try store.history(id) == reference.history(id), "\(id)")
+        }
+        let far = Instant(seconds: fixture.now.seconds + 86_400)
+        func timers(_ store: any CaseStore) throws -> [String] {
+            try store.dueTimers(unit: "rt", at: far, limit: 10_000).map {
+                "\($0.caseID) \($0.name ?? "-") \($0.event) \($0.due.seconds)"
+            }
+        }
+        #expect(try timers(store).count == 1_004)
+        #expect(try timers(store) == timers(reference))
+        func effects(_ store: any CaseStore) throws -> [String] {
+            try store.pendingEffects(unit: "rt", limit: 10_000).map { "\($0.caseID) \($0.json) \($0.createdAt)" }
+        }
+        #expect(try effects(store).count == 502)
+        #expect(try effects(store) == effects(reference))
+        func incidents(_ store: any CaseStore) throws -> [String] {
+            try store.incidents(caseID: nil).map {
+                "\($0.caseID) \($0.code) \($0.message) \($0.expression ?? "-") \($0.event) \($0.actor.id)"
+            }.sorted()
+        }
+        #expect(try incidents(store).count == 5)
+        #expect(try incidents(store) == incidents(reference))
+        let recorded = try store.appraisalConsequences(unit: "rt", appraisal: "a", period: "2024")
+        #expect(Set(recorded.compactMap(\.caseID)) == Set(steps.map(\.next.id)))
+    }
 }
