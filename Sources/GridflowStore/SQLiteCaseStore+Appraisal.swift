@@ -372,3 +372,117 @@ extension SQLiteCaseStore {
         }
     }
 }
+
+extension SQLiteCaseStore {
+    /// What SQLite alone takes for the store's part of an appraisal run, on this store: the
+    /// floor under `countCases` and `saveAppraisalBatch`.
+    @_spi(Bench) public struct AppraisalFloor: Sendable {
+        /// The cases of the period read (id, state and fields, each one's bytes touched).
+        public var cases = 0
+        /// Reading them, in two halves at once when `countCases` would.
+        public var readSeconds = 0.0
+        /// The result rows written again.
+        public var rows = 0
+        /// Writing them into a table shaped as `appraisals`, 10,000 to a transaction.
+        public var writeSeconds = 0.0
+    }
+
+    /// Measures `AppraisalFloor` for the cases of a workflow opened in a period and the stored
+    /// results of an appraisal's period: the cases are read as `countCases` reads them, but
+    /// nothing is counted; the results are copied into a scratch table of the same shape (dropped
+    /// afterwards) by one prepared statement, nothing else done per row.
+    @_spi(Bench) public func appraisalFloor(
+        unit: String, workflow: String, openedFrom from: Instant, to: Instant, appraisal: String, period: String
+    ) throws(StoreError) -> AppraisalFloor {
+        var floor = AppraisalFloor()
+        let clock = ContinuousClock()
+        let window = CaseWindow(unit: unit, workflow: workflow, from: from.seconds, to: to.seconds)
+        let middle = try read { db in try Self.middleCase(of: window, atLeast: countingInPartsFrom, db) }
+        let parts = middle == nil ? 1 : 2
+        let read = Mutex<[Result<Int, StoreError>]>([])
+        var start = clock.now
+        DispatchQueue.concurrentPerform(iterations: parts) { part in
+            let result: Result<Int, StoreError>
+            do throws(StoreError) {
+                result = .success(
+                    try self.read { db in
+                        try Self.touchCases(
+                            window, below: part == 0 ? middle : nil, from: part == 1 ? middle : nil, db)
+                    })
+            } catch {
+                result = .failure(error)
+            }
+            read.withLock { $0.append(result) }
+        }
+        floor.readSeconds = (clock.now - start).inSeconds
+        for result in read.withLock({ $0 }) { floor.cases += try result.get() }
+
+        let rows = try self.read { db in
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT unit, appraisal, period, person, role, definition_version, total, grade, details, at
+                    FROM appraisals WHERE unit = ? AND appraisal = ? AND period = ?
+                    """, arguments: [unit, appraisal, period])
+        }
+        let scratch = "gridflow_floor_appraisals"
+        try write { db in
+            let shape = try String.fetchOne(
+                db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'appraisals'")
+            try db.execute(sql: "DROP TABLE IF EXISTS \(scratch)")
+            try db.execute(sql: (shape ?? "").replacingOccurrences(of: "TABLE appraisals", with: "TABLE \(scratch)"))
+        }
+        defer { _ = try? write { db in try db.execute(sql: "DROP TABLE IF EXISTS \(scratch)") } }
+        start = clock.now
+        var first = 0
+        while first < rows.count {
+            let chunk = rows[first..<min(first + 10_000, rows.count)]
+            first += chunk.count
+            try write { db in
+                let insert = try RawStatement(
+                    db, sql: "INSERT INTO \(scratch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                for row in chunk {
+                    for column in 0..<9 { insert.bind(Int32(column + 1), row[column] as String) }
+                    insert.bind(10, row[9] as Int)
+                    try insert.execute()
+                }
+            }
+        }
+        floor.writeSeconds = (clock.now - start).inSeconds
+        floor.rows = rows.count
+        return floor
+    }
+
+    /// Reads the cases of `window` (within the bounds given) as `countCases` does, each one's
+    /// text fetched and nothing more done with it; how many there were.
+    static func touchCases(_ window: CaseWindow, below: CaseCursor?, from: CaseCursor?, _ db: Database) throws -> Int {
+        var bounds = ""
+        var arguments: StatementArguments = [window.unit, window.workflow, window.from, window.to]
+        if let below {
+            bounds += " AND (opened_at, rowid) < (?, ?)"
+            arguments += [below.openedAt, below.row]
+        }
+        if let from {
+            bounds += " AND (opened_at, rowid) >= (?, ?)"
+            arguments += [from.openedAt, from.row]
+        }
+        let statement = try db.makeStatement(
+            sql: """
+                SELECT id, state, fields FROM cases
+                WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?\(bounds)
+                    AND snapshot_version = version
+                """)
+        try statement.setArguments(arguments)
+        let handle = statement.sqliteStatement
+        var count = 0
+        while try statement.nextRow(db) {
+            // As `countCases` takes them: the text, then its length.
+            for column in Int32(0)..<3 {
+                _ = sqlite3_column_text(handle, column)
+                _ = sqlite3_column_bytes(handle, column)
+            }
+            count += 1
+        }
+        return count
+    }
+}

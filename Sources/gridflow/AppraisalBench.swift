@@ -76,6 +76,13 @@ struct AppraisalBench: ParsableCommand {
         let peak = (try? StoreBench.memory(of: pid).peak) ?? 0
         let scored = outcome.results
         let perSecond = Double(scored) / max(outcome.seconds.scoring, 1e-9)
+        // The floor under the run's store work, measured after it on the same store.
+        let (from, to) = AppraisalWindow("2024-Q3")!.instants(in: engine.program.calendar.zone)
+        let floor = try storeRun { () throws(StoreError) in
+            try store.appraisalFloor(
+                unit: "telecom", workflow: "issue", openedFrom: from, to: to, appraisal: appraisal.name,
+                period: "2024-Q3")
+        }
         if json {
             FileHandleOutput.standardOutput(
                 ValueJSON.encode([
@@ -83,6 +90,8 @@ struct AppraisalBench: ParsableCommand {
                     "whole_run_seconds": .string(String(format: "%.3f", whole)),
                     "whole_run_cpu_seconds": .string(String(format: "%.3f", cpu)),
                     "run_peak_rss_kib": .number(Number(peak)),
+                    "floor_read_cases_seconds": .string(String(format: "%.3f", floor.readSeconds)),
+                    "floor_write_results_seconds": .string(String(format: "%.3f", floor.writeSeconds)),
                 ]) + "\n")
             return
         }
@@ -97,6 +106,9 @@ struct AppraisalBench: ParsableCommand {
                       scoring                   %6.3f s  → %.0f people/s (target 100000)
                       saving results, %d consequences %6.3f s
                     peak RSS of the run %.1f MB
+                    SQLite alone on the same store, without Gridflow's work (a floor):
+                      reading the period's %d cases (as counting does)   %6.3f s
+                      writing %d result rows (one writer)              %6.3f s
 
                     """, scored,
                 grades.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),
@@ -104,7 +116,7 @@ struct AppraisalBench: ParsableCommand {
                 outcome.factsCountedInStore,
                 outcome.casesRead,
                 outcome.seconds.scoring, perSecond, outcome.performed.count, outcome.seconds.saving,
-                Double(peak) / 1024))
+                Double(peak) / 1024, floor.cases, floor.readSeconds, floor.rows, floor.writeSeconds))
     }
 
     /// Fills the store the way `bench store` does: the directory checked once per role (a

@@ -100,12 +100,15 @@ import Testing
     }
 
     /// The appraisal bench sets up its people and two real-name reports each (opened by their
-    /// reporters, as the engine requires) and appraises every one of them.
+    /// reporters, as the engine requires), appraises every one of them, and measures the floor.
     @Test func appraisalBenchAppraisesEveryone() throws {
         let run = try gridflow(["bench", "appraisal", "--people", "30"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("appraised 30 people"), "\(run.stdout)")
         #expect(run.stdout.contains("from 60 reports"), "\(run.stdout)")
+        // The floor under the run: SQLite alone reading the same cases and writing as many rows.
+        #expect(run.stdout.contains("reading the period's 60 cases"), "\(run.stdout)")
+        #expect(run.stdout.contains("writing 30 result rows"), "\(run.stdout)")
     }
 
     /// The engine's run, the store alone, the store's SQL alone and the raw inserts all report
