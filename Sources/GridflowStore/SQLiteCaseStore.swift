@@ -690,6 +690,14 @@ public final class SQLiteCaseStore: CaseStore {
         return clock.now - start
     }
 
+    /// For benchmarks: copies the write-ahead log into the database file and empties it, as the
+    /// last connection to close a store does.
+    @_spi(Bench) public func checkpoint() throws(StoreError) {
+        do { _ = try pool.writeWithoutTransaction { db in try db.checkpoint(.truncate) } } catch {
+            throw file.error(error)
+        }
+    }
+
     /// For benchmarks: how often a case's fields are written in full (every `versions` versions,
     /// besides opening, closing and migrating); 1 writes them with every step.
     @_spi(Bench) public static func writeSnapshots(every versions: Int) {
