@@ -307,36 +307,9 @@ extension SQLiteCaseStore {
         results: [StoredAppraisal], consequences: [(consequence: StoredConsequence, step: Step?)], at: Instant
     ) throws(StoreError) {
         try write { db in
-            for role in roles {
-                try db.execute(
-                    sql: """
-                        DELETE FROM appraisals WHERE unit = ? AND appraisal = ? AND period = ? AND role = ?
-                          AND person > ? AND (? IS NULL OR person <= ?)
-                        """,
-                    arguments: [unit, appraisal, period, role, people.after ?? "", people.through, people.through])
-            }
-            // Many rows a statement, bound with SQLite's own calls: a run stores a row per person.
-            var first = 0
-            while first < results.count {
-                let count = results.count - first >= Self.appraisalRows ? Self.appraisalRows : 1
-                let insert = try RawStatement(db, sql: Self.appraisalInsert(rows: count))
-                insert.bind(1, unit)
-                insert.bind(2, appraisal)
-                insert.bind(3, period)
-                var index: Int32 = 4
-                for result in results[first..<first + count] {
-                    insert.bind(index, result.person)
-                    insert.bind(index + 1, result.role)
-                    insert.bind(index + 2, result.definitionVersion)
-                    insert.bind(index + 3, result.total)
-                    insert.bind(index + 4, result.grade)
-                    insert.bind(index + 5, result.detailsJSON)
-                    insert.bind(index + 6, result.at.seconds)
-                    index += 7
-                }
-                try insert.execute()
-                first += count
-            }
+            try Self.writeResults(
+                results, unit: unit, appraisal: appraisal, period: period, roles: roles, people: people,
+                into: "appraisals", db)
             var appointing = false
             for (consequence, step) in consequences {
                 try Self.run(
@@ -377,30 +350,33 @@ extension SQLiteCaseStore {
     /// What SQLite alone takes for the store's part of an appraisal run, on this store: the
     /// floor under `countCases` and `saveAppraisalBatch`.
     @_spi(Bench) public struct AppraisalFloor: Sendable {
-        /// The cases of the period read (id, state and fields, each one's bytes touched).
+        /// The cases of the period read (id, state and fields, each one's text fetched).
         public var cases = 0
-        /// Reading them, in two halves at once when `countCases` would.
+        /// Reading them with `countCases`'s statements, in two halves at once when it would.
         public var readSeconds = 0.0
         /// The result rows written again.
         public var rows = 0
-        /// Writing them into a table shaped as `appraisals`, 10,000 to a transaction.
+        /// Writing them into a table shaped as `appraisals` with `saveAppraisalBatch`'s
+        /// statements, 10,000 to a transaction (the consequences left out).
         public var writeSeconds = 0.0
     }
 
     /// Measures `AppraisalFloor` for the cases of a workflow opened in a period and the stored
-    /// results of an appraisal's period: the cases are read as `countCases` reads them, but
-    /// nothing is counted; the results are copied into a scratch table of the same shape (dropped
-    /// afterwards) by one prepared statement, nothing else done per row.
+    /// results of an appraisal's period, after a checkpoint (as the run starts after one): the
+    /// cases are read by the statements `countCases` runs, but nothing is counted; the results,
+    /// read into memory first, are written into a scratch table of the same shape (dropped
+    /// afterwards) by the statements `saveAppraisalBatch` runs, nothing else done per row.
     @_spi(Bench) public func appraisalFloor(
         unit: String, workflow: String, openedFrom from: Instant, to: Instant, appraisal: String, period: String
     ) throws(StoreError) -> AppraisalFloor {
+        try checkpoint()
         var floor = AppraisalFloor()
         let clock = ContinuousClock()
         let window = CaseWindow(unit: unit, workflow: workflow, from: from.seconds, to: to.seconds)
+        var start = clock.now
         let middle = try read { db in try Self.middleCase(of: window, atLeast: countingInPartsFrom, db) }
         let parts = middle == nil ? 1 : 2
         let read = Mutex<[Result<Int, StoreError>]>([])
-        var start = clock.now
         DispatchQueue.concurrentPerform(iterations: parts) { part in
             let result: Result<Int, StoreError>
             do throws(StoreError) {
@@ -417,44 +393,105 @@ extension SQLiteCaseStore {
         floor.readSeconds = (clock.now - start).inSeconds
         for result in read.withLock({ $0 }) { floor.cases += try result.get() }
 
-        let rows = try self.read { db in
+        // The results as the writer's thread has them: values, not rows to convert.
+        let results = try self.read { db in
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT unit, appraisal, period, person, role, definition_version, total, grade, details, at
-                    FROM appraisals WHERE unit = ? AND appraisal = ? AND period = ?
-                    """, arguments: [unit, appraisal, period])
+                    SELECT person, role, definition_version, total, grade, details, at
+                    FROM appraisals WHERE unit = ? AND appraisal = ? AND period = ? ORDER BY person, role
+                    """, arguments: [unit, appraisal, period]
+            ).map { row in
+                StoredAppraisal(
+                    person: row[0], role: row[1], definitionVersion: row[2], total: row[3], grade: row[4],
+                    detailsJSON: row[5], at: Instant(seconds: row[6]))
+            }
         }
+        let roles = Array(Set(results.map(\.role))).sorted()
         let scratch = "gridflow_floor_appraisals"
         try write { db in
-            let shape = try String.fetchOne(
-                db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'appraisals'")
+            guard
+                let shape = try String.fetchOne(
+                    db, sql: "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'appraisals'"),
+                shape.hasPrefix("CREATE TABLE appraisals ")
+            else { throw StoreError(.database, "the store has no table appraisals to measure against") }
             try db.execute(sql: "DROP TABLE IF EXISTS \(scratch)")
-            try db.execute(sql: (shape ?? "").replacingOccurrences(of: "TABLE appraisals", with: "TABLE \(scratch)"))
+            try db.execute(sql: "CREATE TABLE \(scratch) " + shape.dropFirst("CREATE TABLE appraisals ".count))
         }
-        defer { _ = try? write { db in try db.execute(sql: "DROP TABLE IF EXISTS \(scratch)") } }
         start = clock.now
+        var written: Result<Void, StoreError> = .success(())
+        var cursor: String?
         var first = 0
-        while first < rows.count {
-            let chunk = rows[first..<min(first + 10_000, rows.count)]
+        while first < results.count {
+            let chunk = Array(results[first..<min(first + 10_000, results.count)])
             first += chunk.count
-            try write { db in
-                let insert = try RawStatement(
-                    db, sql: "INSERT INTO \(scratch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-                for row in chunk {
-                    for column in 0..<9 { insert.bind(Int32(column + 1), row[column] as String) }
-                    insert.bind(10, row[9] as Int)
-                    try insert.execute()
+            do throws(StoreError) {
+                try write { db in
+                    try Self.writeResults(
+                        chunk, unit: unit, appraisal: appraisal, period: period, roles: roles,
+                        people: AppraisalBatchRange(
+                            after: cursor, through: first < results.count ? chunk.last?.person : nil),
+                        into: scratch, db)
                 }
+                cursor = chunk.last?.person
+            } catch {
+                written = .failure(error)
+                break
             }
         }
         floor.writeSeconds = (clock.now - start).inSeconds
-        floor.rows = rows.count
+        floor.rows = results.count
+        // The scratch table goes whether the writing worked or not; the first failure is said.
+        try write { db in try db.execute(sql: "DROP TABLE IF EXISTS \(scratch)") }
+        try written.get()
         return floor
     }
 
-    /// Reads the cases of `window` (within the bounds given) as `countCases` does, each one's
-    /// text fetched and nothing more done with it; how many there were.
+    /// What `saveAppraisalBatch` writes of the results, into `table` (`appraisals`, or a table of
+    /// its shape): the batch's id range deleted per role, then the results many to a statement,
+    /// bound with SQLite's own calls (a run stores a row per person).
+    static func writeResults(
+        _ results: [StoredAppraisal], unit: String, appraisal: String, period: String, roles: [String],
+        people: AppraisalBatchRange, into table: String, _ db: Database
+    ) throws {
+        for role in roles {
+            try db.execute(
+                sql: """
+                    DELETE FROM \(table) WHERE unit = ? AND appraisal = ? AND period = ? AND role = ?
+                      AND person > ? AND (? IS NULL OR person <= ?)
+                    """,
+                arguments: [unit, appraisal, period, role, people.after ?? "", people.through, people.through])
+        }
+        let inserts = [1, appraisalRows].map { rows in
+            table == "appraisals"
+                ? appraisalInsert(rows: rows)
+                : appraisalInsert(rows: rows).replacingOccurrences(of: "INTO appraisals ", with: "INTO \(table) ")
+        }
+        var first = 0
+        while first < results.count {
+            let count = results.count - first >= appraisalRows ? appraisalRows : 1
+            let insert = try RawStatement(db, sql: inserts[count == 1 ? 0 : 1])
+            insert.bind(1, unit)
+            insert.bind(2, appraisal)
+            insert.bind(3, period)
+            var index: Int32 = 4
+            for result in results[first..<first + count] {
+                insert.bind(index, result.person)
+                insert.bind(index + 1, result.role)
+                insert.bind(index + 2, result.definitionVersion)
+                insert.bind(index + 3, result.total)
+                insert.bind(index + 4, result.grade)
+                insert.bind(index + 5, result.detailsJSON)
+                insert.bind(index + 6, result.at.seconds)
+                index += 7
+            }
+            try insert.execute()
+            first += count
+        }
+    }
+
+    /// Reads the cases of `window` (within the bounds given) with `countCases`'s statements,
+    /// each one's text fetched and nothing more done with it; how many there were.
     static func touchCases(_ window: CaseWindow, below: CaseCursor?, from: CaseCursor?, _ db: Database) throws -> Int {
         var bounds = ""
         var arguments: StatementArguments = [window.unit, window.workflow, window.from, window.to]
@@ -483,6 +520,14 @@ extension SQLiteCaseStore {
             }
             count += 1
         }
+        // The cases whose fields lag behind their steps, as `countCases` reads them.
+        count += try Row.fetchAll(
+            db,
+            sql: """
+                SELECT * FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?\(bounds)
+                    AND snapshot_version < version
+                """, arguments: arguments
+        ).count
         return count
     }
 }

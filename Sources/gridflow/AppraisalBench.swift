@@ -39,10 +39,10 @@ struct AppraisalBench: ParsableCommand {
         FileHandleOutput.standardError("setting up \(people) people, \(reports) reports …\n")
         let setUp = ContinuousClock.now
         try fill(store, engine, people: people, reports: reports, person: person)
-        // The set-up's writes reach the disk before the run, so that the kernel's write-back of
-        // them does not share the run's cores (an appraisal runs on a store written long before).
+        // The set-up's writes reach the database file and the disk before the run (a checkpoint
+        // syncs the file), so that their write-back does not share the run's cores: an appraisal
+        // runs on a store written long before.
         try storeRun { () throws(StoreError) in try store.checkpoint() }
-        sync()
         FileHandleOutput.standardError(
             String(format: "set up in %.1f s\n", (ContinuousClock.now - setUp).inSeconds))
 
@@ -94,7 +94,9 @@ struct AppraisalBench: ParsableCommand {
                     "whole_run_seconds": .string(String(format: "%.3f", whole)),
                     "whole_run_cpu_seconds": .string(String(format: "%.3f", cpu)),
                     "run_peak_rss_kib": .number(Number(peak)),
+                    "floor_cases": .number(Number(floor.cases)),
                     "floor_read_cases_seconds": .string(String(format: "%.3f", floor.readSeconds)),
+                    "floor_result_rows": .number(Number(floor.rows)),
                     "floor_write_results_seconds": .string(String(format: "%.3f", floor.writeSeconds)),
                 ]) + "\n")
             return
@@ -110,9 +112,9 @@ struct AppraisalBench: ParsableCommand {
                       scoring                   %6.3f s  → %.0f people/s (target 100000)
                       saving results, %d consequences %6.3f s
                     peak RSS of the run %.1f MB
-                    SQLite alone on the same store, without Gridflow's work (a floor):
-                      reading the period's %d cases (as counting does)   %6.3f s
-                      writing %d result rows (one writer)              %6.3f s
+                    SQLite alone on the same store, with the run's statements (a floor):
+                      reading the period's %d cases, nothing counted     %6.3f s
+                      writing %d result rows, no consequences          %6.3f s
 
                     """, scored,
                 grades.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", "),

@@ -197,7 +197,8 @@ import Testing
 
     /// The cases a batch's consequences open are written together (a thousand to a statement on
     /// PostgreSQL), and stored as the same steps committed one by one are: case rows, history,
-    /// timers (named or not), outbox entries, incidents and parents.
+    /// timers (named or not), outbox entries, incidents and parents; an id taken already fails
+    /// the batch.
     @Test(arguments: StoreKind.allCases) func consequenceCasesAreStoredAsOneByOne(_ kind: StoreKind) throws {
         try kind.with { batched in try kind.with { single in try consequenceCasesAreStoredAsOneByOne(batched, single) }
         }
@@ -207,12 +208,19 @@ import Testing
         let interpreter = Interpreter(program: SQLiteCaseStoreTests.program)
         var steps: [Step] = []
         for index in 0..<1_003 {
+            // Each time of its own, so that no two columns can be swapped unseen.
             let outcome = interpreter.open(
                 "report", id: "rt-report-\(index + 1)", input: fixture.opening, by: fixture.employee,
-                now: fixture.now)
+                now: Instant(seconds: fixture.now.seconds + index))
             guard case .advanced(var step) = outcome else {
                 Issue.record("not opened: \(outcome)")
                 return
+            }
+            step.next.updatedAt = Instant(seconds: fixture.now.seconds + 100_000 + index)
+            step.history.at = Instant(seconds: fixture.now.seconds + 200_000 + index)
+            if index % 5 == 1 {
+                step.history.transition = "t\(index)"
+                step.history.from = "from\(index)"
             }
             if index % 2 == 0 {
                 step.startTimers += [
@@ -262,14 +270,37 @@ import Testing
         }
         #expect(try effects(store).count == 502)
         #expect(try effects(store) == effects(reference))
-        func incidents(_ store: any CaseStore) throws -> [String] {
-            try store.incidents(caseID: nil).map {
-                "\($0.caseID) \($0.code) \($0.message) \($0.expression ?? "-") \($0.event) \($0.actor.id)"
-            }.sorted()
+        func incidents(_ store: any CaseStore) throws -> [StoredIncident] {
+            try store.incidents(caseID: nil).map { incident in
+                var incident = incident
+                incident.id = 0
+                return incident
+            }
         }
         #expect(try incidents(store).count == 5)
         #expect(try incidents(store) == incidents(reference))
         let recorded = try store.appraisalConsequences(unit: "rt", appraisal: "a", period: "2024")
         #expect(Set(recorded.compactMap(\.caseID)) == Set(steps.map(\.next.id)))
+
+        // A case id taken already fails the whole batch: neither its results nor its
+        // consequences stay.
+        let result = StoredAppraisal(
+            person: "p0", role: "employee", definitionVersion: "v", total: "1", grade: "g", detailsJSON: "{}",
+            at: fixture.now)
+        #expect(throws: StoreError.self) {
+            try store.saveAppraisalBatch(
+                unit: "rt", appraisal: "a", period: "2025", roles: ["employee"],
+                people: .init(after: nil, through: nil), results: [result],
+                consequences: [
+                    (
+                        StoredConsequence(
+                            person: "p0", role: "employee", grade: "g", index: 0, kind: "open", detailsJSON: "{}",
+                            caseID: steps[5].next.id),
+                        steps[5]
+                    )
+                ], at: fixture.now)
+        }
+        #expect(try store.appraisalResults(unit: "rt", appraisal: "a", period: "2025").isEmpty)
+        #expect(try store.appraisalConsequences(unit: "rt", appraisal: "a", period: "2025").isEmpty)
     }
 }
