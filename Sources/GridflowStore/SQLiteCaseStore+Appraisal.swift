@@ -188,15 +188,13 @@ extension SQLiteCaseStore {
         return CaseCursor(openedAt: row["opened_at"], row: row["gridflow_row"])
     }
 
-    /// Counts the cases of `window` (those before `below`, and those from `from` on, in the
-    /// order of `cases_by_opening`, when given) in one pass: each case's fields scanned in
-    /// Swift for what the queries read (`CaseCounter`): SQLite's JSON functions parsed each
-    /// case's whole text, at many times the cost. A case the scan leaves undecided is the
-    /// caller's, as are those whose fields lag behind their steps.
-    static func countCases(
-        _ window: CaseWindow, _ queries: [CaseCountQuery], below: CaseCursor?, from: CaseCursor?, _ db: Database
-    ) throws -> (CaseCounts, [StoredCase]) {
-        var counter = CaseCounter(queries)
+    /// The statements that read the cases of `window` (those before `below`, and those from
+    /// `from` on, in the order of `cases_by_opening`, when given): the cases whose fields are
+    /// current (`id`, `state`, `fields`), and those whose fields lag behind their steps (whole
+    /// rows), both bound.
+    static func windowStatements(_ window: CaseWindow, below: CaseCursor?, from: CaseCursor?, _ db: Database) throws
+        -> (current: Statement, lagging: Statement)
+    {
         var bounds = ""
         var arguments: StatementArguments = [window.unit, window.workflow, window.from, window.to]
         if let below {
@@ -207,13 +205,25 @@ extension SQLiteCaseStore {
             bounds += " AND (opened_at, rowid) >= (?, ?)"
             arguments += [from.openedAt, from.row]
         }
-        let statement = try db.makeStatement(
-            sql: """
-                SELECT id, state, fields FROM cases
-                WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?\(bounds)
-                    AND snapshot_version = version
-                """)
-        try statement.setArguments(arguments)
+        let filter = "WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?\(bounds)"
+        let current = try db.makeStatement(
+            sql: "SELECT id, state, fields FROM cases \(filter) AND snapshot_version = version")
+        try current.setArguments(arguments)
+        let lagging = try db.makeStatement(sql: "SELECT * FROM cases \(filter) AND snapshot_version < version")
+        try lagging.setArguments(arguments)
+        return (current, lagging)
+    }
+
+    /// Counts the cases of `window` (those before `below`, and those from `from` on, in the
+    /// order of `cases_by_opening`, when given) in one pass: each case's fields scanned in
+    /// Swift for what the queries read (`CaseCounter`): SQLite's JSON functions parsed each
+    /// case's whole text, at many times the cost. A case the scan leaves undecided is the
+    /// caller's, as are those whose fields lag behind their steps.
+    static func countCases(
+        _ window: CaseWindow, _ queries: [CaseCountQuery], below: CaseCursor?, from: CaseCursor?, _ db: Database
+    ) throws -> (CaseCounts, [StoredCase]) {
+        var counter = CaseCounter(queries)
+        let (statement, lagging) = try windowStatements(window, below: below, from: from, db)
         let handle = statement.sqliteStatement
         func bytes(_ column: Int32) -> UnsafeBufferPointer<UInt8> {
             UnsafeBufferPointer(
@@ -235,13 +245,7 @@ extension SQLiteCaseStore {
             }
         }
         // The cases whose fields lag behind their steps: few (open ones between snapshots).
-        var uncounted = try Row.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?\(bounds)
-                    AND snapshot_version < version
-                """, arguments: arguments
-        ).map { row in try storedCase(row, db) }
+        var uncounted = try Row.fetchAll(lagging).map { row in try storedCase(row, db) }
         for id in undecided {
             if let row = try Row.fetchOne(
                 db.cachedStatement(sql: "SELECT * FROM cases WHERE id = ?"), arguments: [id])
@@ -493,23 +497,7 @@ extension SQLiteCaseStore {
     /// Reads the cases of `window` (within the bounds given) with `countCases`'s statements,
     /// each one's text fetched and nothing more done with it; how many there were.
     static func touchCases(_ window: CaseWindow, below: CaseCursor?, from: CaseCursor?, _ db: Database) throws -> Int {
-        var bounds = ""
-        var arguments: StatementArguments = [window.unit, window.workflow, window.from, window.to]
-        if let below {
-            bounds += " AND (opened_at, rowid) < (?, ?)"
-            arguments += [below.openedAt, below.row]
-        }
-        if let from {
-            bounds += " AND (opened_at, rowid) >= (?, ?)"
-            arguments += [from.openedAt, from.row]
-        }
-        let statement = try db.makeStatement(
-            sql: """
-                SELECT id, state, fields FROM cases
-                WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?\(bounds)
-                    AND snapshot_version = version
-                """)
-        try statement.setArguments(arguments)
+        let (statement, lagging) = try windowStatements(window, below: below, from: from, db)
         let handle = statement.sqliteStatement
         var count = 0
         while try statement.nextRow(db) {
@@ -521,13 +509,7 @@ extension SQLiteCaseStore {
             count += 1
         }
         // The cases whose fields lag behind their steps, as `countCases` reads them.
-        count += try Row.fetchAll(
-            db,
-            sql: """
-                SELECT * FROM cases WHERE unit = ? AND workflow = ? AND opened_at >= ? AND opened_at < ?\(bounds)
-                    AND snapshot_version < version
-                """, arguments: arguments
-        ).count
+        count += try Row.fetchAll(lagging).count
         return count
     }
 }
