@@ -641,8 +641,6 @@ public struct StoredEffect: Sendable, Hashable {
     }
 }
 
-/// What performing an effect left for people to see: a notification, a ledger entry, a
-/// commendation or an appointment.
 /// A step to commit with others (`CaseStore.commit(_:)`), taken on `expectedVersion` of its
 /// case (`nil`: the step opens it).
 public struct StepCommit: Sendable {
@@ -671,6 +669,8 @@ public struct EffectCompletion: Sendable {
     }
 }
 
+/// What performing an effect left for people to see: a notification, a ledger entry, a
+/// commendation or an appointment.
 public struct Delivery: Sendable, Hashable {
     public var kind: String
     public var caseID: String

@@ -398,7 +398,7 @@ extension Engine {
         let batchSize = max(batchSize, 1)
 
         // People are read a batch ahead, on a thread of their own, while the caller counts facts
-        // and scores the batch before (`PeopleBatch.read`). An appointment counts for a period
+        // and scores the batch before (`PeopleBatch.Reading`). An appointment counts for a period
         // if it had not ended by the period's end: one ended mid-period is not appraised for
         // that period (nor after); one ended later still is.
         let (_, periodEnd) = window.instants(in: program.calendar.zone)
@@ -473,7 +473,7 @@ extension Engine {
 
         // People, a batch at a time: who is appraised in which roles, their scores, their
         // results and consequences stored.
-        let roles = role.map { [$0] } ?? appraisal.packages.map(\.role)
+        let roles = reading.packageRoles
         let total = try storeCall { () throws(StoreError) in try store.peopleCount(unit: program.unit) }
         var storing = !dryRun
         var performed: Set<String> = []

@@ -18,11 +18,16 @@ import Testing
         Engine(program: SQLiteCaseStoreTests.program, store: try place.seeded())
     }
 
+    /// A report opened on monday, its reminder timer started.
+    func openReport(_ engine: Engine) throws -> CaseSnapshot {
+        try engine.open(
+            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+    }
+
     /// A report accepted, answered and confirmed: closed, with its ledger entry and follow-up
     /// case waiting in the outbox.
     func closedReport(_ engine: Engine) throws -> CaseSnapshot {
-        var current = try engine.open(
-            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        var current = try openReport(engine)
         current = try engine.act(
             current.id, event: "accept", input: ["score": .number(Number(80))], by: store.reviewer, now: monday)
         current = try engine.act(
@@ -34,14 +39,7 @@ import Testing
     @Test(arguments: StoreKind.allCases) func timersOfManyCasesFireTogether(_ kind: StoreKind) throws {
         try kind.with { place in
             let engine = try engine(place)
-            var ids: [String] = []
-            for _ in 0..<5 {
-                ids.append(
-                    try engine.open(
-                        "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee,
-                        now: monday
-                    ).id)
-            }
+            let ids = try (0..<5).map { _ in try openReport(engine).id }
             let report = try engine.tick(now: Instant("2024-10-07T09:00:00+08:00")!)
             #expect(report.timersFired == 5)
             #expect(report.moved.sorted() == ids.sorted())
@@ -54,9 +52,7 @@ import Testing
     @Test(arguments: StoreKind.allCases) func twoTimersOfOneCaseStepItInTurn(_ kind: StoreKind) throws {
         try kind.with { place in
             let engine = try engine(place)
-            let opened = try engine.open(
-                "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee,
-                now: monday)
+            let opened = try openReport(engine)
             let copy = "INSERT INTO timers (case_id, name, event, due) SELECT case_id, name, event, due FROM timers"
             try place.execute(sqlite: copy, postgres: copy)
             let report = try engine.tick(now: Instant("2024-10-07T09:00:00+08:00")!)
@@ -70,14 +66,7 @@ import Testing
     @Test func theTimersBeforeOneThatFailsKeepTheirSteps() throws {
         try StoreKind.sqlite.with { place in
             let engine = try engine(place)
-            var ids: [String] = []
-            for _ in 0..<2 {
-                ids.append(
-                    try engine.open(
-                        "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee,
-                        now: monday
-                    ).id)
-            }
+            let ids = try (0..<2).map { _ in try openReport(engine).id }
             try place.execute(sqlite: "UPDATE cases SET fields = 'not JSON' WHERE id = ?", postgres: "", [ids[1]])
             #expect(throws: EngineError.self) { try engine.tick(now: Instant("2024-10-07T09:00:00+08:00")!) }
             #expect(try engine.load(ids[0])["escalations"] == .number(Number(1)))
@@ -91,8 +80,7 @@ import Testing
     }
 
     func aTimerNeverFiresEarlySurvivesARestartAndFiresOnce(_ place: StorePlace) throws {
-        let opened = try engine(place).open(
-            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        let opened = try openReport(engine(place))
         // Two working days after Monday 30 September, over the 1–3 October holidays.
         let due = Instant("2024-10-07T09:00:00+08:00")!
         let early = try engine(place).tick(now: Instant(seconds: due.seconds - 1))
@@ -121,8 +109,7 @@ import Testing
 
     func aClaimedTimerOrEffectIsLeftToItsClaimantUntilTheClaimRunsOut(_ place: StorePlace) throws {
         let engine = try engine(place)
-        let opened = try engine.open(
-            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        let opened = try openReport(engine)
         let due = Instant("2024-10-07T09:00:00+08:00")!
         let other = try place.seeded()
         let first = Claim(claimant: "first", seconds: 60)
@@ -156,8 +143,7 @@ import Testing
 
     func leavingAStateCancelsItsTimers(_ place: StorePlace) throws {
         let engine = try engine(place)
-        let opened = try engine.open(
-            "report", input: ["reporter": store.reporter(), "summary": .string("x")], by: store.employee, now: monday)
+        let opened = try openReport(engine)
         _ = try engine.act(
             opened.id, event: "accept", input: ["score": .number(Number(80))], by: store.reviewer, now: monday)
         // The reminder of 'submitted' is gone; 'answering' waits for its answer_by time instead.
